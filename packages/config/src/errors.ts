@@ -1,0 +1,44 @@
+/** One thing wrong with a configuration file, phrased for the person who edits it. */
+export interface ConfigProblem {
+  /** File path, relative to the repository root when possible. */
+  readonly file: string;
+  /** Path inside the file, e.g. `tenants[2].name`; empty for the whole file. */
+  readonly path: string;
+  /** 1-based line and column of the offending node, when known. */
+  readonly line?: number;
+  readonly column?: number;
+  /** What was found, rendered as YAML-ish text; absent when the value is missing. */
+  readonly found?: string;
+  /** What is wrong and what is allowed. */
+  readonly message: string;
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+export function formatProblem(problem: ConfigProblem): string {
+  const where = problem.line
+    ? `${problem.file}:${problem.line}:${problem.column ?? 1}`
+    : problem.file;
+  const path = problem.path ? ` ${problem.path}:` : "";
+  const found = problem.found === undefined ? "" : ` (found ${problem.found})`;
+  return `${where}${path} ${problem.message}${found}`;
+}
+
+/** Thrown when configuration is invalid; carries every problem found, not just the first. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(
+      `${problems.length} configuration problem${problems.length === 1 ? "" : "s"}:\n${problems
+        .map((p) => `  - ${formatProblem(p)}`)
+        .join("\n")}`,
+    );
+    this.name = "ConfigError";
+  }
+}

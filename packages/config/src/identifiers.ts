@@ -1,0 +1,123 @@
+/**
+ * Rules for names that become PostgreSQL identifiers (tenant roles and databases).
+ * Names are emitted unquoted-safe: lowercase, no quoting needed, never a name that RDS or
+ * PostgreSQL owns.
+ */
+
+/** Lowercase letter or underscore first, then lowercase letters, digits and underscores. */
+export const IDENTIFIER_PATTERN = /^[a-z_][a-z0-9_]*$/;
+
+/** PostgreSQL truncates identifiers to NAMEDATALEN-1 = 63 bytes. */
+export const IDENTIFIER_MAX_BYTES = 63;
+
+/** Names owned by PostgreSQL or RDS; a tenant may never take one. */
+export const RESERVED_NAMES = ["postgres", "template0", "template1", "rdsadmin", "public"] as const;
+
+/** Prefixes owned by PostgreSQL (`pg_`) and RDS (`rds_`: rds_superuser, rds_iam, ...). */
+export const RESERVED_PREFIXES = ["pg_", "rds_"] as const;
+
+/**
+ * Key words that PostgreSQL marks "reserved" (PostgreSQL 16 docs, Appendix C, SQL Key Words):
+ * as a role or database name they would need quoting everywhere.
+ */
+export const SQL_RESERVED_WORDS = new Set([
+  "all",
+  "analyse",
+  "analyze",
+  "and",
+  "any",
+  "array",
+  "as",
+  "asc",
+  "asymmetric",
+  "both",
+  "case",
+  "cast",
+  "check",
+  "collate",
+  "column",
+  "constraint",
+  "create",
+  "current_catalog",
+  "current_date",
+  "current_role",
+  "current_time",
+  "current_timestamp",
+  "current_user",
+  "default",
+  "deferrable",
+  "desc",
+  "distinct",
+  "do",
+  "else",
+  "end",
+  "except",
+  "false",
+  "fetch",
+  "for",
+  "foreign",
+  "from",
+  "grant",
+  "group",
+  "having",
+  "in",
+  "initially",
+  "intersect",
+  "into",
+  "lateral",
+  "leading",
+  "limit",
+  "localtime",
+  "localtimestamp",
+  "not",
+  "null",
+  "offset",
+  "on",
+  "only",
+  "or",
+  "order",
+  "placing",
+  "primary",
+  "references",
+  "returning",
+  "select",
+  "session_user",
+  "some",
+  "symmetric",
+  "system_user",
+  "table",
+  "then",
+  "to",
+  "trailing",
+  "true",
+  "union",
+  "unique",
+  "user",
+  "using",
+  "variadic",
+  "when",
+  "where",
+  "window",
+  "with",
+]);
+
+/** Why `name` cannot be a tenant identifier, or undefined when it can. */
+export function identifierProblem(name: string): string | undefined {
+  if (!IDENTIFIER_PATTERN.test(name)) {
+    return "must start with a lowercase letter or underscore and contain only lowercase letters, digits and underscores (pattern ^[a-z_][a-z0-9_]*$)";
+  }
+  if (Buffer.byteLength(name, "utf8") > IDENTIFIER_MAX_BYTES) {
+    return `must be at most ${IDENTIFIER_MAX_BYTES} bytes (PostgreSQL truncates longer identifiers)`;
+  }
+  if ((RESERVED_NAMES as readonly string[]).includes(name)) {
+    return `is reserved by PostgreSQL/RDS (reserved: ${RESERVED_NAMES.join(", ")})`;
+  }
+  const prefix = RESERVED_PREFIXES.find((p) => name.startsWith(p));
+  if (prefix) {
+    return `starts with "${prefix}", a prefix reserved by ${prefix === "pg_" ? "PostgreSQL" : "RDS"}`;
+  }
+  if (SQL_RESERVED_WORDS.has(name)) {
+    return "is a reserved SQL key word in PostgreSQL";
+  }
+  return undefined;
+}

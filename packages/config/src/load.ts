@@ -1,0 +1,247 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { budgetProblem, connectionBudget } from "./capacity";
+import { ConfigError, type ConfigProblem, formatPath } from "./errors";
+import { allowedKeysAt } from "./json-schema";
+import { type EnvironmentConfig, environmentSchema } from "./schema/environment";
+import { type TenantConfig, tenantsFileSchema } from "./schema/tenants";
+
+export const ENVIRONMENT_FILE = "environment.yaml";
+export const TENANTS_FILE = "tenants.yaml";
+
+/** One environment's configuration, validated, defaults filled in. */
+export interface LoadedEnvironment {
+  readonly name: string;
+  readonly dir: string;
+  readonly environment: EnvironmentConfig;
+  readonly tenants: readonly TenantConfig[];
+}
+
+/** The repository root: the nearest folder above this package that holds cdktf.json. */
+export function repoRoot(): string {
+  let dir = resolve(__dirname);
+  for (;;) {
+    if (existsSync(join(dir, "cdktf.json")) && existsSync(join(dir, "environments"))) return dir;
+    const parent = resolve(dir, "..");
+    if (parent === dir) throw new Error(`cannot find the repository root above ${__dirname}`);
+    dir = parent;
+  }
+}
+
+export function environmentsDir(root = repoRoot()): string {
+  return join(root, "environments");
+}
+
+/** Names of the environment folders (those holding an environment.yaml), sorted. */
+export function environmentNames(dir = environmentsDir()): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, ENVIRONMENT_FILE)))
+    .map((e) => e.name)
+    .sort();
+}
+
+function displayPath(file: string): string {
+  const rel = relative(process.cwd(), file);
+  return rel.startsWith("..") ? file : rel;
+}
+
+function render(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === null) return "null";
+  if (typeof value === "object") {
+    const json = JSON.stringify(value);
+    return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+  }
+  return String(value);
+}
+
+interface ParsedYaml {
+  readonly doc: Document;
+  readonly lines: LineCounter;
+  readonly value: unknown;
+}
+
+function parseYaml(file: string, problems: ConfigProblem[]): ParsedYaml | undefined {
+  if (!existsSync(file)) {
+    problems.push({ file: displayPath(file), path: "", message: "file is missing" });
+    return undefined;
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(readFileSync(file, "utf8"), { lineCounter: lines, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors) {
+      const pos = error.linePos?.[0];
+      problems.push({
+        file: displayPath(file),
+        path: "",
+        line: pos?.line,
+        column: pos?.col,
+        message: `invalid YAML: ${error.message.split("\n")[0]}`,
+      });
+    }
+    return undefined;
+  }
+  return { doc, lines, value: doc.toJS() };
+}
+
+/** Where a path points in the document: the value node, or the key for an unknown key. */
+function locate(parsed: ParsedYaml, path: readonly PropertyKey[], unknownKey?: string) {
+  const node = parsed.doc.getIn(path as unknown[], true) as
+    | { range?: [number, number, number] }
+    | undefined;
+  let offset = node?.range?.[0];
+  if (unknownKey !== undefined && isMap(node)) {
+    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === unknownKey);
+    offset = (pair?.key as { range?: [number, number, number] } | undefined)?.range?.[0] ?? offset;
+  }
+  if (offset === undefined) return {};
+  const pos = parsed.lines.linePos(offset);
+  return { line: pos.line, column: pos.col };
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/** Turns zod issues into problems that name the file, the path, what was found and what is allowed. */
+function issuesToProblems(
+  file: string,
+  parsed: ParsedYaml,
+  issues: readonly z.core.$ZodIssue[],
+  keysAt: (path: readonly PropertyKey[]) => readonly string[],
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        const allowed = keysAt(issue.path);
+        problems.push({
+          file: displayPath(file),
+          path: formatPath([...issue.path, key]),
+          ...locate(parsed, issue.path, key),
+          message: `unknown key "${key}"${allowed.length > 0 ? ` (allowed: ${allowed.join(", ")})` : ""}`,
+        });
+      }
+      continue;
+    }
+    const found = valueAt(parsed.value, issue.path);
+    problems.push({
+      file: displayPath(file),
+      path: formatPath(issue.path),
+      ...locate(parsed, issue.path),
+      found: render(found),
+      message: describeIssue(issue, found),
+    });
+  }
+  return problems;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, found: unknown): string {
+  if (issue.code === "invalid_type") {
+    if (found === undefined) return `is required (expected ${issue.expected})`;
+    return `must be ${issue.expected === "array" ? "a list" : `a ${issue.expected}`}`;
+  }
+  if (issue.code === "invalid_value") {
+    return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+  }
+  if (issue.code === "too_small") {
+    const what = issue.origin === "array" ? "items" : issue.origin === "string" ? "characters" : "";
+    return `must be at least ${String(issue.minimum)}${what ? ` ${what}` : ""}`;
+  }
+  if (issue.code === "too_big") {
+    const what = issue.origin === "array" ? "items" : issue.origin === "string" ? "characters" : "";
+    return `must be at most ${String(issue.maximum)}${what ? ` ${what}` : ""}`;
+  }
+  if (issue.code === "invalid_format" && issue.format === "email")
+    return "must be an email address";
+  return issue.message;
+}
+
+function validate<S extends z.ZodType>(
+  schema: S,
+  file: string,
+  problems: ConfigProblem[],
+  keysAt: (path: readonly PropertyKey[]) => readonly string[],
+): z.output<S> | undefined {
+  const parsed = parseYaml(file, problems);
+  if (!parsed) return undefined;
+  const result = schema.safeParse(parsed.value ?? {});
+  if (result.success) return result.data;
+  problems.push(
+    ...issuesToProblems(file, parsed, result.error.issues, keysAt).sort(
+      (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+    ),
+  );
+  return undefined;
+}
+
+/**
+ * Reads and validates one environment folder. Throws ConfigError listing every problem in
+ * both files (and the cross-file checks) at once.
+ */
+export function loadEnvironment(name: string, dir = environmentsDir()): LoadedEnvironment {
+  const envDir = join(dir, name);
+  const problems: ConfigProblem[] = [];
+  const envFile = join(envDir, ENVIRONMENT_FILE);
+  const tenantsFile = join(envDir, TENANTS_FILE);
+  const environment = validate(environmentSchema, envFile, problems, (p) =>
+    allowedKeysAt("environment", p),
+  );
+  const tenantsFileConfig = validate(tenantsFileSchema, tenantsFile, problems, (p) =>
+    allowedKeysAt("tenants", p),
+  );
+  if (environment && environment.name !== name) {
+    problems.push({
+      file: displayPath(envFile),
+      path: "name",
+      found: render(environment.name),
+      message: `must match the folder name "${name}"`,
+    });
+  }
+  if (environment && tenantsFileConfig) {
+    tenantsFileConfig.tenants.forEach((tenant, i) => {
+      if (tenant.name === environment.database.masterUsername) {
+        problems.push({
+          file: displayPath(tenantsFile),
+          path: `tenants[${i}].name`,
+          found: render(tenant.name),
+          message: `is the master username of ${displayPath(envFile)}; choose another name`,
+        });
+      }
+    });
+    const budget = connectionBudget(environment, tenantsFileConfig.tenants);
+    const problem = budgetProblem(name, environment, budget);
+    if (problem) {
+      problems.push({ file: displayPath(tenantsFile), path: "tenants", message: problem });
+    }
+  }
+  if (problems.length > 0 || !environment || !tenantsFileConfig) throw new ConfigError(problems);
+  return { name, dir: envDir, environment, tenants: tenantsFileConfig.tenants };
+}
+
+/** Loads several environments, collecting the problems of all of them before throwing. */
+export function loadEnvironments(
+  names = environmentNames(),
+  dir = environmentsDir(),
+): LoadedEnvironment[] {
+  const loaded: LoadedEnvironment[] = [];
+  const problems: ConfigProblem[] = [];
+  for (const name of names) {
+    try {
+      loaded.push(loadEnvironment(name, dir));
+    } catch (error) {
+      if (error instanceof ConfigError) problems.push(...error.problems);
+      else throw error;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return loaded;
+}

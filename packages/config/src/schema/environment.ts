@@ -1,0 +1,390 @@
+import { z } from "zod";
+import { identifierProblem } from "../identifiers";
+import { INSTANCE_CLASS_NAMES } from "../instance-classes";
+
+/** Values CloudWatch Logs accepts for `retention_in_days` (PutRetentionPolicy API reference). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+/** Enhanced Monitoring granularities RDS accepts (CreateDBInstance, MonitoringInterval). */
+export const MONITORING_INTERVALS = [1, 5, 10, 15, 30, 60] as const;
+
+const retentionDays = z
+  .number()
+  .int()
+  .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
+    message: `must be one of the CloudWatch Logs retention values: ${LOG_RETENTION_DAYS.join(", ")}`,
+  });
+
+const ipv4Cidr = z
+  .string()
+  .regex(
+    /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(1[6-9]|2[0-4])$/,
+    "must be an IPv4 CIDR with a prefix from /16 to /24, e.g. 10.20.0.0/16",
+  );
+
+/** `hh24:mi-hh24:mi` in UTC, as RDS expects for backup_window. */
+const dailyWindow = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, "must look like 03:00-04:00 (UTC)");
+
+/** `ddd:hh24:mi-ddd:hh24:mi` in UTC, as RDS expects for maintenance_window. */
+const weeklyWindow = z
+  .string()
+  .regex(
+    /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/,
+    "must look like sun:04:30-sun:05:30 (UTC)",
+  );
+
+const postgresIdentifier = z.string().superRefine((value, ctx) => {
+  const problem = identifierProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+const resourceName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/,
+    "must be 3-32 characters of lowercase letters, digits and hyphens, starting with a letter",
+  );
+
+export const networkSchema = z
+  .strictObject({
+    cidr: ipv4Cidr.describe(
+      "IPv4 CIDR of the VPC. One /24-or-smaller private subnet per AZ is carved from it.",
+    ),
+    natGateway: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Create one NAT gateway (and a public subnet) for outbound internet. Default false: the database needs none and a NAT gateway costs about $32/month before traffic.",
+      ),
+    interfaceEndpoints: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Create interface VPC endpoints for Secrets Manager, SSM, SSM Messages and EC2 Messages so private hosts (the bastion) reach those APIs without NAT. Default false.",
+      ),
+    bastion: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Create an SSM-managed bastion (no SSH key, no public IP) so CI can open a port-forwarding tunnel to the database for the tenants stack. Needs interfaceEndpoints or natGateway. Default false.",
+      ),
+    bastionInstanceType: z
+      .string()
+      .default("t4g.nano")
+      .describe("EC2 instance type of the bastion. Default t4g.nano."),
+    flowLogRetentionDays: retentionDays
+      .default(365)
+      .describe(
+        "Retention of the VPC flow log group, in days. Default 365 (Security Hub CloudWatch.16 asks for at least a year).",
+      ),
+  })
+  .superRefine((network, ctx) => {
+    if (network.bastion && !network.interfaceEndpoints && !network.natGateway) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["bastion"],
+        message:
+          "a bastion needs a way to reach SSM: set interfaceEndpoints: true (private, no internet) or natGateway: true",
+      });
+    }
+  });
+
+export const readReplicaSchema = z.strictObject({
+  name: resourceName.describe("Suffix of the replica's identifier (<project>-<env>-<name>)."),
+  instanceClass: z
+    .enum(INSTANCE_CLASS_NAMES)
+    .optional()
+    .describe("Instance class of the replica. Default: the primary's class."),
+  availabilityZone: z
+    .string()
+    .optional()
+    .describe("AZ of the replica. Default: chosen by RDS among the subnet group's AZs."),
+});
+
+export const databaseSchema = z
+  .strictObject({
+    engineVersion: z
+      .string()
+      .regex(/^1[4-7](\.\d+)?$/, "must be a PostgreSQL version RDS offers, 14 to 17, e.g. 16.8")
+      .default("16.8")
+      .describe(
+        "PostgreSQL engine version. Default 16.8 (seed 001 recommends PostgreSQL 16.x). Minor upgrades are applied automatically.",
+      ),
+    instanceClass: z
+      .enum(INSTANCE_CLASS_NAMES)
+      .describe(
+        "RDS instance class. Alarm thresholds and the connection budget are derived from it.",
+      ),
+    allocatedStorageGb: z
+      .number()
+      .int()
+      .min(20)
+      .max(65536)
+      .default(20)
+      .describe(
+        "Initial gp3 storage in GB. Default 20 (seed 004; also the gp3 minimum for RDS PostgreSQL).",
+      ),
+    maxAllocatedStorageGb: z
+      .number()
+      .int()
+      .max(65536)
+      .default(100)
+      .describe("Storage autoscaling ceiling in GB. Default 100 (seed 004)."),
+    multiAz: z.boolean().describe("Run a synchronous standby in a second AZ (automatic failover)."),
+    deletionProtection: z.boolean().describe("Refuse DeleteDBInstance until this is turned off."),
+    backupRetentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(35)
+      .default(7)
+      .describe(
+        "Automated backup retention in days. Default 7 (seed 004); staging and production require at least 7.",
+      ),
+    backupWindow: dailyWindow
+      .default("03:00-04:00")
+      .describe("Daily backup window, UTC. Default 03:00-04:00 (seed 004)."),
+    maintenanceWindow: weeklyWindow
+      .default("sun:04:30-sun:05:30")
+      .describe(
+        "Weekly maintenance window, UTC. Default sun:04:30-sun:05:30: seed 001 asks for Sunday early morning, and RDS requires it not to overlap the backup window.",
+      ),
+    masterUsername: postgresIdentifier
+      .default("forks_admin")
+      .describe(
+        "Master user name. Default forks_admin (not the well-known 'postgres', Security Hub RDS.25). Its password is generated and rotated by RDS in Secrets Manager.",
+      ),
+    port: z
+      .number()
+      .int()
+      .min(1150)
+      .max(65535)
+      .default(5432)
+      .describe(
+        "Database port. Default 5432 (waived for Security Hub RDS.23: a non-default port is obscurity, not security).",
+      ),
+    performanceInsightsRetentionDays: z
+      .number()
+      .int()
+      .refine((n) => n === 7 || (n % 31 === 0 && n <= 713) || n === 731, {
+        message: "must be 7 (free tier), a multiple of 31 up to 713, or 731",
+      })
+      .default(7)
+      .describe("Performance Insights retention in days. Default 7 (free tier, seed 004)."),
+    monitoringIntervalSeconds: z
+      .number()
+      .int()
+      .refine((n) => (MONITORING_INTERVALS as readonly number[]).includes(n), {
+        message: `must be one of ${MONITORING_INTERVALS.join(", ")}`,
+      })
+      .default(60)
+      .describe("Enhanced Monitoring granularity in seconds. Default 60."),
+    logRetentionDays: retentionDays
+      .default(365)
+      .describe("Retention of the RDS log groups (postgresql, upgrade) in days. Default 365."),
+    readReplicas: z
+      .array(readReplicaSchema)
+      .default([])
+      .describe("Read replicas of the shared instance (seed 004). Default none."),
+    connectionReserve: z
+      .number()
+      .int()
+      .min(3)
+      .default(10)
+      .describe(
+        "Connections kept out of the tenants' budget for RDS (rdsadmin, 3 superuser-reserved slots), admin and monitoring. Default 10 (seed 001: 'Reserve ~10 connections for admin/monitoring').",
+      ),
+  })
+  .superRefine((db, ctx) => {
+    if (db.maxAllocatedStorageGb <= db.allocatedStorageGb) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxAllocatedStorageGb"],
+        message: `must be greater than allocatedStorageGb (${db.allocatedStorageGb}) so storage can autoscale`,
+      });
+    }
+    const names = new Set<string>();
+    db.readReplicas.forEach((replica, i) => {
+      if (names.has(replica.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["readReplicas", i, "name"],
+          message: `duplicate replica name "${replica.name}"`,
+        });
+      }
+      names.add(replica.name);
+    });
+  });
+
+export const proxySchema = z.strictObject({
+  enabled: z
+    .boolean()
+    .describe("Put an RDS Proxy (connection pooling, TLS required) in front of the instance."),
+  maxConnectionsPercent: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(90)
+    .describe(
+      "Share of max_connections the proxy may open. Default 90: the rest stays for admin and the tenants stack.",
+    ),
+  maxIdleConnectionsPercent: z
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .default(50)
+    .describe("Share of max_connections the proxy keeps idle. Default 50 (the RDS default)."),
+  connectionBorrowTimeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(120)
+    .describe("How long a client waits for a pooled connection. Default 120 (the RDS default)."),
+  idleClientTimeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(28800)
+    .default(1800)
+    .describe("Idle client connections are closed after this. Default 1800 (the RDS default)."),
+});
+
+export const alarmsSchema = z.strictObject({
+  emails: z
+    .array(z.email())
+    .min(1)
+    .describe("Recipients of the alarm topic (each must confirm the SNS subscription)."),
+  cpuUtilizationPercent: z
+    .number()
+    .min(1)
+    .max(100)
+    .default(80)
+    .describe(
+      "CPUUtilization alarm threshold in percent. Default 80 (seed 004: keep CPU below 80%).",
+    ),
+});
+
+export const stateBackendSchema = z.strictObject({
+  bucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name")
+    .describe("S3 bucket holding the Terraform state (created by the bootstrap procedure)."),
+  region: z.string().describe("Region of the state bucket."),
+  keyPrefix: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9/_-]*$/, "must be a relative S3 key prefix")
+    .describe("Key prefix; each stack's state is <keyPrefix>/<stack>.tfstate."),
+  kmsKeyId: z
+    .string()
+    .optional()
+    .describe(
+      "KMS key (ARN or alias) encrypting the state objects. Default: the bucket's default encryption.",
+    ),
+});
+
+export const tunnelSchema = z.strictObject({
+  localPort: z
+    .number()
+    .int()
+    .min(1024)
+    .max(65535)
+    .describe(
+      "Local port of the SSM port-forwarding tunnel; when set, the tenants stack connects to localhost:<localPort> instead of the instance address.",
+    ),
+});
+
+export const TIERS = ["development", "staging", "production"] as const;
+
+export const environmentSchema = z
+  .strictObject({
+    name: resourceName.describe("Environment name; must match its folder under environments/."),
+    tier: z
+      .enum(TIERS)
+      .describe(
+        "development relaxes availability for cost; staging and production require 7-day backups; production requires Multi-AZ and deletion protection.",
+      ),
+    project: resourceName
+      .default("pgforks")
+      .describe("Prefix of every resource name. Default pgforks."),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, "must be a 12-digit AWS account id (quoted in YAML)")
+      .describe(
+        "AWS account id the stacks deploy to; the provider refuses any other (allowed_account_ids).",
+      ),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as us-east-1")
+      .describe("AWS region."),
+    availabilityZones: z
+      .array(z.string())
+      .min(2)
+      .max(6)
+      .describe("At least two AZs of the region, named explicitly so plans need no AWS lookup."),
+    tags: z.record(z.string(), z.string()).default({}).describe("Extra tags on every resource."),
+    network: networkSchema,
+    database: databaseSchema,
+    proxy: proxySchema,
+    alarms: alarmsSchema,
+    stateBackend: stateBackendSchema,
+    tunnel: tunnelSchema.optional(),
+  })
+  .superRefine((env, ctx) => {
+    env.availabilityZones.forEach((az, i) => {
+      if (!new RegExp(`^${env.region}[a-z]$`).test(az)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["availabilityZones", i],
+          message: `must be an AZ of region ${env.region}, e.g. ${env.region}a`,
+        });
+      }
+    });
+    if (new Set(env.availabilityZones).size !== env.availabilityZones.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["availabilityZones"],
+        message: "must not repeat an AZ",
+      });
+    }
+    if (env.tier !== "development" && env.database.backupRetentionDays < 7) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["database", "backupRetentionDays"],
+        message: `must be at least 7 in the ${env.tier} tier (seed 004; Security Hub RDS.11)`,
+      });
+    }
+    if (env.tier === "production") {
+      for (const key of ["multiAz", "deletionProtection"] as const) {
+        if (!env.database[key]) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["database", key],
+            message: "must be true in the production tier",
+          });
+        }
+      }
+    }
+    env.database.readReplicas.forEach((replica, i) => {
+      if (replica.availabilityZone && !env.availabilityZones.includes(replica.availabilityZone)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["database", "readReplicas", i, "availabilityZone"],
+          message: `must be one of availabilityZones (${env.availabilityZones.join(", ")})`,
+        });
+      }
+    });
+  });
+
+/** environment.yaml as written (defaults optional). */
+export type EnvironmentInput = z.input<typeof environmentSchema>;
+/** environment.yaml after validation, defaults filled in. */
+export type EnvironmentConfig = z.output<typeof environmentSchema>;
+export type Tier = (typeof TIERS)[number];

@@ -1,0 +1,8 @@
+// Shared Jest settings: every package's jest.config.js spreads this.
+// @swc/jest strips types only (fast); type errors are caught by `tsc` in the typecheck task.
+module.exports = {
+  testEnvironment: "node",
+  transform: { "^.+\\.tsx?$": ["@swc/jest", { jsc: { target: "es2022" } }] },
+  testMatch: ["<rootDir>/src/**/*.test.ts", "<rootDir>/test/**/*.test.ts"],
+  setupFilesAfterEnv: [require.resolve("./jest-setup.js")],
+};

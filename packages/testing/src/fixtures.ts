@@ -1,0 +1,57 @@
+import {
+  type EnvironmentConfig,
+  type EnvironmentInput,
+  environmentSchema,
+  type TenantConfig,
+  type TenantInput,
+  tenantSchema,
+} from "@pgforks/config";
+
+/** A complete, valid environment.yaml input (production-like); tests patch what they exercise. */
+export function environmentInput(): EnvironmentInput {
+  return {
+    name: "test",
+    tier: "production",
+    account: "123456789012",
+    region: "us-east-1",
+    availabilityZones: ["us-east-1a", "us-east-1b"],
+    network: { cidr: "10.99.0.0/16", interfaceEndpoints: true, bastion: true },
+    database: { instanceClass: "db.t4g.small", multiAz: true, deletionProtection: true },
+    proxy: { enabled: true },
+    alarms: { emails: ["alerts@example.com"] },
+    stateBackend: {
+      bucket: "example-state-bucket",
+      region: "us-east-1",
+      keyPrefix: "pgforks/test",
+    },
+  };
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
+  if (!patch) return base;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(patch)) {
+    const current = out[key];
+    out[key] =
+      value &&
+      typeof value === "object" &&
+      !Array.isArray(value) &&
+      current &&
+      typeof current === "object"
+        ? merge(current, value as DeepPartial<typeof current>)
+        : value;
+  }
+  return out as T;
+}
+
+/** A validated EnvironmentConfig (defaults filled in), with `patch` deep-merged into the input. */
+export function environmentFixture(patch?: DeepPartial<EnvironmentInput>): EnvironmentConfig {
+  return environmentSchema.parse(merge(environmentInput(), patch));
+}
+
+/** A validated tenant with defaults filled in. */
+export function tenantFixture(patch: Partial<TenantInput> & { name: string }): TenantConfig {
+  return tenantSchema.parse({ owner: "team@example.com", ...patch });
+}
