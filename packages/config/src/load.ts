@@ -170,17 +170,19 @@ function validate<S extends z.ZodType>(
   file: string,
   problems: ConfigProblem[],
   keysAt: (path: readonly PropertyKey[]) => readonly string[],
+  extraChecks: (parsed: ParsedYaml) => ConfigProblem[] = () => [],
 ): z.output<S> | undefined {
   const parsed = parseYaml(file, problems);
   if (!parsed) return undefined;
   const result = schema.safeParse(parsed.value ?? {});
-  if (result.success) return result.data;
+  const found = [
+    ...(result.success ? [] : issuesToProblems(file, parsed, result.error.issues, keysAt)),
+    ...extraChecks(parsed),
+  ];
   problems.push(
-    ...issuesToProblems(file, parsed, result.error.issues, keysAt).sort(
-      (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
-    ),
+    ...found.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)),
   );
-  return undefined;
+  return result.success && found.length === 0 ? result.data : undefined;
 }
 
 /**
@@ -192,20 +194,29 @@ export function loadEnvironment(name: string, dir = environmentsDir()): LoadedEn
   const problems: ConfigProblem[] = [];
   const envFile = join(envDir, ENVIRONMENT_FILE);
   const tenantsFile = join(envDir, TENANTS_FILE);
-  const environment = validate(environmentSchema, envFile, problems, (p) =>
-    allowedKeysAt("environment", p),
+  const environment = validate(
+    environmentSchema,
+    envFile,
+    problems,
+    (p) => allowedKeysAt("environment", p),
+    (parsed) => {
+      const found = valueAt(parsed.value, ["name"]);
+      if (found === undefined || found === name) return [];
+      return [
+        {
+          file: displayPath(envFile),
+          path: "name",
+          ...locate(parsed, ["name"]),
+          found: render(found),
+          message: `must match the folder name "${name}"`,
+        },
+      ];
+    },
   );
   const tenantsFileConfig = validate(tenantsFileSchema, tenantsFile, problems, (p) =>
     allowedKeysAt("tenants", p),
   );
-  if (environment && environment.name !== name) {
-    problems.push({
-      file: displayPath(envFile),
-      path: "name",
-      found: render(environment.name),
-      message: `must match the folder name "${name}"`,
-    });
-  }
+
   if (environment && tenantsFileConfig) {
     tenantsFileConfig.tenants.forEach((tenant, i) => {
       if (tenant.name === environment.database.masterUsername) {

@@ -337,51 +337,69 @@ export const environmentSchema = z
     stateBackend: stateBackendSchema,
     tunnel: tunnelSchema.optional(),
   })
-  .superRefine((env, ctx) => {
-    env.availabilityZones.forEach((az, i) => {
-      if (!new RegExp(`^${env.region}[a-z]$`).test(az)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["availabilityZones", i],
-          message: `must be an AZ of region ${env.region}, e.g. ${env.region}a`,
+  .superRefine(
+    (env, ctx) => {
+      // Runs even when other fields are invalid (see `when`), so cross-field problems are
+      // reported together with the rest: every field is read defensively.
+      const raw = env as Partial<Record<keyof typeof env, unknown>>;
+      const region = typeof raw.region === "string" ? raw.region : undefined;
+      const azs = Array.isArray(raw.availabilityZones) ? (raw.availabilityZones as unknown[]) : [];
+      const database = (raw.database ?? {}) as Partial<Record<string, unknown>>;
+      if (region) {
+        azs.forEach((az, i) => {
+          if (typeof az === "string" && !new RegExp(`^${region}[a-z]$`).test(az)) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["availabilityZones", i],
+              message: `must be an AZ of region ${region}, e.g. ${region}a`,
+            });
+          }
         });
       }
-    });
-    if (new Set(env.availabilityZones).size !== env.availabilityZones.length) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["availabilityZones"],
-        message: "must not repeat an AZ",
-      });
-    }
-    if (env.tier !== "development" && env.database.backupRetentionDays < 7) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["database", "backupRetentionDays"],
-        message: `must be at least 7 in the ${env.tier} tier (seed 004; Security Hub RDS.11)`,
-      });
-    }
-    if (env.tier === "production") {
-      for (const key of ["multiAz", "deletionProtection"] as const) {
-        if (!env.database[key]) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["database", key],
-            message: "must be true in the production tier",
-          });
+      if (new Set(azs).size !== azs.length) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["availabilityZones"],
+          message: "must not repeat an AZ",
+        });
+      }
+      const retention = database.backupRetentionDays ?? 7;
+      if (
+        (raw.tier === "staging" || raw.tier === "production") &&
+        typeof retention === "number" &&
+        retention < 7
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["database", "backupRetentionDays"],
+          message: `must be at least 7 in the ${raw.tier} tier (seed 004; Security Hub RDS.11)`,
+        });
+      }
+      if (raw.tier === "production") {
+        for (const key of ["multiAz", "deletionProtection"] as const) {
+          if (database[key] === false) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["database", key],
+              message: "must be true in the production tier",
+            });
+          }
         }
       }
-    }
-    env.database.readReplicas.forEach((replica, i) => {
-      if (replica.availabilityZone && !env.availabilityZones.includes(replica.availabilityZone)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["database", "readReplicas", i, "availabilityZone"],
-          message: `must be one of availabilityZones (${env.availabilityZones.join(", ")})`,
-        });
-      }
-    });
-  });
+      const replicas = Array.isArray(database.readReplicas) ? database.readReplicas : [];
+      replicas.forEach((replica: { availabilityZone?: unknown } | null, i) => {
+        const az = replica?.availabilityZone;
+        if (typeof az === "string" && !azs.includes(az)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["database", "readReplicas", i, "availabilityZone"],
+            message: `must be one of availabilityZones (${azs.join(", ")})`,
+          });
+        }
+      });
+    },
+    { when: () => true },
+  );
 
 /** environment.yaml as written (defaults optional). */
 export type EnvironmentInput = z.input<typeof environmentSchema>;

@@ -1,0 +1,7 @@
+// The root cdktf app (cdktf.json, `npm run synth`): every environment, six stacks.
+import { app as dev } from "@pgforks/app-dev";
+import { app as prod } from "@pgforks/app-prod";
+import { app as staging } from "@pgforks/app-staging";
+import { runSynth } from "@pgforks/stacks";
+
+runSynth([dev, staging, prod]);

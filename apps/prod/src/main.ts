@@ -1,0 +1,5 @@
+// Synthesizes only this environment: `npx tsx apps/prod/src/main.ts` (or `cdktf synth` in apps/prod).
+import { runSynth } from "@pgforks/stacks";
+import { app } from "./index";
+
+runSynth([app]);

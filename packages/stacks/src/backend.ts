@@ -1,0 +1,52 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import type { EnvironmentConfig } from "@pgforks/config";
+import { S3Backend, type TerraformStack } from "cdktf";
+
+/** Tags on every AWS resource of an environment (provider default_tags). */
+export function defaultTags(environment: EnvironmentConfig): Record<string, string> {
+  return {
+    project: environment.project,
+    environment: environment.name,
+    "managed-by": "cdktf",
+    ...environment.tags,
+  };
+}
+
+/**
+ * The S3 backend of a stack: one state object per stack, S3-native locking (use_lockfile,
+ * Terraform >= 1.10) and KMS encryption. The harness swaps it for a local backend only in its
+ * own offline copy, never here.
+ */
+export function configureBackend(stack: TerraformStack, environment: EnvironmentConfig, stackName: string): void {
+  const backend = environment.stateBackend;
+  new S3Backend(stack, {
+    bucket: backend.bucket,
+    key: `${backend.keyPrefix}/${stackName}.tfstate`,
+    region: backend.region,
+    encrypt: true,
+    useLockfile: true,
+    ...(backend.kmsKeyId ? { kmsKeyId: backend.kmsKeyId } : {}),
+  });
+}
+
+/**
+ * The AWS provider of an environment: pinned to its account (allowed_account_ids refuses to
+ * touch any other account) and region, with default tags.
+ */
+export function awsProvider(stack: TerraformStack, environment: EnvironmentConfig): AwsProvider {
+  return new AwsProvider(stack, "aws", {
+    region: environment.region,
+    allowedAccountIds: [environment.account],
+    defaultTags: [{ tags: defaultTags(environment) }],
+  });
+}
+
+/** The name prefix of an environment's resources, e.g. "pgforks-prod". */
+export function resourcePrefix(environment: EnvironmentConfig): string {
+  return `${environment.project}-${environment.name}`;
+}
+
+/** Stable stack names (`<env>-platform`, `<env>-tenants`). */
+export function stackNames(environmentName: string): { platform: string; tenants: string } {
+  return { platform: `${environmentName}-platform`, tenants: `${environmentName}-tenants` };
+}

@@ -1,0 +1,130 @@
+import { AlarmTopic, DatabaseAlarms, DatabaseDashboard } from "@pgforks/alarms";
+import type { LoadedEnvironment } from "@pgforks/config";
+import { PlatformKey } from "@pgforks/kms";
+import { Network } from "@pgforks/network";
+import { DatabaseProxy } from "@pgforks/proxy";
+import { PostgresInstance } from "@pgforks/rds";
+import { TenantSecrets } from "@pgforks/tenants";
+import { TerraformOutput, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import { awsProvider, configureBackend, resourcePrefix } from "./backend";
+import type { PlatformOutputs } from "./tenants-stack";
+
+export interface PlatformStackProps {
+  /** The validated environment (environment.yaml + tenants.yaml). */
+  readonly loaded: LoadedEnvironment;
+}
+
+/**
+ * `<env>-platform`: everything AWS for one environment. The KMS key, the network, the one
+ * shared PostgreSQL instance, the tenants' secrets, the proxy in front of it and the alarms.
+ */
+export class PlatformStack extends TerraformStack {
+  readonly key: PlatformKey;
+  readonly network: Network;
+  readonly database: PostgresInstance;
+  readonly tenantSecrets: TenantSecrets;
+  readonly proxy?: DatabaseProxy;
+  readonly alarmTopic: AlarmTopic;
+  readonly alarms: DatabaseAlarms;
+
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    super(scope, id);
+    const { environment, tenants } = props.loaded;
+    const name = resourcePrefix(environment);
+    configureBackend(this, environment, id);
+    awsProvider(this, environment);
+
+    this.key = new PlatformKey(this, "key", {
+      name,
+      accountId: environment.account,
+      region: environment.region,
+    });
+
+    this.network = new Network(this, "network", {
+      name,
+      cidr: environment.network.cidr,
+      availabilityZones: environment.availabilityZones,
+      databasePort: environment.database.port,
+      proxyEnabled: environment.proxy.enabled,
+      kmsKeyArn: this.key.arn,
+      flowLogRetentionDays: environment.network.flowLogRetentionDays,
+      natGateway: environment.network.natGateway,
+      interfaceEndpoints: environment.network.interfaceEndpoints,
+      bastion: environment.network.bastion,
+      bastionInstanceType: environment.network.bastionInstanceType,
+      region: environment.region,
+    });
+
+    this.database = new PostgresInstance(this, "database", {
+      name,
+      database: environment.database,
+      subnetIds: this.network.privateSubnetIds,
+      securityGroupIds: [this.network.databaseSecurityGroup.id],
+      kmsKeyArn: this.key.arn,
+    });
+
+    this.tenantSecrets = new TenantSecrets(this, "tenant-secrets", {
+      name,
+      tenants,
+      kmsKeyArn: this.key.arn,
+    });
+
+    if (environment.proxy.enabled) {
+      this.proxy = new DatabaseProxy(this, "proxy", {
+        name,
+        instanceIdentifier: this.database.identifier,
+        settings: environment.proxy,
+        subnetIds: this.network.privateSubnetIds,
+        securityGroupIds: [this.network.proxySecurityGroup.id],
+        kmsKeyArn: this.key.arn,
+        region: environment.region,
+        tenantSecrets: this.tenantSecrets.proxyAuth(),
+      });
+    }
+
+    this.alarmTopic = new AlarmTopic(this, "alarm-topic", {
+      name,
+      emails: environment.alarms.emails,
+      kmsKeyArn: this.key.arn,
+    });
+    this.database.notifyEvents(this.alarmTopic.arn);
+    this.alarms = new DatabaseAlarms(this, "alarms", {
+      name,
+      topicArn: this.alarmTopic.arn,
+      instanceIdentifier: this.database.identifier,
+      capacity: this.database.capacity,
+      allocatedStorageGb: environment.database.allocatedStorageGb,
+      maxAllocatedStorageGb: environment.database.maxAllocatedStorageGb,
+      cpuUtilizationPercent: environment.alarms.cpuUtilizationPercent,
+      replicaIdentifiers: this.database.replicas.map((r) => r.identifier),
+      proxyName: this.proxy?.name,
+      region: environment.region,
+    });
+    new DatabaseDashboard(this, "dashboard", {
+      name,
+      region: environment.region,
+      instanceIdentifier: this.database.identifier,
+      thresholds: this.alarms.thresholds,
+      proxyName: this.proxy?.name,
+    });
+
+    // What operators need at hand (e.g. the bastion id for `aws ssm start-session`).
+    new TerraformOutput(this, "database_address", { value: this.database.address });
+    if (this.network.bastion) {
+      new TerraformOutput(this, "bastion_instance_id", { value: this.network.bastion.id });
+    }
+    if (this.proxy) new TerraformOutput(this, "proxy_endpoint", { value: this.proxy.endpoint });
+  }
+
+  /** What the tenants stack needs from this stack (cdktf wires these as cross-stack references). */
+  outputs(): PlatformOutputs {
+    return {
+      databaseAddress: this.database.address,
+      databasePort: this.database.port,
+      masterUserSecretArn: this.database.masterUserSecretArn,
+      proxyEndpoint: this.proxy?.endpoint,
+      tenantSecretArns: this.tenantSecrets.secretArns,
+    };
+  }
+}

@@ -1,0 +1,144 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ConfigError, type LoadedEnvironment, loadEnvironments } from "@pgforks/config";
+import { App } from "cdktf";
+import type { EnvironmentStacks } from "./compose";
+
+/** What an app under apps/<env> contributes: the environment it composes and how. */
+export interface EnvironmentApp {
+  /** Folder name under environments/. */
+  readonly environment: string;
+  /** Adds the environment's stacks to the app. */
+  compose(app: App, loaded: LoadedEnvironment): EnvironmentStacks;
+}
+
+/** The synthesized Terraform JSON of one stack, as cdktf writes it. */
+export interface StackJson {
+  readonly terraform?: Record<string, unknown>;
+  readonly provider?: Record<string, unknown>;
+  readonly resource?: Record<string, Record<string, unknown>>;
+  readonly data?: Record<string, Record<string, unknown>>;
+  readonly ephemeral?: Record<string, Record<string, unknown>>;
+  readonly output?: Record<string, unknown>;
+  readonly [key: string]: unknown;
+}
+
+function newApp(outdir: string): App {
+  // stackTraces off: smaller JSON and a faster synth; the construct path stays in metadata.
+  return new App({ outdir, stackTraces: false });
+}
+
+/** Reads every stack under `<outdir>/stacks`. */
+export function readSynthesizedStacks(outdir: string): Record<string, StackJson> {
+  const stacksDir = join(outdir, "stacks");
+  const out: Record<string, StackJson> = {};
+  for (const name of readdirSync(stacksDir).sort()) {
+    out[name] = JSON.parse(readFileSync(join(stacksDir, name, "cdk.tf.json"), "utf8")) as StackJson;
+  }
+  return out;
+}
+
+/** Synthesizes environments into a throw-away directory and returns the stacks' JSON. */
+export function synthesizeInMemory(
+  apps: readonly EnvironmentApp[],
+  loaded: readonly LoadedEnvironment[],
+): Record<string, StackJson> {
+  const dir = mkdtempSync(join(tmpdir(), "pgforks-synth-"));
+  try {
+    const app = newApp(dir);
+    for (const env of loaded) {
+      const def = apps.find((a) => a.environment === env.name);
+      if (!def) throw new Error(`no app composes environment "${env.name}"`);
+      def.compose(app, env);
+    }
+    app.synth();
+    return readSynthesizedStacks(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Resource count per stack, by block kind. */
+export function countBlocks(stack: StackJson): { resources: number; data: number; ephemeral: number } {
+  const count = (block?: Record<string, Record<string, unknown>>) =>
+    Object.values(block ?? {}).reduce((sum, byName) => sum + Object.keys(byName).length, 0);
+  return { resources: count(stack.resource), data: count(stack.data), ephemeral: count(stack.ephemeral) };
+}
+
+export interface SynthResult {
+  readonly outdir: string;
+  readonly stacks: Record<string, StackJson>;
+  readonly environments: readonly LoadedEnvironment[];
+}
+
+/**
+ * Validates every environment's config first (all problems at once), then synthesizes all
+ * stacks. Outside the cdktf CLI the output is built in a sibling directory and swapped in with
+ * a rename, so a failure never leaves a half-written cdktf.out. Under the cdktf CLI
+ * (CDKTF_OUTDIR set) the CLI owns the directory; config errors still stop before anything is
+ * written.
+ */
+export function synthEnvironments(apps: readonly EnvironmentApp[]): SynthResult {
+  const environments = loadEnvironments(apps.map((a) => a.environment));
+  const managedByCli = process.env.CDKTF_OUTDIR !== undefined;
+  const outdir = resolve(process.env.CDKTF_OUTDIR ?? "cdktf.out");
+  const target = managedByCli ? outdir : `${outdir}.staging-${process.pid}`;
+  try {
+    const app = newApp(target);
+    for (const loaded of environments) {
+      const def = apps.find((a) => a.environment === loaded.name);
+      def?.compose(app, loaded);
+    }
+    app.synth();
+  } catch (error) {
+    if (!managedByCli) rmSync(target, { recursive: true, force: true });
+    throw error;
+  }
+  if (!managedByCli) {
+    const previous = `${outdir}.previous-${process.pid}`;
+    if (existsSync(outdir)) renameSync(outdir, previous);
+    renameSync(target, outdir);
+    rmSync(previous, { recursive: true, force: true });
+  }
+  return { outdir, stacks: readSynthesizedStacks(outdir), environments };
+}
+
+/** The short summary printed after a synth: stacks, resource counts, tenants per environment. */
+export function renderSynthSummary(result: SynthResult, seconds: number): string {
+  const lines = [`Synthesized ${Object.keys(result.stacks).length} stacks into ${result.outdir} in ${seconds.toFixed(1)}s`];
+  const width = Math.max(...Object.keys(result.stacks).map((n) => n.length));
+  for (const [name, stack] of Object.entries(result.stacks)) {
+    const c = countBlocks(stack);
+    const extra = [c.data ? `${c.data} data` : "", c.ephemeral ? `${c.ephemeral} ephemeral` : ""]
+      .filter(Boolean)
+      .join(", ");
+    lines.push(`  ${name.padEnd(width)}  ${String(c.resources).padStart(4)} resources${extra ? ` (+ ${extra})` : ""}`);
+  }
+  lines.push("Tenants:");
+  for (const env of result.environments) {
+    const byState = new Map<string, string[]>();
+    for (const t of env.tenants) byState.set(t.state, [...(byState.get(t.state) ?? []), t.name]);
+    const parts = [...byState].map(([state, names]) => `${state}: ${names.join(", ")}`);
+    lines.push(`  ${env.name.padEnd(width)}  ${env.environment.database.instanceClass}  ${parts.join("; ") || "none"}`);
+  }
+  return lines.join("\n");
+}
+
+/** Entry point of apps/main.ts and apps/<env>/src/main.ts: human errors, non-zero exit. */
+export function runSynth(apps: readonly EnvironmentApp[]): void {
+  const started = performance.now();
+  try {
+    const result = synthEnvironments(apps);
+    if (process.env.CDKTF_OUTDIR === undefined) {
+      console.log(renderSynthSummary(result, (performance.now() - started) / 1000));
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Synth stopped before writing anything: ${error.message}`);
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+}
