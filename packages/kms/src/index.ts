@@ -1,1 +1,2 @@
-export {};
+export * from "./partition";
+export * from "./platform-key";

@@ -1,1 +1,7 @@
-export {};
+export * from "./bastion";
+export * from "./flow-log";
+export * from "./interface-endpoints";
+export * from "./network";
+export * from "./partition";
+export * from "./security-groups";
+export * from "./subnet-layout";

@@ -1,1 +1,5 @@
-export {};
+export * from "./engine";
+export * from "./final-snapshot-name";
+export * from "./instance-log-groups";
+export * from "./monitoring-role";
+export * from "./postgres-instance";

@@ -110,11 +110,9 @@ export const databaseSchema = z
   .strictObject({
     engineVersion: z
       .string()
-      .regex(/^1[4-7](\.\d+)?$/, "must be a PostgreSQL version RDS offers, 14 to 17, e.g. 16.8")
-      .default("16.8")
-      .describe(
-        "PostgreSQL engine version. Default 16.8 (seed 001 recommends PostgreSQL 16.x). Minor upgrades are applied automatically.",
-      ),
+      .regex(/^1[4-7](\.\d+)?$/, "must be a PostgreSQL version RDS offers, 14 to 17, e.g. 16 or 16.8")
+      .default("16")
+      .describe("PostgreSQL engine version. Default 16 (seed 001 recommends PostgreSQL 16.x): a major version only, so RDS picks the newest minor and auto minor upgrades never make Terraform plan a downgrade (it would with a pinned minor such as 16.8)."),
     instanceClass: z
       .enum(INSTANCE_CLASS_NAMES)
       .describe(

@@ -1,0 +1,171 @@
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Construct } from "constructs";
+
+/** HTTPS, the port of AWS service APIs and interface endpoints. */
+export const HTTPS_PORT = 443;
+/** Any IPv4 destination (used only for a NAT-only bastion reaching the SSM APIs). */
+const ANYWHERE_IPV4 = "0.0.0.0/0";
+
+/** Properties of {@link SecurityGroupChain}. */
+export interface SecurityGroupChainProps {
+  /** Name prefix, e.g. "pgforks-prod". Required. */
+  readonly name: string;
+  /** VPC of the groups. Required. */
+  readonly vpcId: string;
+  /** VPC IPv4 CIDR; the endpoints group accepts HTTPS from it. Required. */
+  readonly vpcCidr: string;
+  /** Port of the database and the proxy, the only port the chain opens. Required. */
+  readonly databasePort: number;
+  /** Whether clients reach the database through an RDS Proxy. Required. */
+  readonly proxyEnabled: boolean;
+  /** Create the bastion group (reaches the database/proxy and the SSM APIs). Default false. */
+  readonly bastion?: boolean;
+  /** Create the interface-endpoints group (HTTPS from the VPC CIDR). Default false. */
+  readonly interfaceEndpoints?: boolean;
+  /** Whether a NAT gateway exists: a bastion without endpoints then reaches SSM over it. Default false. */
+  readonly natGateway?: boolean;
+}
+
+/**
+ * The security groups of the data path, all rules as separate `aws_vpc_security_group_*_rule`
+ * resources with a description, nothing open by default:
+ *
+ * ```
+ * proxy enabled:   clients --port--> proxy --port--> database
+ * proxy disabled:  clients --port--> database
+ * bastion:         bastion --port--> database (and proxy), bastion --443--> endpoints (or NAT)
+ * endpoints:       VPC CIDR --443--> endpoints
+ * ```
+ *
+ * Egress is limited the same way (clients only to the next hop, proxy only to the database); the
+ * database and the endpoints have no egress rule at all (security groups are stateful, replies
+ * need none, and RDS needs no outbound connection).
+ */
+export class SecurityGroupChain extends Construct {
+  /** Attach to application hosts that connect to the database. */
+  readonly clientSecurityGroup: SecurityGroup;
+  /**
+   * Attach to the RDS Proxy. Created even when the proxy is disabled (then it has no rules), so
+   * the property is always defined.
+   */
+  readonly proxySecurityGroup: SecurityGroup;
+  /** Attach to the RDS instance and its read replicas. */
+  readonly databaseSecurityGroup: SecurityGroup;
+  /** Group of the SSM bastion, when one is requested. */
+  readonly bastionSecurityGroup?: SecurityGroup;
+  /** Group of the interface endpoints, when requested. */
+  readonly endpointsSecurityGroup?: SecurityGroup;
+
+  private readonly props: SecurityGroupChainProps;
+
+  constructor(scope: Construct, id: string, props: SecurityGroupChainProps) {
+    super(scope, id);
+    this.props = props;
+    const port = props.databasePort;
+
+    this.clientSecurityGroup = this.group(
+      "clients",
+      "Application hosts: may connect to the database path only",
+    );
+    this.proxySecurityGroup = this.group("proxy", "RDS Proxy: clients in, database out");
+    this.databaseSecurityGroup = this.group("database", "RDS PostgreSQL: no egress");
+
+    // The database is entered through exactly one door: the proxy, or the clients directly.
+    if (props.proxyEnabled) {
+      this.connect(this.clientSecurityGroup, this.proxySecurityGroup, port, "clients", "proxy");
+      this.connect(this.proxySecurityGroup, this.databaseSecurityGroup, port, "proxy", "database");
+    } else {
+      this.connect(
+        this.clientSecurityGroup,
+        this.databaseSecurityGroup,
+        port,
+        "clients",
+        "database",
+      );
+    }
+
+    if (props.interfaceEndpoints) {
+      this.endpointsSecurityGroup = this.group(
+        "endpoints",
+        "Interface VPC endpoints: HTTPS from the VPC",
+      );
+      new VpcSecurityGroupIngressRule(this, "endpoints-from-vpc", {
+        securityGroupId: this.endpointsSecurityGroup.id,
+        ipProtocol: "tcp",
+        fromPort: HTTPS_PORT,
+        toPort: HTTPS_PORT,
+        cidrIpv4: props.vpcCidr,
+        description: "HTTPS to the AWS APIs from hosts in the VPC",
+      });
+    }
+
+    if (props.bastion) {
+      const bastion = this.group("bastion", "SSM bastion: tunnels to the database");
+      this.bastionSecurityGroup = bastion;
+      this.connect(bastion, this.databaseSecurityGroup, port, "bastion", "database");
+      if (props.proxyEnabled) {
+        this.connect(bastion, this.proxySecurityGroup, port, "bastion", "proxy");
+      }
+      if (this.endpointsSecurityGroup) {
+        new VpcSecurityGroupEgressRule(this, "bastion-to-endpoints", {
+          securityGroupId: bastion.id,
+          ipProtocol: "tcp",
+          fromPort: HTTPS_PORT,
+          toPort: HTTPS_PORT,
+          referencedSecurityGroupId: this.endpointsSecurityGroup.id,
+          description: "To the SSM and Secrets Manager interface endpoints",
+        });
+      } else if (props.natGateway) {
+        new VpcSecurityGroupEgressRule(this, "bastion-to-ssm-via-nat", {
+          securityGroupId: bastion.id,
+          ipProtocol: "tcp",
+          fromPort: HTTPS_PORT,
+          toPort: HTTPS_PORT,
+          cidrIpv4: ANYWHERE_IPV4,
+          description: "To the public SSM APIs through the NAT gateway (no interface endpoints)",
+        });
+      }
+    }
+  }
+
+  /**
+   * Opens TCP `port` from `source` to `target`: an egress rule on the source and an ingress rule
+   * on the target, both referencing the other group. `sourceLabel`/`targetLabel` name the rules.
+   */
+  connect(
+    source: SecurityGroup,
+    target: SecurityGroup,
+    port: number,
+    sourceLabel: string,
+    targetLabel: string,
+  ): void {
+    new VpcSecurityGroupEgressRule(this, `${sourceLabel}-to-${targetLabel}-${port}`, {
+      securityGroupId: source.id,
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      referencedSecurityGroupId: target.id,
+      description: `To ${targetLabel} on ${port}`,
+    });
+    new VpcSecurityGroupIngressRule(this, `${targetLabel}-from-${sourceLabel}-${port}`, {
+      securityGroupId: target.id,
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      referencedSecurityGroupId: source.id,
+      description: `From ${sourceLabel} on ${port}`,
+    });
+  }
+
+  private group(purpose: string, description: string): SecurityGroup {
+    return new SecurityGroup(this, purpose, {
+      name: `${this.props.name}-${purpose}`,
+      // Changing a description replaces the group, so it is fixed text.
+      description,
+      vpcId: this.props.vpcId,
+      tags: { Name: `${this.props.name}-${purpose}` },
+    });
+  }
+}

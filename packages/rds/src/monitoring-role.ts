@@ -1,0 +1,60 @@
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { Construct } from "constructs";
+
+/** Service principal of RDS Enhanced Monitoring (RDS User Guide, "Setting up and enabling Enhanced Monitoring"). */
+export const MONITORING_SERVICE_PRINCIPAL = "monitoring.rds.amazonaws.com";
+
+/** AWS managed policy Enhanced Monitoring needs (same page as above). */
+export const MONITORING_POLICY_NAME = "service-role/AmazonRDSEnhancedMonitoringRole";
+
+/** Longest IAM role name (IAM User Guide, "IAM and AWS STS quotas": 64 characters). */
+export const IAM_ROLE_NAME_MAX_LENGTH = 64;
+
+/** Properties of {@link EnhancedMonitoringRole}. */
+export interface EnhancedMonitoringRoleProps {
+  /** Name prefix; the role is `<name>-rds-monitoring` (unique per environment). Required. */
+  readonly name: string;
+  /** ARN partition of the managed policy. Default "aws". */
+  readonly partition?: string;
+}
+
+/** The IAM role RDS assumes to publish Enhanced Monitoring (OS) metrics to CloudWatch Logs. */
+export class EnhancedMonitoringRole extends Construct {
+  /** The `aws_iam_role`. */
+  readonly role: IamRole;
+  /** Attachment of the managed policy; instances depend on it so RDS never sees a role without permissions. */
+  readonly policyAttachment: IamRolePolicyAttachment;
+  /** ARN of the role (`monitoring_role_arn`). */
+  readonly arn: string;
+
+  constructor(scope: Construct, id: string, props: EnhancedMonitoringRoleProps) {
+    super(scope, id);
+    const roleName = `${props.name}-rds-monitoring`;
+    if (roleName.length > IAM_ROLE_NAME_MAX_LENGTH) {
+      throw new Error(
+        `IAM role name "${roleName}" is longer than ${IAM_ROLE_NAME_MAX_LENGTH} characters; shorten the project or environment name`,
+      );
+    }
+    const trustPolicy = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: MONITORING_SERVICE_PRINCIPAL },
+          Action: "sts:AssumeRole",
+        },
+      ],
+    };
+    this.role = new IamRole(this, "role", {
+      name: roleName,
+      description: "RDS Enhanced Monitoring publishes OS metrics with this role",
+      assumeRolePolicy: JSON.stringify(trustPolicy),
+    });
+    this.policyAttachment = new IamRolePolicyAttachment(this, "policy", {
+      role: this.role.name,
+      policyArn: `arn:${props.partition ?? "aws"}:iam::aws:policy/${MONITORING_POLICY_NAME}`,
+    });
+    this.arn = this.role.arn;
+  }
+}
