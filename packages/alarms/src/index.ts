@@ -1,1 +1,5 @@
-export {};
+export * from "./alarm-topic";
+export * from "./dashboard";
+export * from "./database-alarms";
+export * from "./metrics";
+export * from "./thresholds";

@@ -4,5 +4,6 @@ export * from "./identifiers";
 export * from "./instance-classes";
 export * from "./json-schema";
 export * from "./load";
+export * from "./proxy-quota";
 export * from "./schema/environment";
 export * from "./schema/tenants";

@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { budgetProblem, connectionBudget } from "./capacity";
 import { ConfigError, type ConfigProblem, formatPath } from "./errors";
 import { allowedKeysAt } from "./json-schema";
+import { proxySecretProblem, tenantInProxy } from "./proxy-quota";
 import { type EnvironmentConfig, environmentSchema } from "./schema/environment";
 import { type TenantConfig, tenantsFileSchema } from "./schema/tenants";
 
@@ -228,6 +229,11 @@ export function loadEnvironment(name: string, dir = environmentsDir()): LoadedEn
         });
       }
     });
+    if (environment.proxy.enabled) {
+      const problem = proxySecretProblem(tenantsFileConfig.tenants.filter(tenantInProxy).length);
+      if (problem)
+        problems.push({ file: displayPath(tenantsFile), path: "tenants", message: problem });
+    }
     const budget = connectionBudget(environment, tenantsFileConfig.tenants);
     const problem = budgetProblem(name, environment, budget);
     if (problem) {

@@ -19,14 +19,15 @@ export function defaultTags(environment: EnvironmentConfig): Record<string, stri
  */
 export function configureBackend(stack: TerraformStack, environment: EnvironmentConfig, stackName: string): void {
   const backend = environment.stateBackend;
-  new S3Backend(stack, {
+  const s3 = new S3Backend(stack, {
     bucket: backend.bucket,
     key: `${backend.keyPrefix}/${stackName}.tfstate`,
     region: backend.region,
     encrypt: true,
-    useLockfile: true,
     ...(backend.kmsKeyId ? { kmsKeyId: backend.kmsKeyId } : {}),
   });
+  // cdktf 0.21's S3BackendConfig predates use_lockfile (Terraform 1.10); set it directly.
+  s3.addOverride("use_lockfile", true);
 }
 
 /**

@@ -87,6 +87,7 @@ export class PlatformStack extends TerraformStack {
       name,
       emails: environment.alarms.emails,
       kmsKeyArn: this.key.arn,
+      accountId: environment.account,
     });
     this.database.notifyEvents(this.alarmTopic.arn);
     this.alarms = new DatabaseAlarms(this, "alarms", {
@@ -99,6 +100,7 @@ export class PlatformStack extends TerraformStack {
       cpuUtilizationPercent: environment.alarms.cpuUtilizationPercent,
       replicaIdentifiers: this.database.replicas.map((r) => r.identifier),
       proxyName: this.proxy?.name,
+      proxyMaxConnectionsPercent: environment.proxy.maxConnectionsPercent,
       region: environment.region,
     });
     new DatabaseDashboard(this, "dashboard", {
@@ -107,6 +109,7 @@ export class PlatformStack extends TerraformStack {
       instanceIdentifier: this.database.identifier,
       thresholds: this.alarms.thresholds,
       proxyName: this.proxy?.name,
+      replicaIdentifiers: this.database.replicas.map((r) => r.identifier),
     });
 
     // What operators need at hand (e.g. the bastion id for `aws ssm start-session`).

@@ -110,9 +110,14 @@ export const databaseSchema = z
   .strictObject({
     engineVersion: z
       .string()
-      .regex(/^1[4-7](\.\d+)?$/, "must be a PostgreSQL version RDS offers, 14 to 17, e.g. 16 or 16.8")
+      .regex(
+        /^1[4-7](\.\d+)?$/,
+        "must be a PostgreSQL version RDS offers, 14 to 17, e.g. 16 or 16.8",
+      )
       .default("16")
-      .describe("PostgreSQL engine version. Default 16 (seed 001 recommends PostgreSQL 16.x): a major version only, so RDS picks the newest minor and auto minor upgrades never make Terraform plan a downgrade (it would with a pinned minor such as 16.8)."),
+      .describe(
+        "PostgreSQL engine version. Default 16 (seed 001 recommends PostgreSQL 16.x): a major version only, so RDS picks the newest minor and auto minor upgrades never make Terraform plan a downgrade (it would with a pinned minor such as 16.8).",
+      ),
     instanceClass: z
       .enum(INSTANCE_CLASS_NAMES)
       .describe(
@@ -219,41 +224,51 @@ export const databaseSchema = z
     });
   });
 
-export const proxySchema = z.strictObject({
-  enabled: z
-    .boolean()
-    .describe("Put an RDS Proxy (connection pooling, TLS required) in front of the instance."),
-  maxConnectionsPercent: z
-    .number()
-    .int()
-    .min(1)
-    .max(100)
-    .default(90)
-    .describe(
-      "Share of max_connections the proxy may open. Default 90: the rest stays for admin and the tenants stack.",
-    ),
-  maxIdleConnectionsPercent: z
-    .number()
-    .int()
-    .min(0)
-    .max(100)
-    .default(50)
-    .describe("Share of max_connections the proxy keeps idle. Default 50 (the RDS default)."),
-  connectionBorrowTimeoutSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(3600)
-    .default(120)
-    .describe("How long a client waits for a pooled connection. Default 120 (the RDS default)."),
-  idleClientTimeoutSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(28800)
-    .default(1800)
-    .describe("Idle client connections are closed after this. Default 1800 (the RDS default)."),
-});
+export const proxySchema = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .describe("Put an RDS Proxy (connection pooling, TLS required) in front of the instance."),
+    maxConnectionsPercent: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(90)
+      .describe(
+        "Share of max_connections the proxy may open. Default 90: the rest stays for admin and the tenants stack.",
+      ),
+    maxIdleConnectionsPercent: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .default(50)
+      .describe("Share of max_connections the proxy keeps idle. Default 50 (the RDS default)."),
+    connectionBorrowTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(120)
+      .describe("How long a client waits for a pooled connection. Default 120 (the RDS default)."),
+    idleClientTimeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(28800)
+      .default(1800)
+      .describe("Idle client connections are closed after this. Default 1800 (the RDS default)."),
+  })
+  .superRefine((proxy, ctx) => {
+    if (proxy.maxIdleConnectionsPercent > proxy.maxConnectionsPercent) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["maxIdleConnectionsPercent"],
+        message: `must not exceed maxConnectionsPercent (${proxy.maxConnectionsPercent}); RDS rejects it`,
+      });
+    }
+  });
 
 export const alarmsSchema = z.strictObject({
   emails: z
