@@ -17,7 +17,11 @@ export function defaultTags(environment: EnvironmentConfig): Record<string, stri
  * Terraform >= 1.10) and KMS encryption. The harness swaps it for a local backend only in its
  * own offline copy, never here.
  */
-export function configureBackend(stack: TerraformStack, environment: EnvironmentConfig, stackName: string): void {
+export function configureBackend(
+  stack: TerraformStack,
+  environment: EnvironmentConfig,
+  stackName: string,
+): void {
   const backend = environment.stateBackend;
   const s3 = new S3Backend(stack, {
     bucket: backend.bucket,

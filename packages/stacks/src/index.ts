@@ -1,1 +1,5 @@
-export {};
+export * from "./backend";
+export * from "./compose";
+export * from "./platform-stack";
+export * from "./synth";
+export * from "./tenants-stack";

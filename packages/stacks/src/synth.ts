@@ -60,10 +60,18 @@ export function synthesizeInMemory(
 }
 
 /** Resource count per stack, by block kind. */
-export function countBlocks(stack: StackJson): { resources: number; data: number; ephemeral: number } {
+export function countBlocks(stack: StackJson): {
+  resources: number;
+  data: number;
+  ephemeral: number;
+} {
   const count = (block?: Record<string, Record<string, unknown>>) =>
     Object.values(block ?? {}).reduce((sum, byName) => sum + Object.keys(byName).length, 0);
-  return { resources: count(stack.resource), data: count(stack.data), ephemeral: count(stack.ephemeral) };
+  return {
+    resources: count(stack.resource),
+    data: count(stack.data),
+    ephemeral: count(stack.ephemeral),
+  };
 }
 
 export interface SynthResult {
@@ -106,21 +114,27 @@ export function synthEnvironments(apps: readonly EnvironmentApp[]): SynthResult 
 
 /** The short summary printed after a synth: stacks, resource counts, tenants per environment. */
 export function renderSynthSummary(result: SynthResult, seconds: number): string {
-  const lines = [`Synthesized ${Object.keys(result.stacks).length} stacks into ${result.outdir} in ${seconds.toFixed(1)}s`];
+  const lines = [
+    `Synthesized ${Object.keys(result.stacks).length} stacks into ${result.outdir} in ${seconds.toFixed(1)}s`,
+  ];
   const width = Math.max(...Object.keys(result.stacks).map((n) => n.length));
   for (const [name, stack] of Object.entries(result.stacks)) {
     const c = countBlocks(stack);
     const extra = [c.data ? `${c.data} data` : "", c.ephemeral ? `${c.ephemeral} ephemeral` : ""]
       .filter(Boolean)
       .join(", ");
-    lines.push(`  ${name.padEnd(width)}  ${String(c.resources).padStart(4)} resources${extra ? ` (+ ${extra})` : ""}`);
+    lines.push(
+      `  ${name.padEnd(width)}  ${String(c.resources).padStart(4)} resources${extra ? ` (+ ${extra})` : ""}`,
+    );
   }
   lines.push("Tenants:");
   for (const env of result.environments) {
     const byState = new Map<string, string[]>();
     for (const t of env.tenants) byState.set(t.state, [...(byState.get(t.state) ?? []), t.name]);
     const parts = [...byState].map(([state, names]) => `${state}: ${names.join(", ")}`);
-    lines.push(`  ${env.name.padEnd(width)}  ${env.environment.database.instanceClass}  ${parts.join("; ") || "none"}`);
+    lines.push(
+      `  ${env.name.padEnd(width)}  ${env.environment.database.instanceClass}  ${parts.join("; ") || "none"}`,
+    );
   }
   return lines.join("\n");
 }

@@ -21,10 +21,14 @@ function workspaceDirs(): string[] {
 
 for (const dir of workspaceDirs()) rmSync(join(dir, RESULTS), { force: true });
 
-const turbo = spawnSync("npx", ["turbo", "run", "lint", "typecheck", "test", ...process.argv.slice(2)], {
-  cwd: root,
-  stdio: "inherit",
-});
+const turbo = spawnSync(
+  "npx",
+  ["turbo", "run", "lint", "typecheck", "test", ...process.argv.slice(2)],
+  {
+    cwd: root,
+    stdio: "inherit",
+  },
+);
 
 let passed = 0;
 let failed = 0;
@@ -32,7 +36,11 @@ let suites = 0;
 for (const dir of workspaceDirs()) {
   const file = join(dir, RESULTS);
   if (!existsSync(file)) continue;
-  const result = JSON.parse(readFileSync(file, "utf8")) as { numPassedTests: number; numFailedTests: number; numTotalTestSuites: number };
+  const result = JSON.parse(readFileSync(file, "utf8")) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    numTotalTestSuites: number;
+  };
   passed += result.numPassedTests;
   failed += result.numFailedTests;
   suites += result.numTotalTestSuites;

@@ -1,0 +1,368 @@
+import {
+  type LoadedEnvironment,
+  RESERVED_PREFIXES,
+  type TenantConfig,
+  tenantDatabaseName,
+} from "@pgforks/config";
+import {
+  type AuditConnectionFactory,
+  type CatalogSnapshot,
+  type LiveDatabase,
+  type LiveRole,
+  readCatalog,
+} from "./catalog";
+import type { AuditObject, AuditReport, Finding, FindingCode, FindingValue } from "./findings";
+
+/**
+ * Databases every RDS for PostgreSQL instance has and no tenant config lists: the initial
+ * database, the two templates (PostgreSQL docs, 23.3 Template Databases) and RDS's own.
+ */
+export const SYSTEM_DATABASES = ["postgres", "template0", "template1", "rdsadmin"] as const;
+
+/**
+ * Roles owned by PostgreSQL or RDS: postgres and rdsadmin (RDS User Guide, "Understanding
+ * PostgreSQL roles and permissions"), and RDS's internal login roles rdstopmgr and rdsrepladmin,
+ * which RDS instances show in pg_roles (rdsadmin's database grants rdstopmgr TEMP/CONNECT) but
+ * the guide does not list.
+ */
+export const SYSTEM_ROLES = ["postgres", "rdsadmin", "rdstopmgr", "rdsrepladmin"] as const;
+
+/** Role prefixes owned by PostgreSQL (pg_*) and RDS (rds_*), as reserved in @pgforks/config. */
+export const SYSTEM_ROLE_PREFIXES = RESERVED_PREFIXES;
+
+/** Suffix of the optional read-only role (tenants.yaml readOnlyRole). */
+export const READ_ONLY_ROLE_SUFFIX = "_readonly";
+
+/** Encoding the tenants stack creates databases with. */
+export const EXPECTED_ENCODING = "UTF8";
+
+/** Role attributes a tenant role must never have, with the finding each one raises. */
+const FORBIDDEN_ATTRIBUTES = [
+  { attribute: "superuser", code: "superuser", sql: "SUPERUSER", why: "bypasses every check" },
+  { attribute: "createdb", code: "createdb", sql: "CREATEDB", why: "can create databases" },
+  { attribute: "createrole", code: "createrole", sql: "CREATEROLE", why: "can create roles" },
+  { attribute: "replication", code: "replication", sql: "REPLICATION", why: "can stream WAL" },
+  { attribute: "bypassrls", code: "bypassrls", sql: "BYPASSRLS", why: "ignores row security" },
+] as const satisfies ReadonlyArray<{
+  attribute: keyof LiveRole;
+  code: FindingCode;
+  sql: string;
+  why: string;
+}>;
+
+/** Database privileges PUBLIC must not hold on a tenant database. */
+const PUBLIC_PRIVILEGE_CODES: Readonly<Record<string, FindingCode>> = {
+  CONNECT: "public-connect",
+  TEMPORARY: "public-temp",
+  CREATE: "public-create",
+};
+
+export interface AuditOptions {
+  /** Extra roles that are not drift (e.g. a monitoring user). Default none. */
+  readonly ignoreRoles?: readonly string[];
+  /** Extra databases that are not drift. Default none. */
+  readonly ignoreDatabases?: readonly string[];
+}
+
+/** The environment to audit: a LoadedEnvironment, or just the parts the audit reads. */
+export type AuditedEnvironment = Pick<LoadedEnvironment, "name" | "environment" | "tenants">;
+
+/** What the tenants stack should have created for one tenant. */
+export interface ExpectedTenant {
+  readonly tenant: TenantConfig;
+  readonly role: string;
+  readonly database: string;
+  /** <name>_readonly when readOnlyRole is set. */
+  readonly readOnlyRole?: string;
+  /** False for dropped tenants: role and database must be gone. */
+  readonly present: boolean;
+  /** LOGIN only while active. */
+  readonly canLogin: boolean;
+  /** connectionLimit while active, 0 otherwise (role and database alike). */
+  readonly connectionLimit: number;
+}
+
+export function readOnlyRoleName(tenant: Pick<TenantConfig, "name">): string {
+  return `${tenant.name}${READ_ONLY_ROLE_SUFFIX}`;
+}
+
+export function expectedTenant(tenant: TenantConfig): ExpectedTenant {
+  const active = tenant.state === "active";
+  return {
+    tenant,
+    role: tenant.name,
+    database: tenantDatabaseName(tenant),
+    ...(tenant.readOnlyRole ? { readOnlyRole: readOnlyRoleName(tenant) } : {}),
+    present: tenant.state !== "dropped",
+    canLogin: active,
+    connectionLimit: active ? tenant.connectionLimit : 0,
+  };
+}
+
+function limit(value: number): string {
+  return value < 0 ? "unlimited (-1)" : String(value);
+}
+
+function role(name: string): AuditObject {
+  return { kind: "role", name };
+}
+
+function database(name: string): AuditObject {
+  return { kind: "database", name };
+}
+
+/** Why `who` can connect to `db`, for the message (has_database_privilege says only yes/no). */
+function connectReason(who: LiveRole, db: LiveDatabase): string {
+  if (db.publicPrivileges.includes("CONNECT")) return "through PUBLIC";
+  if (db.connectGrantees.includes(who.name)) return "granted directly";
+  if (db.owner === who.name) return "as its owner";
+  return `through membership (member of ${who.memberOf.join(", ") || "a granted role"})`;
+}
+
+/** Compares a catalog snapshot with the config; pure, so it is cheap to reason about. */
+export function compareCatalog(
+  snapshot: CatalogSnapshot,
+  loaded: AuditedEnvironment,
+  options: AuditOptions = {},
+): Finding[] {
+  const findings: Finding[] = [];
+  const expected = loaded.tenants.map(expectedTenant);
+  const present = expected.filter((t) => t.present);
+  const file = `environments/${loaded.name}/tenants.yaml`;
+
+  for (const t of expected) {
+    const add = (
+      code: FindingCode,
+      object: AuditObject,
+      exp: FindingValue,
+      act: FindingValue,
+      message: string,
+    ) =>
+      findings.push({ code, tenant: t.tenant.name, object, expected: exp, actual: act, message });
+
+    if (!t.present) {
+      for (const name of [t.role, t.readOnlyRole]) {
+        if (name && snapshot.roles.has(name)) {
+          add(
+            "dropped-still-exists",
+            role(name),
+            "absent",
+            "exists",
+            `tenant is dropped but role "${name}" still exists`,
+          );
+        }
+      }
+      if (snapshot.databases.has(t.database)) {
+        add(
+          "dropped-still-exists",
+          database(t.database),
+          "absent",
+          "exists",
+          `tenant is dropped but database "${t.database}" still exists`,
+        );
+      }
+      continue;
+    }
+
+    const main = snapshot.roles.get(t.role);
+    const readOnly = t.readOnlyRole ? snapshot.roles.get(t.readOnlyRole) : undefined;
+    const db = snapshot.databases.get(t.database);
+
+    if (!main) {
+      add("missing-role", role(t.role), "exists", "absent", `role "${t.role}" does not exist`);
+    } else {
+      if (main.canLogin !== t.canLogin) {
+        if (main.canLogin) {
+          add(
+            "role-can-login",
+            role(t.role),
+            false,
+            true,
+            `role "${t.role}" can log in, but the tenant is ${t.tenant.state} (expected NOLOGIN)`,
+          );
+        } else {
+          add(
+            "role-cannot-login",
+            role(t.role),
+            true,
+            false,
+            `role "${t.role}" is NOLOGIN, but the tenant is active`,
+          );
+        }
+      }
+      if (main.connectionLimit !== t.connectionLimit) {
+        add(
+          "wrong-connection-limit",
+          role(t.role),
+          t.connectionLimit,
+          main.connectionLimit,
+          `role "${t.role}" has CONNECTION LIMIT ${limit(main.connectionLimit)}, expected ${t.connectionLimit}`,
+        );
+      }
+    }
+    if (t.readOnlyRole && !readOnly) {
+      add(
+        "missing-role",
+        role(t.readOnlyRole),
+        "exists",
+        "absent",
+        `role "${t.readOnlyRole}" does not exist`,
+      );
+    }
+    for (const r of [main, readOnly]) {
+      if (!r) continue;
+      for (const f of FORBIDDEN_ATTRIBUTES) {
+        if (r[f.attribute]) {
+          add(f.code, role(r.name), false, true, `role "${r.name}" has ${f.sql} (${f.why})`);
+        }
+      }
+      for (const group of r.memberOf) {
+        add(
+          "unexpected-membership",
+          role(r.name),
+          null,
+          group,
+          `role "${r.name}" is a member of role "${group}" and inherits its privileges`,
+        );
+      }
+    }
+
+    if (!db) {
+      add(
+        "missing-database",
+        database(t.database),
+        "exists",
+        "absent",
+        `database "${t.database}" does not exist`,
+      );
+      continue;
+    }
+    if (db.owner !== t.role) {
+      add(
+        "wrong-owner",
+        database(t.database),
+        t.role,
+        db.owner,
+        `database "${t.database}" is owned by "${db.owner}", expected "${t.role}"`,
+      );
+    }
+    if (db.connectionLimit !== t.connectionLimit) {
+      add(
+        "wrong-connection-limit",
+        database(t.database),
+        t.connectionLimit,
+        db.connectionLimit,
+        `database "${t.database}" has CONNECTION LIMIT ${limit(db.connectionLimit)}, expected ${t.connectionLimit}`,
+      );
+    }
+    if (db.encoding !== EXPECTED_ENCODING) {
+      add(
+        "wrong-encoding",
+        database(t.database),
+        EXPECTED_ENCODING,
+        db.encoding,
+        `database "${t.database}" has encoding ${db.encoding}, expected ${EXPECTED_ENCODING}`,
+      );
+    }
+    for (const privilege of db.publicPrivileges) {
+      const code = PUBLIC_PRIVILEGE_CODES[privilege];
+      if (code) {
+        add(
+          code,
+          database(t.database),
+          "revoked",
+          "granted",
+          `PUBLIC has ${privilege} on database "${t.database}" (every role gets it)`,
+        );
+      }
+    }
+    for (const r of [main, readOnly]) {
+      if (r && !snapshot.canConnect.get(r.name)?.has(t.database)) {
+        add(
+          "missing-connect",
+          database(t.database),
+          true,
+          false,
+          `role "${r.name}" cannot connect to its own database "${t.database}"`,
+        );
+      }
+    }
+    for (const r of [main, readOnly]) {
+      // A superuser reaches every database; its own finding already says so.
+      if (!r || r.superuser) continue;
+      for (const other of present) {
+        const otherDb = snapshot.databases.get(other.database);
+        if (other === t || !otherDb || !snapshot.canConnect.get(r.name)?.has(other.database))
+          continue;
+        add(
+          "cross-tenant-connect",
+          database(other.database),
+          false,
+          true,
+          `role "${r.name}" can connect to database "${other.database}" of tenant "${other.tenant.name}" (${connectReason(r, otherDb)})`,
+        );
+      }
+    }
+  }
+
+  const knownRoles = new Set<string>([
+    ...expected.flatMap((t) => (t.readOnlyRole ? [t.role, t.readOnlyRole] : [t.role])),
+    ...SYSTEM_ROLES,
+    loaded.environment.database.masterUsername,
+    ...(options.ignoreRoles ?? []),
+  ]);
+  const knownDatabases = new Set<string>([
+    ...expected.map((t) => t.database),
+    ...SYSTEM_DATABASES,
+    ...(options.ignoreDatabases ?? []),
+  ]);
+  for (const name of [...snapshot.databases.keys()].sort()) {
+    if (knownDatabases.has(name)) continue;
+    const owner = snapshot.databases.get(name)?.owner;
+    findings.push({
+      code: "unknown-database",
+      object: database(name),
+      expected: "absent",
+      actual: "exists",
+      message: `database "${name}" (owner "${owner}") is not in ${file}: add it, drop it, or ignore it`,
+    });
+  }
+  for (const name of [...snapshot.roles.keys()].sort()) {
+    if (knownRoles.has(name) || SYSTEM_ROLE_PREFIXES.some((p) => name.startsWith(p))) continue;
+    findings.push({
+      code: "unknown-role",
+      object: role(name),
+      expected: "absent",
+      actual: "exists",
+      message: `role "${name}" is not in ${file}: add it, drop it, or ignore it`,
+    });
+  }
+  return findings;
+}
+
+/**
+ * Audits a live server against one environment's config with read-only catalog queries.
+ * `connect` opens a connection (to any database: the catalogs read are cluster-wide) that the
+ * audit closes when done.
+ */
+export async function auditEnvironment(
+  connect: AuditConnectionFactory,
+  loaded: AuditedEnvironment,
+  options: AuditOptions = {},
+): Promise<AuditReport> {
+  const present = loaded.tenants.map(expectedTenant).filter((t) => t.present);
+  const snapshot = await readCatalog(connect, {
+    roles: present.flatMap((t) => (t.readOnlyRole ? [t.role, t.readOnlyRole] : [t.role])),
+    databases: present.map((t) => t.database),
+  });
+  return {
+    environment: loaded.name,
+    server: { version: snapshot.version, user: snapshot.user, database: snapshot.database },
+    checked: {
+      tenants: loaded.tenants.length,
+      roles: snapshot.roles.size,
+      databases: snapshot.databases.size,
+    },
+    findings: compareCatalog(snapshot, loaded, options),
+  };
+}

@@ -1,0 +1,330 @@
+/**
+ * npm run audit -- --env <env> [connection flags] [--json]
+ *
+ * Exit codes: 0 no findings, 1 findings, 2 usage, config or connection error.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  ConfigError,
+  ENVIRONMENT_FILE,
+  environmentNames,
+  environmentsDir,
+  type LoadedEnvironment,
+  loadEnvironment,
+} from "@pgforks/config";
+import { Client, type ClientConfig } from "pg";
+import { auditEnvironment } from "./audit";
+import type { AuditConnection, AuditConnectionFactory } from "./catalog";
+import { renderReport, renderReportJson } from "./report";
+
+export const EXIT_OK = 0;
+export const EXIT_FINDINGS = 1;
+export const EXIT_ERROR = 2;
+
+/** libpq's sslmode values (PostgreSQL docs, 34.19 SSL Support, table 34.1). */
+export const SSL_MODES = [
+  "disable",
+  "allow",
+  "prefer",
+  "require",
+  "verify-ca",
+  "verify-full",
+] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+/** libpq's default sslmode. */
+export const DEFAULT_SSL_MODE: SslMode = "prefer";
+
+/** The audit goes through a local tunnel (or straight to a local server). */
+export const DEFAULT_HOST = "127.0.0.1";
+
+/** PostgreSQL's default port, used when the environment has no tunnel. */
+export const DEFAULT_PORT = 5432;
+
+/** Any database works (the catalogs read are cluster-wide); every instance has this one. */
+export const DEFAULT_DATABASE = "postgres";
+
+/** A live tunnel answers in well under a second; a dead one should fail fast, not hang CI. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+export const USAGE = `Usage: npm run audit -- --env <env> [options]
+
+Compares a running PostgreSQL with environments/<env> using read-only catalog queries.
+
+  --env <env>              environment to audit (required)
+  --host <host>            default $PGHOST, else ${DEFAULT_HOST}
+  --port <port>            default $PGPORT, else the environment's tunnel.localPort, else ${DEFAULT_PORT}
+  --user <user>            default $PGUSER, else the environment's database.masterUsername
+  --database <db>          default $PGDATABASE, else ${DEFAULT_DATABASE}
+  --sslmode <mode>         ${SSL_MODES.join("|")}; default $PGSSLMODE, else ${DEFAULT_SSL_MODE}
+  --sslrootcert <file>     CA bundle for verify-ca/verify-full; default $PGSSLROOTCERT
+  --ignore-role <role>     a role that is not drift (repeatable)
+  --ignore-database <db>   a database that is not drift (repeatable)
+  --environments-dir <dir> default: the repository's environments/
+  --json                   print the report as JSON
+  -h, --help               show this help
+
+The password comes from $PGPASSWORD (or ~/.pgpass).
+Exit codes: ${EXIT_OK} no findings, ${EXIT_FINDINGS} findings, ${EXIT_ERROR} usage, config or connection error.
+`;
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Where PGHOST, PGPORT, PGUSER, PGDATABASE, PGPASSWORD, PGSSLMODE, PGSSLROOTCERT are read. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+};
+
+/** A problem with the command line or config: exit 2 with the message (and the usage). */
+class UsageError extends Error {}
+
+export interface ConnectionSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly database: string;
+  readonly sslmode: SslMode;
+  readonly sslrootcert?: string;
+  readonly password?: string;
+}
+
+interface ConnectionFlags {
+  readonly host?: string;
+  readonly port?: string;
+  readonly user?: string;
+  readonly database?: string;
+  readonly sslmode?: string;
+  readonly sslrootcert?: string;
+}
+
+/** Flag, else the libpq environment variable, else a default derived from the environment. */
+export function connectionSettings(
+  flags: ConnectionFlags,
+  env: NodeJS.ProcessEnv,
+  loaded: Pick<LoadedEnvironment, "environment">,
+): ConnectionSettings {
+  const portText = flags.port ?? env.PGPORT;
+  const port =
+    portText === undefined
+      ? (loaded.environment.tunnel?.localPort ?? DEFAULT_PORT)
+      : Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`--port must be a port number from 1 to 65535 (found "${portText}")`);
+  }
+  const sslmode = flags.sslmode ?? env.PGSSLMODE ?? DEFAULT_SSL_MODE;
+  if (!(SSL_MODES as readonly string[]).includes(sslmode)) {
+    throw new UsageError(`--sslmode must be one of ${SSL_MODES.join(", ")} (found "${sslmode}")`);
+  }
+  const sslrootcert = flags.sslrootcert ?? env.PGSSLROOTCERT;
+  const password = env.PGPASSWORD;
+  return {
+    host: flags.host ?? env.PGHOST ?? DEFAULT_HOST,
+    port,
+    user: flags.user ?? env.PGUSER ?? loaded.environment.database.masterUsername,
+    database: flags.database ?? env.PGDATABASE ?? DEFAULT_DATABASE,
+    sslmode: sslmode as SslMode,
+    ...(sslrootcert ? { sslrootcert } : {}),
+    ...(password ? { password } : {}),
+  };
+}
+
+/** pg's `ssl` settings to try in order, with libpq's meaning of each sslmode. */
+function sslAttempts(settings: ConnectionSettings): Array<ClientConfig["ssl"]> {
+  const noVerify = { rejectUnauthorized: false };
+  const ca = settings.sslrootcert ? { ca: readFileSync(settings.sslrootcert, "utf8") } : {};
+  switch (settings.sslmode) {
+    case "disable":
+      return [false];
+    case "allow":
+      return [false, noVerify];
+    case "prefer":
+      return [noVerify, false];
+    case "require":
+      return [noVerify];
+    case "verify-ca":
+      return [{ ...ca, rejectUnauthorized: true, checkServerIdentity: () => undefined }];
+    case "verify-full":
+      return [{ ...ca, rejectUnauthorized: true }];
+  }
+}
+
+/** Whether a failed first attempt of allow/prefer should be retried the other way. */
+function isSslNegotiationError(error: unknown): boolean {
+  return /SSL|pg_hba\.conf/i.test(describeError(error));
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    return [...new Set(error.errors.map(describeError))].join("; ");
+  }
+  if (error instanceof Error) {
+    return error.message || (error as { code?: string }).code || error.name;
+  }
+  return String(error);
+}
+
+function isConnectionRefused(error: unknown): boolean {
+  if (error instanceof AggregateError) return error.errors.some(isConnectionRefused);
+  return (error as { code?: string } | undefined)?.code === "ECONNREFUSED";
+}
+
+/** Opens pg connections with the settings; every session defaults to read-only. */
+export function connectionFactory(settings: ConnectionSettings): AuditConnectionFactory {
+  return async () => {
+    const attempts = sslAttempts(settings);
+    let lastError: unknown;
+    for (const [i, ssl] of attempts.entries()) {
+      const client = new Client({
+        host: settings.host,
+        port: settings.port,
+        user: settings.user,
+        database: settings.database,
+        ...(settings.password ? { password: settings.password } : {}),
+        ssl,
+        application_name: "pgforks-audit",
+        // Read-only from the first statement, before the audit itself says so again.
+        options: "-c default_transaction_read_only=on",
+        connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      });
+      try {
+        await client.connect();
+        return client as AuditConnection;
+      } catch (error) {
+        lastError = error;
+        await client.end().catch(() => undefined);
+        if (i === attempts.length - 1 || !isSslNegotiationError(error)) break;
+      }
+    }
+    throw lastError;
+  };
+}
+
+function connectionProblem(
+  settings: ConnectionSettings,
+  loaded: LoadedEnvironment,
+  error: unknown,
+) {
+  const where = `${settings.host}:${settings.port} as ${settings.user} (database ${settings.database}, sslmode ${settings.sslmode})`;
+  const tunnel = loaded.environment.tunnel;
+  const hint = isConnectionRefused(error)
+    ? tunnel
+      ? `\nIs the tunnel open? Environment "${loaded.name}" expects it on local port ${tunnel.localPort}.`
+      : "\nIs the server running, and the host and port right?"
+    : "";
+  return `cannot connect to PostgreSQL at ${where}: ${describeError(error)}${hint}`;
+}
+
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        env: { type: "string" },
+        host: { type: "string" },
+        port: { type: "string" },
+        user: { type: "string" },
+        database: { type: "string" },
+        sslmode: { type: "string" },
+        sslrootcert: { type: "string" },
+        "ignore-role": { type: "string", multiple: true },
+        "ignore-database": { type: "string", multiple: true },
+        "environments-dir": { type: "string" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }).values;
+  } catch (error) {
+    throw new UsageError(describeError(error));
+  }
+}
+
+function load(name: string, dir: string): LoadedEnvironment {
+  if (!existsSync(join(dir, name, ENVIRONMENT_FILE))) {
+    const known = existsSync(dir) ? environmentNames(dir) : [];
+    throw new UsageError(
+      `unknown environment "${name}": no ${join(dir, name, ENVIRONMENT_FILE)} (known: ${known.join(", ") || "none"})`,
+    );
+  }
+  try {
+    return loadEnvironment(name, dir);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Runs the CLI; returns the exit code instead of exiting, so tests can call it in-process. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let json = argv.includes("--json");
+  const fail = (message: string, usage: boolean) => {
+    io.stderr(`audit: ${message}\n${usage ? `\n${USAGE}` : ""}`);
+    if (json) io.stdout(`${JSON.stringify({ ok: false, error: message }, null, 2)}\n`);
+    return EXIT_ERROR;
+  };
+  let flags: ReturnType<typeof parse>;
+  try {
+    flags = parse(argv);
+  } catch (error) {
+    return fail(describeError(error), true);
+  }
+  json = flags.json;
+  if (flags.help) {
+    io.stdout(USAGE);
+    return EXIT_OK;
+  }
+  if (!flags.env) return fail("--env <env> is required", true);
+  let loaded: LoadedEnvironment;
+  let settings: ConnectionSettings;
+  try {
+    loaded = load(flags.env, flags["environments-dir"] ?? environmentsDir());
+    settings = connectionSettings(flags, io.env, loaded);
+  } catch (error) {
+    if (error instanceof UsageError) return fail(error.message, false);
+    throw error;
+  }
+  const connect = connectionFactory(settings);
+  let connected = false;
+  let report: Awaited<ReturnType<typeof auditEnvironment>>;
+  try {
+    report = await auditEnvironment(
+      async () => {
+        const connection = await connect();
+        connected = true;
+        return connection;
+      },
+      loaded,
+      { ignoreRoles: flags["ignore-role"] ?? [], ignoreDatabases: flags["ignore-database"] ?? [] },
+    );
+  } catch (error) {
+    return fail(
+      connected
+        ? `audit query failed: ${describeError(error)}`
+        : connectionProblem(settings, loaded, error),
+      false,
+    );
+  }
+  io.stdout(json ? renderReportJson(report) : renderReport(report));
+  return report.findings.length === 0 ? EXIT_OK : EXIT_FINDINGS;
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`audit: unexpected error: ${describeError(error)}\n`);
+      process.exitCode = EXIT_ERROR;
+    },
+  );
+}

@@ -1,0 +1,65 @@
+/**
+ * What the audit can find: every difference between the live server and what the tenants stack
+ * should have created from the config. Any finding makes the audit fail.
+ */
+export const FINDING_CODES = {
+  "missing-role": "a role the config expects does not exist",
+  "missing-database": "a database the config expects does not exist",
+  "dropped-still-exists": "a role or database of a dropped tenant still exists",
+  "wrong-owner": "a tenant database is owned by another role than the tenant's",
+  "wrong-connection-limit": "CONNECTION LIMIT differs from the config",
+  "wrong-encoding": "a tenant database is not UTF8",
+  "role-can-login": "the role of a suspended, retired tenant can still log in",
+  "role-cannot-login": "the role of an active tenant cannot log in",
+  superuser: "a tenant role is SUPERUSER",
+  createdb: "a tenant role has CREATEDB",
+  createrole: "a tenant role has CREATEROLE",
+  replication: "a tenant role has REPLICATION",
+  bypassrls: "a tenant role has BYPASSRLS",
+  "unexpected-membership": "a tenant role is a member of another role",
+  "public-connect": "PUBLIC has CONNECT on a tenant database",
+  "public-temp": "PUBLIC has TEMPORARY on a tenant database",
+  "public-create": "PUBLIC has CREATE on a tenant database",
+  "missing-connect": "a tenant's role cannot connect to the tenant's own database",
+  "cross-tenant-connect": "a tenant's role can connect to another tenant's database",
+  "unknown-database": "a database the config does not know (drift)",
+  "unknown-role": "a role the config does not know (drift)",
+} as const;
+
+export type FindingCode = keyof typeof FINDING_CODES;
+
+/** The role or database a finding is about. */
+export interface AuditObject {
+  readonly kind: "role" | "database";
+  readonly name: string;
+}
+
+/** A JSON-friendly value; null means "does not exist" / "none". */
+export type FindingValue = string | number | boolean | null;
+
+export interface Finding {
+  readonly code: FindingCode;
+  /** The tenant (config name) the finding belongs to; absent for unknown roles and databases. */
+  readonly tenant?: string;
+  readonly object: AuditObject;
+  /** What the config implies. */
+  readonly expected: FindingValue;
+  /** What the server has. */
+  readonly actual: FindingValue;
+  /** One readable sentence. */
+  readonly message: string;
+}
+
+export interface AuditReport {
+  /** Environment name (environments/<name>). */
+  readonly environment: string;
+  /** The server as seen by the audit connection. */
+  readonly server: { readonly version: string; readonly user: string; readonly database: string };
+  /** How much was compared. */
+  readonly checked: {
+    readonly tenants: number;
+    readonly roles: number;
+    readonly databases: number;
+  };
+  readonly findings: readonly Finding[];
+}

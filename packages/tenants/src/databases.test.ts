@@ -1,0 +1,434 @@
+import type { EnvironmentConfig, TenantConfig } from "@pgforks/config";
+import { environmentFixture, tenantFixture } from "@pgforks/testing";
+import { Testing } from "cdktf";
+import {
+  ADMIN_DATABASE_PRIVILEGES,
+  DATABASE_ENCODING,
+  DATABASE_LOCALE,
+  TENANT_DATABASE_PRIVILEGES,
+  TENANT_PASSWORD_LENGTH,
+  TenantDatabases,
+  type TenantDatabasesProps,
+} from "./databases";
+import { TENANT_SECRET_KEYS } from "./secret-value";
+
+type Block = Record<string, unknown>;
+interface Tf {
+  resource: Record<string, Record<string, Block>>;
+  ephemeral?: Record<string, Record<string, Block>>;
+}
+
+const environment: EnvironmentConfig = environmentFixture();
+const ADMIN = environment.database.masterUsername;
+const HOST = "pgforks-test.proxy-abc.us-east-1.rds.amazonaws.com";
+
+const arnOf = (name: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}`;
+
+function synth(tenants: readonly TenantConfig[], extra: Partial<TenantDatabasesProps> = {}): Tf {
+  const json = Testing.synthScope((scope) => {
+    new TenantDatabases(scope, "tenants", {
+      tenants,
+      environment,
+      secretArns: Object.fromEntries(tenants.map((t) => [t.name, arnOf(t.name)])),
+      applicationHost: HOST,
+      applicationPort: 5432,
+      ...extra,
+    });
+  });
+  const tf = JSON.parse(json) as Tf;
+  tf.resource ??= {};
+  return tf;
+}
+
+const of = (tf: Tf, type: string): Array<[string, Block]> =>
+  Object.entries(tf.resource[type] ?? {});
+const find = (tf: Tf, type: string, match: (b: Block) => boolean): Array<[string, Block]> =>
+  of(tf, type).filter(([, b]) => match(b));
+/** The single resource of `type` matching, by address. */
+function one(tf: Tf, type: string, match: (b: Block) => boolean): [string, Block] {
+  const found = find(tf, type, match);
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0] as [string, Block];
+}
+const ref = (type: string, address: string, attr = "name") => `\${${type}.${address}.${attr}}`;
+
+function tenantResources(tf: Tf, tenant: string, database = tenant) {
+  const [roleAddress, role] = one(tf, "postgresql_role", (b) => b.name === tenant);
+  const [dbAddress, db] = one(tf, "postgresql_database", (b) => b.name === database);
+  const dbRef = ref("postgresql_database", dbAddress);
+  const roleRef = ref("postgresql_role", roleAddress);
+  const grants = find(tf, "postgresql_grant", (b) => b.database === dbRef);
+  return { roleAddress, role, dbAddress, db, dbRef, roleRef, grants };
+}
+
+/** Every grant, default privilege and extension, as `type.address` with its depends_on. */
+function chainLinks(tf: Tf): Map<string, string[]> {
+  const links = new Map<string, string[]>();
+  for (const type of [
+    "postgresql_grant",
+    "postgresql_default_privileges",
+    "postgresql_extension",
+  ]) {
+    for (const [address, block] of of(tf, type)) {
+      const deps = ((block.depends_on as string[] | undefined) ?? []).map((d) =>
+        d.replace(/^\$\{|\}$/g, ""),
+      );
+      links.set(`${type}.${address}`, deps);
+    }
+  }
+  return links;
+}
+
+/** Walks the chain from its single start; fails unless it is one line through every link. */
+function walkChain(tf: Tf): string[] {
+  const links = chainLinks(tf);
+  const starts = [...links].filter(([, deps]) => deps.length === 0).map(([a]) => a);
+  expect(starts).toHaveLength(1);
+  const next = new Map<string, string>();
+  for (const [address, deps] of links) {
+    expect(deps.length).toBeLessThanOrEqual(1);
+    const previous = deps[0];
+    if (previous === undefined) continue;
+    expect(links.has(previous)).toBe(true);
+    expect(next.has(previous)).toBe(false); // no fork
+    next.set(previous, address);
+  }
+  const order = [starts[0] as string];
+  for (let n = next.get(order[0] as string); n; n = next.get(n)) order.push(n);
+  expect(order).toHaveLength(links.size);
+  return order;
+}
+
+const active = tenantFixture({ name: "alpha", connectionLimit: 25, passwordVersion: 3 });
+const suspended = tenantFixture({ name: "bravo", state: "suspended", connectionLimit: 7 });
+const retired = tenantFixture({ name: "charlie", state: "retired", database: "charlie_db" });
+const dropped = tenantFixture({ name: "delta", state: "dropped", confirmDrop: "delta" });
+
+describe("TenantDatabases: roles per lifecycle state", () => {
+  const tf = synth([active, suspended, retired, dropped]);
+
+  it("lets an active tenant's role log in with its connection limit", () => {
+    const { role } = tenantResources(tf, "alpha");
+    expect(role).toMatchObject({ login: true, connection_limit: 25 });
+  });
+
+  it.each([
+    ["suspended", "bravo", "bravo"],
+    ["retired", "charlie", "charlie_db"],
+  ])(
+    "makes a %s tenant's role NOLOGIN with connection limit 0 and keeps its database",
+    (_s, name, db) => {
+      const { role, db: database } = tenantResources(tf, name, db);
+      expect(role).toMatchObject({ login: false, connection_limit: 0 });
+      expect(database.lifecycle).toEqual({ prevent_destroy: true });
+    },
+  );
+
+  it("gives roles no superuser, createdb, createrole, replication or bypassrls", () => {
+    for (const [, role] of of(tf, "postgresql_role")) {
+      expect(role).toMatchObject({
+        superuser: false,
+        create_database: false,
+        create_role: false,
+        replication: false,
+        bypass_row_level_security: false,
+      });
+    }
+  });
+
+  it("creates nothing at all for a dropped tenant (the plan destroys what it had)", () => {
+    const json = JSON.stringify(tf);
+    expect(json).not.toMatch(/delta/);
+    expect(of(tf, "postgresql_role").map(([, r]) => r.name)).toEqual(["alpha", "bravo", "charlie"]);
+    expect(of(tf, "aws_secretsmanager_secret_version")).toHaveLength(3);
+    expect(Object.keys(tf.ephemeral?.aws_secretsmanager_random_password ?? {})).toHaveLength(3);
+  });
+});
+
+describe("TenantDatabases: databases", () => {
+  const tf = synth([active, suspended, retired]);
+
+  it("creates a UTF8 database owned by the tenant's role, from template0, protected by prevent_destroy", () => {
+    for (const [name, dbName] of [
+      ["alpha", "alpha"],
+      ["bravo", "bravo"],
+      ["charlie", "charlie_db"],
+    ] as const) {
+      const { db, roleRef } = tenantResources(tf, name, dbName);
+      expect(db).toMatchObject({
+        owner: roleRef,
+        encoding: DATABASE_ENCODING,
+        lc_collate: DATABASE_LOCALE,
+        lc_ctype: DATABASE_LOCALE,
+        template: "template0",
+        allow_connections: true,
+        is_template: false,
+        lifecycle: { prevent_destroy: true },
+      });
+    }
+    expect(DATABASE_ENCODING).toBe("UTF8");
+  });
+
+  it("keeps the database's connection limit at the tenant's limit in every kept state (0 would lock out the non-superuser master too)", () => {
+    expect(tenantResources(tf, "alpha").db.connection_limit).toBe(25);
+    expect(tenantResources(tf, "bravo").db.connection_limit).toBe(7);
+    expect(tenantResources(tf, "charlie", "charlie_db").db.connection_limit).toBe(
+      retired.connectionLimit,
+    );
+  });
+
+  it("refuses a tenant without a secret ARN and an over-long read-only role name", () => {
+    expect(() => synth([active], { secretArns: {} })).toThrow(/"alpha" has no secret ARN/);
+    const long = tenantFixture({ name: `t${"x".repeat(55)}`, readOnlyRole: true });
+    expect(() => synth([long])).toThrow(/longer than 63 bytes/);
+  });
+});
+
+describe("TenantDatabases: isolation between tenants", () => {
+  const tf = synth([active, suspended, retired]);
+
+  it("revokes every privilege of PUBLIC on each tenant database", () => {
+    for (const [name, db] of [
+      ["alpha", "alpha"],
+      ["bravo", "bravo"],
+      ["charlie", "charlie_db"],
+    ] as const) {
+      const { grants } = tenantResources(tf, name, db);
+      const publicGrants = grants.filter(([, g]) => g.role === "public");
+      expect(publicGrants).toHaveLength(1);
+      expect(publicGrants[0]?.[1]).toMatchObject({ object_type: "database", privileges: [] });
+    }
+  });
+
+  it("grants CONNECT and TEMPORARY to the tenant only, and CONNECT to the master user", () => {
+    const { grants, roleRef } = tenantResources(tf, "alpha");
+    const byRole = Object.fromEntries(grants.map(([, g]) => [g.role as string, g]));
+    expect(Object.keys(byRole).sort()).toEqual([ADMIN, "public", roleRef].sort());
+    expect(byRole[roleRef]).toMatchObject({
+      object_type: "database",
+      privileges: [...TENANT_DATABASE_PRIVILEGES],
+    });
+    expect(TENANT_DATABASE_PRIVILEGES).toEqual(["CONNECT", "TEMPORARY"]);
+    expect(byRole[ADMIN]).toMatchObject({
+      object_type: "database",
+      privileges: [...ADMIN_DATABASE_PRIVILEGES],
+    });
+  });
+
+  it("gives the master user its CONNECT before PUBLIC loses it, and the tenant its own after", () => {
+    const order = walkChain(tf);
+    const { grants, roleRef } = tenantResources(tf, "alpha");
+    const at = (role: string) => {
+      const entry = grants.find(([, g]) => g.role === role);
+      return order.indexOf(`postgresql_grant.${entry?.[0]}`);
+    };
+    expect(at(ADMIN)).toBeLessThan(at("public"));
+    expect(at("public")).toBeLessThan(at(roleRef));
+  });
+});
+
+describe("TenantDatabases: serialized grants", () => {
+  const tenants = [
+    tenantFixture({ name: "zulu", extensions: ["pgcrypto", "citext"], readOnlyRole: true }),
+    active,
+    tenantFixture({ name: "mike", readOnlyRole: true }),
+    suspended,
+  ];
+
+  it("puts every grant, default privilege and extension of all tenants in one chain", () => {
+    const tf = synth(tenants);
+    const order = walkChain(tf);
+    // 3 database grants per tenant, 2 extensions, 4 read-only links per read-only tenant.
+    expect(order).toHaveLength(4 * 3 + 2 + 2 * 4);
+  });
+
+  it("orders the chain by tenant name whatever the order of tenants.yaml", () => {
+    const forward = walkChain(synth(tenants));
+    const backward = walkChain(synth([...tenants].reverse()));
+    expect(backward).toEqual(forward);
+    const firstOf = (name: string) => forward.findIndex((a) => a.includes(`-${name}`));
+    const names = ["alpha", "bravo", "mike", "zulu"];
+    const firsts = names.map(firstOf);
+    expect(firsts).toEqual([...firsts].sort((a, b) => a - b));
+  });
+});
+
+describe("TenantDatabases: extensions", () => {
+  it("creates the allow-listed extensions inside the tenant database, after its grants", () => {
+    const tf = synth([tenantFixture({ name: "alpha", extensions: ["pg_trgm", "citext"] })]);
+    const { dbRef } = tenantResources(tf, "alpha");
+    const extensions = of(tf, "postgresql_extension");
+    expect(extensions.map(([, e]) => e.name).sort()).toEqual(["citext", "pg_trgm"]);
+    for (const [, e] of extensions) {
+      expect(e).toMatchObject({ database: dbRef, drop_cascade: false });
+    }
+    const order = walkChain(tf);
+    const lastGrant = Math.max(
+      ...order.map((a, i) => (a.startsWith("postgresql_grant.") ? i : -1)),
+    );
+    const firstExtension = order.findIndex((a) => a.startsWith("postgresql_extension."));
+    expect(firstExtension).toBeGreaterThan(lastGrant);
+  });
+
+  it("creates none when the tenant asks for none", () => {
+    expect(of(synth([active]), "postgresql_extension")).toEqual([]);
+  });
+});
+
+describe("TenantDatabases: read-only role", () => {
+  it("creates <name>_readonly as a NOLOGIN group with CONNECT, USAGE, SELECT and default privileges", () => {
+    const tf = synth([tenantFixture({ name: "alpha", readOnlyRole: true })]);
+    const { dbRef, roleRef } = tenantResources(tf, "alpha");
+    const [roAddress, ro] = one(tf, "postgresql_role", (b) => b.name === "alpha_readonly");
+    expect(ro).toMatchObject({ login: false, superuser: false, create_database: false });
+    expect(ro).not.toHaveProperty("password_wo");
+    const roRef = ref("postgresql_role", roAddress);
+    const grants = find(tf, "postgresql_grant", (g) => g.role === roRef).map(([, g]) => g);
+    expect(grants).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          database: dbRef,
+          object_type: "database",
+          privileges: ["CONNECT"],
+        }),
+        expect.objectContaining({
+          database: dbRef,
+          object_type: "schema",
+          schema: "public",
+          privileges: ["USAGE"],
+        }),
+        expect.objectContaining({
+          database: dbRef,
+          object_type: "table",
+          schema: "public",
+          privileges: ["SELECT"],
+        }),
+      ]),
+    );
+    expect(grants).toHaveLength(3);
+    const [, defaults] = one(tf, "postgresql_default_privileges", () => true);
+    expect(defaults).toMatchObject({
+      database: dbRef,
+      owner: roleRef,
+      role: roRef,
+      schema: "public",
+      object_type: "table",
+      privileges: ["SELECT"],
+    });
+  });
+
+  it("takes CONNECT away from the read-only group while the tenant is not active", () => {
+    const tf = synth([tenantFixture({ name: "alpha", readOnlyRole: true, state: "suspended" })]);
+    const [roAddress] = one(tf, "postgresql_role", (b) => b.name === "alpha_readonly");
+    const [, connect] = one(
+      tf,
+      "postgresql_grant",
+      (g) => g.role === ref("postgresql_role", roAddress) && g.object_type === "database",
+    );
+    expect(connect.privileges).toEqual([]);
+  });
+
+  it("is not created unless asked for", () => {
+    const tf = synth([active]);
+    expect(find(tf, "postgresql_role", (b) => String(b.name).endsWith("_readonly"))).toEqual([]);
+    expect(of(tf, "postgresql_default_privileges")).toEqual([]);
+  });
+});
+
+describe("TenantDatabases: passwords and secret values", () => {
+  const tf = synth([active, suspended]);
+
+  it("draws each tenant's password from an ephemeral aws_secretsmanager_random_password (URL-safe)", () => {
+    const passwords = tf.ephemeral?.aws_secretsmanager_random_password ?? {};
+    expect(Object.values(passwords)).toEqual([
+      {
+        password_length: TENANT_PASSWORD_LENGTH,
+        exclude_punctuation: true,
+        require_each_included_type: true,
+      },
+      {
+        password_length: TENANT_PASSWORD_LENGTH,
+        exclude_punctuation: true,
+        require_each_included_type: true,
+      },
+    ]);
+    expect(TENANT_PASSWORD_LENGTH).toBe(40);
+  });
+
+  it("sets the role password write-only, versioned by passwordVersion", () => {
+    const { role } = tenantResources(tf, "alpha");
+    expect(role.password_wo).toMatch(
+      /^\$\{ephemeral\.aws_secretsmanager_random_password\.[^.]+\.random_password\}$/,
+    );
+    expect(role.password_wo_version).toBe("3");
+    expect(role).not.toHaveProperty("password");
+  });
+
+  it("writes the secret value write-only with the same password, versioned by passwordVersion", () => {
+    const { role } = tenantResources(tf, "alpha");
+    const [, version] = one(
+      tf,
+      "aws_secretsmanager_secret_version",
+      (v) => v.secret_id === arnOf("alpha"),
+    );
+    expect(version.secret_string_wo_version).toBe(3);
+    expect(version).not.toHaveProperty("secret_string");
+    const value = String(version.secret_string_wo);
+    const password = String(role.password_wo).replace(/^\$\{|\}$/g, "");
+    expect(value.startsWith("${jsonencode({")).toBe(true);
+    expect(value).toContain(`"password" = ${password}`);
+    for (const key of TENANT_SECRET_KEYS) expect(value).toContain(`"${key}" = `);
+    expect(value).toContain(`"engine" = "postgres"`);
+    expect(value).toContain(`"host" = "${HOST}"`);
+    expect(value).toContain(`"port" = 5432`);
+    expect(value).toMatch(
+      new RegExp(
+        `"DATABASE_URL" = "postgresql://\\$\\{postgresql_role\\.[^}]+\\.name\\}:\\$\\{${password.replace(/\./g, "\\.")}\\}@${HOST.replace(/\./g, "\\.")}:5432/\\$\\{postgresql_database\\.[^}]+\\.name\\}\\?sslmode=require"`,
+      ),
+    );
+  });
+
+  it("lets ephemeral values reach write-only arguments only", () => {
+    for (const [type, blocks] of Object.entries(tf.resource)) {
+      for (const [address, block] of Object.entries(blocks)) {
+        for (const [attribute, value] of Object.entries(block)) {
+          if (JSON.stringify(value).includes("ephemeral.")) {
+            expect(`${type}.${address}.${attribute}`).toMatch(/_wo$/);
+          }
+        }
+      }
+    }
+  });
+});
+
+describe("TenantDatabases: adding a tenant", () => {
+  it("adds only the new tenant's resources and leaves every other block as it was", () => {
+    const base = [active, suspended, tenantFixture({ name: "mike", readOnlyRole: true })];
+    const before = synth(base);
+    const after = synth([
+      ...base,
+      tenantFixture({ name: "yankee", database: "yankee_db", extensions: ["citext"] }),
+    ]);
+    const addresses = (tf: Tf) => {
+      const out = new Map<string, Block>();
+      for (const [kind, types] of [
+        ["resource", tf.resource],
+        ["ephemeral", tf.ephemeral ?? {}],
+      ] as const) {
+        for (const [type, blocks] of Object.entries(types)) {
+          for (const [name, block] of Object.entries(blocks))
+            out.set(`${kind}.${type}.${name}`, block);
+        }
+      }
+      return out;
+    };
+    const b = addresses(before);
+    const a = addresses(after);
+    const added = [...a.keys()].filter((k) => !b.has(k));
+    expect([...b.keys()].filter((k) => !a.has(k))).toEqual([]);
+    for (const [address, block] of b) expect(a.get(address)).toEqual(block);
+    // role, database, 3 database grants, 1 extension, secret value, ephemeral password
+    expect(added).toHaveLength(8);
+    for (const address of added) expect(address).toMatch(/-yankee(_db)?[-_]/);
+  });
+});

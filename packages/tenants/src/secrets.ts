@@ -1,0 +1,115 @@
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import type { TenantConfig, TenantState } from "@pgforks/config";
+import { Construct } from "constructs";
+import { tenantSecretName } from "./naming";
+
+/**
+ * Bounds of `RecoveryWindowInDays` for a scheduled deletion (Secrets Manager API reference,
+ * DeleteSecret). 0 (ForceDeleteWithoutRecovery) is deliberately not accepted here.
+ */
+export const SECRET_RECOVERY_WINDOW_DAYS = { min: 7, max: 30 } as const;
+
+/** Default recovery window: the maximum, so a dropped tenant's credentials stay recoverable longest. */
+export const DEFAULT_SECRET_RECOVERY_WINDOW_DAYS = SECRET_RECOVERY_WINDOW_DAYS.max;
+
+/** States whose tenants keep a secret: every state but "dropped". */
+export function tenantHasSecret(tenant: Pick<TenantConfig, "state">): boolean {
+  return tenant.state !== "dropped";
+}
+
+/**
+ * States whose secrets are in the RDS Proxy's auth list. A suspended tenant stays registered (its
+ * role is NOLOGIN, so the database refuses it anyway) so that resuming it is one state change;
+ * a retired tenant is removed from the proxy, a dropped one has no secret at all.
+ */
+export const PROXY_AUTH_STATES: readonly TenantState[] = ["active", "suspended"];
+
+export interface TenantSecretsProps {
+  /** Name prefix, e.g. "pgforks-prod"; secrets are named "<name>/tenants/<tenant>". Required. */
+  readonly name: string;
+  /** The environment's tenants (validated config). Required; dropped tenants get no secret. */
+  readonly tenants: readonly TenantConfig[];
+  /** ARN of the KMS key encrypting the secrets (the proxy's role needs kms:Decrypt on it). Required. */
+  readonly kmsKeyArn: string;
+  /**
+   * Days Secrets Manager keeps a deleted secret recoverable, 7 to 30. Default 30 (the maximum,
+   * DEFAULT_SECRET_RECOVERY_WINDOW_DAYS).
+   */
+  readonly recoveryWindowInDays?: number;
+}
+
+/**
+ * One Secrets Manager secret per tenant, in the `<env>-platform` stack: the RDS Proxy's auth list
+ * and the applications read them. This construct writes no value: the tenants stack generates the
+ * password, sets it on the role and writes the secret value, all write-only (never in state).
+ *
+ * Lifecycle: secrets of tenants in any state but "dropped" carry prevent_destroy. A dropped
+ * tenant's secret is no longer in the configuration, so Terraform deletes it (prevent_destroy is
+ * only checked for resources still in the configuration) and Secrets Manager keeps it recoverable
+ * for `recoveryWindowInDays` (the provider passes the window stored in state to DeleteSecret).
+ * The platform stack is applied before the tenants stack; the tenants stack's secret version of a
+ * dropped tenant then reads as gone (aws provider 5.x treats versions of a secret marked for
+ * deletion as not found), so the drop goes through without touching the deleted secret.
+ */
+export class TenantSecrets extends Construct {
+  /** ARN of every tenant that has a secret (all but dropped ones), by tenant name. */
+  public readonly secretArns: Record<string, string>;
+  /** The secret resources, by tenant name. */
+  public readonly secrets: Readonly<Record<string, SecretsmanagerSecret>>;
+  private readonly tenants: readonly TenantConfig[];
+
+  constructor(scope: Construct, id: string, props: TenantSecretsProps) {
+    super(scope, id);
+    const recoveryWindowInDays = props.recoveryWindowInDays ?? DEFAULT_SECRET_RECOVERY_WINDOW_DAYS;
+    const { min, max } = SECRET_RECOVERY_WINDOW_DAYS;
+    if (
+      !Number.isInteger(recoveryWindowInDays) ||
+      recoveryWindowInDays < min ||
+      recoveryWindowInDays > max
+    ) {
+      throw new Error(
+        `TenantSecrets ${this.node.path}: recoveryWindowInDays must be an integer from ${min} to ${max} (got ${recoveryWindowInDays})`,
+      );
+    }
+    this.tenants = props.tenants;
+    const secrets: Record<string, SecretsmanagerSecret> = {};
+    const arns: Record<string, string> = {};
+    for (const tenant of props.tenants.filter(tenantHasSecret)) {
+      // The construct id is the tenant name: adding a tenant adds exactly one address.
+      const secret = new SecretsmanagerSecret(this, tenant.name, {
+        name: tenantSecretName(props.name, tenant.name),
+        description: `PostgreSQL credentials of tenant ${tenant.name} (owner: ${tenant.owner}); value written by the tenants stack.`,
+        kmsKeyId: props.kmsKeyArn,
+        recoveryWindowInDays,
+        tags: { "pgforks:tenant": tenant.name },
+        lifecycle: { preventDestroy: true },
+      });
+      secrets[tenant.name] = secret;
+      arns[tenant.name] = secret.arn;
+    }
+    this.secrets = secrets;
+    this.secretArns = arns;
+  }
+
+  /** ARN of a tenant's secret. Throws for an unknown or dropped tenant. */
+  public secretArn(tenant: string): string {
+    const arn = this.secretArns[tenant];
+    if (arn === undefined) {
+      const known = Object.keys(this.secretArns).join(", ") || "none";
+      throw new Error(
+        `TenantSecrets ${this.node.path}: tenant "${tenant}" has no secret (unknown or dropped; tenants with secrets: ${known})`,
+      );
+    }
+    return arn;
+  }
+
+  /**
+   * Secrets for the proxy's auth list: tenants that may still connect through the proxy
+   * (active, suspended); retired and dropped ones are removed. In configuration order.
+   */
+  public proxyAuth(): { tenant: string; secretArn: string }[] {
+    return this.tenants
+      .filter((t) => PROXY_AUTH_STATES.includes(t.state))
+      .map((t) => ({ tenant: t.name, secretArn: this.secretArn(t.name) }));
+  }
+}
