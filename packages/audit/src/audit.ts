@@ -1,6 +1,7 @@
 import {
   type LoadedEnvironment,
   RESERVED_PREFIXES,
+  readOnlyRoleName,
   type TenantConfig,
   tenantDatabaseName,
 } from "@pgforks/config";
@@ -31,7 +32,6 @@ export const SYSTEM_ROLES = ["postgres", "rdsadmin", "rdstopmgr", "rdsrepladmin"
 export const SYSTEM_ROLE_PREFIXES = RESERVED_PREFIXES;
 
 /** Suffix of the optional read-only role (tenants.yaml readOnlyRole). */
-export const READ_ONLY_ROLE_SUFFIX = "_readonly";
 
 /** Encoding the tenants stack creates databases with. */
 export const EXPECTED_ENCODING = "UTF8";
@@ -80,10 +80,6 @@ export interface ExpectedTenant {
   readonly canLogin: boolean;
   /** connectionLimit while active, 0 otherwise (role and database alike). */
   readonly connectionLimit: number;
-}
-
-export function readOnlyRoleName(tenant: Pick<TenantConfig, "name">): string {
-  return `${tenant.name}${READ_ONLY_ROLE_SUFFIX}`;
 }
 
 export function expectedTenant(tenant: TenantConfig): ExpectedTenant {

@@ -19,7 +19,11 @@ export interface ConnectionBudget {
   readonly perTenant: ReadonlyArray<{ readonly name: string; readonly connectionLimit: number }>;
 }
 
-/** Only active tenants hold connections: suspended/retired/dropped ones get CONNECTION LIMIT 0. */
+/**
+ * Only active tenants count against the budget: suspended and retired tenants' roles are NOLOGIN
+ * with CONNECTION LIMIT 0 (their databases keep their limit so the admin can still reach them),
+ * dropped tenants have no role at all.
+ */
 export function tenantHoldsConnections(tenant: Pick<TenantConfig, "state">): boolean {
   return tenant.state === "active";
 }

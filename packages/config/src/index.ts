@@ -4,6 +4,7 @@ export * from "./identifiers";
 export * from "./instance-classes";
 export * from "./json-schema";
 export * from "./load";
+export * from "./naming";
 export * from "./proxy-quota";
 export * from "./schema/environment";
 export * from "./schema/tenants";

@@ -186,3 +186,18 @@ describe("the connection budget", () => {
     expect(problem).toMatch(/only 202 fit: the proxy's share \(90% of max_connections 225 = 202\)/);
   });
 });
+
+describe("read-only roles", () => {
+  it("refuses a tenant name too long for its <name>_readonly role (63 bytes)", () => {
+    const dir = copyEnvironments();
+    const name = "a".repeat(55);
+    writeTenants(
+      dir,
+      "dev",
+      `tenants:\n  - name: ${name}\n    owner: x@example.com\n    readOnlyRole: true\n`,
+    );
+    expect(problemsOf(() => loadEnvironment("dev", dir))).toEqual([
+      `tenants[0].readOnlyRole: tenant "${name}": read-only role "${name}_readonly" is longer than 63 bytes; shorten the tenant name to at most 54 bytes or set readOnlyRole: false (found true)`,
+    ]);
+  });
+});

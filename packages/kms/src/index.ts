@@ -1,2 +1,1 @@
-export * from "./partition";
 export * from "./platform-key";

@@ -1,7 +1,7 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { partitionOf } from "@pgforks/config";
 import { Construct } from "constructs";
-import { partitionOf } from "./partition";
 
 /**
  * Bounds of a KMS key's deletion waiting period, in days.

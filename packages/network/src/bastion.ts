@@ -3,9 +3,9 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { partitionOf } from "@pgforks/config";
 import { type ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { arnPartition } from "./partition";
 
 /** Default bastion instance type: the smallest Graviton burstable size. */
 export const DEFAULT_BASTION_INSTANCE_TYPE = "t4g.nano";
@@ -84,7 +84,7 @@ export class SsmBastion extends Construct {
   constructor(scope: Construct, id: string, props: SsmBastionProps) {
     super(scope, id);
     const instanceType = props.instanceType ?? DEFAULT_BASTION_INSTANCE_TYPE;
-    const partition = arnPartition(props.region);
+    const partition = partitionOf(props.region).name;
 
     this.role = new IamRole(this, "role", {
       name: `${props.name}-bastion`,

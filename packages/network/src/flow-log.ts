@@ -2,9 +2,9 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { partitionOf } from "@pgforks/config";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
-import { arnPartition } from "./partition";
 
 /**
  * Default retention of the flow-log group: 365 days (Security Hub CloudWatch.16 asks for at
@@ -42,7 +42,7 @@ export class VpcFlowLog extends Construct {
 
   constructor(scope: Construct, id: string, props: VpcFlowLogProps) {
     super(scope, id);
-    const partition = arnPartition(props.region);
+    const partition = partitionOf(props.region).name;
 
     this.logGroup = new CloudwatchLogGroup(this, "log-group", {
       name: `/vpc/${props.name}/flow-logs`,

@@ -2,6 +2,5 @@ export * from "./bastion";
 export * from "./flow-log";
 export * from "./interface-endpoints";
 export * from "./network";
-export * from "./partition";
 export * from "./security-groups";
 export * from "./subnet-layout";

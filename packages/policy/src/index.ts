@@ -1,1 +1,4 @@
-export {};
+export * from "./controls";
+export * from "./evaluate";
+export * from "./plan";
+export * from "./waivers";

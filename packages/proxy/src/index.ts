@@ -1,2 +1,2 @@
-export * from "./database-proxy";
 export { MAX_PROXY_SECRETS, proxySecretProblem } from "@pgforks/config";
+export * from "./database-proxy";

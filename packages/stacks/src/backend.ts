@@ -46,11 +46,6 @@ export function awsProvider(stack: TerraformStack, environment: EnvironmentConfi
   });
 }
 
-/** The name prefix of an environment's resources, e.g. "pgforks-prod". */
-export function resourcePrefix(environment: EnvironmentConfig): string {
-  return `${environment.project}-${environment.name}`;
-}
-
 /** Stable stack names (`<env>-platform`, `<env>-tenants`). */
 export function stackNames(environmentName: string): { platform: string; tenants: string } {
   return { platform: `${environmentName}-platform`, tenants: `${environmentName}-tenants` };

@@ -1,5 +1,5 @@
 import { AlarmTopic, DatabaseAlarms, DatabaseDashboard } from "@pgforks/alarms";
-import type { LoadedEnvironment } from "@pgforks/config";
+import { type LoadedEnvironment, resourcePrefix } from "@pgforks/config";
 import { PlatformKey } from "@pgforks/kms";
 import { Network } from "@pgforks/network";
 import { DatabaseProxy } from "@pgforks/proxy";
@@ -7,7 +7,7 @@ import { PostgresInstance } from "@pgforks/rds";
 import { TenantSecrets } from "@pgforks/tenants";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { awsProvider, configureBackend, resourcePrefix } from "./backend";
+import { awsProvider, configureBackend } from "./backend";
 import type { PlatformOutputs } from "./tenants-stack";
 
 export interface PlatformStackProps {

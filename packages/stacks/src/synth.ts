@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ConfigError, type LoadedEnvironment, loadEnvironments } from "@pgforks/config";
 import { App } from "cdktf";
-import type { EnvironmentStacks } from "./compose";
+import { composeEnvironment, type EnvironmentStacks } from "./compose";
 
 /** What an app under apps/<env> contributes: the environment it composes and how. */
 export interface EnvironmentApp {
@@ -39,21 +39,32 @@ export function readSynthesizedStacks(outdir: string): Record<string, StackJson>
   return out;
 }
 
+/**
+ * Synthesizes environments into `dir` (composed with `composeEnvironment` unless an app is
+ * given for them) and returns the stacks' JSON.
+ */
+export function synthesizeInto(
+  dir: string,
+  loaded: readonly LoadedEnvironment[],
+  apps: readonly EnvironmentApp[] = [],
+): Record<string, StackJson> {
+  const app = newApp(dir);
+  for (const env of loaded) {
+    const compose = apps.find((a) => a.environment === env.name)?.compose ?? composeEnvironment;
+    compose(app, env);
+  }
+  app.synth();
+  return readSynthesizedStacks(dir);
+}
+
 /** Synthesizes environments into a throw-away directory and returns the stacks' JSON. */
 export function synthesizeInMemory(
-  apps: readonly EnvironmentApp[],
   loaded: readonly LoadedEnvironment[],
+  apps: readonly EnvironmentApp[] = [],
 ): Record<string, StackJson> {
   const dir = mkdtempSync(join(tmpdir(), "pgforks-synth-"));
   try {
-    const app = newApp(dir);
-    for (const env of loaded) {
-      const def = apps.find((a) => a.environment === env.name);
-      if (!def) throw new Error(`no app composes environment "${env.name}"`);
-      def.compose(app, env);
-    }
-    app.synth();
-    return readSynthesizedStacks(dir);
+    return synthesizeInto(dir, loaded, apps);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -87,18 +98,20 @@ export interface SynthResult {
  * (CDKTF_OUTDIR set) the CLI owns the directory; config errors still stop before anything is
  * written.
  */
-export function synthEnvironments(apps: readonly EnvironmentApp[]): SynthResult {
-  const environments = loadEnvironments(apps.map((a) => a.environment));
-  const managedByCli = process.env.CDKTF_OUTDIR !== undefined;
-  const outdir = resolve(process.env.CDKTF_OUTDIR ?? "cdktf.out");
+export function synthEnvironments(
+  apps: readonly EnvironmentApp[],
+  options: { readonly outdir?: string; readonly environmentsDir?: string } = {},
+): SynthResult {
+  const environments = loadEnvironments(
+    apps.map((a) => a.environment),
+    options.environmentsDir,
+  );
+  const managedByCli = options.outdir === undefined && process.env.CDKTF_OUTDIR !== undefined;
+  const outdir = resolve(options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out");
   const target = managedByCli ? outdir : `${outdir}.staging-${process.pid}`;
+  let stacks: Record<string, StackJson>;
   try {
-    const app = newApp(target);
-    for (const loaded of environments) {
-      const def = apps.find((a) => a.environment === loaded.name);
-      def?.compose(app, loaded);
-    }
-    app.synth();
+    stacks = synthesizeInto(target, environments, apps);
   } catch (error) {
     if (!managedByCli) rmSync(target, { recursive: true, force: true });
     throw error;
@@ -109,7 +122,7 @@ export function synthEnvironments(apps: readonly EnvironmentApp[]): SynthResult 
     renameSync(target, outdir);
     rmSync(previous, { recursive: true, force: true });
   }
-  return { outdir, stacks: readSynthesizedStacks(outdir), environments };
+  return { outdir, stacks, environments };
 }
 
 /** The short summary printed after a synth: stacks, resource counts, tenants per environment. */
@@ -118,7 +131,11 @@ export function renderSynthSummary(result: SynthResult, seconds: number): string
     `Synthesized ${Object.keys(result.stacks).length} stacks into ${result.outdir} in ${seconds.toFixed(1)}s`,
   ];
   const width = Math.max(...Object.keys(result.stacks).map((n) => n.length));
-  for (const [name, stack] of Object.entries(result.stacks)) {
+  // Environments in the order the apps list them (dev, staging, prod), platform before tenants.
+  const order = result.environments.flatMap((e) => [`${e.name}-platform`, `${e.name}-tenants`]);
+  const names = Object.keys(result.stacks).sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  for (const name of names) {
+    const stack = result.stacks[name] as StackJson;
     const c = countBlocks(stack);
     const extra = [c.data ? `${c.data} data` : "", c.ephemeral ? `${c.ephemeral} ephemeral` : ""]
       .filter(Boolean)

@@ -1,1 +1,8 @@
-export {};
+export * from "./backup";
+export * from "./check";
+export * from "./commands";
+export * from "./files";
+export * from "./plan";
+export * from "./registry";
+export * from "./run";
+export * from "./tenants-document";

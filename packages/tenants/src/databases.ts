@@ -6,6 +6,8 @@ import { Grant } from "@cdktf/provider-postgresql/lib/grant";
 import { Role } from "@cdktf/provider-postgresql/lib/role";
 import {
   type EnvironmentConfig,
+  readOnlyRoleName,
+  readOnlyRoleNameProblem,
   type TenantConfig,
   tenantDatabaseName,
   tenantHoldsConnections,
@@ -13,7 +15,6 @@ import {
 import { Fn, type TerraformProvider, type TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { EphemeralResource } from "./ephemeral";
-import { readOnlyRoleName, readOnlyRoleNameProblem } from "./naming";
 import { tenantSecretValue } from "./secret-value";
 import { tenantHasSecret } from "./secrets";
 

@@ -1,5 +1,4 @@
 export * from "./databases";
 export * from "./ephemeral";
-export * from "./naming";
 export * from "./secret-value";
 export * from "./secrets";

@@ -1,7 +1,7 @@
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import type { TenantConfig, TenantState } from "@pgforks/config";
+import { tenantSecretName } from "@pgforks/config";
 import { Construct } from "constructs";
-import { tenantSecretName } from "./naming";
 
 /**
  * Bounds of `RecoveryWindowInDays` for a scheduled deletion (Secrets Manager API reference,

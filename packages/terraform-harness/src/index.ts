@@ -1,1 +1,12 @@
-export {};
+export * from "./cli-config";
+export * from "./command";
+export * from "./harness";
+export * from "./json-output";
+export * from "./mirror";
+export * from "./offline";
+export * from "./provider-address";
+export * from "./repo";
+export * from "./report";
+export * from "./stacks";
+export * from "./terraform";
+export * from "./version-constraint";

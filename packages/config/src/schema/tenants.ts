@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { identifierProblem } from "../identifiers";
+import { readOnlyRoleName, readOnlyRoleNameProblem } from "../naming";
 
 /**
  * Lifecycle of a fork (seed 001: local -> test -> production -> graduation -> retirement).
@@ -120,12 +121,17 @@ export const tenantsFileSchema = z
         } else if (firstDb === undefined) {
           seenDatabases.set(database, i);
         }
-        if (tenant.readOnlyRole === true && allNames.has(`${tenant.name}_readonly`)) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["tenants", i, "readOnlyRole"],
-            message: `would create role "${tenant.name}_readonly", which is also a tenant name`,
-          });
+        if (tenant.readOnlyRole === true) {
+          const readOnly = readOnlyRoleName({ name: tenant.name });
+          const problem = allNames.has(readOnly)
+            ? `would create role "${readOnly}", which is also a tenant name`
+            : readOnlyRoleNameProblem({ name: tenant.name });
+          if (problem)
+            ctx.addIssue({
+              code: "custom",
+              path: ["tenants", i, "readOnlyRole"],
+              message: problem,
+            });
         }
         if (tenant.state === "dropped" && tenant.confirmDrop !== database) {
           ctx.addIssue({

@@ -23,7 +23,7 @@ for (const dir of workspaceDirs()) rmSync(join(dir, RESULTS), { force: true });
 
 const turbo = spawnSync(
   "npx",
-  ["turbo", "run", "lint", "typecheck", "test", ...process.argv.slice(2)],
+  ["turbo", "run", "lint", "typecheck", "test", "--continue", ...process.argv.slice(2)],
   {
     cwd: root,
     stdio: "inherit",

@@ -1,0 +1,208 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  environmentNames,
+  TENANT_STATES,
+  TENANTS_FILE,
+  type TenantState,
+  tenantDatabaseName,
+  tenantSchema,
+} from "@pgforks/config";
+import { parse } from "yaml";
+
+/** What `check` needs of an entry: identity, database and state, read defensively. */
+export interface TenantIdentity {
+  readonly name: string;
+  readonly database: string;
+  readonly state: TenantState;
+}
+
+/** The default state, taken from the schema so the two never disagree. */
+const DEFAULT_STATE: TenantState = tenantSchema.shape.state.parse(undefined);
+
+/**
+ * Reads names, databases and states from a tenants.yaml text without validating the rest: the
+ * base branch may predate today's rules, and validation is the config check's job. Throws when
+ * the text is not YAML.
+ */
+export function readTenantIdentities(text: string): TenantIdentity[] {
+  const value = parse(text) as { tenants?: unknown } | null;
+  const entries = Array.isArray(value?.tenants) ? value.tenants : [];
+  return entries.flatMap((entry: unknown) => {
+    if (entry === null || typeof entry !== "object") return [];
+    const { name, database, state } = entry as Record<string, unknown>;
+    if (typeof name !== "string") return [];
+    return [
+      {
+        name,
+        database: tenantDatabaseName({
+          name,
+          database: typeof database === "string" ? database : undefined,
+        }),
+        state: (TENANT_STATES as readonly unknown[]).includes(state)
+          ? (state as TenantState)
+          : DEFAULT_STATE,
+      },
+    ];
+  });
+}
+
+/** One result of comparing an environment with the base branch. */
+export interface CheckFinding {
+  /** failure: the change would destroy data without the explicit drop; notice: said loudly. */
+  readonly level: "failure" | "notice";
+  /**
+   * removed / renamed / database-changed: failures; dropping: dropped in this change;
+   * undropped: a dropped tenant comes back (empty); unreadable: the working file is not YAML.
+   */
+  readonly kind:
+    | "removed"
+    | "renamed"
+    | "database-changed"
+    | "dropping"
+    | "undropped"
+    | "unreadable";
+  readonly env: string;
+  readonly tenant: string;
+  /** The database concerned (the one that would be lost, for failures). */
+  readonly database?: string;
+  readonly message: string;
+}
+
+/** How to remove a tenant without losing data by accident. */
+export const REMOVE_INSTEAD =
+  "set state: dropped with confirmDrop: <database> first (npm run tenant -- drop), merge and apply, then remove the entry; to stop it but keep the data, use suspend or retire";
+
+/** How to rename a tenant or its database without losing data. */
+export const RENAME_INSTEAD =
+  "a rename is a new tenant: add a new entry, migrate with pg_dump/pg_restore, then drop the old one";
+
+/**
+ * Compares one environment's tenants at the base ref with the working tree. `base` undefined:
+ * the environment is new (nothing to lose). `working` undefined: its tenants.yaml is gone.
+ */
+export function compareTenants(
+  env: string,
+  base: readonly TenantIdentity[] | undefined,
+  working: readonly TenantIdentity[] | undefined,
+): CheckFinding[] {
+  const findings: CheckFinding[] = [];
+  const now = working ?? [];
+  const before = base ?? [];
+  for (const old of before) {
+    const current = now.find((t) => t.name === old.name);
+    if (old.state === "dropped") {
+      if (current && current.state !== "dropped") {
+        findings.push({
+          level: "notice",
+          kind: "undropped",
+          env,
+          tenant: old.name,
+          database: current.database,
+          message: `was dropped at the base and is ${current.state} again: database ${current.database} will be created EMPTY (restore it from a pg_dump if needed)`,
+        });
+      }
+      continue;
+    }
+    if (!current) {
+      const sameDatabase = now.find((t) => t.database === old.database);
+      findings.push({
+        level: "failure",
+        kind: sameDatabase ? "renamed" : "removed",
+        env,
+        tenant: old.name,
+        database: old.database,
+        message: sameDatabase
+          ? `was renamed to "${sameDatabase.name}" (database ${old.database}): the old role and database would be destroyed and new ones created. Instead: ${RENAME_INSTEAD}`
+          : `was removed while ${old.state} at the base: database ${old.database} would be destroyed. Instead: ${REMOVE_INSTEAD}`,
+      });
+      continue;
+    }
+    if (current.database !== old.database) {
+      findings.push({
+        level: "failure",
+        kind: "database-changed",
+        env,
+        tenant: old.name,
+        database: old.database,
+        message: `database changed from ${old.database} to ${current.database}: ${old.database} would be destroyed and an empty ${current.database} created. Instead: ${RENAME_INSTEAD}`,
+      });
+    }
+  }
+  for (const current of now) {
+    if (current.state !== "dropped") continue;
+    const old = before.find((t) => t.name === current.name);
+    if (old?.state === "dropped") continue;
+    findings.push({
+      level: "notice",
+      kind: "dropping",
+      env,
+      tenant: current.name,
+      database: current.database,
+      message: `DROPS database ${current.database} at the next apply (state: dropped with confirmDrop). Its data is lost unless backed up: take a pg_dump first`,
+    });
+  }
+  return findings;
+}
+
+/** Runs git in `root`; returns stdout, or undefined when git exits non-zero. */
+function git(root: string, args: readonly string[]): string | undefined {
+  const result = spawnSync("git", args, { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 });
+  if (result.error) throw result.error;
+  return result.status === 0 ? result.stdout : undefined;
+}
+
+/** Options of checkAgainstBase. */
+export interface CheckOptions {
+  /** Git ref of the base branch, e.g. origin/main. */
+  readonly base: string;
+  /** Folder inside the git work tree that holds `environments/`. */
+  readonly root: string;
+}
+
+/** The findings of every environment, or throws when the base ref is unknown. */
+export function checkAgainstBase(options: CheckOptions): CheckFinding[] {
+  const { base, root } = options;
+  if (git(root, ["rev-parse", "--verify", "--quiet", `${base}^{commit}`]) === undefined) {
+    throw new Error(
+      `unknown git ref "${base}": fetch it first (in GitHub Actions: actions/checkout with fetch-depth: 0, or git fetch origin <base branch>)`,
+    );
+  }
+  const environmentsDir = join(root, "environments");
+  // `<ref>:./path` is relative to the working directory, so root need not be the repository top.
+  const baseNames = (git(root, ["ls-tree", "--name-only", `${base}:./environments`]) ?? "")
+    .split("\n")
+    .filter((n) => n !== "");
+  const workingNames = existsSync(environmentsDir) ? environmentNames(environmentsDir) : [];
+  const names = [...new Set([...baseNames, ...workingNames])].sort();
+  const findings: CheckFinding[] = [];
+  for (const env of names) {
+    const baseText = git(root, ["show", `${base}:./environments/${env}/${TENANTS_FILE}`]);
+    if (baseText === undefined) continue; // not at the base: a new environment, nothing to lose
+    const workingFile = join(environmentsDir, env, TENANTS_FILE);
+    let working: TenantIdentity[] | undefined;
+    let baseTenants: TenantIdentity[];
+    try {
+      baseTenants = readTenantIdentities(baseText);
+    } catch {
+      continue; // unreadable at the base: there was no valid tenant to lose
+    }
+    if (existsSync(workingFile)) {
+      try {
+        working = readTenantIdentities(readFileSync(workingFile, "utf8"));
+      } catch (error) {
+        findings.push({
+          level: "failure",
+          kind: "unreadable",
+          env,
+          tenant: "*",
+          message: `environments/${env}/${TENANTS_FILE} is not valid YAML (${(error as Error).message.split("\n")[0]}); fix it before the check can compare`,
+        });
+        continue;
+      }
+    }
+    findings.push(...compareTenants(env, baseTenants, working));
+  }
+  return findings;
+}

@@ -1,0 +1,420 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  ConfigError,
+  connectionBudget,
+  ENVIRONMENT_FILE,
+  type EnvironmentConfig,
+  environmentNames,
+  formatProblem,
+  type LoadedEnvironment,
+  loadEnvironment,
+  loadEnvironments,
+  repoRoot,
+  type TenantConfig,
+  type TenantState,
+  tenantDatabaseName,
+  tenantHoldsConnections,
+  tenantSchema,
+} from "@pgforks/config";
+import { pgDumpCommand } from "./backup";
+import { type CheckFinding, checkAgainstBase } from "./check";
+import { displayPath, tenantsFilePath, validateProposedTenants, writeFileAtomic } from "./files";
+import { describeTenantChange, formatBudget, formatBudgetChange, formatStackChanges } from "./plan";
+import { REGISTRY_FILE, registryPath, renderRegistry } from "./registry";
+import { type NewTenantEntry, TenantsDocument, UnknownTenantError } from "./tenants-document";
+
+/** Where a command writes: `log` for results, `error` for refusals and problems. */
+export interface Io {
+  log(line: string): void;
+  error(line: string): void;
+}
+
+export const consoleIo: Io = {
+  log: (line) => console.log(line),
+  error: (line) => console.error(line),
+};
+
+/** Options every command takes. */
+export interface CommandContext {
+  /** Folder holding `environments/` (and the git work tree for `check`). Default: the repository root. */
+  readonly root?: string;
+  /** Output. Default: the console. */
+  readonly io?: Io;
+}
+
+function resolveContext(context: CommandContext) {
+  const root = context.root ?? repoRoot();
+  return { root, environmentsDir: join(root, "environments"), io: context.io ?? consoleIo };
+}
+
+/** Refusal raised inside a command; printed as is, exit code 1. */
+class Refusal extends Error {}
+
+function requireEnvironment(environmentsDir: string, env: string | undefined): string {
+  const existing = existsSync(environmentsDir) ? environmentNames(environmentsDir) : [];
+  if (!env) throw new Refusal(`--env is required (environments: ${existing.join(", ")})`);
+  if (!existsSync(join(environmentsDir, env, ENVIRONMENT_FILE))) {
+    throw new Refusal(`unknown environment "${env}" (environments: ${existing.join(", ")})`);
+  }
+  return env;
+}
+
+function printProblems(io: Io, error: ConfigError): void {
+  for (const problem of error.problems) io.error(`  - ${formatProblem(problem)}`);
+}
+
+/** The environment's settings when they load, for advice that depends on them. */
+function tryEnvironment(environmentsDir: string, env: string): EnvironmentConfig | undefined {
+  try {
+    return loadEnvironment(env, environmentsDir).environment;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs a command body, turning refusals and config errors into printed messages and exit 1. */
+function guarded(io: Io, body: () => number): number {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof Refusal || error instanceof UnknownTenantError) {
+      io.error(`error: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof ConfigError) {
+      io.error("error: the configuration is invalid:");
+      printProblems(io, error);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+interface EditPlan {
+  /** Tenant whose change is described. */
+  readonly tenant: string;
+  /** What was done, e.g. "added tenant x". */
+  readonly summary: string;
+  /** Lines printed after the plan. */
+  readonly after?: (loaded: LoadedEnvironment) => string[];
+}
+
+/**
+ * The edit cycle shared by every writing command: parse (comments kept), change the document,
+ * validate the new text with every config rule in a scratch copy, and only then replace the file
+ * atomically and regenerate the registry. On any problem the file stays byte-identical.
+ */
+function editTenants(
+  ctx: ReturnType<typeof resolveContext>,
+  env: string,
+  change: (doc: TenantsDocument) => EditPlan | string,
+): number {
+  const { environmentsDir, io } = ctx;
+  const file = tenantsFilePath(environmentsDir, env);
+  const original = existsSync(file) ? readFileSync(file, "utf8") : "tenants: []\n";
+  let doc: TenantsDocument;
+  try {
+    doc = TenantsDocument.parse(original);
+  } catch (error) {
+    throw new Refusal(`${displayPath(file)}: ${(error as Error).message}`);
+  }
+  const before = TenantsDocument.parse(original).tenants();
+  const plan = change(doc);
+  if (typeof plan === "string") {
+    io.log(plan);
+    return 0;
+  }
+  const text = doc.toString();
+  let loaded: LoadedEnvironment;
+  try {
+    loaded = validateProposedTenants(environmentsDir, env, text);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.error(`error: refused, ${displayPath(file)} is unchanged. The result would be invalid:`);
+    printProblems(io, error);
+    return 1;
+  }
+  writeFileAtomic(file, text);
+  const registry = registryPath(environmentsDir, env);
+  writeFileAtomic(registry, renderRegistry(loaded));
+  io.log(`${plan.summary}: wrote ${displayPath(file)} and ${displayPath(registry)}`);
+  if (!doc.roundTrips) {
+    io.log(
+      "note: the YAML library normalized some formatting elsewhere in the file; review the diff",
+    );
+  }
+  io.log("the next plan will contain:");
+  const changes = describeTenantChange(
+    env,
+    before.find((t) => t.name === plan.tenant),
+    loaded.tenants.find((t) => t.name === plan.tenant),
+    loaded.environment,
+  );
+  for (const line of formatStackChanges(changes)) io.log(`  ${line}`);
+  io.log(
+    formatBudgetChange(
+      env,
+      connectionBudget(loaded.environment, before),
+      connectionBudget(loaded.environment, loaded.tenants),
+    ),
+  );
+  for (const line of plan.after?.(loaded) ?? []) io.log(line);
+  return 0;
+}
+
+/** The schema's default connection limit (schema/tenants.ts), read from the schema itself. */
+export const DEFAULT_CONNECTION_LIMIT: number = tenantSchema.shape.connectionLimit.parse(undefined);
+
+/** Options of `add`. Values are kept raw where the schema is the judge (it names the problem). */
+export interface AddTenantOptions extends CommandContext {
+  readonly env: string;
+  readonly name: string;
+  readonly owner: string;
+  /** Database name. Default: the tenant name (schema/tenants.ts). */
+  readonly database?: string;
+  /** Connection limit; a non-integer is reported by the schema. Default: the schema's (10). */
+  readonly connectionLimit?: number | string;
+  /** Extensions (allow-listed by the schema). Default none. */
+  readonly extensions?: readonly string[];
+  /** Also create <name>_readonly. Default false. */
+  readonly readOnlyRole?: boolean;
+  /** Free text for the registry. Default none. */
+  readonly description?: string;
+}
+
+/** `add`: appends a tenant; refuses (file untouched) when any config rule fails. */
+export function addTenant(options: AddTenantOptions): number {
+  const ctx = resolveContext(options);
+  return guarded(ctx.io, () => {
+    const env = requireEnvironment(ctx.environmentsDir, options.env);
+    if (!options.name) throw new Refusal("the tenant name is required: add --env <env> <name>");
+    if (!options.owner) throw new Refusal("--owner is required: who answers for this fork");
+    const limit = options.connectionLimit;
+    const entry: NewTenantEntry = {
+      name: options.name,
+      database: options.database,
+      owner: options.owner,
+      description: options.description,
+      // Written even when defaulted: reviewers see each tenant's share of the budget.
+      connectionLimit:
+        limit === undefined
+          ? DEFAULT_CONNECTION_LIMIT
+          : typeof limit === "string" && /^-?\d+$/.test(limit.trim())
+            ? Number(limit)
+            : limit,
+      extensions:
+        options.extensions && options.extensions.length > 0 ? [...options.extensions] : undefined,
+      readOnlyRole: options.readOnlyRole ? true : undefined,
+    };
+    return editTenants(ctx, env, (doc) => {
+      doc.append(entry);
+      return { tenant: options.name, summary: `added tenant ${options.name} to ${env}` };
+    });
+  });
+}
+
+/** Options of suspend, retire, activate. */
+export interface SetStateOptions extends CommandContext {
+  readonly env: string;
+  readonly name: string;
+  readonly state: Exclude<TenantState, "dropped">;
+}
+
+/** `suspend` / `retire` / `activate`: moves a tenant between the states that keep its data. */
+export function setTenantState(options: SetStateOptions): number {
+  const ctx = resolveContext(options);
+  return guarded(ctx.io, () => {
+    const env = requireEnvironment(ctx.environmentsDir, options.env);
+    return editTenants(ctx, env, (doc) => {
+      doc.entry(options.name);
+      const current = doc.tenant(options.name)?.state;
+      if (current === options.state) {
+        return `tenant ${options.name} in ${env} is already ${options.state}; nothing to change`;
+      }
+      doc.setState(options.name, options.state);
+      return {
+        tenant: options.name,
+        summary: `${options.name} in ${env}: ${current ?? "?"} -> ${options.state}`,
+        after: () =>
+          current === "dropped"
+            ? [
+                `WARNING: ${options.name} was dropped. If that drop was applied, database ${doc.databaseOf(options.name)} is created again EMPTY; restore it with pg_restore from your pg_dump.`,
+              ]
+            : [],
+      };
+    });
+  });
+}
+
+/** Options of `drop`. */
+export interface DropTenantOptions extends CommandContext {
+  readonly env: string;
+  readonly name: string;
+  /** Must repeat the tenant's database name. */
+  readonly confirm?: string;
+}
+
+/** `drop`: marks a tenant dropped (its database is destroyed at the next apply). */
+export function dropTenant(options: DropTenantOptions): number {
+  const ctx = resolveContext(options);
+  return guarded(ctx.io, () => {
+    const env = requireEnvironment(ctx.environmentsDir, options.env);
+    const environment = tryEnvironment(ctx.environmentsDir, env);
+    return editTenants(ctx, env, (doc) => {
+      doc.entry(options.name);
+      const database = doc.databaseOf(options.name);
+      if (doc.tenant(options.name)?.state === "dropped") {
+        return `tenant ${options.name} in ${env} is already dropped; nothing to change`;
+      }
+      const dump = pgDumpCommand(environment, database);
+      if (options.confirm !== database) {
+        throw new Refusal(
+          [
+            options.confirm === undefined
+              ? `dropping ${options.name} needs --confirm ${database}.`
+              : `--confirm "${options.confirm}" does not match the database name "${database}".`,
+            `Dropping DESTROYS database ${database} in ${env} at the next apply (and role ${options.name}, its secret and proxy entry); the data is gone unless you have a backup.`,
+            "To stop the tenant but keep its data, use suspend or retire instead.",
+            `Back it up first${environment?.tunnel ? " (with the SSM tunnel open)" : ""}:`,
+            `  ${dump}`,
+            "Then:",
+            `  npm run tenant -- drop --env ${env} ${options.name} --confirm ${database}`,
+          ].join("\n"),
+        );
+      }
+      doc.setState(options.name, "dropped", database);
+      return {
+        tenant: options.name,
+        summary: `${options.name} in ${env} marked dropped`,
+        after: () => [
+          `WARNING: database ${database} is DESTROYED at the next apply. Back it up before merging:`,
+          `  ${dump}`,
+        ],
+      };
+    });
+  });
+}
+
+/** Options of `list`. */
+export interface ListOptions extends CommandContext {
+  /** Only this environment. Default: all. */
+  readonly env?: string;
+}
+
+function table(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0))) ?? [];
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+function limitCell(tenant: TenantConfig): string {
+  return tenantHoldsConnections(tenant)
+    ? String(tenant.connectionLimit)
+    : `0 (${tenant.connectionLimit})`;
+}
+
+/** `list`: tenants per environment and each environment's connection budget. */
+export function listTenants(options: ListOptions = {}): number {
+  const ctx = resolveContext(options);
+  return guarded(ctx.io, () => {
+    const names = options.env
+      ? [requireEnvironment(ctx.environmentsDir, options.env)]
+      : environmentNames(ctx.environmentsDir);
+    const loaded = loadEnvironments(names, ctx.environmentsDir);
+    const rows = [["ENV", "NAME", "DATABASE", "STATE", "LIMIT", "OWNER"]];
+    for (const { name, tenants } of loaded) {
+      for (const t of tenants) {
+        rows.push([name, t.name, tenantDatabaseName(t), t.state, limitCell(t), t.owner]);
+      }
+    }
+    for (const line of table(rows)) ctx.io.log(line);
+    ctx.io.log("");
+    for (const { name, environment, tenants } of loaded) {
+      ctx.io.log(
+        `connection budget ${name}: ${formatBudget(connectionBudget(environment, tenants))}`,
+      );
+    }
+    return 0;
+  });
+}
+
+/** Options of `check`. */
+export interface CheckCommandOptions extends CommandContext {
+  /** Base git ref to compare with, e.g. origin/main. */
+  readonly base: string;
+}
+
+function formatFinding(f: CheckFinding): string {
+  return `${f.level === "failure" ? "FAIL" : "NOTICE"} ${f.env}/${f.tenant}: ${f.message}`;
+}
+
+/** `check --base <ref>`: fails when a change would destroy a database without the explicit drop. */
+export function checkTenants(options: CheckCommandOptions): number {
+  const ctx = resolveContext(options);
+  return guarded(ctx.io, () => {
+    if (!options.base) throw new Refusal("--base <git ref> is required, e.g. --base origin/main");
+    let findings: CheckFinding[];
+    try {
+      findings = checkAgainstBase({ base: options.base, root: ctx.root });
+    } catch (error) {
+      throw new Refusal((error as Error).message);
+    }
+    const failures = findings.filter((f) => f.level === "failure");
+    for (const f of findings) {
+      if (f.level === "failure") ctx.io.error(formatFinding(f));
+      else ctx.io.log(formatFinding(f));
+      if (f.kind === "dropping" && f.database !== undefined) {
+        const environment = tryEnvironment(ctx.environmentsDir, f.env);
+        ctx.io.log(`  back up first: ${pgDumpCommand(environment, f.database)}`);
+      }
+    }
+    ctx.io.log(
+      failures.length > 0
+        ? `tenant check against ${options.base}: ${failures.length} failure(s)`
+        : `tenant check against ${options.base}: ok, no tenant data is removed without an explicit drop`,
+    );
+    return failures.length > 0 ? 1 : 0;
+  });
+}
+
+/** Options of `registry`. */
+export interface RegistryOptions extends CommandContext {
+  /** Only compare: exit 1 naming stale files, write nothing. Default false. */
+  readonly check?: boolean;
+}
+
+/** `registry [--check]`: (re)generates environments/<env>/DATABASE_REGISTRY.md. */
+export function writeRegistries(options: RegistryOptions = {}): number {
+  const ctx = resolveContext(options);
+  return guarded(ctx.io, () => {
+    const loaded = loadEnvironments(environmentNames(ctx.environmentsDir), ctx.environmentsDir);
+    const stale: string[] = [];
+    for (const environment of loaded) {
+      const file = registryPath(ctx.environmentsDir, environment.name);
+      const text = renderRegistry(environment);
+      const current = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+      if (current === text) continue;
+      stale.push(displayPath(file));
+      if (!options.check) writeFileAtomic(file, text);
+    }
+    if (options.check) {
+      if (stale.length === 0) {
+        ctx.io.log(`${REGISTRY_FILE} is up to date in ${loaded.length} environment(s)`);
+        return 0;
+      }
+      for (const file of stale) ctx.io.error(`stale: ${file}`);
+      ctx.io.error(
+        `${stale.length} registr${stale.length === 1 ? "y is" : "ies are"} stale: run npm run tenant -- registry and commit the result`,
+      );
+      return 1;
+    }
+    for (const file of stale) ctx.io.log(`wrote ${file}`);
+    if (stale.length === 0) ctx.io.log(`${REGISTRY_FILE} already up to date`);
+    return 0;
+  });
+}

@@ -1,0 +1,108 @@
+import { spawn } from "node:child_process";
+import { accessSync, constants, statSync } from "node:fs";
+import { delimiter, isAbsolute, join } from "node:path";
+
+/** Environment variable that overrides the Terraform binary (a path, or a name looked up in PATH). */
+export const TERRAFORM_BINARY_ENV_VAR = "TERRAFORM_BINARY";
+
+/** Raised when the Terraform binary cannot be found or started. */
+export class TerraformNotFoundError extends Error {
+  override readonly name = "TerraformNotFoundError";
+}
+
+/** Raised when a Terraform command exits non-zero. */
+export class TerraformCommandError extends Error {
+  override readonly name = "TerraformCommandError";
+  constructor(
+    message: string,
+    /** Arguments passed to terraform. */
+    readonly args: readonly string[],
+    /** Exit code (null when killed by a signal). */
+    readonly exitCode: number | null,
+    /** Captured standard output. */
+    readonly stdout: string,
+    /** Captured standard error. */
+    readonly stderr: string,
+  ) {
+    super(message);
+  }
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves the Terraform binary: TERRAFORM_BINARY if set, else `terraform` on PATH. Throws
+ * {@link TerraformNotFoundError} with a readable message otherwise.
+ */
+export function resolveTerraformBinary(env: NodeJS.ProcessEnv = process.env): string {
+  const override = env[TERRAFORM_BINARY_ENV_VAR];
+  const name = override || "terraform";
+  const hasDirectory = name.includes("/") || isAbsolute(name);
+  const candidates = hasDirectory
+    ? [name]
+    : (env.PATH ?? "")
+        .split(delimiter)
+        .filter((dir) => dir !== "")
+        .map((dir) => join(dir, name));
+  const found = candidates.find(isExecutableFile);
+  if (found) return found;
+  throw new TerraformNotFoundError(
+    override
+      ? `${TERRAFORM_BINARY_ENV_VAR}=${override} is not an executable file.`
+      : `terraform not found on PATH. Install Terraform 1.11 (developer.hashicorp.com/terraform/install) or set ${TERRAFORM_BINARY_ENV_VAR} to its path.`,
+  );
+}
+
+/** Outcome of one Terraform invocation. */
+export interface TerraformRun {
+  /** Exit code (null when killed by a signal). */
+  readonly exitCode: number | null;
+  /** Captured standard output. */
+  readonly stdout: string;
+  /** Captured standard error. */
+  readonly stderr: string;
+  /** Wall-clock duration in milliseconds. */
+  readonly ms: number;
+}
+
+/** Runs `binary args` in `cwd` with exactly `env`, capturing output; never throws on a non-zero exit. */
+export function runTerraform(
+  binary: string,
+  args: readonly string[],
+  options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv },
+): Promise<TerraformRun> {
+  const started = performance.now();
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(binary, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "ENOENT"
+          ? new TerraformNotFoundError(`Cannot start Terraform at ${binary}: ${error.message}`)
+          : error,
+      );
+    });
+    child.on("close", (exitCode) => {
+      resolvePromise({
+        exitCode,
+        stdout: Buffer.concat(stdout).toString("utf8"),
+        stderr: Buffer.concat(stderr).toString("utf8"),
+        ms: performance.now() - started,
+      });
+    });
+  });
+}
