@@ -173,3 +173,11 @@ export function runSynth(apps: readonly EnvironmentApp[]): void {
     throw error;
   }
 }
+
+/** The blocks of one resource type in a synthesized stack (empty when there are none). */
+export function resourcesOfType(
+  stack: StackJson | undefined,
+  type: string,
+): Array<Record<string, unknown>> {
+  return Object.values((stack?.resource?.[type] ?? {}) as Record<string, Record<string, unknown>>);
+}

@@ -1,0 +1,94 @@
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, environmentsDir } from "@pgforks/config";
+import { composeEnvironment } from "./compose";
+import { countBlocks, renderSynthSummary, type StackJson, synthEnvironments } from "./synth";
+
+const apps = ["dev", "staging", "prod"].map((environment) => ({
+  environment,
+  compose: composeEnvironment,
+}));
+const scratch = mkdtempSync(join(tmpdir(), "pgforks-synth-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("synthEnvironments", () => {
+  const outdir = join(scratch, "cdktf.out");
+  const result = synthEnvironments(apps, { outdir });
+
+  it("writes cdktf.out/stacks/<stack>/cdk.tf.json for the six stable stack names", () => {
+    const expected = [
+      "dev-platform",
+      "dev-tenants",
+      "prod-platform",
+      "prod-tenants",
+      "staging-platform",
+      "staging-tenants",
+    ];
+    expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(expected);
+    for (const name of expected)
+      expect(existsSync(join(outdir, "stacks", name, "cdk.tf.json"))).toBe(true);
+    expect(JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")).stacks).toHaveProperty(
+      "prod-tenants",
+    );
+  });
+
+  it("gives every stack an S3 backend with native locking and KMS, and no credentials", () => {
+    for (const [name, stack] of Object.entries(result.stacks)) {
+      const terraform = stack.terraform as { backend: { s3: Record<string, unknown> } };
+      expect(terraform.backend.s3).toMatchObject({
+        encrypt: true,
+        use_lockfile: true,
+        key: expect.stringContaining(`${name}.tfstate`),
+      });
+      const text = JSON.stringify(stack);
+      expect(text).not.toMatch(/access_key|secret_key|skip_credentials_validation|"local"/);
+      expect((stack.provider as { aws: Array<Record<string, unknown>> }).aws[0]).toHaveProperty(
+        "allowed_account_ids",
+      );
+    }
+  });
+
+  it("wires the tenants stack to its platform stack through remote state", () => {
+    const tenants = result.stacks["prod-tenants"] as StackJson;
+    expect(Object.keys(tenants.data?.terraform_remote_state ?? {})).toEqual([
+      "cross-stack-reference-input-prod-platform",
+    ]);
+  });
+
+  it("summarizes stacks, resource counts and tenants per environment", () => {
+    const summary = renderSynthSummary(result, 1.25);
+    const prod = countBlocks(result.stacks["prod-platform"] as StackJson).resources;
+    expect(summary).toContain(`prod-platform     ${String(prod).padStart(4)} resources`);
+    expect(summary).toMatch(
+      /staging\s+db\.t4g\.small\s+active: startupwebapp, healthtech, edtech; suspended: saas/,
+    );
+    expect(summary.split("\n")[0]).toBe(`Synthesized 6 stacks into ${outdir} in 1.3s`);
+  });
+});
+
+describe("a bad config", () => {
+  it("stops before writing anything and leaves the previous cdktf.out untouched", () => {
+    const envs = join(scratch, "environments");
+    cpSync(environmentsDir(), envs, { recursive: true });
+    writeFileSync(
+      join(envs, "prod", "tenants.yaml"),
+      "tenants:\n  - name: Bad-Name\n    owner: x@example.com\n",
+    );
+    const outdir = join(scratch, "kept.out");
+    mkdirSync(outdir);
+    writeFileSync(join(outdir, "marker"), "previous synth");
+    expect(() => synthEnvironments(apps, { outdir, environmentsDir: envs })).toThrow(ConfigError);
+    expect(readdirSync(outdir)).toEqual(["marker"]);
+    expect(readdirSync(scratch).filter((n) => n.includes(".staging-"))).toEqual([]);
+  });
+});
