@@ -22,7 +22,7 @@ describe("the prod app", () => {
 
   it("puts an RDS Proxy in front, authenticating every active tenant", () => {
     const [proxy] = resourcesOfType(stacks["prod-platform"], "aws_db_proxy");
-    const auth = (proxy?.auth as Array<{ description: string }>).map((a) => a.description);
+    const auth = (proxy?.auth ?? []) as Array<{ description: string }>;
     expect(auth).toHaveLength(loaded.tenants.filter((t) => t.state === "active").length);
   });
 

@@ -28,6 +28,6 @@ describe("the staging app", () => {
 
   it("keeps a suspended tenant in the proxy's auth list (retired ones leave it)", () => {
     const [proxy] = resourcesOfType(stacks["staging-platform"], "aws_db_proxy");
-    expect((proxy?.auth as unknown[]).length).toBe(4);
+    expect((proxy?.auth ?? []) as unknown[]).toHaveLength(4);
   });
 });
