@@ -24,6 +24,7 @@ export function environmentInput(): EnvironmentInput {
       region: "us-east-1",
       keyPrefix: "pgforks/test",
     },
+    ci: { githubRepository: "example-org/example-repo" },
   };
 }
 

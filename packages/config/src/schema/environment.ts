@@ -314,6 +314,24 @@ export const tunnelSchema = z.strictObject({
     ),
 });
 
+export const ciSchema = z.strictObject({
+  githubRepository: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/,
+      "must be owner/repository, e.g. example-org/pgforks-infra",
+    )
+    .describe(
+      "GitHub repository whose workflows may assume this environment's plan and apply roles through OIDC (no long-lived keys).",
+    ),
+  githubEnvironment: z
+    .string()
+    .optional()
+    .describe(
+      "GitHub environment that gates apply (required reviewers are set on it). Default: the environment name.",
+    ),
+});
+
 export const TIERS = ["development", "staging", "production"] as const;
 
 export const environmentSchema = z
@@ -349,6 +367,7 @@ export const environmentSchema = z
     alarms: alarmsSchema,
     stateBackend: stateBackendSchema,
     tunnel: tunnelSchema.optional(),
+    ci: ciSchema.describe("Continuous delivery: who may plan and apply from CI."),
   })
   .superRefine(
     (env, ctx) => {
