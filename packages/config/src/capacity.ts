@@ -56,6 +56,8 @@ export function smallestFittingClass(
   environment: Pick<EnvironmentConfig, "database" | "proxy">,
   requested: number,
 ): string | undefined {
+  const family = (name: string) => name.split(".")[1];
+  const current = family(environment.database.instanceClass);
   const fitting = INSTANCE_CLASS_NAMES.map((name) => ({
     name,
     budget: connectionBudget(
@@ -65,7 +67,13 @@ export function smallestFittingClass(
     memory: instanceCapacity(name).memoryGib,
   }))
     .filter((c) => c.budget.available >= requested)
-    .sort((a, b) => a.memory - b.memory || a.name.localeCompare(b.name));
+    // Prefer staying in the current family (db.t4g.small -> db.t4g.medium), then the least memory.
+    .sort(
+      (a, b) =>
+        Number(family(b.name) === current) - Number(family(a.name) === current) ||
+        a.memory - b.memory ||
+        a.name.localeCompare(b.name),
+    );
   return fitting[0]?.name;
 }
 

@@ -170,7 +170,7 @@ describe("the connection budget", () => {
     );
     const [problem] = problemsOf(() => loadEnvironment("dev", dir));
     expect(problem).toBe(
-      "tenants: environment dev: active tenants need 103 connections (a 60, b 43), but only 102 fit: max_connections 112 of db.t4g.micro minus the reserve of 10 = 102. Fix: set database.instanceClass to db.t3.small or larger; lower connectionLimit of some tenants by 1 in total; or suspend/retire tenants that are not in use.",
+      "tenants: environment dev: active tenants need 103 connections (a 60, b 43), but only 102 fit: max_connections 112 of db.t4g.micro minus the reserve of 10 = 102. Fix: set database.instanceClass to db.t4g.small or larger; lower connectionLimit of some tenants by 1 in total; or suspend/retire tenants that are not in use.",
     );
   });
 
