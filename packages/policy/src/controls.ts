@@ -22,6 +22,12 @@ const isPostgres = (r: PlanResource) =>
 const requireTrue = (key: string, what: string) => (r: PlanResource) =>
   v(r, key) === true ? undefined : `${what} is ${JSON.stringify(v(r, key) ?? null)}`;
 
+/** The argument is set, to a literal or to a reference to another resource of the plan. */
+const requireSet =
+  (key: string, missing: string) =>
+  (r: PlanResource, plan: PlanIndex): string | undefined =>
+    v(r, key) || plan.referencedResources(r.address, key).length ? undefined : missing;
+
 /** Security Hub's defaults (AWS Security Hub User Guide, "Security Hub controls for Amazon RDS"). */
 export const RDS_BACKUP_RETENTION_MINIMUM_DAYS = 7;
 const WELL_KNOWN_ADMIN_NAMES = ["admin", "postgres", "root", "administrator"];
@@ -313,10 +319,7 @@ export const CONTROLS: readonly Control[] = [
     id: "CKV_AWS_158",
     title: "CloudWatch log groups are encrypted by KMS",
     resourceTypes: ["aws_cloudwatch_log_group"],
-    check: (r, plan) =>
-      v(r, "kms_key_id") || plan.referencedResources(r.address, "kms_key_id").length
-        ? undefined
-        : "has no kms_key_id",
+    check: requireSet("kms_key_id", "has no kms_key_id"),
   },
   {
     source: "checkov",
@@ -345,10 +348,7 @@ export const CONTROLS: readonly Control[] = [
     id: "CKV_AWS_26",
     title: "SNS topics are encrypted (KMS)",
     resourceTypes: ["aws_sns_topic"],
-    check: (r, plan) =>
-      v(r, "kms_master_key_id") || plan.referencedResources(r.address, "kms_master_key_id").length
-        ? undefined
-        : "has no kms_master_key_id",
+    check: requireSet("kms_master_key_id", "has no kms_master_key_id"),
   },
   {
     source: "checkov",
@@ -381,10 +381,7 @@ export const CONTROLS: readonly Control[] = [
     id: "CKV_AWS_149",
     title: "Secrets Manager secrets are encrypted with a customer-managed KMS key",
     resourceTypes: ["aws_secretsmanager_secret"],
-    check: (r, plan) =>
-      v(r, "kms_key_id") || plan.referencedResources(r.address, "kms_key_id").length
-        ? undefined
-        : "uses the AWS-managed key",
+    check: requireSet("kms_key_id", "uses the AWS-managed key"),
   },
   // checkov: the bastion
   {
