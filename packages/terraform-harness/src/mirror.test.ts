@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  CONVENTIONAL_SYSTEM_MIRROR,
   discoverProviderMirror,
   MIRROR_ENV_VAR,
   MirrorNotFoundError,
@@ -79,22 +79,28 @@ describe("discoverProviderMirror", () => {
 });
 
 describe("mirrorCandidates", () => {
-  it("lists Terraform's implied mirror directories, honouring XDG variables, then the system mirror", () => {
+  const addOnRoot = mkdtempSync(join(tmpdir(), "pgforks-addon-"));
+  mkdirSync(join(addOnRoot, "tf-bundle", "registry.terraform.io"), { recursive: true });
+  mkdirSync(join(addOnRoot, "unrelated-software"), { recursive: true });
+  afterAll(() => rmSync(addOnRoot, { recursive: true, force: true }));
+
+  it("lists Terraform's implied mirror directories, honouring XDG variables, then mirrors found under the add-on root", () => {
+    const env = { HOME: "/home/u", PGFORKS_ADD_ON_ROOT: addOnRoot };
     expect(
-      mirrorCandidates({ HOME: "/home/u", XDG_DATA_HOME: "/xdg/data", XDG_DATA_DIRS: "/a:/b" }),
+      mirrorCandidates({ ...env, XDG_DATA_HOME: "/xdg/data", XDG_DATA_DIRS: "/a:/b" }),
     ).toEqual([
       "/home/u/.terraform.d/plugins",
       "/xdg/data/terraform/plugins",
       "/a/terraform/plugins",
       "/b/terraform/plugins",
-      CONVENTIONAL_SYSTEM_MIRROR,
+      join(addOnRoot, "tf-bundle"),
     ]);
-    expect(mirrorCandidates({ HOME: "/home/u" })).toEqual([
+    expect(mirrorCandidates(env)).toEqual([
       "/home/u/.terraform.d/plugins",
       "/home/u/.local/share/terraform/plugins",
       "/usr/local/share/terraform/plugins",
       "/usr/share/terraform/plugins",
-      CONVENTIONAL_SYSTEM_MIRROR,
+      join(addOnRoot, "tf-bundle"),
     ]);
   });
 });

@@ -7,11 +7,19 @@ import { compareVersions, parseVersion } from "./version-constraint";
 export const MIRROR_ENV_VAR = "PGFORKS_TF_MIRROR";
 
 /**
- * System-wide directory where this project's machines (developers' and CI's) unpack provider
- * bundles. Terraform does not look there by itself, so it is searched after Terraform's own
- * implied-mirror directories.
+ * Add-on software root where machine images often unpack provider bundles (the FHS's /opt).
+ * Terraform does not look there by itself: after Terraform's own implied-mirror directories,
+ * every direct child of it that holds a `registry.terraform.io` folder is a candidate.
  */
-export const CONVENTIONAL_SYSTEM_MIRROR = "/opt/tf-plugins";
+export const ADD_ON_SOFTWARE_ROOT = "/opt";
+
+/** Children of `root` laid out as a provider mirror (holding a registry.terraform.io folder). */
+function mirrorsUnder(root: string): string[] {
+  return subdirectories(root)
+    .map((name) => join(root, name))
+    .filter((dir) => isDirectory(join(dir, "registry.terraform.io")))
+    .sort();
+}
 
 /** One provider found in a mirror, for the current platform. */
 export interface MirrorProvider {
@@ -53,7 +61,7 @@ export function currentTerraformPlatform(): string {
  * (developer.hashicorp.com/terraform/cli/config/config-file#implied-local-mirror-directories):
  * ~/.terraform.d/plugins, then terraform/plugins under each XDG data directory
  * ($XDG_DATA_HOME, default ~/.local/share; $XDG_DATA_DIRS, default /usr/local/share:/usr/share);
- * followed by the project's conventional system-wide location.
+ * followed by provider mirrors found under /opt.
  */
 export function mirrorCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   const home = env.HOME || homedir();
@@ -65,7 +73,7 @@ export function mirrorCandidates(env: NodeJS.ProcessEnv = process.env): string[]
     join(home, ".terraform.d", "plugins"),
     join(dataHome, "terraform", "plugins"),
     ...dataDirs.map((dir) => join(dir, "terraform", "plugins")),
-    CONVENTIONAL_SYSTEM_MIRROR,
+    ...mirrorsUnder(env.PGFORKS_ADD_ON_ROOT || ADD_ON_SOFTWARE_ROOT),
   ];
   return [...new Set(candidates)];
 }
