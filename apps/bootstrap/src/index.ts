@@ -1,1 +1,10 @@
-export {};
+export * from "./app";
+export * from "./bootstrap-stack";
+export * from "./ci";
+export * from "./ci-roles";
+export * from "./github-oidc";
+export * from "./iam-policy";
+export * from "./names";
+export * from "./state-bucket";
+export * from "./state-key";
+export * from "./workflow-lint";

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs the plan review (npm run review: packages/plan-review) on `terraform show -json` files,
+# appends the Markdown to the job summary and exits with the review's status: 1 when the destroy
+# guard blocks (a stateful resource deleted or replaced without approval), so nothing that needs
+# the calling job (an apply, a green check) goes ahead.
+#
+#   review-plan.sh <stack>.json... | --stack <stack>=<plan.json>...
+#
+# Environment:
+#   REVIEW_OUT  Markdown output file (default: $RUNNER_TEMP/plan-review.md)
+#   BASE_REF    git revision holding the configuration before the change (the pull request's base
+#               branch, main's previous commit); its environments/ folder becomes --base-env-dir,
+#               so tenants, connection budget and cost are shown before -> after
+# Approvals: .github/destroy-approvals.txt, when present, is passed as --approve-file; it is
+# committed in the pull request, so the pull request and main read the same approvals.
+set -euo pipefail
+[ $# -gt 0 ] || { echo "usage: $0 <stack>.json... | --stack <stack>=<plan.json>..." >&2; exit 2; }
+
+tmp="${RUNNER_TEMP:-${TMPDIR:-/tmp}}"
+out="${REVIEW_OUT:-$tmp/plan-review.md}"
+extra=()
+if [ -f .github/destroy-approvals.txt ]; then
+  extra+=(--approve-file .github/destroy-approvals.txt)
+fi
+if [ -n "${BASE_REF:-}" ] && git cat-file -e "$BASE_REF:environments" 2>/dev/null; then
+  base="$tmp/review-base"
+  rm -rf "$base" && mkdir -p "$base"
+  git archive "$BASE_REF" environments | tar -x -C "$base"
+  extra+=(--base-env-dir "$base/environments")
+fi
+
+status=0
+npm run --silent review -- --outdir cdktf.out "${extra[@]}" --out "$out" "$@" || status=$?
+if [ ! -s "$out" ]; then
+  echo "The plan review could not be produced (exit $status); see the job log." >"$out"
+fi
+cat "$out" >>"${GITHUB_STEP_SUMMARY:-/dev/null}"
+case "$status" in
+  0) ;;
+  1) echo "::error::the destroy guard blocked this plan: a stateful resource is deleted or replaced without approval" ;;
+  *) echo "::error::the plan review failed (exit $status)" ;;
+esac
+exit "$status"

@@ -1,0 +1,484 @@
+import { KMS_DELETION_WINDOW_DAYS } from "@pgforks/kms";
+import {
+  APPLY_BOUNDARY_SERVICES,
+  APPLY_ROLE_MAX_SESSION_SECONDS,
+  CI_IDENTITY_MUTATIONS,
+  PLAN_ROLE_MAX_SESSION_SECONDS,
+} from "./ci-roles";
+import { GITHUB_OIDC_LOGICAL_ID, githubSubjects } from "./github-oidc";
+import type { PolicyDocument } from "./iam-policy";
+import {
+  ABORT_INCOMPLETE_MULTIPART_DAYS,
+  NEWER_NONCURRENT_VERSIONS_KEPT,
+  NONCURRENT_STATE_VERSION_DAYS,
+} from "./state-bucket";
+import { decide, parsePolicy, synthBootstrap, trustAllowsSubject } from "./test-helpers";
+
+const REPO = "example-org/example-repo";
+const stack = synthBootstrap();
+const bucket = "example-state-bucket";
+const bucketArn = `arn:aws:s3:::${bucket}`;
+const account = stack.environment.account;
+
+function inlinePolicies(roleSuffix: string): PolicyDocument[] {
+  const role = stack.role(roleSuffix);
+  const roleRef = `\${aws_iam_role.${Object.entries(stack.json.resource.aws_iam_role ?? {}).find(([, b]) => b === role)?.[0]}.id}`;
+  return stack
+    .all("aws_iam_role_policy")
+    .filter((p) => p.role === roleRef)
+    .map((p) => parsePolicy(p.policy));
+}
+
+function attachedPolicies(roleSuffix: string): string[] {
+  const role = stack.role(roleSuffix);
+  const name = Object.entries(stack.json.resource.aws_iam_role ?? {}).find(
+    ([, b]) => b === role,
+  )?.[0];
+  return stack
+    .all("aws_iam_role_policy_attachment")
+    .filter((a) => a.role === `\${aws_iam_role.${name}.name}`)
+    .map((a) => String(a.policy_arn));
+}
+
+describe("trust policies (who may assume the CI roles)", () => {
+  const planTrust = parsePolicy(stack.role("-terraform-plan").assume_role_policy);
+  const applyTrust = parsePolicy(stack.role("-terraform-apply").assume_role_policy);
+
+  it("trusts only the GitHub OIDC provider of the same stack, for sts.amazonaws.com", () => {
+    for (const trust of [planTrust, applyTrust]) {
+      expect(trust.Statement).toHaveLength(1);
+      expect(trust.Statement[0]?.Principal).toEqual({
+        Federated: `\${aws_iam_openid_connect_provider.${GITHUB_OIDC_LOGICAL_ID}.arn}`,
+      });
+      expect(trustAllowsSubject(trust, `repo:${REPO}:pull_request`, "sts.amazonaws.com.evil")).toBe(
+        false,
+      );
+    }
+  });
+
+  it("lets the plan role be assumed from pull requests and any ref of the repository", () => {
+    for (const sub of [
+      `repo:${REPO}:pull_request`,
+      `repo:${REPO}:ref:refs/heads/main`,
+      `repo:${REPO}:ref:refs/heads/feature/add-tenant`,
+      `repo:${REPO}:ref:refs/tags/v1.0.0`,
+    ]) {
+      expect([sub, trustAllowsSubject(planTrust, sub)]).toEqual([sub, true]);
+    }
+  });
+
+  it("refuses the plan role to other repositories, look-alike names and environment jobs", () => {
+    for (const sub of [
+      "repo:example-org/other-repo:pull_request",
+      `repo:${REPO}-fork:ref:refs/heads/main`,
+      `repo:${REPO}x:pull_request`,
+      "repo:attacker/example-repo:pull_request",
+      `repo:${REPO}:environment:test`,
+    ]) {
+      expect([sub, trustAllowsSubject(planTrust, sub)]).toEqual([sub, false]);
+    }
+  });
+
+  it("lets the apply role be assumed only by jobs of the environment's GitHub environment", () => {
+    expect(trustAllowsSubject(applyTrust, githubSubjects.environment(REPO, "test"))).toBe(true);
+    for (const sub of [
+      `repo:${REPO}:ref:refs/heads/main`,
+      `repo:${REPO}:pull_request`,
+      `repo:${REPO}:environment:test-2`,
+      `repo:${REPO}:environment:staging`,
+      "repo:example-org/other-repo:environment:test",
+    ]) {
+      expect([sub, trustAllowsSubject(applyTrust, sub)]).toEqual([sub, false]);
+    }
+    // Exact match, no wildcard anywhere in the apply trust.
+    expect(JSON.stringify(applyTrust)).not.toContain("*");
+  });
+
+  it("follows ci.githubEnvironment when set", () => {
+    const custom = synthBootstrap({ ci: { githubEnvironment: "production" } });
+    const trust = parsePolicy(custom.role("-terraform-apply").assume_role_policy);
+    expect(trustAllowsSubject(trust, `repo:${REPO}:environment:production`)).toBe(true);
+    expect(trustAllowsSubject(trust, `repo:${REPO}:environment:test`)).toBe(false);
+  });
+});
+
+describe("plan role: read-only plus lock files", () => {
+  const inline = inlinePolicies("-terraform-plan");
+  const state = (key: string) => `${bucketArn}/pgforks/test/${key}`;
+
+  it("has ReadOnlyAccess as its only managed policy and short sessions", () => {
+    expect(attachedPolicies("-terraform-plan")).toEqual(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
+    expect(stack.role("-terraform-plan").max_session_duration).toBe(PLAN_ROLE_MAX_SESSION_SECONDS);
+    expect(stack.role("-terraform-plan").permissions_boundary).toBeUndefined();
+  });
+
+  it("reads the environment's state and creates/deletes only its lock files", () => {
+    expect(decide(inline, "s3:GetObject", state("test-platform.tfstate"))).toBe("allow");
+    expect(decide(inline, "s3:ListBucket", bucketArn)).toBe("allow");
+    for (const action of ["s3:PutObject", "s3:DeleteObject"]) {
+      expect(decide(inline, action, state("test-platform.tfstate.tflock"))).toBe("allow");
+      expect(decide(inline, action, state("test-tenants.tfstate.tflock"))).toBe("allow");
+      // The state itself, other objects and other prefixes: explicitly denied.
+      expect(decide(inline, action, state("test-platform.tfstate"))).toBe("deny");
+      expect(decide(inline, action, `${bucketArn}/bootstrap/bootstrap-test.tfstate`)).toBe("deny");
+      expect(decide(inline, action, `${bucketArn}/other/x.tfstate.tflock`)).toBe("deny");
+    }
+    expect(decide(inline, "s3:DeleteObjectVersion", state("test-platform.tfstate"))).toBe("deny");
+    expect(decide(inline, "s3:GetObject", `${bucketArn}/bootstrap/bootstrap-test.tfstate`)).toBe(
+      "implicit-deny",
+    );
+  });
+
+  it("uses the state key for decrypt and data keys only", () => {
+    const statement = inline.flatMap((d) => d.Statement).find((s) => s.Sid === "UseStateKey");
+    const key = String(statement?.Resource);
+    expect(statement?.Action).toEqual(["kms:Decrypt", "kms:GenerateDataKey"]);
+    expect(String(statement?.Resource)).toMatch(/^\$\{aws_kms_key\.state-key_[A-Z0-9]+\.arn\}$/);
+    expect(decide(inline, "kms:Encrypt", key)).toBe("implicit-deny");
+    expect(decide(inline, "kms:ScheduleKeyDeletion", key)).toBe("implicit-deny");
+  });
+
+  it("reads only the RDS master secret and the environment's tenant secrets", () => {
+    const secret = (name: string) => `arn:aws:secretsmanager:us-east-1:${account}:secret:${name}`;
+    expect(decide(inline, "secretsmanager:GetSecretValue", secret("rds!db-1234-abcd-AbCdEf"))).toBe(
+      "allow",
+    );
+    expect(
+      decide(
+        inline,
+        "secretsmanager:GetSecretValue",
+        secret("pgforks-test/tenants/fintech-AbCdEf"),
+      ),
+    ).toBe("allow");
+    for (const other of [
+      secret("pgforks-prod/tenants/fintech-AbCdEf"),
+      secret("payments/api-key"),
+      `arn:aws:secretsmanager:eu-west-1:${account}:secret:rds!db-1`,
+    ]) {
+      expect([other, decide(inline, "secretsmanager:GetSecretValue", other)]).toEqual([
+        other,
+        "implicit-deny",
+      ]);
+    }
+  });
+
+  it("decrypts secrets only through Secrets Manager and only with the platform key", () => {
+    const statement = inline
+      .flatMap((d) => d.Statement)
+      .find((s) => s.Sid === "DecryptDatabaseSecretsThroughSecretsManager");
+    expect(statement?.Condition).toEqual({
+      StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" },
+      "ForAnyValue:StringEquals": { "kms:ResourceAliases": "alias/pgforks-test" },
+    });
+  });
+
+  it("opens the tunnel only to the bastion, only with the port-forwarding document", () => {
+    const statements = inline
+      .flatMap((d) => d.Statement)
+      .filter((s) => [s.Action].flat().includes("ssm:StartSession"));
+    expect(statements.map((s) => [s.Resource, s.Condition])).toEqual([
+      [
+        `arn:aws:ec2:us-east-1:${account}:instance/*`,
+        { StringEquals: { "ssm:resourceTag/Name": "pgforks-test-bastion" } },
+      ],
+      ["arn:aws:ssm:us-east-1::document/AWS-StartPortForwardingSessionToRemoteHost", undefined],
+    ]);
+    // Without the tag condition no instance is reachable; shell documents never are.
+    expect(
+      decide(inline, "ssm:StartSession", `arn:aws:ec2:us-east-1:${account}:instance/i-0abc`),
+    ).toBe("implicit-deny");
+    expect(
+      decide(
+        inline,
+        "ssm:StartSession",
+        "arn:aws:ssm:us-east-1::document/SSM-SessionManagerRunShell",
+      ),
+    ).toBe("implicit-deny");
+    expect(decide(inline, "ssm:SendCommand", "*")).toBe("implicit-deny");
+  });
+
+  it("grants no write outside lock files: every allowed action is on a short, named list", () => {
+    const allowed = inline
+      .flatMap((d) => d.Statement)
+      .filter((s) => s.Effect === "Allow")
+      .flatMap((s) => [s.Action ?? []].flat());
+    expect([...new Set(allowed)].sort()).toEqual([
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+      "s3:DeleteObject",
+      "s3:GetObject",
+      "s3:ListBucket",
+      "s3:PutObject",
+      "secretsmanager:GetRandomPassword",
+      "secretsmanager:GetSecretValue",
+      "ssm:ResumeSession",
+      "ssm:StartSession",
+      "ssm:TerminateSession",
+    ]);
+    expect(allowed.some((a) => a.includes("*"))).toBe(false);
+    for (const action of [
+      "iam:PassRole",
+      "ec2:RunInstances",
+      "rds:ModifyDBInstance",
+      "sts:AssumeRole",
+    ]) {
+      expect(decide(inline, action, "*", true)).toBe("implicit-deny");
+    }
+  });
+
+  it("ends only its own SSM sessions", () => {
+    expect(
+      decide(
+        inline,
+        "ssm:TerminateSession",
+        `arn:aws:ssm:us-east-1:${account}:session/pgforks-ci-0a1b2c`,
+      ),
+    ).toBe("allow");
+    expect(
+      decide(
+        inline,
+        "ssm:TerminateSession",
+        `arn:aws:ssm:us-east-1:${account}:session/alice-0a1b2c`,
+      ),
+    ).toBe("implicit-deny");
+  });
+});
+
+describe("apply role: administrator, capped by a boundary", () => {
+  const role = stack.role("-terraform-apply");
+  const boundary = parsePolicy(stack.one("aws_iam_policy").policy);
+  const planRoleArn = `arn:aws:iam::${account}:role/pgforks-test-terraform-plan`;
+  const applyRoleArn = `arn:aws:iam::${account}:role/pgforks-test-terraform-apply`;
+
+  it("gets AdministratorAccess, the boundary, and sessions long enough for an RDS update", () => {
+    expect(attachedPolicies("-terraform-apply")).toEqual([
+      "arn:aws:iam::aws:policy/AdministratorAccess",
+    ]);
+    expect(String(role.permissions_boundary)).toMatch(
+      /^\$\{aws_iam_policy\.apply-role_boundary_[A-Z0-9]+\.arn\}$/,
+    );
+    expect(stack.one("aws_iam_policy").name).toBe("pgforks-test-terraform-apply-boundary");
+    expect(role.max_session_duration).toBe(APPLY_ROLE_MAX_SESSION_SECONDS);
+    expect(APPLY_ROLE_MAX_SESSION_SECONDS).toBeGreaterThan(80 * 60); // aws_db_instance update timeout
+  });
+
+  it("can manage what the stacks manage", () => {
+    for (const action of [
+      "ec2:RunInstances",
+      "rds:ModifyDBInstance",
+      "iam:CreateRole",
+      "iam:PassRole",
+      "kms:CreateKey",
+      "secretsmanager:PutSecretValue",
+      "logs:CreateLogGroup",
+      "cloudwatch:PutMetricAlarm",
+      "sns:CreateTopic",
+      "ssm:StartSession",
+    ]) {
+      expect([action, decide([boundary], action, "arn:aws:x:us-east-1:1:thing")]).toEqual([
+        action,
+        "allow",
+      ]);
+    }
+    expect(
+      decide([boundary], "s3:PutObject", `${bucketArn}/pgforks/test/test-platform.tfstate`),
+    ).toBe("allow");
+  });
+
+  it("cannot leave the stacks' services, assume other roles, or mint long-lived credentials", () => {
+    for (const action of [
+      "sts:AssumeRole",
+      "lambda:CreateFunction",
+      "organizations:LeaveOrganization",
+    ]) {
+      expect([action, decide([boundary], action, "*")]).toEqual([action, "implicit-deny"]);
+    }
+    for (const action of [
+      "iam:CreateUser",
+      "iam:CreateAccessKey",
+      "iam:CreateOpenIDConnectProvider",
+    ]) {
+      expect([action, decide([boundary], action, "*")]).toEqual([action, "deny"]);
+    }
+    expect(Object.keys(APPLY_BOUNDARY_SERVICES)).not.toContain("sts");
+  });
+
+  it("cannot weaken the state bucket, erase state history or touch the bootstrap state", () => {
+    for (const action of ["s3:DeleteBucket", "s3:PutBucketPolicy", "s3:PutBucketVersioning"]) {
+      expect([action, decide([boundary], action, bucketArn)]).toEqual([action, "deny"]);
+    }
+    expect(
+      decide([boundary], "s3:DeleteObjectVersion", `${bucketArn}/pgforks/test/x.tfstate`),
+    ).toBe("deny");
+    expect(
+      decide([boundary], "s3:PutObject", `${bucketArn}/bootstrap/bootstrap-test.tfstate`),
+    ).toBe("deny");
+  });
+
+  it("cannot change the CI roles, the boundary or the OIDC provider", () => {
+    const identities = [
+      applyRoleArn,
+      planRoleArn,
+      `arn:aws:iam::${account}:policy/pgforks-test-terraform-apply-boundary`,
+    ];
+    for (const arn of identities) {
+      for (const action of CI_IDENTITY_MUTATIONS) {
+        expect([arn, action, decide([boundary], action, arn)]).toEqual([arn, action, "deny"]);
+      }
+    }
+    const protectedArns = boundary.Statement.find((s) => s.Sid === "KeepCiIdentities")?.Resource;
+    expect(protectedArns).toContain(
+      `\${aws_iam_openid_connect_provider.${GITHUB_OIDC_LOGICAL_ID}.arn}`,
+    );
+    // Other roles (the platform's service roles) stay manageable.
+    expect(
+      decide([boundary], "iam:PutRolePolicy", `arn:aws:iam::${account}:role/pgforks-test-bastion`),
+    ).toBe("allow");
+  });
+
+  it("cannot delete, disable or re-point the state key", () => {
+    const keyStatement = boundary.Statement.find((s) => s.Sid === "KeepStateKey");
+    expect(keyStatement?.Effect).toBe("Deny");
+    expect(keyStatement?.Action).toEqual(
+      expect.arrayContaining(["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"]),
+    );
+    expect(keyStatement?.Resource).toContain(
+      `arn:aws:kms:us-east-1:${account}:alias/pgforks-tfstate`,
+    );
+  });
+});
+
+describe("state bucket and key", () => {
+  it("versions the bucket, encrypts it with the state key and blocks all public access", () => {
+    expect(stack.one("aws_s3_bucket")).toMatchObject({
+      bucket,
+      force_destroy: false,
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(stack.one("aws_s3_bucket_versioning").versioning_configuration).toEqual({
+      status: "Enabled",
+    });
+    const sse = stack.one("aws_s3_bucket_server_side_encryption_configuration").rule as Array<
+      Record<string, unknown>
+    >;
+    expect(sse).toEqual([
+      {
+        apply_server_side_encryption_by_default: {
+          sse_algorithm: "aws:kms",
+          kms_master_key_id: expect.stringMatching(/^\$\{aws_kms_key\.state-key_[A-Z0-9]+\.arn\}$/),
+        },
+        bucket_key_enabled: true,
+      },
+    ]);
+    expect(stack.one("aws_s3_bucket_public_access_block")).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(stack.one("aws_s3_bucket_ownership_controls").rule).toEqual({
+      object_ownership: "BucketOwnerEnforced",
+    });
+  });
+
+  it("refuses plain HTTP for every request", () => {
+    const policy = parsePolicy(stack.one("aws_s3_bucket_policy").policy);
+    expect(policy.Statement).toEqual([
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+    ]);
+  });
+
+  it("expires superseded state versions but always keeps the newest ones", () => {
+    const lifecycle = stack.one("aws_s3_bucket_lifecycle_configuration");
+    expect(lifecycle.rule).toEqual([
+      expect.objectContaining({
+        status: "Enabled",
+        noncurrent_version_expiration: [
+          {
+            noncurrent_days: NONCURRENT_STATE_VERSION_DAYS,
+            newer_noncurrent_versions: NEWER_NONCURRENT_VERSIONS_KEPT,
+          },
+        ],
+        abort_incomplete_multipart_upload: [
+          { days_after_initiation: ABORT_INCOMPLETE_MULTIPART_DAYS },
+        ],
+      }),
+    ]);
+    expect(NEWER_NONCURRENT_VERSIONS_KEPT).toBeLessThanOrEqual(100); // S3 API limit
+    expect(lifecycle.depends_on).toEqual([
+      expect.stringMatching(/^aws_s3_bucket_versioning\.state-bucket_versioning_/),
+    ]);
+  });
+
+  it("protects the key: rotation, longest deletion window, prevent_destroy, alias from config", () => {
+    expect(stack.one("aws_kms_key")).toMatchObject({
+      enable_key_rotation: true,
+      deletion_window_in_days: KMS_DELETION_WINDOW_DAYS.max,
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(stack.one("aws_kms_alias").name).toBe("alias/pgforks-tfstate");
+    expect(synthBootstrap({ project: "acme" }).one("aws_kms_alias").name).toBe(
+      "alias/acme-tfstate",
+    );
+  });
+});
+
+describe("the bootstrap stack", () => {
+  it("keeps its own state under bootstrap/ in the bucket it creates, with native locking", () => {
+    expect(stack.json.terraform.backend.s3).toEqual({
+      bucket,
+      key: "bootstrap/bootstrap-test.tfstate",
+      region: "us-east-1",
+      encrypt: true,
+      kms_key_id: "alias/pgforks-tfstate",
+      use_lockfile: true,
+    });
+  });
+
+  it("creates the GitHub OIDC provider without a pinned thumbprint", () => {
+    const provider = stack.one("aws_iam_openid_connect_provider");
+    expect(provider).toMatchObject({
+      url: "https://token.actions.githubusercontent.com",
+      client_id_list: ["sts.amazonaws.com"],
+    });
+    expect(provider).not.toHaveProperty("thumbprint_list");
+  });
+
+  it("creates the bucket and key in the state region, pinned to the account", () => {
+    const moved = synthBootstrap({ stateBackend: { region: "eu-west-1" } });
+    expect(moved.json.provider.aws[0]).toMatchObject({
+      region: "eu-west-1",
+      allowed_account_ids: [account],
+    });
+    // The tunnel and secrets stay in the environment's region.
+    const inline = moved.all("aws_iam_role_policy").map((p) => parsePolicy(p.policy));
+    expect(JSON.stringify(inline)).toContain(`arn:aws:ec2:us-east-1:${account}:instance/*`);
+  });
+
+  it("refuses a stateBackend.kmsKeyId other than the key it creates", () => {
+    expect(() => synthBootstrap({ stateBackend: { kmsKeyId: "alias/somewhere-else" } })).toThrow(
+      /kmsKeyId is "alias\/somewhere-else".*alias\/pgforks-tfstate/,
+    );
+    expect(() =>
+      synthBootstrap({
+        stateBackend: { kmsKeyId: `arn:aws:kms:us-east-1:${account}:alias/pgforks-tfstate` },
+      }),
+    ).not.toThrow();
+    expect(() =>
+      synthBootstrap({ stateBackend: { kmsKeyId: "alias/pgforks-tfstate" } }),
+    ).not.toThrow();
+  });
+
+  it("refuses a state key prefix inside the bootstrap prefix", () => {
+    expect(() => synthBootstrap({ stateBackend: { keyPrefix: "bootstrap/dev" } })).toThrow(
+      /keyPrefix "bootstrap\/dev" lies under "bootstrap\/"/,
+    );
+  });
+});

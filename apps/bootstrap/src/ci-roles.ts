@@ -1,0 +1,424 @@
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { partitionOf } from "@pgforks/config";
+import { Construct } from "constructs";
+import type { GithubOidcProvider } from "./github-oidc";
+import { githubSubjects } from "./github-oidc";
+import { type PolicyDocument, type PolicyStatement, policyDocument } from "./iam-policy";
+import { BOOTSTRAP_STATE_PREFIX, PORT_FORWARDING_DOCUMENT } from "./names";
+import type { StateBucket } from "./state-bucket";
+import type { StateKey } from "./state-key";
+
+/** AWS managed policy granting read-only access to (nearly) every service: the plan role's base. */
+export const READ_ONLY_ACCESS_POLICY = "ReadOnlyAccess";
+/** AWS managed policy granting everything: the apply role's grant, capped by its boundary. */
+export const ADMINISTRATOR_ACCESS_POLICY = "AdministratorAccess";
+
+/** ARN of an AWS managed policy in the region's partition. */
+export function awsManagedPolicyArn(region: string, name: string): string {
+  return `arn:${partitionOf(region).name}:iam::aws:policy/${name}`;
+}
+
+/** Suffix Terraform's S3 backend gives the lock object of a state key when use_lockfile is on. */
+export const LOCK_FILE_SUFFIX = ".tflock";
+
+/**
+ * Longest session of the plan role, in seconds: IAM's default and minimum (CreateRole,
+ * MaxSessionDuration 3600-43200). A plan of both stacks takes minutes.
+ */
+export const PLAN_ROLE_MAX_SESSION_SECONDS = 3600;
+
+/**
+ * Longest session of the apply role, in seconds. The AWS provider's default update timeout of
+ * aws_db_instance is 80 minutes (registry.terraform.io/providers/hashicorp/aws/5.100.0/docs/
+ * resources/db_instance#timeouts) and credentials taken from the environment are not refreshed
+ * mid-apply, so the session must outlast that wait plus the rest of the apply: two hours.
+ */
+export const APPLY_ROLE_MAX_SESSION_SECONDS = 7200;
+
+/** What the CI roles need to know about the environment they serve. */
+export interface CiEnvironment {
+  /** AWS account id. */
+  readonly accountId: string;
+  /** Region of the environment's resources (the database, the bastion, the secrets). */
+  readonly region: string;
+  /** Resource name prefix `<project>-<env>` (secrets, key alias and bastion carry it). */
+  readonly resourcePrefix: string;
+  /** GitHub repository `owner/name` whose workflows may assume the role. */
+  readonly repository: string;
+}
+
+/** Properties of {@link TerraformPlanRole}. */
+export interface TerraformPlanRoleProps {
+  /** Role name, e.g. `pgforks-dev-terraform-plan`. Required. */
+  readonly roleName: string;
+  /** The environment served. Required. */
+  readonly environment: CiEnvironment;
+  /** The account's GitHub OIDC provider (the trusted identity provider). Required. */
+  readonly oidc: GithubOidcProvider;
+  /** The state bucket. Required. */
+  readonly stateBucket: StateBucket;
+  /** The state key. Required. */
+  readonly stateKey: StateKey;
+  /** Key prefix of the environment's state objects (`stateBackend.keyPrefix`). Required. */
+  readonly stateKeyPrefix: string;
+  /** Role session name the workflows use; scopes which SSM sessions the role may end. Required. */
+  readonly sessionName: string;
+}
+
+/**
+ * The role pull requests (and the plan jobs on main) assume to run `terraform plan` against the
+ * real backend. Trusted for any ref and any pull request of the repository. Read-only (AWS managed
+ * ReadOnlyAccess) plus exactly what a plan of both stacks needs; see {@link planRolePolicy}.
+ */
+export class TerraformPlanRole extends Construct {
+  /** The `aws_iam_role`. */
+  readonly role: IamRole;
+  /** The role ARN (the workflows' `role-to-assume`). */
+  readonly arn: string;
+
+  constructor(scope: Construct, id: string, props: TerraformPlanRoleProps) {
+    super(scope, id);
+    const { repository } = props.environment;
+    this.role = new IamRole(this, "role", {
+      name: props.roleName,
+      description: `terraform plan from GitHub Actions (${repository}): read-only, lock files, tunnel`,
+      assumeRolePolicy: JSON.stringify(
+        props.oidc.trustPolicy([
+          githubSubjects.pullRequest(repository),
+          githubSubjects.anyRef(repository),
+        ]),
+      ),
+      maxSessionDuration: PLAN_ROLE_MAX_SESSION_SECONDS,
+      tags: { Name: props.roleName },
+    });
+    new IamRolePolicyAttachment(this, "read-only", {
+      role: this.role.name,
+      policyArn: awsManagedPolicyArn(props.environment.region, READ_ONLY_ACCESS_POLICY),
+    });
+    new IamRolePolicy(this, "plan", {
+      name: "terraform-plan",
+      role: this.role.id,
+      policy: JSON.stringify(
+        planRolePolicy({
+          ...props.environment,
+          stateBucketArn: props.stateBucket.arn,
+          stateKeyArn: props.stateKey.arn,
+          stateKeyPrefix: props.stateKeyPrefix,
+          sessionName: props.sessionName,
+        }),
+      ),
+    });
+    this.arn = this.role.arn;
+  }
+}
+
+/** Inputs of {@link planRolePolicy}. */
+export interface PlanRolePolicyInputs extends CiEnvironment {
+  readonly stateBucketArn: string;
+  readonly stateKeyArn: string;
+  readonly stateKeyPrefix: string;
+  readonly sessionName: string;
+}
+
+/**
+ * The plan role's inline policy, on top of ReadOnlyAccess:
+ * - state: list the bucket, read the environment's state objects (the tenants stack also reads
+ *   the platform's outputs through terraform_remote_state), decrypt with the state key;
+ * - locking: create and delete only `*.tflock` objects (Terraform S3 backend docs, use_lockfile:
+ *   s3:GetObject, s3:PutObject, s3:DeleteObject on `<key>.tflock`), encrypting them with the
+ *   state key (kms:GenerateDataKey), and an explicit deny of every other object write, so no later
+ *   grant can let a plan overwrite state;
+ * - tenants plan: read the RDS-managed master secret (`rds!db-*`), which the postgresql provider
+ *   gets through an ephemeral resource, and the tenants' secrets, because refreshing
+ *   aws_secretsmanager_secret_version calls GetSecretValue even for write-only values
+ *   (hashicorp/aws 5.100.0 secret_version.go, resourceSecretVersionRead); decrypt them with the
+ *   platform key only through Secrets Manager; generate passwords (the
+ *   aws_secretsmanager_random_password ephemeral resource; GetRandomPassword has no resource type);
+ * - tunnel: start a port-forwarding session only on the environment's bastion (matched by its
+ *   Name tag, since its instance id is not known when this role is created) with only the
+ *   AWS-StartPortForwardingSessionToRemoteHost document, and end its own sessions.
+ */
+export function planRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocument {
+  const partition = partitionOf(inputs.region).name;
+  const { accountId, region, resourcePrefix } = inputs;
+  const prefix = inputs.stateKeyPrefix.replace(/\/+$/, "");
+  const stateObjects = `${inputs.stateBucketArn}/${prefix}/*`;
+  const lockFiles = `${inputs.stateBucketArn}/${prefix}/*${LOCK_FILE_SUFFIX}`;
+  const secret = (name: string) =>
+    `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${name}`;
+  const statements: PolicyStatement[] = [
+    {
+      Sid: "ListStateBucket",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: inputs.stateBucketArn,
+    },
+    { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: stateObjects },
+    {
+      Sid: "WriteLockFilesOnly",
+      Effect: "Allow",
+      Action: ["s3:PutObject", "s3:DeleteObject"],
+      Resource: lockFiles,
+    },
+    {
+      Sid: "NeverWriteState",
+      Effect: "Deny",
+      Action: ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+      NotResource: lockFiles,
+    },
+    {
+      Sid: "UseStateKey",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: inputs.stateKeyArn,
+    },
+    {
+      Sid: "ReadDatabaseSecretsForTenantsPlan",
+      Effect: "Allow",
+      Action: "secretsmanager:GetSecretValue",
+      Resource: [secret("rds!db-*"), secret(`${resourcePrefix}/tenants/*`)],
+    },
+    {
+      Sid: "DecryptDatabaseSecretsThroughSecretsManager",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: `arn:${partition}:kms:${region}:${accountId}:key/*`,
+      Condition: {
+        StringEquals: {
+          "kms:ViaService": `secretsmanager.${region}.${partitionOf(region).dnsSuffix}`,
+        },
+        "ForAnyValue:StringEquals": { "kms:ResourceAliases": `alias/${resourcePrefix}` },
+      },
+    },
+    {
+      Sid: "GeneratePasswordsForTenantsPlan",
+      Effect: "Allow",
+      Action: "secretsmanager:GetRandomPassword",
+      Resource: "*",
+    },
+    {
+      Sid: "TunnelThroughBastionOnly",
+      Effect: "Allow",
+      Action: "ssm:StartSession",
+      Resource: `arn:${partition}:ec2:${region}:${accountId}:instance/*`,
+      Condition: { StringEquals: { "ssm:resourceTag/Name": `${resourcePrefix}-bastion` } },
+    },
+    {
+      Sid: "TunnelWithPortForwardingDocumentOnly",
+      Effect: "Allow",
+      Action: "ssm:StartSession",
+      Resource: `arn:${partition}:ssm:${region}::document/${PORT_FORWARDING_DOCUMENT}`,
+    },
+    {
+      Sid: "EndOwnTunnelSessions",
+      Effect: "Allow",
+      Action: ["ssm:TerminateSession", "ssm:ResumeSession"],
+      Resource: `arn:${partition}:ssm:${region}:${accountId}:session/${inputs.sessionName}-*`,
+    },
+  ];
+  return policyDocument(statements);
+}
+
+/**
+ * Services the apply role may use at all (its permissions boundary), each with what the stacks
+ * manage through it. Adding a service to the stacks means adding it here and re-running the
+ * bootstrap with an administrator's credentials, on purpose. STS is absent: the AWS provider and
+ * the S3 backend only call sts:GetCallerIdentity, which needs no permission (STS API Reference),
+ * and without sts:AssumeRole the role cannot hop into another role it might create.
+ */
+export const APPLY_BOUNDARY_SERVICES = {
+  ec2: "VPC, subnets, route tables, security groups, VPC endpoints, flow logs, the bastion and its launch template",
+  rds: "the instance, its parameter and subnet groups, read replicas, RDS Proxy, event subscription",
+  kms: "the platform key (RDS and Secrets Manager use it with the caller's permissions)",
+  secretsmanager: "tenant secrets and their values, the RDS-managed master secret",
+  logs: "flow-log and RDS log groups",
+  cloudwatch: "alarms and the dashboard",
+  sns: "the alarm topic and its subscriptions",
+  iam: "service roles (flow logs, enhanced monitoring, proxy, bastion), instance profile, service-linked roles",
+  ssm: "the tunnel to the bastion for the tenants stack, the AMI parameter the launch template resolves",
+  s3: "state objects and lock files",
+} as const;
+
+/** Mutating IAM actions denied on the CI identities themselves (the role cannot widen its own rights). */
+export const CI_IDENTITY_MUTATIONS = [
+  "iam:UpdateAssumeRolePolicy",
+  "iam:AttachRolePolicy",
+  "iam:DetachRolePolicy",
+  "iam:PutRolePolicy",
+  "iam:DeleteRolePolicy",
+  "iam:PutRolePermissionsBoundary",
+  "iam:DeleteRolePermissionsBoundary",
+  "iam:UpdateRole",
+  "iam:DeleteRole",
+  "iam:CreatePolicyVersion",
+  "iam:DeletePolicyVersion",
+  "iam:SetDefaultPolicyVersion",
+  "iam:DeletePolicy",
+  "iam:DeleteOpenIDConnectProvider",
+  "iam:UpdateOpenIDConnectProviderThumbprint",
+  "iam:AddClientIDToOpenIDConnectProvider",
+  "iam:RemoveClientIDFromOpenIDConnectProvider",
+] as const;
+
+/** Properties of {@link TerraformApplyRole}. */
+export interface TerraformApplyRoleProps {
+  /** Role name, e.g. `pgforks-prod-terraform-apply`. Required. */
+  readonly roleName: string;
+  /** Name of the permissions boundary policy. Required. */
+  readonly boundaryName: string;
+  /** The environment served. Required. */
+  readonly environment: CiEnvironment;
+  /** GitHub environment whose jobs may assume the role (required reviewers live there). Required. */
+  readonly githubEnvironment: string;
+  /** The account's GitHub OIDC provider. Required. */
+  readonly oidc: GithubOidcProvider;
+  /** The state bucket (its configuration and history are protected from the role). Required. */
+  readonly stateBucket: StateBucket;
+  /** The state key (protected from deletion, disabling and policy changes). Required. */
+  readonly stateKey: StateKey;
+  /** ARN of the plan role (protected from the apply role). Required. */
+  readonly planRoleArn: string;
+}
+
+/**
+ * The role the apply jobs on main assume. Trusted only for jobs of the repository's GitHub
+ * environment (`repo:<owner>/<repo>:environment:<name>`): restrict that environment's deployment
+ * branches to main and put required reviewers on it (README).
+ *
+ * Grant: AWS managed AdministratorAccess, the honest minimum for stacks that create IAM roles,
+ * KMS keys and networks. Cap: a permissions boundary ({@link applyBoundaryPolicy}) that allows only
+ * the services the stacks manage and denies changing the state bucket's protections, deleting
+ * state history, disabling or deleting the state key, changing the CI identities, creating
+ * long-lived credentials or new identity providers. Not closed: an administrator-level role can
+ * still create a role without the boundary and hand it to an EC2 instance or RDS; requiring the
+ * boundary on every created role (iam:PermissionsBoundary condition) needs the platform's service
+ * roles to carry it first.
+ */
+export class TerraformApplyRole extends Construct {
+  /** The `aws_iam_role`. */
+  readonly role: IamRole;
+  /** The boundary `aws_iam_policy`. */
+  readonly boundary: IamPolicy;
+  /** The role ARN (the apply jobs' `role-to-assume`). */
+  readonly arn: string;
+
+  constructor(scope: Construct, id: string, props: TerraformApplyRoleProps) {
+    super(scope, id);
+    const { repository, accountId, region } = props.environment;
+    const partition = partitionOf(region).name;
+    const roleArn = `arn:${partition}:iam::${accountId}:role/${props.roleName}`;
+    const boundaryArn = `arn:${partition}:iam::${accountId}:policy/${props.boundaryName}`;
+    this.boundary = new IamPolicy(this, "boundary", {
+      name: props.boundaryName,
+      description: `Permissions boundary of ${props.roleName}: the stacks' services, state and CI identities protected`,
+      policy: JSON.stringify(
+        applyBoundaryPolicy({
+          stateBucketArn: props.stateBucket.arn,
+          stateKeyArn: props.stateKey.arn,
+          stateKeyAliasArn: props.stateKey.aliasArn,
+          protectedIdentityArns: [roleArn, props.planRoleArn, boundaryArn, props.oidc.arn],
+        }),
+      ),
+      tags: { Name: props.boundaryName },
+    });
+    this.role = new IamRole(this, "role", {
+      name: props.roleName,
+      description: `terraform apply from GitHub Actions (${repository}, environment ${props.githubEnvironment})`,
+      assumeRolePolicy: JSON.stringify(
+        props.oidc.trustPolicy([githubSubjects.environment(repository, props.githubEnvironment)]),
+      ),
+      permissionsBoundary: this.boundary.arn,
+      maxSessionDuration: APPLY_ROLE_MAX_SESSION_SECONDS,
+      tags: { Name: props.roleName },
+    });
+    new IamRolePolicyAttachment(this, "administrator", {
+      role: this.role.name,
+      policyArn: awsManagedPolicyArn(region, ADMINISTRATOR_ACCESS_POLICY),
+    });
+    this.arn = this.role.arn;
+  }
+}
+
+/** Inputs of {@link applyBoundaryPolicy}. */
+export interface ApplyBoundaryInputs {
+  readonly stateBucketArn: string;
+  readonly stateKeyArn: string;
+  readonly stateKeyAliasArn: string;
+  /** ARNs of the roles, policies and OIDC provider the apply role must not change. */
+  readonly protectedIdentityArns: readonly string[];
+}
+
+/** The apply role's permissions boundary (see {@link TerraformApplyRole}). */
+export function applyBoundaryPolicy(inputs: ApplyBoundaryInputs): PolicyDocument {
+  return policyDocument([
+    {
+      Sid: "ServicesTheStacksManage",
+      Effect: "Allow",
+      Action: Object.keys(APPLY_BOUNDARY_SERVICES).map((service) => `${service}:*`),
+      Resource: "*",
+    },
+    {
+      Sid: "KeepStateBucketProtections",
+      Effect: "Deny",
+      Action: [
+        "s3:DeleteBucket",
+        "s3:PutBucketPolicy",
+        "s3:DeleteBucketPolicy",
+        "s3:PutBucketVersioning",
+        "s3:PutEncryptionConfiguration",
+        "s3:PutBucketPublicAccessBlock",
+        "s3:PutBucketOwnershipControls",
+        "s3:PutBucketAcl",
+        "s3:PutLifecycleConfiguration",
+      ],
+      Resource: inputs.stateBucketArn,
+    },
+    {
+      Sid: "KeepStateHistory",
+      Effect: "Deny",
+      Action: "s3:DeleteObjectVersion",
+      Resource: `${inputs.stateBucketArn}/*`,
+    },
+    {
+      Sid: "KeepBootstrapState",
+      Effect: "Deny",
+      Action: ["s3:PutObject", "s3:DeleteObject"],
+      Resource: `${inputs.stateBucketArn}/${BOOTSTRAP_STATE_PREFIX}/*`,
+    },
+    {
+      Sid: "KeepStateKey",
+      Effect: "Deny",
+      Action: [
+        "kms:ScheduleKeyDeletion",
+        "kms:DisableKey",
+        "kms:DisableKeyRotation",
+        "kms:PutKeyPolicy",
+        "kms:DeleteAlias",
+        "kms:UpdateAlias",
+      ],
+      Resource: [inputs.stateKeyArn, inputs.stateKeyAliasArn],
+    },
+    {
+      Sid: "KeepCiIdentities",
+      Effect: "Deny",
+      Action: [...CI_IDENTITY_MUTATIONS],
+      Resource: [...inputs.protectedIdentityArns],
+    },
+    {
+      Sid: "NoLongLivedCredentialsOrNewIdentityProviders",
+      Effect: "Deny",
+      Action: [
+        "iam:CreateUser",
+        "iam:CreateAccessKey",
+        "iam:CreateLoginProfile",
+        "iam:UpdateLoginProfile",
+        "iam:CreateOpenIDConnectProvider",
+        "iam:CreateSAMLProvider",
+      ],
+      Resource: "*",
+    },
+  ]);
+}

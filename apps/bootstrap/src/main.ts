@@ -1,0 +1,48 @@
+// The bootstrap app (apps/bootstrap/cdktf.json): one `bootstrap-<env>` stack per environment.
+//   npx tsx apps/bootstrap/src/main.ts [--env <name>]... [--first-run]
+// See apps/bootstrap/README.md for the first-run procedure.
+import { relative } from "node:path";
+import { ConfigError, environmentNames, loadEnvironments } from "@pgforks/config";
+import { synthesizeBootstrap } from "./app";
+
+function main(argv: readonly string[]): number {
+  const envs: string[] = [];
+  let firstRun = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--first-run") firstRun = true;
+    else if (arg === "--env" && argv[i + 1]) envs.push(String(argv[++i]));
+    else {
+      console.error(`unknown argument ${arg}\nusage: main.ts [--env <name>]... [--first-run]`);
+      return 2;
+    }
+  }
+  try {
+    const environments = loadEnvironments(envs.length > 0 ? envs : environmentNames());
+    const stacks = synthesizeBootstrap(environments, {
+      ...(process.env.CDKTF_OUTDIR ? { outdir: process.env.CDKTF_OUTDIR } : {}),
+      firstRun,
+    });
+    for (const stack of stacks) {
+      const dir = relative(process.cwd(), stack.dir) || ".";
+      console.log(`${stack.name}: ${dir}`);
+      if (stack.localStateFile) {
+        console.log(`  first run: local state in ${relative(process.cwd(), stack.localStateFile)}`);
+      }
+      if (stack.removedOverride) {
+        console.log(
+          `  first-run override removed: run \`terraform -chdir=${dir} init -migrate-state\` to move the local state into the bucket`,
+        );
+      }
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Bootstrap synth stopped: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));
