@@ -1,1 +1,12 @@
-export {};
+export * from "./cost";
+export * from "./markdown";
+export * from "./plan-json";
+export * from "./prices";
+export * from "./render";
+export * from "./review";
+export * from "./run";
+export * from "./stateful";
+export * from "./synth-output";
+export * from "./synthesize";
+export * from "./tenants";
+export * from "./values";

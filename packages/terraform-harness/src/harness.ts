@@ -1,5 +1,13 @@
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { writeCliConfig } from "./cli-config";
 import {
@@ -16,6 +24,7 @@ import {
   offlineEnvironment,
   rewriteForOffline,
 } from "./offline";
+import type { ProviderSchemas } from "./provider-schema";
 import { DEFAULT_OUTDIR, DEFAULT_WORK_DIR, findRepoRoot } from "./repo";
 import { listStacks, readStackConfig, type StackInfo, type TerraformJson } from "./stacks";
 import {
@@ -204,6 +213,8 @@ export class TerraformHarness {
   private cliConfigWritten = false;
   /** Hash of the offline copy each stack's work dir was initialised with. */
   private readonly initialised = new Map<string, string>();
+  /** `terraform providers schema -json`, per provider lock file content (same providers, same schemas). */
+  private readonly schemas = new Map<string, Promise<ProviderSchemas>>();
 
   constructor(options: TerraformHarnessOptions = {}) {
     const root = findRepoRoot();
@@ -361,6 +372,31 @@ export class TerraformHarness {
       planFile,
       timings: { ...timings, plan: planRun.ms, show: showRun.ms },
     };
+  }
+
+  /**
+   * `terraform providers schema -json` in the initialised work dir of `name` (default: the first
+   * stack that can run offline). Runs once per set of providers (the stack's dependency lock
+   * file) and is cached by this harness: the output is ~14 MB for hashicorp/aws.
+   */
+  async providerSchemas(name?: string): Promise<ProviderSchemas> {
+    const stack = name ?? this.stacks().find((candidate) => candidate.offline.runnable)?.name;
+    if (stack === undefined) {
+      throw new StackNotRunnableError(`No stack in ${this.outdir} can run offline.`);
+    }
+    const { dir } = await this.prepare(stack);
+    const lockFile = join(dir, ".terraform.lock.hcl");
+    const key = existsSync(lockFile) ? readFileSync(lockFile, "utf8") : stack;
+    let schemas = this.schemas.get(key);
+    if (!schemas) {
+      schemas = this.terraform(stack, ["providers", "schema", "-json"]).then(
+        (run) => JSON.parse(run.stdout) as ProviderSchemas,
+      );
+      // A failed run is not cached: the next call tries again.
+      schemas.catch(() => this.schemas.delete(key));
+      this.schemas.set(key, schemas);
+    }
+    return schemas;
   }
 
   /** Validate then plan one stack, as a report; never counts an unrunnable stack as passed. */

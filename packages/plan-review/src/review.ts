@@ -1,0 +1,602 @@
+/**
+ * The review as data: one pass over the plans (`terraform show -json` per stack), the synthesized
+ * stacks and the configuration before and after. Deterministic: same input, same Review, whatever
+ * the order of the plans; nothing reads the clock.
+ */
+import {
+  type ConnectionBudget,
+  connectionBudget,
+  type LoadedEnvironment,
+  type Tier,
+  tenantDatabaseName,
+} from "@pgforks/config";
+import { type CostEstimate, estimatePlatformCost } from "./cost";
+import {
+  type ReviewAction,
+  type ReviewPlanChange,
+  type ReviewPlanJson,
+  type ReviewResourceChange,
+  reviewActionOf,
+} from "./plan-json";
+import { type StatefulKind, statefulKind } from "./stateful";
+import { constructPaths, resourceAddress, type SynthOutput } from "./synth-output";
+import {
+  type PlannedTenantComponent,
+  proxyAuthChanges,
+  type TenantChange,
+  TenantDirectory,
+  tenantChanges,
+  tenantOwnership,
+  updateDetail,
+} from "./tenants";
+import { type AttributeChange, attributeChanges, compareStrings, replacePathsOf } from "./values";
+
+/** One stack's plan: `terraform show -json` of `<stack>`'s saved plan. */
+export interface StackPlan {
+  /** Stack name (`prod-platform`). */
+  readonly stack: string;
+  /** The plan JSON. The harness's PlanJson fits (this type only adds optional fields). */
+  readonly plan: ReviewPlanJson;
+}
+
+/** Everything besides the plans. */
+export interface ReviewContext {
+  /**
+   * cdktf.out (manifest.json + every stack's cdk.tf.json) of the working tree: construct paths,
+   * the stacks' dependency order and, for `<env>-platform`, the resources the cost is counted
+   * from. Read it with `loadSynthOutput(outdir)`. Default: none (no paths, no "after" cost).
+   */
+  readonly synth?: SynthOutput;
+  /** Configuration after the change (the working tree). Required (may be empty). */
+  readonly after: readonly LoadedEnvironment[];
+  /** Configuration before the change (the base branch). Default: the same as `after`. */
+  readonly before?: readonly LoadedEnvironment[];
+  /**
+   * The base branch's configuration synthesized (`synthesizeForReview(before)`), for the "before"
+   * cost. Default: `synth` when `before` is not given, else none (cost before unknown).
+   */
+  readonly beforeSynth?: SynthOutput;
+  /**
+   * Approvals for the destroy guard: `<stack>:<address>` or `<address>` (any stack), from
+   * PGFORKS_APPROVE_DESTROY (comma separated) or an approval file. Default none.
+   */
+  readonly approvals?: readonly string[];
+}
+
+/** Status of a stack in the table. */
+export type StackStatus = "no changes" | "changes" | "blocked" | "error" | "not planned";
+
+/** The stack table's counts. A replacement counts once, as ±, not as + and −. */
+export interface ChangeCounts {
+  readonly create: number;
+  readonly update: number;
+  readonly delete: number;
+  readonly replace: number;
+  /** Resources with a previous_address (moved blocks). */
+  readonly move: number;
+  /** Resources being imported (change.importing). */
+  readonly import: number;
+  /** Objects changed outside Terraform (resource_drift). */
+  readonly drift: number;
+  /** Resources removed from state without being destroyed (removed blocks, destroy = false). */
+  readonly forget: number;
+}
+
+/** The list a resource is shown in. A moved or imported resource that also changes is listed by its change. */
+export type ResourceGroup =
+  | "create"
+  | "update"
+  | "replace"
+  | "delete"
+  | "forget"
+  | "move"
+  | "import";
+
+/** Display order of the groups. */
+export const RESOURCE_GROUPS: readonly ResourceGroup[] = [
+  "replace",
+  "delete",
+  "create",
+  "update",
+  "forget",
+  "move",
+  "import",
+];
+
+/** One changed resource instance. */
+export interface ResourceReview {
+  readonly stack: string;
+  readonly address: string;
+  readonly type: string;
+  readonly action: ReviewAction;
+  readonly group: ResourceGroup;
+  /** cdktf construct path from the synthesized JSON ("prod-platform/database/instance"). */
+  readonly constructPath?: string;
+  readonly previousAddress?: string;
+  /** Import id, when imported. */
+  readonly importId?: string;
+  readonly actionReason?: string;
+  /** Attributes forcing the replacement (replace_paths as attribute paths). */
+  readonly replacePaths: readonly string[];
+  /** Set when the type holds data (see stateful.ts). */
+  readonly stateful?: StatefulKind;
+  /** The tenant it belongs to, when it does. */
+  readonly tenant?: string;
+  /** Changed attributes (masked, unknowns marked); empty for deletions. */
+  readonly attributes: readonly AttributeChange[];
+  /** The change as planned (for the raw rendering). */
+  readonly change: ReviewPlanChange;
+}
+
+/** One row of the stack table and its resources. */
+export interface StackReview {
+  readonly stack: string;
+  readonly environment: string;
+  readonly status: StackStatus;
+  /** Undefined for a stack without a plan. */
+  readonly counts?: ChangeCounts;
+  /** Changed resources, by group then address. */
+  readonly resources: readonly ResourceReview[];
+  /** Drifted objects (resource_drift). */
+  readonly drift: readonly ResourceReview[];
+  /** Root outputs that change: name and action. */
+  readonly outputs: ReadonlyArray<{ readonly name: string; readonly action: ReviewAction }>;
+  readonly terraformVersion?: string;
+}
+
+/** A deleted or replaced resource, stateful or not. */
+export interface DestroyedResource {
+  readonly stack: string;
+  readonly environment: string;
+  readonly address: string;
+  readonly type: string;
+  readonly action: "delete" | "replace";
+  readonly constructPath?: string;
+  readonly replacePaths: readonly string[];
+  readonly stateful?: StatefulKind;
+  readonly tenant?: string;
+}
+
+/** A stateful deletion or replacement and the guard's decision on it. */
+export interface GuardFinding extends DestroyedResource {
+  readonly stateful: StatefulKind;
+  /** Why it is allowed; undefined when blocked. */
+  readonly allowedBy?: "dropped tenant" | "approval";
+  /** The decision in words. */
+  readonly reason: string;
+}
+
+/** Connection budget of an environment, before and after. */
+export interface BudgetChange {
+  readonly environment: string;
+  readonly before?: ConnectionBudget;
+  readonly after?: ConnectionBudget;
+}
+
+/** Monthly cost of an environment, before and after. */
+export interface CostChange {
+  readonly environment: string;
+  readonly before?: CostEstimate;
+  readonly after?: CostEstimate;
+}
+
+/** The review. */
+export interface Review {
+  /** Stacks in apply order: dependencies first, environments dev → staging → prod. */
+  readonly stacks: readonly StackReview[];
+  /** Every deletion and replacement (the banner), stateful ones first. */
+  readonly destroyed: readonly DestroyedResource[];
+  /** The destroy guard's decisions on stateful deletions and replacements. */
+  readonly guard: {
+    readonly blocked: readonly GuardFinding[];
+    readonly allowed: readonly GuardFinding[];
+  };
+  readonly tenants: readonly TenantChange[];
+  readonly budgets: readonly BudgetChange[];
+  readonly costs: readonly CostChange[];
+  /** Things the reader should know about the inputs (missing synth, base config...). */
+  readonly notes: readonly string[];
+}
+
+const TIER_ORDER: Readonly<Record<Tier, number>> = { development: 0, staging: 1, production: 2 };
+const STACK_KIND_ORDER: Readonly<Record<string, number>> = { platform: 0, tenants: 1 };
+
+/** `<env>` of `<env>-platform` / `<env>-tenants` (other names are their own environment). */
+export function environmentOfStack(stack: string): string {
+  return stack.replace(/-(platform|tenants)$/, "");
+}
+
+function kindOfStack(stack: string): string {
+  return /-(platform|tenants)$/.exec(stack)?.[1] ?? "";
+}
+
+/** Orders environments dev → staging → prod by tier (then name); unknown ones last. */
+export function environmentRanker(
+  environments: readonly LoadedEnvironment[],
+): (env: string) => number {
+  const tiers = new Map(environments.map((e) => [e.name, TIER_ORDER[e.environment.tier]]));
+  return (env) => tiers.get(env) ?? Object.keys(TIER_ORDER).length;
+}
+
+/**
+ * Stacks in apply order: a stack after the stacks it depends on (manifest.json), and otherwise by
+ * environment (dev → staging → prod), platform before tenants, then name.
+ */
+export function orderStacks(
+  stacks: readonly string[],
+  dependencies: (stack: string) => readonly string[],
+  rank: (env: string) => number,
+): string[] {
+  const compare = (a: string, b: string) =>
+    rank(environmentOfStack(a)) - rank(environmentOfStack(b)) ||
+    compareStrings(environmentOfStack(a), environmentOfStack(b)) ||
+    (STACK_KIND_ORDER[kindOfStack(a)] ?? 2) - (STACK_KIND_ORDER[kindOfStack(b)] ?? 2) ||
+    compareStrings(a, b);
+  const pending = new Set(stacks);
+  const done: string[] = [];
+  while (pending.size > 0) {
+    const ready = [...pending]
+      .filter((s) => dependencies(s).every((d) => !pending.has(d) || d === s))
+      .sort(compare);
+    // A dependency cycle cannot be synthesized by cdktf; fall back to the plain order.
+    const next = ready[0] ?? [...pending].sort(compare)[0];
+    if (next === undefined) break;
+    pending.delete(next);
+    done.push(next);
+  }
+  return done;
+}
+
+function countsOf(resources: readonly ResourceReview[], drift: number): ChangeCounts {
+  const count = (action: ReviewAction) => resources.filter((r) => r.action === action).length;
+  return {
+    create: count("create"),
+    update: count("update"),
+    delete: count("delete"),
+    replace: count("replace"),
+    move: resources.filter((r) => r.previousAddress !== undefined).length,
+    import: resources.filter((r) => r.importId !== undefined).length,
+    drift,
+    forget: count("forget"),
+  };
+}
+
+function groupOf(
+  action: ReviewAction,
+  moved: boolean,
+  imported: boolean,
+): ResourceGroup | undefined {
+  switch (action) {
+    case "create":
+    case "update":
+    case "replace":
+    case "delete":
+    case "forget":
+      return action;
+    default:
+      if (moved) return "move";
+      if (imported) return "import";
+      return undefined;
+  }
+}
+
+function resourceReview(
+  stack: string,
+  rc: ReviewResourceChange,
+  paths: ReadonlyMap<string, string>,
+  directory: TenantDirectory,
+): ResourceReview | undefined {
+  if (rc.mode !== "managed") return undefined;
+  const action = reviewActionOf(rc.change.actions);
+  const moved = rc.previous_address !== undefined && rc.previous_address !== rc.address;
+  const importing = rc.change.importing;
+  const group = groupOf(action, moved, importing !== undefined);
+  if (group === undefined) return undefined;
+  const constructPath = paths.get(resourceAddress(rc.address));
+  const tenant = tenantOwnership(rc, directory, constructPath)?.tenant;
+  const stateful = statefulKind(rc.type);
+  return {
+    stack,
+    address: rc.address,
+    type: rc.type,
+    action,
+    group,
+    ...(constructPath !== undefined ? { constructPath } : {}),
+    ...(moved ? { previousAddress: rc.previous_address } : {}),
+    ...(importing !== undefined ? { importId: importing.id ?? "" } : {}),
+    ...(rc.action_reason !== undefined ? { actionReason: rc.action_reason } : {}),
+    replacePaths: replacePathsOf(rc.change),
+    ...(stateful ? { stateful } : {}),
+    ...(tenant !== undefined ? { tenant } : {}),
+    attributes: action === "delete" || action === "forget" ? [] : attributeChanges(rc.change),
+    change: rc.change,
+  };
+}
+
+function driftReview(
+  stack: string,
+  rc: ReviewResourceChange,
+  paths: ReadonlyMap<string, string>,
+): ResourceReview {
+  const constructPath = paths.get(resourceAddress(rc.address));
+  return {
+    stack,
+    address: rc.address,
+    type: rc.type,
+    action: reviewActionOf(rc.change.actions),
+    group: "update",
+    ...(constructPath !== undefined ? { constructPath } : {}),
+    replacePaths: [],
+    attributes: attributeChanges(rc.change),
+    change: rc.change,
+  };
+}
+
+function sortResources(resources: ResourceReview[]): ResourceReview[] {
+  return resources.sort(
+    (a, b) =>
+      RESOURCE_GROUPS.indexOf(a.group) - RESOURCE_GROUPS.indexOf(b.group) ||
+      compareStrings(a.address, b.address),
+  );
+}
+
+/** Parses approvals: comma or newline separated, `#` comments and blanks ignored. */
+export function parseApprovals(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.replace(/#.*$/, ""))
+    .flatMap((line) => line.split(","))
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+function guardDecision(
+  destroyed: DestroyedResource & { stateful: StatefulKind },
+  change: ReviewPlanChange,
+  after: readonly LoadedEnvironment[],
+  approvals: ReadonlySet<string>,
+): GuardFinding {
+  const tenantConfig = destroyed.tenant
+    ? after
+        .find((e) => e.name === destroyed.environment)
+        ?.tenants.find((t) => t.name === destroyed.tenant)
+    : undefined;
+  if (
+    tenantConfig?.state === "dropped" &&
+    tenantConfig.confirmDrop === tenantDatabaseName(tenantConfig) &&
+    destroyed.action === "delete"
+  ) {
+    const before = change.before as Record<string, unknown> | null;
+    const database = destroyed.type === "postgresql_database" ? before?.name : undefined;
+    if (database === undefined || database === tenantConfig.confirmDrop) {
+      return {
+        ...destroyed,
+        allowedBy: "dropped tenant",
+        reason: `allowed: tenant ${tenantConfig.name} is dropped with confirmDrop: ${tenantConfig.confirmDrop}`,
+      };
+    }
+  }
+  const approval = [`${destroyed.stack}:${destroyed.address}`, destroyed.address].find((a) =>
+    approvals.has(a),
+  );
+  if (approval !== undefined) {
+    return { ...destroyed, allowedBy: "approval", reason: `allowed: approved as ${approval}` };
+  }
+  return {
+    ...destroyed,
+    reason: `blocked: ${destroyed.action === "replace" ? "replacing" : "deleting"} it loses ${destroyed.stateful.loses}`,
+  };
+}
+
+/** Builds the review. Throws when two plans name the same stack. */
+export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Review {
+  const seen = new Set<string>();
+  for (const { stack } of plans) {
+    if (seen.has(stack)) throw new Error(`two plans for stack ${stack}`);
+    seen.add(stack);
+  }
+  const after = ctx.after;
+  const before = ctx.before ?? ctx.after;
+  const beforeSynth = ctx.beforeSynth ?? (ctx.before === undefined ? ctx.synth : undefined);
+  const rank = environmentRanker([...after, ...before]);
+  const approvals = new Set(ctx.approvals ?? []);
+  const notes: string[] = [];
+  if (!ctx.synth) {
+    notes.push(
+      "No synthesized stacks were given: construct paths and the cost after are unavailable.",
+    );
+  }
+
+  const directories = new Map<string, TenantDirectory>();
+  const directoryOf = (env: string) => {
+    let found = directories.get(env);
+    if (!found) {
+      found = new TenantDirectory(
+        before.find((e) => e.name === env)?.tenants,
+        after.find((e) => e.name === env)?.tenants,
+      );
+      directories.set(env, found);
+    }
+    return found;
+  };
+
+  const byStack = new Map(plans.map((p) => [p.stack, p.plan]));
+  const stackNames = [...new Set([...byStack.keys(), ...Object.keys(ctx.synth?.stacks ?? {})])];
+  const ordered = orderStacks(stackNames, (s) => ctx.synth?.stacks[s]?.dependencies ?? [], rank);
+
+  const plannedComponents: PlannedTenantComponent[] = [];
+  const destroyed: DestroyedResource[] = [];
+  const findings: GuardFinding[] = [];
+  const stacks: StackReview[] = [];
+
+  for (const stack of ordered) {
+    const environment = environmentOfStack(stack);
+    const plan = byStack.get(stack);
+    if (!plan) {
+      stacks.push({
+        stack,
+        environment,
+        status: "not planned",
+        resources: [],
+        drift: [],
+        outputs: [],
+      });
+      continue;
+    }
+    const paths = constructPaths(ctx.synth?.stacks[stack]?.json);
+    const directory = directoryOf(environment);
+    const resources: ResourceReview[] = [];
+    for (const rc of plan.resource_changes ?? []) {
+      const review = resourceReview(stack, rc, paths, directory);
+      if (!review) continue;
+      resources.push(review);
+      const ownership = tenantOwnership(rc, directory, review.constructPath);
+      if (
+        ownership &&
+        (review.action === "create" ||
+          review.action === "update" ||
+          review.action === "replace" ||
+          review.action === "delete")
+      ) {
+        const detail =
+          ownership.kind === "extension"
+            ? ownership.detail
+            : review.action === "update"
+              ? updateDetail(rc)
+              : undefined;
+        plannedComponents.push({
+          environment,
+          tenant: ownership.tenant,
+          kind: ownership.kind,
+          action: review.action,
+          stack,
+          address: rc.address,
+          planned: true,
+          ...(detail !== undefined ? { detail } : {}),
+        });
+      }
+      for (const { tenant, action } of proxyAuthChanges(rc)) {
+        plannedComponents.push({
+          environment,
+          tenant,
+          kind: "proxy auth",
+          action,
+          stack,
+          address: rc.address,
+          planned: true,
+        });
+      }
+      if (review.action === "delete" || review.action === "replace") {
+        const item: DestroyedResource = {
+          stack,
+          environment,
+          address: review.address,
+          type: review.type,
+          action: review.action,
+          replacePaths: review.replacePaths,
+          ...(review.constructPath !== undefined ? { constructPath: review.constructPath } : {}),
+          ...(review.stateful ? { stateful: review.stateful } : {}),
+          ...(review.tenant !== undefined ? { tenant: review.tenant } : {}),
+        };
+        destroyed.push(item);
+        if (item.stateful) {
+          findings.push(
+            guardDecision({ ...item, stateful: item.stateful }, rc.change, after, approvals),
+          );
+        }
+      }
+    }
+    sortResources(resources);
+    const drift = (plan.resource_drift ?? [])
+      .map((rc) => driftReview(stack, rc, paths))
+      .sort((a, b) => compareStrings(a.address, b.address));
+    const outputs = Object.entries(plan.output_changes ?? {})
+      .map(([name, change]) => ({ name, action: reviewActionOf(change.actions) }))
+      .filter((o) => o.action !== "no-op" && o.action !== "read")
+      .sort((a, b) => compareStrings(a.name, b.name));
+    const counts = countsOf(resources, drift.length);
+    const blocked = findings.some((f) => f.stack === stack && f.allowedBy === undefined);
+    const status: StackStatus =
+      plan.errored === true
+        ? "error"
+        : blocked
+          ? "blocked"
+          : resources.length > 0 || outputs.length > 0
+            ? "changes"
+            : "no changes";
+    stacks.push({
+      stack,
+      environment,
+      status,
+      counts,
+      resources,
+      drift,
+      outputs,
+      ...(plan.terraform_version ? { terraformVersion: plan.terraform_version } : {}),
+    });
+  }
+
+  const envNames = [...new Set([...after.map((e) => e.name), ...before.map((e) => e.name)])].sort(
+    (a, b) => rank(a) - rank(b) || compareStrings(a, b),
+  );
+  const budgets: BudgetChange[] = envNames.map((environment) => {
+    const a = after.find((e) => e.name === environment);
+    const b = before.find((e) => e.name === environment);
+    return {
+      environment,
+      ...(b ? { before: connectionBudget(b.environment, b.tenants) } : {}),
+      ...(a ? { after: connectionBudget(a.environment, a.tenants) } : {}),
+    };
+  });
+  const costs: CostChange[] = envNames.map((environment) => {
+    const stack = `${environment}-platform`;
+    const a = after.find((e) => e.name === environment);
+    const b = before.find((e) => e.name === environment);
+    const afterJson = a ? ctx.synth?.stacks[stack]?.json : undefined;
+    const beforeJson = b ? beforeSynth?.stacks[stack]?.json : undefined;
+    return {
+      environment,
+      ...(beforeJson && b
+        ? { before: estimatePlatformCost(beforeJson, b.environment.region) }
+        : {}),
+      ...(afterJson && a ? { after: estimatePlatformCost(afterJson, a.environment.region) } : {}),
+    };
+  });
+  if (ctx.before !== undefined && !beforeSynth && envNames.length > 0) {
+    notes.push("The base branch was not synthesized: the cost before is unavailable.");
+  }
+
+  const plannedStacks = new Set(plans.map((p) => p.stack));
+  const tenants = tenantChanges(plannedComponents, plannedStacks, { after, before }, rank);
+
+  const order = new Map(ordered.map((s, i) => [s, i]));
+  const byPosition = <T extends DestroyedResource>(list: T[]) =>
+    list.sort(
+      (x, y) =>
+        Number(!x.stateful) - Number(!y.stateful) ||
+        (order.get(x.stack) ?? 0) - (order.get(y.stack) ?? 0) ||
+        compareStrings(x.address, y.address),
+    );
+  byPosition(destroyed);
+  byPosition(findings);
+  return {
+    stacks,
+    destroyed,
+    guard: {
+      blocked: findings.filter((f) => f.allowedBy === undefined),
+      allowed: findings.filter((f) => f.allowedBy !== undefined),
+    },
+    tenants,
+    budgets,
+    costs,
+    notes,
+  };
+}
+
+/** The destroy guard's decision: exit non-zero when `blocked` is not empty. */
+export function destroyGuard(review: Review): {
+  blocked: GuardFinding[];
+  allowed: GuardFinding[];
+} {
+  return { blocked: [...review.guard.blocked], allowed: [...review.guard.allowed] };
+}

@@ -1,0 +1,66 @@
+/**
+ * Which resource types hold state that a delete or a replacement loses, and what is lost. The
+ * banner names these, and the destroy guard blocks their deletion or replacement unless the
+ * tenant was dropped on purpose or an approval names the resource.
+ *
+ * Deliberately NOT stateful (their loss is an outage or a re-creation, not lost data):
+ * - aws_secretsmanager_secret_version: the tenants stack writes the value write-only from
+ *   configuration; a new version is produced again by bumping passwordVersion.
+ * - aws_db_proxy: holds connections, not data; a replacement changes its endpoint (apps using the
+ *   proxy endpoint reconnect, the tenants stack rewrites the secrets' host).
+ * - aws_db_parameter_group, aws_db_subnet_group, security groups, IAM roles, alarms, endpoints:
+ *   configuration that Terraform recreates identically.
+ * - postgresql_grant, postgresql_extension, postgresql_default_privileges: privileges and
+ *   extensions are re-granted/re-created from configuration (an extension drop without CASCADE
+ *   fails while objects use it: `drop_cascade = false` in @pgforks/tenants).
+ */
+export interface StatefulKind {
+  /** What the resource is, in words ("RDS instance"). */
+  readonly what: string;
+  /** What its deletion or replacement loses. */
+  readonly loses: string;
+}
+
+export const STATEFUL_RESOURCE_TYPES: Readonly<Record<string, StatefulKind>> = {
+  aws_db_instance: {
+    what: "RDS instance",
+    loses:
+      "every tenant database on it (RDS takes a final snapshot unless skip_final_snapshot; restoring means downtime and a new endpoint)",
+  },
+  aws_kms_key: {
+    what: "KMS key",
+    loses:
+      "everything encrypted with it (RDS storage and snapshots, secrets, log groups) becomes unreadable when the deletion window ends",
+  },
+  aws_secretsmanager_secret: {
+    what: "Secrets Manager secret",
+    loses:
+      "the credentials it holds (deletion is scheduled for the recovery window; a new secret gets a new ARN)",
+  },
+  aws_s3_bucket: {
+    what: "S3 bucket",
+    loses: "its objects (for the bootstrap app: every Terraform state)",
+  },
+  aws_cloudwatch_log_group: {
+    what: "CloudWatch log group",
+    loses: "its retained logs (PostgreSQL logs, VPC flow logs: the audit trail)",
+  },
+  postgresql_database: {
+    what: "tenant database",
+    loses: "the tenant's data",
+  },
+  postgresql_role: {
+    what: "PostgreSQL role",
+    loses:
+      "the login and its password; the provider runs REASSIGN OWNED / DROP OWNED before DROP ROLE (cyrilgdn/postgresql docs, skip_reassign_owned)",
+  },
+  postgresql_schema: {
+    what: "PostgreSQL schema",
+    loses: "every table in it",
+  },
+};
+
+/** The stateful kind of a resource type, if it is one. */
+export function statefulKind(type: string): StatefulKind | undefined {
+  return Object.hasOwn(STATEFUL_RESOURCE_TYPES, type) ? STATEFUL_RESOURCE_TYPES[type] : undefined;
+}
