@@ -8,6 +8,8 @@
 #
 # Environment:
 #   REVIEW_OUT  Markdown output file (default: $RUNNER_TEMP/plan-review.md)
+#   REVIEW_MAX_CHARS  character budget of the review (default: the CLI's 65536); the pull-request
+#               comment passes less, leaving room for its header and notes under GitHub's limit
 #   BASE_REF    git revision holding the configuration before the change (the pull request's base
 #               branch, main's previous commit); its environments/ folder becomes --base-env-dir,
 #               so tenants, connection budget and cost are shown before -> after
@@ -19,6 +21,9 @@ set -euo pipefail
 tmp="${RUNNER_TEMP:-${TMPDIR:-/tmp}}"
 out="${REVIEW_OUT:-$tmp/plan-review.md}"
 extra=()
+if [ -n "${REVIEW_MAX_CHARS:-}" ]; then
+  extra+=(--max-chars "$REVIEW_MAX_CHARS")
+fi
 if [ -f .github/destroy-approvals.txt ]; then
   extra+=(--approve-file .github/destroy-approvals.txt)
 fi
