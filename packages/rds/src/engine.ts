@@ -1,3 +1,4 @@
+import type { InstanceCapacity } from "@pgforks/config";
 /**
  * What this project runs on RDS for PostgreSQL: engine, parameters, log exports, event categories.
  * Every value names its source; the construct only wires these tables to resources.
@@ -110,4 +111,25 @@ export function majorVersion(engineVersion: string): string {
  */
 export function parameterGroupFamily(engineVersion: string): string {
   return `${ENGINE}${majorVersion(engineVersion)}`;
+}
+
+/**
+ * The parameter group of an instance of `capacity`: {@link POSTGRES_PARAMETERS} plus
+ * `max_connections` set explicitly from the instance-class table. RDS's own default,
+ * `LEAST({DBInstanceClassMemory/9531392}, 5000)`, uses the memory left after the OS and RDS
+ * processes, so it lands below the number the connection budget, the proxy pool and the
+ * connection alarms are derived from; setting it makes them all describe the same server.
+ * Static: it takes effect at the next reboot (a new instance boots with it).
+ */
+export function instanceParameters(
+  capacity: Pick<InstanceCapacity, "maxConnections">,
+): PostgresParameter[] {
+  return [
+    ...POSTGRES_PARAMETERS.map((p) => ({ ...p })),
+    {
+      name: "max_connections",
+      value: String(capacity.maxConnections),
+      applyMethod: "pending-reboot",
+    },
+  ];
 }

@@ -200,7 +200,14 @@ describe.each(tiers)("PostgresInstance (%s config)", (_tier, environment) => {
         },
       ]),
     );
-    expect(group.parameter).toHaveLength(POSTGRES_PARAMETERS.length);
+    // max_connections pinned from the instance-class table (112 for db.t4g.micro, 225 for
+    // db.t4g.small: packages/config instance-classes.test.ts pins those numbers).
+    expect(group.parameter).toContainEqual({
+      name: "max_connections",
+      value: String(instanceCapacity(database.instanceClass).maxConnections),
+      apply_method: "pending-reboot",
+    });
+    expect(group.parameter).toHaveLength(POSTGRES_PARAMETERS.length + 1);
   });
 
   test("exports postgresql and upgrade logs (RDS.9, RDS.36) into pre-created encrypted groups", () => {

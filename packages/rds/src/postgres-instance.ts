@@ -8,8 +8,8 @@ import {
   CA_CERT_IDENTIFIER,
   CRITICAL_INSTANCE_EVENT_CATEGORIES,
   ENGINE,
+  instanceParameters,
   POSTGRES_LOG_EXPORTS,
-  POSTGRES_PARAMETERS,
   parameterGroupFamily,
   STORAGE_TYPE,
 } from "./engine";
@@ -124,7 +124,7 @@ export class PostgresInstance extends Construct {
       namePrefix: `${name}-${family}-`,
       family,
       description: `PostgreSQL parameters of ${name}`,
-      parameter: POSTGRES_PARAMETERS.map((p) => ({ ...p })),
+      parameter: instanceParameters(this.capacity),
       lifecycle: { createBeforeDestroy: true },
     });
 

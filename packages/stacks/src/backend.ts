@@ -13,6 +13,12 @@ export function defaultTags(environment: EnvironmentConfig): Record<string, stri
 }
 
 /**
+ * Terraform versions the stacks need: write-only arguments (`password_wo`, `secret_string_wo`)
+ * arrived in 1.11, ephemeral resources and S3-native locking (`use_lockfile`) in 1.10.
+ */
+export const REQUIRED_TERRAFORM_VERSION = ">= 1.11.0";
+
+/**
  * The S3 backend of a stack: one state object per stack, S3-native locking (use_lockfile,
  * Terraform >= 1.10) and KMS encryption. The harness swaps it for a local backend only in its
  * own offline copy, never here.
@@ -32,6 +38,7 @@ export function configureBackend(
   });
   // cdktf 0.21's S3BackendConfig predates use_lockfile (Terraform 1.10); set it directly.
   s3.addOverride("use_lockfile", true);
+  stack.addOverride("terraform.required_version", REQUIRED_TERRAFORM_VERSION);
 }
 
 /**

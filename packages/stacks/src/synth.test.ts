@@ -44,7 +44,11 @@ describe("synthEnvironments", () => {
 
   it("gives every stack an S3 backend with native locking and KMS, and no credentials", () => {
     for (const [name, stack] of Object.entries(result.stacks)) {
-      const terraform = stack.terraform as { backend: { s3: Record<string, unknown> } };
+      const terraform = stack.terraform as {
+        backend: { s3: Record<string, unknown> };
+        required_version: string;
+      };
+      expect(terraform.required_version).toBe(">= 1.11.0");
       expect(terraform.backend.s3).toMatchObject({
         encrypt: true,
         use_lockfile: true,
