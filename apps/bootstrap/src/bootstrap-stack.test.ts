@@ -3,6 +3,7 @@ import {
   APPLY_BOUNDARY_SERVICES,
   APPLY_ROLE_MAX_SESSION_SECONDS,
   CI_IDENTITY_MUTATIONS,
+  LOG_CONTENT_READ_ACTIONS,
   PLAN_ROLE_MAX_SESSION_SECONDS,
 } from "./ci-roles";
 import { GITHUB_OIDC_LOGICAL_ID, githubSubjects } from "./github-oidc";
@@ -12,13 +13,45 @@ import {
   NEWER_NONCURRENT_VERSIONS_KEPT,
   NONCURRENT_STATE_VERSION_DAYS,
 } from "./state-bucket";
-import { decide, parsePolicy, synthBootstrap, trustAllowsSubject } from "./test-helpers";
+import {
+  DEFAULT_SESSION_DOCUMENT,
+  decide,
+  parsePolicy,
+  startSessionAllowed,
+  synthBootstrap,
+  trustAllowsSubject,
+} from "./test-helpers";
 
 const REPO = "example-org/example-repo";
 const stack = synthBootstrap();
 const bucket = "example-state-bucket";
 const bucketArn = `arn:aws:s3:::${bucket}`;
 const account = stack.environment.account;
+
+/**
+ * The statements of AWS managed ReadOnlyAccess that reach state objects and log events (policy
+ * version of 2025-09-12: `s3:Get*`, `logs:Get*`, `logs:FilterLogEvents`, `logs:StartLiveTail`,
+ * `logs:StartQuery`, all on "*"). The plan role's inline policy must take back what they leak.
+ */
+const READ_ONLY_ACCESS_EXCERPT: PolicyDocument = {
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Sid: "ReadOnlyAccessExcerpt",
+      Effect: "Allow",
+      Action: [
+        "s3:Get*",
+        "s3:List*",
+        "logs:Describe*",
+        "logs:FilterLogEvents",
+        "logs:Get*",
+        "logs:StartLiveTail",
+        "logs:StartQuery",
+      ],
+      Resource: "*",
+    },
+  ],
+};
 
 function inlinePolicies(roleSuffix: string): PolicyDocument[] {
   const role = stack.role(roleSuffix);
@@ -124,9 +157,56 @@ describe("plan role: read-only plus lock files", () => {
       expect(decide(inline, action, `${bucketArn}/other/x.tfstate.tflock`)).toBe("deny");
     }
     expect(decide(inline, "s3:DeleteObjectVersion", state("test-platform.tfstate"))).toBe("deny");
-    expect(decide(inline, "s3:GetObject", `${bucketArn}/bootstrap/bootstrap-test.tfstate`)).toBe(
-      "implicit-deny",
+  });
+
+  it("cannot read the bootstrap state, although ReadOnlyAccess grants s3:Get* on every bucket", () => {
+    const effective = [READ_ONLY_ACCESS_EXCERPT, ...inline];
+    const bootstrapState = `${bucketArn}/bootstrap/bootstrap-test.tfstate`;
+    for (const action of ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAttributes"]) {
+      expect([action, decide(effective, action, bootstrapState)]).toEqual([action, "deny"]);
+    }
+    // The environment's own state stays readable.
+    expect(decide(effective, "s3:GetObject", state("test-platform.tfstate"))).toBe("allow");
+  });
+
+  it("cannot read RDS log events (they hold CREATE/ALTER ROLE ... PASSWORD), in any region", () => {
+    const effective = [READ_ONLY_ACCESS_EXCERPT, ...inline];
+    const logs = (region: string, group: string) =>
+      `arn:aws:logs:${region}:${account}:log-group:${group}`;
+    // RDS names the group /aws/rds/instance/<identifier>/postgresql (RDS User Guide).
+    const postgresql = logs("us-east-1", "/aws/rds/instance/pgforks-test/postgresql");
+    const groups = [
+      postgresql,
+      logs("eu-west-1", "/aws/rds/instance/pgforks-prod/postgresql"),
+      logs("us-east-1", "/aws/rds/proxy/pgforks-test"),
+    ];
+    for (const action of LOG_CONTENT_READ_ACTIONS) {
+      for (const group of groups) {
+        expect([action, group, decide(effective, action, group)]).toEqual([action, group, "deny"]);
+      }
+    }
+    const stream = `${postgresql}:log-stream:pgforks-test.0`;
+    expect(decide(effective, "logs:GetLogEvents", stream)).toBe("deny");
+    // Everything ReadOnlyAccess grants that returns log events is on the denied list.
+    expect([...LOG_CONTENT_READ_ACTIONS].sort()).toEqual(
+      [
+        "logs:FilterLogEvents",
+        "logs:GetLogEvents",
+        "logs:GetLogRecord",
+        "logs:GetQueryResults",
+        "logs:StartLiveTail",
+        "logs:StartQuery",
+      ].sort(),
     );
+    // Metadata a plan refreshes stays readable, and other log groups are untouched.
+    expect(decide(effective, "logs:DescribeLogGroups", postgresql)).toBe("allow");
+    expect(
+      decide(
+        effective,
+        "logs:GetLogEvents",
+        `${logs("us-east-1", "/pgforks/flow-logs")}:log-stream:x`,
+      ),
+    ).toBe("allow");
   });
 
   it("uses the state key for decrypt and data keys only", () => {
@@ -179,7 +259,10 @@ describe("plan role: read-only plus lock files", () => {
     expect(statements.map((s) => [s.Resource, s.Condition])).toEqual([
       [
         `arn:aws:ec2:us-east-1:${account}:instance/*`,
-        { StringEquals: { "ssm:resourceTag/Name": "pgforks-test-bastion" } },
+        {
+          StringEquals: { "ssm:resourceTag/Name": "pgforks-test-bastion" },
+          BoolIfExists: { "ssm:SessionDocumentAccessCheck": "true" },
+        },
       ],
       ["arn:aws:ssm:us-east-1::document/AWS-StartPortForwardingSessionToRemoteHost", undefined],
     ]);
@@ -195,6 +278,31 @@ describe("plan role: read-only plus lock files", () => {
       ),
     ).toBe("implicit-deny");
     expect(decide(inline, "ssm:SendCommand", "*")).toBe("implicit-deny");
+  });
+
+  it("refuses a start-session that names no document (the default shell) on the bastion", () => {
+    const bastion = {
+      instanceArn: `arn:aws:ec2:us-east-1:${account}:instance/i-0abc`,
+      instanceTags: { Name: "pgforks-test-bastion" },
+      defaultDocumentArn: `arn:aws:ssm:us-east-1:${account}:document/${DEFAULT_SESSION_DOCUMENT}`,
+    };
+    const documents = [READ_ONLY_ACCESS_EXCERPT, ...inline];
+    // `aws ssm start-session --target <bastion>`: Session Manager would run SSM-SessionManagerRunShell.
+    expect(startSessionAllowed(documents, bastion)).toBe(false);
+    expect(
+      startSessionAllowed(documents, { ...bastion, documentArn: bastion.defaultDocumentArn }),
+    ).toBe(false);
+    // The tunnel the workflows open still works, and only on the bastion.
+    const portForwarding =
+      "arn:aws:ssm:us-east-1::document/AWS-StartPortForwardingSessionToRemoteHost";
+    expect(startSessionAllowed(documents, { ...bastion, documentArn: portForwarding })).toBe(true);
+    expect(
+      startSessionAllowed(documents, {
+        ...bastion,
+        instanceTags: { Name: "pgforks-test-web" },
+        documentArn: portForwarding,
+      }),
+    ).toBe(false);
   });
 
   it("grants no write outside lock files: every allowed action is on a short, named list", () => {

@@ -25,6 +25,42 @@ export function awsManagedPolicyArn(region: string, name: string): string {
 export const LOCK_FILE_SUFFIX = ".tflock";
 
 /**
+ * Name prefix of every CloudWatch log group RDS writes: exported instance logs
+ * (`/aws/rds/instance/<id>/postgresql`, RDS User Guide, "Publishing PostgreSQL logs to Amazon
+ * CloudWatch Logs") and RDS Proxy logs (`/aws/rds/proxy/<name>`). The `postgresql` log holds
+ * every `CREATE/ALTER ROLE ... PASSWORD '...'` in clear text, because the parameter group sets
+ * `log_statement=ddl` (@pgforks/rds).
+ */
+export const RDS_LOG_GROUP_PREFIX = "/aws/rds/";
+
+/**
+ * CloudWatch Logs actions that return log events (what AWS managed ReadOnlyAccess grants through
+ * `logs:FilterLogEvents`, `logs:Get*`, `logs:StartLiveTail` and `logs:StartQuery`), each
+ * authorized on a log group or log stream (Service Authorization Reference, "Actions, resources,
+ * and condition keys for Amazon CloudWatch Logs": GetLogEvents on log-stream; FilterLogEvents,
+ * StartQuery, GetQueryResults, GetLogRecord and StartLiveTail on log-group).
+ */
+export const LOG_CONTENT_READ_ACTIONS = [
+  "logs:GetLogEvents",
+  "logs:FilterLogEvents",
+  "logs:StartQuery",
+  "logs:GetQueryResults",
+  "logs:GetLogRecord",
+  "logs:StartLiveTail",
+] as const;
+
+/**
+ * Condition that makes Session Manager check the caller's permission on the session document
+ * even when `start-session` names none; otherwise it silently uses SSM-SessionManagerRunShell, an
+ * interactive shell, without any permission on that document. Exactly the element the AWS
+ * Systems Manager User Guide gives ("Enforce a session document permission check for the AWS
+ * CLI").
+ */
+export const SESSION_DOCUMENT_ACCESS_CHECK = {
+  BoolIfExists: { "ssm:SessionDocumentAccessCheck": "true" },
+} as const;
+
+/**
  * Longest session of the plan role, in seconds: IAM's default and minimum (CreateRole,
  * MaxSessionDuration 3600-43200). A plan of both stacks takes minutes.
  */
@@ -71,7 +107,8 @@ export interface TerraformPlanRoleProps {
 /**
  * The role pull requests (and the plan jobs on main) assume to run `terraform plan` against the
  * real backend. Trusted for any ref and any pull request of the repository. Read-only (AWS managed
- * ReadOnlyAccess) plus exactly what a plan of both stacks needs; see {@link planRolePolicy}.
+ * ReadOnlyAccess, minus the bootstrap state and the content of RDS logs) plus exactly what a plan
+ * of both stacks needs; see {@link planRolePolicy}.
  */
 export class TerraformPlanRole extends Construct {
   /** The `aws_iam_role`. */
@@ -139,7 +176,13 @@ export interface PlanRolePolicyInputs extends CiEnvironment {
  *   aws_secretsmanager_random_password ephemeral resource; GetRandomPassword has no resource type);
  * - tunnel: start a port-forwarding session only on the environment's bastion (matched by its
  *   Name tag, since its instance id is not known when this role is created) with only the
- *   AWS-StartPortForwardingSessionToRemoteHost document, and end its own sessions.
+ *   AWS-StartPortForwardingSessionToRemoteHost document, enforced by
+ *   {@link SESSION_DOCUMENT_ACCESS_CHECK} (without it, a start-session naming no document opens a
+ *   shell on the bastion), and end its own sessions;
+ * - what ReadOnlyAccess grants but a pull request must not see, denied explicitly: the bootstrap
+ *   stacks' state (`s3:GetObject*` under `bootstrap/`), and log events of the RDS log groups
+ *   ({@link LOG_CONTENT_READ_ACTIONS} on {@link RDS_LOG_GROUP_PREFIX}, every region), which hold
+ *   the tenants' passwords.
  */
 export function planRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocument {
   const partition = partitionOf(inputs.region).name;
@@ -149,6 +192,8 @@ export function planRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocument {
   const lockFiles = `${inputs.stateBucketArn}/${prefix}/*${LOCK_FILE_SUFFIX}`;
   const secret = (name: string) =>
     `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${name}`;
+  // Every region: another environment of the same account may live elsewhere.
+  const rdsLogGroups = `arn:${partition}:logs:*:${accountId}:log-group:${RDS_LOG_GROUP_PREFIX}*`;
   const statements: PolicyStatement[] = [
     {
       Sid: "ListStateBucket",
@@ -168,6 +213,18 @@ export function planRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocument {
       Effect: "Deny",
       Action: ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
       NotResource: lockFiles,
+    },
+    {
+      Sid: "NeverReadBootstrapState",
+      Effect: "Deny",
+      Action: "s3:GetObject*",
+      Resource: `${inputs.stateBucketArn}/${BOOTSTRAP_STATE_PREFIX}/*`,
+    },
+    {
+      Sid: "NeverReadDatabaseLogs",
+      Effect: "Deny",
+      Action: [...LOG_CONTENT_READ_ACTIONS],
+      Resource: [rdsLogGroups, `${rdsLogGroups}:log-stream:*`],
     },
     {
       Sid: "UseStateKey",
@@ -204,7 +261,10 @@ export function planRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocument {
       Effect: "Allow",
       Action: "ssm:StartSession",
       Resource: `arn:${partition}:ec2:${region}:${accountId}:instance/*`,
-      Condition: { StringEquals: { "ssm:resourceTag/Name": `${resourcePrefix}-bastion` } },
+      Condition: {
+        StringEquals: { "ssm:resourceTag/Name": `${resourcePrefix}-bastion` },
+        ...SESSION_DOCUMENT_ACCESS_CHECK,
+      },
     },
     {
       Sid: "TunnelWithPortForwardingDocumentOnly",

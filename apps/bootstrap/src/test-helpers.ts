@@ -119,3 +119,75 @@ export function trustAllowsSubject(trust: PolicyDocument, sub: string, aud = "st
     return check("aud", aud) && check("sub", sub);
   });
 }
+
+/** Interactive-shell session document Session Manager uses when start-session names none (account-owned). */
+export const DEFAULT_SESSION_DOCUMENT = "SSM-SessionManagerRunShell";
+
+/** What a `start-session` call carries, for {@link startSessionAllowed}. */
+export interface StartSessionRequest {
+  /** ARN of the target instance. */
+  readonly instanceArn: string;
+  /** Tags of the target instance (for `ssm:resourceTag/<key>` conditions). */
+  readonly instanceTags: Readonly<Record<string, string>>;
+  /** ARN of `--document-name`, or undefined when the call names no document. */
+  readonly documentArn?: string;
+  /** ARN of the default session document in the target's region and account. */
+  readonly defaultDocumentArn: string;
+}
+
+/** Whether a statement's conditions hold for an instance with `tags` (tag equality and the document check only). */
+function instanceConditionsHold(
+  statement: PolicyStatement,
+  tags: Readonly<Record<string, string>>,
+): boolean {
+  for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
+    for (const [key, value] of Object.entries(keys)) {
+      if (operator === "StringEquals" && key.startsWith("ssm:resourceTag/")) {
+        if (
+          !list(value as string | string[]).includes(
+            tags[key.slice("ssm:resourceTag/".length)] ?? "",
+          )
+        ) {
+          return false;
+        }
+      } else if (key !== "ssm:SessionDocumentAccessCheck") {
+        throw new Error(`startSessionAllowed does not model condition ${operator} ${key}`);
+      }
+    }
+  }
+  return true;
+}
+
+/** Whether a statement turns on the session document permission check. */
+function checksSessionDocument(statement: PolicyStatement): boolean {
+  return ["Bool", "BoolIfExists"].some(
+    (operator) =>
+      String(statement.Condition?.[operator]?.["ssm:SessionDocumentAccessCheck"]) === "true",
+  );
+}
+
+/**
+ * Session Manager's authorization of `ssm:StartSession`, as the Systems Manager User Guide
+ * describes it ("Enforce a session document permission check for the AWS CLI"): the instance must
+ * be allowed; a named document must be allowed too; a call naming no document runs the default
+ * shell document, which is checked only when the allowing statement sets
+ * `ssm:SessionDocumentAccessCheck` to true.
+ */
+export function startSessionAllowed(
+  documents: readonly PolicyDocument[],
+  request: StartSessionRequest,
+): boolean {
+  const statements = documents.flatMap((d) => d.Statement);
+  const onInstance = statements.filter(
+    (s) =>
+      applies(s, "ssm:StartSession", request.instanceArn) &&
+      instanceConditionsHold(s, request.instanceTags),
+  );
+  if (onInstance.some((s) => s.Effect === "Deny")) return false;
+  const allowing = onInstance.filter((s) => s.Effect === "Allow");
+  if (allowing.length === 0) return false;
+  const documentAllowed = (arn: string) => decide(documents, "ssm:StartSession", arn) === "allow";
+  if (request.documentArn !== undefined) return documentAllowed(request.documentArn);
+  // One allowing statement without the check is enough for the default shell to start.
+  return allowing.every(checksSessionDocument) ? documentAllowed(request.defaultDocumentArn) : true;
+}

@@ -8,6 +8,16 @@
 export const MAX_PROXY_SECRETS = 200;
 
 /**
+ * Port every RDS Proxy endpoint for PostgreSQL listens on, whatever port the DB instance uses (the
+ * proxy still connects to the instance on the instance's port). Clients and security groups must
+ * use it for the client -> proxy hop, and the instance port only for proxy -> instance.
+ * Source: Amazon RDS User Guide, "Quotas and limitations for RDS Proxy", additional limitations
+ * for RDS for PostgreSQL (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-proxy.html#rds-proxy.limitations):
+ * "Currently, all proxies listen on port 5432 for PostgreSQL".
+ */
+export const RDS_PROXY_POSTGRESQL_PORT = 5432;
+
+/**
  * Why a proxy cannot hold `count` tenant secrets, or undefined when it can. Pure, so the config
  * loader can report the same message as the construct before anything is synthesized.
  */

@@ -1,6 +1,7 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { RDS_PROXY_POSTGRESQL_PORT } from "@pgforks/config";
 import { environmentFixture } from "@pgforks/testing";
 import { Testing } from "cdktf";
 import { AL2023_AMI_PARAMETERS, instanceArchitecture } from "./bastion";
@@ -11,6 +12,8 @@ import { subnetLayout } from "./subnet-layout";
 const env = environmentFixture({ availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"] });
 const KMS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
 const PORT = env.database.port;
+/** Where RDS Proxy for PostgreSQL listens, whatever the instance port (RDS User Guide, proxy limitations). */
+const PROXY_PORT = RDS_PROXY_POSTGRESQL_PORT;
 
 /** Props from the fixture's config, every optional feature off unless the test turns it on. */
 function props(patch: Partial<NetworkProps> = {}): NetworkProps {
@@ -178,11 +181,11 @@ describe("Network: flow logs", () => {
 });
 
 describe("Network: security-group chain", () => {
-  it("with a proxy: clients -> proxy -> database on the database port only", () => {
+  it("with a proxy: clients -> proxy on the proxy's port, proxy -> database on the database port", () => {
     const { resource } = synth({ proxyEnabled: true });
     expect(securityGroupEdges(resource)).toEqual({
-      egress: [`clients->proxy:${PORT}`, `proxy->database:${PORT}`],
-      ingress: [`database<-proxy:${PORT}`, `proxy<-clients:${PORT}`],
+      egress: [`clients->proxy:${PROXY_PORT}`, `proxy->database:${PORT}`],
+      ingress: [`database<-proxy:${PORT}`, `proxy<-clients:${PROXY_PORT}`],
     });
   });
 
@@ -194,12 +197,55 @@ describe("Network: security-group chain", () => {
     });
   });
 
-  it("follows a non-default database port", () => {
-    const { resource } = synth({ proxyEnabled: true, databasePort: 6543 });
-    expect(securityGroupEdges(resource).egress).toEqual([
-      "clients->proxy:6543",
-      "proxy->database:6543",
-    ]);
+  it("pins the proxy's listener port from the AWS docs: 5432 for PostgreSQL", () => {
+    // "Currently, all proxies listen on port 5432 for PostgreSQL" (Quotas and limitations for RDS Proxy).
+    expect(RDS_PROXY_POSTGRESQL_PORT).toBe(5432);
+  });
+
+  it("with a non-default database port, opens it only to the instance: clients still reach the proxy on 5432", () => {
+    const { resource } = synth({
+      proxyEnabled: true,
+      bastion: true,
+      natGateway: true,
+      databasePort: 6543,
+    });
+    expect(securityGroupEdges(resource)).toEqual({
+      egress: [
+        "bastion->0.0.0.0/0:443",
+        "bastion->database:6543",
+        `bastion->proxy:${PROXY_PORT}`,
+        `clients->proxy:${PROXY_PORT}`,
+        "proxy->database:6543",
+      ],
+      ingress: [
+        "database<-bastion:6543",
+        "database<-proxy:6543",
+        `proxy<-bastion:${PROXY_PORT}`,
+        `proxy<-clients:${PROXY_PORT}`,
+      ],
+    });
+  });
+
+  it("exposes both ports on the chain, so callers configure clients with the right one", () => {
+    let network: Network | undefined;
+    Testing.synthScope((scope) => {
+      network = new Network(scope, "network", props({ proxyEnabled: true, databasePort: 6543 }));
+    });
+    expect(network?.securityGroups.proxyPort).toBe(PROXY_PORT);
+    expect(network?.securityGroups.databasePort).toBe(6543);
+  });
+
+  it("without a proxy, a non-default database port is the only port clients and the bastion get", () => {
+    const { resource } = synth({
+      proxyEnabled: false,
+      bastion: true,
+      natGateway: true,
+      databasePort: 6543,
+    });
+    expect(securityGroupEdges(resource)).toEqual({
+      egress: ["bastion->0.0.0.0/0:443", "bastion->database:6543", "clients->database:6543"],
+      ingress: ["database<-bastion:6543", "database<-clients:6543"],
+    });
   });
 
   it("uses no inline rules and describes every rule", () => {
@@ -222,16 +268,16 @@ describe("Network: security-group chain", () => {
       egress: [
         `bastion->database:${PORT}`,
         "bastion->endpoints:443",
-        `bastion->proxy:${PORT}`,
-        `clients->proxy:${PORT}`,
+        `bastion->proxy:${PROXY_PORT}`,
+        `clients->proxy:${PROXY_PORT}`,
         `proxy->database:${PORT}`,
       ],
       ingress: [
         `database<-bastion:${PORT}`,
         `database<-proxy:${PORT}`,
         `endpoints<-${env.network.cidr}:443`,
-        `proxy<-bastion:${PORT}`,
-        `proxy<-clients:${PORT}`,
+        `proxy<-bastion:${PROXY_PORT}`,
+        `proxy<-clients:${PROXY_PORT}`,
       ],
     });
   });

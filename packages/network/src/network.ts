@@ -29,7 +29,10 @@ export interface NetworkProps {
   readonly cidr: string;
   /** AZs for the private subnets, at least two, named explicitly (no lookup). Required. */
   readonly availabilityZones: readonly string[];
-  /** Port of the database and the proxy (the only port the security-group chain opens). Required. */
+  /**
+   * Port of the DB instance, opened to it by the security-group chain (the proxy hop always uses
+   * RDS_PROXY_POSTGRESQL_PORT, where RDS Proxy listens). Required.
+   */
   readonly databasePort: number;
   /** Whether an RDS Proxy sits between clients and the database; shapes the SG chain. Required. */
   readonly proxyEnabled: boolean;

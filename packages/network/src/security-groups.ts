@@ -1,6 +1,7 @@
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { RDS_PROXY_POSTGRESQL_PORT } from "@pgforks/config";
 import { Construct } from "constructs";
 
 /** HTTPS, the port of AWS service APIs and interface endpoints. */
@@ -16,7 +17,11 @@ export interface SecurityGroupChainProps {
   readonly vpcId: string;
   /** VPC IPv4 CIDR; the endpoints group accepts HTTPS from it. Required. */
   readonly vpcCidr: string;
-  /** Port of the database and the proxy, the only port the chain opens. Required. */
+  /**
+   * Port of the DB instance: opened to the instance (from the proxy, or from the clients without a
+   * proxy, and from the bastion). The proxy itself always listens on RDS_PROXY_POSTGRESQL_PORT.
+   * Required.
+   */
   readonly databasePort: number;
   /** Whether clients reach the database through an RDS Proxy. Required. */
   readonly proxyEnabled: boolean;
@@ -33,11 +38,16 @@ export interface SecurityGroupChainProps {
  * resources with a description, nothing open by default:
  *
  * ```
- * proxy enabled:   clients --port--> proxy --port--> database
- * proxy disabled:  clients --port--> database
- * bastion:         bastion --port--> database (and proxy), bastion --443--> endpoints (or NAT)
+ * proxy enabled:   clients --5432--> proxy --databasePort--> database
+ * proxy disabled:  clients --databasePort--> database
+ * bastion:         bastion --databasePort--> database, bastion --5432--> proxy,
+ *                  bastion --443--> endpoints (or NAT)
  * endpoints:       VPC CIDR --443--> endpoints
  * ```
+ *
+ * The proxy hop uses {@link RDS_PROXY_POSTGRESQL_PORT}: an RDS Proxy for PostgreSQL listens on
+ * 5432 whatever the instance's port, so opening `databasePort` to it would block every client as
+ * soon as the instance leaves 5432.
  *
  * Egress is limited the same way (clients only to the next hop, proxy only to the database); the
  * database and the endpoints have no egress rule at all (security groups are stateful, replies
@@ -57,13 +67,19 @@ export class SecurityGroupChain extends Construct {
   readonly bastionSecurityGroup?: SecurityGroup;
   /** Group of the interface endpoints, when requested. */
   readonly endpointsSecurityGroup?: SecurityGroup;
+  /** Port opened to the DB instance (`databasePort`). */
+  readonly databasePort: number;
+  /** Port opened to the proxy: the port RDS Proxy listens on for PostgreSQL. */
+  readonly proxyPort: number = RDS_PROXY_POSTGRESQL_PORT;
 
   private readonly props: SecurityGroupChainProps;
 
   constructor(scope: Construct, id: string, props: SecurityGroupChainProps) {
     super(scope, id);
     this.props = props;
-    const port = props.databasePort;
+    this.databasePort = props.databasePort;
+    const databasePort = this.databasePort;
+    const proxyPort = this.proxyPort;
 
     this.clientSecurityGroup = this.group(
       "clients",
@@ -74,13 +90,25 @@ export class SecurityGroupChain extends Construct {
 
     // The database is entered through exactly one door: the proxy, or the clients directly.
     if (props.proxyEnabled) {
-      this.connect(this.clientSecurityGroup, this.proxySecurityGroup, port, "clients", "proxy");
-      this.connect(this.proxySecurityGroup, this.databaseSecurityGroup, port, "proxy", "database");
+      this.connect(
+        this.clientSecurityGroup,
+        this.proxySecurityGroup,
+        proxyPort,
+        "clients",
+        "proxy",
+      );
+      this.connect(
+        this.proxySecurityGroup,
+        this.databaseSecurityGroup,
+        databasePort,
+        "proxy",
+        "database",
+      );
     } else {
       this.connect(
         this.clientSecurityGroup,
         this.databaseSecurityGroup,
-        port,
+        databasePort,
         "clients",
         "database",
       );
@@ -104,9 +132,9 @@ export class SecurityGroupChain extends Construct {
     if (props.bastion) {
       const bastion = this.group("bastion", "SSM bastion: tunnels to the database");
       this.bastionSecurityGroup = bastion;
-      this.connect(bastion, this.databaseSecurityGroup, port, "bastion", "database");
+      this.connect(bastion, this.databaseSecurityGroup, databasePort, "bastion", "database");
       if (props.proxyEnabled) {
-        this.connect(bastion, this.proxySecurityGroup, port, "bastion", "proxy");
+        this.connect(bastion, this.proxySecurityGroup, proxyPort, "bastion", "proxy");
       }
       if (this.endpointsSecurityGroup) {
         new VpcSecurityGroupEgressRule(this, "bastion-to-endpoints", {

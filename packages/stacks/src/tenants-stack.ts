@@ -1,5 +1,5 @@
 import { PostgresqlProvider } from "@cdktf/provider-postgresql/lib/provider";
-import type { LoadedEnvironment } from "@pgforks/config";
+import { type LoadedEnvironment, RDS_PROXY_POSTGRESQL_PORT } from "@pgforks/config";
 import { EphemeralResource, TenantDatabases } from "@pgforks/tenants";
 import { Fn, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
@@ -29,11 +29,8 @@ export interface TenantsStackProps {
 /** Where the tenants stack connects when a tunnel is configured: the local end of the SSM port forward. */
 export const TUNNEL_HOST = "127.0.0.1";
 
-/**
- * Port of an RDS Proxy endpoint for PostgreSQL: the proxy listens on the engine's default port
- * whatever port the instance uses (RDS User Guide, "Limitations for RDS Proxy").
- */
-export const RDS_PROXY_POSTGRESQL_PORT = 5432;
+/** Port of an RDS Proxy endpoint for PostgreSQL; defined in @pgforks/config, shared with the network. */
+export { RDS_PROXY_POSTGRESQL_PORT };
 
 /** The maintenance database the provider connects to (the provider's default as well). */
 export const ADMIN_DATABASE = "postgres";
