@@ -142,7 +142,7 @@ test("wrong owner", async () => {
       }),
     );
     // The owner's implicit grants move to the new owner, so beta also loses CONNECT.
-    expect(codes(found)).toEqual(["missing-connect", "wrong-owner"]);
+    expect(codes(found)).toEqual(["missing-connect", "missing-create", "wrong-owner"]);
   } finally {
     await applyTenant(admin, beta);
   }
@@ -390,6 +390,53 @@ test("a dropped tenant whose database and role still exist", async () => {
     ]);
   } finally {
     await applyTenant(admin, delta);
+  }
+});
+
+test("an owner without CREATE on its own database (the provider's REVOKE ALL took it)", async () => {
+  await sql(`REVOKE CREATE ON DATABASE ${ident("beta")} FROM ${ident("beta")}`);
+  try {
+    expect(await findings()).toEqual([
+      expect.objectContaining({
+        code: "missing-create",
+        tenant: "beta",
+        object: { kind: "database", name: "beta" },
+        expected: true,
+        actual: false,
+      }),
+    ]);
+  } finally {
+    await applyTenant(admin, beta);
+  }
+});
+
+test("a non-superuser master user must inherit every tenant role (not only be a member)", async () => {
+  const ops = "ops_admin";
+  const asOps: AuditedEnvironment = {
+    ...loaded,
+    environment: {
+      ...loaded.environment,
+      database: { ...loaded.environment.database, masterUsername: ops },
+    },
+  };
+  // The bootstrap superuser is not this environment's master user: not drift here.
+  const audit = async () =>
+    (await auditEnvironment(connect, asOps, { ignoreRoles: [master] })).findings;
+  await sql(`CREATE ROLE ${ident(ops)} LOGIN CREATEROLE CREATEDB`);
+  try {
+    const found = await audit();
+    expect(codes(found)).toEqual(["admin-not-member"]);
+    expect(found.map((f) => f.tenant).sort()).toEqual(["alpha", "beta", "gamma"]);
+    expect(found[0]?.message).toMatch(/master user "ops_admin" does not inherit role "alpha"/);
+
+    await sql(`GRANT alpha, beta, gamma TO ${ident(ops)}`);
+    expect(await audit()).toEqual([]);
+
+    // PostgreSQL 16's automatic membership of a CREATEROLE creator is INHERIT FALSE: not enough.
+    await sql(`ALTER ROLE ${ident(ops)} NOINHERIT`);
+    expect(codes(await audit())).toEqual(["admin-not-member"]);
+  } finally {
+    await sql(`DROP ROLE ${ident(ops)}`);
   }
 });
 

@@ -125,6 +125,7 @@ export function compareCatalog(
   const expected = loaded.tenants.map(expectedTenant);
   const present = expected.filter((t) => t.present);
   const file = `environments/${loaded.name}/tenants.yaml`;
+  const admin = loaded.environment.database.masterUsername;
 
   for (const t of expected) {
     const add = (
@@ -272,6 +273,24 @@ export function compareCatalog(
         );
       }
     }
+    if (main && !snapshot.canCreate.get(main.name)?.has(t.database)) {
+      add(
+        "missing-create",
+        database(t.database),
+        true,
+        false,
+        `role "${main.name}" cannot CREATE in its own database "${t.database}" (CREATE SCHEMA fails)`,
+      );
+    }
+    if (main && snapshot.roles.has(admin) && !snapshot.adminInherits.has(main.name)) {
+      add(
+        "admin-not-member",
+        role(main.name),
+        true,
+        false,
+        `master user "${admin}" does not inherit role "${main.name}", the owner of "${t.database}": its GRANTs and REVOKEs there do nothing (the tenants stack grants it the role)`,
+      );
+    }
     for (const r of [main, readOnly]) {
       if (r && !snapshot.canConnect.get(r.name)?.has(t.database)) {
         add(
@@ -350,6 +369,7 @@ export async function auditEnvironment(
   const snapshot = await readCatalog(connect, {
     roles: present.flatMap((t) => (t.readOnlyRole ? [t.role, t.readOnlyRole] : [t.role])),
     databases: present.map((t) => t.database),
+    admin: loaded.environment.database.masterUsername,
   });
   return {
     environment: loaded.name,

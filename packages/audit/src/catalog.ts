@@ -46,6 +46,14 @@ export interface CatalogSnapshot {
   readonly databases: ReadonlyMap<string, LiveDatabase>;
   /** `role -> databases` it can CONNECT to, per has_database_privilege, for the roles asked. */
   readonly canConnect: ReadonlyMap<string, ReadonlySet<string>>;
+  /** `role -> databases` it can CREATE (schemas) in, per has_database_privilege, likewise. */
+  readonly canCreate: ReadonlyMap<string, ReadonlySet<string>>;
+  /**
+   * The roles asked whose privileges the admin role (the RDS master user) holds through inheriting
+   * membership, per pg_has_role(..., 'USAGE') (a superuser holds every role's); empty when no
+   * admin was asked or it does not exist.
+   */
+  readonly adminInherits: ReadonlySet<string>;
 }
 
 const SERVER_SQL = `SELECT current_setting('server_version') AS version,
@@ -72,10 +80,28 @@ FROM pg_database d`;
 
 // has_database_privilege answers as the server does at login: direct grants, PUBLIC,
 // ownership, inherited membership and superuser all count.
-const CAN_CONNECT_SQL = `SELECT r.rolname::text AS role, d.datname::text AS database
+const PRIVILEGE_MATRIX_SQL = (privilege: "CONNECT" | "CREATE") => `SELECT r.rolname::text AS role,
+  d.datname::text AS database
 FROM pg_roles r CROSS JOIN pg_database d
 WHERE r.rolname = ANY($1::text[]) AND d.datname = ANY($2::text[])
-  AND has_database_privilege(r.oid, d.oid, 'CONNECT')`;
+  AND has_database_privilege(r.oid, d.oid, '${privilege}')`;
+
+// 'USAGE' means "holds the role's privileges without SET ROLE": an inheriting membership (or
+// superuser). A NOINHERIT membership, such as the one PostgreSQL 16 gives a CREATEROLE creator,
+// does not count.
+const ADMIN_INHERITS_SQL = `SELECT t.rolname::text AS role
+FROM pg_roles a JOIN pg_roles t ON t.rolname = ANY($2::text[])
+WHERE a.rolname = $1 AND pg_has_role(a.oid, t.oid, 'USAGE')`;
+
+function matrix(rows: ReadonlyArray<{ role: string; database: string }>) {
+  const out = new Map<string, Set<string>>();
+  for (const { role, database } of rows) {
+    const set = out.get(role) ?? new Set<string>();
+    set.add(database);
+    out.set(role, set);
+  }
+  return out;
+}
 
 /**
  * Reads everything the audit compares, in one REPEATABLE READ READ ONLY transaction (a consistent
@@ -83,8 +109,15 @@ WHERE r.rolname = ANY($1::text[]) AND d.datname = ANY($2::text[])
  */
 export async function readCatalog(
   connect: AuditConnectionFactory,
-  /** Roles and databases whose CONNECT matrix is wanted (names that do not exist are skipped). */
-  connectMatrix: { readonly roles: readonly string[]; readonly databases: readonly string[] },
+  /**
+   * Roles and databases whose CONNECT and CREATE matrix is wanted (names that do not exist are
+   * skipped), and the admin role whose inheritance of those roles is wanted.
+   */
+  connectMatrix: {
+    readonly roles: readonly string[];
+    readonly databases: readonly string[];
+    readonly admin?: string;
+  },
 ): Promise<CatalogSnapshot> {
   const connection = await connect();
   try {
@@ -99,18 +132,26 @@ export async function readCatalog(
     const databaseRows = (await connection.query(DATABASES_SQL)).rows as LiveDatabase[];
     const roles = new Map(roleRows.map((r) => [r.name, r]));
     const databases = new Map(databaseRows.map((d) => [d.name, d]));
-    const pairs = (
-      await connection.query(CAN_CONNECT_SQL, [
-        [...connectMatrix.roles],
-        [...connectMatrix.databases],
-      ])
-    ).rows as Array<{ role: string; database: string }>;
-    const canConnect = new Map<string, Set<string>>();
-    for (const { role, database } of pairs) {
-      const set = canConnect.get(role) ?? new Set<string>();
-      set.add(database);
-      canConnect.set(role, set);
-    }
+    const args = [[...connectMatrix.roles], [...connectMatrix.databases]];
+    type Pair = { role: string; database: string };
+    const canConnect = matrix(
+      (await connection.query(PRIVILEGE_MATRIX_SQL("CONNECT"), args)).rows as Pair[],
+    );
+    const canCreate = matrix(
+      (await connection.query(PRIVILEGE_MATRIX_SQL("CREATE"), args)).rows as Pair[],
+    );
+    const adminInherits = new Set<string>(
+      connectMatrix.admin === undefined
+        ? []
+        : (
+            (
+              await connection.query(ADMIN_INHERITS_SQL, [
+                connectMatrix.admin,
+                [...connectMatrix.roles],
+              ])
+            ).rows as Array<{ role: string }>
+          ).map((r) => r.role),
+    );
     await connection.query("ROLLBACK");
     return {
       version: server?.version ?? "unknown",
@@ -119,6 +160,8 @@ export async function readCatalog(
       roles,
       databases,
       canConnect,
+      canCreate,
+      adminInherits,
     };
   } finally {
     await connection.end();

@@ -21,6 +21,9 @@ export const FINDING_CODES = {
   "public-temp": "PUBLIC has TEMPORARY on a tenant database",
   "public-create": "PUBLIC has CREATE on a tenant database",
   "missing-connect": "a tenant's role cannot connect to the tenant's own database",
+  "missing-create": "a tenant's role cannot CREATE (schemas) in its own database",
+  "admin-not-member":
+    "the master user does not inherit a tenant's role, so it cannot manage the privileges of the tenant's database",
   "cross-tenant-connect": "a tenant's role can connect to another tenant's database",
   "unknown-database": "a database the config does not know (drift)",
   "unknown-role": "a role the config does not know (drift)",

@@ -41,6 +41,14 @@ export async function applyTenant(client: Client, tenant: TenantConfig): Promise
       `ALTER ROLE ${ident(name)} WITH ${active ? "LOGIN" : "NOLOGIN"} ${attributes}`,
     );
   }
+  // The master user inherits the tenant role, as the stack's postgresql_grant_role makes it (a
+  // superuser holds every role's privileges anyway).
+  const superuser = await client.query(
+    "SELECT rolsuper FROM pg_roles WHERE rolname = current_user",
+  );
+  if (superuser.rows[0]?.rolsuper !== true) {
+    await client.query(`GRANT ${ident(role)} TO CURRENT_USER`);
+  }
   if (!(await exists(client, "database", db))) {
     await client.query(
       `CREATE DATABASE ${ident(db)} OWNER ${ident(role)} ENCODING 'UTF8' TEMPLATE template0 CONNECTION LIMIT ${limit}`,
@@ -50,7 +58,7 @@ export async function applyTenant(client: Client, tenant: TenantConfig): Promise
     await client.query(`ALTER DATABASE ${ident(db)} CONNECTION LIMIT ${limit}`);
   }
   await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${ident(db)} FROM PUBLIC`);
-  await client.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${ident(db)} TO ${ident(role)}`);
+  await client.query(`GRANT CONNECT, CREATE, TEMPORARY ON DATABASE ${ident(db)} TO ${ident(role)}`);
   if (tenant.readOnlyRole) {
     await client.query(`GRANT CONNECT ON DATABASE ${ident(db)} TO ${ident(readOnly)}`);
   }

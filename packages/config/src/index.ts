@@ -1,4 +1,5 @@
 export * from "./capacity";
+export * from "./connection-target";
 export * from "./errors";
 export * from "./identifiers";
 export * from "./instance-classes";

@@ -21,10 +21,15 @@ function awsHalf(stack: StackJson): StackJson {
   ) as {
     terraform: { required_providers: Record<string, unknown> };
     provider: Record<string, unknown>;
+    moved?: unknown;
+    "//"?: { metadata?: { moved?: unknown } };
     resource: Record<string, Record<string, { depends_on?: string[] }>>;
   };
   delete copy.terraform.required_providers.postgresql;
   delete copy.provider.postgresql;
+  // moved blocks of the postgresql resources (addresses keyed by tenant name) go with them.
+  delete copy.moved;
+  delete copy["//"]?.metadata?.moved;
   for (const type of Object.keys(copy.resource)) {
     if (type.startsWith("postgresql_")) delete copy.resource[type];
   }

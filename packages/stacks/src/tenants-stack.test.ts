@@ -74,8 +74,9 @@ function addresses(tf: { resource?: Tf["resource"]; ephemeral?: Tf["ephemeral"] 
   return out;
 }
 
-const withProxy = environmentFixture({ proxy: { enabled: true } });
-const withoutProxy = environmentFixture({ proxy: { enabled: false } });
+// The instance port of the config matches what the fake platform outputs say (DB_PORT).
+const withProxy = environmentFixture({ proxy: { enabled: true }, database: { port: DB_PORT } });
+const withoutProxy = environmentFixture({ proxy: { enabled: false }, database: { port: DB_PORT } });
 
 describe("TenantsStack: connection of the postgresql provider", () => {
   it("connects to the instance address (not the endpoint) with TLS as a non-superuser", () => {
@@ -193,7 +194,7 @@ describe("TenantsStack: adding one tenant", () => {
     const a = addresses(after);
     expect([...b].filter((x) => !a.has(x))).toEqual([]);
     const newOnes = [...a].filter((x) => !b.has(x));
-    // role, database, 3 database grants, secret value, ephemeral password
+    // role, membership of the master user, database, 2 database grants, secret value, password
     expect(newOnes).toHaveLength(7);
     for (const address of newOnes) expect(address).toMatch(/-edtech(_experiment)?[-_]/);
     // Every block that existed is unchanged, except the one link of the grant chain that now
@@ -208,7 +209,7 @@ describe("TenantsStack: adding one tenant", () => {
       }
     }
     expect(changed).toHaveLength(1);
-    expect(changed[0]).toMatch(/^postgresql_grant\..*admin-connect-fintech/);
+    expect(changed[0]).toMatch(/^postgresql_grant_role\..*admin-member-fintech/);
   });
 
   it("changes the platform's tenant secrets only by that tenant's secret", () => {

@@ -48,7 +48,8 @@ export const ADMIN_CONNECT_TIMEOUT_SECONDS = 15;
  * The master credentials are read with the EPHEMERAL `aws_secretsmanager_secret_version`, so
  * they are fetched on every run and never written to state or plan files; tenant passwords are
  * write-only too (see TenantDatabases). What the state does hold: role and database names,
- * limits and grants, and the secret ARNs, no credential.
+ * limits and grants, the master user's memberships in the tenant roles, the credentials versions
+ * and the secret ARNs, no credential.
  */
 export class TenantsStack extends TerraformStack {
   /** The postgresql provider of the stack. */
@@ -91,6 +92,9 @@ export class TenantsStack extends TerraformStack {
     });
 
     const proxyEndpoint = environment.proxy.enabled ? platform.proxyEndpoint : undefined;
+    // Host and port are references here; which target they are (proxy or instance, and the port)
+    // is config, and TenantDatabases derives each tenant's credentials version from it, so a
+    // proxy toggle rotates the password and rewrites the secret in the same apply.
     this.databases = new TenantDatabases(this, "tenants", {
       tenants,
       environment,

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseDocument, type YAMLSeq } from "yaml";
 import {
   compareTenants,
+  DATABASE_RENAME_RISK,
   REMOVE_INSTEAD,
   RENAME_INSTEAD,
   readTenantIdentities,
@@ -46,6 +47,9 @@ describe("compareTenants", () => {
     const [db] = compareTenants("e", [t("a", "a_old")], [t("a", "a_new")]);
     expect(db).toMatchObject({ level: "failure", kind: "database-changed", database: "a_old" });
     expect(db?.message).toContain(RENAME_INSTEAD);
+    // The database is renamed in place now (keyed by tenant): the message must not claim a destroy.
+    expect(db?.message).toContain(DATABASE_RENAME_RISK);
+    expect(db?.message).not.toMatch(/would be destroyed/);
     const [role] = compareTenants("e", [t("a", "shared")], [t("b", "shared")]);
     expect(role).toMatchObject({ level: "failure", kind: "renamed" });
     expect(role?.message).toContain(RENAME_INSTEAD);

@@ -79,6 +79,15 @@ export const RENAME_INSTEAD =
   "a rename is a new tenant: add a new entry, migrate with pg_dump/pg_restore, then drop the old one";
 
 /**
+ * Why a database rename still fails the check although it destroys nothing. The tenants stack keys
+ * the database by tenant name and cyrilgdn/postgresql updates `name` in place (ALTER DATABASE ...
+ * RENAME TO), so the data stays; but every grant and extension bound to the database is replaced
+ * (their `database` is ForceNew) and the rename itself needs the database to have no session.
+ */
+export const DATABASE_RENAME_RISK =
+  "Terraform renames it in place (ALTER DATABASE ... RENAME TO: the data stays, nothing is destroyed) and rotates the password so the secret gets the new dbname, but it also replaces every grant and extension of the database (REVOKE and DROP EXTENSION on the old name, then GRANT and CREATE EXTENSION on the new one): the rename fails while any session is connected (applications, the provider's own connections) and DROP EXTENSION fails while objects use the extension, which can leave the apply half done with the tenant's grants gone";
+
+/**
  * Compares one environment's tenants at the base ref with the working tree. `base` undefined:
  * the environment is new (nothing to lose). `working` undefined: its tenants.yaml is gone.
  */
@@ -126,7 +135,7 @@ export function compareTenants(
         env,
         tenant: old.name,
         database: old.database,
-        message: `database changed from ${old.database} to ${current.database}: ${old.database} would be destroyed and an empty ${current.database} created. Instead: ${RENAME_INSTEAD}`,
+        message: `database changed from ${old.database} to ${current.database}: ${DATABASE_RENAME_RISK}. Instead: keep the database name (applications only see it in their secret), or ${RENAME_INSTEAD}`,
       });
     }
   }

@@ -38,8 +38,10 @@ describe("describeTenantChange", () => {
     expect(tenants).toContain("+ role shop (login true, connection limit 15)");
     expect(tenants).toContain("+ database shop_prod (UTF8, owner shop, connection limit 15)");
     expect(tenants).toContain("+ revoke PUBLIC CONNECT/TEMP on shop_prod");
-    expect(tenants).toContain("+ grant CONNECT/TEMP on shop_prod to shop");
-    expect(tenants).toContain(`+ grant CONNECT on shop_prod to ${proxyOn.database.masterUsername}`);
+    expect(tenants).toContain("+ grant CONNECT/CREATE/TEMP on shop_prod to shop");
+    expect(tenants).toContain(
+      `+ grant role shop to ${proxyOn.database.masterUsername} (the master user manages the database's privileges as a member of its owner)`,
+    );
     expect(tenants).toContain("+ extension pg_trgm (in shop_prod)");
     expect(tenants).toContain("+ extension citext (in shop_prod)");
     expect(tenants.some((l) => l.startsWith(`+ read-only role ${readOnlyRoleName(shop)}`))).toBe(
@@ -106,11 +108,28 @@ describe("describeTenantChange", () => {
     expect(changes.flatMap((c) => c.changes).every((l) => l.startsWith("- "))).toBe(true);
   });
 
-  it("a database rename is a destroy and a create", () => {
+  it("a database rename updates the database in place, replaces its grants and rotates the password", () => {
     const renamed = { ...shop, database: "shop_new" };
     const tenants = changesOf(describeTenantChange(env, shop, renamed, proxyOn), "tenants");
-    expect(tenants).toContain("- database shop_prod (DESTROYED: data lost unless backed up)");
-    expect(tenants).toContain("+ database shop_new (UTF8, owner shop, connection limit 15)");
+    expect(tenants).toContain(
+      "~ database shop_new: renamed in place (ALTER DATABASE RENAME, data kept) (shop_prod -> shop_new)",
+    );
+    expect(tenants.join("\n")).not.toMatch(/DESTROYED/);
+    expect(tenants).toContain("- revoke PUBLIC CONNECT/TEMP on shop_prod");
+    expect(tenants).toContain("+ revoke PUBLIC CONNECT/TEMP on shop_new");
+    expect(tenants).toContain(
+      "~ secret value and role password of shop: password rotated because the connection target changed (proxy:5432/shop_prod -> proxy:5432/shop_new)",
+    );
+  });
+
+  it("turning the proxy on rotates the password because the connection target changed", () => {
+    const changes = describeTenantChange(env, shop, shop, proxyOn, proxyOff);
+    expect(changesOf(changes, "tenants")).toEqual([
+      `~ secret value and role password of shop: password rotated because the connection target changed (instance:${proxyOff.database.port}/shop_prod -> proxy:5432/shop_prod)`,
+    ]);
+    expect(changesOf(changes, "platform")).toEqual(["+ RDS Proxy auth entry (proxy on)"]);
+    // The same environment on both sides: nothing rotates.
+    expect(describeTenantChange(env, shop, shop, proxyOn)).toEqual([]);
   });
 
   it("a removed entry destroys everything", () => {

@@ -1,5 +1,7 @@
 import {
   type ConnectionBudget,
+  connectionTarget,
+  describeConnectionTarget,
   type EnvironmentConfig,
   readOnlyRoleName,
   resourcePrefix,
@@ -29,6 +31,10 @@ export function environmentTenantSecretName(
 export interface PlannedAttribute {
   readonly name: string;
   readonly value: string;
+  /** Said instead of the name when the value changes ("... (old -> new)"). Default: the name. */
+  readonly changeNote?: string;
+  /** Listed when the resource is created. Default true. */
+  readonly onCreate?: boolean;
 }
 
 /** Something a tenant puts in a stack, in words. */
@@ -48,8 +54,29 @@ export interface PlannedResource {
 export const TENANT_DATABASE_ENCODING = "UTF8";
 
 /**
+ * Where a tenant's secret sends applications, in the words of @pgforks/tenants'
+ * describeConnectionTarget ("proxy:5432/shop_prod", "instance:5433/shop_prod"): the proxy listens
+ * on RDS_PROXY_POSTGRESQL_PORT whatever the instance's port. The tenants stack derives the
+ * credentials version from it, so when it changes the password rotates and the secret is rewritten.
+ */
+export function connectionTargetOf(
+  tenant: Pick<TenantConfig, "name" | "database">,
+  environment: Pick<EnvironmentConfig, "proxy" | "database">,
+): string {
+  return describeConnectionTarget(connectionTarget(environment, tenant));
+}
+
+/** What the plan line says when the connection target of a tenant's secret changes. */
+export const TARGET_CHANGED_NOTE = "password rotated because the connection target changed";
+
+/** What the plan line says when a tenant's database is renamed (same address, updated in place). */
+export const DATABASE_RENAMED_NOTE = "renamed in place (ALTER DATABASE RENAME, data kept)";
+
+/**
  * What one tenant amounts to in the two stacks, in its lifecycle state. Mirrors the constructs of
- * @pgforks/tenants (TenantSecrets in the platform stack, TenantDatabases in the tenants stack):
+ * @pgforks/tenants (TenantSecrets in the platform stack, TenantDatabases in the tenants stack),
+ * with the same identities: the database is keyed by tenant (a rename updates it in place), its
+ * grants and extensions by database (a rename replaces them, as their `database` is ForceNew):
  * - active: login role with the tenant's connection limit; the read-only group may CONNECT;
  * - suspended: role NOLOGIN with CONNECTION LIMIT 0, read-only group loses CONNECT; the database
  *   keeps its limit (the master user, not a superuser on RDS, must still reach it) and its data;
@@ -96,20 +123,22 @@ export function tenantResources(
     },
     {
       stack: "tenants",
-      key: `database:${database}`,
+      key: `member:${tenant.name}`,
+      label: `grant role ${tenant.name} to ${admin}`,
+      attributes: [],
+      createNote: "the master user manages the database's privileges as a member of its owner",
+    },
+    {
+      stack: "tenants",
+      key: `database:${tenant.name}`,
       label: `database ${database}`,
       attributes: [
         { name: "", value: TENANT_DATABASE_ENCODING },
+        { name: "name", value: database, changeNote: DATABASE_RENAMED_NOTE, onCreate: false },
         { name: "owner", value: tenant.name },
         { name: "connection limit", value: String(tenant.connectionLimit) },
       ],
       destroyNote: "DESTROYED: data lost unless backed up",
-    },
-    {
-      stack: "tenants",
-      key: `grant-admin:${database}`,
-      label: `grant CONNECT on ${database} to ${admin}`,
-      attributes: [],
     },
     {
       stack: "tenants",
@@ -120,7 +149,7 @@ export function tenantResources(
     {
       stack: "tenants",
       key: `grant:${database}:${tenant.name}`,
-      label: `grant CONNECT/TEMP on ${database} to ${tenant.name}`,
+      label: `grant CONNECT/CREATE/TEMP on ${database} to ${tenant.name}`,
       attributes: [],
     },
     ...tenant.extensions.map(
@@ -146,14 +175,24 @@ export function tenantResources(
     stack: "tenants",
     key: `password:${tenant.name}`,
     label: `secret value and role password of ${tenant.name}`,
-    attributes: [{ name: "password version", value: String(tenant.passwordVersion) }],
+    attributes: [
+      { name: "password version", value: String(tenant.passwordVersion) },
+      {
+        name: "connection target",
+        value: connectionTargetOf(tenant, environment),
+        changeNote: TARGET_CHANGED_NOTE,
+        onCreate: false,
+      },
+    ],
     createNote: "write-only, never in state",
   });
   return resources;
 }
 
 function renderAttributes(attributes: readonly PlannedAttribute[]): string[] {
-  return attributes.map((a) => (a.name ? `${a.name} ${a.value}` : a.value));
+  return attributes
+    .filter((a) => a.onCreate !== false)
+    .map((a) => (a.name ? `${a.name} ${a.value}` : a.value));
 }
 
 function parenthesized(parts: readonly (string | undefined)[]): string {
@@ -171,16 +210,19 @@ export interface StackChange {
 /**
  * What the next plan will contain for one tenant, in words, per stack: `before` is the tenant as
  * configured now (undefined when it is new), `after` as it will be (undefined when the entry is
- * removed). Stacks without changes are left out. Pure: derived from the configuration only.
+ * removed), in `environment` (and `environmentBefore` before, when the environment changes too).
+ * Stacks without changes are left out. Pure: derived from the configuration only.
  */
 export function describeTenantChange(
   env: string,
   before: TenantConfig | undefined,
   after: TenantConfig | undefined,
   environment: EnvironmentConfig,
+  /** The environment as configured now, when it changes too (e.g. the proxy). Default: `environment`. */
+  environmentBefore: EnvironmentConfig = environment,
 ): StackChange[] {
   const old = new Map(
-    (before ? tenantResources(before, environment) : []).map((r) => [r.key, r] as const),
+    (before ? tenantResources(before, environmentBefore) : []).map((r) => [r.key, r] as const),
   );
   const next = after ? tenantResources(after, environment) : [];
   const nextKeys = new Set(next.map((r) => r.key));
@@ -196,6 +238,9 @@ export function describeTenantChange(
     const changed = resource.attributes.flatMap((attribute) => {
       const was = previous.attributes.find((a) => a.name === attribute.name)?.value;
       if (was === attribute.value) return [];
+      if (attribute.changeNote) {
+        return [`${attribute.changeNote} (${was ?? "unset"} -> ${attribute.value})`];
+      }
       return [
         `${attribute.name ? `${attribute.name} ` : ""}${was ?? "unset"} -> ${attribute.value}`,
       ];

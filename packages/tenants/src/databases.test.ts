@@ -1,8 +1,10 @@
+import { Database } from "@cdktf/provider-postgresql/lib/database";
 import type { EnvironmentConfig, TenantConfig } from "@pgforks/config";
 import { environmentFixture, tenantFixture } from "@pgforks/testing";
 import { Testing } from "cdktf";
+import { Construct } from "constructs";
+import { connectionTarget, credentialsVersion } from "./credentials";
 import {
-  ADMIN_DATABASE_PRIVILEGES,
   DATABASE_ENCODING,
   DATABASE_LOCALE,
   TENANT_DATABASE_PRIVILEGES,
@@ -16,6 +18,7 @@ type Block = Record<string, unknown>;
 interface Tf {
   resource: Record<string, Record<string, Block>>;
   ephemeral?: Record<string, Record<string, Block>>;
+  moved?: Array<{ from: string; to: string }>;
 }
 
 const environment: EnvironmentConfig = environmentFixture();
@@ -65,6 +68,7 @@ function tenantResources(tf: Tf, tenant: string, database = tenant) {
 function chainLinks(tf: Tf): Map<string, string[]> {
   const links = new Map<string, string[]>();
   for (const type of [
+    "postgresql_grant_role",
     "postgresql_grant",
     "postgresql_default_privileges",
     "postgresql_extension",
@@ -200,30 +204,39 @@ describe("TenantDatabases: isolation between tenants", () => {
     }
   });
 
-  it("grants CONNECT and TEMPORARY to the tenant only, and CONNECT to the master user", () => {
+  it("grants CONNECT, CREATE and TEMPORARY to the tenant only (CREATE survives the provider's REVOKE ALL)", () => {
     const { grants, roleRef } = tenantResources(tf, "alpha");
     const byRole = Object.fromEntries(grants.map(([, g]) => [g.role as string, g]));
-    expect(Object.keys(byRole).sort()).toEqual([ADMIN, "public", roleRef].sort());
+    expect(Object.keys(byRole).sort()).toEqual(["public", roleRef].sort());
     expect(byRole[roleRef]).toMatchObject({
       object_type: "database",
       privileges: [...TENANT_DATABASE_PRIVILEGES],
     });
-    expect(TENANT_DATABASE_PRIVILEGES).toEqual(["CONNECT", "TEMPORARY"]);
-    expect(byRole[ADMIN]).toMatchObject({
-      object_type: "database",
-      privileges: [...ADMIN_DATABASE_PRIVILEGES],
-    });
+    expect([...TENANT_DATABASE_PRIVILEGES].sort()).toEqual(["CONNECT", "CREATE", "TEMPORARY"]);
+    // The master user holds nothing directly: it works through its membership in the owner.
+    expect(grants.map(([, g]) => g.role)).not.toContain(ADMIN);
   });
 
-  it("gives the master user its CONNECT before PUBLIC loses it, and the tenant its own after", () => {
+  it("makes the master user an inheriting member of each tenant role, without ADMIN", () => {
+    for (const name of ["alpha", "bravo", "charlie"]) {
+      const { roleRef } = tenantResources(tf, name, name === "charlie" ? "charlie_db" : name);
+      const [, membership] = one(tf, "postgresql_grant_role", (g) => g.grant_role === roleRef);
+      expect(membership).toMatchObject({ role: ADMIN, with_admin_option: false });
+    }
+  });
+
+  it("puts the membership first: the database and every grant of the tenant come after it", () => {
     const order = walkChain(tf);
-    const { grants, roleRef } = tenantResources(tf, "alpha");
+    const { grants, db, roleRef } = tenantResources(tf, "alpha");
+    const [membershipAddress] = one(tf, "postgresql_grant_role", (g) => g.grant_role === roleRef);
+    const membership = `postgresql_grant_role.${membershipAddress}`;
     const at = (role: string) => {
       const entry = grants.find(([, g]) => g.role === role);
       return order.indexOf(`postgresql_grant.${entry?.[0]}`);
     };
-    expect(at(ADMIN)).toBeLessThan(at("public"));
+    expect(order.indexOf(membership)).toBeLessThan(at("public"));
     expect(at("public")).toBeLessThan(at(roleRef));
+    expect(db.depends_on).toEqual([membership]);
   });
 });
 
@@ -238,7 +251,7 @@ describe("TenantDatabases: serialized grants", () => {
   it("puts every grant, default privilege and extension of all tenants in one chain", () => {
     const tf = synth(tenants);
     const order = walkChain(tf);
-    // 3 database grants per tenant, 2 extensions, 4 read-only links per read-only tenant.
+    // Membership + 2 database grants per tenant, 2 extensions, 4 read-only links per read-only tenant.
     expect(order).toHaveLength(4 * 3 + 2 + 2 * 4);
   });
 
@@ -355,23 +368,26 @@ describe("TenantDatabases: passwords and secret values", () => {
     expect(TENANT_PASSWORD_LENGTH).toBe(40);
   });
 
-  it("sets the role password write-only, versioned by passwordVersion", () => {
+  const alphaVersion = credentialsVersion(3, connectionTarget(environment, active));
+
+  it("sets the role password write-only, versioned by passwordVersion and the connection target", () => {
     const { role } = tenantResources(tf, "alpha");
     expect(role.password_wo).toMatch(
       /^\$\{ephemeral\.aws_secretsmanager_random_password\.[^.]+\.random_password\}$/,
     );
-    expect(role.password_wo_version).toBe("3");
+    expect(role.password_wo_version).toBe(String(alphaVersion));
+    expect(Math.floor(alphaVersion / 1e9)).toBe(3); // passwordVersion reads in the leading digits
     expect(role).not.toHaveProperty("password");
   });
 
-  it("writes the secret value write-only with the same password, versioned by passwordVersion", () => {
+  it("writes the secret value write-only with the same password and the same version", () => {
     const { role } = tenantResources(tf, "alpha");
     const [, version] = one(
       tf,
       "aws_secretsmanager_secret_version",
       (v) => v.secret_id === arnOf("alpha"),
     );
-    expect(version.secret_string_wo_version).toBe(3);
+    expect(version.secret_string_wo_version).toBe(alphaVersion);
     expect(version).not.toHaveProperty("secret_string");
     const value = String(version.secret_string_wo);
     const password = String(role.password_wo).replace(/^\$\{|\}$/g, "");
@@ -427,8 +443,122 @@ describe("TenantDatabases: adding a tenant", () => {
     const added = [...a.keys()].filter((k) => !b.has(k));
     expect([...b.keys()].filter((k) => !a.has(k))).toEqual([]);
     for (const [address, block] of b) expect(a.get(address)).toEqual(block);
-    // role, database, 3 database grants, 1 extension, secret value, ephemeral password
+    // role, membership, database, 2 database grants, 1 extension, secret value, ephemeral password
     expect(added).toHaveLength(8);
     for (const address of added) expect(address).toMatch(/-yankee(_db)?[-_]/);
+  });
+});
+
+describe("TenantDatabases: credentials version follows the connection target", () => {
+  const versions = (tf: Tf, tenant: string, database = tenant) => {
+    const { role, roleRef } = tenantResources(tf, tenant, database);
+    const [, secret] = one(tf, "aws_secretsmanager_secret_version", (v) =>
+      String(v.secret_string_wo).includes(roleRef.replace(/^\$\{|\}$/g, "")),
+    );
+    return { role: Number(role.password_wo_version), secret: secret.secret_string_wo_version };
+  };
+  const proxyOn = environmentFixture({ proxy: { enabled: true } });
+  const proxyOff = environmentFixture({ proxy: { enabled: false } });
+  const synthIn = (env: EnvironmentConfig, tenants: readonly TenantConfig[], port: number) =>
+    synth(tenants, { environment: env, applicationPort: port });
+
+  it("turning the proxy on changes the role's and the secret's version, identically", () => {
+    const before = versions(synthIn(proxyOff, [active], proxyOff.database.port), "alpha");
+    const after = versions(synthIn(proxyOn, [active], 5432), "alpha");
+    expect(before.role).toBe(before.secret);
+    expect(after.role).toBe(after.secret);
+    expect(after.role).not.toBe(before.role);
+  });
+
+  it("changing the instance port changes it while the proxy is off", () => {
+    const moved = environmentFixture({ proxy: { enabled: false }, database: { port: 6543 } });
+    const before = versions(synthIn(proxyOff, [active], proxyOff.database.port), "alpha");
+    const after = versions(synthIn(moved, [active], 6543), "alpha");
+    expect(after.role).not.toBe(before.role);
+    expect(after.role).toBe(after.secret);
+  });
+
+  it("renaming the database changes it (the secret's dbname must be rewritten)", () => {
+    const renamed = { ...active, database: "alpha_v2" };
+    const before = versions(synth([active]), "alpha");
+    const after = versions(synth([renamed]), "alpha", "alpha_v2");
+    expect(after.role).not.toBe(before.role);
+  });
+
+  it("a plain config change (limit, extensions, read-only role, description) leaves it alone", () => {
+    const changed = {
+      ...active,
+      connectionLimit: 30,
+      extensions: ["citext" as const],
+      readOnlyRole: true,
+      description: "changed",
+    };
+    expect(versions(synth([changed]), "alpha")).toEqual(versions(synth([active]), "alpha"));
+  });
+
+  it("refuses an applicationPort that disagrees with the connection target", () => {
+    expect(() =>
+      synth([active], { applicationPort: 6543, connectionTarget: { proxy: true, port: 5432 } }),
+    ).toThrow(/applicationPort 6543 differs from connectionTarget.port 5432/);
+  });
+});
+
+describe("TenantDatabases: addresses keyed by tenant name", () => {
+  const addressOf = (tf: Tf, type: string, match: (b: Block) => boolean) => one(tf, type, match)[0];
+
+  it("keeps the database at the same address when it is renamed (an in-place ALTER DATABASE RENAME)", () => {
+    const before = synth([retired]);
+    const after = synth([{ ...retired, database: "charlie_renamed" }]);
+    const was = addressOf(before, "postgresql_database", (b) => b.name === "charlie_db");
+    const now = addressOf(after, "postgresql_database", (b) => b.name === "charlie_renamed");
+    expect(now).toBe(was);
+    expect(now).toMatch(/database-charlie_/);
+    const { db } = tenantResources(after, "charlie", "charlie_renamed");
+    expect(db.lifecycle).toEqual({ prevent_destroy: true });
+  });
+
+  it("keys extensions by tenant name as well", () => {
+    const withExt = { ...retired, extensions: ["citext" as const] };
+    const before = synth([withExt]);
+    const after = synth([{ ...withExt, database: "charlie_renamed" }]);
+    expect(Object.keys(after.resource.postgresql_extension ?? {})).toEqual(
+      Object.keys(before.resource.postgresql_extension ?? {}),
+    );
+  });
+
+  it("moves databases and extensions from their earlier database-name addresses", () => {
+    const withExt = { ...retired, extensions: ["citext" as const] };
+    const tf = synth([active, withExt]);
+    // The addresses the earlier version synthesized: same scope path, ids keyed by database name.
+    const earlier = JSON.parse(
+      Testing.synthScope((scope) => {
+        const c = new Construct(scope, "tenants");
+        new Database(c, "database-charlie_db", { name: "charlie_db" });
+      }),
+    ) as Tf;
+    const oldDb = Object.keys(earlier.resource.postgresql_database ?? {})[0];
+    const dbAddress = addressOf(tf, "postgresql_database", (b) => b.name === "charlie_db");
+    const extAddress = addressOf(tf, "postgresql_extension", () => true);
+    expect(tf.moved).toEqual(
+      expect.arrayContaining([
+        { from: `postgresql_database.${oldDb}`, to: `postgresql_database.${dbAddress}` },
+        {
+          from: expect.stringMatching(
+            /^postgresql_extension\.tenants_extension-charlie_db-citext_/,
+          ),
+          to: `postgresql_extension.${extAddress}`,
+        },
+      ]),
+    );
+    // alpha's database is named like the tenant: its id never changed, nothing to move.
+    expect(tf.moved).toHaveLength(2);
+  });
+
+  it("refuses a database named like another tenant when its earlier address is taken", () => {
+    const bravoDb = { ...suspended, database: "bravo_db" };
+    const alphaNamedBravo = { ...active, database: "bravo" };
+    expect(() => synth([alphaNamedBravo, bravoDb])).toThrow(
+      /tenant "alpha" had construct id "database-bravo"/,
+    );
   });
 });

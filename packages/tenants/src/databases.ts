@@ -3,6 +3,7 @@ import { Database } from "@cdktf/provider-postgresql/lib/database";
 import { DefaultPrivileges } from "@cdktf/provider-postgresql/lib/default-privileges";
 import { Extension } from "@cdktf/provider-postgresql/lib/extension";
 import { Grant } from "@cdktf/provider-postgresql/lib/grant";
+import { GrantRole } from "@cdktf/provider-postgresql/lib/grant-role";
 import { Role } from "@cdktf/provider-postgresql/lib/role";
 import {
   type EnvironmentConfig,
@@ -12,9 +13,15 @@ import {
   tenantDatabaseName,
   tenantHoldsConnections,
 } from "@pgforks/config";
-import { Fn, type TerraformProvider, type TerraformResource } from "cdktf";
+import { Fn, type TerraformProvider, type TerraformResource, Token } from "cdktf";
 import { Construct } from "constructs";
+import {
+  type ConnectionTarget,
+  credentialsVersion,
+  environmentConnectionTarget,
+} from "./credentials";
 import { EphemeralResource } from "./ephemeral";
+import { logicalIdOf } from "./logical-ids";
 import { tenantSecretValue } from "./secret-value";
 import { tenantHasSecret } from "./secrets";
 
@@ -47,20 +54,14 @@ export const PUBLIC_ROLE = "public";
 export const PUBLIC_SCHEMA = "public";
 
 /**
- * What PostgreSQL grants PUBLIC on every new database (PostgreSQL docs, "Privileges", table of
- * default privileges: CONNECT and TEMPORARY for databases). Revoked from PUBLIC, granted to the tenant.
+ * What the tenant's own role holds on its database: everything an owner holds by default
+ * (PostgreSQL docs, "Privileges": CREATE, CONNECT, TEMPORARY). CREATE matters: the provider's
+ * postgresql_grant runs `REVOKE ALL ... FROM <role>` before its GRANT, which also strips an owner's
+ * own default privileges, so leaving CREATE out here would take CREATE SCHEMA away from the tenant,
+ * and CREATE EXTENSION away from the master user, which works with the owner's privileges (both
+ * seen in the stacks package's provider-model test on PostgreSQL 15).
  */
-export const TENANT_DATABASE_PRIVILEGES = ["CONNECT", "TEMPORARY"] as const;
-
-/**
- * What the master user keeps on every tenant database. It is not a superuser on RDS, so once
- * PUBLIC's CONNECT is revoked it could only connect while it happens to be a member of the owner
- * role, and the provider revokes the memberships it grants itself; without this grant every later
- * in-database change (grants, extensions, default privileges) and every refresh would fail
- * (checked on PostgreSQL 15: a CREATEDB CREATEROLE non-superuser gets "permission denied for
- * database" once PUBLIC's CONNECT is revoked, and connects again with its own CONNECT).
- */
-export const ADMIN_DATABASE_PRIVILEGES = ["CONNECT"] as const;
+export const TENANT_DATABASE_PRIVILEGES = ["CONNECT", "CREATE", "TEMPORARY"] as const;
 
 export interface TenantDatabasesProps {
   /** The environment's tenants (validated config). Required. Dropped tenants get no resources. */
@@ -74,8 +75,14 @@ export interface TenantDatabasesProps {
   readonly secretArns: Readonly<Record<string, string>>;
   /** Host written into the secrets: the proxy endpoint when the proxy is on, else the instance address. Required. */
   readonly applicationHost: string;
-  /** Port written into the secrets. Required. */
+  /** Port written into the secrets (may be a token). Required. */
   readonly applicationPort: number;
+  /**
+   * Whether the secrets point at the proxy, and the port, as the configuration says at synth time
+   * (`applicationHost`/`applicationPort` may be tokens): part of every tenant's credentials
+   * version (see credentialsVersion). Default: derived from `environment` (environmentConnectionTarget).
+   */
+  readonly connectionTarget?: Pick<ConnectionTarget, "proxy" | "port">;
   /** The postgresql provider. Default: the stack's default (unaliased) postgresql provider. */
   readonly postgresqlProvider?: TerraformProvider;
 }
@@ -84,9 +91,14 @@ export interface TenantDatabasesProps {
 export interface TenantDatabaseResources {
   readonly tenant: TenantConfig;
   readonly role: Role;
+  /** The master user's membership in the tenant's role (see TenantDatabases). */
+  readonly adminMembership: GrantRole;
   readonly database: Database;
   readonly secretVersion: SecretsmanagerSecretVersion;
   readonly readOnlyRole?: Role;
+  /** Where the tenant's secret points (config view) and the credentials version derived from it. */
+  readonly connectionTarget: ConnectionTarget;
+  readonly credentialsVersion: number;
   /** This tenant's links of the serialized chain, in order. */
   readonly chain: readonly TerraformResource[];
 }
@@ -97,15 +109,30 @@ export interface TenantDatabaseResources {
  * Per tenant that is not dropped:
  * - a role (LOGIN only while active; CONNECTION LIMIT its connectionLimit while active, 0 otherwise;
  *   no SUPERUSER/CREATEDB/CREATEROLE/REPLICATION/BYPASSRLS) with a generated password;
+ * - the master user's membership in that role (`postgresql_grant_role`, see below);
  * - a UTF8 database it owns, CONNECTION LIMIT its connectionLimit, with lifecycle prevent_destroy;
- * - CONNECT and TEMPORARY revoked from PUBLIC and granted to the tenant (CONNECT also to the master
- *   user, see ADMIN_DATABASE_PRIVILEGES), so no other tenant can even connect;
+ * - CONNECT and TEMPORARY revoked from PUBLIC, and CONNECT, CREATE, TEMPORARY granted to the tenant
+ *   (TENANT_DATABASE_PRIVILEGES), so no other tenant can even connect;
  * - its allow-listed extensions;
  * - optionally `<name>_readonly`: a NOLOGIN group role with CONNECT (while active), USAGE on schema
  *   public, SELECT on its tables and default privileges for the tables the tenant creates later.
  *   It is a group, not a login: people or tools get it with `GRANT <name>_readonly TO <login>`, so
  *   it needs no password or secret and holds no connections of its own.
  * - the value of the tenant's secret (created by TenantSecrets in the platform stack).
+ *
+ * Why the master user is made a member of every tenant role: on RDS it is neither a superuser nor
+ * the owner of the tenant databases, and only an owner (or a member inheriting the owner's rights)
+ * can GRANT or REVOKE on a database; anyone else gets a warning ("no privileges could be revoked")
+ * and nothing changes. cyrilgdn/postgresql 1.26.0 grants itself the owner role only around
+ * CREATE DATABASE and for schema/table grants (getRolesToGrant returns no owner for
+ * object_type "database"), and PostgreSQL 16 gives a CREATEROLE creator only an INHERIT FALSE,
+ * SET FALSE membership in the roles it creates. Without this membership PUBLIC would keep CONNECT
+ * and TEMPORARY on every tenant database and the grants would read back different from the
+ * config at every plan. With it, the master user also keeps CONNECT through the owner's
+ * privileges, so it needs no grant of its own. `with_admin_option` stays false: the creator
+ * already holds ADMIN on the role, and PostgreSQL 16 refuses to grant ADMIN back to one's grantor.
+ * The database depends on the membership, so the provider finds it in place and neither grants
+ * nor revokes it around CREATE DATABASE.
  *
  * Why the database keeps its connection limit when the tenant is suspended or retired: the master
  * user is not a superuser on RDS, so CONNECTION LIMIT 0 on the database would lock it out too and
@@ -118,36 +145,48 @@ export interface TenantDatabaseResources {
  * `aws_secretsmanager_random_password` (letters and digits only, URL-safe), and it is written
  * through the write-only `postgresql_role.password_wo` and
  * `aws_secretsmanager_secret_version.secret_string_wo`, which Terraform only sends when their
- * version (the tenant's passwordVersion) changes. Consequences: bump passwordVersion to rotate; a
- * change of host or port (e.g. turning the proxy on) is not re-sent until passwordVersion is bumped
- * (see secretRefreshReason); and if an apply fails between the role and the secret, bump
+ * version changes. Both take the same version, credentialsVersion(passwordVersion, target): bump
+ * passwordVersion to rotate; turning the proxy on or off, changing the port or renaming the
+ * database changes the target, which rotates the password and rewrites the secret (new host, port,
+ * dbname) in the same apply. If an apply fails between the role and the secret, bump
  * passwordVersion to bring both in line again.
  *
- * Every grant, default privilege and extension of all tenants forms ONE chain of explicit
- * depends_on (tenants by name, then a fixed order within each): the provider fails with "tuple
- * concurrently updated" when privilege changes run in parallel, and extensions run inside the
- * tenant database, which the master user can only reach after its own CONNECT grant.
+ * Every membership, grant, default privilege and extension of all tenants forms ONE chain of
+ * explicit depends_on (tenants by name, then a fixed order within each, the membership first):
+ * the provider fails with "tuple concurrently updated" when privilege changes run in parallel,
+ * and extensions run inside the tenant database, which the master user reaches (CONNECT) and
+ * creates extensions in (CREATE) with the owner's privileges, through the membership.
+ *
+ * Addresses: every construct id is keyed by the tenant's name, the one thing that never changes
+ * for a tenant. The database's `name` is an ordinary argument the provider updates in place
+ * (`ALTER DATABASE ... RENAME TO`; `name` is not ForceNew in cyrilgdn/postgresql), so a database
+ * rename keeps the same address and never plans a destroy; its grants and extensions, whose
+ * `database` is ForceNew, are replaced, and the secret is rewritten (the database is part of the
+ * target). `tenant-cli check --base` still refuses a rename (see there). Until this version the
+ * database and its extensions were keyed by database name; `moved` blocks carry them over from
+ * those addresses, so existing states move instead of planning a destroy.
  *
  * Lifecycle, nothing lost by accident: a dropped tenant has no resources here, so the plan shows
  * its database (and role, grants, secret value) being destroyed. That is the only way a database
  * goes: Terraform checks prevent_destroy only for resources still in the configuration (checked
  * with Terraform 1.11: a removed block plans a destroy, a replacement of a block that sets
  * prevent_destroy is an error), so while a tenant is in any other state a change that would
- * replace its database (e.g. renaming the database) fails the plan. Databases and extensions are
- * keyed by database name so renaming a tenant's role does not move (= destroy) its database.
- * Removing a tenant from tenants.yaml without first setting it to dropped would also destroy it:
- * the plan review (policy) must refuse deletions of tenants not marked dropped.
+ * replace its database (a new encoding, locale or template, all ForceNew) fails the plan.
+ * Removing a tenant from tenants.yaml without first setting it to dropped, or renaming the tenant
+ * (its addresses change), would also destroy it: `tenant-cli check --base` and the plan review
+ * refuse both.
  */
 export class TenantDatabases extends Construct {
   /** Per tenant that is not dropped, by tenant name. */
   public readonly tenants: Readonly<Record<string, TenantDatabaseResources>>;
-  /** Every grant, default privilege and extension, in the order they are serialized. */
+  /** Every membership, grant, default privilege and extension, in the order they are serialized. */
   public readonly chain: readonly TerraformResource[];
 
   constructor(scope: Construct, id: string, props: TenantDatabasesProps) {
     super(scope, id);
     const provider = props.postgresqlProvider;
     const admin = props.environment.database.masterUsername;
+    const target = props.connectionTarget ?? environmentConnectionTarget(props.environment);
     const chain: TerraformResource[] = [];
     // Each new link waits for the previous one (across tenants too).
     const link = <T extends TerraformResource>(resource: T): T => {
@@ -165,15 +204,26 @@ export class TenantDatabases extends Construct {
         ? [`tenant "${t.name}" has no secret ARN in secretArns`]
         : []),
       ...(t.readOnlyRole ? [readOnlyRoleNameProblem(t)].filter((p) => p !== undefined) : []),
+      ...(typeof props.applicationPort === "number" &&
+      !Token.isUnresolved(props.applicationPort) &&
+      props.applicationPort !== target.port
+        ? [
+            `applicationPort ${props.applicationPort} differs from connectionTarget.port ${target.port}`,
+          ]
+        : []),
     ]);
     if (problems.length > 0) {
-      throw new Error(`TenantDatabases ${this.node.path}: ${problems.join("; ")}`);
+      throw new Error(`TenantDatabases ${this.node.path}: ${[...new Set(problems)].join("; ")}`);
     }
 
     const tenants: Record<string, TenantDatabaseResources> = {};
+    // Construct ids of earlier versions (keyed by database name) -> the resource now at that place.
+    const legacy: Array<{ id: string; resource: TerraformResource; tenant: string }> = [];
     for (const tenant of kept) {
       const active = tenantHoldsConnections(tenant);
       const dbName = tenantDatabaseName(tenant);
+      const tenantTarget: ConnectionTarget = { ...target, database: dbName };
+      const version = credentialsVersion(tenant.passwordVersion, tenantTarget);
       const start = chain.length;
 
       const password = new EphemeralResource(
@@ -198,10 +248,20 @@ export class TenantDatabases extends Construct {
         replication: false,
         bypassRowLevelSecurity: false,
         passwordWo: password,
-        passwordWoVersion: String(tenant.passwordVersion),
+        passwordWoVersion: String(version),
       });
 
-      const database = new Database(this, `database-${dbName}`, {
+      // First link of the tenant: every grant below runs as a member of the owner.
+      const adminMembership = link(
+        new GrantRole(this, `admin-member-${tenant.name}`, {
+          provider,
+          role: admin,
+          grantRole: role.name,
+          withAdminOption: false,
+        }),
+      );
+
+      const database = new Database(this, `database-${tenant.name}`, {
         provider,
         name: dbName,
         owner: role.name,
@@ -213,18 +273,12 @@ export class TenantDatabases extends Construct {
         allowConnections: true,
         isTemplate: false,
         lifecycle: { preventDestroy: true },
+        dependsOn: [adminMembership],
       });
+      legacy.push({ id: `database-${dbName}`, resource: database, tenant: tenant.name });
 
-      // Order matters: the master user gets its own CONNECT while PUBLIC still has it.
-      link(
-        new Grant(this, `admin-connect-${tenant.name}`, {
-          provider,
-          database: database.name,
-          role: admin,
-          objectType: "database",
-          privileges: [...ADMIN_DATABASE_PRIVILEGES],
-        }),
-      );
+      // No privileges: REVOKE ALL from PUBLIC, which PostgreSQL gives CONNECT and TEMPORARY on every
+      // new database (PostgreSQL docs, "Privileges", default privileges).
       link(
         new Grant(this, `revoke-public-${tenant.name}`, {
           provider,
@@ -244,8 +298,8 @@ export class TenantDatabases extends Construct {
         }),
       );
       for (const extension of [...tenant.extensions].sort()) {
-        link(
-          new Extension(this, `extension-${dbName}-${extension}`, {
+        const resource = link(
+          new Extension(this, `extension-${tenant.name}-${extension}`, {
             provider,
             database: database.name,
             name: extension,
@@ -253,6 +307,7 @@ export class TenantDatabases extends Construct {
             dropCascade: false,
           }),
         );
+        legacy.push({ id: `extension-${dbName}-${extension}`, resource, tenant: tenant.name });
       }
 
       let readOnlyRole: Role | undefined;
@@ -320,19 +375,57 @@ export class TenantDatabases extends Construct {
             dbname: database.name,
           }),
         ),
-        secretStringWoVersion: tenant.passwordVersion,
+        secretStringWoVersion: version,
       });
 
       tenants[tenant.name] = {
         tenant,
         role,
+        adminMembership,
         database,
         secretVersion,
         readOnlyRole,
+        connectionTarget: tenantTarget,
+        credentialsVersion: version,
         chain: chain.slice(start),
       };
     }
+    this.moveFromLegacyIds(legacy);
     this.tenants = tenants;
     this.chain = chain;
+  }
+
+  /**
+   * `moved` blocks from the addresses of earlier versions (databases and extensions keyed by
+   * database name) to today's, for tenants whose database is not named like the tenant (for the
+   * others the id did not change). A `moved` block whose source is not in the state does nothing.
+   */
+  private moveFromLegacyIds(
+    legacy: ReadonlyArray<{ id: string; resource: TerraformResource; tenant: string }>,
+  ): void {
+    const moves = legacy.filter(({ id, resource }) => id !== resource.node.id);
+    if (moves.length === 0) return;
+    const sample = moves[0]?.resource;
+    if (sample && logicalIdOf(this, sample.node.id) !== sample.friendlyUniqueId) {
+      throw new Error(
+        `TenantDatabases ${this.node.path}: cdktf's logical id scheme changed (${sample.friendlyUniqueId} vs ${logicalIdOf(this, sample.node.id)}); update logicalIdOf before synthesizing moved blocks`,
+      );
+    }
+    const clashes = moves.filter(({ id }) => this.node.tryFindChild(id) !== undefined);
+    if (clashes.length > 0) {
+      throw new Error(
+        `TenantDatabases ${this.node.path}: ${clashes
+          .map(
+            ({ id, tenant }) =>
+              `tenant "${tenant}" had construct id "${id}" in earlier versions, which another tenant's resource uses now`,
+          )
+          .join(
+            "; ",
+          )}. A moved block would hand that tenant's state to the other tenant: move the state by hand (terraform state mv) and rename the database, or pick a database name that is no other tenant's name`,
+      );
+    }
+    for (const { id, resource } of moves) {
+      resource.moveFromId(`${resource.terraformResourceType}.${logicalIdOf(this, id)}`);
+    }
   }
 }

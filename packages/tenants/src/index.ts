@@ -1,3 +1,4 @@
+export * from "./credentials";
 export * from "./databases";
 export * from "./ephemeral";
 export * from "./secret-value";

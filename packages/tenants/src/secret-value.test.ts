@@ -1,11 +1,4 @@
-import { environmentFixture } from "@pgforks/testing";
-import {
-  databaseUrl,
-  SECRET_REFRESH_NOTE,
-  secretRefreshReason,
-  TENANT_SECRET_KEYS,
-  tenantSecretValue,
-} from "./secret-value";
+import { databaseUrl, TENANT_SECRET_KEYS, tenantSecretValue } from "./secret-value";
 
 const input = {
   host: "db.example",
@@ -40,28 +33,5 @@ describe("tenant secret value", () => {
       "/fintech_prod",
     ]);
     expect(url.searchParams.get("sslmode")).toBe("require");
-  });
-});
-
-describe("secretRefreshReason", () => {
-  const withProxy = environmentFixture({ proxy: { enabled: true } });
-  const withoutProxy = environmentFixture({ proxy: { enabled: false } });
-
-  it("says a passwordVersion bump is needed when the proxy is turned on or off", () => {
-    expect(secretRefreshReason(withoutProxy, withProxy)).toContain(
-      "proxy.enabled changed (false -> true)",
-    );
-    expect(secretRefreshReason(withProxy, withoutProxy)).toContain(SECRET_REFRESH_NOTE);
-  });
-
-  it("says so when the database port changes", () => {
-    const moved = environmentFixture({ database: { port: 6432 } });
-    expect(secretRefreshReason(withProxy, moved)).toContain("database.port changed (5432 -> 6432)");
-  });
-
-  it("says nothing when host and port stay", () => {
-    expect(
-      secretRefreshReason(withProxy, environmentFixture({ proxy: { enabled: true } })),
-    ).toBeUndefined();
   });
 });

@@ -1,5 +1,3 @@
-import type { EnvironmentConfig } from "@pgforks/config";
-
 /**
  * Keys of a tenant secret's JSON value. engine/host/port/username/password/dbname is the shape of
  * RDS database secrets (Secrets Manager User Guide, "JSON structure of Amazon RDS PostgreSQL
@@ -59,32 +57,4 @@ export function tenantSecretValue(
     dbname: v.dbname,
     DATABASE_URL: databaseUrl(v),
   };
-}
-
-/**
- * Write-only values are only sent when their version changes. The tenant secret's value (and the
- * role's password) are written with `passwordVersion` as version, so a later change of anything
- * else in the value (host, port) is NOT re-sent by itself: the secret keeps the old host until
- * `passwordVersion` is bumped, which also rotates the password.
- */
-export const SECRET_REFRESH_NOTE =
-  "Tenant secrets are write-only and only re-written when a tenant's passwordVersion changes: bump passwordVersion of every tenant (this also rotates their passwords) so their secrets carry the new host/port.";
-
-/**
- * Why a change from `before` to `after` leaves the tenant secrets' host or port stale (so every
- * tenant's passwordVersion must be bumped, see SECRET_REFRESH_NOTE), or undefined when it does not:
- * turning the proxy on or off changes the host, and changing the database port changes the port.
- */
-export function secretRefreshReason(
-  before: Pick<EnvironmentConfig, "proxy" | "database">,
-  after: Pick<EnvironmentConfig, "proxy" | "database">,
-): string | undefined {
-  const changes: string[] = [];
-  if (before.proxy.enabled !== after.proxy.enabled) {
-    changes.push(`proxy.enabled changed (${before.proxy.enabled} -> ${after.proxy.enabled})`);
-  }
-  if (before.database.port !== after.database.port) {
-    changes.push(`database.port changed (${before.database.port} -> ${after.database.port})`);
-  }
-  return changes.length > 0 ? `${changes.join(" and ")}. ${SECRET_REFRESH_NOTE}` : undefined;
 }
