@@ -258,6 +258,12 @@ export class TenantDatabases extends Construct {
           role: admin,
           grantRole: role.name,
           withAdminOption: false,
+          // On PostgreSQL 16 the creator of a role already holds an implicit membership in it
+          // with ADMIN OPTION; the provider reads memberships back without filtering by grantor
+          // (cyrilgdn/terraform-provider-postgresql PR #667, open) and may see admin_option =
+          // true. with_admin_option forces replacement, so without this every plan would
+          // replace every tenant's membership. The value we set is never read back as ours.
+          lifecycle: { ignoreChanges: ["with_admin_option"] },
         }),
       );
 
