@@ -5,9 +5,13 @@
  *
  * Deliberately NOT stateful (their loss is an outage or a re-creation, not lost data):
  * - aws_secretsmanager_secret_version: the tenants stack writes the value write-only from
- *   configuration; a new version is produced again by bumping passwordVersion.
- * - aws_db_proxy: holds connections, not data; a replacement changes its endpoint (apps using the
- *   proxy endpoint reconnect, the tenants stack rewrites the secrets' host).
+ *   configuration; its credentials version covers the secret's ARN, so a replacement (new
+ *   secret_id) also rotates the role's password and the new version holds it; bumping
+ *   passwordVersion produces a new one on request.
+ * - aws_db_proxy: holds connections, not data; a replacement changes its endpoint. The tenants
+ *   stack's credentials version covers the host, so its next apply (after the platform's) rotates
+ *   the tenants' passwords and rewrites the secrets with the new host; apps that read the secret
+ *   only at start must restart.
  * - aws_db_parameter_group, aws_db_subnet_group, security groups, IAM roles, alarms, endpoints:
  *   configuration that Terraform recreates identically.
  * - postgresql_grant, postgresql_extension, postgresql_default_privileges: privileges and

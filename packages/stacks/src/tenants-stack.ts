@@ -93,8 +93,10 @@ export class TenantsStack extends TerraformStack {
 
     const proxyEndpoint = environment.proxy.enabled ? platform.proxyEndpoint : undefined;
     // Host and port are references here; which target they are (proxy or instance, and the port)
-    // is config, and TenantDatabases derives each tenant's credentials version from it, so a
-    // proxy toggle rotates the password and rewrites the secret in the same apply.
+    // is config. Each tenant's credentials version is a plan-time expression over that target,
+    // the secret's ARN and this host (remote state of the platform, applied first, so known at
+    // plan time): a proxy toggle, a new endpoint or a recreated secret rotates the password and
+    // rewrites the secret in the same apply.
     this.databases = new TenantDatabases(this, "tenants", {
       tenants,
       environment,

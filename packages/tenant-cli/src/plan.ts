@@ -56,8 +56,10 @@ export const TENANT_DATABASE_ENCODING = "UTF8";
 /**
  * Where a tenant's secret sends applications, in the words of @pgforks/tenants'
  * describeConnectionTarget ("proxy:5432/shop_prod", "instance:5433/shop_prod"): the proxy listens
- * on RDS_PROXY_POSTGRESQL_PORT whatever the instance's port. The tenants stack derives the
- * credentials version from it, so when it changes the password rotates and the secret is rewritten.
+ * on RDS_PROXY_POSTGRESQL_PORT whatever the instance's port. The tenants stack's credentials
+ * version covers it, so when it changes the password rotates and the secret is rewritten. The
+ * version also covers the secret's ARN and the host, which only Terraform knows (at plan time):
+ * a recreated secret or a new endpoint rotates too, and shows in the Terraform plan, not here.
  */
 export function connectionTargetOf(
   tenant: Pick<TenantConfig, "name" | "database">,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Database } from "@cdktf/provider-postgresql/lib/database";
 import type { EnvironmentConfig, TenantConfig } from "@pgforks/config";
 import { environmentFixture, tenantFixture } from "@pgforks/testing";
@@ -26,6 +27,23 @@ const ADMIN = environment.database.masterUsername;
 const HOST = "pgforks-test.proxy-abc.us-east-1.rds.amazonaws.com";
 
 const arnOf = (name: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}`;
+
+/** The shape credentialsVersionExpression synthesizes to when the ARN and host are literals. */
+const VERSION_EXPRESSION =
+  /^\$\{\((\d+) \+ parseint\(substr\(sha256\(join\("\|", (\[[^\]]*\])\)\), 0, 7\), 16\)\)\}$/;
+
+/** `${tostring(expr)}` (the role's version) -> `${expr}` (the secret's). */
+const untostring = (version: string) =>
+  version.replace(/^\$\{tostring\((.*)\)\}$/, (_, expression) => `\${${expression}}`);
+
+/** Evaluates a synthesized credentials version as Terraform would (sha256 of the UTF-8 bytes, lowercase hex). */
+function evaluateVersion(expression: unknown): number {
+  const match = VERSION_EXPRESSION.exec(String(expression));
+  if (!match) throw new Error(`not a credentials version expression: ${String(expression)}`);
+  const parts = JSON.parse(match[2] ?? "[]") as string[];
+  const hex = createHash("sha256").update(parts.join("|"), "utf8").digest("hex");
+  return Number(match[1]) + Number.parseInt(hex.slice(0, 7), 16);
+}
 
 function synth(tenants: readonly TenantConfig[], extra: Partial<TenantDatabasesProps> = {}): Tf {
   const json = Testing.synthScope((scope) => {
@@ -370,26 +388,42 @@ describe("TenantDatabases: passwords and secret values", () => {
     expect(TENANT_PASSWORD_LENGTH).toBe(40);
   });
 
-  const alphaVersion = credentialsVersion(3, connectionTarget(environment, active));
+  const alphaVersion = credentialsVersion({
+    passwordVersion: 3,
+    target: connectionTarget(environment, active),
+    secretArn: arnOf("alpha"),
+    host: HOST,
+  });
 
-  it("sets the role password write-only, versioned by passwordVersion and the connection target", () => {
+  it("sets the role password write-only, versioned by passwordVersion, target, secret ARN and host", () => {
     const { role } = tenantResources(tf, "alpha");
     expect(role.password_wo).toMatch(
       /^\$\{ephemeral\.aws_secretsmanager_random_password\.[^.]+\.random_password\}$/,
     );
-    expect(role.password_wo_version).toBe(String(alphaVersion));
+    const version = String(role.password_wo_version);
+    expect(version).toMatch(/^\$\{tostring\(.*\)\}$/);
+    expect(version).toContain(`"${arnOf("alpha")}"`);
+    expect(version).toContain(`"${HOST}"`);
+    expect(evaluateVersion(untostring(version))).toBe(alphaVersion);
     expect(Math.floor(alphaVersion / 1e9)).toBe(3); // passwordVersion reads in the leading digits
     expect(role).not.toHaveProperty("password");
   });
 
-  it("writes the secret value write-only with the same password and the same version", () => {
+  it("writes the secret value write-only with the same password and the same version expression", () => {
     const { role } = tenantResources(tf, "alpha");
     const [, version] = one(
       tf,
       "aws_secretsmanager_secret_version",
       (v) => v.secret_id === arnOf("alpha"),
     );
-    expect(version.secret_string_wo_version).toBe(alphaVersion);
+    // The role's version is tostring() of exactly the secret's: they cannot drift apart.
+    expect(role.password_wo_version).toBe(
+      String(version.secret_string_wo_version).replace(
+        /^\$\{(.*)\}$/,
+        (_, e) => `\${tostring(${e})}`,
+      ),
+    );
+    expect(evaluateVersion(version.secret_string_wo_version)).toBe(alphaVersion);
     expect(version).not.toHaveProperty("secret_string");
     const value = String(version.secret_string_wo);
     const password = String(role.password_wo).replace(/^\$\{|\}$/g, "");
@@ -457,7 +491,11 @@ describe("TenantDatabases: credentials version follows the connection target", (
     const [, secret] = one(tf, "aws_secretsmanager_secret_version", (v) =>
       String(v.secret_string_wo).includes(roleRef.replace(/^\$\{|\}$/g, "")),
     );
-    return { role: Number(role.password_wo_version), secret: secret.secret_string_wo_version };
+    const roleVersion = untostring(String(role.password_wo_version));
+    return {
+      role: evaluateVersion(roleVersion),
+      secret: evaluateVersion(secret.secret_string_wo_version),
+    };
   };
   const proxyOn = environmentFixture({ proxy: { enabled: true } });
   const proxyOff = environmentFixture({ proxy: { enabled: false } });
@@ -485,6 +523,26 @@ describe("TenantDatabases: credentials version follows the connection target", (
     const before = versions(synth([active]), "alpha");
     const after = versions(synth([renamed]), "alpha", "alpha_v2");
     expect(after.role).not.toBe(before.role);
+  });
+
+  it("a recreated secret (new ARN) changes it, so the new secret version gets the role's new password", () => {
+    const before = versions(synth([active]), "alpha");
+    const after = versions(
+      synth([active], { secretArns: { alpha: `${arnOf("alpha")}-n3wSfx` } }),
+      "alpha",
+    );
+    expect(after.role).not.toBe(before.role);
+    expect(after.role).toBe(after.secret);
+  });
+
+  it("a new host (proxy endpoint or instance address) changes it, so the secret's host is rewritten", () => {
+    const before = versions(synth([active]), "alpha");
+    const after = versions(
+      synth([active], { applicationHost: "pgforks-test-2.proxy-xyz.us-east-1.rds.amazonaws.com" }),
+      "alpha",
+    );
+    expect(after.role).not.toBe(before.role);
+    expect(after.role).toBe(after.secret);
   });
 
   it("a plain config change (limit, extensions, read-only role, description) leaves it alone", () => {

@@ -17,7 +17,7 @@ import { Fn, type TerraformProvider, type TerraformResource, Token } from "cdktf
 import { Construct } from "constructs";
 import {
   type ConnectionTarget,
-  credentialsVersion,
+  credentialsVersionExpression,
   environmentConnectionTarget,
 } from "./credentials";
 import { EphemeralResource } from "./ephemeral";
@@ -73,14 +73,18 @@ export interface TenantDatabasesProps {
    * Required for every tenant that is not dropped.
    */
   readonly secretArns: Readonly<Record<string, string>>;
-  /** Host written into the secrets: the proxy endpoint when the proxy is on, else the instance address. Required. */
+  /**
+   * Host written into the secrets: the proxy endpoint when the proxy is on, else the instance
+   * address (may be a token; part of every tenant's credentials version). Required.
+   */
   readonly applicationHost: string;
   /** Port written into the secrets (may be a token). Required. */
   readonly applicationPort: number;
   /**
    * Whether the secrets point at the proxy, and the port, as the configuration says at synth time
    * (`applicationHost`/`applicationPort` may be tokens): part of every tenant's credentials
-   * version (see credentialsVersion). Default: derived from `environment` (environmentConnectionTarget).
+   * version (see credentialsVersionExpression). Default: derived from `environment`
+   * (environmentConnectionTarget).
    */
   readonly connectionTarget?: Pick<ConnectionTarget, "proxy" | "port">;
   /** The postgresql provider. Default: the stack's default (unaliased) postgresql provider. */
@@ -96,8 +100,12 @@ export interface TenantDatabaseResources {
   readonly database: Database;
   readonly secretVersion: SecretsmanagerSecretVersion;
   readonly readOnlyRole?: Role;
-  /** Where the tenant's secret points (config view) and the credentials version derived from it. */
+  /** Where the tenant's secret points (config view). */
   readonly connectionTarget: ConnectionTarget;
+  /**
+   * The credentials version (a Terraform expression, see credentialsVersionExpression): the
+   * secret's `secret_string_wo_version`; the role's `password_wo_version` is its `tostring`.
+   */
   readonly credentialsVersion: number;
   /** This tenant's links of the serialized chain, in order. */
   readonly chain: readonly TerraformResource[];
@@ -145,11 +153,13 @@ export interface TenantDatabaseResources {
  * `aws_secretsmanager_random_password` (letters and digits only, URL-safe), and it is written
  * through the write-only `postgresql_role.password_wo` and
  * `aws_secretsmanager_secret_version.secret_string_wo`, which Terraform only sends when their
- * version changes. Both take the same version, credentialsVersion(passwordVersion, target): bump
- * passwordVersion to rotate; turning the proxy on or off, changing the port or renaming the
- * database changes the target, which rotates the password and rewrites the secret (new host, port,
- * dbname) in the same apply. If an apply fails between the role and the secret, bump
- * passwordVersion to bring both in line again.
+ * version changes. Both take the same version, a Terraform expression evaluated at plan time
+ * (credentialsVersionExpression) over passwordVersion, the connection target (proxy or instance,
+ * port, database), the secret's ARN and the host. So bumping passwordVersion, turning the proxy
+ * on or off, changing the port, renaming the database, recreating the secret (new ARN) or a new
+ * host (proxy endpoint or instance address) each draws a new password and writes it to the role
+ * and the secret (with the new host, port, dbname) in the same apply. If an apply fails between
+ * the role and the secret, bump passwordVersion to bring both in line again.
  *
  * Every membership, grant, default privilege and extension of all tenants forms ONE chain of
  * explicit depends_on (tenants by name, then a fixed order within each, the membership first):
@@ -223,7 +233,13 @@ export class TenantDatabases extends Construct {
       const active = tenantHoldsConnections(tenant);
       const dbName = tenantDatabaseName(tenant);
       const tenantTarget: ConnectionTarget = { ...target, database: dbName };
-      const version = credentialsVersion(tenant.passwordVersion, tenantTarget);
+      const secretArn = props.secretArns[tenant.name] ?? "";
+      const version = credentialsVersionExpression({
+        passwordVersion: tenant.passwordVersion,
+        target: tenantTarget,
+        secretArn,
+        host: props.applicationHost,
+      });
       const start = chain.length;
 
       const password = new EphemeralResource(
@@ -248,7 +264,8 @@ export class TenantDatabases extends Construct {
         replication: false,
         bypassRowLevelSecurity: false,
         passwordWo: password,
-        passwordWoVersion: String(version),
+        // The same expression as the secret's version, as the string the provider takes.
+        passwordWoVersion: Fn.tostring(version),
       });
 
       // First link of the tenant: every grant below runs as a member of the owner.
@@ -371,7 +388,7 @@ export class TenantDatabases extends Construct {
       }
 
       const secretVersion = new SecretsmanagerSecretVersion(this, `secret-value-${tenant.name}`, {
-        secretId: props.secretArns[tenant.name] ?? "",
+        secretId: secretArn,
         secretStringWo: Fn.jsonencode(
           tenantSecretValue({
             host: props.applicationHost,
