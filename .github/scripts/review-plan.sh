@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the plan review (npm run review: packages/plan-review) on `terraform show -json` files,
 # appends the Markdown to the job summary and exits with the review's status: 1 when the destroy
-# guard blocks (a stateful resource deleted or replaced without approval), so nothing that needs
-# the calling job (an apply, a green check) goes ahead.
+# guard fails (a stateful resource deleted or replaced without approval, or a stale approval), so
+# nothing that needs the calling job (an apply, a green check) goes ahead.
 #
 #   review-plan.sh <stack>.json... | --stack <stack>=<plan.json>...
 #
@@ -14,7 +14,9 @@
 #               branch, main's previous commit); its environments/ folder becomes --base-env-dir,
 #               so tenants, connection budget and cost are shown before -> after
 # Approvals: .github/destroy-approvals.txt, when present, is passed as --approve-file; it is
-# committed in the pull request, so the pull request and main read the same approvals.
+# committed in the pull request, so the pull request and main read the same approvals. One
+# <stack>:<address> per line (a bare address exits 2: addresses repeat in every environment); an
+# approval matching nothing in the plan of its stack fails the guard until the line is removed.
 set -euo pipefail
 [ $# -gt 0 ] || { echo "usage: $0 <stack>.json... | --stack <stack>=<plan.json>..." >&2; exit 2; }
 
@@ -42,7 +44,7 @@ fi
 cat "$out" >>"${GITHUB_STEP_SUMMARY:-/dev/null}"
 case "$status" in
   0) ;;
-  1) echo "::error::the destroy guard blocked this plan: a stateful resource is deleted or replaced without approval" ;;
+  1) echo "::error::the destroy guard blocked this plan: a stateful resource is deleted or replaced without approval, or an approval in .github/destroy-approvals.txt matches nothing (see the review)" ;;
   *) echo "::error::the plan review failed (exit $status)" ;;
 esac
 exit "$status"

@@ -3,7 +3,9 @@ import {
   APPLY_BOUNDARY_SERVICES,
   APPLY_ROLE_MAX_SESSION_SECONDS,
   CI_IDENTITY_MUTATIONS,
+  DB_LOG_FILE_READ_ACTIONS,
   LOG_CONTENT_READ_ACTIONS,
+  PERFORMANCE_INSIGHTS_SQL_READ_ACTIONS,
   PLAN_ROLE_MAX_SESSION_SECONDS,
 } from "./ci-roles";
 import { GITHUB_OIDC_LOGICAL_ID, githubSubjects } from "./github-oidc";
@@ -29,9 +31,11 @@ const bucketArn = `arn:aws:s3:::${bucket}`;
 const account = stack.environment.account;
 
 /**
- * The statements of AWS managed ReadOnlyAccess that reach state objects and log events (policy
- * version of 2025-09-12: `s3:Get*`, `logs:Get*`, `logs:FilterLogEvents`, `logs:StartLiveTail`,
- * `logs:StartQuery`, all on "*"). The plan role's inline policy must take back what they leak.
+ * The statements of AWS managed ReadOnlyAccess that reach state objects, log events, the DB
+ * instances' own log files and Performance Insights (policy version of 2025-09-12: `s3:Get*`,
+ * `logs:Get*`, `logs:FilterLogEvents`, `logs:StartLiveTail`, `logs:StartQuery`, `rds:Describe*`,
+ * `rds:Download*`, `rds:List*` and the six `pi:` reads, all on "*"). The plan role's inline policy
+ * must take back what they leak.
  */
 const READ_ONLY_ACCESS_EXCERPT: PolicyDocument = {
   Version: "2012-10-17",
@@ -47,6 +51,15 @@ const READ_ONLY_ACCESS_EXCERPT: PolicyDocument = {
         "logs:Get*",
         "logs:StartLiveTail",
         "logs:StartQuery",
+        "rds:Describe*",
+        "rds:Download*",
+        "rds:List*",
+        "pi:DescribeDimensionKeys",
+        "pi:GetDimensionKeyDetails",
+        "pi:GetResourceMetadata",
+        "pi:GetResourceMetrics",
+        "pi:ListAvailableResourceDimensions",
+        "pi:ListAvailableResourceMetrics",
       ],
       Resource: "*",
     },
@@ -207,6 +220,51 @@ describe("plan role: read-only plus lock files", () => {
         `${logs("us-east-1", "/pgforks/flow-logs")}:log-stream:x`,
       ),
     ).toBe("allow");
+  });
+
+  it("cannot download the instances' own log files nor read Performance Insights SQL, in any region", () => {
+    const effective = [READ_ONLY_ACCESS_EXCERPT, ...inline];
+    // RDS keeps the postgresql log files on the instance too (DownloadDBLogFilePortion, and the
+    // REST-only DownloadCompleteDBLogFile), authorized on the `db` resource (Service Authorization
+    // Reference, Amazon RDS). Another environment's instance in the same account counts too.
+    const instances = [
+      `arn:aws:rds:us-east-1:${account}:db:pgforks-test`,
+      `arn:aws:rds:eu-west-1:${account}:db:pgforks-prod`,
+      `arn:aws:rds:us-east-1:${account}:db:pgforks-test-replica-1`,
+    ];
+    for (const action of DB_LOG_FILE_READ_ACTIONS) {
+      for (const db of instances) {
+        expect([action, db, decide(effective, action, db)]).toEqual([action, db, "deny"]);
+      }
+    }
+    expect([...DB_LOG_FILE_READ_ACTIONS].sort()).toEqual([
+      "rds:DownloadCompleteDBLogFile",
+      "rds:DownloadDBLogFilePortion",
+    ]);
+    // Performance Insights samples running statements (an ALTER ROLE ... PASSWORD among them);
+    // its metric-resource ARN names the instance's DbiResourceId (RDS User Guide example).
+    const metrics = [
+      `arn:aws:pi:us-east-1:${account}:metrics/rds/db-ABC1DEFGHIJKL2MNOPQRSTUV3W`,
+      `arn:aws:pi:eu-west-1:${account}:metrics/rds/db-ABC1DEFGHIJKL2MNOPQRSTUV3W`,
+    ];
+    for (const action of PERFORMANCE_INSIGHTS_SQL_READ_ACTIONS) {
+      for (const metric of metrics) {
+        expect([action, metric, decide(effective, action, metric)]).toEqual([
+          action,
+          metric,
+          "deny",
+        ]);
+      }
+    }
+    expect([...PERFORMANCE_INSIGHTS_SQL_READ_ACTIONS].sort()).toEqual([
+      "pi:DescribeDimensionKeys",
+      "pi:GetDimensionKeyDetails",
+      "pi:GetResourceMetrics",
+    ]);
+    // What a plan refreshes stays readable: the instance, the names of its log files, PI metadata.
+    expect(decide(effective, "rds:DescribeDBInstances", instances[0] ?? "")).toBe("allow");
+    expect(decide(effective, "rds:DescribeDBLogFiles", instances[0] ?? "")).toBe("allow");
+    expect(decide(effective, "pi:GetResourceMetadata", metrics[0] ?? "")).toBe("allow");
   });
 
   it("uses the state key for decrypt and data keys only", () => {

@@ -50,6 +50,35 @@ export const LOG_CONTENT_READ_ACTIONS = [
 ] as const;
 
 /**
+ * RDS actions that return the content of a DB instance's own log files, which hold the same
+ * `CREATE/ALTER ROLE ... PASSWORD` lines as the exported log group: AWS managed ReadOnlyAccess
+ * grants them through `rds:Download*`. Both are authorized on the `db` resource
+ * (`arn:<partition>:rds:<region>:<account>:db:<identifier>`; Service Authorization Reference,
+ * "Actions, resources, and condition keys for Amazon RDS"); DownloadCompleteDBLogFile is the
+ * REST-only whole-file download (RDS User Guide, "Reading log file contents using REST").
+ */
+export const DB_LOG_FILE_READ_ACTIONS = [
+  "rds:DownloadDBLogFilePortion",
+  "rds:DownloadCompleteDBLogFile",
+] as const;
+
+/**
+ * Performance Insights actions that return SQL text: DescribeDimensionKeys and GetResourceMetrics
+ * group by the `db.sql` dimensions (statement text included), GetDimensionKeyDetails returns a
+ * statement's full text. PI samples running statements, an `ALTER ROLE ... PASSWORD '...'` among
+ * them. AWS managed ReadOnlyAccess grants all three. Each is authorized on the `metric-resource`
+ * (`arn:<partition>:pi:<region>:<account>:metrics/rds/<DbiResourceId>`; Service Authorization
+ * Reference, "Actions, resources, and condition keys for AWS Performance Insights"; the RDS User
+ * Guide's "Granting fine-grained access for Performance Insights" lists the same three as the
+ * actions that read dimensions).
+ */
+export const PERFORMANCE_INSIGHTS_SQL_READ_ACTIONS = [
+  "pi:DescribeDimensionKeys",
+  "pi:GetDimensionKeyDetails",
+  "pi:GetResourceMetrics",
+] as const;
+
+/**
  * Condition that makes Session Manager check the caller's permission on the session document
  * even when `start-session` names none; otherwise it silently uses SSM-SessionManagerRunShell, an
  * interactive shell, without any permission on that document. Exactly the element the AWS
@@ -107,8 +136,8 @@ export interface TerraformPlanRoleProps {
 /**
  * The role pull requests (and the plan jobs on main) assume to run `terraform plan` against the
  * real backend. Trusted for any ref and any pull request of the repository. Read-only (AWS managed
- * ReadOnlyAccess, minus the bootstrap state and the content of RDS logs) plus exactly what a plan
- * of both stacks needs; see {@link planRolePolicy}.
+ * ReadOnlyAccess, minus the bootstrap state, RDS log events and log files, and Performance
+ * Insights SQL text) plus exactly what a plan of both stacks needs; see {@link planRolePolicy}.
  */
 export class TerraformPlanRole extends Construct {
   /** The `aws_iam_role`. */
@@ -180,9 +209,15 @@ export interface PlanRolePolicyInputs extends CiEnvironment {
  *   {@link SESSION_DOCUMENT_ACCESS_CHECK} (without it, a start-session naming no document opens a
  *   shell on the bastion), and end its own sessions;
  * - what ReadOnlyAccess grants but a pull request must not see, denied explicitly: the bootstrap
- *   stacks' state (`s3:GetObject*` under `bootstrap/`), and log events of the RDS log groups
- *   ({@link LOG_CONTENT_READ_ACTIONS} on {@link RDS_LOG_GROUP_PREFIX}, every region), which hold
- *   the tenants' passwords.
+ *   stacks' state (`s3:GetObject*` under `bootstrap/`), and every place the database's
+ *   `ALTER ROLE ... PASSWORD` statements can be read back from: log events of the RDS log groups
+ *   ({@link LOG_CONTENT_READ_ACTIONS} on {@link RDS_LOG_GROUP_PREFIX}), the instances' own log files
+ *   ({@link DB_LOG_FILE_READ_ACTIONS} on every `db`) and Performance Insights' SQL text
+ *   ({@link PERFORMANCE_INSIGHTS_SQL_READ_ACTIONS} on every `metrics/rds/*`). All three cover the
+ *   whole account in every region, not this environment's instance only: every plan role is
+ *   assumable by any branch of the repository, so another environment's instance in the same
+ *   account needs the same protection, and PI names an instance by its DbiResourceId, unknown
+ *   when this role is created.
  */
 export function planRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocument {
   const partition = partitionOf(inputs.region).name;
@@ -194,6 +229,8 @@ export function planRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocument {
     `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${name}`;
   // Every region: another environment of the same account may live elsewhere.
   const rdsLogGroups = `arn:${partition}:logs:*:${accountId}:log-group:${RDS_LOG_GROUP_PREFIX}*`;
+  const dbInstances = `arn:${partition}:rds:*:${accountId}:db:*`;
+  const performanceInsightsMetrics = `arn:${partition}:pi:*:${accountId}:metrics/rds/*`;
   const statements: PolicyStatement[] = [
     {
       Sid: "ListStateBucket",
@@ -225,6 +262,18 @@ export function planRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocument {
       Effect: "Deny",
       Action: [...LOG_CONTENT_READ_ACTIONS],
       Resource: [rdsLogGroups, `${rdsLogGroups}:log-stream:*`],
+    },
+    {
+      Sid: "NeverDownloadDatabaseLogFiles",
+      Effect: "Deny",
+      Action: [...DB_LOG_FILE_READ_ACTIONS],
+      Resource: dbInstances,
+    },
+    {
+      Sid: "NeverReadPerformanceInsightsSql",
+      Effect: "Deny",
+      Action: [...PERFORMANCE_INSIGHTS_SQL_READ_ACTIONS],
+      Resource: performanceInsightsMetrics,
     },
     {
       Sid: "UseStateKey",

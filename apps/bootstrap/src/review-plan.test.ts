@@ -121,6 +121,8 @@ describe("review-plan.sh", () => {
     const run = review({ FAKE_STATUS: "1" }, "plans/prod-platform.json");
     expect(run.status).toBe(1);
     expect(run.stdout).toContain("::error::the destroy guard blocked this plan");
+    // Exit 1 also means a stale approval: the annotation says where to look.
+    expect(run.stdout).toContain("an approval in .github/destroy-approvals.txt matches nothing");
     expect(run.summary).toContain("## review");
   });
 

@@ -1,8 +1,11 @@
 // Plan JSON here is synthetic, shaped exactly like Terraform's "JSON Output Format" document.
 // Postgres-provider plans (the tenants stacks) cannot be produced offline: there is no
 // cyrilgdn/postgresql binary, so these unit tests stand in for them.
+
+import { ApprovalError, parseApprovals } from "./approvals";
 import { renderReview } from "./render";
-import { buildReview, destroyGuard, parseApprovals, type StackPlan } from "./review";
+import { buildReview, destroyGuard, type StackPlan } from "./review";
+import { APPROVE_ENV_VAR } from "./run";
 import { loadedEnvironment, planJson, resourceChange } from "./test-helpers";
 
 const dev = loadedEnvironment("dev", "development", [
@@ -119,9 +122,10 @@ describe("destroy guard", () => {
     );
   });
 
-  it("allows what an approval names, as <stack>:<address> or as <address>", () => {
+  it("allows what an approval names as <stack>:<address>", () => {
     const approvals = parseApprovals(
-      "# approved in review #42\ndev-platform:aws_kms_key.key_F64E54E4\n aws_db_instance.database_instance_D7FC2283 , prod-platform:aws_kms_key.key_F64E54E4",
+      "# approved in review #42\ndev-platform:aws_kms_key.key_F64E54E4\n dev-platform:aws_db_instance.database_instance_D7FC2283 , prod-platform:aws_kms_key.key_F64E54E4",
+      "approvals.txt",
     );
     const { blocked, allowed } = destroyGuard(buildReview(plans(), { after: [dev], approvals }));
     expect(blocked.map((f) => f.address)).toEqual([
@@ -134,9 +138,111 @@ describe("destroy guard", () => {
   });
 
   it("ignores approvals for another stack", () => {
-    const approvals = ["prod-platform:aws_kms_key.key_F64E54E4"];
+    const approvals = parseApprovals("prod-platform:aws_kms_key.key_F64E54E4", "approvals.txt");
     const { blocked } = destroyGuard(buildReview(plans(), { after: [dev], approvals }));
     expect(blocked.map((f) => f.address)).toContain("aws_kms_key.key_F64E54E4");
+  });
+
+  it("refuses a bare <address>: construct addresses repeat in every environment", () => {
+    // The same construct id, hence the same address, in dev and prod: a bare address approved
+    // for dev would also approve replacing prod's database.
+    expect(() =>
+      parseApprovals("aws_db_instance.database_instance_D7FC2283", APPROVE_ENV_VAR),
+    ).toThrow(ApprovalError);
+    expect(() =>
+      parseApprovals(
+        "# ok\ndev-platform:aws_kms_key.key_F64E54E4\naws_db_instance.database_instance_D7FC2283\n",
+        ".github/destroy-approvals.txt",
+      ),
+    ).toThrow(
+      '.github/destroy-approvals.txt line 3: approval "aws_db_instance.database_instance_D7FC2283" names no stack: write <stack>:<address>',
+    );
+    // An index key may hold a colon; what precedes it is still not a stack name.
+    expect(() => parseApprovals('aws_s3_bucket.b["a:b"]', APPROVE_ENV_VAR)).toThrow(
+      /names no stack/,
+    );
+    expect(() => parseApprovals("dev-platform:", APPROVE_ENV_VAR)).toThrow(/names no address/);
+  });
+
+  it("approves a replacement only in the stack it names, though the address is the same elsewhere", () => {
+    const replaceIn = (stack: string): StackPlan => ({
+      stack,
+      plan: planJson([dbInstanceReplace]),
+    });
+    const prod = loadedEnvironment("prod", "production", []);
+    const review = buildReview([replaceIn("dev-platform"), replaceIn("prod-platform")], {
+      after: [dev, prod],
+      approvals: parseApprovals(
+        "dev-platform:aws_db_instance.database_instance_D7FC2283",
+        "approvals.txt",
+      ),
+    });
+    const { blocked, allowed } = destroyGuard(review);
+    expect(blocked.map((f) => `${f.stack}:${f.address}`)).toEqual([
+      "prod-platform:aws_db_instance.database_instance_D7FC2283",
+    ]);
+    expect(allowed.map((f) => `${f.stack}:${f.address}`)).toEqual([
+      "dev-platform:aws_db_instance.database_instance_D7FC2283",
+    ]);
+  });
+
+  it("fails on an approval that matches nothing in the plans of its stack (stale approvals go)", () => {
+    const approvals = parseApprovals(
+      [
+        "dev-platform:aws_kms_key.key_F64E54E4", // matches a stateful deletion
+        "dev-platform:aws_s3_bucket.gone", // nothing of that name in dev-platform's plan
+        "dev-platform:aws_db_proxy.proxy_5B0EBCF1", // deleted, but not stateful
+        "dev-tenants:postgresql_role.tenants_role-saas_2", // already allowed by the dropped tenant
+        "prod-platform:aws_kms_key.key_F64E54E4", // prod-platform is not in these plans
+      ].join("\n"),
+      ".github/destroy-approvals.txt",
+    );
+    const review = buildReview(plans(), { after: [dev], approvals });
+    expect(destroyGuard(review).stale.map((s) => s.reason)).toEqual([
+      "approval dev-platform:aws_s3_bucket.gone matches nothing in these plans: remove it from .github/destroy-approvals.txt",
+      "approval dev-platform:aws_db_proxy.proxy_5B0EBCF1 matches nothing in these plans: remove it from .github/destroy-approvals.txt",
+    ]);
+    // Blocked resources and stale approvals are both reported.
+    expect(renderReview(review)).toContain(
+      "approval `dev-platform:aws_s3_bucket.gone` matches nothing in these plans: remove it from `.github/destroy-approvals.txt`",
+    );
+    // Nothing blocked, one stale approval: the guard still fails, and says so.
+    const onlyStale = buildReview(plans(), {
+      after: [dev],
+      approvals: parseApprovals(
+        "dev-platform:aws_kms_key.key_F64E54E4\ndev-platform:aws_db_instance.database_instance_D7FC2283\ndev-tenants:postgresql_database.tenants_database-fintech_experiment_3\ndev-platform:aws_s3_bucket.gone",
+        ".github/destroy-approvals.txt",
+      ),
+    });
+    expect(destroyGuard(onlyStale).blocked).toEqual([]);
+    const markdown = renderReview(onlyStale);
+    expect(markdown).toContain("with changes, **destroy guard failed**.");
+    expect(markdown).toContain(
+      "**Destroy guard: failed.** 1 approval no longer matches a stateful deletion or replacement (an approval is good for one change only): approval `dev-platform:aws_s3_bucket.gone` matches nothing in these plans: remove it from `.github/destroy-approvals.txt`.",
+    );
+    // Nothing stale, nothing blocked: the guard passes.
+    const clean = buildReview(plans(), {
+      after: [dev],
+      approvals: parseApprovals(
+        "dev-platform:aws_kms_key.key_F64E54E4\ndev-platform:aws_db_instance.database_instance_D7FC2283\ndev-tenants:postgresql_database.tenants_database-fintech_experiment_3",
+        "approvals.txt",
+      ),
+    });
+    expect(destroyGuard(clean)).toMatchObject({ blocked: [], stale: [] });
+  });
+
+  it("only warns about stale approvals when asked to (main's re-plans after the approved apply)", () => {
+    const approvals = parseApprovals(
+      "dev-platform:aws_kms_key.key_F64E54E4\ndev-platform:aws_db_instance.database_instance_D7FC2283\ndev-tenants:postgresql_database.tenants_database-fintech_experiment_3\ndev-platform:aws_s3_bucket.gone",
+      ".github/destroy-approvals.txt",
+    );
+    const warned = buildReview(plans(), { after: [dev], approvals, staleApprovals: "warn" });
+    expect(destroyGuard(warned)).toMatchObject({ blocked: [], stale: [] });
+    expect(warned.notes).toContain(
+      "Warning: approval dev-platform:aws_s3_bucket.gone matches nothing in these plans: remove it from .github/destroy-approvals.txt (stale approvals only warn here).",
+    );
+    // The default still fails.
+    expect(destroyGuard(buildReview(plans(), { after: [dev], approvals })).stale).toHaveLength(1);
   });
 
   it("leaves non-stateful deletions to the banner", () => {

@@ -1,3 +1,4 @@
+export * from "./approvals";
 export * from "./cost";
 export * from "./markdown";
 export * from "./plan-json";

@@ -10,7 +10,7 @@
  * The tenants stack is not planned offline: its postgresql provider is not in the mirror.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -30,9 +30,18 @@ import {
   TerraformCommandError,
   TerraformNotFoundError,
 } from "@pgforks/terraform-harness";
+import { ApprovalError } from "./approvals";
 import { renderReview } from "./render";
-import { buildReview, destroyGuard, parseApprovals, type ReviewContext } from "./review";
-import { APPROVE_ENV_VAR, EXIT_BLOCKED, EXIT_OK, EXIT_USAGE } from "./run";
+import { buildReview, type ReviewContext } from "./review";
+import {
+  APPROVE_ENV_VAR,
+  EXIT_BLOCKED,
+  EXIT_OK,
+  EXIT_USAGE,
+  isArgError,
+  readApprovals,
+  reportGuard,
+} from "./run";
 import { type PlannedHead, planAgainstBase, planBase, planFromEmpty } from "./scenarios";
 
 export const PLAN_OFFLINE_USAGE = `Usage:
@@ -46,9 +55,12 @@ state, fake credentials, providers from the mirror), and prints the pull-request
               Without it the stack is planned from an empty state.
   --out       write the review to a file instead of stdout
   --plan-out  also write the plan JSON (input of \`npm run review\`)
-Approvals for the destroy guard: ${APPROVE_ENV_VAR} (comma separated) or --approve-file.
+Approvals for the destroy guard: <stack>:<address>, in ${APPROVE_ENV_VAR} (comma separated) or
+--approve-file (one per line); an approval for <env>-platform that matches nothing in its plan fails
+the guard.
 The <env>-tenants stack is not planned offline (the postgresql provider is not available).
-Exit codes: 0 ok, 1 the destroy guard blocks, 2 usage, configuration or setup error.`;
+Exit codes: 0 ok, 1 the destroy guard fails (blocked resources or a stale approval), 2 usage,
+configuration or setup error (also a bare <address> approval).`;
 
 /** Where the CLI reads and writes. */
 export interface PlanOfflineIo {
@@ -144,12 +156,7 @@ export async function runPlanOffline(
     const environments = defaultEnvironmentsDir(root);
     const at = (p: string) => resolve(io.cwd, p);
     const workDir = at(values["work-dir"] ?? join(root, ".harness", "plan-offline", env));
-    const approvals = [
-      ...parseApprovals(io.env[APPROVE_ENV_VAR] ?? ""),
-      ...(values["approve-file"] !== undefined
-        ? parseApprovals(readApprovals(at(values["approve-file"])))
-        : []),
-    ];
+    const approvals = readApprovals(io.env, values["approve-file"], at);
 
     const started = performance.now();
     const after = loadEnvironment(env, environments);
@@ -203,22 +210,13 @@ export async function runPlanOffline(
     else io.out(markdown);
     if (tenantsNote) io.err(`NOTE: ${tenantsNote}`);
 
-    const { blocked } = destroyGuard(review);
-    if (blocked.length > 0) {
-      io.err(
-        `Destroy guard: ${blocked.length} stateful resource(s) deleted or replaced without approval:`,
-      );
-      for (const f of blocked)
-        io.err(`  ${f.stack}:${f.address} (${f.stateful.what}, ${f.action})`);
-      return EXIT_BLOCKED;
-    }
-    return EXIT_OK;
+    return reportGuard(review, io.err) ? EXIT_BLOCKED : EXIT_OK;
   } catch (error) {
     if (error instanceof ConfigError) {
       io.err(`plan:offline: the configuration is invalid:\n${error.message}`);
       return EXIT_USAGE;
     }
-    if (error instanceof UsageError || isArgError(error)) {
+    if (error instanceof UsageError || error instanceof ApprovalError || isArgError(error)) {
       io.err(`plan:offline: ${(error as Error).message}\n${PLAN_OFFLINE_USAGE}`);
       return EXIT_USAGE;
     }
@@ -234,17 +232,6 @@ export async function runPlanOffline(
     }
     throw error;
   }
-}
-
-function readApprovals(file: string): string {
-  if (!existsSync(file)) throw new UsageError(`--approve-file ${file} does not exist`);
-  return readFileSync(file, "utf8");
-}
-
-/** node:util parseArgs errors (unknown option, missing value). */
-function isArgError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
 }
 
 if (require.main === module) {

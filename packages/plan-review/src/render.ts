@@ -109,16 +109,30 @@ function banner(review: Review): string {
 
 function guardLine(review: Review): string {
   const { blocked, allowed } = review.guard;
+  const stale = staleLine(review);
   if (blocked.length > 0) {
     const names = blocked.map((f) => inlineCode(`${f.stack}:${f.address}`)).join(", ");
-    return `**Destroy guard: blocked.** ${plural(blocked.length, "stateful resource")} would be deleted or replaced. If that is intended, approve each one by name: add ${names} to \`PGFORKS_APPROVE_DESTROY\` (comma separated) or to the approval file. A tenant's own resources are allowed once it is \`state: dropped\` with \`confirmDrop\`.`;
+    const line = `**Destroy guard: blocked.** ${plural(blocked.length, "stateful resource")} would be deleted or replaced. If that is intended, approve each one by name: add ${names} to \`PGFORKS_APPROVE_DESTROY\` (comma separated) or to the approval file. A tenant's own resources are allowed once it is \`state: dropped\` with \`confirmDrop\`.`;
+    return stale ? `${line}\n\n${stale}` : line;
   }
+  if (stale) return `**Destroy guard: failed.** ${stale}`;
   if (allowed.length > 0) {
     return `**Destroy guard: passed** — ${plural(allowed.length, "stateful deletion")} allowed (${allowed
       .map((f) => `${inlineCode(f.address)}: ${prose(f.reason)}`)
       .join("; ")}).`;
   }
   return "**Destroy guard: passed** — no stateful resource is deleted or replaced.";
+}
+
+/** Stale approvals, each with where to remove it from; "" when there is none. */
+function staleLine(review: Review): string {
+  const { stale } = review.guard;
+  if (stale.length === 0) return "";
+  const items = stale.map(
+    ({ approval }) =>
+      `approval ${inlineCode(`${approval.stack}:${approval.address}`)} matches nothing in these plans: remove it from ${inlineCode(approval.source ?? "the approvals")}`,
+  );
+  return `${plural(stale.length, "approval")} no longer ${stale.length === 1 ? "matches" : "match"} a stateful deletion or replacement (an approval is good for one change only): ${items.join("; ")}.`;
 }
 
 function statusCell(stack: StackReview): string {
@@ -483,7 +497,7 @@ export function renderReview(review: Review, opts: RenderOptions = {}): string {
   const hint = opts.artifactsHint ?? DEFAULT_ARTIFACTS_HINT;
   const planned = review.stacks.filter((s) => s.status !== "not planned");
   const changed = planned.filter((s) => s.status !== "no changes");
-  const headline = `${plural(planned.length, "stack")} planned, ${changed.length} with changes${review.guard.blocked.length > 0 ? ", **destroy guard blocked**" : ""}.`;
+  const headline = `${plural(planned.length, "stack")} planned, ${changed.length} with changes${review.guard.blocked.length > 0 ? ", **destroy guard blocked**" : review.guard.stale.length > 0 ? ", **destroy guard failed**" : ""}.`;
   const summaryTop = [
     REVIEW_MARKER,
     "## Plan review",

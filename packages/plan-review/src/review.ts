@@ -10,6 +10,7 @@ import {
   type Tier,
   tenantDatabaseName,
 } from "@pgforks/config";
+import { type Approval, approvalKey } from "./approvals";
 import { type CostEstimate, estimatePlatformCost } from "./cost";
 import {
   type ReviewAction,
@@ -57,10 +58,19 @@ export interface ReviewContext {
    */
   readonly beforeSynth?: SynthOutput;
   /**
-   * Approvals for the destroy guard: `<stack>:<address>` or `<address>` (any stack), from
-   * PGFORKS_APPROVE_DESTROY (comma separated) or an approval file. Default none.
+   * Approvals for the destroy guard (`parseApprovals` of PGFORKS_APPROVE_DESTROY or an approval
+   * file). Each must match a stateful deletion or replacement in the plan of its stack; one that
+   * matches nothing there fails the guard (see {@link StaleApproval}). Approvals for stacks
+   * without a plan here are not judged. Default none.
    */
-  readonly approvals?: readonly string[];
+  readonly approvals?: readonly Approval[];
+  /**
+   * What a stale approval (one that matches no deletion or replacement of its planned stack)
+   * does: "fail" the guard, so pull requests clean the approvals file up, or only "warn" in the
+   * review's notes, for main's re-plans of a stack whose approved change is already applied.
+   * Default "fail".
+   */
+  readonly staleApprovals?: "fail" | "warn";
 }
 
 /** Status of a stack in the table. */
@@ -166,6 +176,17 @@ export interface GuardFinding extends DestroyedResource {
   readonly reason: string;
 }
 
+/**
+ * An approval for a planned stack that matches no stateful deletion or replacement in its plan:
+ * the change it was written for was applied (or never planned). It fails the guard, so it is
+ * removed before it can approve a later destroy of the same address.
+ */
+export interface StaleApproval {
+  readonly approval: Approval;
+  /** "approval <stack>:<address> matches nothing in these plans: remove it from <source>". */
+  readonly reason: string;
+}
+
 /** Connection budget of an environment, before and after. */
 export interface BudgetChange {
   readonly environment: string;
@@ -186,10 +207,14 @@ export interface Review {
   readonly stacks: readonly StackReview[];
   /** Every deletion and replacement (the banner), stateful ones first. */
   readonly destroyed: readonly DestroyedResource[];
-  /** The destroy guard's decisions on stateful deletions and replacements. */
+  /**
+   * The destroy guard's decisions on stateful deletions and replacements, and the approvals that
+   * match none of them. The guard fails when `blocked` or `stale` is not empty.
+   */
   readonly guard: {
     readonly blocked: readonly GuardFinding[];
     readonly allowed: readonly GuardFinding[];
+    readonly stale: readonly StaleApproval[];
   };
   readonly tenants: readonly TenantChange[];
   readonly budgets: readonly BudgetChange[];
@@ -340,16 +365,6 @@ function sortResources(resources: ResourceReview[]): ResourceReview[] {
   );
 }
 
-/** Parses approvals: comma or newline separated, `#` comments and blanks ignored. */
-export function parseApprovals(text: string): string[] {
-  return text
-    .split(/\r?\n/)
-    .map((line) => line.replace(/#.*$/, ""))
-    .flatMap((line) => line.split(","))
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-}
-
 function guardDecision(
   destroyed: DestroyedResource & { stateful: StatefulKind },
   change: ReviewPlanChange,
@@ -376,10 +391,9 @@ function guardDecision(
       };
     }
   }
-  const approval = [`${destroyed.stack}:${destroyed.address}`, destroyed.address].find((a) =>
-    approvals.has(a),
-  );
-  if (approval !== undefined) {
+  // Only <stack>:<address>: the same address exists in every environment's stack.
+  const approval = approvalKey(destroyed);
+  if (approvals.has(approval)) {
     return { ...destroyed, allowedBy: "approval", reason: `allowed: approved as ${approval}` };
   }
   return {
@@ -399,7 +413,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
   const before = ctx.before ?? ctx.after;
   const beforeSynth = ctx.beforeSynth ?? (ctx.before === undefined ? ctx.synth : undefined);
   const rank = environmentRanker([...after, ...before]);
-  const approvals = new Set(ctx.approvals ?? []);
+  const approvals = new Set((ctx.approvals ?? []).map(approvalKey));
   const notes: string[] = [];
   if (!ctx.synth) {
     notes.push(
@@ -579,12 +593,17 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
     );
   byPosition(destroyed);
   byPosition(findings);
+  const stale = staleApprovals(ctx.approvals ?? [], findings, plannedStacks);
+  if (ctx.staleApprovals === "warn") {
+    for (const s of stale) notes.push(`Warning: ${s.reason} (stale approvals only warn here).`);
+  }
   return {
     stacks,
     destroyed,
     guard: {
       blocked: findings.filter((f) => f.allowedBy === undefined),
       allowed: findings.filter((f) => f.allowedBy !== undefined),
+      stale: ctx.staleApprovals === "warn" ? [] : stale,
     },
     tenants,
     budgets,
@@ -593,10 +612,34 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
   };
 }
 
-/** The destroy guard's decision: exit non-zero when `blocked` is not empty. */
+/**
+ * Approvals for a planned stack that match none of its stateful deletions or replacements (allowed
+ * or not). An approval for a stack without a plan here is not judged: CI plans only the stacks a
+ * pull request changes, and main reviews each stack's plan on its own.
+ */
+function staleApprovals(
+  approvals: readonly Approval[],
+  findings: readonly GuardFinding[],
+  plannedStacks: ReadonlySet<string>,
+): StaleApproval[] {
+  const destroyed = new Set(findings.map(approvalKey));
+  return approvals
+    .filter((a) => plannedStacks.has(a.stack) && !destroyed.has(approvalKey(a)))
+    .map((approval) => ({
+      approval,
+      reason: `approval ${approvalKey(approval)} matches nothing in these plans: remove it from ${approval.source ?? "the approvals"}`,
+    }));
+}
+
+/** The destroy guard's decision: exit non-zero when `blocked` or `stale` is not empty. */
 export function destroyGuard(review: Review): {
   blocked: GuardFinding[];
   allowed: GuardFinding[];
+  stale: StaleApproval[];
 } {
-  return { blocked: [...review.guard.blocked], allowed: [...review.guard.allowed] };
+  return {
+    blocked: [...review.guard.blocked],
+    allowed: [...review.guard.allowed],
+    stale: [...review.guard.stale],
+  };
 }

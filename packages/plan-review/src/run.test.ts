@@ -129,7 +129,7 @@ describe("review CLI", () => {
     expect(
       runReviewCli(
         ["--stack", "test-platform=destroy.json"],
-        io({ [APPROVE_ENV_VAR]: `x, ${address}` }),
+        io({ [APPROVE_ENV_VAR]: `  ${address} ,` }),
       ),
     ).toBe(EXIT_OK);
     writeFileSync(join(root, "approvals.txt"), `# ticket 7\n${address}\n`);
@@ -139,6 +139,49 @@ describe("review CLI", () => {
         io(),
       ),
     ).toBe(EXIT_OK);
+  });
+
+  it("exits 2 on a bare <address> approval, naming where it was written", () => {
+    // The bypass: without a stack this approved the address in every environment's stack.
+    const bare = io({ [APPROVE_ENV_VAR]: "aws_db_instance.database_instance_D7FC2283" });
+    expect(runReviewCli(["--stack", "test-platform=destroy.json"], bare)).toBe(EXIT_USAGE);
+    expect(bare.stderr.join("\n")).toContain(
+      `review: ${APPROVE_ENV_VAR}: approval "aws_db_instance.database_instance_D7FC2283" names no stack: write <stack>:<address>`,
+    );
+    writeFileSync(
+      join(root, "bare.txt"),
+      "# ticket 7\naws_db_instance.database_instance_D7FC2283\n",
+    );
+    const fromFile = io();
+    expect(
+      runReviewCli(
+        ["--approve-file", "bare.txt", "--stack", "test-platform=destroy.json"],
+        fromFile,
+      ),
+    ).toBe(EXIT_USAGE);
+    expect(fromFile.stderr.join("\n")).toContain("review: bare.txt line 2: approval");
+  });
+
+  it("exits 1 when an approval matches nothing in the plans, naming the file to remove it from", () => {
+    writeFileSync(
+      join(root, "stale.txt"),
+      "test-platform:aws_db_instance.database_instance_D7FC2283\ntest-platform:aws_kms_key.old\n",
+    );
+    const cli = io();
+    expect(
+      runReviewCli(["--approve-file", "stale.txt", "--stack", "test-platform=destroy.json"], cli),
+    ).toBe(EXIT_BLOCKED);
+    expect(cli.stderr.join("\n")).toContain(
+      "approval test-platform:aws_kms_key.old matches nothing in these plans: remove it from stale.txt",
+    );
+    expect(cli.stdout.join("")).toContain("**Destroy guard: failed.**");
+    // Once the database was replaced, its approval is stale too: the next plan fails until the
+    // line is removed.
+    const after = io({
+      [APPROVE_ENV_VAR]: "test-platform:aws_db_instance.database_instance_D7FC2283",
+    });
+    expect(runReviewCli(["test-platform.json"], after)).toBe(EXIT_BLOCKED);
+    expect(after.stderr.join("\n")).toContain(`remove it from ${APPROVE_ENV_VAR}`);
   });
 
   it("writes --out instead of stdout", () => {

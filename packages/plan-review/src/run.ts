@@ -11,9 +11,10 @@ import {
   type LoadedEnvironment,
   loadEnvironments,
 } from "@pgforks/config";
+import { type Approval, ApprovalError, parseApprovals } from "./approvals";
 import { isPlanJson } from "./plan-json";
 import { renderReview } from "./render";
-import { buildReview, destroyGuard, parseApprovals, type StackPlan } from "./review";
+import { buildReview, destroyGuard, type Review, type StackPlan } from "./review";
 import { loadSynthOutput, type SynthOutput } from "./synth-output";
 import { synthesizeForReview } from "./synthesize";
 
@@ -22,7 +23,14 @@ export const EXIT_OK = 0;
 export const EXIT_BLOCKED = 1;
 export const EXIT_USAGE = 2;
 
-/** Environment variable with approvals for the destroy guard (comma separated). */
+/**
+ * Environment variable that turns stale approvals into warnings ("warn"); the default fails the
+ * guard. Main's deploy sets it: after an approved change is applied, re-plans of that stack must
+ * not fail until a pull request removes the line.
+ */
+export const STALE_APPROVALS_ENV_VAR = "PGFORKS_STALE_APPROVALS";
+
+/** Environment variable with approvals for the destroy guard (`<stack>:<address>`, comma separated). */
 export const APPROVE_ENV_VAR = "PGFORKS_APPROVE_DESTROY";
 
 export const USAGE = `Usage:
@@ -36,10 +44,13 @@ A positional <plan.json> is named after its file: <stack>.json (also <stack>.pla
   --outdir        synthesized stacks (manifest.json, cdk.tf.json); synthesized in memory if absent
   --env-dir       configuration after the change (default: environments)
   --base-env-dir  configuration before the change, e.g. a checkout of the base branch
-  --approve-file  approvals for the destroy guard, one <stack>:<address> (or <address>) per line
-Approvals also come from ${APPROVE_ENV_VAR} (comma separated).
-Exit codes: 0 ok, 1 the destroy guard blocks (the blocked resources go to stderr), 2 usage or
-input error.`;
+  --approve-file  approvals for the destroy guard, one <stack>:<address> per line (# comments)
+Approvals also come from ${APPROVE_ENV_VAR} (comma separated). The stack is required: the same
+address exists in every environment's stack. An approval for a planned stack that matches no
+stateful deletion or replacement in its plan fails the guard: remove it once its change is applied.
+Exit codes: 0 ok, 1 the destroy guard fails (a stateful resource deleted or replaced without
+approval, or a stale approval; the reasons go to stderr), 2 usage or input error (also a bare
+<address> approval).`;
 
 /** Where the CLI reads and writes. */
 export interface ReviewCliIo {
@@ -149,36 +160,27 @@ export function runReviewCli(argv: readonly string[], io: ReviewCliIo = defaultI
       notes.push(`${outdir} does not exist: the working tree was synthesized in memory.`);
     }
 
-    const approvals = [
-      ...parseApprovals(io.env[APPROVE_ENV_VAR] ?? ""),
-      ...(values["approve-file"] !== undefined
-        ? parseApprovals(readApprovalFile(at(values["approve-file"])))
-        : []),
-    ];
+    const approvals = readApprovals(io.env, values["approve-file"], at);
     const review = buildReview(plans, {
       synth,
       after,
       ...(before ? { before, beforeSynth } : {}),
       approvals,
+      staleApprovals: io.env[STALE_APPROVALS_ENV_VAR] === "warn" ? "warn" : "fail",
     });
     const withNotes = notes.length > 0 ? { ...review, notes: [...review.notes, ...notes] } : review;
     const markdown = renderReview(withNotes, maxChars !== undefined ? { maxChars } : {});
     if (values.out !== undefined) writeFileSync(at(values.out), markdown);
     else io.out(markdown);
 
-    const { blocked } = destroyGuard(review);
-    if (blocked.length > 0) {
-      io.err(
-        `Destroy guard: ${blocked.length} stateful resource(s) deleted or replaced without approval:`,
-      );
-      for (const f of blocked)
-        io.err(`  ${f.stack}:${f.address} (${f.stateful.what}, ${f.action})`);
-      io.err(`Approve by listing them in ${APPROVE_ENV_VAR} (comma separated) or --approve-file.`);
-      return EXIT_BLOCKED;
-    }
-    return EXIT_OK;
+    return reportGuard(review, io.err) ? EXIT_BLOCKED : EXIT_OK;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError || isArgError(error)) {
+    if (
+      error instanceof UsageError ||
+      error instanceof ApprovalError ||
+      error instanceof ConfigError ||
+      isArgError(error)
+    ) {
       io.err(`review: ${(error as Error).message}`);
       if (!(error instanceof ConfigError)) io.err(USAGE);
       return EXIT_USAGE;
@@ -187,13 +189,45 @@ export function runReviewCli(argv: readonly string[], io: ReviewCliIo = defaultI
   }
 }
 
-function readApprovalFile(file: string): string {
-  if (!existsSync(file)) throw new UsageError(`--approve-file ${file} does not exist`);
-  return readFileSync(file, "utf8");
+/**
+ * Approvals from {@link APPROVE_ENV_VAR} and `--approve-file` (named as given, so a stale one says
+ * which file to edit). Throws ApprovalError on a bare address or a missing file.
+ */
+export function readApprovals(
+  env: NodeJS.ProcessEnv,
+  file: string | undefined,
+  at: (path: string) => string,
+): Approval[] {
+  const fromEnv = parseApprovals(env[APPROVE_ENV_VAR] ?? "", APPROVE_ENV_VAR);
+  if (file === undefined) return fromEnv;
+  if (!existsSync(at(file))) throw new ApprovalError(`--approve-file ${file} does not exist`);
+  return [...fromEnv, ...parseApprovals(readFileSync(at(file), "utf8"), file)];
+}
+
+/**
+ * Writes the destroy guard's failures to `err`: stateful resources deleted or replaced without
+ * approval, and stale approvals. Returns whether the guard fails.
+ */
+export function reportGuard(review: Review, err: (text: string) => void): boolean {
+  const { blocked, stale } = destroyGuard(review);
+  if (blocked.length > 0) {
+    err(
+      `Destroy guard: ${blocked.length} stateful resource(s) deleted or replaced without approval:`,
+    );
+    for (const f of blocked) err(`  ${f.stack}:${f.address} (${f.stateful.what}, ${f.action})`);
+    err(
+      `Approve by listing them as <stack>:<address> in ${APPROVE_ENV_VAR} (comma separated) or --approve-file.`,
+    );
+  }
+  if (stale.length > 0) {
+    err(`Destroy guard: ${stale.length} approval(s) match nothing in these plans:`);
+    for (const s of stale) err(`  ${s.reason}`);
+  }
+  return blocked.length > 0 || stale.length > 0;
 }
 
 /** node:util parseArgs errors (unknown option, missing value). */
-function isArgError(error: unknown): boolean {
+export function isArgError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
 }
