@@ -63,8 +63,13 @@ const deliveryOrder = loadEnvironments()
   .map((e) => e.name);
 
 describe("workflow validation (actionlint + action-validator)", () => {
-  it("finds the three workflows", () => {
-    expect(files.map((f) => basename(f))).toEqual(["deploy.yml", "main.yml", "pull-request.yml"]);
+  it("finds the four workflows", () => {
+    expect(files.map((f) => basename(f))).toEqual([
+      "audit.yml",
+      "deploy.yml",
+      "main.yml",
+      "pull-request.yml",
+    ]);
   });
 
   it("reports no problem in any workflow", async () => {
@@ -295,6 +300,26 @@ describe("environment order and concurrency", () => {
     );
     expect(workflow("pull-request.yml").on).toEqual({ pull_request: { branches: ["main"] } });
     expect(main.on).toEqual({ push: { branches: ["main"] } });
+  });
+
+  it("audits every configured environment nightly with the plan role, failing on findings", () => {
+    const audit = workflow("audit.yml");
+    expect(Object.keys(audit.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    const job = audit.jobs.audit as Job & { strategy: { "fail-fast"?: boolean } };
+    expect(job.strategy.matrix?.environment).toEqual(deliveryOrder);
+    expect(job.strategy["fail-fast"]).toBe(false);
+    const steps = job.steps ?? [];
+    const creds = steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+    expect(creds?.with?.["role-to-assume"]).toMatch(
+      /^\$\{\{ steps\.facts\.outputs\.plan_role_arn \}\}$/,
+    );
+    // The audit's exit status (1 on findings) is the step's, between opening and closing the tunnel.
+    const at = (pattern: RegExp) => steps.findIndex((s) => pattern.test(s.run ?? ""));
+    const auditAt = at(/npm run --silent audit -- --env "\$ENVIRONMENT" --json/);
+    expect(String(steps[auditAt]?.run)).toMatch(/exit "\$status"\s*$/);
+    expect(at(/ssm-tunnel\.sh open/)).toBeLessThan(auditAt);
+    expect(at(/ssm-tunnel\.sh close/)).toBeGreaterThan(auditAt);
+    expect(steps[at(/ssm-tunnel\.sh close/)]?.if).toBe("always()");
   });
 
   it("plans every configured environment on pull requests", () => {
