@@ -56,53 +56,64 @@ export interface StructureCheck {
 const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})(.*)$/;
 const DETAILS_TAG = /<(\/?)(details|summary)(?:\s[^>]*)?>/gi;
 
+interface OpenFence {
+  readonly char: string;
+  readonly length: number;
+  readonly line: number;
+}
+
 /**
- * Checks that every code fence is closed and that <details>/<summary> tags outside code are
- * balanced and properly nested (CommonMark fences: a closing fence uses the same character, is
- * at least as long and carries no info string).
+ * One pass over Markdown lines: code fences (CommonMark: a closing fence uses the same
+ * character, is at least as long and carries no info string; a backtick fence's info string
+ * may not contain backticks) and <details>/<summary> tags outside code. Returns what is still
+ * open at the end and every mis-nesting found on the way.
  */
-export function checkMarkdownStructure(markdown: string): StructureCheck {
+function scanStructure(markdown: string): {
+  fence?: OpenFence;
+  open: Array<{ tag: string; line: number }>;
+  problems: string[];
+} {
   const problems: string[] = [];
-  let fence: { char: string; length: number; line: number } | undefined;
-  const stack: Array<{ tag: string; line: number }> = [];
+  let fence: OpenFence | undefined;
+  const open: Array<{ tag: string; line: number }> = [];
   markdown.split("\n").forEach((line, i) => {
     const lineNo = i + 1;
     const match = FENCE_OPEN.exec(line);
+    const marker = match?.[1];
+    const info = match?.[2] ?? "";
     if (fence) {
-      const marker = match?.[1];
-      if (
-        marker !== undefined &&
-        marker[0] === fence.char &&
-        marker.length >= fence.length &&
-        (match?.[2] ?? "").trim() === ""
-      ) {
+      if (marker?.[0] === fence.char && marker.length >= fence.length && info.trim() === "") {
         fence = undefined;
       }
       return;
     }
-    if (match?.[1] !== undefined) {
-      const marker = match[1];
-      // A backtick fence's info string may not contain backticks; then it is not a fence.
-      if (!(marker[0] === "`" && (match[2] ?? "").includes("`"))) {
-        fence = { char: marker[0] as string, length: marker.length, line: lineNo };
-        return;
-      }
+    if (marker !== undefined && !(marker[0] === "`" && info.includes("`"))) {
+      fence = { char: marker[0] as string, length: marker.length, line: lineNo };
+      return;
     }
     for (const tag of line.matchAll(DETAILS_TAG)) {
-      const closing = tag[1] === "/";
       const name = (tag[2] ?? "").toLowerCase();
-      if (!closing) {
-        stack.push({ tag: name, line: lineNo });
+      if (tag[1] !== "/") {
+        open.push({ tag: name, line: lineNo });
         continue;
       }
-      const open = stack.pop();
-      if (!open) problems.push(`line ${lineNo}: </${name}> without an opening tag`);
-      else if (open.tag !== name)
-        problems.push(`line ${lineNo}: </${name}> closes <${open.tag}> of line ${open.line}`);
+      const last = open.pop();
+      if (!last) problems.push(`line ${lineNo}: </${name}> without an opening tag`);
+      else if (last.tag !== name)
+        problems.push(`line ${lineNo}: </${name}> closes <${last.tag}> of line ${last.line}`);
     }
   });
+  return { fence, open, problems };
+}
+
+/**
+ * Checks that every code fence is closed and that <details>/<summary> tags outside code are
+ * balanced and properly nested.
+ */
+export function checkMarkdownStructure(markdown: string): StructureCheck {
+  const { fence, open, problems } = scanStructure(markdown);
   if (fence) problems.push(`code fence opened on line ${fence.line} is never closed`);
-  for (const open of stack) problems.push(`<${open.tag}> of line ${open.line} is never closed`);
+  for (const o of open) problems.push(`<${o.tag}> of line ${o.line} is never closed`);
   return { ok: problems.length === 0, problems };
 }
 
@@ -128,32 +139,9 @@ export function truncateMarkdown(markdown: string, max: number, notice: string):
 
 /** The text that closes what `markdown` leaves open. */
 function closersFor(markdown: string): string {
-  let fence: { char: string; length: number } | undefined;
-  const stack: string[] = [];
-  for (const line of markdown.split("\n")) {
-    const match = FENCE_OPEN.exec(line);
-    if (fence) {
-      const marker = match?.[1];
-      if (
-        marker !== undefined &&
-        marker[0] === fence.char &&
-        marker.length >= fence.length &&
-        (match?.[2] ?? "").trim() === ""
-      )
-        fence = undefined;
-      continue;
-    }
-    if (match?.[1] !== undefined && !(match[1][0] === "`" && (match[2] ?? "").includes("`"))) {
-      fence = { char: match[1][0] as string, length: match[1].length };
-      continue;
-    }
-    for (const tag of line.matchAll(DETAILS_TAG)) {
-      if (tag[1] === "/") stack.pop();
-      else stack.push((tag[2] ?? "").toLowerCase());
-    }
-  }
+  const { fence, open } = scanStructure(markdown);
   let out = "";
   if (fence) out += `\n${fence.char.repeat(fence.length)}`;
-  for (const tag of stack.reverse()) out += `\n</${tag}>`;
+  for (const o of [...open].reverse()) out += `\n</${o.tag}>`;
   return out;
 }
