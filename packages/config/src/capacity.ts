@@ -28,6 +28,25 @@ export function tenantHoldsConnections(tenant: Pick<TenantConfig, "state">): boo
   return tenant.state === "active";
 }
 
+/**
+ * Connections the admin (the RDS master user, as the postgresql provider) may open to a tenant
+ * database beyond the tenant's own limit, so that a tenant holding every connection it is allowed
+ * cannot lock the admin, and so every plan of the environment, out of its database. Terraform
+ * works on at most 10 resources at once (its default -parallelism), and the provider opens one
+ * connection to a resource's database per operation.
+ */
+export const ADMIN_CONNECTION_HEADROOM = 10;
+
+/** CONNECTION LIMIT of a tenant's role: its connectionLimit while active, 0 otherwise. */
+export function tenantRoleConnectionLimit(tenant: Pick<TenantConfig, "state" | "connectionLimit">): number {
+  return tenantHoldsConnections(tenant) ? tenant.connectionLimit : 0;
+}
+
+/** CONNECTION LIMIT of a tenant's database: the tenant's limit plus the admin's headroom, in every state. */
+export function tenantDatabaseConnectionLimit(tenant: Pick<TenantConfig, "connectionLimit">): number {
+  return tenant.connectionLimit + ADMIN_CONNECTION_HEADROOM;
+}
+
 export function connectionBudget(
   environment: Pick<EnvironmentConfig, "database" | "proxy">,
   tenants: readonly TenantConfig[],

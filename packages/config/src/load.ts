@@ -244,6 +244,17 @@ export function loadEnvironment(name: string, dir = environmentsDir()): LoadedEn
   return { name, dir: envDir, environment, tenants: tenantsFileConfig.tenants };
 }
 
+/**
+ * Reads and validates a tenants.yaml on its own (the local target's, which has no
+ * environment.yaml). Throws ConfigError listing every problem.
+ */
+export function loadTenantsFile(file: string): TenantConfig[] {
+  const problems: ConfigProblem[] = [];
+  const config = validate(tenantsFileSchema, file, problems, (p) => allowedKeysAt("tenants", p));
+  if (problems.length > 0 || !config) throw new ConfigError(problems);
+  return config.tenants;
+}
+
 /** Loads several environments, collecting the problems of all of them before throwing. */
 export function loadEnvironments(
   names = environmentNames(),

@@ -1,6 +1,15 @@
 import { PostgresqlProvider } from "@cdktf/provider-postgresql/lib/provider";
-import { type LoadedEnvironment, RDS_PROXY_POSTGRESQL_PORT } from "@pgforks/config";
-import { EphemeralResource, TenantDatabases } from "@pgforks/tenants";
+import {
+  environmentConnectionTarget,
+  type LoadedEnvironment,
+  RDS_PROXY_POSTGRESQL_PORT,
+} from "@pgforks/config";
+import {
+  ADMIN_DATABASE,
+  EphemeralResource,
+  SecretsManagerCredentials,
+  TenantDatabases,
+} from "@pgforks/tenants";
 import { Fn, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { awsProvider, configureBackend } from "./backend";
@@ -33,7 +42,7 @@ export const TUNNEL_HOST = "127.0.0.1";
 export { RDS_PROXY_POSTGRESQL_PORT };
 
 /** The maintenance database the provider connects to (the provider's default as well). */
-export const ADMIN_DATABASE = "postgres";
+export { ADMIN_DATABASE };
 
 /** TLS required, certificate not pinned (the tunnel's 127.0.0.1 would not match the RDS certificate name). */
 export const ADMIN_SSLMODE = "require";
@@ -76,14 +85,14 @@ export class TenantsStack extends TerraformStack {
       "aws_secretsmanager_secret_version",
       { secret_id: platform.masterUserSecretArn },
     );
-    const credentials = Fn.jsondecode(master.getStringAttribute("secret_string"));
+    const masterCredentials = Fn.jsondecode(master.getStringAttribute("secret_string"));
     const tunnel = environment.tunnel;
     this.postgresql = new PostgresqlProvider(this, "postgresql", {
       host: tunnel ? TUNNEL_HOST : platform.databaseAddress,
       port: tunnel?.localPort ?? platform.databasePort,
       database: ADMIN_DATABASE,
-      username: Fn.lookup(credentials, "username"),
-      password: Fn.lookup(credentials, "password"),
+      username: Fn.lookup(masterCredentials, "username"),
+      password: Fn.lookup(masterCredentials, "password"),
       sslmode: ADMIN_SSLMODE,
       // The RDS master user is a member of rds_superuser, not a PostgreSQL superuser.
       superuser: false,
@@ -97,12 +106,16 @@ export class TenantsStack extends TerraformStack {
     // the secret's ARN and this host (remote state of the platform, applied first, so known at
     // plan time): a proxy toggle, a new endpoint or a recreated secret rotates the password and
     // rewrites the secret in the same apply.
-    this.databases = new TenantDatabases(this, "tenants", {
-      tenants,
-      environment,
+    const credentials = new SecretsManagerCredentials(this, "credentials", {
       secretArns: platform.tenantSecretArns,
       applicationHost: proxyEndpoint ?? platform.databaseAddress,
       applicationPort: proxyEndpoint ? RDS_PROXY_POSTGRESQL_PORT : platform.databasePort,
+      connectionTarget: environmentConnectionTarget(environment),
+    });
+    this.databases = new TenantDatabases(this, "tenants", {
+      tenants,
+      adminRole: environment.database.masterUsername,
+      credentials,
       postgresqlProvider: this.postgresql,
     });
   }

@@ -3,3 +3,4 @@ export * from "./databases";
 export * from "./ephemeral";
 export * from "./secret-value";
 export * from "./secrets";
+export * from "./credential-sources";

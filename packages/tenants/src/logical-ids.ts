@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { TerraformStack } from "cdktf";
+import { type TerraformResource, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 
 /**
@@ -36,4 +36,9 @@ export function logicalIdOf(scope: Construct, id: string): string {
     .map(clean)
     .join("_")
     .slice(0, 240)}_${hash}`;
+}
+
+/** The static address (`type.name`) of a resource, the form Terraform accepts in depends_on. */
+export function terraformAddress(resource: TerraformResource): string {
+  return `${resource.terraformResourceType}.${resource.friendlyUniqueId}`;
 }

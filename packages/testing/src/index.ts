@@ -1,2 +1,1 @@
 export * from "./fixtures";
-export * from "./postgres";

@@ -1,0 +1,3 @@
+export * from "./credentials";
+export * from "./local-stack";
+export * from "./local-target";

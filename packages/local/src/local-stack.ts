@@ -1,0 +1,135 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TenantConfig } from "@pgforks/config";
+import { LocalTenantsStack } from "@pgforks/stacks";
+import {
+  discoverProviderMirror,
+  MirrorNotFoundError,
+  type ProviderMirror,
+  renderCliConfig,
+  resolveTerraformBinary,
+  runTerraform,
+  type TerraformRun,
+} from "@pgforks/terraform-harness";
+import { App } from "cdktf";
+
+/** The provider the tenants stacks use (the version @cdktf/provider-postgresql 12.1.1 binds). */
+export const POSTGRESQL_PROVIDER_SOURCE = "registry.terraform.io/cyrilgdn/postgresql";
+export const POSTGRESQL_PROVIDER_VERSION = "1.26.0";
+
+/** Name of the local stack. */
+export const LOCAL_STACK = "local-tenants";
+
+export interface LocalStackInput {
+  readonly tenants: readonly TenantConfig[];
+  readonly port: number;
+  readonly adminRole: string;
+  readonly passwordVersions: Readonly<Record<string, string>>;
+}
+
+/** Synthesizes the local stack's Terraform JSON (nothing else is kept). */
+export function synthesizeLocalStack(input: LocalStackInput): Record<string, unknown> {
+  const outdir = mkdtempSync(join(tmpdir(), "pgforks-local-synth-"));
+  try {
+    const app = new App({ outdir, stackTraces: false });
+    new LocalTenantsStack(app, LOCAL_STACK, {
+      tenants: input.tenants,
+      server: { host: "127.0.0.1", port: input.port },
+      adminRole: input.adminRole,
+      passwordVersions: input.passwordVersions,
+    });
+    app.synth();
+    return JSON.parse(
+      readFileSync(join(outdir, "stacks", LOCAL_STACK, "cdk.tf.json"), "utf8"),
+    ) as Record<string, unknown>;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Where the postgresql provider comes from: a filesystem mirror on this machine that holds
+ * cyrilgdn/postgresql 1.26.0 (see tools/providers), or else the public registry through plain
+ * `terraform init`, as on any machine that reaches it.
+ */
+export function postgresqlProviderMirror(env: NodeJS.ProcessEnv = process.env): ProviderMirror | undefined {
+  try {
+    const mirror = discoverProviderMirror(env);
+    const found = mirror.providers.find((p) => p.source === POSTGRESQL_PROVIDER_SOURCE);
+    return found?.versions.includes(POSTGRESQL_PROVIDER_VERSION) ? mirror : undefined;
+  } catch (error) {
+    if (error instanceof MirrorNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** A Terraform working directory for the local stack, with the variables it needs. */
+export class LocalTerraform {
+  private readonly binary: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(
+    /** Working directory: cdk.tf.json, .terraform, the lock file and the state live here. */
+    readonly dir: string,
+    secrets: { readonly adminPassword: string; readonly verifiers: Readonly<Record<string, string>> },
+    baseEnv: NodeJS.ProcessEnv = process.env,
+  ) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.binary = resolveTerraformBinary(baseEnv);
+    const mirror = postgresqlProviderMirror(baseEnv);
+    const cliConfig: NodeJS.ProcessEnv = {};
+    if (mirror) {
+      const file = join(dir, "terraform.tfrc");
+      writeFileSync(file, renderCliConfig({ mirror }));
+      cliConfig.TF_CLI_CONFIG_FILE = file;
+    }
+    this.env = {
+      ...baseEnv,
+      ...cliConfig,
+      TF_IN_AUTOMATION: "1",
+      TF_INPUT: "0",
+      CHECKPOINT_DISABLE: "1",
+      // Ephemeral input variables: Terraform keeps them out of state and plan files.
+      TF_VAR_admin_password: secrets.adminPassword,
+      TF_VAR_tenant_password_verifiers: JSON.stringify(secrets.verifiers),
+    };
+  }
+
+  /** Writes the configuration (the stack's JSON, as synthesized). */
+  writeConfig(stack: Record<string, unknown>): void {
+    writeFileSync(join(this.dir, "cdk.tf.json"), `${JSON.stringify(stack, null, 2)}\n`);
+  }
+
+  /** Runs terraform with the given arguments; throws with its output when the exit code is not allowed. */
+  async run(args: readonly string[], allowedExitCodes: readonly number[] = [0]): Promise<TerraformRun> {
+    const result = await runTerraform(this.binary, [...args], { cwd: this.dir, env: this.env });
+    if (!allowedExitCodes.includes(result.exitCode ?? -1)) {
+      throw new Error(
+        `terraform ${args.join(" ")} failed (exit ${result.exitCode}) in ${this.dir}:\n${result.stdout}${result.stderr}`,
+      );
+    }
+    return result;
+  }
+
+  init(): Promise<TerraformRun> {
+    return this.run(["init", "-input=false", "-no-color"]);
+  }
+
+  apply(): Promise<TerraformRun> {
+    return this.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
+  }
+
+  /** `terraform plan -detailed-exitcode`: 0 no changes, 2 changes. */
+  async planExitCode(): Promise<{ code: number; output: string }> {
+    const result = await this.run(["plan", "-detailed-exitcode", "-input=false", "-no-color"], [0, 2]);
+    return { code: result.exitCode ?? -1, output: result.stdout };
+  }
+}
+
+/** "Apply complete! Resources: 0 added, 0 changed, 0 destroyed." as "0 to add, 0 to change, 0 to destroy". */
+export function applySummary(stdout: string): string {
+  const match = /Resources: (\d+) added, (\d+) changed, (\d+) destroyed/.exec(stdout);
+  if (!match) return "apply finished (no summary line)";
+  return `${match[1]} to add, ${match[2]} to change, ${match[3]} to destroy`;
+}

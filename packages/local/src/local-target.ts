@@ -1,0 +1,148 @@
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { auditEnvironment } from "@pgforks/audit";
+import {
+  type EnvironmentConfig,
+  environmentsDir,
+  loadTenantsFile,
+  repoRoot,
+  type TenantConfig,
+  tenantDatabaseName,
+} from "@pgforks/config";
+import { startPostgres, stopPostgres, type TemporaryPostgres } from "@pgforks/postgres-server";
+import { Client } from "pg";
+import { ensureLocalCredentials, type LocalCredentials, passwordVersions, passwordVerifiers } from "./credentials";
+import { LocalTerraform, synthesizeLocalStack } from "./local-stack";
+
+/** The environment folder of the local target (only a tenants.yaml: no AWS settings). */
+export const LOCAL_ENVIRONMENT = "local";
+
+/** Port of the local server unless PGFORKS_LOCAL_PORT says otherwise (5432 + 16 * 3073: unlikely taken). */
+export const DEFAULT_LOCAL_PORT = 54316;
+
+/** The admin role of the local server: like the RDS master user, not a superuser. */
+export const LOCAL_ADMIN_ROLE = "pgforks_admin";
+
+/** Where the local target keeps its server, state and credentials (ignored by git). */
+export function localDir(root = repoRoot()): string {
+  return join(root, ".local");
+}
+
+export function localPort(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.PGFORKS_LOCAL_PORT;
+  if (raw === undefined || raw === "") return DEFAULT_LOCAL_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1024 || port > 65535) {
+    throw new Error(`PGFORKS_LOCAL_PORT: must be a port number from 1024 to 65535 (found "${raw}")`);
+  }
+  return port;
+}
+
+/** A tenant's DATABASE_URL on the local server (sslmode=disable: loopback only). */
+export function localDatabaseUrl(tenant: TenantConfig, password: string, port: number): string {
+  return `postgresql://${tenant.name}:${password}@127.0.0.1:${port}/${tenantDatabaseName(tenant)}?sslmode=disable`;
+}
+
+/** What the audit needs to know of the local "environment": its admin role. */
+export function localAuditedEnvironment(tenants: readonly TenantConfig[]) {
+  return {
+    name: LOCAL_ENVIRONMENT,
+    environment: { database: { masterUsername: LOCAL_ADMIN_ROLE } } as EnvironmentConfig,
+    tenants,
+  };
+}
+
+/** Applies `tenants` to `server` through real Terraform in `workDir`; returns the apply's summary. */
+export async function applyTenants(options: {
+  readonly server: Pick<TemporaryPostgres, "port" | "user" | "password">;
+  readonly tenants: readonly TenantConfig[];
+  readonly credentials: LocalCredentials;
+  readonly workDir: string;
+}): Promise<{ terraform: LocalTerraform; changed: boolean; summary: string }> {
+  const { server, tenants, credentials } = options;
+  const terraform = new LocalTerraform(options.workDir, {
+    adminPassword: server.password ?? "",
+    verifiers: passwordVerifiers(credentials),
+  });
+  terraform.writeConfig(
+    synthesizeLocalStack({
+      tenants,
+      port: server.port,
+      adminRole: server.user,
+      passwordVersions: passwordVersions(credentials),
+    }),
+  );
+  if (!existsSync(join(options.workDir, ".terraform"))) await terraform.init();
+  else await terraform.run(["init", "-input=false", "-no-color"]);
+  const plan = await terraform.run(
+    ["plan", "-detailed-exitcode", "-input=false", "-no-color", "-out=local.tfplan"],
+    [0, 2],
+  );
+  const counts = /Plan: (\d+) to add, (\d+) to change, (\d+) to destroy/.exec(plan.stdout);
+  if (plan.exitCode === 0) {
+    rmSync(join(options.workDir, "local.tfplan"), { force: true });
+    return { terraform, changed: false, summary: "0 to add, 0 to change, 0 to destroy" };
+  }
+  await terraform.run(["apply", "-input=false", "-no-color", "local.tfplan"]);
+  rmSync(join(options.workDir, "local.tfplan"), { force: true });
+  return {
+    terraform,
+    changed: true,
+    summary: counts ? `${counts[1]} to add, ${counts[2]} to change, ${counts[3]} to destroy` : "applied",
+  };
+}
+
+/** `npm start`: server up, tenants applied, URLs and the audit's verdict printed. */
+export async function startLocal(log: (line: string) => void = console.log): Promise<number> {
+  const dir = localDir();
+  const port = localPort();
+  const tenantsFile = join(environmentsDir(), LOCAL_ENVIRONMENT, "tenants.yaml");
+  const tenants = loadTenantsFile(tenantsFile);
+  // 0711: the server's unprivileged user (when run as root) must traverse it; only we list it.
+  mkdirSync(dir, { recursive: true, mode: 0o711 });
+  const credentials = ensureLocalCredentials(join(dir, "credentials.json"), tenants);
+  const server = await startPostgres({
+    persistent: { dir: join(dir, "postgres"), port },
+    rds: { adminRole: LOCAL_ADMIN_ROLE, adminPassword: credentials.admin },
+  });
+  log(`PostgreSQL 16 on 127.0.0.1:${port} (data in ${join(dir, "postgres")}; npm run local -- stop | reset)`);
+  const result = await applyTenants({ server, tenants, credentials, workDir: join(dir, "terraform") });
+  log(result.changed ? `Applied: ${result.summary}.` : `No changes: ${result.summary}.`);
+  const report = await auditEnvironment(async () => {
+    const client = new Client({ host: "127.0.0.1", port, user: server.user, password: server.password, database: "postgres" });
+    await client.connect();
+    return client;
+  }, localAuditedEnvironment(tenants));
+  log("");
+  log("Forks (DATABASE_URL):");
+  for (const tenant of tenants) {
+    const credential = credentials.tenants[tenant.name];
+    if (!credential) continue;
+    const note = tenant.state === "active" ? "" : `  (${tenant.state}: logins refused)`;
+    log(`  ${tenant.name.padEnd(16)} ${localDatabaseUrl(tenant, credential.password, port)}${note}`);
+  }
+  log("");
+  if (report.findings.length === 0) {
+    log(`Audit: 0 findings (${report.checked.tenants} tenants, ${report.checked.roles} roles, ${report.checked.databases} databases).`);
+    return 0;
+  }
+  log(`Audit: ${report.findings.length} finding(s):`);
+  for (const finding of report.findings) log(`  - ${finding.code}: ${finding.message}`);
+  return 1;
+}
+
+/** `npm run local -- stop`: stops the server, keeps the data. */
+export async function stopLocal(log: (line: string) => void = console.log): Promise<number> {
+  const stopped = await stopPostgres(join(localDir(), "postgres"));
+  log(stopped ? "Local PostgreSQL stopped (data kept)." : "Local PostgreSQL was not running.");
+  return 0;
+}
+
+/** `npm run local -- reset`: stops the server and deletes its data, state and credentials. */
+export async function resetLocal(log: (line: string) => void = console.log): Promise<number> {
+  const dir = localDir();
+  await stopPostgres(join(dir, "postgres"));
+  rmSync(dir, { recursive: true, force: true });
+  log(`Deleted ${dir} (server data, Terraform state, local passwords).`);
+  return 0;
+}

@@ -1,0 +1,2 @@
+export * from "./scram";
+export * from "./server";

@@ -1,0 +1,176 @@
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
+import type { Database } from "@cdktf/provider-postgresql/lib/database";
+import type { Role } from "@cdktf/provider-postgresql/lib/role";
+import { type TenantConfig, tenantDatabaseName } from "@pgforks/config";
+import { Fn, TerraformVariable, Token } from "cdktf";
+import { Construct } from "constructs";
+import { type ConnectionTarget, credentialsVersionExpression } from "./credentials";
+import { EphemeralResource } from "./ephemeral";
+import { tenantSecretValue } from "./secret-value";
+
+/**
+ * Where a tenant's password comes from and where it goes. The role's `password_wo` and its
+ * `password_wo_version` come from here; everything else about a tenant is the same whatever the
+ * source (see TenantDatabases).
+ */
+export interface TenantCredentialSource {
+  /**
+   * The ephemeral value written to the role's `password_wo`: a SCRAM-SHA-256 verifier where the
+   * source can compute one (PostgreSQL stores it as is, so the statement the server may log
+   * carries no password), else the password itself.
+   */
+  rolePassword(scope: Construct, tenant: TenantConfig): string;
+  /** `password_wo_version`: changes exactly when a new password must be written. */
+  rolePasswordVersion(tenant: TenantConfig): string;
+  /** Publishes the credentials once the role and database exist (e.g. the tenant's secret). */
+  publish?(scope: Construct, tenant: TenantConfig, resources: PublishedTenant): void;
+}
+
+/** What a credential source may reference when it publishes a tenant's credentials. */
+export interface PublishedTenant {
+  readonly role: Role;
+  readonly database: Database;
+}
+
+/** Name of the ephemeral input variable that carries the role passwords (SCRAM verifiers). */
+export const TENANT_VERIFIERS_VARIABLE = "tenant_password_verifiers";
+
+export interface EphemeralVariableCredentialsProps {
+  /**
+   * Version of each tenant's password, by tenant name: the role's `password_wo_version`. The
+   * caller changes it whenever it hands Terraform a new verifier for that tenant. Required for
+   * every tenant that is not dropped.
+   */
+  readonly versions: Readonly<Record<string, string>>;
+}
+
+/**
+ * Passwords generated outside Terraform (e.g. by `npm start` for the local stack). Terraform gets
+ * only each password's SCRAM-SHA-256 verifier, through the ephemeral, sensitive input variable
+ * `tenant_password_verifiers` (a map by tenant name, e.g. from TF_VAR_tenant_password_verifiers):
+ * never in state, plan files, or a server log.
+ */
+export class EphemeralVariableCredentials extends Construct implements TenantCredentialSource {
+  private readonly variable: TerraformVariable;
+  private readonly versions: Readonly<Record<string, string>>;
+
+  constructor(scope: Construct, id: string, props: EphemeralVariableCredentialsProps) {
+    super(scope, id);
+    this.versions = props.versions;
+    this.variable = new TerraformVariable(this, TENANT_VERIFIERS_VARIABLE, {
+      type: "map(string)",
+      sensitive: true,
+      description:
+        "SCRAM-SHA-256 verifiers of the tenants' passwords, by tenant name (never stored: ephemeral).",
+    });
+    this.variable.overrideLogicalId(TENANT_VERIFIERS_VARIABLE);
+    // cdktf 0.21 has no option for Terraform 1.10's ephemeral variables.
+    this.variable.addOverride("ephemeral", true);
+  }
+
+  rolePassword(_scope: Construct, tenant: TenantConfig): string {
+    return Token.asString(Fn.lookup(this.variable.value, tenant.name));
+  }
+
+  rolePasswordVersion(tenant: TenantConfig): string {
+    const version = this.versions[tenant.name];
+    if (version === undefined) {
+      throw new Error(`EphemeralVariableCredentials: no password version for tenant "${tenant.name}"`);
+    }
+    return version;
+  }
+}
+
+/**
+ * Length of generated tenant passwords: 40 letters and digits, about 238 bits of entropy
+ * (GetRandomPassword accepts 1 to 4096; its default is 32).
+ */
+export const TENANT_PASSWORD_LENGTH = 40;
+
+export interface SecretsManagerCredentialsProps {
+  /** ARNs of the tenants' secrets (TenantSecrets.secretArns of the platform stack), by tenant name. */
+  readonly secretArns: Readonly<Record<string, string>>;
+  /** Host written into the secrets: the proxy endpoint or the instance address (may be a token). */
+  readonly applicationHost: string;
+  /** Port written into the secrets (may be a token). */
+  readonly applicationPort: number;
+  /** Whether the secrets point at the proxy, and the port, as the configuration says at synth time. */
+  readonly connectionTarget: Pick<ConnectionTarget, "proxy" | "port">;
+}
+
+/**
+ * AWS: each run draws a password from the ephemeral `aws_secretsmanager_random_password`
+ * (letters and digits, URL-safe) and writes it, through write-only arguments, to the role and to
+ * the tenant's Secrets Manager secret with host, port and database. Both take the same version,
+ * a Terraform expression over passwordVersion, the connection target, the secret's ARN and the
+ * host (credentialsVersionExpression), so they always rotate together.
+ */
+export class SecretsManagerCredentials extends Construct implements TenantCredentialSource {
+  private readonly props: SecretsManagerCredentialsProps;
+  private readonly passwords = new Map<string, string>();
+
+  constructor(scope: Construct, id: string, props: SecretsManagerCredentialsProps) {
+    super(scope, id);
+    this.props = props;
+    const port = props.applicationPort;
+    if (typeof port === "number" && !Token.isUnresolved(port) && port !== props.connectionTarget.port) {
+      throw new Error(
+        `SecretsManagerCredentials: applicationPort ${port} differs from connectionTarget.port ${props.connectionTarget.port}`,
+      );
+    }
+  }
+
+  private secretArn(tenant: TenantConfig): string {
+    const arn = this.props.secretArns[tenant.name];
+    if (arn === undefined) throw new Error(`tenant "${tenant.name}" has no secret ARN in secretArns`);
+    return arn;
+  }
+
+  private password(tenant: TenantConfig): string {
+    let password = this.passwords.get(tenant.name);
+    if (password === undefined) {
+      password = new EphemeralResource(
+        this,
+        `password-${tenant.name}`,
+        "aws_secretsmanager_random_password",
+        { password_length: TENANT_PASSWORD_LENGTH, exclude_punctuation: true, require_each_included_type: true },
+      ).getStringAttribute("random_password");
+      this.passwords.set(tenant.name, password);
+    }
+    return password;
+  }
+
+  /** The credentials version of one tenant (a Terraform expression; see credentialsVersionExpression). */
+  credentialsVersion(tenant: TenantConfig, database: string): number {
+    return credentialsVersionExpression({
+      passwordVersion: tenant.passwordVersion,
+      target: { ...this.props.connectionTarget, database },
+      secretArn: this.secretArn(tenant),
+      host: this.props.applicationHost,
+    });
+  }
+
+  rolePassword(_scope: Construct, tenant: TenantConfig): string {
+    return this.password(tenant);
+  }
+
+  rolePasswordVersion(tenant: TenantConfig): string {
+    return Fn.tostring(this.credentialsVersion(tenant, tenantDatabaseName(tenant)));
+  }
+
+  publish(scope: Construct, tenant: TenantConfig, resources: PublishedTenant): void {
+    new SecretsmanagerSecretVersion(scope, `secret-value-${tenant.name}`, {
+      secretId: this.secretArn(tenant),
+      secretStringWo: Fn.jsonencode(
+        tenantSecretValue({
+          host: this.props.applicationHost,
+          port: this.props.applicationPort,
+          username: resources.role.name,
+          password: this.password(tenant),
+          dbname: resources.database.name,
+        }),
+      ),
+      secretStringWoVersion: this.credentialsVersion(tenant, tenantDatabaseName(tenant)),
+    });
+  }
+}
