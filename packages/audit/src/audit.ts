@@ -3,7 +3,9 @@ import {
   RESERVED_PREFIXES,
   readOnlyRoleName,
   type TenantConfig,
+  tenantDatabaseConnectionLimit,
   tenantDatabaseName,
+  tenantRoleConnectionLimit,
 } from "@pgforks/config";
 import {
   type AuditConnectionFactory,
@@ -19,6 +21,9 @@ import type { AuditObject, AuditReport, Finding, FindingCode, FindingValue } fro
  * database, the two templates (PostgreSQL docs, 23.3 Template Databases) and RDS's own.
  */
 export const SYSTEM_DATABASES = ["postgres", "template0", "template1", "rdsadmin"] as const;
+
+/** The database the admin connects to; PUBLIC must not reach it (the tenants stack revokes it). */
+export const ADMIN_DATABASE = "postgres";
 
 /**
  * Roles owned by PostgreSQL or RDS: postgres and rdsadmin (RDS User Guide, "Understanding
@@ -78,8 +83,10 @@ export interface ExpectedTenant {
   readonly present: boolean;
   /** LOGIN only while active. */
   readonly canLogin: boolean;
-  /** connectionLimit while active, 0 otherwise (role and database alike). */
+  /** The role's CONNECTION LIMIT: connectionLimit while active, 0 otherwise. */
   readonly connectionLimit: number;
+  /** The database's CONNECTION LIMIT: connectionLimit plus the admin's headroom, in every state. */
+  readonly databaseConnectionLimit: number;
 }
 
 export function expectedTenant(tenant: TenantConfig): ExpectedTenant {
@@ -91,7 +98,8 @@ export function expectedTenant(tenant: TenantConfig): ExpectedTenant {
     ...(tenant.readOnlyRole ? { readOnlyRole: readOnlyRoleName(tenant) } : {}),
     present: tenant.state !== "dropped",
     canLogin: active,
-    connectionLimit: active ? tenant.connectionLimit : 0,
+    connectionLimit: tenantRoleConnectionLimit(tenant),
+    databaseConnectionLimit: tenantDatabaseConnectionLimit(tenant),
   };
 }
 
@@ -234,22 +242,61 @@ export function compareCatalog(
       );
       continue;
     }
-    if (db.owner !== t.role) {
+    if (db.owner !== admin) {
       add(
         "wrong-owner",
         database(t.database),
-        t.role,
+        admin,
         db.owner,
-        `database "${t.database}" is owned by "${db.owner}", expected "${t.role}"`,
+        `database "${t.database}" is owned by "${db.owner}", expected the admin "${admin}"`,
       );
     }
-    if (db.connectionLimit !== t.connectionLimit) {
+    if (db.connectionLimit !== t.databaseConnectionLimit) {
       add(
         "wrong-connection-limit",
         database(t.database),
-        t.connectionLimit,
+        t.databaseConnectionLimit,
         db.connectionLimit,
-        `database "${t.database}" has CONNECTION LIMIT ${limit(db.connectionLimit)}, expected ${t.connectionLimit}`,
+        `database "${t.database}" has CONNECTION LIMIT ${limit(db.connectionLimit)}, expected ${t.databaseConnectionLimit}`,
+      );
+    }
+    if (!db.allowConnections) {
+      add(
+        "connections-disallowed",
+        database(t.database),
+        true,
+        false,
+        `database "${t.database}" does not allow connections: every plan fails refreshing it`,
+      );
+    }
+    if (db.settings.length > 0) {
+      add(
+        "database-settings",
+        database(t.database),
+        null,
+        db.settings.join(", "),
+        `database "${t.database}" has settings ${db.settings.join(", ")} (ALTER DATABASE ... RESET them)`,
+      );
+    }
+    const schema = snapshot.schemas.get(t.database);
+    if (schema && schema.owner !== t.role) {
+      add(
+        "missing-schema",
+        database(t.database),
+        t.role,
+        schema.owner,
+        schema.owner === null
+          ? `database "${t.database}" has no schema "${t.role}" for the tenant's objects`
+          : `schema "${t.role}" in "${t.database}" is owned by "${schema.owner}", expected "${t.role}"`,
+      );
+    }
+    if (schema && (schema.tenantCreatesInPublic || schema.publicCreatesInPublic)) {
+      add(
+        "public-schema-create",
+        database(t.database),
+        false,
+        true,
+        `${schema.publicCreatesInPublic ? "PUBLIC" : `role "${t.role}"`} can CREATE in schema public of "${t.database}", which is on the admin's search path`,
       );
     }
     if (db.encoding !== EXPECTED_ENCODING) {
@@ -273,22 +320,13 @@ export function compareCatalog(
         );
       }
     }
-    if (main && !snapshot.canCreate.get(main.name)?.has(t.database)) {
+    if (main && snapshot.canCreate.get(main.name)?.has(t.database)) {
       add(
-        "missing-create",
+        "tenant-create-database",
         database(t.database),
-        true,
         false,
-        `role "${main.name}" cannot CREATE in its own database "${t.database}" (CREATE SCHEMA fails)`,
-      );
-    }
-    if (main && snapshot.roles.has(admin) && !snapshot.adminInherits.has(main.name)) {
-      add(
-        "admin-not-member",
-        role(main.name),
         true,
-        false,
-        `master user "${admin}" does not inherit role "${main.name}", the owner of "${t.database}": its GRANTs and REVOKEs there do nothing (the tenants stack grants it the role)`,
+        `role "${main.name}" can CREATE schemas in "${t.database}" (only its own schema is its to create in)`,
       );
     }
     for (const r of [main, readOnly]) {
@@ -318,6 +356,17 @@ export function compareCatalog(
         );
       }
     }
+  }
+
+  const adminDatabase = snapshot.databases.get(ADMIN_DATABASE);
+  if (adminDatabase?.publicPrivileges.includes("CONNECT")) {
+    findings.push({
+      code: "public-connect",
+      object: database(ADMIN_DATABASE),
+      expected: "revoked",
+      actual: "granted",
+      message: `PUBLIC has CONNECT on the admin database "${ADMIN_DATABASE}": every tenant can connect there`,
+    });
   }
 
   const knownRoles = new Set<string>([
@@ -370,6 +419,7 @@ export async function auditEnvironment(
     roles: present.flatMap((t) => (t.readOnlyRole ? [t.role, t.readOnlyRole] : [t.role])),
     databases: present.map((t) => t.database),
     admin: loaded.environment.database.masterUsername,
+    tenantDatabases: present.map((t) => ({ database: t.database, role: t.role })),
   });
   return {
     environment: loaded.name,

@@ -9,8 +9,8 @@ export interface AuditConnection {
   end(): Promise<void>;
 }
 
-/** Opens a new connection; the audit closes it when done. */
-export type AuditConnectionFactory = () => Promise<AuditConnection>;
+/** Opens a new connection (to `database`, default the admin database); the audit closes it when done. */
+export type AuditConnectionFactory = (database?: string) => Promise<AuditConnection>;
 
 export interface LiveRole {
   readonly name: string;
@@ -36,6 +36,20 @@ export interface LiveDatabase {
   readonly publicPrivileges: readonly string[];
   /** Roles holding CONNECT through a direct grant (not PUBLIC, not membership). */
   readonly connectGrantees: readonly string[];
+  /** pg_database.datallowconn. */
+  readonly allowConnections: boolean;
+  /** Settings made with ALTER DATABASE ... SET (for every role), e.g. "search_path=public". */
+  readonly settings: readonly string[];
+}
+
+/** What the audit reads inside one tenant database (through a connection to it). */
+export interface LiveTenantSchema {
+  /** Owner of the schema named like the tenant, or null when there is none. */
+  readonly owner: string | null;
+  /** Whether the tenant role can CREATE in schema public. */
+  readonly tenantCreatesInPublic: boolean;
+  /** Whether PUBLIC can CREATE in schema public. */
+  readonly publicCreatesInPublic: boolean;
 }
 
 export interface CatalogSnapshot {
@@ -54,6 +68,8 @@ export interface CatalogSnapshot {
    * admin was asked or it does not exist.
    */
   readonly adminInherits: ReadonlySet<string>;
+  /** By tenant database: its own schema and schema public (databases that exist only). */
+  readonly schemas: ReadonlyMap<string, LiveTenantSchema>;
 }
 
 const SERVER_SQL = `SELECT current_setting('server_version') AS version,
@@ -75,8 +91,19 @@ const DATABASES_SQL = `SELECT d.datname::text AS name, pg_get_userbyid(d.datdba)
         WHERE a.grantee = 0 ORDER BY 1) AS "publicPrivileges",
   ARRAY(SELECT DISTINCT pg_get_userbyid(a.grantee)::text
         FROM aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a
-        WHERE a.grantee <> 0 AND a.privilege_type = 'CONNECT' ORDER BY 1) AS "connectGrantees"
+        WHERE a.grantee <> 0 AND a.privilege_type = 'CONNECT' ORDER BY 1) AS "connectGrantees",
+  d.datallowconn AS "allowConnections",
+  coalesce((SELECT s.setconfig::text[] FROM pg_db_role_setting s
+            WHERE s.setdatabase = d.oid AND s.setrole = 0), '{}') AS settings
 FROM pg_database d`;
+
+// Run inside a tenant database, after SET search_path = pg_catalog: nothing the tenant created
+// can stand in for a catalog function here.
+const SCHEMA_SQL = `SELECT (SELECT pg_get_userbyid(n.nspowner)::text FROM pg_namespace n WHERE n.nspname = $1) AS owner,
+  has_schema_privilege($1, 'public', 'CREATE') AS "tenantCreatesInPublic",
+  coalesce((SELECT bool_or(a.grantee = 0 AND a.privilege_type = 'CREATE')
+            FROM pg_namespace n, aclexplode(n.nspacl) a WHERE n.nspname = 'public'), false)
+    AS "publicCreatesInPublic"`;
 
 // has_database_privilege answers as the server does at login: direct grants, PUBLIC,
 // ownership, inherited membership and superuser all count.
@@ -117,6 +144,8 @@ export async function readCatalog(
     readonly roles: readonly string[];
     readonly databases: readonly string[];
     readonly admin?: string;
+    /** Tenant databases to look into, with the tenant role whose schema is checked. */
+    readonly tenantDatabases?: ReadonlyArray<{ readonly database: string; readonly role: string }>;
   },
 ): Promise<CatalogSnapshot> {
   const connection = await connect();
@@ -153,6 +182,19 @@ export async function readCatalog(
           ).map((r) => r.role),
     );
     await connection.query("ROLLBACK");
+    const schemas = new Map<string, LiveTenantSchema>();
+    for (const { database, role } of connectMatrix.tenantDatabases ?? []) {
+      if (!databases.has(database) || !roles.has(role)) continue;
+      const inside = await connect(database);
+      try {
+        await inside.query("SET SESSION search_path = pg_catalog");
+        await inside.query("SET SESSION default_transaction_read_only = on");
+        const [row] = (await inside.query(SCHEMA_SQL, [role])).rows as LiveTenantSchema[];
+        if (row) schemas.set(database, row);
+      } finally {
+        await inside.end();
+      }
+    }
     return {
       version: server?.version ?? "unknown",
       user: server?.user ?? "unknown",
@@ -162,6 +204,7 @@ export async function readCatalog(
       canConnect,
       canCreate,
       adminInherits,
+      schemas,
     };
   } finally {
     await connection.end();

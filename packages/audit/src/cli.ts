@@ -178,7 +178,7 @@ function isConnectionRefused(error: unknown): boolean {
 
 /** Opens pg connections with the settings; every session defaults to read-only. */
 export function connectionFactory(settings: ConnectionSettings): AuditConnectionFactory {
-  return async () => {
+  return async (database?: string) => {
     const attempts = sslAttempts(settings);
     let lastError: unknown;
     for (const [i, ssl] of attempts.entries()) {
@@ -186,7 +186,7 @@ export function connectionFactory(settings: ConnectionSettings): AuditConnection
         host: settings.host,
         port: settings.port,
         user: settings.user,
-        database: settings.database,
+        database: database ?? settings.database,
         ...(settings.password ? { password: settings.password } : {}),
         ssl,
         application_name: "pgforks-audit",

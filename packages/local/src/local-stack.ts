@@ -133,3 +133,18 @@ export function applySummary(stdout: string): string {
   if (!match) return "apply finished (no summary line)";
   return `${match[1]} to add, ${match[2]} to change, ${match[3]} to destroy`;
 }
+
+/**
+ * Why real applies cannot run on this machine, or undefined when they can: Terraform on PATH, and
+ * cyrilgdn/postgresql 1.26.0 in a filesystem mirror (tools/providers/install.sh) or, where the
+ * public registry is reachable, PGFORKS_TF_REGISTRY=1 to let `terraform init` download it.
+ */
+export function realApplyUnavailable(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  try {
+    resolveTerraformBinary(env);
+  } catch {
+    return "terraform is not on PATH";
+  }
+  if (postgresqlProviderMirror(env) || env.PGFORKS_TF_REGISTRY === "1") return undefined;
+  return `${POSTGRESQL_PROVIDER_SOURCE} ${POSTGRESQL_PROVIDER_VERSION} is in no provider mirror (run tools/providers/install.sh, or set PGFORKS_TF_REGISTRY=1 where the registry is reachable)`;
+}

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { auditEnvironment } from "@pgforks/audit";
+import { type AuditConnectionFactory, auditEnvironment } from "@pgforks/audit";
 import {
   type EnvironmentConfig,
   environmentsDir,
@@ -9,7 +9,12 @@ import {
   type TenantConfig,
   tenantDatabaseName,
 } from "@pgforks/config";
-import { startPostgres, stopPostgres, type TemporaryPostgres } from "@pgforks/postgres-server";
+import {
+  BOOTSTRAP_SUPERUSER,
+  startPostgres,
+  stopPostgres,
+  type TemporaryPostgres,
+} from "@pgforks/postgres-server";
 import { Client } from "pg";
 import { ensureLocalCredentials, type LocalCredentials, passwordVersions, passwordVerifiers } from "./credentials";
 import { LocalTerraform, synthesizeLocalStack } from "./local-stack";
@@ -43,12 +48,33 @@ export function localDatabaseUrl(tenant: TenantConfig, password: string, port: n
   return `postgresql://${tenant.name}:${password}@127.0.0.1:${port}/${tenantDatabaseName(tenant)}?sslmode=disable`;
 }
 
+/** The bootstrap superuser exists only locally (on RDS its place is taken by rdsadmin). */
+export const LOCAL_AUDIT_OPTIONS = { ignoreRoles: [BOOTSTRAP_SUPERUSER] } as const;
+
 /** What the audit needs to know of the local "environment": its admin role. */
 export function localAuditedEnvironment(tenants: readonly TenantConfig[]) {
   return {
     name: LOCAL_ENVIRONMENT,
     environment: { database: { masterUsername: LOCAL_ADMIN_ROLE } } as EnvironmentConfig,
     tenants,
+  };
+}
+
+/** Connections as the admin, to `database` (default postgres). */
+export function adminConnections(
+  server: Pick<TemporaryPostgres, "host" | "port" | "user" | "password">,
+): AuditConnectionFactory {
+  return async (database = "postgres") => {
+    const client = new Client({
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      password: server.password,
+      database,
+      application_name: "pgforks-local",
+    });
+    await client.connect();
+    return client;
   };
 }
 
@@ -108,11 +134,11 @@ export async function startLocal(log: (line: string) => void = console.log): Pro
   log(`PostgreSQL 16 on 127.0.0.1:${port} (data in ${join(dir, "postgres")}; npm run local -- stop | reset)`);
   const result = await applyTenants({ server, tenants, credentials, workDir: join(dir, "terraform") });
   log(result.changed ? `Applied: ${result.summary}.` : `No changes: ${result.summary}.`);
-  const report = await auditEnvironment(async () => {
-    const client = new Client({ host: "127.0.0.1", port, user: server.user, password: server.password, database: "postgres" });
-    await client.connect();
-    return client;
-  }, localAuditedEnvironment(tenants));
+  const report = await auditEnvironment(
+    adminConnections(server),
+    localAuditedEnvironment(tenants),
+    LOCAL_AUDIT_OPTIONS,
+  );
   log("");
   log("Forks (DATABASE_URL):");
   for (const tenant of tenants) {

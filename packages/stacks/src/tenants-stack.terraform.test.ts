@@ -1,49 +1,18 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectionTarget, loadEnvironment } from "@pgforks/config";
 import { credentialsVersion } from "@pgforks/tenants";
-import { resolveTerraformBinary, TerraformHarness } from "@pgforks/terraform-harness";
+import {
+  discoverProviderMirror,
+  resolveTerraformBinary,
+  TerraformHarness,
+} from "@pgforks/terraform-harness";
+import { App } from "cdktf";
+import { testWhen } from "@pgforks/testing";
+import { composeEnvironment } from "./compose";
 import { type StackJson, synthesizeInto } from "./synth";
-
-/**
- * The postgresql provider is not available offline, so `<env>-tenants` as a whole is never
- * validated here (`npm run validate` says so). Its AWS half is: the ephemeral master-credential
- * and password blocks, the write-only secret values, their credentials-version expressions (over
- * the secret ARN and host from the cross-stack remote state) and the remote state itself. This test
- * strips the postgresql provider and resources from a copy (replacing the role/database names
- * the secret JSON reads with literals) and runs real `terraform validate` on the rest, so a wrong
- * ephemeral or write-only argument fails here rather than in CI.
- */
-const POSTGRES_REFERENCE = /postgresql_[a-z_]+\.[A-Za-z0-9_-]+\.name/g;
-
-function awsHalf(stack: StackJson): StackJson {
-  const copy = JSON.parse(
-    JSON.stringify(stack).replace(POSTGRES_REFERENCE, '\\"literal_name\\"'),
-  ) as {
-    terraform: { required_providers: Record<string, unknown> };
-    provider: Record<string, unknown>;
-    moved?: unknown;
-    "//"?: { metadata?: { moved?: unknown } };
-    resource: Record<string, Record<string, { depends_on?: string[] }>>;
-  };
-  delete copy.terraform.required_providers.postgresql;
-  delete copy.provider.postgresql;
-  // moved blocks of the postgresql resources (addresses keyed by tenant name) go with them.
-  delete copy.moved;
-  delete copy["//"]?.metadata?.moved;
-  for (const type of Object.keys(copy.resource)) {
-    if (type.startsWith("postgresql_")) delete copy.resource[type];
-  }
-  for (const byName of Object.values(copy.resource)) {
-    for (const body of Object.values(byName)) {
-      if (body.depends_on)
-        body.depends_on = body.depends_on.filter((d) => !d.startsWith("postgresql_"));
-    }
-  }
-  return copy as unknown as StackJson;
-}
 
 /** A reference to an output of the platform stack, as cdktf writes cross-stack references. */
 const REMOTE_STATE_REFERENCE =
@@ -70,7 +39,7 @@ function terraformEvaluate(dir: string, expressions: readonly string[]): unknown
   return JSON.parse(JSON.parse(result.stdout.trim()) as string) as unknown[];
 }
 
-describe("the AWS half of prod-tenants", () => {
+describe("the credentials version of prod-tenants", () => {
   const dir = mkdtempSync(join(tmpdir(), "pgforks-tenants-aws-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -145,42 +114,45 @@ describe("the AWS half of prod-tenants", () => {
     expect(newHost).not.toBe(base);
   }, 60_000);
 
-  it("passes real terraform validate (ephemeral resources, write-only secret values, remote state)", async () => {
-    const outdir = join(dir, "cdktf.out");
-    const stacks = synthesizeInto(outdir, [loadEnvironment("prod")]);
-    const half = awsHalf(stacks["prod-tenants"] as StackJson);
-    expect(JSON.stringify(half)).not.toMatch(/postgresql_/);
-    expect(Object.keys(half.ephemeral ?? {}).sort()).toEqual([
-      "aws_secretsmanager_random_password",
-      "aws_secretsmanager_secret_version",
-    ]);
-    // The credentials versions stay in, over remote state only, so validate type-checks them.
-    const versions = Object.values(
-      (half.resource as Record<string, Record<string, Record<string, unknown>>>)
-        .aws_secretsmanager_secret_version ?? {},
-    ).map((v) => String(v.secret_string_wo_version));
-    expect(versions.length).toBeGreaterThan(0);
-    for (const version of versions) {
-      expect(version).toMatch(/^\$\{\(\d+ \+ parseint\(substr\(sha256\(join\(/);
-      expect(version.match(REMOTE_STATE_REFERENCE)).toHaveLength(2);
-    }
-    const name = "prod-tenants-aws-half";
-    mkdirSync(join(outdir, "stacks", name), { recursive: true });
-    writeFileSync(join(outdir, "stacks", name, "cdk.tf.json"), JSON.stringify(half));
-    const manifestFile = join(outdir, "manifest.json");
-    const manifest = JSON.parse(readFileSync(manifestFile, "utf8"));
-    manifest.stacks[name] = {
-      ...manifest.stacks["prod-tenants"],
-      name,
-      constructPath: name,
-      synthesizedStackPath: `stacks/${name}/cdk.tf.json`,
-      workingDirectory: `stacks/${name}`,
-    };
-    writeFileSync(manifestFile, JSON.stringify(manifest));
+});
 
+const validateWith = testWhen(postgresqlProviderMissing());
+
+/** Why the real postgresql provider is not usable here, or undefined. */
+function postgresqlProviderMissing(): string | undefined {
+  const mirror = discoverProviderMirror();
+  return mirror.providers.some((p) => p.source === "registry.terraform.io/cyrilgdn/postgresql")
+    ? undefined
+    : `registry.terraform.io/cyrilgdn/postgresql is not in ${mirror.path} (tools/providers/install.sh)`;
+}
+
+describe("every tenants stack, as synthesized, under real terraform validate with the real providers", () => {
+  const dir = mkdtempSync(join(tmpdir(), "pgforks-tenants-validate-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  validateWith("dev-tenants, staging-tenants and prod-tenants are valid", async () => {
+    const outdir = join(dir, "cdktf.out");
+    synthesizeInto(outdir, ["dev", "staging", "prod"].map((name) => loadEnvironment(name)));
     const harness = new TerraformHarness({ outdir, workDir: join(dir, "harness") });
-    const result = await harness.validate(name);
-    expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
-    expect(result.valid).toBe(true);
-  }, 120_000);
+    for (const name of ["dev-tenants", "staging-tenants", "prod-tenants"]) {
+      const report = await harness.check(name);
+      expect({ name, status: report.status, error: report.error }).toEqual({ name, status: "passed", error: undefined });
+      expect(report.validate?.valid).toBe(true);
+    }
+  }, 300_000);
+
+  validateWith("a tenants stack with a configuration error fails validate", async () => {
+    const outdir = join(dir, "broken.out");
+    const loaded = loadEnvironment("staging");
+    const app = new App({ outdir, stackTraces: false });
+    const stacks = composeEnvironment(app, loaded);
+    // A construct-level mistake: a value the provider's schema refuses.
+    const role = Object.values(stacks.tenants.databases.tenants)[0]?.role;
+    role?.addOverride("connection_limit", "many");
+    app.synth();
+    const harness = new TerraformHarness({ outdir, workDir: join(dir, "broken-harness") });
+    const report = await harness.check("staging-tenants");
+    expect(report.status).toBe("failed");
+    expect(report.error).toMatch(/connection_limit/);
+  }, 300_000);
 });

@@ -107,10 +107,12 @@ export interface TenantDatabaseResources {
  * depends_on: the provider fails with "tuple concurrently updated" when privilege changes run in
  * parallel.
  *
- * Addresses: the role, read-only role and schema are keyed by the tenant's name, the database
- * by its database name. Renaming a database therefore plans a destroy of the old one, which
- * prevent_destroy refuses at plan time: a rename is an outage (ALTER DATABASE RENAME needs every
- * session gone) and is done by hand (docs/operations.md), never by a routine apply.
+ * Addresses: every construct id is keyed by the tenant's name. A database rename keeps the
+ * address and is refused at plan time by a postcondition (with `name` in ignore_changes, the
+ * planned name is the one in the state): a rename needs every session gone and would replace
+ * every grant, schema and extension (their `database` forces replacement), so it is done by hand
+ * (docs/operations.md), never by a routine apply. Keying the database by its name instead would
+ * plan a silent destroy: Terraform checks prevent_destroy only for resources still configured.
  *
  * Dropping (state: dropped, with confirmDrop): the tenant's resources leave the configuration.
  * Those inside its database (schema, grants, default privileges, extensions) get `removed`
@@ -190,7 +192,7 @@ export class TenantDatabases extends Construct {
           })
         : undefined;
 
-      const database = new Database(this, `database-${dbName}`, {
+      const database = new Database(this, `database-${tenant.name}`, {
         provider,
         name: dbName,
         owner: admin,
@@ -201,7 +203,18 @@ export class TenantDatabases extends Construct {
         connectionLimit: tenantDatabaseConnectionLimit(tenant),
         allowConnections: true,
         isTemplate: false,
-        lifecycle: { preventDestroy: true },
+        lifecycle: {
+          preventDestroy: true,
+          // A rename is refused at plan time, before anything changes: with `name` ignored the
+          // planned name stays the one in the state, and this postcondition fails the plan.
+          ignoreChanges: ["name"],
+          postcondition: [
+            {
+              condition: `\${self.name == ${JSON.stringify(dbName)}}`,
+              errorMessage: `Tenant "${tenant.name}" is configured with database "${dbName}", but its database has another name. Renaming a tenant database is refused: it needs every session gone and moves every grant (docs/operations.md, "Renaming a database").`,
+            },
+          ],
+        },
         // Destroyed before the roles (a dropped tenant's objects go with the database).
         dependsOn: readOnlyRole ? [role, readOnlyRole] : [role],
       });

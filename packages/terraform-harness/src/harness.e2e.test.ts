@@ -1,14 +1,41 @@
 // Runs the real Terraform binary offline against the provider mirror of this machine
 // (PGFORKS_TF_MIRROR or a well-known mirror directory).
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { testWhen } from "@pgforks/testing";
 import { join, relative } from "node:path";
 import { runCli } from "./command";
 import { StackNotRunnableError, TerraformHarness } from "./harness";
 import { addressesWithActions } from "./json-output";
+import { discoverProviderMirror, type ProviderMirror } from "./mirror";
 import { FAKE_AWS_ACCESS_KEY, FAKE_AWS_SECRET_KEY } from "./offline";
 import { synthFixture, tempDir } from "./test-fixture";
 
-jest.setTimeout(60_000);
+jest.setTimeout(180_000);
+
+const fullMirror = discoverProviderMirror();
+const POSTGRESQL = "registry.terraform.io/cyrilgdn/postgresql";
+const withPostgresqlProvider = testWhen(
+  fullMirror.providers.some((p) => p.source === POSTGRESQL) ? undefined : `${POSTGRESQL} is not in ${fullMirror.path}`,
+);
+
+/** The machine's mirror without the postgresql provider (what a mirror lacking it looks like). */
+function awsOnlyMirror(): ProviderMirror {
+  return { ...fullMirror, providers: fullMirror.providers.filter((p) => p.source !== POSTGRESQL) };
+}
+
+let awsOnlyDir: string | undefined;
+/** A filesystem mirror folder holding only hashicorp/aws (a symlink into the machine's mirror). */
+function awsOnlyMirrorDir(): string {
+  if (awsOnlyDir) return awsOnlyDir;
+  const dir = tempDir("aws-only-mirror");
+  mkdirSync(join(dir, "registry.terraform.io", "hashicorp"), { recursive: true });
+  symlinkSync(join(fullMirror.path, "registry.terraform.io", "hashicorp", "aws"), join(dir, "registry.terraform.io", "hashicorp", "aws"));
+  awsOnlyDir = dir;
+  return dir;
+}
+afterAll(() => {
+  if (awsOnlyDir) rmSync(awsOnlyDir, { recursive: true, force: true });
+});
 
 /** Every file under `dir` with its bytes, to compare before and after. */
 function snapshot(dir: string): Map<string, Buffer> {
@@ -107,13 +134,22 @@ describe("TerraformHarness against real Terraform", () => {
     });
   });
 
-  it("reports the postgresql stack as not validated and refuses to run it", async () => {
-    const report = await harness.check("e2e-tenants");
+  it("reports a postgresql stack as not validated, and refuses to run it, when the mirror lacks the provider", async () => {
+    const awsOnly = new TerraformHarness({ outdir, workDir: join(workDir, "aws-only"), mirror: awsOnlyMirror() });
+    const report = await awsOnly.check("e2e-tenants");
     expect(report.status).toBe("not-validated");
     expect(report.reason).toBe(
       "provider unavailable offline (registry.terraform.io/cyrilgdn/postgresql 1.26.0)",
     );
-    await expect(harness.validate("e2e-tenants")).rejects.toThrow(StackNotRunnableError);
+    await expect(awsOnly.validate("e2e-tenants")).rejects.toThrow(StackNotRunnableError);
+  });
+
+  withPostgresqlProvider("validates a postgresql stack with the real provider and says why it is not planned offline", async () => {
+    const report = await harness.check("e2e-tenants");
+    expect(report.status).toBe("passed");
+    expect(report.validate?.valid).toBe(true);
+    expect(report.changes).toBeUndefined();
+    expect(report.planNotOffline).toMatch(/needs a live database \(cyrilgdn\/postgresql\)/);
   });
 });
 
@@ -126,7 +162,7 @@ describe("validate CLI", () => {
       {
         out: (text) => out.push(text),
         err: (text) => out.push(text),
-        env: process.env,
+        env: { ...process.env, PGFORKS_TF_MIRROR: awsOnlyMirrorDir() },
         cwd: process.cwd(),
       },
     );

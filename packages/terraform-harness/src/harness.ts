@@ -121,11 +121,26 @@ export interface StackReport {
   readonly validate?: ValidateResult;
   /** Plan change counts, when the plan ran. */
   readonly changes?: ChangeSummary;
+  /** Why no offline plan was made although validate passed (the stack needs a live server). */
+  readonly planNotOffline?: string;
   /** Failure message (validate errors or a failed Terraform command). */
   readonly error?: string;
   readonly timings: StepTimings;
   /** Wall-clock milliseconds of the whole check. */
   readonly totalMs: number;
+}
+
+/**
+ * Providers whose resources can only be planned against a live server: the postgresql provider
+ * reads every resource from the database at plan time, so an offline plan would only show a
+ * connection error. Such stacks are validated here and applied for real by @pgforks/local's tests.
+ */
+export const LIVE_ONLY_PROVIDERS = ["registry.terraform.io/cyrilgdn/postgresql"] as const;
+
+function liveOnlyProviders(stack: StackInfo): string | undefined {
+  const live = stack.requiredProviders.filter((p) => (LIVE_ONLY_PROVIDERS as readonly string[]).includes(p.source));
+  if (live.length === 0) return undefined;
+  return `needs a live database (${live.map((p) => p.source.split("/").slice(1).join("/")).join(", ")}); real applies run in @pgforks/local`;
 }
 
 /** Raised for a stack name the outdir does not contain, or one that cannot run offline. */
@@ -428,6 +443,10 @@ export class TerraformHarness {
           timings,
           totalMs: elapsed(),
         };
+      }
+      const live = liveOnlyProviders(stack);
+      if (live) {
+        return { stack: name, status: "passed", validate, planNotOffline: live, timings, totalMs: elapsed() };
       }
       const plan = await this.plan(name);
       timings = { ...timings, plan: plan.timings.plan, show: plan.timings.show };

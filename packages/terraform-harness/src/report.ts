@@ -39,6 +39,9 @@ export function formatReport(report: StackReport, nameWidth = report.stack.lengt
   if (report.status === "not-validated") return `${name}not validated: ${report.reason}`;
   const timing = `${seconds(report.totalMs)} (${formatTimings(report.timings)})`;
   const validate = report.validate;
+  if (report.status === "passed" && report.planNotOffline) {
+    return `${name}validate ${OK}  plan: ${report.planNotOffline}  ${timing}`;
+  }
   if (report.status === "passed") {
     const changes = report.changes ? ` (${formatChanges(report.changes)})` : "";
     return `${name}validate ${OK}  plan ${OK}${changes}  ${timing}`;
