@@ -1,4 +1,5 @@
 import {
+  ADMIN_DATABASE,
   type LoadedEnvironment,
   RESERVED_PREFIXES,
   readOnlyRoleName,
@@ -21,9 +22,6 @@ import type { AuditObject, AuditReport, Finding, FindingCode, FindingValue } fro
  * database, the two templates (PostgreSQL docs, 23.3 Template Databases) and RDS's own.
  */
 export const SYSTEM_DATABASES = ["postgres", "template0", "template1", "rdsadmin"] as const;
-
-/** The database the admin connects to; PUBLIC must not reach it (the tenants stack revokes it). */
-export const ADMIN_DATABASE = "postgres";
 
 /**
  * Roles owned by PostgreSQL or RDS: postgres and rdsadmin (RDS User Guide, "Understanding

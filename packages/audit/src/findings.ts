@@ -27,7 +27,8 @@ export const FINDING_CODES = {
   "public-schema-create": "a tenant or PUBLIC can CREATE in schema public of a tenant database",
   "database-settings":
     "a tenant database has settings (ALTER DATABASE ... SET) that the admin's sessions would run under",
-  "connections-disallowed": "a tenant database does not allow connections (ALLOW_CONNECTIONS false)",
+  "connections-disallowed":
+    "a tenant database does not allow connections (ALLOW_CONNECTIONS false)",
   "cross-tenant-connect": "a tenant's role can connect to another tenant's database",
   "unknown-database": "a database the config does not know (drift)",
   "unknown-role": "a role the config does not know (drift)",

@@ -38,12 +38,16 @@ export function tenantHoldsConnections(tenant: Pick<TenantConfig, "state">): boo
 export const ADMIN_CONNECTION_HEADROOM = 10;
 
 /** CONNECTION LIMIT of a tenant's role: its connectionLimit while active, 0 otherwise. */
-export function tenantRoleConnectionLimit(tenant: Pick<TenantConfig, "state" | "connectionLimit">): number {
+export function tenantRoleConnectionLimit(
+  tenant: Pick<TenantConfig, "state" | "connectionLimit">,
+): number {
   return tenantHoldsConnections(tenant) ? tenant.connectionLimit : 0;
 }
 
 /** CONNECTION LIMIT of a tenant's database: the tenant's limit plus the admin's headroom, in every state. */
-export function tenantDatabaseConnectionLimit(tenant: Pick<TenantConfig, "connectionLimit">): number {
+export function tenantDatabaseConnectionLimit(
+  tenant: Pick<TenantConfig, "connectionLimit">,
+): number {
   return tenant.connectionLimit + ADMIN_CONNECTION_HEADROOM;
 }
 

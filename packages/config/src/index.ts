@@ -9,3 +9,4 @@ export * from "./naming";
 export * from "./proxy-quota";
 export * from "./schema/environment";
 export * from "./schema/tenants";
+export * from "./tenant-access";

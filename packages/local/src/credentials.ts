@@ -55,7 +55,10 @@ export function ensureLocalCredentials(
 /** password_wo_version of each tenant: passwordVersion and draw, so a new draw is always written. */
 export function passwordVersions(credentials: LocalCredentials): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(credentials.tenants).map(([name, c]) => [name, `${c.passwordVersion}-${c.draw}`]),
+    Object.entries(credentials.tenants).map(([name, c]) => [
+      name,
+      `${c.passwordVersion}-${c.draw}`,
+    ]),
   );
 }
 

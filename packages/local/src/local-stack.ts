@@ -53,7 +53,9 @@ export function synthesizeLocalStack(input: LocalStackInput): Record<string, unk
  * cyrilgdn/postgresql 1.26.0 (see tools/providers), or else the public registry through plain
  * `terraform init`, as on any machine that reaches it.
  */
-export function postgresqlProviderMirror(env: NodeJS.ProcessEnv = process.env): ProviderMirror | undefined {
+export function postgresqlProviderMirror(
+  env: NodeJS.ProcessEnv = process.env,
+): ProviderMirror | undefined {
   try {
     const mirror = discoverProviderMirror(env);
     const found = mirror.providers.find((p) => p.source === POSTGRESQL_PROVIDER_SOURCE);
@@ -72,7 +74,10 @@ export class LocalTerraform {
   constructor(
     /** Working directory: cdk.tf.json, .terraform, the lock file and the state live here. */
     readonly dir: string,
-    secrets: { readonly adminPassword: string; readonly verifiers: Readonly<Record<string, string>> },
+    secrets: {
+      readonly adminPassword: string;
+      readonly verifiers: Readonly<Record<string, string>>;
+    },
     baseEnv: NodeJS.ProcessEnv = process.env,
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -102,7 +107,10 @@ export class LocalTerraform {
   }
 
   /** Runs terraform with the given arguments; throws with its output when the exit code is not allowed. */
-  async run(args: readonly string[], allowedExitCodes: readonly number[] = [0]): Promise<TerraformRun> {
+  async run(
+    args: readonly string[],
+    allowedExitCodes: readonly number[] = [0],
+  ): Promise<TerraformRun> {
     const result = await runTerraform(this.binary, [...args], { cwd: this.dir, env: this.env });
     if (!allowedExitCodes.includes(result.exitCode ?? -1)) {
       throw new Error(
@@ -122,7 +130,10 @@ export class LocalTerraform {
 
   /** `terraform plan -detailed-exitcode`: 0 no changes, 2 changes. */
   async planExitCode(): Promise<{ code: number; output: string }> {
-    const result = await this.run(["plan", "-detailed-exitcode", "-input=false", "-no-color"], [0, 2]);
+    const result = await this.run(
+      ["plan", "-detailed-exitcode", "-input=false", "-no-color"],
+      [0, 2],
+    );
     return { code: result.exitCode ?? -1, output: result.stdout };
   }
 }

@@ -16,7 +16,12 @@ import {
   type TemporaryPostgres,
 } from "@pgforks/postgres-server";
 import { Client } from "pg";
-import { ensureLocalCredentials, type LocalCredentials, passwordVersions, passwordVerifiers } from "./credentials";
+import {
+  ensureLocalCredentials,
+  type LocalCredentials,
+  passwordVerifiers,
+  passwordVersions,
+} from "./credentials";
 import { LocalTerraform, synthesizeLocalStack } from "./local-stack";
 
 /** The environment folder of the local target (only a tenants.yaml: no AWS settings). */
@@ -38,7 +43,9 @@ export function localPort(env: NodeJS.ProcessEnv = process.env): number {
   if (raw === undefined || raw === "") return DEFAULT_LOCAL_PORT;
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 1024 || port > 65535) {
-    throw new Error(`PGFORKS_LOCAL_PORT: must be a port number from 1024 to 65535 (found "${raw}")`);
+    throw new Error(
+      `PGFORKS_LOCAL_PORT: must be a port number from 1024 to 65535 (found "${raw}")`,
+    );
   }
   return port;
 }
@@ -114,7 +121,9 @@ export async function applyTenants(options: {
   return {
     terraform,
     changed: true,
-    summary: counts ? `${counts[1]} to add, ${counts[2]} to change, ${counts[3]} to destroy` : "applied",
+    summary: counts
+      ? `${counts[1]} to add, ${counts[2]} to change, ${counts[3]} to destroy`
+      : "applied",
   };
 }
 
@@ -131,8 +140,15 @@ export async function startLocal(log: (line: string) => void = console.log): Pro
     persistent: { dir: join(dir, "postgres"), port },
     rds: { adminRole: LOCAL_ADMIN_ROLE, adminPassword: credentials.admin },
   });
-  log(`PostgreSQL 16 on 127.0.0.1:${port} (data in ${join(dir, "postgres")}; npm run local -- stop | reset)`);
-  const result = await applyTenants({ server, tenants, credentials, workDir: join(dir, "terraform") });
+  log(
+    `PostgreSQL 16 on 127.0.0.1:${port} (data in ${join(dir, "postgres")}; npm run local -- stop | reset)`,
+  );
+  const result = await applyTenants({
+    server,
+    tenants,
+    credentials,
+    workDir: join(dir, "terraform"),
+  });
   log(result.changed ? `Applied: ${result.summary}.` : `No changes: ${result.summary}.`);
   const report = await auditEnvironment(
     adminConnections(server),
@@ -145,11 +161,15 @@ export async function startLocal(log: (line: string) => void = console.log): Pro
     const credential = credentials.tenants[tenant.name];
     if (!credential) continue;
     const note = tenant.state === "active" ? "" : `  (${tenant.state}: logins refused)`;
-    log(`  ${tenant.name.padEnd(16)} ${localDatabaseUrl(tenant, credential.password, port)}${note}`);
+    log(
+      `  ${tenant.name.padEnd(16)} ${localDatabaseUrl(tenant, credential.password, port)}${note}`,
+    );
   }
   log("");
   if (report.findings.length === 0) {
-    log(`Audit: 0 findings (${report.checked.tenants} tenants, ${report.checked.roles} roles, ${report.checked.databases} databases).`);
+    log(
+      `Audit: 0 findings (${report.checked.tenants} tenants, ${report.checked.roles} roles, ${report.checked.databases} databases).`,
+    );
     return 0;
   }
   log(`Audit: ${report.findings.length} finding(s):`);

@@ -6,15 +6,29 @@ import { APPLY_TIMEOUT_MS, RealApplyWorld } from "./support";
 
 const attack = testWhen(realApplyUnavailable());
 const world = new RealApplyWorld();
-const mallory = tenantFixture({ name: "mallory", database: "mallory_db", connectionLimit: 3, extensions: ["citext"] });
-const victim = tenantFixture({ name: "victim", database: "victim_db", connectionLimit: 3, readOnlyRole: true });
+const mallory = tenantFixture({
+  name: "mallory",
+  database: "mallory_db",
+  connectionLimit: 3,
+  extensions: ["citext"],
+});
+const victim = tenantFixture({
+  name: "victim",
+  database: "victim_db",
+  connectionLimit: 3,
+  readOnlyRole: true,
+});
 const tenants = [mallory, victim];
 
 beforeAll(async () => {
   if (realApplyUnavailable() !== undefined) return;
   await world.open();
   await world.apply(tenants);
-  await world.sqlAs("victim", "victim_db", "CREATE TABLE secrets (value text); INSERT INTO secrets VALUES ('victim data')");
+  await world.sqlAs(
+    "victim",
+    "victim_db",
+    "CREATE TABLE secrets (value text); INSERT INTO secrets VALUES ('victim data')",
+  );
 }, APPLY_TIMEOUT_MS);
 afterAll(() => world.close(), APPLY_TIMEOUT_MS);
 
@@ -28,56 +42,121 @@ async function refusal(sql: string, database = "mallory_db"): Promise<string> {
   return "accepted";
 }
 
-attack("shadowing catalog functions through the search path reaches no admin session", async () => {
-  // The tenant owns neither the database nor schema public, and cannot create a schema named
-  // like the admin: nothing it creates can sit on the admin's search path ("$user", public).
-  expect(await refusal("ALTER DATABASE mallory_db SET search_path = mallory, pg_catalog")).toMatch(/must be owner of database/);
-  expect(await refusal("CREATE SCHEMA pgforks_admin")).toMatch(/permission denied for database/);
-  expect(await refusal("CREATE FUNCTION public.aclexplode(aclitem[]) RETURNS int LANGUAGE sql AS 'SELECT 1'")).toMatch(/permission denied for schema public/);
-  // What it may do, in its own schema, is harmless: the admin never searches it.
-  expect(
-    await refusal(
-      "CREATE FUNCTION mallory.aclexplode(aclitem[]) RETURNS TABLE(grantor oid, grantee oid, privilege_type text, is_grantable boolean) LANGUAGE sql AS $$ SELECT 10::oid, 10::oid, 'CONNECT'::text, true $$; ALTER ROLE mallory SET search_path = mallory, pg_catalog",
-    ),
-  ).toBe("accepted");
-  // A refresh and apply as the admin: no change planned, no privilege moved.
-  await world.apply(tenants);
-  expect(await world.sqlAsAdmin("postgres", "SELECT count(*)::int AS n FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = 'mallory'")).toEqual([{ n: 0 }]);
-  expect(await refusal("SELECT value FROM victim.secrets", "victim_db")).toMatch(/permission denied for database "victim_db"/);
-}, APPLY_TIMEOUT_MS);
+attack(
+  "shadowing catalog functions through the search path reaches no admin session",
+  async () => {
+    // The tenant owns neither the database nor schema public, and cannot create a schema named
+    // like the admin: nothing it creates can sit on the admin's search path ("$user", public).
+    expect(
+      await refusal("ALTER DATABASE mallory_db SET search_path = mallory, pg_catalog"),
+    ).toMatch(/must be owner of database/);
+    expect(await refusal("CREATE SCHEMA pgforks_admin")).toMatch(/permission denied for database/);
+    expect(
+      await refusal(
+        "CREATE FUNCTION public.aclexplode(aclitem[]) RETURNS int LANGUAGE sql AS 'SELECT 1'",
+      ),
+    ).toMatch(/permission denied for schema public/);
+    // What it may do, in its own schema, is harmless: the admin never searches it.
+    expect(
+      await refusal(
+        "CREATE FUNCTION mallory.aclexplode(aclitem[]) RETURNS TABLE(grantor oid, grantee oid, privilege_type text, is_grantable boolean) LANGUAGE sql AS $$ SELECT 10::oid, 10::oid, 'CONNECT'::text, true $$; ALTER ROLE mallory SET search_path = mallory, pg_catalog",
+      ),
+    ).toBe("accepted");
+    // A refresh and apply as the admin: no change planned, no privilege moved.
+    await world.apply(tenants);
+    expect(
+      await world.sqlAsAdmin(
+        "postgres",
+        "SELECT count(*)::int AS n FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member WHERE r.rolname = 'mallory'",
+      ),
+    ).toEqual([{ n: 0 }]);
+    expect(await refusal("SELECT value FROM victim.secrets", "victim_db")).toMatch(
+      /permission denied for database "victim_db"/,
+    );
+  },
+  APPLY_TIMEOUT_MS,
+);
 
-attack("database settings that would block every plan are refused", async () => {
-  expect(await refusal("ALTER DATABASE mallory_db SET default_transaction_read_only = on")).toMatch(/must be owner of database/);
-  expect(await refusal("ALTER DATABASE mallory_db ALLOW_CONNECTIONS false")).toMatch(/must be owner of database/);
-  expect(await refusal("ALTER DATABASE mallory_db CONNECTION LIMIT 0")).toMatch(/must be owner of database/);
-  // Revoking its own CONNECT does nothing: the grant is the admin's, not the tenant's.
-  await world.sqlAs("mallory", "mallory_db", "REVOKE CONNECT ON DATABASE mallory_db FROM mallory");
-  expect(await world.sqlAs("mallory", "mallory_db", "SELECT 1 AS ok")).toEqual([{ ok: 1 }]);
-  await world.apply(tenants);
-}, APPLY_TIMEOUT_MS);
+attack(
+  "database settings that would block every plan are refused",
+  async () => {
+    expect(
+      await refusal("ALTER DATABASE mallory_db SET default_transaction_read_only = on"),
+    ).toMatch(/must be owner of database/);
+    expect(await refusal("ALTER DATABASE mallory_db ALLOW_CONNECTIONS false")).toMatch(
+      /must be owner of database/,
+    );
+    expect(await refusal("ALTER DATABASE mallory_db CONNECTION LIMIT 0")).toMatch(
+      /must be owner of database/,
+    );
+    // Revoking its own CONNECT does nothing: the grant is the admin's, not the tenant's.
+    await world.sqlAs(
+      "mallory",
+      "mallory_db",
+      "REVOKE CONNECT ON DATABASE mallory_db FROM mallory",
+    );
+    expect(await world.sqlAs("mallory", "mallory_db", "SELECT 1 AS ok")).toEqual([{ ok: 1 }]);
+    await world.apply(tenants);
+  },
+  APPLY_TIMEOUT_MS,
+);
 
-attack("another tenant's database and the admin database refuse the connection; template1 lets it create nothing", async () => {
-  await expect(world.connectAs("mallory", "victim_db")).rejects.toThrow(/permission denied for database "victim_db"/);
-  await expect(world.connectAs("mallory", "postgres")).rejects.toThrow(/permission denied for database "postgres"/);
-  // template1 is rdsadmin's on RDS: the admin cannot revoke PUBLIC's CONNECT there. Harmless:
-  // no CREATE in its schema public (PostgreSQL 15+), and tenant databases use template0.
-  expect(await refusal("CREATE TABLE planted (x int)", "template1")).toMatch(/permission denied for schema public/);
-}, APPLY_TIMEOUT_MS);
+attack(
+  "another tenant's database and the admin database refuse the connection; template1 lets it create nothing",
+  async () => {
+    await expect(world.connectAs("mallory", "victim_db")).rejects.toThrow(
+      /permission denied for database "victim_db"/,
+    );
+    await expect(world.connectAs("mallory", "postgres")).rejects.toThrow(
+      /permission denied for database "postgres"/,
+    );
+    // template1 is rdsadmin's on RDS: the admin cannot revoke PUBLIC's CONNECT there. Harmless:
+    // no CREATE in its schema public (PostgreSQL 15+), and tenant databases use template0.
+    expect(await refusal("CREATE TABLE planted (x int)", "template1")).toMatch(
+      /permission denied for schema public/,
+    );
+  },
+  APPLY_TIMEOUT_MS,
+);
 
-attack("creating roles or databases is refused", async () => {
-  expect(await refusal("CREATE ROLE sidekick LOGIN PASSWORD 'x'")).toMatch(/permission denied to create role/);
-  expect(await refusal("CREATE DATABASE mallory_two")).toMatch(/permission denied to create database/);
-  expect(await refusal("GRANT victim TO mallory")).toMatch(/permission denied to grant role "victim"/);
-  expect(await refusal("GRANT victim_readonly TO mallory")).toMatch(/permission denied to grant role "victim_readonly"/);
-}, APPLY_TIMEOUT_MS);
+attack(
+  "creating roles or databases is refused",
+  async () => {
+    expect(await refusal("CREATE ROLE sidekick LOGIN PASSWORD 'x'")).toMatch(
+      /permission denied to create role/,
+    );
+    expect(await refusal("CREATE DATABASE mallory_two")).toMatch(
+      /permission denied to create database/,
+    );
+    expect(await refusal("GRANT victim TO mallory")).toMatch(
+      /permission denied to grant role "victim"/,
+    );
+    expect(await refusal("GRANT victim_readonly TO mallory")).toMatch(
+      /permission denied to grant role "victim_readonly"/,
+    );
+  },
+  APPLY_TIMEOUT_MS,
+);
 
-attack("holding every allowed connection blocks neither the admin's plan nor its apply", async () => {
-  const held = await Promise.all(Array.from({ length: mallory.connectionLimit }, () => world.connectAs("mallory", "mallory_db")));
-  try {
-    await world.apply([{ ...mallory, extensions: [] }, victim].map((t) => (t.name === "mallory" ? { ...t, extensions: ["citext" as const] } : t)));
-    const plan = await world.plan();
-    expect(plan.code).toBe(0);
-  } finally {
-    await Promise.all(held.map((c) => c.end()));
-  }
-}, APPLY_TIMEOUT_MS);
+attack(
+  "holding every allowed connection blocks neither the admin's plan nor its apply",
+  async () => {
+    const held = await Promise.all(
+      Array.from({ length: mallory.connectionLimit }, () =>
+        world.connectAs("mallory", "mallory_db"),
+      ),
+    );
+    try {
+      await world.apply(
+        [{ ...mallory, extensions: [] }, victim].map((t) =>
+          t.name === "mallory" ? { ...t, extensions: ["citext" as const] } : t,
+        ),
+      );
+      const plan = await world.plan();
+      expect(plan.code).toBe(0);
+    } finally {
+      await Promise.all(held.map((c) => c.end()));
+    }
+  },
+  APPLY_TIMEOUT_MS,
+);

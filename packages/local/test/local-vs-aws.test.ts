@@ -8,7 +8,10 @@ import { synthesizeLocalStack } from "../src/local-stack";
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
 /** The postgresql_* resources, with the two password arguments of each role and cdktf's metadata set aside. */
-function postgresqlResources(stack: Record<string, unknown>): { resources: Resources; passwordArguments: string[] } {
+function postgresqlResources(stack: Record<string, unknown>): {
+  resources: Resources;
+  passwordArguments: string[];
+} {
   const resources: Resources = {};
   const passwordArguments: string[] = [];
   for (const [type, byName] of Object.entries(stack.resource as Resources)) {
@@ -18,7 +21,8 @@ function postgresqlResources(stack: Record<string, unknown>): { resources: Resou
       // "//" is cdktf's metadata (the construct path names the stack), not Terraform configuration.
       const { password_wo, password_wo_version, "//": _metadata, ...rest } = body;
       if (password_wo !== undefined) passwordArguments.push(`${type}.${name}.password_wo`);
-      if (password_wo_version !== undefined) passwordArguments.push(`${type}.${name}.password_wo_version`);
+      if (password_wo_version !== undefined)
+        passwordArguments.push(`${type}.${name}.password_wo_version`);
       (resources[type] as Record<string, unknown>)[name] = rest;
     }
   }

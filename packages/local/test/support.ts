@@ -45,7 +45,10 @@ export class RealApplyWorld {
   async apply(tenants: readonly TenantConfig[]): Promise<void> {
     await this.applyOnly(tenants);
     const plan = await this.plan();
-    expect({ exitCode: plan.code, output: plan.code === 0 ? "" : plan.output }).toEqual({ exitCode: 0, output: "" });
+    expect({ exitCode: plan.code, output: plan.code === 0 ? "" : plan.output }).toEqual({
+      exitCode: 0,
+      output: "",
+    });
     expect(await this.findings()).toEqual([]);
   }
 
@@ -73,7 +76,9 @@ export class RealApplyWorld {
     return {
       terraform: new LocalTerraform(join(this.dir, "terraform"), {
         adminPassword: this.server.password ?? "",
-        verifiers: passwordVerifiers(ensureLocalCredentials(join(this.dir, "credentials.json"), tenants)),
+        verifiers: passwordVerifiers(
+          ensureLocalCredentials(join(this.dir, "credentials.json"), tenants),
+        ),
       }),
     };
   }

@@ -13,9 +13,14 @@ export const SCRAM_SALT_BYTES = 16;
  * "Password Authentication"), so no statement the server logs carries the password. Passwords
  * here are ASCII letters and digits, which SASLprep leaves unchanged.
  */
-export function scramSha256Verifier(password: string, salt = randomBytes(SCRAM_SALT_BYTES)): string {
+export function scramSha256Verifier(
+  password: string,
+  salt = randomBytes(SCRAM_SALT_BYTES),
+): string {
   if (!/^[\x21-\x7e]+$/.test(password)) {
-    throw new Error("scramSha256Verifier: only printable ASCII passwords (SASLprep is not implemented)");
+    throw new Error(
+      "scramSha256Verifier: only printable ASCII passwords (SASLprep is not implemented)",
+    );
   }
   const salted = pbkdf2Sync(password, salt, SCRAM_ITERATIONS, 32, "sha256");
   const clientKey = createHmac("sha256", salted).update("Client Key").digest();

@@ -284,7 +284,13 @@ function installExitHook(): void {
 }
 
 /** Runs SQL through psql-free means: the `postgres` single binary is not a client, so use node-postgres. */
-async function sqlOverSocket(socketDir: string, port: number, user: string, database: string, sql: string): Promise<string> {
+async function sqlOverSocket(
+  socketDir: string,
+  port: number,
+  user: string,
+  database: string,
+  sql: string,
+): Promise<string> {
   const { Client } = await import("pg");
   const client = new Client({ host: socketDir, port, user, database });
   await client.connect();
@@ -322,7 +328,9 @@ export function rdsLikeBootstrapSql(rds: RdsLikeOptions): string {
  * Creates (if needed) and starts a PostgreSQL cluster listening on 127.0.0.1 and a private unix
  * socket. A temporary cluster has durability switched off for speed (the data is thrown away).
  */
-export async function startPostgres(options: StartPostgresOptions = {}): Promise<TemporaryPostgres> {
+export async function startPostgres(
+  options: StartPostgresOptions = {},
+): Promise<TemporaryPostgres> {
   const binDir = findPostgresBinDir(options.binDir);
   const as = runner(options.runAs);
   const persistent = options.persistent;
@@ -394,7 +402,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
         );
         if (start.code === 0) break;
         const log = tail(logFile);
-        if (!persistent && attempt < START_ATTEMPTS && /could not (bind|create listen)/i.test(log)) continue;
+        if (!persistent && attempt < START_ATTEMPTS && /could not (bind|create listen)/i.test(log))
+          continue;
         throw new Error(`pg_ctl start failed (exit ${start.code}):\n${start.output}\n${log}`);
       }
     } else if (persistent) {
@@ -455,14 +464,20 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
 }
 
 /** Stops a persistent cluster's server if it runs; keeps its data. Returns whether it was running. */
-export async function stopPostgres(dir: string, options: Pick<StartPostgresOptions, "binDir" | "runAs"> = {}): Promise<boolean> {
+export async function stopPostgres(
+  dir: string,
+  options: Pick<StartPostgresOptions, "binDir" | "runAs"> = {},
+): Promise<boolean> {
   const binDir = findPostgresBinDir(options.binDir);
   const as = runner(options.runAs);
   const dataDir = join(dir, "data");
   if (!existsSync(join(dataDir, "PG_VERSION"))) return false;
   const status = await run(as.wrap([join(binDir, "pg_ctl"), "-D", dataDir, "status"]), dir);
   if (status.code !== 0) return false;
-  const stop = await run(as.wrap([join(binDir, "pg_ctl"), "-D", dataDir, "-m", "fast", "-w", "stop"]), dir);
+  const stop = await run(
+    as.wrap([join(binDir, "pg_ctl"), "-D", dataDir, "-m", "fast", "-w", "stop"]),
+    dir,
+  );
   if (stop.code !== 0) throw new Error(`pg_ctl stop failed (exit ${stop.code}):\n${stop.output}`);
   return true;
 }

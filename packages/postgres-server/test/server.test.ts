@@ -1,65 +1,112 @@
-// Tests of @pgforks/testing's startPostgres discovery (that package has no Jest run of its own);
-// starting and stopping real servers is covered by every other test file here.
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
+import { Client } from "pg";
 import {
-  DEBIAN_POSTGRES_LIB_DIR,
   findPostgresBinDir,
+  generatePassword,
   PG_BIN_ENV,
+  POSTGRES_MAJOR,
   PostgresNotFoundError,
-} from "@pgforks/testing";
+  scramSha256Verifier,
+  startPostgres,
+  stopPostgres,
+} from "../src";
 
-test("a folder without initdb/pg_ctl gives an error that says how to install them", () => {
+jest.setTimeout(180_000);
+
+test("a folder without the server binaries gives an error that says how to get them", () => {
   expect(() => findPostgresBinDir("/nonexistent/bin")).toThrow(PostgresNotFoundError);
   expect(() => findPostgresBinDir(undefined, { [PG_BIN_ENV]: "/nonexistent/bin" })).toThrow(
-    /initdb, pg_ctl.*install Debian's postgresql package/i,
+    /initdb, pg_ctl, postgres.*npm ci/,
   );
 });
 
-test("without PATH it falls back to the highest /usr/lib/postgresql/<major>/bin", () => {
-  const majors = existsSync(DEBIAN_POSTGRES_LIB_DIR)
-    ? readdirSync(DEBIAN_POSTGRES_LIB_DIR).filter((v) =>
-        existsSync(join(DEBIAN_POSTGRES_LIB_DIR, v, "bin", "initdb")),
-      )
-    : [];
-  if (majors.length === 0) {
-    expect(() => findPostgresBinDir(undefined, { PATH: "" })).toThrow(PostgresNotFoundError);
-    return;
-  }
-  const highest = majors.sort((a, b) => Number(a) - Number(b)).at(-1) ?? "";
-  expect(findPostgresBinDir(undefined, { PATH: "" })).toBe(
-    join(DEBIAN_POSTGRES_LIB_DIR, highest, "bin"),
-  );
-});
-
-test("$PGFORKS_PG_BIN wins over PATH, and PATH needs both binaries in one folder", () => {
+test("$PGFORKS_PG_BIN wins over the npm package, and needs all three binaries", () => {
   const root = mkdtempSync(join(tmpdir(), "pgforks-bin-"));
-  const folder = (name: string, binaries: readonly string[]) => {
-    const dir = join(root, name);
-    mkdirSync(dir);
-    for (const binary of binaries) {
-      writeFileSync(join(dir, binary), "#!/bin/sh\n");
-      chmodSync(join(dir, binary), 0o755);
-    }
-    return dir;
-  };
   try {
-    const half = folder("half", ["initdb"]);
-    const full = folder("full", ["initdb", "pg_ctl"]);
-    const pinned = folder("pinned", ["initdb", "pg_ctl"]);
-    const PATH = [half, full].join(delimiter);
-    expect(findPostgresBinDir(undefined, { PATH })).toBe(full);
-    expect(findPostgresBinDir(undefined, { PATH, [PG_BIN_ENV]: pinned })).toBe(pinned);
+    const folder = (name: string, binaries: readonly string[]) => {
+      const dir = join(root, name);
+      mkdirSync(dir);
+      for (const binary of binaries) {
+        writeFileSync(join(dir, binary), "#!/bin/sh\n");
+        chmodSync(join(dir, binary), 0o755);
+      }
+      return dir;
+    };
+    const full = folder("full", ["initdb", "pg_ctl", "postgres"]);
+    const half = folder("half", ["initdb", "pg_ctl"]);
+    expect(findPostgresBinDir(undefined, { [PG_BIN_ENV]: full })).toBe(full);
+    expect(() => findPostgresBinDir(undefined, { [PG_BIN_ENV]: half })).toThrow(PostgresNotFoundError);
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("the SCRAM verifier is the one PostgreSQL accepts for the password (and stores as is)", async () => {
+  const server = await startPostgres({ rds: { adminRole: "forks_admin", adminPassword: generatePassword() } });
+  try {
+    const password = generatePassword();
+    const verifier = scramSha256Verifier(password);
+    expect(verifier).toMatch(/^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+    await server.superuserSql(`CREATE ROLE app LOGIN PASSWORD '${verifier}'`);
+    expect(JSON.parse(await server.superuserSql("SELECT rolpassword FROM pg_authid WHERE rolname = 'app'"))).toEqual([
+      { rolpassword: verifier },
+    ]);
+    const login = async (pw: string) => {
+      const client = new Client({ host: server.host, port: server.port, user: "app", password: pw, database: "postgres" });
+      await client.connect();
+      await client.end();
+    };
+    await expect(login(password)).resolves.toBeUndefined();
+    await expect(login(`${password}x`)).rejects.toThrow(/password authentication failed/);
+    // The password itself never reached the server log, which logs DDL.
+    expect(readFileSync(server.logFile, "utf8")).not.toContain(password);
+  } finally {
+    await server.stop();
+  }
+});
+
+test(`an RDS-like server: PostgreSQL ${POSTGRES_MAJOR}, the admin is no superuser, logs in with its password only`, async () => {
+  const adminPassword = generatePassword();
+  const server = await startPostgres({ rds: { adminRole: "forks_admin", adminPassword } });
+  try {
+    const client = new Client({ connectionString: server.connectionString });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        "SELECT current_setting('server_version_num')::int / 10000 AS major, r.rolsuper, r.rolcreaterole, r.rolcreatedb, pg_has_role('rds_superuser', 'MEMBER') AS rds, current_setting('log_statement') AS log_statement, current_setting('password_encryption') AS encryption, (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'postgres') AS postgres_owner FROM pg_roles r WHERE r.rolname = current_user",
+      );
+      expect(rows).toEqual([
+        { major: POSTGRES_MAJOR, rolsuper: false, rolcreaterole: true, rolcreatedb: true, rds: true, log_statement: "ddl", encryption: "scram-sha-256", postgres_owner: "forks_admin" },
+      ]);
+    } finally {
+      await client.end();
+    }
+    const wrong = new Client({ host: server.host, port: server.port, user: "forks_admin", password: "wrong", database: "postgres" });
+    await expect(wrong.connect()).rejects.toThrow(/password authentication failed/);
+    expect(readFileSync(server.logFile, "utf8")).not.toContain(adminPassword);
+  } finally {
+    await server.stop();
+  }
+  expect(existsSync(server.baseDir)).toBe(false);
+});
+
+test("a persistent server keeps its data across stop and start", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "pgforks-persistent-"));
+  try {
+    const rds = { adminRole: "forks_admin", adminPassword: generatePassword() };
+    const port = 40000 + Math.floor(Math.random() * 20000);
+    const first = await startPostgres({ persistent: { dir, port }, rds });
+    await first.superuserSql("CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)");
+    expect(await stopPostgres(dir)).toBe(true);
+    expect(await stopPostgres(dir)).toBe(false);
+    const second = await startPostgres({ persistent: { dir, port }, rds });
+    expect(JSON.parse(await second.superuserSql("SELECT x FROM kept"))).toEqual([{ x: 42 }]);
+    await second.stop();
+    expect(existsSync(join(dir, "data", "PG_VERSION"))).toBe(true);
+  } finally {
+    await stopPostgres(dir).catch(() => false);
+    rmSync(dir, { recursive: true, force: true });
   }
 });

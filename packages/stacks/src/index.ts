@@ -1,6 +1,6 @@
 export * from "./backend";
 export * from "./compose";
+export * from "./local-tenants-stack";
 export * from "./platform-stack";
 export * from "./synth";
 export * from "./tenants-stack";
-export * from "./local-tenants-stack";

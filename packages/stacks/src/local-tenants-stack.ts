@@ -1,10 +1,6 @@
 import { PostgresqlProvider } from "@cdktf/provider-postgresql/lib/provider";
 import type { TenantConfig } from "@pgforks/config";
-import {
-  ADMIN_DATABASE,
-  EphemeralVariableCredentials,
-  TenantDatabases,
-} from "@pgforks/tenants";
+import { ADMIN_DATABASE, EphemeralVariableCredentials, TenantDatabases } from "@pgforks/tenants";
 import { LocalBackend, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 

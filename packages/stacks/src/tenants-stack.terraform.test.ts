@@ -9,8 +9,8 @@ import {
   resolveTerraformBinary,
   TerraformHarness,
 } from "@pgforks/terraform-harness";
-import { App } from "cdktf";
 import { testWhen } from "@pgforks/testing";
+import { App } from "cdktf";
 import { composeEnvironment } from "./compose";
 import { type StackJson, synthesizeInto } from "./synth";
 
@@ -113,7 +113,6 @@ describe("the credentials version of prod-tenants", () => {
     expect(newArn).not.toBe(base);
     expect(newHost).not.toBe(base);
   }, 60_000);
-
 });
 
 const validateWith = testWhen(postgresqlProviderMissing());
@@ -130,29 +129,44 @@ describe("every tenants stack, as synthesized, under real terraform validate wit
   const dir = mkdtempSync(join(tmpdir(), "pgforks-tenants-validate-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  validateWith("dev-tenants, staging-tenants and prod-tenants are valid", async () => {
-    const outdir = join(dir, "cdktf.out");
-    synthesizeInto(outdir, ["dev", "staging", "prod"].map((name) => loadEnvironment(name)));
-    const harness = new TerraformHarness({ outdir, workDir: join(dir, "harness") });
-    for (const name of ["dev-tenants", "staging-tenants", "prod-tenants"]) {
-      const report = await harness.check(name);
-      expect({ name, status: report.status, error: report.error }).toEqual({ name, status: "passed", error: undefined });
-      expect(report.validate?.valid).toBe(true);
-    }
-  }, 300_000);
+  validateWith(
+    "dev-tenants, staging-tenants and prod-tenants are valid",
+    async () => {
+      const outdir = join(dir, "cdktf.out");
+      synthesizeInto(
+        outdir,
+        ["dev", "staging", "prod"].map((name) => loadEnvironment(name)),
+      );
+      const harness = new TerraformHarness({ outdir, workDir: join(dir, "harness") });
+      for (const name of ["dev-tenants", "staging-tenants", "prod-tenants"]) {
+        const report = await harness.check(name);
+        expect({ name, status: report.status, error: report.error }).toEqual({
+          name,
+          status: "passed",
+          error: undefined,
+        });
+        expect(report.validate?.valid).toBe(true);
+      }
+    },
+    300_000,
+  );
 
-  validateWith("a tenants stack with a configuration error fails validate", async () => {
-    const outdir = join(dir, "broken.out");
-    const loaded = loadEnvironment("staging");
-    const app = new App({ outdir, stackTraces: false });
-    const stacks = composeEnvironment(app, loaded);
-    // A construct-level mistake: a value the provider's schema refuses.
-    const role = Object.values(stacks.tenants.databases.tenants)[0]?.role;
-    role?.addOverride("connection_limit", "many");
-    app.synth();
-    const harness = new TerraformHarness({ outdir, workDir: join(dir, "broken-harness") });
-    const report = await harness.check("staging-tenants");
-    expect(report.status).toBe("failed");
-    expect(report.error).toMatch(/connection_limit/);
-  }, 300_000);
+  validateWith(
+    "a tenants stack with a configuration error fails validate",
+    async () => {
+      const outdir = join(dir, "broken.out");
+      const loaded = loadEnvironment("staging");
+      const app = new App({ outdir, stackTraces: false });
+      const stacks = composeEnvironment(app, loaded);
+      // A construct-level mistake: a value the provider's schema refuses.
+      const role = Object.values(stacks.tenants.databases.tenants)[0]?.role;
+      role?.addOverride("connection_limit", "many");
+      app.synth();
+      const harness = new TerraformHarness({ outdir, workDir: join(dir, "broken-harness") });
+      const report = await harness.check("staging-tenants");
+      expect(report.status).toBe("failed");
+      expect(report.error).toMatch(/connection_limit/);
+    },
+    300_000,
+  );
 });

@@ -194,7 +194,7 @@ describe("TenantsStack: adding one tenant", () => {
     const a = addresses(after);
     expect([...b].filter((x) => !a.has(x))).toEqual([]);
     const newOnes = [...a].filter((x) => !b.has(x));
-    // role, membership of the master user, database, 2 database grants, secret value, password
+    // role, database, 2 database grants, its schema, secret value, password
     expect(newOnes).toHaveLength(7);
     for (const address of newOnes) expect(address).toMatch(/-edtech(_experiment)?[-_]/);
     // Every block that existed is unchanged, except the one link of the grant chain that now
@@ -209,7 +209,7 @@ describe("TenantsStack: adding one tenant", () => {
       }
     }
     expect(changed).toHaveLength(1);
-    expect(changed[0]).toMatch(/^postgresql_grant_role\..*admin-member-fintech/);
+    expect(changed[0]).toMatch(/^postgresql_grant\..*revoke-public-fintech/);
   });
 
   it("changes the platform's tenant secrets only by that tenant's secret", () => {

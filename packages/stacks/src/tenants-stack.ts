@@ -39,10 +39,8 @@ export interface TenantsStackProps {
 export const TUNNEL_HOST = "127.0.0.1";
 
 /** Port of an RDS Proxy endpoint for PostgreSQL; defined in @pgforks/config, shared with the network. */
-export { RDS_PROXY_POSTGRESQL_PORT };
-
 /** The maintenance database the provider connects to (the provider's default as well). */
-export { ADMIN_DATABASE };
+export { ADMIN_DATABASE, RDS_PROXY_POSTGRESQL_PORT };
 
 /** TLS required, certificate not pinned (the tunnel's 127.0.0.1 would not match the RDS certificate name). */
 export const ADMIN_SSLMODE = "require";
@@ -57,7 +55,7 @@ export const ADMIN_CONNECT_TIMEOUT_SECONDS = 15;
  * The master credentials are read with the EPHEMERAL `aws_secretsmanager_secret_version`, so
  * they are fetched on every run and never written to state or plan files; tenant passwords are
  * write-only too (see TenantDatabases). What the state does hold: role and database names,
- * limits and grants, the master user's memberships in the tenant roles, the credentials versions
+ * limits, grants, schemas and extensions, the credentials versions
  * and the secret ARNs, no credential.
  */
 export class TenantsStack extends TerraformStack {

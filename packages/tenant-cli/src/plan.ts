@@ -5,9 +5,12 @@ import {
   type EnvironmentConfig,
   readOnlyRoleName,
   resourcePrefix,
+  TENANT_DATABASE_PRIVILEGES,
   type TenantConfig,
+  tenantDatabaseConnectionLimit,
   tenantDatabaseName,
   tenantHoldsConnections,
+  tenantRoleConnectionLimit,
   tenantSecretName,
 } from "@pgforks/config";
 
@@ -72,16 +75,17 @@ export function connectionTargetOf(
 export const TARGET_CHANGED_NOTE = "password rotated because the connection target changed";
 
 /** What the plan line says when a tenant's database is renamed (same address, updated in place). */
-export const DATABASE_RENAMED_NOTE = "renamed in place (ALTER DATABASE RENAME, data kept)";
+export const DATABASE_RENAMED_NOTE =
+  "REFUSED at plan time: a tenant database is never renamed by an apply (docs/operations.md)";
 
 /**
  * What one tenant amounts to in the two stacks, in its lifecycle state. Mirrors the constructs of
  * @pgforks/tenants (TenantSecrets in the platform stack, TenantDatabases in the tenants stack),
- * with the same identities: the database is keyed by tenant (a rename updates it in place), its
- * grants and extensions by database (a rename replaces them, as their `database` is ForceNew):
+ * with the same identities (every address keyed by the tenant's name; a database rename is refused
+ * at plan time):
  * - active: login role with the tenant's connection limit; the read-only group may CONNECT;
  * - suspended: role NOLOGIN with CONNECTION LIMIT 0, read-only group loses CONNECT; the database
- *   keeps its limit (the master user, not a superuser on RDS, must still reach it) and its data;
+ *   (the master user's) keeps its limit and its data;
  * - retired: as suspended, and its secret leaves the RDS Proxy's auth list;
  * - dropped: nothing (database, role, grants and secret are destroyed).
  */
@@ -120,15 +124,8 @@ export function tenantResources(
       label: `role ${tenant.name}`,
       attributes: [
         { name: "login", value: String(active) },
-        { name: "connection limit", value: String(active ? tenant.connectionLimit : 0) },
+        { name: "connection limit", value: String(tenantRoleConnectionLimit(tenant)) },
       ],
-    },
-    {
-      stack: "tenants",
-      key: `member:${tenant.name}`,
-      label: `grant role ${tenant.name} to ${admin}`,
-      attributes: [],
-      createNote: "the master user manages the database's privileges as a member of its owner",
     },
     {
       stack: "tenants",
@@ -137,8 +134,8 @@ export function tenantResources(
       attributes: [
         { name: "", value: TENANT_DATABASE_ENCODING },
         { name: "name", value: database, changeNote: DATABASE_RENAMED_NOTE, onCreate: false },
-        { name: "owner", value: tenant.name },
-        { name: "connection limit", value: String(tenant.connectionLimit) },
+        { name: "owner", value: admin },
+        { name: "connection limit", value: String(tenantDatabaseConnectionLimit(tenant)) },
       ],
       destroyNote: "DESTROYED: data lost unless backed up",
     },
@@ -151,8 +148,15 @@ export function tenantResources(
     {
       stack: "tenants",
       key: `grant:${database}:${tenant.name}`,
-      label: `grant CONNECT/CREATE/TEMP on ${database} to ${tenant.name}`,
+      label: `grant ${TENANT_DATABASE_PRIVILEGES.join("/")} on ${database} to ${tenant.name}`,
       attributes: [],
+    },
+    {
+      stack: "tenants",
+      key: `schema:${database}:${tenant.name}`,
+      label: `schema ${tenant.name} in ${database}`,
+      attributes: [{ name: "owner", value: tenant.name }],
+      createNote: 'where the app\'s tables go (search_path "$user", public)',
     },
     ...tenant.extensions.map(
       (extension): PlannedResource => ({

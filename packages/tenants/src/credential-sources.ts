@@ -75,7 +75,9 @@ export class EphemeralVariableCredentials extends Construct implements TenantCre
   rolePasswordVersion(tenant: TenantConfig): string {
     const version = this.versions[tenant.name];
     if (version === undefined) {
-      throw new Error(`EphemeralVariableCredentials: no password version for tenant "${tenant.name}"`);
+      throw new Error(
+        `EphemeralVariableCredentials: no password version for tenant "${tenant.name}"`,
+      );
     }
     return version;
   }
@@ -113,7 +115,11 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
     super(scope, id);
     this.props = props;
     const port = props.applicationPort;
-    if (typeof port === "number" && !Token.isUnresolved(port) && port !== props.connectionTarget.port) {
+    if (
+      typeof port === "number" &&
+      !Token.isUnresolved(port) &&
+      port !== props.connectionTarget.port
+    ) {
       throw new Error(
         `SecretsManagerCredentials: applicationPort ${port} differs from connectionTarget.port ${props.connectionTarget.port}`,
       );
@@ -122,7 +128,8 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
 
   private secretArn(tenant: TenantConfig): string {
     const arn = this.props.secretArns[tenant.name];
-    if (arn === undefined) throw new Error(`tenant "${tenant.name}" has no secret ARN in secretArns`);
+    if (arn === undefined)
+      throw new Error(`tenant "${tenant.name}" has no secret ARN in secretArns`);
     return arn;
   }
 
@@ -133,7 +140,11 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
         this,
         `password-${tenant.name}`,
         "aws_secretsmanager_random_password",
-        { password_length: TENANT_PASSWORD_LENGTH, exclude_punctuation: true, require_each_included_type: true },
+        {
+          password_length: TENANT_PASSWORD_LENGTH,
+          exclude_punctuation: true,
+          require_each_included_type: true,
+        },
       ).getStringAttribute("random_password");
       this.passwords.set(tenant.name, password);
     }

@@ -5,12 +5,14 @@ import { Grant } from "@cdktf/provider-postgresql/lib/grant";
 import { Role } from "@cdktf/provider-postgresql/lib/role";
 import { Schema } from "@cdktf/provider-postgresql/lib/schema";
 import {
+  ADMIN_DATABASE,
   ALLOWED_EXTENSIONS,
   readOnlyRoleName,
   readOnlyRoleNameProblem,
+  TENANT_DATABASE_PRIVILEGES,
   type TenantConfig,
-  tenantDatabaseName,
   tenantDatabaseConnectionLimit,
+  tenantDatabaseName,
   tenantHoldsConnections,
   tenantRoleConnectionLimit,
 } from "@pgforks/config";
@@ -35,16 +37,7 @@ export const DATABASE_TEMPLATE = "template0";
 /** PostgreSQL's pseudo-role for "every role"; the provider accepts it as `role`. */
 export const PUBLIC_ROLE = "public";
 
-/** The database the admin (master) connects to, and from which PUBLIC loses CONNECT and TEMP. */
-export const ADMIN_DATABASE = "postgres";
-
-/**
- * What a tenant holds on its database: CONNECT and TEMPORARY, not CREATE. CREATE on a database
- * lets a role create schemas, and a schema named like the admin role would sit first on the
- * admin's search path ("$user", public) in that database, where the provider's sessions run
- * unqualified catalog functions. The tenant creates its objects in its own schema instead.
- */
-export const TENANT_DATABASE_PRIVILEGES = ["CONNECT", "TEMPORARY"] as const;
+export { ADMIN_DATABASE, TENANT_DATABASE_PRIVILEGES };
 
 export interface TenantDatabasesProps {
   /** The environment's tenants (validated config). Required. Dropped tenants get no resources. */
@@ -134,12 +127,14 @@ export class TenantDatabases extends Construct {
     // Each new link waits for the previous one (across tenants too).
     const link = <T extends TerraformResource>(resource: T): T => {
       const previous = chain[chain.length - 1];
-      if (previous) resource.dependsOn = [...(resource.dependsOn ?? []), terraformAddress(previous)];
+      if (previous)
+        resource.dependsOn = [...(resource.dependsOn ?? []), terraformAddress(previous)];
       chain.push(resource);
       return resource;
     };
 
-    const byName = (a: TenantConfig, b: TenantConfig) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    const byName = (a: TenantConfig, b: TenantConfig) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
     const kept = props.tenants.filter((t) => t.state !== "dropped").sort(byName);
     const problems = kept.flatMap((t) => [
       ...(t.name === admin ? [`tenant "${t.name}" has the admin role's name`] : []),
@@ -352,7 +347,10 @@ export function insideDatabaseIds(tenant: TenantConfig): Array<[string, string]>
     ["postgresql_grant", `connect-${n}`],
     ["postgresql_schema", `schema-${n}`],
     // Every allow-listed extension, whether or not the dropped entry still lists it.
-    ...ALLOWED_EXTENSIONS.map((e): [string, string] => ["postgresql_extension", `extension-${n}-${e}`]),
+    ...ALLOWED_EXTENSIONS.map((e): [string, string] => [
+      "postgresql_extension",
+      `extension-${n}-${e}`,
+    ]),
     ...(tenant.readOnlyRole !== undefined
       ? ([
           ["postgresql_grant", `readonly-connect-${n}`],

@@ -1,8 +1,8 @@
 // Runs the real Terraform binary offline against the provider mirror of this machine
 // (PGFORKS_TF_MIRROR or a well-known mirror directory).
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
-import { testWhen } from "@pgforks/testing";
 import { join, relative } from "node:path";
+import { testWhen } from "@pgforks/testing";
 import { runCli } from "./command";
 import { StackNotRunnableError, TerraformHarness } from "./harness";
 import { addressesWithActions } from "./json-output";
@@ -15,7 +15,9 @@ jest.setTimeout(180_000);
 const fullMirror = discoverProviderMirror();
 const POSTGRESQL = "registry.terraform.io/cyrilgdn/postgresql";
 const withPostgresqlProvider = testWhen(
-  fullMirror.providers.some((p) => p.source === POSTGRESQL) ? undefined : `${POSTGRESQL} is not in ${fullMirror.path}`,
+  fullMirror.providers.some((p) => p.source === POSTGRESQL)
+    ? undefined
+    : `${POSTGRESQL} is not in ${fullMirror.path}`,
 );
 
 /** The machine's mirror without the postgresql provider (what a mirror lacking it looks like). */
@@ -29,7 +31,10 @@ function awsOnlyMirrorDir(): string {
   if (awsOnlyDir) return awsOnlyDir;
   const dir = tempDir("aws-only-mirror");
   mkdirSync(join(dir, "registry.terraform.io", "hashicorp"), { recursive: true });
-  symlinkSync(join(fullMirror.path, "registry.terraform.io", "hashicorp", "aws"), join(dir, "registry.terraform.io", "hashicorp", "aws"));
+  symlinkSync(
+    join(fullMirror.path, "registry.terraform.io", "hashicorp", "aws"),
+    join(dir, "registry.terraform.io", "hashicorp", "aws"),
+  );
   awsOnlyDir = dir;
   return dir;
 }
@@ -135,7 +140,11 @@ describe("TerraformHarness against real Terraform", () => {
   });
 
   it("reports a postgresql stack as not validated, and refuses to run it, when the mirror lacks the provider", async () => {
-    const awsOnly = new TerraformHarness({ outdir, workDir: join(workDir, "aws-only"), mirror: awsOnlyMirror() });
+    const awsOnly = new TerraformHarness({
+      outdir,
+      workDir: join(workDir, "aws-only"),
+      mirror: awsOnlyMirror(),
+    });
     const report = await awsOnly.check("e2e-tenants");
     expect(report.status).toBe("not-validated");
     expect(report.reason).toBe(
@@ -144,13 +153,16 @@ describe("TerraformHarness against real Terraform", () => {
     await expect(awsOnly.validate("e2e-tenants")).rejects.toThrow(StackNotRunnableError);
   });
 
-  withPostgresqlProvider("validates a postgresql stack with the real provider and says why it is not planned offline", async () => {
-    const report = await harness.check("e2e-tenants");
-    expect(report.status).toBe("passed");
-    expect(report.validate?.valid).toBe(true);
-    expect(report.changes).toBeUndefined();
-    expect(report.planNotOffline).toMatch(/needs a live database \(cyrilgdn\/postgresql\)/);
-  });
+  withPostgresqlProvider(
+    "validates a postgresql stack with the real provider and says why it is not planned offline",
+    async () => {
+      const report = await harness.check("e2e-tenants");
+      expect(report.status).toBe("passed");
+      expect(report.validate?.valid).toBe(true);
+      expect(report.changes).toBeUndefined();
+      expect(report.planNotOffline).toMatch(/needs a live database \(cyrilgdn\/postgresql\)/);
+    },
+  );
 });
 
 describe("validate CLI", () => {

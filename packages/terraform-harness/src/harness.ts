@@ -138,7 +138,9 @@ export interface StackReport {
 export const LIVE_ONLY_PROVIDERS = ["registry.terraform.io/cyrilgdn/postgresql"] as const;
 
 function liveOnlyProviders(stack: StackInfo): string | undefined {
-  const live = stack.requiredProviders.filter((p) => (LIVE_ONLY_PROVIDERS as readonly string[]).includes(p.source));
+  const live = stack.requiredProviders.filter((p) =>
+    (LIVE_ONLY_PROVIDERS as readonly string[]).includes(p.source),
+  );
   if (live.length === 0) return undefined;
   return `needs a live database (${live.map((p) => p.source.split("/").slice(1).join("/")).join(", ")}); real applies run in @pgforks/local`;
 }
@@ -446,7 +448,14 @@ export class TerraformHarness {
       }
       const live = liveOnlyProviders(stack);
       if (live) {
-        return { stack: name, status: "passed", validate, planNotOffline: live, timings, totalMs: elapsed() };
+        return {
+          stack: name,
+          status: "passed",
+          validate,
+          planNotOffline: live,
+          timings,
+          totalMs: elapsed(),
+        };
       }
       const plan = await this.plan(name);
       timings = { ...timings, plan: plan.timings.plan, show: plan.timings.show };

@@ -9,7 +9,7 @@ export const NOT_RUN_PREFIX = "NOT RUN";
 /** `test` when `missing` is undefined; otherwise a loud todo naming what is missing. */
 export function testWhen(
   missing: string | undefined,
-): (name: string, fn: () => Promise<void> | void, timeoutMs?: number) => void {
+): (name: string, fn: jest.ProvidesCallback, timeoutMs?: number) => void {
   if (missing === undefined) return (name, fn, timeoutMs) => test(name, fn, timeoutMs);
   return (name) => test.todo(`${NOT_RUN_PREFIX} (${missing}): ${name}`);
 }

@@ -1,0 +1,14 @@
+/**
+ * What a tenant may do on the shared server, used by the constructs, the tenant CLI and the audit.
+ */
+
+/** The database the admin (RDS master user) connects to; PUBLIC loses CONNECT and TEMPORARY on it. */
+export const ADMIN_DATABASE = "postgres";
+
+/**
+ * What a tenant holds on its database: CONNECT and TEMPORARY, not CREATE. CREATE on a database
+ * lets a role create schemas, and a schema named like the admin role would sit first on the
+ * admin's search path ("$user", public) in that database, where the provider's sessions run
+ * unqualified catalog functions. The tenant creates its objects in its own schema instead.
+ */
+export const TENANT_DATABASE_PRIVILEGES = ["CONNECT", "TEMPORARY"] as const;
