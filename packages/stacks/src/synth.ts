@@ -1,7 +1,13 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { ConfigError, type LoadedEnvironment, loadEnvironments } from "@pgforks/config";
+import { basename, dirname, join, resolve } from "node:path";
+import {
+  ConfigError,
+  deferSignals,
+  type LoadedEnvironment,
+  loadEnvironments,
+  removeLeftoversOfDeadProcesses,
+} from "@pgforks/config";
 import { App } from "cdktf";
 import { composeEnvironment, type EnvironmentStacks } from "./compose";
 
@@ -109,6 +115,7 @@ export function synthEnvironments(
   const managedByCli = options.outdir === undefined && process.env.CDKTF_OUTDIR !== undefined;
   const outdir = resolve(options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out");
   const target = managedByCli ? outdir : `${outdir}.staging-${process.pid}`;
+  removeStaleSynthFolders(outdir);
   let stacks: Record<string, StackJson>;
   try {
     stacks = synthesizeInto(target, environments, apps);
@@ -123,6 +130,19 @@ export function synthEnvironments(
     rmSync(previous, { recursive: true, force: true });
   }
   return { outdir, stacks, environments };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Removes `<outdir>.staging-<pid>` and `<outdir>.previous-<pid>` folders of synths that were
+ * killed (their pid no longer runs); those of running synths are kept.
+ */
+export function removeStaleSynthFolders(outdir: string): string[] {
+  const pattern = new RegExp(`^${escapeRegExp(basename(outdir))}\\.(?:staging|previous)-(\\d+)$`);
+  return removeLeftoversOfDeadProcesses(dirname(outdir), pattern);
 }
 
 /** The short summary printed after a synth: stacks, resource counts, tenants per environment. */
@@ -159,8 +179,13 @@ export function renderSynthSummary(result: SynthResult, seconds: number): string
 /** Entry point of apps/main.ts and apps/<env>/src/main.ts: human errors, non-zero exit. */
 export function runSynth(apps: readonly EnvironmentApp[]): void {
   const started = performance.now();
+  // Ctrl-C waits for the (synchronous) synth and its final rename: no half-written output.
+  deferSignals((signal) => `interrupted (${signal}) after the synth had finished`);
   try {
-    const result = synthEnvironments(apps);
+    // PGFORKS_ENVIRONMENTS_DIR: synthesize another environments/ folder (benchmarks, tests).
+    const result = synthEnvironments(apps, {
+      environmentsDir: process.env.PGFORKS_ENVIRONMENTS_DIR || undefined,
+    });
     if (process.env.CDKTF_OUTDIR === undefined) {
       console.log(renderSynthSummary(result, (performance.now() - started) / 1000));
     }
