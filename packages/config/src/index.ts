@@ -12,3 +12,4 @@ export * from "./processes";
 export * from "./proxy-quota";
 export * from "./schema/environment";
 export * from "./schema/tenants";
+export * from "./terraform-escape";
