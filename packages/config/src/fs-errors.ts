@@ -18,6 +18,11 @@ const REASONS: Record<string, string> = {
   EIO: "input/output error",
 };
 
+/** What an errno code means, e.g. "no space left on the device" for ENOSPC. */
+export function fileSystemReason(code: string): string {
+  return REASONS[code] ?? "failed";
+}
+
 /** A file-system failure, phrased as one line that names the file; never printed with a stack. */
 export class FileSystemError extends Error {
   constructor(
@@ -26,7 +31,7 @@ export class FileSystemError extends Error {
     action: string,
   ) {
     super(
-      `${FileSystemError.display(file)}: cannot ${action}: ${REASONS[code] ?? "failed"} (${code})`,
+      `${FileSystemError.display(file)}: cannot ${action}: ${fileSystemReason(code)} (${code})`,
     );
     this.name = "FileSystemError";
   }

@@ -5,6 +5,7 @@ export * from "./errors";
 export * from "./fs-errors";
 export * from "./identifiers";
 export * from "./instance-classes";
+export * from "./ipv4";
 export * from "./json-schema";
 export * from "./load";
 export * from "./naming";

@@ -3,10 +3,15 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import {
   ConfigError,
+  type ConfigProblem,
   deferSignals,
+  environmentsDir,
+  FileSystemError,
+  isErrnoError,
   type LoadedEnvironment,
   loadEnvironments,
   removeLeftoversOfDeadProcesses,
+  repoRoot,
 } from "@pgforks/config";
 import { App } from "cdktf";
 import { composeEnvironment, type EnvironmentStacks } from "./compose";
@@ -108,10 +113,19 @@ export function synthEnvironments(
   apps: readonly EnvironmentApp[],
   options: { readonly outdir?: string; readonly environmentsDir?: string } = {},
 ): SynthResult {
-  const environments = loadEnvironments(
-    apps.map((a) => a.environment),
-    options.environmentsDir,
-  );
+  const dir = options.environmentsDir ?? environmentsDir();
+  const unknown = unknownEnvironmentFolders(dir);
+  let environments: LoadedEnvironment[];
+  try {
+    environments = loadEnvironments(
+      apps.map((a) => a.environment),
+      dir,
+    );
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError([...unknown, ...error.problems]);
+    throw error;
+  }
+  if (unknown.length > 0) throw new ConfigError(unknown);
   const managedByCli = options.outdir === undefined && process.env.CDKTF_OUTDIR !== undefined;
   const outdir = resolve(options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out");
   const target = managedByCli ? outdir : `${outdir}.staging-${process.pid}`;
@@ -130,6 +144,25 @@ export function synthEnvironments(
     rmSync(previous, { recursive: true, force: true });
   }
   return { outdir, stacks, environments };
+}
+
+/**
+ * Folders under environments/ that no app composes (apps/<name>/src/index.ts): an error, not
+ * silently skipped. schema/ and dot-folders (the lock) are not environments.
+ */
+export function unknownEnvironmentFolders(dir: string): ConfigProblem[] {
+  const appsDir = join(repoRoot(), "apps");
+  const folders = readdirSync(dir, { withFileTypes: true }).filter(
+    (e) => e.isDirectory() && !e.name.startsWith(".") && e.name !== "schema",
+  );
+  const known = folders.filter((e) => existsSync(join(appsDir, e.name, "src", "index.ts")));
+  return folders
+    .filter((e) => !known.includes(e))
+    .map((e) => ({
+      file: FileSystemError.display(join(dir, e.name)),
+      path: "",
+      message: `is not an environment of this repository: no apps/${e.name} composes it (environments: ${known.map((k) => k.name).join(", ")}); add apps/${e.name} or remove the folder`,
+    }));
 }
 
 function escapeRegExp(text: string): string {
@@ -192,6 +225,13 @@ export function runSynth(apps: readonly EnvironmentApp[]): void {
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`Synth stopped before writing anything: ${error.message}`);
+      process.exitCode = 1;
+      return;
+    }
+    if (isErrnoError(error)) {
+      // A full disk, a read-only or unwritable folder: one line naming the path, no stack.
+      const path = (error as NodeJS.ErrnoException).path ?? "cdktf.out";
+      console.error(`Synth stopped: ${new FileSystemError(path, error.code, "write").message}`);
       process.exitCode = 1;
       return;
     }

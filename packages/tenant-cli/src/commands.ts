@@ -8,7 +8,7 @@ import {
   type EnvironmentsTransaction,
   environmentNames,
   FileSystemError,
-  formatProblem,
+  formatProblemList,
   type LoadedEnvironment,
   LockBusyError,
   loadEnvironment,
@@ -66,7 +66,7 @@ function requireEnvironment(environmentsDir: string, env: string | undefined): s
 }
 
 function printProblems(io: Io, error: ConfigError): void {
-  for (const problem of error.problems) io.error(`  - ${formatProblem(problem)}`);
+  for (const line of formatProblemList(error.problems)) io.error(line);
 }
 
 /** The environment's settings when they load, for advice that depends on them. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { identifierProblem } from "../identifiers";
 import { INSTANCE_CLASS_NAMES } from "../instance-classes";
+import { ipv4CidrProblem } from "../ipv4";
 
 /** Values CloudWatch Logs accepts for `retention_in_days` (PutRetentionPolicy API reference). */
 export const LOG_RETENTION_DAYS = [
@@ -88,7 +89,11 @@ const ipv4Cidr = z
   .regex(
     /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(1[6-9]|2[0-4])$/,
     "must be an IPv4 CIDR with a prefix from /16 to /24, e.g. 10.20.0.0/16",
-  );
+  )
+  .superRefine((cidr, ctx) => {
+    const problem = ipv4CidrProblem(cidr);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 /** `hh24:mi-hh24:mi` in UTC, as RDS expects for backup_window. */
 const dailyWindow = z
