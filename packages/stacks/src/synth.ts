@@ -35,9 +35,27 @@ export interface StackJson {
   readonly [key: string]: unknown;
 }
 
+/** PGFORKS_STACK_TRACES=1 turns cdktf's stack traces (and source-mapped frames) back on. */
+const stackTraces = () => process.env.PGFORKS_STACK_TRACES === "1";
+
 function newApp(outdir: string): App {
   // stackTraces off: smaller JSON and a faster synth; the construct path stays in metadata.
-  return new App({ outdir, stackTraces: false });
+  return new App({ outdir, stackTraces: stackTraces() });
+}
+
+/**
+ * Makes a synth process skip work nobody reads: cdktf captures a full stack trace for every
+ * token it creates (tokens/private/stack-trace.js, used only in error messages), and tsx turns
+ * on source maps, so each capture is also translated through the maps. With traces off
+ * (the default) both are switched off for this process.
+ */
+function skipStackTraceCapture(): void {
+  if (stackTraces()) return;
+  process.setSourceMapsEnabled(false);
+  const capture = require("cdktf/lib/tokens/private/stack-trace") as {
+    captureStackTrace: () => string[];
+  };
+  capture.captureStackTrace = () => [];
 }
 
 /** Reads every stack under `<outdir>/stacks`. */
@@ -214,6 +232,7 @@ export function runSynth(apps: readonly EnvironmentApp[]): void {
   const started = performance.now();
   // Ctrl-C waits for the (synchronous) synth and its final rename: no half-written output.
   deferSignals((signal) => `interrupted (${signal}) after the synth had finished`);
+  skipStackTraceCapture();
   try {
     // PGFORKS_ENVIRONMENTS_DIR: synthesize another environments/ folder (benchmarks, tests).
     const result = synthEnvironments(apps, {
