@@ -31,13 +31,24 @@ export function formatProblem(problem: ConfigProblem): string {
   return `${where}${path} ${problem.message}${found}`;
 }
 
+/** Most problems listed one by one; the rest are counted, so a report stays one screen. */
+export const MAX_LISTED_PROBLEMS = 20;
+
+/** The problems as `  - ...` lines, at most MAX_LISTED_PROBLEMS, then "... and N more". */
+export function formatProblemList(problems: readonly ConfigProblem[]): string[] {
+  const lines = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `  - ${formatProblem(p)}`);
+  const rest = problems.length - MAX_LISTED_PROBLEMS;
+  if (rest > 0) lines.push(`  ... and ${rest} more problem${rest === 1 ? "" : "s"}`);
+  return lines;
+}
+
 /** Thrown when configuration is invalid; carries every problem found, not just the first. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly ConfigProblem[]) {
     super(
-      `${problems.length} configuration problem${problems.length === 1 ? "" : "s"}:\n${problems
-        .map((p) => `  - ${formatProblem(p)}`)
-        .join("\n")}`,
+      `${problems.length} configuration problem${problems.length === 1 ? "" : "s"}:\n${formatProblemList(
+        problems,
+      ).join("\n")}`,
     );
     this.name = "ConfigError";
   }

@@ -1,9 +1,18 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument } from "yaml";
+import {
+  type Document,
+  isMap,
+  isPair,
+  isScalar,
+  LineCounter,
+  parseAllDocuments,
+  visit,
+} from "yaml";
 import type { z } from "zod";
 import { budgetProblem, connectionBudget } from "./capacity";
 import { ConfigError, type ConfigProblem, formatPath } from "./errors";
+import { fileSystemReason, isErrnoError } from "./fs-errors";
 import { allowedKeysAt } from "./json-schema";
 import { proxySecretProblem, tenantInProxy } from "./proxy-quota";
 import { type EnvironmentConfig, environmentSchema } from "./schema/environment";
@@ -48,9 +57,17 @@ function displayPath(file: string): string {
   return rel.startsWith("..") ? file : rel;
 }
 
+/** Longest rendering of a found value: a binary dump or a long list stays on one line. */
+const MAX_FOUND = 80;
+
 function render(value: unknown): string {
   if (value === undefined) return "nothing";
-  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "string") {
+    const json = JSON.stringify(value);
+    return json.length > MAX_FOUND
+      ? `${json.slice(0, MAX_FOUND - 4)}..." (${value.length} characters)`
+      : json;
+  }
   if (value === null) return "null";
   if (typeof value === "object") {
     const json = JSON.stringify(value);
@@ -65,24 +82,81 @@ interface ParsedYaml {
   readonly value: unknown;
 }
 
+/** Reads a config file as text; a file-system problem becomes one problem naming the file. */
+function readConfigText(file: string, problems: ConfigProblem[]): string | undefined {
+  const fail = (message: string) => {
+    problems.push({ file: displayPath(file), path: "", message });
+    return undefined;
+  };
+  if (!existsSync(file)) return fail("file is missing");
+  try {
+    if (statSync(file).isDirectory()) return fail("is a directory, expected a YAML file");
+    const bytes = readFileSync(file);
+    const text = bytes.toString("utf8");
+    if (bytes.includes(0) || text.includes("\uFFFD")) {
+      return fail("is not a text file (binary or not UTF-8); expected YAML");
+    }
+    return text;
+  } catch (error) {
+    if (!isErrnoError(error)) throw error;
+    return fail(`cannot read: ${fileSystemReason(error.code)} (${error.code})`);
+  }
+}
+
 function parseYaml(file: string, problems: ConfigProblem[]): ParsedYaml | undefined {
-  if (!existsSync(file)) {
-    problems.push({ file: displayPath(file), path: "", message: "file is missing" });
+  const text = readConfigText(file, problems);
+  if (text === undefined) return undefined;
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true });
+  const all = Array.isArray(docs) ? docs : [];
+  const doc = all[0];
+  if (all.length > 1) {
+    const pos = all[1]?.range ? lines.linePos(all[1].range[0]) : undefined;
+    problems.push({
+      file: displayPath(file),
+      path: "",
+      line: pos?.line,
+      column: pos?.col,
+      message: `holds ${all.length} YAML documents (separated by ---); it must hold exactly one`,
+    });
     return undefined;
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(readFileSync(file, "utf8"), { lineCounter: lines, uniqueKeys: true });
+  if (!doc) return { doc: parseAllDocuments("{}")[0] as Document, lines, value: {} };
   if (doc.errors.length > 0) {
-    for (const error of doc.errors) {
+    for (const error of doc.errors.slice(0, 5)) {
       const pos = error.linePos?.[0];
       problems.push({
         file: displayPath(file),
         path: "",
         line: pos?.line,
         column: pos?.col,
-        message: `invalid YAML: ${error.message.split("\n")[0]}`,
+        message: `invalid YAML: ${error.message.split("\n")[0]?.slice(0, 120)}`,
       });
     }
+    return undefined;
+  }
+  let reuse: { offset?: number } | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      reuse = { offset: node.range?.[0] };
+      return visit.BREAK;
+    },
+    Node(_key, node) {
+      if (!node.anchor) return undefined;
+      reuse = { offset: node.range?.[0] };
+      return visit.BREAK;
+    },
+  });
+  if (reuse) {
+    const pos = reuse.offset === undefined ? undefined : lines.linePos(reuse.offset);
+    problems.push({
+      file: displayPath(file),
+      path: "",
+      line: pos?.line,
+      column: pos?.col,
+      message:
+        "uses a YAML anchor (&name) or alias (*name); write each value out, so every change shows in the diff",
+    });
     return undefined;
   }
   return { doc, lines, value: doc.toJS() };
@@ -133,6 +207,18 @@ function issuesToProblems(
       }
       continue;
     }
+    if (issue.code === "invalid_key") {
+      // A bad record key (a tag key): the key is what was found, the inner issue says why.
+      const key = issue.path.at(-1);
+      problems.push({
+        file: displayPath(file),
+        path: formatPath(issue.path),
+        ...locate(parsed, issue.path.slice(0, -1), String(key)),
+        found: render(key),
+        message: `key ${issue.issues.map((i) => i.message).join("; ")}`,
+      });
+      continue;
+    }
     const found = valueAt(parsed.value, issue.path);
     problems.push({
       file: displayPath(file),
@@ -151,7 +237,10 @@ function describeIssue(issue: z.core.$ZodIssue, found: unknown): string {
     return `must be ${issue.expected === "array" ? "a list" : `a ${issue.expected}`}`;
   }
   if (issue.code === "invalid_value") {
-    return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    const values = issue.values.map((v) => JSON.stringify(v));
+    return values.length > 8
+      ? `must be one of ${values.slice(0, 6).join(", ")}, ... (${values.length} allowed values, listed in environments/schema/)`
+      : `must be one of ${values.join(", ")}`;
   }
   if (issue.code === "too_small") {
     const what = issue.origin === "array" ? "items" : issue.origin === "string" ? "characters" : "";

@@ -12,3 +12,9 @@ export const ADMIN_DATABASE = "postgres";
  * unqualified catalog functions. The tenant creates its objects in its own schema instead.
  */
 export const TENANT_DATABASE_PRIVILEGES = ["CONNECT", "TEMPORARY"] as const;
+
+/**
+ * The environment folder of the local target (`npm start`): only a tenants.yaml, applied to a
+ * PostgreSQL 16 on this machine; not an AWS environment.
+ */
+export const LOCAL_ENVIRONMENT = "local";

@@ -4,6 +4,7 @@ import { type AuditConnectionFactory, auditEnvironment } from "@pgforks/audit";
 import {
   type EnvironmentConfig,
   environmentsDir,
+  LOCAL_ENVIRONMENT,
   loadTenantsFile,
   repoRoot,
   type TenantConfig,
@@ -23,9 +24,6 @@ import {
   passwordVersions,
 } from "./credentials";
 import { LocalTerraform, synthesizeLocalStack } from "./local-stack";
-
-/** The environment folder of the local target (only a tenants.yaml: no AWS settings). */
-export const LOCAL_ENVIRONMENT = "local";
 
 /** Port of the local server unless PGFORKS_LOCAL_PORT says otherwise (5432 + 16 * 3073: unlikely taken). */
 export const DEFAULT_LOCAL_PORT = 54316;

@@ -1,4 +1,12 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
@@ -37,24 +45,38 @@ test("$PGFORKS_PG_BIN wins over the npm package, and needs all three binaries", 
     const full = folder("full", ["initdb", "pg_ctl", "postgres"]);
     const half = folder("half", ["initdb", "pg_ctl"]);
     expect(findPostgresBinDir(undefined, { [PG_BIN_ENV]: full })).toBe(full);
-    expect(() => findPostgresBinDir(undefined, { [PG_BIN_ENV]: half })).toThrow(PostgresNotFoundError);
+    expect(() => findPostgresBinDir(undefined, { [PG_BIN_ENV]: half })).toThrow(
+      PostgresNotFoundError,
+    );
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
 });
 
 test("the SCRAM verifier is the one PostgreSQL accepts for the password (and stores as is)", async () => {
-  const server = await startPostgres({ rds: { adminRole: "forks_admin", adminPassword: generatePassword() } });
+  const server = await startPostgres({
+    rds: { adminRole: "forks_admin", adminPassword: generatePassword() },
+  });
   try {
     const password = generatePassword();
     const verifier = scramSha256Verifier(password);
-    expect(verifier).toMatch(/^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/);
+    expect(verifier).toMatch(
+      /^SCRAM-SHA-256\$4096:[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/,
+    );
     await server.superuserSql(`CREATE ROLE app LOGIN PASSWORD '${verifier}'`);
-    expect(JSON.parse(await server.superuserSql("SELECT rolpassword FROM pg_authid WHERE rolname = 'app'"))).toEqual([
-      { rolpassword: verifier },
-    ]);
+    expect(
+      JSON.parse(
+        await server.superuserSql("SELECT rolpassword FROM pg_authid WHERE rolname = 'app'"),
+      ),
+    ).toEqual([{ rolpassword: verifier }]);
     const login = async (pw: string) => {
-      const client = new Client({ host: server.host, port: server.port, user: "app", password: pw, database: "postgres" });
+      const client = new Client({
+        host: server.host,
+        port: server.port,
+        user: "app",
+        password: pw,
+        database: "postgres",
+      });
       await client.connect();
       await client.end();
     };
@@ -78,12 +100,27 @@ test(`an RDS-like server: PostgreSQL ${POSTGRES_MAJOR}, the admin is no superuse
         "SELECT current_setting('server_version_num')::int / 10000 AS major, r.rolsuper, r.rolcreaterole, r.rolcreatedb, pg_has_role('rds_superuser', 'MEMBER') AS rds, current_setting('log_statement') AS log_statement, current_setting('password_encryption') AS encryption, (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'postgres') AS postgres_owner FROM pg_roles r WHERE r.rolname = current_user",
       );
       expect(rows).toEqual([
-        { major: POSTGRES_MAJOR, rolsuper: false, rolcreaterole: true, rolcreatedb: true, rds: true, log_statement: "ddl", encryption: "scram-sha-256", postgres_owner: "forks_admin" },
+        {
+          major: POSTGRES_MAJOR,
+          rolsuper: false,
+          rolcreaterole: true,
+          rolcreatedb: true,
+          rds: true,
+          log_statement: "ddl",
+          encryption: "scram-sha-256",
+          postgres_owner: "forks_admin",
+        },
       ]);
     } finally {
       await client.end();
     }
-    const wrong = new Client({ host: server.host, port: server.port, user: "forks_admin", password: "wrong", database: "postgres" });
+    const wrong = new Client({
+      host: server.host,
+      port: server.port,
+      user: "forks_admin",
+      password: "wrong",
+      database: "postgres",
+    });
     await expect(wrong.connect()).rejects.toThrow(/password authentication failed/);
     expect(readFileSync(server.logFile, "utf8")).not.toContain(adminPassword);
   } finally {

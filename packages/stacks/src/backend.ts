@@ -1,5 +1,5 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import type { EnvironmentConfig } from "@pgforks/config";
+import { type EnvironmentConfig, terraformLiteralMap } from "@pgforks/config";
 import { S3Backend, type TerraformStack } from "cdktf";
 
 /** Tags on every AWS resource of an environment (provider default_tags). */
@@ -8,7 +8,7 @@ export function defaultTags(environment: EnvironmentConfig): Record<string, stri
     project: environment.project,
     environment: environment.name,
     "managed-by": "cdktf",
-    ...environment.tags,
+    ...terraformLiteralMap(environment.tags),
   };
 }
 

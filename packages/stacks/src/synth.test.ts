@@ -1,3 +1,4 @@
+import { spawn, spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -10,9 +11,17 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, environmentsDir } from "@pgforks/config";
+import { pathToFileURL } from "node:url";
+import { ConfigError, environmentsDir, repoRoot } from "@pgforks/config";
 import { composeEnvironment } from "./compose";
-import { countBlocks, renderSynthSummary, type StackJson, synthEnvironments } from "./synth";
+import {
+  countBlocks,
+  readSynthesizedStacks,
+  removeStaleSynthFolders,
+  renderSynthSummary,
+  type StackJson,
+  synthEnvironments,
+} from "./synth";
 
 const apps = ["dev", "staging", "prod"].map((environment) => ({
   environment,
@@ -95,4 +104,56 @@ describe("a bad config", () => {
     expect(readdirSync(outdir)).toEqual(["marker"]);
     expect(readdirSync(scratch).filter((n) => n.includes(".staging-"))).toEqual([]);
   });
+});
+
+describe("folders of interrupted synths", () => {
+  it("removes the staging and previous folders of killed synths, keeps those of running ones", () => {
+    const dir = mkdtempSync(join(scratch, "leftovers-"));
+    const outdir = join(dir, "cdktf.out");
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    const alive = process.ppid;
+    for (const name of [
+      `cdktf.out.staging-${dead}`,
+      `cdktf.out.previous-${dead}`,
+      `cdktf.out.staging-${alive}`,
+      `other.staging-${dead}`,
+    ]) {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, "half"), "x");
+    }
+    expect(removeStaleSynthFolders(outdir).sort()).toEqual(
+      [join(dir, `cdktf.out.previous-${dead}`), join(dir, `cdktf.out.staging-${dead}`)].sort(),
+    );
+    expect(readdirSync(dir).sort()).toEqual(
+      [`cdktf.out.staging-${alive}`, `other.staging-${dead}`].sort(),
+    );
+  });
+
+  it("ctrl-C during a synth leaves the complete output or none, and no staging folder", async () => {
+    const cwd = mkdtempSync(join(scratch, "interrupted-"));
+    const main = join(repoRoot(), "apps", "prod", "src", "main.ts");
+    // node with tsx's loader (one process, so the signal reaches the synth itself).
+    const loader = pathToFileURL(join(repoRoot(), "node_modules", "tsx", "dist", "loader.mjs"));
+    const child = spawn(process.execPath, ["--import", loader.href, main], { cwd });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<string>((done) =>
+      child.on("exit", (code, signal) => done(String(code ?? signal))),
+    );
+    setTimeout(() => child.kill("SIGINT"), 1500);
+    const code = await exited;
+    expect(stderr).not.toMatch(/^\s{4}at /m);
+    // Finished first (0), stopped after the synth (130), or before anything ran (killed by it).
+    expect(["0", "130", "SIGINT"]).toContain(code);
+    const left = readdirSync(cwd);
+    expect(left.filter((n) => n !== "cdktf.out")).toEqual([]);
+    if (left.includes("cdktf.out")) {
+      expect(Object.keys(readSynthesizedStacks(join(cwd, "cdktf.out"))).sort()).toEqual([
+        "prod-platform",
+        "prod-tenants",
+      ]);
+    }
+  }, 60_000);
 });

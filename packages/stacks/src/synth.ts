@@ -1,7 +1,19 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { ConfigError, type LoadedEnvironment, loadEnvironments } from "@pgforks/config";
+import { basename, dirname, join, resolve } from "node:path";
+import {
+  ConfigError,
+  type ConfigProblem,
+  deferSignals,
+  environmentsDir,
+  FileSystemError,
+  isErrnoError,
+  LOCAL_ENVIRONMENT,
+  type LoadedEnvironment,
+  loadEnvironments,
+  removeLeftoversOfDeadProcesses,
+  repoRoot,
+} from "@pgforks/config";
 import { App } from "cdktf";
 import { composeEnvironment, type EnvironmentStacks } from "./compose";
 
@@ -24,9 +36,27 @@ export interface StackJson {
   readonly [key: string]: unknown;
 }
 
+/** PGFORKS_STACK_TRACES=1 turns cdktf's stack traces (and source-mapped frames) back on. */
+const stackTraces = () => process.env.PGFORKS_STACK_TRACES === "1";
+
 function newApp(outdir: string): App {
   // stackTraces off: smaller JSON and a faster synth; the construct path stays in metadata.
-  return new App({ outdir, stackTraces: false });
+  return new App({ outdir, stackTraces: stackTraces() });
+}
+
+/**
+ * Makes a synth process skip work nobody reads: cdktf captures a full stack trace for every
+ * token it creates (tokens/private/stack-trace.js, used only in error messages), and tsx turns
+ * on source maps, so each capture is also translated through the maps. With traces off
+ * (the default) both are switched off for this process.
+ */
+function skipStackTraceCapture(): void {
+  if (stackTraces()) return;
+  process.setSourceMapsEnabled(false);
+  const capture = require("cdktf/lib/tokens/private/stack-trace") as {
+    captureStackTrace: () => string[];
+  };
+  capture.captureStackTrace = () => [];
 }
 
 /** Reads every stack under `<outdir>/stacks`. */
@@ -102,13 +132,23 @@ export function synthEnvironments(
   apps: readonly EnvironmentApp[],
   options: { readonly outdir?: string; readonly environmentsDir?: string } = {},
 ): SynthResult {
-  const environments = loadEnvironments(
-    apps.map((a) => a.environment),
-    options.environmentsDir,
-  );
+  const dir = options.environmentsDir ?? environmentsDir();
+  const unknown = unknownEnvironmentFolders(dir);
+  let environments: LoadedEnvironment[];
+  try {
+    environments = loadEnvironments(
+      apps.map((a) => a.environment),
+      dir,
+    );
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError([...unknown, ...error.problems]);
+    throw error;
+  }
+  if (unknown.length > 0) throw new ConfigError(unknown);
   const managedByCli = options.outdir === undefined && process.env.CDKTF_OUTDIR !== undefined;
   const outdir = resolve(options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out");
   const target = managedByCli ? outdir : `${outdir}.staging-${process.pid}`;
+  removeStaleSynthFolders(outdir);
   let stacks: Record<string, StackJson>;
   try {
     stacks = synthesizeInto(target, environments, apps);
@@ -123,6 +163,43 @@ export function synthEnvironments(
     rmSync(previous, { recursive: true, force: true });
   }
   return { outdir, stacks, environments };
+}
+
+/**
+ * Folders under environments/ that no app composes (apps/<name>/src/index.ts): an error, not
+ * silently skipped. schema/, dot-folders (the lock) and the local target's folder
+ * (LOCAL_ENVIRONMENT, applied by `npm start`) are not AWS environments.
+ */
+export function unknownEnvironmentFolders(dir: string): ConfigProblem[] {
+  const appsDir = join(repoRoot(), "apps");
+  const folders = readdirSync(dir, { withFileTypes: true }).filter(
+    (e) =>
+      e.isDirectory() &&
+      !e.name.startsWith(".") &&
+      e.name !== "schema" &&
+      e.name !== LOCAL_ENVIRONMENT,
+  );
+  const known = folders.filter((e) => existsSync(join(appsDir, e.name, "src", "index.ts")));
+  return folders
+    .filter((e) => !known.includes(e))
+    .map((e) => ({
+      file: FileSystemError.display(join(dir, e.name)),
+      path: "",
+      message: `is not an environment of this repository: no apps/${e.name} composes it (environments: ${known.map((k) => k.name).join(", ")}); add apps/${e.name} or remove the folder`,
+    }));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Removes `<outdir>.staging-<pid>` and `<outdir>.previous-<pid>` folders of synths that were
+ * killed (their pid no longer runs); those of running synths are kept.
+ */
+export function removeStaleSynthFolders(outdir: string): string[] {
+  const pattern = new RegExp(`^${escapeRegExp(basename(outdir))}\\.(?:staging|previous)-(\\d+)$`);
+  return removeLeftoversOfDeadProcesses(dirname(outdir), pattern);
 }
 
 /** The short summary printed after a synth: stacks, resource counts, tenants per environment. */
@@ -159,14 +236,27 @@ export function renderSynthSummary(result: SynthResult, seconds: number): string
 /** Entry point of apps/main.ts and apps/<env>/src/main.ts: human errors, non-zero exit. */
 export function runSynth(apps: readonly EnvironmentApp[]): void {
   const started = performance.now();
+  // Ctrl-C waits for the (synchronous) synth and its final rename: no half-written output.
+  deferSignals((signal) => `interrupted (${signal}) after the synth had finished`);
+  skipStackTraceCapture();
   try {
-    const result = synthEnvironments(apps);
+    // PGFORKS_ENVIRONMENTS_DIR: synthesize another environments/ folder (benchmarks, tests).
+    const result = synthEnvironments(apps, {
+      environmentsDir: process.env.PGFORKS_ENVIRONMENTS_DIR || undefined,
+    });
     if (process.env.CDKTF_OUTDIR === undefined) {
       console.log(renderSynthSummary(result, (performance.now() - started) / 1000));
     }
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`Synth stopped before writing anything: ${error.message}`);
+      process.exitCode = 1;
+      return;
+    }
+    if (isErrnoError(error)) {
+      // A full disk, a read-only or unwritable folder: one line naming the path, no stack.
+      const path = (error as NodeJS.ErrnoException).path ?? "cdktf.out";
+      console.error(`Synth stopped: ${new FileSystemError(path, error.code, "write").message}`);
       process.exitCode = 1;
       return;
     }

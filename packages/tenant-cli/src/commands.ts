@@ -5,21 +5,26 @@ import {
   connectionBudget,
   ENVIRONMENT_FILE,
   type EnvironmentConfig,
+  type EnvironmentsTransaction,
   environmentNames,
-  formatProblem,
+  FileSystemError,
+  formatProblemList,
   type LoadedEnvironment,
+  LockBusyError,
   loadEnvironment,
   loadEnvironments,
+  onFile,
   repoRoot,
   type TenantConfig,
   type TenantState,
   tenantDatabaseName,
   tenantHoldsConnections,
   tenantSchema,
+  withEnvironmentsLock,
 } from "@pgforks/config";
 import { pgDumpCommand } from "./backup";
 import { type CheckFinding, checkAgainstBase } from "./check";
-import { displayPath, tenantsFilePath, validateProposedTenants, writeFileAtomic } from "./files";
+import { displayPath, tenantsFilePath, validateProposedTenants } from "./files";
 import { describeTenantChange, formatBudget, formatBudgetChange, formatStackChanges } from "./plan";
 import { REGISTRY_FILE, registryPath, renderRegistry } from "./registry";
 import { type NewTenantEntry, TenantsDocument, UnknownTenantError } from "./tenants-document";
@@ -61,7 +66,7 @@ function requireEnvironment(environmentsDir: string, env: string | undefined): s
 }
 
 function printProblems(io: Io, error: ConfigError): void {
-  for (const problem of error.problems) io.error(`  - ${formatProblem(problem)}`);
+  for (const line of formatProblemList(error.problems)) io.error(line);
 }
 
 /** The environment's settings when they load, for advice that depends on them. */
@@ -78,7 +83,12 @@ function guarded(io: Io, body: () => number): number {
   try {
     return body();
   } catch (error) {
-    if (error instanceof Refusal || error instanceof UnknownTenantError) {
+    if (
+      error instanceof Refusal ||
+      error instanceof UnknownTenantError ||
+      error instanceof LockBusyError ||
+      error instanceof FileSystemError
+    ) {
       io.error(`error: ${error.message}`);
       return 1;
     }
@@ -101,9 +111,11 @@ interface EditPlan {
 }
 
 /**
- * The edit cycle shared by every writing command: parse (comments kept), change the document,
- * validate the new text with every config rule in a scratch copy, and only then replace the file
- * atomically and regenerate the registry. On any problem the file stays byte-identical.
+ * The edit cycle shared by every writing command, entirely under the environments/ lock:
+ * read the file (after the lock is taken, so a concurrent command's change is seen), parse it
+ * (comments kept), change the document, validate the new text with every config rule in a
+ * scratch copy, and only then write tenants.yaml and the registry together (all or nothing).
+ * On any problem every file stays byte-identical.
  */
 function editTenants(
   ctx: ReturnType<typeof resolveContext>,
@@ -111,8 +123,27 @@ function editTenants(
   change: (doc: TenantsDocument) => EditPlan | string,
 ): number {
   const { environmentsDir, io } = ctx;
+  const lines: string[] = [];
+  const code = withEnvironmentsLock(environmentsDir, (tx) =>
+    stageTenantsEdit(environmentsDir, env, change, tx, lines, io),
+  );
+  // Printed only once both files are written: a reported change is never lost.
+  for (const line of lines) io.log(line);
+  return code;
+}
+
+function stageTenantsEdit(
+  environmentsDir: string,
+  env: string,
+  change: (doc: TenantsDocument) => EditPlan | string,
+  tx: EnvironmentsTransaction,
+  out: string[],
+  io: Io,
+): number {
   const file = tenantsFilePath(environmentsDir, env);
-  const original = existsSync(file) ? readFileSync(file, "utf8") : "tenants: []\n";
+  const original = existsSync(file)
+    ? onFile(file, "read", () => readFileSync(file, "utf8"))
+    : "tenants: []\n";
   let doc: TenantsDocument;
   try {
     doc = TenantsDocument.parse(original);
@@ -122,7 +153,7 @@ function editTenants(
   const before = TenantsDocument.parse(original).tenants();
   const plan = change(doc);
   if (typeof plan === "string") {
-    io.log(plan);
+    out.push(plan);
     return 0;
   }
   const text = doc.toString();
@@ -135,31 +166,31 @@ function editTenants(
     printProblems(io, error);
     return 1;
   }
-  writeFileAtomic(file, text);
   const registry = registryPath(environmentsDir, env);
-  writeFileAtomic(registry, renderRegistry(loaded));
-  io.log(`${plan.summary}: wrote ${displayPath(file)} and ${displayPath(registry)}`);
+  tx.write(file, text);
+  tx.write(registry, renderRegistry(loaded));
+  out.push(`${plan.summary}: wrote ${displayPath(file)} and ${displayPath(registry)}`);
   if (!doc.roundTrips) {
-    io.log(
+    out.push(
       "note: the YAML library normalized some formatting elsewhere in the file; review the diff",
     );
   }
-  io.log("the next plan will contain:");
+  out.push("the next plan will contain:");
   const changes = describeTenantChange(
     env,
     before.find((t) => t.name === plan.tenant),
     loaded.tenants.find((t) => t.name === plan.tenant),
     loaded.environment,
   );
-  for (const line of formatStackChanges(changes)) io.log(`  ${line}`);
-  io.log(
+  for (const line of formatStackChanges(changes)) out.push(`  ${line}`);
+  out.push(
     formatBudgetChange(
       env,
       connectionBudget(loaded.environment, before),
       connectionBudget(loaded.environment, loaded.tenants),
     ),
   );
-  for (const line of plan.after?.(loaded) ?? []) io.log(line);
+  out.push(...(plan.after?.(loaded) ?? []));
   return 0;
 }
 
@@ -392,29 +423,40 @@ export interface RegistryOptions extends CommandContext {
 export function writeRegistries(options: RegistryOptions = {}): number {
   const ctx = resolveContext(options);
   return guarded(ctx.io, () => {
-    const loaded = loadEnvironments(environmentNames(ctx.environmentsDir), ctx.environmentsDir);
-    const stale: string[] = [];
-    for (const environment of loaded) {
-      const file = registryPath(ctx.environmentsDir, environment.name);
-      const text = renderRegistry(environment);
-      const current = existsSync(file) ? readFileSync(file, "utf8") : undefined;
-      if (current === text) continue;
-      stale.push(displayPath(file));
-      if (!options.check) writeFileAtomic(file, text);
-    }
-    if (options.check) {
-      if (stale.length === 0) {
-        ctx.io.log(`${REGISTRY_FILE} is up to date in ${loaded.length} environment(s)`);
-        return 0;
+    /** Registries that differ from what the config generates; staged into `tx` when given. */
+    const staleRegistries = (tx?: EnvironmentsTransaction): string[] => {
+      const loaded = loadEnvironments(environmentNames(ctx.environmentsDir), ctx.environmentsDir);
+      const stale: string[] = [];
+      for (const environment of loaded) {
+        const file = registryPath(ctx.environmentsDir, environment.name);
+        const text = renderRegistry(environment);
+        const current = existsSync(file)
+          ? onFile(file, "read", () => readFileSync(file, "utf8"))
+          : undefined;
+        if (current === text) continue;
+        stale.push(displayPath(file));
+        tx?.write(file, text);
       }
+      if (stale.length === 0) {
+        ctx.io.log(
+          options.check
+            ? `${REGISTRY_FILE} is up to date in ${loaded.length} environment(s)`
+            : `${REGISTRY_FILE} already up to date`,
+        );
+      }
+      return stale;
+    };
+    if (options.check) {
+      const stale = staleRegistries();
+      if (stale.length === 0) return 0;
       for (const file of stale) ctx.io.error(`stale: ${file}`);
       ctx.io.error(
         `${stale.length} registr${stale.length === 1 ? "y is" : "ies are"} stale: run npm run tenant -- registry and commit the result`,
       );
       return 1;
     }
-    for (const file of stale) ctx.io.log(`wrote ${file}`);
-    if (stale.length === 0) ctx.io.log(`${REGISTRY_FILE} already up to date`);
+    const written = withEnvironmentsLock(ctx.environmentsDir, (tx) => staleRegistries(tx));
+    for (const file of written) ctx.io.log(`wrote ${file}`);
     return 0;
   });
 }

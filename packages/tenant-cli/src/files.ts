@@ -1,12 +1,4 @@
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  renameSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import {
@@ -15,6 +7,7 @@ import {
   ENVIRONMENT_FILE,
   type LoadedEnvironment,
   loadEnvironment,
+  removeLeftoversOfDeadProcesses,
   TENANTS_FILE,
 } from "@pgforks/config";
 
@@ -40,7 +33,9 @@ export function validateProposedTenants(
   env: string,
   text: string,
 ): LoadedEnvironment {
-  const scratch = mkdtempSync(join(tmpdir(), "pgforks-tenant-"));
+  // Named by pid: a scratch copy of a killed command is removed by the next one.
+  removeLeftoversOfDeadProcesses(tmpdir(), /^pgforks-tenant-(\d+)-/);
+  const scratch = mkdtempSync(join(tmpdir(), `pgforks-tenant-${process.pid}-`));
   try {
     const scratchEnv = join(scratch, env);
     const realEnv = join(environmentsDir, env);
@@ -68,23 +63,4 @@ function relocate(problem: ConfigProblem, scratchEnv: string, realEnv: string): 
     return { ...rest, file: real };
   }
   return { ...problem, file: real };
-}
-
-/**
- * Replaces `file` atomically: the text goes to a temporary file in the same folder (same
- * filesystem), then rename(2) swaps it in, so readers see the old or the new file, never half.
- */
-export function writeFileAtomic(file: string, text: string): void {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temp, text);
-    renameSync(temp, file);
-  } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // nothing to clean up
-    }
-    throw error;
-  }
 }

@@ -1,6 +1,6 @@
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import type { TenantConfig, TenantState } from "@pgforks/config";
-import { tenantSecretName } from "@pgforks/config";
+import { tenantSecretName, terraformLiteral } from "@pgforks/config";
 import { Construct } from "constructs";
 
 /**
@@ -78,7 +78,7 @@ export class TenantSecrets extends Construct {
       // The construct id is the tenant name: adding a tenant adds exactly one address.
       const secret = new SecretsmanagerSecret(this, tenant.name, {
         name: tenantSecretName(props.name, tenant.name),
-        description: `PostgreSQL credentials of tenant ${tenant.name} (owner: ${tenant.owner}); value written by the tenants stack.`,
+        description: `PostgreSQL credentials of tenant ${tenant.name} (owner: ${terraformLiteral(tenant.owner)}); value written by the tenants stack.`,
         kmsKeyId: props.kmsKeyArn,
         recoveryWindowInDays,
         tags: { "pgforks:tenant": tenant.name },

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { identifierProblem } from "../identifiers";
 import { INSTANCE_CLASS_NAMES } from "../instance-classes";
+import { ipv4CidrProblem } from "../ipv4";
 
 /** Values CloudWatch Logs accepts for `retention_in_days` (PutRetentionPolicy API reference). */
 export const LOG_RETENTION_DAYS = [
@@ -18,12 +19,81 @@ const retentionDays = z
     message: `must be one of the CloudWatch Logs retention values: ${LOG_RETENTION_DAYS.join(", ")}`,
   });
 
+/**
+ * AWS regions (commercial, GovCloud, China), from the AWS General Reference "Regional endpoints".
+ * A region not listed here is refused before anything runs rather than at apply time.
+ */
+export const AWS_REGIONS = [
+  "af-south-1",
+  "ap-east-1",
+  "ap-east-2",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-south-1",
+  "ap-south-2",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-southeast-3",
+  "ap-southeast-4",
+  "ap-southeast-5",
+  "ap-southeast-7",
+  "ca-central-1",
+  "ca-west-1",
+  "cn-north-1",
+  "cn-northwest-1",
+  "eu-central-1",
+  "eu-central-2",
+  "eu-north-1",
+  "eu-south-1",
+  "eu-south-2",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "il-central-1",
+  "me-central-1",
+  "me-south-1",
+  "mx-central-1",
+  "sa-east-1",
+  "us-east-1",
+  "us-east-2",
+  "us-gov-east-1",
+  "us-gov-west-1",
+  "us-west-1",
+  "us-west-2",
+] as const;
+
+const awsRegion = z.string().refine((r) => (AWS_REGIONS as readonly string[]).includes(r), {
+  message: "must be an AWS region such as us-east-1",
+});
+
+const availabilityZoneName = z
+  .string()
+  .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "must be an availability zone such as us-east-1a");
+
+/** Tag keys and values as AWS accepts them (Tagging AWS resources, "Tag naming limits"). */
+const TAG_CHARACTERS = "letters, digits, spaces and _ . : / = + - @";
+const tagKey = z
+  .string()
+  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u, `must be 1-128 characters of ${TAG_CHARACTERS}`)
+  .refine((k) => !k.toLowerCase().startsWith("aws:"), "must not start with aws: (reserved by AWS)");
+const tagValue = z
+  .string()
+  .regex(
+    /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u,
+    `must be at most 256 characters of ${TAG_CHARACTERS}`,
+  );
+
 const ipv4Cidr = z
   .string()
   .regex(
     /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(1[6-9]|2[0-4])$/,
     "must be an IPv4 CIDR with a prefix from /16 to /24, e.g. 10.20.0.0/16",
-  );
+  )
+  .superRefine((cidr, ctx) => {
+    const problem = ipv4CidrProblem(cidr);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 /** `hh24:mi-hh24:mi` in UTC, as RDS expects for backup_window. */
 const dailyWindow = z
@@ -75,6 +145,7 @@ export const networkSchema = z
       ),
     bastionInstanceType: z
       .string()
+      .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "must be an EC2 instance type such as t4g.nano")
       .default("t4g.nano")
       .describe("EC2 instance type of the bastion. Default t4g.nano."),
     flowLogRetentionDays: retentionDays
@@ -100,8 +171,7 @@ export const readReplicaSchema = z.strictObject({
     .enum(INSTANCE_CLASS_NAMES)
     .optional()
     .describe("Instance class of the replica. Default: the primary's class."),
-  availabilityZone: z
-    .string()
+  availabilityZone: availabilityZoneName
     .optional()
     .describe("AZ of the replica. Default: chosen by RDS among the subnet group's AZs."),
 });
@@ -290,13 +360,17 @@ export const stateBackendSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name")
     .describe("S3 bucket holding the Terraform state (created by the bootstrap procedure)."),
-  region: z.string().describe("Region of the state bucket."),
+  region: awsRegion.describe("Region of the state bucket."),
   keyPrefix: z
     .string()
     .regex(/^[a-z0-9][a-z0-9/_-]*$/, "must be a relative S3 key prefix")
     .describe("Key prefix; each stack's state is <keyPrefix>/<stack>.tfstate."),
   kmsKeyId: z
     .string()
+    .regex(
+      /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+      "must be a KMS key id, key ARN, alias ARN or alias/<name>",
+    )
     .optional()
     .describe(
       "KMS key (ARN or alias) encrypting the state objects. Default: the bucket's default encryption.",
@@ -326,6 +400,10 @@ export const ciSchema = z.strictObject({
     ),
   githubEnvironment: z
     .string()
+    .regex(
+      /^[A-Za-z0-9_.-][A-Za-z0-9 _.-]{0,254}$/,
+      "must be 1-255 characters of letters, digits, spaces and _ . -",
+    )
     .optional()
     .describe(
       "GitHub environment that gates apply (required reviewers are set on it). Default: the environment name.",
@@ -351,16 +429,13 @@ export const environmentSchema = z
       .describe(
         "AWS account id the stacks deploy to; the provider refuses any other (allowed_account_ids).",
       ),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as us-east-1")
-      .describe("AWS region."),
+    region: awsRegion.describe("AWS region."),
     availabilityZones: z
-      .array(z.string())
+      .array(availabilityZoneName)
       .min(2)
       .max(6)
       .describe("At least two AZs of the region, named explicitly so plans need no AWS lookup."),
-    tags: z.record(z.string(), z.string()).default({}).describe("Extra tags on every resource."),
+    tags: z.record(tagKey, tagValue).default({}).describe("Extra tags on every resource."),
     network: networkSchema,
     database: databaseSchema,
     proxy: proxySchema,

@@ -46,8 +46,8 @@ export const tenantSchema = z.strictObject({
     .describe(
       "Database name. Default: the tenant name. Renaming it later is refused unless the tenant is dropped first.",
     ),
-  owner: z.string().min(3).describe("Who answers for this fork: a person, team or email."),
-  description: z.string().optional().describe("What the fork is, for the registry."),
+  owner: z.string().min(3).max(200).describe("Who answers for this fork: a person, team or email."),
+  description: z.string().max(500).optional().describe("What the fork is, for the registry."),
   connectionLimit: z
     .number()
     .int()

@@ -1,0 +1,267 @@
+import {
+  accessSync,
+  chmodSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import lockfile from "proper-lockfile";
+import { FileSystemError, isErrnoError, onFile } from "./fs-errors";
+import { isProcessAlive, processStartTime } from "./processes";
+
+/** The lock folder (proper-lockfile's mkdir lock) in environments/, and who holds it. */
+export const LOCK_NAME = ".pgforks.lock";
+const OWNER_NAME = `${LOCK_NAME}.owner.json`;
+/** Folder of one multi-file change being written: `.pgforks-txn-<pid>`. */
+const TXN_PREFIX = ".pgforks-txn-";
+const MANIFEST = "manifest.json";
+
+/**
+ * A holder that does not release its lock within this time is taken over even when its
+ * process still runs. Far above any command's run time: a killed holder is found by its pid
+ * (and start time) at once, this is only the fallback for a hung one.
+ */
+const STALE_MS = 60_000;
+
+/** How long a second writer waits by default (PGFORKS_LOCK_TIMEOUT_MS overrides it). */
+export const DEFAULT_LOCK_TIMEOUT_MS = 5_000;
+
+/** Another command holds the lock and did not release it in time. One line, no stack. */
+export class LockBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LockBusyError";
+  }
+}
+
+interface Owner {
+  readonly pid: number;
+  readonly startTime?: string;
+  readonly token: string;
+  readonly since: number;
+  /** mtime of the lock folder this owner created: ties the owner file to that folder. */
+  readonly lockMtimeMs: number;
+}
+
+function readOwner(file: string): Owner | undefined {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Owner;
+  } catch {
+    return undefined;
+  }
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function timeoutMs(explicit?: number): number {
+  const fromEnv = Number(process.env.PGFORKS_LOCK_TIMEOUT_MS);
+  if (explicit !== undefined) return explicit;
+  return Number.isFinite(fromEnv) && fromEnv >= 0 ? fromEnv : DEFAULT_LOCK_TIMEOUT_MS;
+}
+
+/**
+ * Removes the lock when the process that holds it is gone (pid no longer runs, or runs
+ * another program: its start time differs). Returns whether it did. The owner file must
+ * belong to the current lock folder (same mtime), so a fresh lock whose owner is not written
+ * yet is never taken for the dead one.
+ */
+function breakDeadLock(lockPath: string, ownerPath: string): boolean {
+  const owner = readOwner(ownerPath);
+  if (!owner) return false;
+  let mtimeMs: number;
+  try {
+    mtimeMs = statSync(lockPath).mtimeMs;
+  } catch {
+    return false;
+  }
+  if (owner.lockMtimeMs !== mtimeMs || isProcessAlive(owner.pid, owner.startTime)) return false;
+  rmSync(lockPath, { recursive: true, force: true });
+  return true;
+}
+
+/** Files staged by a command; written together (or not at all) when the command succeeds. */
+export class EnvironmentsTransaction {
+  private readonly files = new Map<string, string>();
+
+  /** Stages `text` as the new content of `file` (inside environments/). */
+  write(file: string, text: string): void {
+    this.files.set(resolve(file), text);
+  }
+
+  /** The staged files, in the order they were first staged. */
+  get staged(): readonly string[] {
+    return [...this.files.keys()];
+  }
+
+  /** @internal used by withEnvironmentsLock */
+  entries(): [string, string][] {
+    return [...this.files];
+  }
+}
+
+/**
+ * Finishes or undoes the multi-file changes of commands that were killed: a change whose
+ * manifest was written (its commit point) is completed, any other is discarded. Runs under the
+ * lock, so no live command is writing. Returns the files completed.
+ */
+export function recoverTransactions(environmentsDir: string): string[] {
+  const completed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(environmentsDir);
+  } catch {
+    return completed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(TXN_PREFIX)) continue;
+    const dir = join(environmentsDir, name);
+    const pid = Number(name.slice(TXN_PREFIX.length));
+    if (pid !== process.pid && isProcessAlive(pid)) continue;
+    const manifest = join(dir, MANIFEST);
+    if (existsSync(manifest)) {
+      const entries = JSON.parse(readFileSync(manifest, "utf8")) as Array<[string, string]>;
+      for (const [staged, target] of entries) {
+        const from = join(dir, staged);
+        if (!existsSync(from)) continue;
+        const to = join(environmentsDir, target);
+        onFile(to, "write", () => renameSync(from, to));
+        completed.push(to);
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return completed;
+}
+
+/**
+ * Writes every staged file or none: each goes to a staging folder in environments/ (same file
+ * system, original file mode kept), then a manifest is renamed into place (the commit point),
+ * then each file is renamed over its target. A command killed before the manifest leaves
+ * nothing behind but the staging folder, which the next command removes; one killed after it
+ * is completed by the next command (recoverTransactions).
+ */
+function commit(environmentsDir: string, files: [string, string][]): void {
+  if (files.length === 0) return;
+  const dir = join(environmentsDir, `${TXN_PREFIX}${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  onFile(environmentsDir, "write", () => mkdirSync(dir));
+  try {
+    const manifest: Array<[string, string]> = [];
+    files.forEach(([target, text], i) => {
+      const staged = join(dir, String(i));
+      onFile(target, "write", () => {
+        accessSync(dirname(target), constants.W_OK);
+        const mode = existsSync(target) ? statSync(target) : undefined;
+        if (mode?.isDirectory()) {
+          throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+        }
+        writeFileSync(staged, text);
+        if (mode) chmodSync(staged, mode.mode & 0o7777);
+      });
+      manifest.push([String(i), relative(environmentsDir, target)]);
+    });
+    onFile(environmentsDir, "write", () => {
+      writeFileSync(join(dir, `${MANIFEST}.tmp`), JSON.stringify(manifest));
+      renameSync(join(dir, `${MANIFEST}.tmp`), join(dir, MANIFEST));
+    });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  // Past the commit point: finish (the next command would, should this one be killed now).
+  recoverTransactions(environmentsDir);
+}
+
+export interface LockOptions {
+  /** How long to wait for another writer. Default PGFORKS_LOCK_TIMEOUT_MS, else 5 s. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Runs `body` holding the lock of `environmentsDir` (every command that writes environments/
+ * does), then writes the files it staged, all or none. The body must read what it changes
+ * inside, after the lock is taken. A second writer waits up to the timeout, then gets a
+ * LockBusyError; a lock whose holder was killed is taken over at once (pid + start time).
+ * Changes left by a killed command are completed or discarded first.
+ */
+export function withEnvironmentsLock<T>(
+  environmentsDir: string,
+  body: (tx: EnvironmentsTransaction) => T,
+  options: LockOptions = {},
+): T {
+  const lockPath = join(environmentsDir, LOCK_NAME);
+  const ownerPath = join(environmentsDir, OWNER_NAME);
+  const wait = timeoutMs(options.timeoutMs);
+  const deadline = Date.now() + wait;
+  let release: () => void;
+  for (;;) {
+    try {
+      release = lockfile.lockSync(environmentsDir, {
+        lockfilePath: lockPath,
+        realpath: false,
+        stale: STALE_MS,
+        // A holder never runs the event loop while it holds the lock (commands are
+        // synchronous); ownership is verified by token before anything is written instead.
+        onCompromised: () => {},
+      });
+      break;
+    } catch (error) {
+      if (!isErrnoError(error) || error.code !== "ELOCKED") {
+        if (isErrnoError(error)) throw new FileSystemError(lockPath, error.code, "take the lock");
+        throw error;
+      }
+      if (breakDeadLock(lockPath, ownerPath)) continue;
+      if (Date.now() >= deadline) {
+        const owner = readOwner(ownerPath);
+        const who = owner
+          ? ` (pid ${owner.pid}, for ${((Date.now() - owner.since) / 1000).toFixed(1)}s)`
+          : "";
+        throw new LockBusyError(
+          `another command is changing ${FileSystemError.display(environmentsDir)}${who}; waited ${(wait / 1000).toFixed(1)}s: try again when it has finished`,
+        );
+      }
+      sleep(40 + Math.floor(Math.random() * 60));
+    }
+  }
+  const token = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  try {
+    onFile(ownerPath, "write", () =>
+      writeFileSync(
+        ownerPath,
+        JSON.stringify({
+          pid: process.pid,
+          startTime: processStartTime(process.pid),
+          token,
+          since: Date.now(),
+          lockMtimeMs: statSync(lockPath).mtimeMs,
+        } satisfies Owner),
+      ),
+    );
+    recoverTransactions(environmentsDir);
+    const tx = new EnvironmentsTransaction();
+    const result = body(tx);
+    if (readOwner(ownerPath)?.token !== token) {
+      throw new LockBusyError(
+        `lost the lock of ${FileSystemError.display(environmentsDir)} to another command while working; nothing was written: run the command again`,
+      );
+    }
+    commit(environmentsDir, tx.entries());
+    return result;
+  } finally {
+    if (readOwner(ownerPath)?.token === token) rmSync(ownerPath, { force: true });
+    try {
+      release();
+    } catch {
+      // already taken over as stale: nothing of ours to release
+    }
+  }
+}

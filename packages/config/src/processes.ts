@@ -1,0 +1,70 @@
+import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * When process `pid` started, as the kernel counts it (clock ticks since boot, field 22 of
+ * /proc/<pid>/stat); undefined where /proc is not available. With the pid it names a process
+ * uniquely: a pid reused by a later process has another start time.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may contain spaces and parentheses: count from its end.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether process `pid` (started at `startTime`, when known) is still running. */
+export function isProcessAlive(pid: number, startTime?: string): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  if (startTime === undefined) return true;
+  const current = processStartTime(pid);
+  return current === undefined || current === startTime;
+}
+
+/**
+ * Removes the entries of `dir` that a killed process left behind: those whose name matches
+ * `pattern`, whose first capture group is the pid of a process that no longer runs. Returns
+ * the removed paths. Entries of running processes (this one included) are kept.
+ */
+export function removeLeftoversOfDeadProcesses(dir: string, pattern: RegExp): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = Number(pattern.exec(name)?.[1]);
+    if (!pid || isProcessAlive(pid)) continue;
+    const path = join(dir, name);
+    rmSync(path, { recursive: true, force: true });
+    removed.push(path);
+  }
+  return removed;
+}
+
+const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+
+/**
+ * Makes ctrl-C (SIGINT), SIGTERM and SIGHUP wait for the synchronous work of a command: with a
+ * listener installed, Node runs it only once the current work returns, so a command is never
+ * stopped between two of its writes. The listener then prints `note` and exits 128+signal.
+ * (SIGKILL cannot wait: what it leaves is cleaned up by the next run.)
+ */
+export function deferSignals(note: (signal: string) => string): void {
+  for (const [signal, number] of Object.entries(SIGNALS)) {
+    process.once(signal, () => {
+      console.error(note(signal));
+      process.exit(128 + number);
+    });
+  }
+}

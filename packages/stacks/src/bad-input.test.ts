@@ -1,0 +1,505 @@
+// Bad input, one table per kind of input (environment.yaml, tenants.yaml, CLI arguments): each
+// case is refused with an exit code, a message naming the file and the field, no stack trace,
+// and every file byte-identical afterwards. A subset runs the real synth / tenant CLI (tsx).
+import { spawnSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import {
+  ConfigError,
+  environmentsDir,
+  formatProblemList,
+  loadEnvironment,
+  repoRoot,
+} from "@pgforks/config";
+
+const root = repoRoot();
+const tsx = join(root, "node_modules", ".bin", "tsx");
+const scratch = mkdtempSync(join(tmpdir(), "pgforks-bad-input-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Every file below `dir` with its bytes, to prove nothing changed. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[relative(dir, p)] = `${statSync(p).mode}:${readFileSync(p).toString("base64")}`;
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** A fresh copy of environments/ (under `<case>/environments`) with `edit` applied. */
+function fixture(edit: (envs: string) => void): { dir: string; envs: string } {
+  const dir = mkdtempSync(join(scratch, "case-"));
+  const envs = join(dir, "environments");
+  cpSync(environmentsDir(), envs, { recursive: true });
+  edit(envs);
+  return { dir, envs };
+}
+
+const replaceIn = (file: string, from: string | RegExp, to: string) => (envs: string) => {
+  const path = join(envs, file);
+  const text = readFileSync(path, "utf8");
+  const next = text.replace(from, to);
+  if (next === text) throw new Error(`fixture edit matched nothing in ${file}: ${from}`);
+  writeFileSync(path, next);
+};
+const append = (file: string, text: string) => (envs: string) =>
+  writeFileSync(join(envs, file), readFileSync(join(envs, file), "utf8") + text);
+const replaceFile = (file: string, make: (path: string) => void) => (envs: string) => {
+  rmSync(join(envs, file));
+  make(join(envs, file));
+};
+
+interface ConfigCase {
+  readonly name: string;
+  readonly edit: (envs: string) => void;
+  /** Text the message must contain: the field (path) and what is wrong. */
+  readonly expect: readonly string[];
+  /** Also run the real synth as a subprocess. */
+  readonly synth?: boolean;
+}
+
+const ENV = "environments/prod/environment.yaml";
+/** A Terraform template, written into YAML as a quoted string. */
+const TEMPLATE = '"$' + '{file(\\"/etc/hostname\\")}"';
+const TEN = "environments/prod/tenants.yaml";
+const e = (file: string) => file.replace("environments/", "");
+
+const environmentCases: ConfigCase[] = [
+  {
+    name: "VPC CIDR with host bits set",
+    edit: replaceIn(e(ENV), "cidr: 10.30.0.0/16", "cidr: 10.30.0.1/16"),
+    expect: ["network.cidr", "host bits set; did you mean 10.30.0.0/16"],
+    synth: true,
+  },
+  {
+    name: "VPC CIDR too large",
+    edit: replaceIn(e(ENV), "cidr: 10.30.0.0/16", "cidr: 10.0.0.0/8"),
+    expect: ["network.cidr", "prefix from /16 to /24"],
+  },
+  {
+    name: "unknown region",
+    edit: replaceIn(e(ENV), "region: us-east-1\n", "region: mars-east-1\n"),
+    expect: ["region", "must be an AWS region"],
+    synth: true,
+  },
+  {
+    name: "AZ of another region",
+    edit: replaceIn(e(ENV), "us-east-1c]", "us-west-2c]"),
+    expect: ["availabilityZones[2]", "must be an AZ of region us-east-1"],
+  },
+  {
+    name: "tag key reserved by AWS",
+    edit: append(e(ENV), "tags:\n  aws:team: x\n"),
+    expect: ["tags.aws:team", "reserved by AWS"],
+  },
+  {
+    name: "tag value with a Terraform template",
+    edit: append(e(ENV), `tags:\n  team: ${TEMPLATE}\n`),
+    expect: ["tags.team", "must be at most 256 characters of letters"],
+  },
+  {
+    name: "unknown instance class (list summarized)",
+    edit: replaceIn(e(ENV), "instanceClass: db.t4g.small", "instanceClass: db.x9.huge"),
+    expect: ["database.instanceClass", "allowed values, listed in environments/schema/"],
+    synth: true,
+  },
+  {
+    name: "master user named postgres",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  masterUsername: postgres",
+    ),
+    expect: ["database.masterUsername", "reserved"],
+  },
+  {
+    name: "master user with the rds_ prefix",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  masterUsername: rds_boss",
+    ),
+    expect: ["database.masterUsername", "rds_"],
+  },
+  {
+    name: "short account id",
+    edit: replaceIn(e(ENV), 'account: "333333333333"', 'account: "1234"'),
+    expect: ["account", "12-digit AWS account id"],
+  },
+  {
+    name: "backup window in words",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  backupWindow: 3am",
+    ),
+    expect: ["database.backupWindow", "must look like 03:00-04:00"],
+  },
+  {
+    name: "unknown key",
+    edit: append(e(ENV), "colour: blue\n"),
+    expect: ["colour", 'unknown key "colour"'],
+    synth: true,
+  },
+  {
+    name: "two YAML documents",
+    edit: append(e(ENV), "---\nname: prod\n"),
+    expect: ["holds 2 YAML documents"],
+  },
+  {
+    name: "YAML anchor and alias",
+    edit: replaceIn(e(ENV), "region: us-east-1\n", "region: &r us-east-1\nx: *r\n"),
+    expect: ["YAML anchor (&name) or alias (*name)"],
+    synth: true,
+  },
+  {
+    name: "a directory where the file should be",
+    edit: replaceFile(e(ENV), (p) => mkdirSync(p)),
+    expect: ["is a directory, expected a YAML file"],
+    synth: true,
+  },
+  {
+    name: "missing file",
+    edit: (envs) => rmSync(join(envs, e(ENV))),
+    expect: ["file is missing"],
+  },
+  {
+    name: "binary junk",
+    edit: replaceFile(e(ENV), (p) => writeFileSync(p, Buffer.from([0, 159, 146, 150, 1, 2, 255]))),
+    expect: ["is not a text file"],
+  },
+  {
+    name: "KMS key id with a Terraform template",
+    edit: replaceIn(e(ENV), "kmsKeyId: alias/pgforks-tfstate", `kmsKeyId: ${TEMPLATE}`),
+    expect: ["stateBackend.kmsKeyId", "must be a KMS key id"],
+  },
+  {
+    name: "bastion instance type with a space",
+    edit: replaceIn(e(ENV), "bastion: true", "bastion: true\n  bastionInstanceType: t4g nano"),
+    expect: ["network.bastionInstanceType", "EC2 instance type"],
+  },
+  {
+    name: "name that does not match the folder",
+    edit: replaceIn(e(ENV), "name: prod", "name: production"),
+    expect: ["name", 'must match the folder name "prod"'],
+  },
+];
+
+const junk = Array.from(
+  { length: 500 },
+  (_, i) => `  - name: T${i}\n    owner: t@example.com\n`,
+).join("");
+
+const tenantsCases: ConfigCase[] = [
+  {
+    name: "name with capitals and a hyphen",
+    edit: replaceIn(e(TEN), "name: fintech", "name: Fin-Tech"),
+    expect: ["tenants[2].name", "lowercase"],
+    synth: true,
+  },
+  {
+    name: "name postgres",
+    edit: replaceIn(e(TEN), "name: fintech", "name: postgres"),
+    expect: ["tenants[2].name", "reserved"],
+  },
+  {
+    name: "name with the pg_ prefix",
+    edit: replaceIn(e(TEN), "name: fintech", "name: pg_fintech"),
+    expect: ["tenants[2].name", "pg_"],
+  },
+  {
+    name: "name that is an SQL key word",
+    edit: replaceIn(e(TEN), "name: fintech", "name: select"),
+    expect: ["tenants[2].name", "reserved SQL key word"],
+  },
+  {
+    name: "duplicate name",
+    edit: replaceIn(e(TEN), "name: fintech", "name: healthtech"),
+    expect: ["tenants[2].name", "duplicate tenant name"],
+    synth: true,
+  },
+  {
+    name: "connection limit in words",
+    edit: replaceIn(
+      e(TEN),
+      "connectionLimit: 20\n    extensions",
+      'connectionLimit: "ten"\n    extensions',
+    ),
+    expect: ["tenants[2].connectionLimit", "must be a number"],
+  },
+  {
+    name: "connection limit too high",
+    edit: replaceIn(
+      e(TEN),
+      "connectionLimit: 20\n    extensions",
+      "connectionLimit: 5000\n    extensions",
+    ),
+    expect: ["tenants[2].connectionLimit", "at most 1000"],
+  },
+  {
+    name: "unknown state",
+    edit: replaceIn(e(TEN), "name: fintech", "name: fintech\n    state: paused"),
+    expect: ["tenants[2].state", "must be one of"],
+  },
+  {
+    name: "dropped without confirmDrop",
+    edit: replaceIn(e(TEN), "name: fintech", "name: fintech\n    state: dropped"),
+    expect: ["tenants[2].confirmDrop", "set confirmDrop: fintech_experiment"],
+  },
+  {
+    name: "extension not allowed",
+    edit: replaceIn(e(TEN), "extensions: [pgcrypto]", "extensions: [plpython3u]"),
+    expect: ["tenants[2].extensions[0]", "must be one of"],
+  },
+  {
+    name: "owner too short",
+    edit: replaceIn(e(TEN), "owner: fintech-team@example.com", "owner: x"),
+    expect: ["tenants[2].owner", "at least 3 characters"],
+  },
+  {
+    name: "owner far too long (found value truncated)",
+    edit: replaceIn(e(TEN), "owner: fintech-team@example.com", `owner: ${"x".repeat(5000)}`),
+    expect: ["tenants[2].owner", "at most 200 characters", "(5000 characters)"],
+  },
+  {
+    name: "tenant named like the master user",
+    edit: replaceIn(e(TEN), "name: fintech", "name: forks_admin"),
+    expect: ["tenants[2].name", "master username"],
+  },
+  {
+    name: "two YAML documents",
+    edit: append(e(TEN), "---\ntenants: []\n"),
+    expect: ["holds 2 YAML documents"],
+    synth: true,
+  },
+  {
+    name: "YAML alias",
+    edit: replaceIn(
+      e(TEN),
+      "owner: fintech-team@example.com",
+      "owner: &o fintech-team@example.com\n    description: *o",
+    ),
+    expect: ["YAML anchor (&name) or alias (*name)"],
+  },
+  {
+    name: "a directory where the file should be",
+    edit: replaceFile(e(TEN), (p) => mkdirSync(p)),
+    expect: ["is a directory, expected a YAML file"],
+  },
+  {
+    name: "binary junk",
+    edit: replaceFile(e(TEN), (p) => writeFileSync(p, Buffer.alloc(4096, 0))),
+    expect: ["is not a text file"],
+  },
+  {
+    name: "500 bad tenants (report summarized)",
+    edit: append(e(TEN), junk),
+    expect: ["tenants[3].name", "more problems"],
+  },
+];
+
+const NO_STACK = /^\s{4}at /m;
+
+function expectConfigRefusal(c: ConfigCase, file: string) {
+  const { dir, envs } = fixture(c.edit);
+  const before = snapshot(envs);
+  let error: unknown;
+  try {
+    loadEnvironment("prod", envs);
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error).toBeInstanceOf(ConfigError);
+  const lines = formatProblemList((error as ConfigError).problems);
+  expect(lines.length).toBeLessThanOrEqual(21);
+  const text = lines.join("\n");
+  expect(text).toContain(join(envs, e(file)));
+  for (const part of c.expect) expect(text).toContain(part);
+  for (const line of lines) expect(line.length).toBeLessThan(600);
+  if (c.synth) {
+    const run = spawnSync(tsx, [join(root, "apps", "main.ts")], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, PGFORKS_ENVIRONMENTS_DIR: envs },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("Synth stopped before writing anything");
+    expect(run.stderr).toContain(join("prod", e(file).split("/")[1] as string));
+    for (const part of c.expect) expect(run.stderr).toContain(part);
+    expect(run.stderr).not.toMatch(NO_STACK);
+    expect(readdirSync(dir)).toEqual(["environments"]);
+  }
+  expect(snapshot(envs)).toEqual(before);
+}
+
+describe("bad environment.yaml", () => {
+  it.each(environmentCases.map((c) => [c.name, c] as const))(
+    "%s",
+    (_name, c) => {
+      expectConfigRefusal(c, ENV);
+    },
+    60_000,
+  );
+});
+
+describe("bad tenants.yaml", () => {
+  it.each(tenantsCases.map((c) => [c.name, c] as const))(
+    "%s",
+    (_name, c) => {
+      expectConfigRefusal(c, TEN);
+    },
+    60_000,
+  );
+});
+
+describe("an environment folder the app does not know", () => {
+  it("stops synth (not silently skipped), naming the folder", () => {
+    const { dir, envs } = fixture((envs) =>
+      cpSync(join(envs, "prod"), join(envs, "qa"), { recursive: true }),
+    );
+    const before = snapshot(envs);
+    const run = spawnSync(tsx, [join(root, "apps", "main.ts")], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, PGFORKS_ENVIRONMENTS_DIR: envs },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /environments\/qa is not an environment of this repository: no apps\/qa/,
+    );
+    expect(run.stderr).not.toMatch(NO_STACK);
+    expect(snapshot(envs)).toEqual(before);
+    expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
+  }, 60_000);
+});
+
+interface CliCase {
+  readonly name: string;
+  readonly args: readonly string[];
+  readonly edit?: (envs: string) => void;
+  /** Text the one error message must contain: the option or field, and the file when one is involved. */
+  readonly expect: readonly (string | RegExp)[];
+}
+
+const cliCases: CliCase[] = [
+  { name: "unknown command", args: ["bogus"], expect: ['unknown command "bogus"'] },
+  {
+    name: "unknown option",
+    args: ["add", "--env", "prod", "x", "--owner", "a@b.cd", "--bogus"],
+    expect: ["--bogus"],
+  },
+  { name: "add without a name", args: ["add", "--env", "prod"], expect: ["needs the tenant name"] },
+  {
+    name: "add without --env",
+    args: ["add", "x", "--owner", "a@b.cd"],
+    expect: ["--env is required"],
+  },
+  {
+    name: "add to an unknown environment",
+    args: ["add", "--env", "nope", "x", "--owner", "a@b.cd"],
+    expect: ['unknown environment "nope"'],
+  },
+  {
+    name: "add without --owner",
+    args: ["add", "--env", "prod", "x"],
+    expect: ["--owner is required"],
+  },
+  {
+    name: "connection limit not a number",
+    args: ["add", "--env", "prod", "x", "--owner", "a@b.cd", "--connection-limit", "abc"],
+    expect: ["tenants.yaml", "tenants[3].connectionLimit", "must be a number"],
+  },
+  {
+    name: "duplicate tenant",
+    args: ["add", "--env", "prod", "healthtech", "--owner", "a@b.cd"],
+    expect: ["tenants.yaml", "tenants[3].name", "duplicate tenant name"],
+  },
+  {
+    name: "invalid tenant name",
+    args: ["add", "--env", "prod", "Bad-Name", "--owner", "a@b.cd"],
+    expect: ["tenants.yaml", "tenants[3].name", "lowercase"],
+  },
+  {
+    name: "extension not allowed",
+    args: ["add", "--env", "prod", "x", "--owner", "a@b.cd", "--extensions", "plpython3u"],
+    expect: ["tenants.yaml", "tenants[3].extensions[0]"],
+  },
+  {
+    name: "too many connections",
+    args: ["add", "--env", "prod", "x", "--owner", "a@b.cd", "--connection-limit", "900"],
+    expect: ["tenants.yaml", "tenants", "connections"],
+  },
+  {
+    name: "drop without --confirm",
+    args: ["drop", "--env", "prod", "healthtech"],
+    expect: ["needs --confirm healthtech_experiment"],
+  },
+  {
+    name: "drop with the wrong --confirm",
+    args: ["drop", "--env", "prod", "healthtech", "--confirm", "healthtech"],
+    expect: ['--confirm "healthtech" does not match'],
+  },
+  {
+    name: "suspend an unknown tenant",
+    args: ["suspend", "--env", "prod", "nobody"],
+    expect: ['no tenant named "nobody"'],
+  },
+  {
+    name: "registry while a registry path is a directory",
+    args: ["add", "--env", "prod", "x", "--owner", "a@b.cd"],
+    edit: replaceFile("prod/DATABASE_REGISTRY.md", (p) => mkdirSync(p)),
+    expect: [
+      /prod\/DATABASE_REGISTRY\.md: cannot write: is a directory, expected a file \(EISDIR\)/,
+    ],
+  },
+  {
+    name: "tenants.yaml is a directory",
+    args: ["list", "--env", "prod"],
+    edit: replaceFile("prod/tenants.yaml", (p) => mkdirSync(p)),
+    expect: ["prod/tenants.yaml", "is a directory, expected a YAML file"],
+  },
+];
+
+describe("bad CLI arguments (the real tenant CLI)", () => {
+  it.each(cliCases.map((c) => [c.name, c] as const))(
+    "%s",
+    (_name, c) => {
+      const { dir, envs } = fixture(c.edit ?? (() => {}));
+      const before = snapshot(envs);
+      const run = spawnSync(
+        tsx,
+        [join(root, "packages", "tenant-cli", "src", "cli.ts"), ...c.args, "--root", dir],
+        {
+          cwd: root,
+          encoding: "utf8",
+        },
+      );
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/^error: /);
+      for (const part of c.expect) {
+        if (typeof part === "string") expect(run.stderr).toContain(part);
+        else expect(run.stderr).toMatch(part);
+      }
+      expect(run.stderr).not.toMatch(NO_STACK);
+      expect(run.stdout).not.toMatch(/^added|^wrote/m);
+      expect(snapshot(envs)).toEqual(before);
+    },
+    60_000,
+  );
+});

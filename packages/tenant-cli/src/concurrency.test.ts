@@ -1,0 +1,137 @@
+// Real processes racing for environments/: the lock must turn lost updates into either a
+// success that is in the file or one clear refusal.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { LOCK_NAME, loadEnvironment, repoRoot, withEnvironmentsLock } from "@pgforks/config";
+import { parse } from "yaml";
+import { tenantsFilePath } from "./files";
+import { registryPath, renderRegistry } from "./registry";
+import { scratchRoot } from "./test-helpers";
+
+const root = repoRoot();
+const tsx = join(root, "node_modules", ".bin", "tsx");
+const cli = join(root, "packages", "tenant-cli", "src", "cli.ts");
+const ENV = "prod";
+
+let scratch: ReturnType<typeof scratchRoot>;
+beforeEach(() => {
+  scratch = scratchRoot();
+});
+afterEach(() => scratch.cleanup());
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function finished(child: ChildProcess): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr?.on("data", (d) => {
+    stderr += d;
+  });
+  return new Promise((done) => child.on("close", (code) => done({ code, stdout, stderr })));
+}
+
+function addProcess(name: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const args = [cli, "add", "--root", scratch.root, "--env", ENV, name];
+  args.push("--owner", `${name}@example.com`, "--connection-limit", "1");
+  return finished(spawn(tsx, args, { cwd: root, env: { ...process.env, ...env } }));
+}
+
+const tenantNames = () =>
+  (
+    parse(readFileSync(tenantsFilePath(scratch.environmentsDir, ENV), "utf8")) as {
+      tenants: Array<{ name: string }>;
+    }
+  ).tenants.map((t) => t.name);
+
+const leftovers = () =>
+  readdirSync(scratch.environmentsDir).filter((n) => n.startsWith(".pgforks"));
+
+const BUSY =
+  /^error: another command is changing .+; waited [\d.]+s: try again when it has finished$/;
+
+describe("parallel tenant add", () => {
+  it("loses nothing: three at once, 20 times, each added (and in the file) or refused in one line", async () => {
+    const before = tenantNames();
+    const reported: string[] = [];
+    const refused: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      const names = [0, 1, 2].map((i) => `race_${round}_${i}`);
+      const runs = await Promise.all(names.map((name) => addProcess(name)));
+      runs.forEach((run, i) => {
+        const name = names[i] as string;
+        expect(run.stderr).not.toMatch(/^\s{4}at /m);
+        if (run.code === 0) {
+          expect(run.stdout).toContain(`added tenant ${name} to ${ENV}`);
+          reported.push(name);
+        } else {
+          expect(run.code).toBe(1);
+          expect(run.stderr.trim()).toMatch(BUSY);
+          refused.push(name);
+        }
+      });
+    }
+    const after = tenantNames();
+    expect(after).toEqual([...before, ...after.slice(before.length)]);
+    expect(new Set(after.slice(before.length))).toEqual(new Set(reported));
+    expect(reported.length + refused.length).toBe(60);
+    expect(reported.length).toBeGreaterThan(0);
+    // The registry was written together with every successful change.
+    const loaded = loadEnvironment(ENV, scratch.environmentsDir);
+    expect(readFileSync(registryPath(scratch.environmentsDir, ENV), "utf8")).toBe(
+      renderRegistry(loaded),
+    );
+    expect(leftovers()).toEqual([]);
+  }, 600_000);
+
+  it("makes a second writer wait, then fail with one line and leave every file as it was", () => {
+    const file = tenantsFilePath(scratch.environmentsDir, ENV);
+    const original = readFileSync(file, "utf8");
+    const run = withEnvironmentsLock(scratch.environmentsDir, () =>
+      spawnSync(tsx, [cli, "suspend", "--root", scratch.root, "--env", ENV, "healthtech"], {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, PGFORKS_LOCK_TIMEOUT_MS: "300" },
+      }),
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toMatch(BUSY);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(readFileSync(file, "utf8")).toBe(original);
+    expect(leftovers()).toEqual([]);
+  }, 60_000);
+
+  it("takes over at once the lock of a killed command (its pid is gone)", async () => {
+    // One process (node with tsx's loader, not the tsx CLI, which would run a child).
+    const holder = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "-e",
+        `require("@pgforks/config").withEnvironmentsLock(${JSON.stringify(scratch.environmentsDir)}, () => { process.stdout.write(String(process.pid)); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120000); });`,
+      ],
+      { cwd: root },
+    );
+    const pid = await new Promise<string>((ready) =>
+      holder.stdout?.once("data", (d) => ready(`${d}`)),
+    );
+    expect(pid).toBe(String(holder.pid));
+    expect(existsSync(join(scratch.environmentsDir, LOCK_NAME))).toBe(true);
+    const exited = new Promise((done) => holder.on("exit", done));
+    holder.kill("SIGKILL");
+    await exited;
+    const run = await addProcess("after_kill", { PGFORKS_LOCK_TIMEOUT_MS: "0" });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(tenantNames()).toContain("after_kill");
+    expect(leftovers()).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,120 @@
+/**
+ * `npm run bench [-- --runs N]`: how synth time scales. Spawns each case N times (default 5)
+ * as a fresh process, the way a person or CI runs it, and prints the median and the range:
+ *
+ * - bare tsx start-up (`tsx -e ''`), the floor every command pays;
+ * - the six default stacks (`npm run synth` without npm: `tsx apps/main.ts`);
+ * - prod with 5 and with 200 tenants (`tsx apps/prod/src/main.ts` on generated config).
+ *
+ * and the two ratios the project holds itself to: six stacks at most 1.5x bare tsx, 200
+ * tenants at most 1.5x 5 tenants. A measurement, not a test: nothing fails on a slow machine.
+ * Every run writes into a temporary folder, removed at the end (also on ctrl-C).
+ */
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+
+const root = resolve(__dirname, "../../../..");
+const tsx = join(root, "node_modules", ".bin", "tsx");
+
+const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } } });
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1) {
+  console.error(`error: --runs must be a positive integer (found "${values.runs}")`);
+  process.exit(2);
+}
+
+const scratch = mkdtempSync(join(tmpdir(), "pgforks-bench-"));
+const cleanup = () => rmSync(scratch, { recursive: true, force: true });
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    cleanup();
+    process.exit(130);
+  });
+}
+
+/** environments/prod with `count` generated active tenants (limit 1 each, so 200 fit the budget). */
+function prodWithTenants(count: number): string {
+  const dir = join(scratch, `envs-${count}`);
+  mkdirSync(join(dir, "prod"), { recursive: true });
+  copyFileSync(
+    join(root, "environments", "prod", "environment.yaml"),
+    join(dir, "prod", "environment.yaml"),
+  );
+  const entries = Array.from(
+    { length: count },
+    (_, i) => `  - name: tenant_${i}\n    owner: team-${i}@example.com\n    connectionLimit: 1\n`,
+  );
+  writeFileSync(join(dir, "prod", "tenants.yaml"), `tenants:\n${entries.join("")}`);
+  return dir;
+}
+
+interface Case {
+  readonly label: string;
+  readonly args: readonly string[];
+  readonly env?: Record<string, string>;
+}
+
+function measure(c: Case): number[] {
+  const cwd = mkdtempSync(join(scratch, "run-"));
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const result = spawnSync(tsx, c.args, {
+      cwd,
+      env: { ...process.env, ...c.env },
+      encoding: "utf8",
+    });
+    const ms = performance.now() - started;
+    if (result.status !== 0) {
+      console.error(`error: ${c.label} failed (exit ${result.status}):\n${result.stderr}`);
+      cleanup();
+      process.exit(1);
+    }
+    times.push(ms);
+  }
+  return times;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+const cases: Case[] = [
+  { label: "bare tsx start-up (tsx -e '')", args: ["-e", ""] },
+  { label: "six stacks (tsx apps/main.ts)", args: [join(root, "apps", "main.ts")] },
+  {
+    label: "prod, 5 tenants",
+    args: [join(root, "apps", "prod", "src", "main.ts")],
+    env: { PGFORKS_ENVIRONMENTS_DIR: prodWithTenants(5) },
+  },
+  {
+    label: "prod, 200 tenants",
+    args: [join(root, "apps", "prod", "src", "main.ts")],
+    env: { PGFORKS_ENVIRONMENTS_DIR: prodWithTenants(200) },
+  },
+];
+
+try {
+  console.log(`median of ${runs} runs each (min-max), fresh process per run`);
+  const medians: number[] = [];
+  for (const c of cases) {
+    const times = measure(c);
+    const m = median(times);
+    medians.push(m);
+    const range = `${(Math.min(...times) / 1000).toFixed(2)}-${(Math.max(...times) / 1000).toFixed(2)}`;
+    console.log(`  ${c.label.padEnd(32)} ${(m / 1000).toFixed(2)} s  (${range})`);
+  }
+  const [bare, six, five, twoHundred] = medians as [number, number, number, number];
+  const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+  console.log(`six stacks / bare tsx:        ${ratio(six, bare)} (target at most 1.5x)`);
+  console.log(`200 tenants / 5 tenants:      ${ratio(twoHundred, five)} (target at most 1.5x)`);
+} finally {
+  cleanup();
+}
