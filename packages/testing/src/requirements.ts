@@ -10,6 +10,16 @@ export const NOT_RUN_PREFIX = "NOT RUN";
 export function testWhen(
   missing: string | undefined,
 ): (name: string, fn: () => Promise<void> | void, timeoutMs?: number) => void {
-  if (missing === undefined) return (name, fn, timeoutMs) => test(name, fn, timeoutMs);
+  if (missing === undefined) {
+    // Jest's `test` types a callback as returning void or a Promise, not a union of the two.
+    return (name, fn, timeoutMs) =>
+      test(
+        name,
+        async () => {
+          await fn();
+        },
+        timeoutMs,
+      );
+  }
   return (name) => test.todo(`${NOT_RUN_PREFIX} (${missing}): ${name}`);
 }
