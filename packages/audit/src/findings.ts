@@ -20,14 +20,16 @@ export const FINDING_CODES = {
   "public-connect": "PUBLIC has CONNECT on a tenant database or on the admin database postgres",
   "public-temp": "PUBLIC has TEMPORARY on a tenant database",
   "public-create": "PUBLIC has CREATE on a tenant database",
-  "missing-connect": "a tenant's role cannot connect to the tenant's own database",
+  "missing-connect":
+    "a tenant's role (its read-only role: while active) cannot connect to the tenant's own database",
   "tenant-create-database":
     "a tenant's role can CREATE schemas in its database (it could shadow the admin's search path)",
   "missing-schema": "a tenant's own schema is missing or owned by another role",
   "public-schema-create": "a tenant or PUBLIC can CREATE in schema public of a tenant database",
   "database-settings":
     "a tenant database has settings (ALTER DATABASE ... SET) that the admin's sessions would run under",
-  "connections-disallowed": "a tenant database does not allow connections (ALLOW_CONNECTIONS false)",
+  "connections-disallowed":
+    "a tenant database does not allow connections (ALLOW_CONNECTIONS false)",
   "cross-tenant-connect": "a tenant's role can connect to another tenant's database",
   "unknown-database": "a database the config does not know (drift)",
   "unknown-role": "a role the config does not know (drift)",
