@@ -34,8 +34,6 @@ export const SYSTEM_ROLES = ["postgres", "rdsadmin", "rdstopmgr", "rdsrepladmin"
 /** Role prefixes owned by PostgreSQL (pg_*) and RDS (rds_*), as reserved in @pgforks/config. */
 export const SYSTEM_ROLE_PREFIXES = RESERVED_PREFIXES;
 
-/** Suffix of the optional read-only role (tenants.yaml readOnlyRole). */
-
 /** Encoding the tenants stack creates databases with. */
 export const EXPECTED_ENCODING = "UTF8";
 
@@ -327,7 +325,9 @@ export function compareCatalog(
         `role "${main.name}" can CREATE schemas in "${t.database}" (only its own schema is its to create in)`,
       );
     }
-    for (const r of [main, readOnly]) {
+    // The read-only role gets CONNECT only while the tenant is active (the stack grants it none
+    // otherwise); the tenant's own role keeps CONNECT in every state (its NOLOGIN stops logins).
+    for (const r of [main, t.canLogin ? readOnly : undefined]) {
       if (r && !snapshot.canConnect.get(r.name)?.has(t.database)) {
         add(
           "missing-connect",
@@ -404,8 +404,9 @@ export function compareCatalog(
 
 /**
  * Audits a live server against one environment's config with read-only catalog queries.
- * `connect` opens a connection (to any database: the catalogs read are cluster-wide) that the
- * audit closes when done.
+ * `connect(database?)` opens a connection that the audit closes when done: first one without a
+ * database (the factory's default, the admin database: roles and databases are cluster-wide
+ * catalogs), then one to each tenant database to read its schemas.
  */
 export async function auditEnvironment(
   connect: AuditConnectionFactory,

@@ -1,6 +1,8 @@
 /**
  * Read-only catalog queries. pg_roles, pg_database and pg_auth_members are shared catalogs, so
- * one connection to any database sees the whole cluster; no query touches tenant data.
+ * one connection (to the admin database) sees every role and database of the cluster. Schemas are
+ * per database: the tenant's own schema and schema public are read through one more connection to
+ * each tenant database. No query touches tenant data.
  */
 
 /** What the audit needs from a connection: pg.Client fits. */
@@ -68,7 +70,11 @@ export interface CatalogSnapshot {
    * admin was asked or it does not exist.
    */
   readonly adminInherits: ReadonlySet<string>;
-  /** By tenant database: its own schema and schema public (databases that exist only). */
+  /**
+   * By tenant database: its own schema and schema public. Only for databases that exist, allow
+   * connections and that the audit's role may connect to; each other case has a finding of its
+   * own (connections-disallowed; wrong-owner, as the admin reaches its databases as their owner).
+   */
   readonly schemas: ReadonlyMap<string, LiveTenantSchema>;
 }
 
@@ -112,6 +118,11 @@ const PRIVILEGE_MATRIX_SQL = (privilege: "CONNECT" | "CREATE") => `SELECT r.roln
 FROM pg_roles r CROSS JOIN pg_database d
 WHERE r.rolname = ANY($1::text[]) AND d.datname = ANY($2::text[])
   AND has_database_privilege(r.oid, d.oid, '${privilege}')`;
+
+// Tenant databases the audit's own role can open: connecting to one that disallows connections
+// or that the role may not connect to would fail the whole audit instead of reporting it.
+const REACHABLE_SQL = `SELECT d.datname::text AS database FROM pg_database d
+WHERE d.datname = ANY($1::text[]) AND d.datallowconn AND has_database_privilege(d.oid, 'CONNECT')`;
 
 // 'USAGE' means "holds the role's privileges without SET ROLE": an inheriting membership (or
 // superuser). A NOINHERIT membership, such as the one PostgreSQL 16 gives a CREATEROLE creator,
@@ -181,10 +192,17 @@ export async function readCatalog(
             ).rows as Array<{ role: string }>
           ).map((r) => r.role),
     );
+    const tenantDatabases = connectMatrix.tenantDatabases ?? [];
+    const reachable = new Set(
+      (
+        (await connection.query(REACHABLE_SQL, [tenantDatabases.map((t) => t.database)]))
+          .rows as Array<{ database: string }>
+      ).map((r) => r.database),
+    );
     await connection.query("ROLLBACK");
     const schemas = new Map<string, LiveTenantSchema>();
-    for (const { database, role } of connectMatrix.tenantDatabases ?? []) {
-      if (!databases.has(database) || !roles.has(role)) continue;
+    for (const { database, role } of tenantDatabases) {
+      if (!reachable.has(database) || !roles.has(role)) continue;
       const inside = await connect(database);
       try {
         await inside.query("SET SESSION search_path = pg_catalog");

@@ -43,7 +43,10 @@ export const DEFAULT_HOST = "127.0.0.1";
 /** PostgreSQL's default port, used when the environment has no tunnel. */
 export const DEFAULT_PORT = 5432;
 
-/** Any database works (the catalogs read are cluster-wide); every instance has this one. */
+/**
+ * The database of the audit's first connection, where it reads the cluster-wide catalogs (roles,
+ * databases); every instance has this one. Tenant databases are opened by name for their schemas.
+ */
 export const DEFAULT_DATABASE = "postgres";
 
 /** A live tunnel answers in well under a second; a dead one should fail fast, not hang CI. */
@@ -57,7 +60,8 @@ Compares a running PostgreSQL with environments/<env> using read-only catalog qu
   --host <host>            default $PGHOST, else ${DEFAULT_HOST}
   --port <port>            default $PGPORT, else the environment's tunnel.localPort, else ${DEFAULT_PORT}
   --user <user>            default $PGUSER, else the environment's database.masterUsername
-  --database <db>          default $PGDATABASE, else ${DEFAULT_DATABASE}
+  --database <db>          first database to connect to; default $PGDATABASE, else ${DEFAULT_DATABASE}
+                           (each tenant database is also opened, to read its schemas)
   --sslmode <mode>         ${SSL_MODES.join("|")}; default $PGSSLMODE, else ${DEFAULT_SSL_MODE}
   --sslrootcert <file>     CA bundle for verify-ca/verify-full; default $PGSSLROOTCERT
   --ignore-role <role>     a role that is not drift (repeatable)
@@ -297,8 +301,9 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   let report: Awaited<ReturnType<typeof auditEnvironment>>;
   try {
     report = await auditEnvironment(
-      async () => {
-        const connection = await connect();
+      // Tenant databases are opened through the same factory (same host, user, TLS, read-only).
+      async (database?: string) => {
+        const connection = await connect(database);
         connected = true;
         return connection;
       },

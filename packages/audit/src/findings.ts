@@ -20,7 +20,8 @@ export const FINDING_CODES = {
   "public-connect": "PUBLIC has CONNECT on a tenant database or on the admin database postgres",
   "public-temp": "PUBLIC has TEMPORARY on a tenant database",
   "public-create": "PUBLIC has CREATE on a tenant database",
-  "missing-connect": "a tenant's role cannot connect to the tenant's own database",
+  "missing-connect":
+    "a tenant's role (its read-only role: while active) cannot connect to the tenant's own database",
   "tenant-create-database":
     "a tenant's role can CREATE schemas in its database (it could shadow the admin's search path)",
   "missing-schema": "a tenant's own schema is missing or owned by another role",

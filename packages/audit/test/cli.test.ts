@@ -4,14 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadEnvironment } from "@pgforks/config";
 import {
-  environmentInput,
+  BOOTSTRAP_SUPERUSER,
   freePort,
+  generatePassword,
   startPostgres,
   type TemporaryPostgres,
-} from "@pgforks/testing";
-import { Client } from "pg";
+} from "@pgforks/postgres-server";
+import { environmentInput } from "@pgforks/testing";
 import {
   type CliIo,
+  connectionFactory,
   connectionSettings,
   DEFAULT_DATABASE,
   DEFAULT_HOST,
@@ -19,16 +21,19 @@ import {
   EXIT_FINDINGS,
   EXIT_OK,
   runCli,
-} from "./cli";
-import { applyEnvironment } from "./test-support";
+} from "../src/cli";
+import { adminConnections, adminSql, applyEnvironment } from "./support";
 
 const ENV = "clitest";
+const ADMIN = "forks_admin";
+const PASSWORD = generatePassword();
 let server: TemporaryPostgres;
 let environments: string;
 
 beforeAll(async () => {
   const base = environmentInput();
-  server = await startPostgres({ user: "forks_admin" });
+  // Like RDS: the master user is not a superuser and logs in with a SCRAM password.
+  server = await startPostgres({ rds: { adminRole: ADMIN, adminPassword: PASSWORD } });
   environments = mkdtempSync(join(tmpdir(), "pgforks-audit-cli-"));
   mkdirSync(join(environments, ENV));
   // YAML is a superset of JSON. The tunnel's local port is the test server's: the CLI's
@@ -38,7 +43,7 @@ beforeAll(async () => {
     JSON.stringify({
       ...base,
       name: ENV,
-      database: { ...base.database, masterUsername: "forks_admin" },
+      database: { ...base.database, masterUsername: ADMIN },
       tunnel: { localPort: server.port },
     }),
   );
@@ -51,23 +56,28 @@ beforeAll(async () => {
       ],
     }),
   );
-  const admin = new Client({ connectionString: server.connectionString });
-  await admin.connect();
+  const admin = await adminConnections(server)();
   try {
-    await applyEnvironment(admin, loadEnvironment(ENV, environments));
+    await applyEnvironment(server, admin, loadEnvironment(ENV, environments));
   } finally {
     await admin.end();
   }
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await server?.stop();
   if (environments) rmSync(environments, { recursive: true, force: true });
 });
 
-/** Environment without libpq variables, so the machine's PG* settings cannot leak in. */
+/**
+ * Environment without the machine's libpq variables, so they cannot leak in; the admin's password
+ * comes from PGPASSWORD, as in CI.
+ */
 function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PG")));
+  return {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PG"))),
+    PGPASSWORD: PASSWORD,
+  };
 }
 
 /** Runs the real CLI in a child process (tsx), as `npm run audit` does. */
@@ -77,7 +87,7 @@ function spawnCli(
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [require.resolve("tsx/cli"), join(__dirname, "cli.ts"), ...args],
+      [require.resolve("tsx/cli"), join(__dirname, "..", "src", "cli.ts"), ...args],
       { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";
@@ -94,7 +104,7 @@ function spawnCli(
 }
 
 /** Runs the CLI in-process, capturing its output. */
-async function runInProcess(args: string[], env: NodeJS.ProcessEnv = {}) {
+async function runInProcess(args: string[], env: NodeJS.ProcessEnv = { PGPASSWORD: PASSWORD }) {
   let stdout = "";
   let stderr = "";
   const io: CliIo = {
@@ -110,17 +120,22 @@ async function runInProcess(args: string[], env: NodeJS.ProcessEnv = {}) {
   return { code, stdout, stderr };
 }
 
-const envArgs = () => ["--env", ENV, "--environments-dir", environments];
+/** The bootstrap superuser exists only on the test server (on RDS: rdsadmin, a system role). */
+const envArgs = () => [
+  "--env",
+  ENV,
+  "--environments-dir",
+  environments,
+  "--ignore-role",
+  BOOTSTRAP_SUPERUSER,
+];
 
 async function withStrayDatabase<T>(run: () => Promise<T>): Promise<T> {
-  const admin = new Client({ connectionString: server.connectionString });
-  await admin.connect();
+  await adminSql(server, "postgres", "CREATE DATABASE stray_db");
   try {
-    await admin.query("CREATE DATABASE stray_db");
     return await run();
   } finally {
-    await admin.query("DROP DATABASE IF EXISTS stray_db");
-    await admin.end();
+    await adminSql(server, "postgres", "DROP DATABASE IF EXISTS stray_db");
   }
 }
 
@@ -140,7 +155,7 @@ test("exit 1 and a JSON report with --json when there is drift", async () => {
     ok: false,
     count: 1,
     environment: ENV,
-    server: { user: "forks_admin", database: DEFAULT_DATABASE },
+    server: { user: ADMIN, database: DEFAULT_DATABASE },
     findings: [{ code: "unknown-database", object: { kind: "database", name: "stray_db" } }],
   });
 }, 30_000);
@@ -154,24 +169,91 @@ test("exit 2 with a readable message when nothing listens on the port", async ()
   expect(result.stdout).toBe("");
 }, 30_000);
 
+test("exit 2 naming the server's refusal when the password is wrong", async () => {
+  const result = await runInProcess(envArgs(), { PGPASSWORD: "not-the-password" });
+  expect(result.code).toBe(EXIT_ERROR);
+  expect(result.stderr).toContain(
+    `cannot connect to PostgreSQL at 127.0.0.1:${server.port} as ${ADMIN}`,
+  );
+  expect(result.stderr).toContain(`password authentication failed for user "${ADMIN}"`);
+});
+
+test("a violation seen only inside a tenant database is found: the CLI's factory opens it", async () => {
+  // Schema public's ACL lives in the shop database, not in the cluster-wide catalogs.
+  await adminSql(server, "shop", "GRANT CREATE ON SCHEMA public TO shop");
+  try {
+    const result = await runInProcess([...envArgs(), "--json"]);
+    expect(result.code).toBe(EXIT_FINDINGS);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      count: 1,
+      findings: [
+        {
+          code: "public-schema-create",
+          tenant: "shop",
+          object: { kind: "database", name: "shop" },
+        },
+      ],
+    });
+  } finally {
+    await adminSql(server, "shop", "REVOKE CREATE ON SCHEMA public FROM shop");
+  }
+});
+
+test("the connection factory opens the database asked for, else --database, read-only", async () => {
+  const loaded = loadEnvironment(ENV, environments);
+  const connect = connectionFactory(
+    connectionSettings({ sslmode: "disable" }, { PGPASSWORD: PASSWORD }, loaded),
+  );
+  const seen = [];
+  for (const database of [undefined, "shop", "blog"]) {
+    const connection = await connect(database);
+    try {
+      seen.push(
+        (
+          await connection.query(
+            "SELECT current_database()::text AS db, current_user::text AS who, current_setting('default_transaction_read_only') AS ro",
+          )
+        ).rows[0],
+      );
+    } finally {
+      await connection.end();
+    }
+  }
+  expect(seen).toEqual([
+    { db: DEFAULT_DATABASE, who: ADMIN, ro: "on" },
+    { db: "shop", who: ADMIN, ro: "on" },
+    { db: "blog", who: ADMIN, ro: "on" },
+  ]);
+  await expect(connect("no_such_db")).rejects.toThrow(/database "no_such_db" does not exist/);
+});
+
 test("--ignore-database and --ignore-role turn drift into a pass", async () => {
   const result = await withStrayDatabase(() =>
     runInProcess([...envArgs(), "--port", String(server.port), "--ignore-database", "stray_db"]),
   );
   expect(result.stdout).toMatch(/no findings/);
   expect(result.code).toBe(EXIT_OK);
+  const unignored = await runInProcess(envArgs().slice(0, -2));
+  expect(unignored.code).toBe(EXIT_FINDINGS);
+  expect(unignored.stdout).toContain(`role "${BOOTSTRAP_SUPERUSER}" is not in`);
 });
 
 test("connection flags and libpq variables reach the server", async () => {
-  const viaEnv = await runInProcess(envArgs(), { PGPORT: String(server.port), PGUSER: "shop" });
-  expect(viaEnv.stdout).toContain("as shop on postgres");
-  const viaFlags = await runInProcess(
-    [...envArgs(), "--user", "forks_admin", "--database", "shop"],
-    {
-      PGUSER: "shop",
-    },
-  );
-  expect(viaFlags.stdout).toContain("as forks_admin on shop");
+  const viaEnv = await runInProcess(envArgs(), {
+    PGPORT: String(server.port),
+    PGUSER: ADMIN,
+    PGPASSWORD: PASSWORD,
+    PGDATABASE: "blog",
+  });
+  expect(viaEnv.stdout).toContain(`as ${ADMIN} on blog`);
+  expect(viaEnv.code).toBe(EXIT_OK);
+  // Flags win over the variables; the tenant databases are still audited from another first one.
+  const viaFlags = await runInProcess([...envArgs(), "--user", ADMIN, "--database", "shop"], {
+    PGUSER: "shop",
+    PGPASSWORD: PASSWORD,
+  });
+  expect(viaFlags.stdout).toContain(`as ${ADMIN} on shop`);
+  expect(viaFlags.stdout).toMatch(/\nno findings\n$/);
   expect(viaFlags.code).toBe(EXIT_OK);
 });
 
@@ -203,7 +285,7 @@ test("connection defaults: flag, else libpq variable, else the environment", () 
   expect(connectionSettings({}, {}, loaded)).toEqual({
     host: DEFAULT_HOST,
     port: server.port,
-    user: "forks_admin",
+    user: ADMIN,
     database: DEFAULT_DATABASE,
     sslmode: "prefer",
   });
