@@ -54,7 +54,7 @@ describe("adding one tenant to prod", () => {
         expect.stringMatching(/^resource\.postgresql_role\./),
         expect.stringMatching(/^resource\.postgresql_database\./),
         expect.stringMatching(/^resource\.aws_secretsmanager_secret_version\./),
-        expect.stringMatching(/^ephemeral\.aws_secretsmanager_random_password\./),
+        expect.stringMatching(/^resource\.postgresql_schema\./),
       ]),
     );
   });

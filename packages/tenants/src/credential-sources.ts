@@ -5,7 +5,6 @@ import { type TenantConfig, tenantDatabaseName } from "@pgforks/config";
 import { Fn, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { type ConnectionTarget, credentialsVersionExpression } from "./credentials";
-import { EphemeralResource } from "./ephemeral";
 import { tenantSecretValue } from "./secret-value";
 
 /**
@@ -35,6 +34,36 @@ export interface PublishedTenant {
 /** Name of the ephemeral input variable that carries the role passwords (SCRAM verifiers). */
 export const TENANT_VERIFIERS_VARIABLE = "tenant_password_verifiers";
 
+/** Name of the ephemeral input variable that carries the passwords themselves (AWS: for the secrets). */
+export const TENANT_PASSWORDS_VARIABLE = "tenant_passwords";
+
+/**
+ * An ephemeral, sensitive `map(string)` input variable by tenant name (Terraform >= 1.10 keeps
+ * ephemeral variables out of state and plan files; cdktf 0.21 has no option for it).
+ */
+function ephemeralMapVariable(
+  scope: Construct,
+  name: string,
+  description: string,
+): TerraformVariable {
+  const variable = new TerraformVariable(scope, name, {
+    type: "map(string)",
+    sensitive: true,
+    description,
+  });
+  variable.overrideLogicalId(name);
+  variable.addOverride("ephemeral", true);
+  return variable;
+}
+
+/** `var.<map>.<tenant>`: tenant names are identifiers (schema pattern), safe as attribute names. */
+function entryOf(variable: TerraformVariable, tenant: TenantConfig): string {
+  return Token.asString(Fn.lookup(variable.value, tenant.name));
+}
+
+const VERIFIERS_DESCRIPTION =
+  "SCRAM-SHA-256 verifiers of the tenants' passwords, by tenant name (never stored: ephemeral).";
+
 export interface EphemeralVariableCredentialsProps {
   /**
    * Version of each tenant's password, by tenant name: the role's `password_wo_version`. The
@@ -57,19 +86,11 @@ export class EphemeralVariableCredentials extends Construct implements TenantCre
   constructor(scope: Construct, id: string, props: EphemeralVariableCredentialsProps) {
     super(scope, id);
     this.versions = props.versions;
-    this.variable = new TerraformVariable(this, TENANT_VERIFIERS_VARIABLE, {
-      type: "map(string)",
-      sensitive: true,
-      description:
-        "SCRAM-SHA-256 verifiers of the tenants' passwords, by tenant name (never stored: ephemeral).",
-    });
-    this.variable.overrideLogicalId(TENANT_VERIFIERS_VARIABLE);
-    // cdktf 0.21 has no option for Terraform 1.10's ephemeral variables.
-    this.variable.addOverride("ephemeral", true);
+    this.variable = ephemeralMapVariable(this, TENANT_VERIFIERS_VARIABLE, VERIFIERS_DESCRIPTION);
   }
 
   rolePassword(_scope: Construct, tenant: TenantConfig): string {
-    return Token.asString(Fn.lookup(this.variable.value, tenant.name));
+    return entryOf(this.variable, tenant);
   }
 
   rolePasswordVersion(tenant: TenantConfig): string {
@@ -83,12 +104,6 @@ export class EphemeralVariableCredentials extends Construct implements TenantCre
   }
 }
 
-/**
- * Length of generated tenant passwords: 40 letters and digits, about 238 bits of entropy
- * (GetRandomPassword accepts 1 to 4096; its default is 32).
- */
-export const TENANT_PASSWORD_LENGTH = 40;
-
 export interface SecretsManagerCredentialsProps {
   /** ARNs of the tenants' secrets (TenantSecrets.secretArns of the platform stack), by tenant name. */
   readonly secretArns: Readonly<Record<string, string>>;
@@ -101,15 +116,19 @@ export interface SecretsManagerCredentialsProps {
 }
 
 /**
- * AWS: each run draws a password from the ephemeral `aws_secretsmanager_random_password`
- * (letters and digits, URL-safe) and writes it, through write-only arguments, to the role and to
- * the tenant's Secrets Manager secret with host, port and database. Both take the same version,
- * a Terraform expression over passwordVersion, the connection target, the secret's ARN and the
- * host (credentialsVersionExpression), so they always rotate together.
+ * AWS: the CI job draws fresh passwords for every run (`npm run credentials`, see
+ * docs/operations.md) and hands Terraform two ephemeral variables: each password, written only
+ * to the tenant's Secrets Manager secret (`secret_string_wo`, with host, port and database), and
+ * its SCRAM-SHA-256 verifier, written only to the role (`password_wo`), so the statement the
+ * server logs under `log_statement = ddl` carries no password. Both take the same version, a
+ * Terraform expression over passwordVersion, the connection target, the secret's ARN and the
+ * host (credentialsVersionExpression): Terraform sends them only when it changes, and then the
+ * role and the secret always get the same, new password.
  */
 export class SecretsManagerCredentials extends Construct implements TenantCredentialSource {
   private readonly props: SecretsManagerCredentialsProps;
-  private readonly passwords = new Map<string, string>();
+  private readonly passwords: TerraformVariable;
+  private readonly verifiers: TerraformVariable;
 
   constructor(scope: Construct, id: string, props: SecretsManagerCredentialsProps) {
     super(scope, id);
@@ -124,6 +143,12 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
         `SecretsManagerCredentials: applicationPort ${port} differs from connectionTarget.port ${props.connectionTarget.port}`,
       );
     }
+    this.passwords = ephemeralMapVariable(
+      this,
+      TENANT_PASSWORDS_VARIABLE,
+      "The tenants' new passwords, by tenant name, for their secrets only (never stored: ephemeral).",
+    );
+    this.verifiers = ephemeralMapVariable(this, TENANT_VERIFIERS_VARIABLE, VERIFIERS_DESCRIPTION);
   }
 
   private secretArn(tenant: TenantConfig): string {
@@ -131,24 +156,6 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
     if (arn === undefined)
       throw new Error(`tenant "${tenant.name}" has no secret ARN in secretArns`);
     return arn;
-  }
-
-  private password(tenant: TenantConfig): string {
-    let password = this.passwords.get(tenant.name);
-    if (password === undefined) {
-      password = new EphemeralResource(
-        this,
-        `password-${tenant.name}`,
-        "aws_secretsmanager_random_password",
-        {
-          password_length: TENANT_PASSWORD_LENGTH,
-          exclude_punctuation: true,
-          require_each_included_type: true,
-        },
-      ).getStringAttribute("random_password");
-      this.passwords.set(tenant.name, password);
-    }
-    return password;
   }
 
   /** The credentials version of one tenant (a Terraform expression; see credentialsVersionExpression). */
@@ -162,7 +169,7 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
   }
 
   rolePassword(_scope: Construct, tenant: TenantConfig): string {
-    return this.password(tenant);
+    return entryOf(this.verifiers, tenant);
   }
 
   rolePasswordVersion(tenant: TenantConfig): string {
@@ -177,7 +184,7 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
           host: this.props.applicationHost,
           port: this.props.applicationPort,
           username: resources.role.name,
-          password: this.password(tenant),
+          password: entryOf(this.passwords, tenant),
           dbname: resources.database.name,
         }),
       ),

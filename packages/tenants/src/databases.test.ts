@@ -5,7 +5,7 @@ import { Testing } from "cdktf";
 import {
   EphemeralVariableCredentials,
   SecretsManagerCredentials,
-  TENANT_PASSWORD_LENGTH,
+  TENANT_PASSWORDS_VARIABLE,
   TENANT_VERIFIERS_VARIABLE,
 } from "./credential-sources";
 import {
@@ -254,20 +254,24 @@ test("a dropped tenant has no resources; what lived inside its database is forgo
   expect(removed.some((r) => /postgresql_(role|database)\./.test(r))).toBe(false);
 });
 
-test("AWS credentials: a random password per run, written to the role and the tenant's secret with the same version", () => {
+test("AWS credentials: the verifier goes to the role, the password only to the tenant's secret, both with the same version", () => {
   const tf = synth([beta], "aws");
-  const [passwordAddress, password] =
-    Object.entries(tf.ephemeral?.aws_secretsmanager_random_password ?? {})[0] ?? [];
-  expect(password).toMatchObject({
-    password_length: TENANT_PASSWORD_LENGTH,
-    exclude_punctuation: true,
-  });
+  expect(tf.ephemeral).toBeUndefined();
+  for (const name of [TENANT_PASSWORDS_VARIABLE, TENANT_VERIFIERS_VARIABLE]) {
+    expect(tf.variable?.[name]).toMatchObject({
+      type: "map(string)",
+      sensitive: true,
+      ephemeral: true,
+    });
+  }
   const [, role] = one(tf, "postgresql_role", (b) => b.name === "beta");
-  expect(role.password_wo).toBe(
-    `\${ephemeral.aws_secretsmanager_random_password.${passwordAddress}.random_password}`,
-  );
+  expect(role.password_wo).toBe(`\${var.${TENANT_VERIFIERS_VARIABLE}.beta}`);
   const [, secret] = one(tf, "aws_secretsmanager_secret_version", () => true);
   expect(secret.secret_id).toBe(arnOf("beta"));
+  expect(String(secret.secret_string_wo)).toContain(
+    `"password" = var.${TENANT_PASSWORDS_VARIABLE}.beta`,
+  );
+  expect(String(secret.secret_string_wo)).not.toContain(TENANT_VERIFIERS_VARIABLE);
   expect(role.password_wo_version).toBe(
     `\${tostring(${String(secret.secret_string_wo_version).replace(/^\$\{(.*)\}$/, "$1")})}`,
   );

@@ -26,15 +26,18 @@ function awsOnlyMirror(): ProviderMirror {
 }
 
 let awsOnlyDir: string | undefined;
-/** A filesystem mirror folder holding only hashicorp/aws (a symlink into the machine's mirror). */
+/** A filesystem mirror folder holding only hashicorp/aws (symlinks to the machine's binaries). */
 function awsOnlyMirrorDir(): string {
   if (awsOnlyDir) return awsOnlyDir;
   const dir = tempDir("aws-only-mirror");
-  mkdirSync(join(dir, "registry.terraform.io", "hashicorp"), { recursive: true });
-  symlinkSync(
-    join(fullMirror.path, "registry.terraform.io", "hashicorp", "aws"),
-    join(dir, "registry.terraform.io", "hashicorp", "aws"),
-  );
+  const aws = join("registry.terraform.io", "hashicorp", "aws");
+  for (const version of readdirSync(join(fullMirror.path, aws))) {
+    const platformDir = join(aws, version, fullMirror.platform);
+    mkdirSync(join(dir, platformDir), { recursive: true });
+    for (const file of readdirSync(join(fullMirror.path, platformDir))) {
+      symlinkSync(join(fullMirror.path, platformDir, file), join(dir, platformDir, file));
+    }
+  }
   awsOnlyDir = dir;
   return dir;
 }

@@ -1,0 +1,60 @@
+/**
+ * `npm run credentials -- --env <name> [--github-env]`: draws a fresh password for every tenant
+ * of an environment that has a role, and prints the two ephemeral input variables the
+ * `<env>-tenants` stack takes (see SecretsManagerCredentials): TF_VAR_tenant_passwords (for the
+ * secrets only) and TF_VAR_tenant_password_verifiers (SCRAM-SHA-256, for the roles). Terraform
+ * uses them only for tenants whose credentials version changes; new values every run are fine.
+ *
+ * --github-env appends them to $GITHUB_ENV and masks every value in the job log first.
+ */
+import { appendFileSync } from "node:fs";
+import { ConfigError, loadEnvironment } from "@pgforks/config";
+import { generatePassword, scramSha256Verifier } from "@pgforks/postgres-server";
+import { Command } from "commander";
+import { TENANT_PASSWORDS_VARIABLE, TENANT_VERIFIERS_VARIABLE } from "../credential-sources";
+
+const program = new Command("credentials")
+  .description(
+    "Fresh tenant passwords for a run of <env>-tenants, as ephemeral Terraform variables",
+  )
+  .requiredOption("--env <name>", "environment folder under environments/")
+  .option("--github-env", "append to $GITHUB_ENV (values masked in the log) instead of printing")
+  .showHelpAfterError();
+
+program.action((options: { env: string; githubEnv?: boolean }) => {
+  const { tenants } = loadEnvironment(options.env);
+  const passwords: Record<string, string> = {};
+  const verifiers: Record<string, string> = {};
+  for (const tenant of tenants) {
+    if (tenant.state === "dropped") continue;
+    passwords[tenant.name] = generatePassword();
+    verifiers[tenant.name] = scramSha256Verifier(passwords[tenant.name] as string);
+  }
+  const lines = [
+    `TF_VAR_${TENANT_PASSWORDS_VARIABLE}=${JSON.stringify(passwords)}`,
+    `TF_VAR_${TENANT_VERIFIERS_VARIABLE}=${JSON.stringify(verifiers)}`,
+  ];
+  if (options.githubEnv) {
+    const file = process.env.GITHUB_ENV;
+    if (!file)
+      throw new Error("--github-env: GITHUB_ENV is not set (run it in a GitHub Actions step)");
+    for (const value of [...Object.values(passwords), ...Object.values(verifiers)]) {
+      console.log(`::add-mask::${value}`);
+    }
+    appendFileSync(file, `${lines.join("\n")}\n`);
+    console.log(
+      `credentials: ${Object.keys(passwords).length} tenant(s) of ${options.env} in $GITHUB_ENV`,
+    );
+    return;
+  }
+  for (const line of lines) console.log(`export ${line.replace("=", "='")}'`);
+});
+
+try {
+  program.parse(process.argv);
+} catch (error) {
+  console.error(
+    error instanceof ConfigError ? error.message : `credentials: ${(error as Error).message}`,
+  );
+  process.exitCode = 1;
+}
