@@ -1,6 +1,7 @@
-import { readOnlyRoleName } from "@pgforks/config";
+import { ADMIN_CONNECTION_HEADROOM, readOnlyRoleName } from "@pgforks/config";
 import { environmentFixture, tenantFixture } from "@pgforks/testing";
 import {
+  DATABASE_RENAMED_NOTE,
   describeTenantChange,
   formatStackChanges,
   type StackChange,
@@ -36,12 +37,15 @@ describe("describeTenantChange", () => {
     ]);
     const tenants = changesOf(changes, "tenants");
     expect(tenants).toContain("+ role shop (login true, connection limit 15)");
-    expect(tenants).toContain("+ database shop_prod (UTF8, owner shop, connection limit 15)");
-    expect(tenants).toContain("+ revoke PUBLIC CONNECT/TEMP on shop_prod");
-    expect(tenants).toContain("+ grant CONNECT/CREATE/TEMP on shop_prod to shop");
     expect(tenants).toContain(
-      `+ grant role shop to ${proxyOn.database.masterUsername} (the master user manages the database's privileges as a member of its owner)`,
+      `+ database shop_prod (UTF8, owner ${proxyOn.database.masterUsername}, connection limit ${15 + ADMIN_CONNECTION_HEADROOM})`,
     );
+    expect(tenants).toContain("+ revoke PUBLIC CONNECT/TEMP on shop_prod");
+    expect(tenants).toContain("+ grant CONNECT/TEMPORARY on shop_prod to shop");
+    expect(tenants).toContain(
+      '+ schema shop in shop_prod (owner shop, where the app\'s tables go (search_path "$user", public))',
+    );
+    expect(tenants.join("\n")).not.toMatch(/grant role shop to/);
     expect(tenants).toContain("+ extension pg_trgm (in shop_prod)");
     expect(tenants).toContain("+ extension citext (in shop_prod)");
     expect(tenants.some((l) => l.startsWith(`+ read-only role ${readOnlyRoleName(shop)}`))).toBe(
@@ -108,18 +112,14 @@ describe("describeTenantChange", () => {
     expect(changes.flatMap((c) => c.changes).every((l) => l.startsWith("- "))).toBe(true);
   });
 
-  it("a database rename updates the database in place, replaces its grants and rotates the password", () => {
+  it("a database rename is refused, and nothing else is described", () => {
     const renamed = { ...shop, database: "shop_new" };
-    const tenants = changesOf(describeTenantChange(env, shop, renamed, proxyOn), "tenants");
-    expect(tenants).toContain(
-      "~ database shop_new: renamed in place (ALTER DATABASE RENAME, data kept) (shop_prod -> shop_new)",
-    );
-    expect(tenants.join("\n")).not.toMatch(/DESTROYED/);
-    expect(tenants).toContain("- revoke PUBLIC CONNECT/TEMP on shop_prod");
-    expect(tenants).toContain("+ revoke PUBLIC CONNECT/TEMP on shop_new");
-    expect(tenants).toContain(
-      "~ secret value and role password of shop: password rotated because the connection target changed (proxy:5432/shop_prod -> proxy:5432/shop_new)",
-    );
+    expect(describeTenantChange(env, shop, renamed, proxyOn)).toEqual([
+      {
+        stack: `${env}-tenants`,
+        changes: [`! database shop_prod -> shop_new: ${DATABASE_RENAMED_NOTE}`],
+      },
+    ]);
   });
 
   it("turning the proxy on rotates the password because the connection target changed", () => {

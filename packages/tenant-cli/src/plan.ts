@@ -227,6 +227,23 @@ export function describeTenantChange(
   /** The environment as configured now, when it changes too (e.g. the proxy). Default: `environment`. */
   environmentBefore: EnvironmentConfig = environment,
 ): StackChange[] {
+  if (
+    before &&
+    after &&
+    before.state !== "dropped" &&
+    after.state !== "dropped" &&
+    tenantDatabaseName(before) !== tenantDatabaseName(after)
+  ) {
+    // The plan fails before anything changes (the database's postcondition in @pgforks/tenants).
+    return [
+      {
+        stack: stackName(env, "tenants"),
+        changes: [
+          `! database ${tenantDatabaseName(before)} -> ${tenantDatabaseName(after)}: ${DATABASE_RENAMED_NOTE}`,
+        ],
+      },
+    ];
+  }
   const old = new Map(
     (before ? tenantResources(before, environmentBefore) : []).map((r) => [r.key, r] as const),
   );
