@@ -5,7 +5,7 @@
  * configuration constants, so they are known at plan time):
  * - postgresql_database: its `name` (the tenant's database) or its `owner` (the tenant's role);
  * - postgresql_role: its `name` (the tenant, or `<tenant>_readonly`);
- * - postgresql_grant / _extension / _default_privileges: their `database`;
+ * - postgresql_grant / _schema / _extension / _default_privileges: their `database`;
  * - aws_secretsmanager_secret: its `name` `<prefix>/tenants/<tenant>` (naming.ts) or its
  *   `pgforks:tenant` tag; aws_secretsmanager_secret_version: the secret ARN it writes;
  * - aws_db_proxy: the `auth` list, before against after (each entry is described "tenant <name>");
@@ -154,6 +154,7 @@ export function tenantOwnership(
       return name ? directory.roleOwner(name) : undefined;
     }
     case "postgresql_grant":
+    case "postgresql_schema":
     case "postgresql_default_privileges":
     case "postgresql_extension": {
       const database = stringOf(rc, "database");
