@@ -21,8 +21,12 @@ import {
   tenantDatabaseName,
   tenantRoleConnectionLimit,
 } from "@pgforks/config";
-import { BOOTSTRAP_SUPERUSER, type TemporaryPostgres } from "@pgforks/postgres-server";
-import { Client } from "pg";
+import {
+  BOOTSTRAP_SUPERUSER,
+  adminConnections as serverAdminConnections,
+  type TemporaryPostgres,
+} from "@pgforks/postgres-server";
+import type { Client } from "pg";
 import type { AuditedEnvironment, AuditOptions } from "../src/audit";
 
 /** The database the admin connects to (and that PUBLIC must not reach). */
@@ -49,17 +53,7 @@ export type RdsServer = Pick<
 
 /** Connections as the admin, to `database` (default postgres): the audit's connection factory. */
 export function adminConnections(server: RdsServer): (database?: string) => Promise<Client> {
-  return async (database = ADMIN_DATABASE) => {
-    const client = new Client({
-      host: server.host,
-      port: server.port,
-      user: server.user,
-      password: server.password,
-      database,
-    });
-    await client.connect();
-    return client;
-  };
+  return serverAdminConnections(server, "pgforks-audit-test");
 }
 
 /** Runs statements as the admin in `database`, one by one, on a connection of its own. */

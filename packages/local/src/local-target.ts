@@ -11,12 +11,12 @@ import {
   tenantDatabaseName,
 } from "@pgforks/config";
 import {
+  adminConnections,
   BOOTSTRAP_SUPERUSER,
   startPostgres,
   stopPostgres,
   type TemporaryPostgres,
 } from "@pgforks/postgres-server";
-import { Client } from "pg";
 import {
   ensureLocalCredentials,
   type LocalCredentials,
@@ -65,22 +65,11 @@ export function localAuditedEnvironment(tenants: readonly TenantConfig[]) {
   };
 }
 
-/** Connections as the admin, to `database` (default postgres). */
-export function adminConnections(
+/** Connections as the local admin, to `database` (default postgres). */
+export function localAdminConnections(
   server: Pick<TemporaryPostgres, "host" | "port" | "user" | "password">,
 ): AuditConnectionFactory {
-  return async (database = "postgres") => {
-    const client = new Client({
-      host: server.host,
-      port: server.port,
-      user: server.user,
-      password: server.password,
-      database,
-      application_name: "pgforks-local",
-    });
-    await client.connect();
-    return client;
-  };
+  return adminConnections(server, "pgforks-local");
 }
 
 /** Applies `tenants` to `server` through real Terraform in `workDir`; returns the apply's summary. */
@@ -149,7 +138,7 @@ export async function startLocal(log: (line: string) => void = console.log): Pro
   });
   log(result.changed ? `Applied: ${result.summary}.` : `No changes: ${result.summary}.`);
   const report = await auditEnvironment(
-    adminConnections(server),
+    localAdminConnections(server),
     localAuditedEnvironment(tenants),
     LOCAL_AUDIT_OPTIONS,
   );

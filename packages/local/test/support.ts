@@ -7,10 +7,10 @@ import { generatePassword, startPostgres, type TemporaryPostgres } from "@pgfork
 import { Client } from "pg";
 import { ensureLocalCredentials, type LocalCredentials } from "../src/credentials";
 import {
-  adminConnections,
   applyTenants,
   LOCAL_ADMIN_ROLE,
   LOCAL_AUDIT_OPTIONS,
+  localAdminConnections,
   localAuditedEnvironment,
 } from "../src/local-target";
 
@@ -85,7 +85,7 @@ export class RealApplyWorld {
 
   async findings(): Promise<Finding[]> {
     const report = await auditEnvironment(
-      adminConnections(this.server),
+      localAdminConnections(this.server),
       localAuditedEnvironment(this.tenants),
       LOCAL_AUDIT_OPTIONS,
     );
@@ -117,7 +117,7 @@ export class RealApplyWorld {
 
   /** Runs `sql` as the admin (the RDS master stand-in). */
   async sqlAsAdmin(database: string, sql: string, values: unknown[] = []): Promise<unknown[]> {
-    const client = await adminConnections(this.server)(database);
+    const client = await localAdminConnections(this.server)(database);
     try {
       return (await client.query(sql, values)).rows;
     } finally {

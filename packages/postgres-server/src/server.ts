@@ -481,3 +481,26 @@ export async function stopPostgres(
   if (stop.code !== 0) throw new Error(`pg_ctl stop failed (exit ${stop.code}):\n${stop.output}`);
   return true;
 }
+
+/**
+ * Opens connections as the server's admin (its `user` and `password`) to `database`, default
+ * `postgres`; the caller ends each. Fits the audit's connection factory.
+ */
+export function adminConnections(
+  server: Pick<TemporaryPostgres, "host" | "port" | "user" | "password">,
+  applicationName = "pgforks",
+): (database?: string) => Promise<import("pg").Client> {
+  return async (database = "postgres") => {
+    const { Client } = await import("pg");
+    const client = new Client({
+      host: server.host,
+      port: server.port,
+      user: server.user,
+      password: server.password,
+      database,
+      application_name: applicationName,
+    });
+    await client.connect();
+    return client;
+  };
+}

@@ -46,16 +46,31 @@ const defaultIo: CliIo = {
 
 class UsageError extends Error {}
 
-/** Runs `npm run synth --silent` at the repo root, writing to `outdir`. */
-function synthesize(repoRoot: string, outdir: string, io: CliIo): Promise<number> {
+/** The bootstrap app (one `bootstrap-<env>` stack per environment), synthesized beside the root app's. */
+export const BOOTSTRAP_APP = join("apps", "bootstrap", "src", "main.ts");
+
+/** Where `validate` writes the bootstrap stacks: `<outdir>.bootstrap`. */
+export function bootstrapOutdir(outdir: string): string {
+  return `${outdir}.bootstrap`;
+}
+
+/** Runs `npm run synth --silent` at the repo root (or `command`), writing to `outdir`. */
+function synthesize(
+  repoRoot: string,
+  outdir: string,
+  io: CliIo,
+  command: readonly string[] = ["npm", "run", "synth", "--silent"],
+  label = "synth",
+): Promise<number> {
   if (!existsSync(join(repoRoot, "apps", "main.ts"))) {
     throw new UsageError(
       `Cannot synthesize: ${join(repoRoot, "apps", "main.ts")} does not exist. Pass --no-synth to use an existing --outdir.`,
     );
   }
   const started = performance.now();
+  const [binary, ...args] = command;
   return new Promise((resolvePromise, reject) => {
-    const child = spawn("npm", ["run", "synth", "--silent"], {
+    const child = spawn(binary ?? "npm", args, {
       cwd: repoRoot,
       env: { ...io.env, CDKTF_OUTDIR: outdir },
       stdio: ["ignore", "inherit", "inherit"],
@@ -63,7 +78,7 @@ function synthesize(repoRoot: string, outdir: string, io: CliIo): Promise<number
     child.on("error", reject);
     child.on("close", (code) => {
       io.out(
-        `synth ${code === 0 ? "✓" : "✗"}  ${((performance.now() - started) / 1000).toFixed(1)}s`,
+        `${label} ${code === 0 ? "✓" : "✗"}  ${((performance.now() - started) / 1000).toFixed(1)}s`,
       );
       resolvePromise(code ?? 1);
     });
@@ -119,11 +134,43 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
       return await planCommand(harness, name, values["json-out"], values["prior-state"], io);
     }
     const names = values.stack ?? known.map((stack) => stack.name);
-    const width = Math.max(...names.map((name) => name.length)) + 3;
+    // Without --stack or --outdir, the bootstrap app's stacks are validated too.
+    const withBootstrap =
+      values.stack === undefined &&
+      values.outdir === undefined &&
+      !values["no-synth"] &&
+      existsSync(join(repoRoot, BOOTSTRAP_APP));
+    let bootstrap: TerraformHarness | undefined;
+    if (withBootstrap) {
+      const bootstrapDir = bootstrapOutdir(outdir);
+      const code = await synthesize(
+        repoRoot,
+        bootstrapDir,
+        io,
+        ["npx", "tsx", BOOTSTRAP_APP],
+        "bootstrap synth",
+      );
+      if (code !== 0) {
+        io.err(`Bootstrap synth failed (exit ${code}); nothing validated.`);
+        return EXIT_SETUP_ERROR;
+      }
+      bootstrap = new TerraformHarness({
+        outdir: bootstrapDir,
+        workDir: join(workDir, "bootstrap"),
+        env: io.env,
+      });
+    }
+    const bootstrapNames = bootstrap?.stacks().map((stack) => stack.name) ?? [];
+    const width = Math.max(...[...names, ...bootstrapNames].map((name) => name.length)) + 3;
     io.out(
       `mirror ${harness.mirror.path} (${harness.mirror.providers.map((p) => `${p.source} ${p.versions.join("|")}`).join(", ")})`,
     );
-    const reports = await harness.checkAll(names, (report) => io.out(formatReport(report, width)));
+    const reports = [
+      ...(await harness.checkAll(names, (report) => io.out(formatReport(report, width)))),
+      ...(bootstrap
+        ? await bootstrap.checkAll(bootstrapNames, (report) => io.out(formatReport(report, width)))
+        : []),
+    ];
     io.out(formatSummary(reports));
     const counts = countStatuses(reports);
     if (counts.passed === 0 && counts.failed === 0) io.out("Nothing was validated.");
