@@ -159,12 +159,20 @@ describe("TenantsStack: what applications are told", () => {
 });
 
 describe("TenantsStack: no credential in state", () => {
-  it("uses ephemeral values only in write-only arguments and the provider block", () => {
-    const tf = synth(withProxy);
+  it("uses ephemeral values (the master secret, the tenant password variables) only in write-only arguments and the provider block", () => {
+    const tf = synth(withProxy) as Tf & { variable?: Record<string, Record<string, unknown>> };
+    const ephemeralVariables = Object.entries(tf.variable ?? {})
+      .filter(([, v]) => v.ephemeral === true)
+      .map(([name]) => name);
+    expect(ephemeralVariables.sort()).toEqual(["tenant_password_verifiers", "tenant_passwords"]);
     const leaks: string[] = [];
     const visit = (value: unknown, path: string) => {
       if (typeof value === "string") {
-        if (value.includes("ephemeral.")) leaks.push(path);
+        if (
+          value.includes("ephemeral.") ||
+          ephemeralVariables.some((v) => value.includes(`var.${v}`))
+        )
+          leaks.push(path);
       } else if (value && typeof value === "object") {
         for (const [k, v] of Object.entries(value)) visit(v, `${path}.${k}`);
       }
@@ -194,8 +202,8 @@ describe("TenantsStack: adding one tenant", () => {
     const a = addresses(after);
     expect([...b].filter((x) => !a.has(x))).toEqual([]);
     const newOnes = [...a].filter((x) => !b.has(x));
-    // role, database, 2 database grants, its schema, secret value, password
-    expect(newOnes).toHaveLength(7);
+    // role, database, 2 database grants, its schema, secret value (the password is a variable)
+    expect(newOnes).toHaveLength(6);
     for (const address of newOnes) expect(address).toMatch(/-edtech(_experiment)?[-_]/);
     // Every block that existed is unchanged, except the one link of the grant chain that now
     // follows the new tenant (edtech sorts before fintech): only its depends_on moves.
