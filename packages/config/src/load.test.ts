@@ -176,6 +176,11 @@ describe("the connection budget", () => {
 
   it("also caps active tenants at the proxy's share when the proxy is on", () => {
     const dir = copyEnvironments();
+    // prod with its proxy turned on (off by default for cost).
+    const file = join(dir, "prod", "environment.yaml");
+    const yaml = readFileSync(file, "utf8");
+    expect(yaml).toMatch(/^ {2}enabled: false$/m);
+    writeFileSync(file, yaml.replace(/^ {2}enabled: false$/m, "  enabled: true"));
     // prod: db.t4g.small => 225 connections; proxy 90% => 202.
     writeTenants(
       dir,

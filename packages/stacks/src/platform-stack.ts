@@ -67,7 +67,10 @@ export class PlatformStack extends TerraformStack {
       flowLogRetentionDays: environment.network.flowLogRetentionDays,
       natGateway: environment.network.natGateway,
       interfaceEndpoints: environment.network.interfaceEndpoints,
+      interfaceEndpointZones: environment.network.interfaceEndpointZones,
       bastion: environment.network.bastion,
+      bastionPublicIp: environment.network.bastionPublicIp,
+      bastionSchedule: environment.network.bastionSchedule,
       bastionInstanceType: environment.network.bastionInstanceType,
       region: environment.region,
     });
@@ -119,14 +122,16 @@ export class PlatformStack extends TerraformStack {
       proxyMaxConnectionsPercent: environment.proxy.maxConnectionsPercent,
       region: environment.region,
     });
-    new DatabaseDashboard(this, "dashboard", {
-      name,
-      region: environment.region,
-      instanceIdentifier: this.database.identifier,
-      thresholds: this.alarms.thresholds,
-      proxyName: this.proxy?.name,
-      replicaIdentifiers: this.database.replicas.map((r) => r.identifier),
-    });
+    if (environment.alarms.dashboard) {
+      new DatabaseDashboard(this, "dashboard", {
+        name,
+        region: environment.region,
+        instanceIdentifier: this.database.identifier,
+        thresholds: this.alarms.thresholds,
+        proxyName: this.proxy?.name,
+        replicaIdentifiers: this.database.replicas.map((r) => r.identifier),
+      });
+    }
 
     // What operators need at hand (e.g. the bastion id for `aws ssm start-session`).
     new TerraformOutput(this, "database_address", { value: this.database.address });
