@@ -159,10 +159,11 @@ describe("plan review of real offline plans (golden files)", () => {
     );
     expect(markdown).toMatch(/~ `aws_db_instance\./);
 
-    // max_connections from the class table: 2 GiB / 9531392 = 225, 4 GiB / 9531392 = 450.
+    // max_connections by RDS's formula on DBInstanceClassMemory (0.879 of the listed memory):
+    // 2 GiB => 198, 4 GiB => 396; the nominal memory would give 225 and 450.
     const before = instanceCapacity(base.environment.database.instanceClass).maxConnections;
     const after = instanceCapacity(NEXT_INSTANCE_CLASS).maxConnections;
-    expect([before, after]).toEqual([225, 450]);
+    expect([before, after]).toEqual([198, 396]);
     const budget = review.budgets.find((b) => b.environment === SCENARIO_ENVIRONMENT);
     expect(budget?.before?.maxConnections).toBe(before);
     expect(budget?.after?.maxConnections).toBe(after);
