@@ -2,6 +2,7 @@
 import { app as dev } from "@pgforks/app-dev";
 import { app as prod } from "@pgforks/app-prod";
 import { app as staging } from "@pgforks/app-staging";
+import { renderCostSummary } from "@pgforks/plan-review";
 import { runSynth } from "@pgforks/stacks";
 
-runSynth([dev, staging, prod]);
+runSynth([dev, staging, prod], { extraSummary: renderCostSummary });

@@ -7,20 +7,73 @@
 #   ssm-tunnel.sh open <bastion-id> <db-host> <db-port> <local-port>
 #   ssm-tunnel.sh close
 #
+# The bastion is stopped between jobs (network.bastionSchedule: on-demand, the default): `open`
+# starts it when it is stopped and waits until its SSM agent is online; `close` stops it again
+# when `open` started it and no other session uses it. An always-on bastion is never stopped.
+#
 # The AWS CLI must already hold credentials allowed to ssm:StartSession on the bastion with the
-# AWS-StartPortForwardingSessionToRemoteHost document (the plan role; the apply role's boundary).
+# AWS-StartPortForwardingSessionToRemoteHost document and to start/stop it (the tenants plan role
+# of main; the apply role's boundary). Pull requests get neither.
 set -euo pipefail
 
 STATE_DIR="${RUNNER_TEMP:-${TMPDIR:-/tmp}}"
 PID_FILE="$STATE_DIR/ssm-tunnel.pid"
+STARTED_FILE="$STATE_DIR/ssm-tunnel.started"
 LOG_FILE="$STATE_DIR/ssm-tunnel.log"
 # Seconds to wait for the local port; session setup usually takes a few seconds.
 OPEN_TIMEOUT_SECONDS="${SSM_TUNNEL_TIMEOUT_SECONDS:-60}"
+# Seconds to wait for a started bastion's SSM agent to come online (boot takes about a minute).
+START_TIMEOUT_SECONDS="${SSM_TUNNEL_START_TIMEOUT_SECONDS:-300}"
 # AWS Systems Manager User Guide, "Install the Session Manager plugin on Ubuntu Server".
 PLUGIN_URL="https://s3.amazonaws.com/session-manager-downloads/plugin/latest/ubuntu_64bit/session-manager-plugin.deb"
 
 port_open() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+instance_state() {
+  aws ec2 describe-instances --instance-ids "$1" --query 'Reservations[0].Instances[0].State.Name' --output text
+}
+
+# Starts a stopped bastion and waits until Session Manager can reach it.
+ensure_running() {
+  local target=$1 state
+  state=$(instance_state "$target")
+  if [ "$state" = "stopping" ]; then
+    aws ec2 wait instance-stopped --instance-ids "$target"
+    state=stopped
+  fi
+  if [ "$state" = "stopped" ]; then
+    echo "starting the bastion $target (stopped between jobs)"
+    aws ec2 start-instances --instance-ids "$target" >/dev/null
+    echo "$target" >"$STARTED_FILE"
+    aws ec2 wait instance-running --instance-ids "$target"
+  fi
+  for ((i = 0; i < START_TIMEOUT_SECONDS; i += 5)); do
+    if [ "$(aws ssm describe-instance-information --filters "Key=InstanceIds,Values=$target" \
+      --query 'InstanceInformationList[0].PingStatus' --output text)" = "Online" ]; then
+      return 0
+    fi
+    sleep 5
+  done
+  echo "::error::the SSM agent of $target is not online after ${START_TIMEOUT_SECONDS}s" >&2
+  return 1
+}
+
+# Stops the bastion this job started, unless another session (another job) still uses it.
+stop_if_started() {
+  [ -f "$STARTED_FILE" ] || return 0
+  local target others
+  target=$(cat "$STARTED_FILE")
+  others=$(aws ssm describe-sessions --state Active --filters "key=Target,value=$target" \
+    --query 'length(Sessions)' --output text)
+  if [ "${others:-0}" != "0" ]; then
+    echo "bastion $target left running: $others other session(s) use it"
+  else
+    aws ec2 stop-instances --instance-ids "$target" >/dev/null
+    echo "bastion $target stopped"
+  fi
+  rm -f "$STARTED_FILE"
 }
 
 case "${1:-}" in
@@ -40,6 +93,7 @@ case "${1:-}" in
       echo "::error::local port $local_port is already in use" >&2
       exit 1
     fi
+    ensure_running "$target"
     # Own process group (setsid), so closing ends the CLI and its session-manager-plugin child.
     setsid aws ssm start-session \
       --target "$target" \
@@ -75,6 +129,7 @@ case "${1:-}" in
       rm -f "$PID_FILE"
       echo "tunnel closed"
     fi
+    stop_if_started
     ;;
   *)
     echo "usage: $0 install | open <bastion-id> <db-host> <db-port> <local-port> | close" >&2

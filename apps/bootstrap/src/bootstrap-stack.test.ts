@@ -1,12 +1,18 @@
+import { loadEnvironments, workloadBoundaryArn } from "@pgforks/config";
 import { KMS_DELETION_WINDOW_DAYS } from "@pgforks/kms";
+import { PlatformStack } from "@pgforks/stacks";
+import { Testing } from "cdktf";
 import {
   APPLY_BOUNDARY_SERVICES,
   APPLY_ROLE_MAX_SESSION_SECONDS,
+  BOUNDED_ROLE_ACTIONS,
   CI_IDENTITY_MUTATIONS,
   DB_LOG_FILE_READ_ACTIONS,
   LOG_CONTENT_READ_ACTIONS,
   PERFORMANCE_INSIGHTS_SQL_READ_ACTIONS,
   PLAN_ROLE_MAX_SESSION_SECONDS,
+  PLATFORM_ROLE_DENIED_ACTIONS,
+  WORKLOAD_BOUNDARY_ACTIONS,
 } from "./ci-roles";
 import { GITHUB_OIDC_LOGICAL_ID, githubSubjects } from "./github-oidc";
 import type { PolicyDocument } from "./iam-policy";
@@ -18,6 +24,7 @@ import {
 import {
   DEFAULT_SESSION_DOCUMENT,
   decide,
+  decideInContext,
   parsePolicy,
   startSessionAllowed,
   synthBootstrap,
@@ -75,6 +82,14 @@ function inlinePolicies(roleSuffix: string): PolicyDocument[] {
     .map((p) => parsePolicy(p.policy));
 }
 
+/** Every action an Allow statement of `documents` names. */
+function allowedActions(documents: readonly PolicyDocument[]): string[] {
+  return documents
+    .flatMap((d) => d.Statement)
+    .filter((s) => s.Effect === "Allow")
+    .flatMap((s) => [s.Action ?? []].flat());
+}
+
 function attachedPolicies(roleSuffix: string): string[] {
   const role = stack.role(roleSuffix);
   const name = Object.entries(stack.json.resource.aws_iam_role ?? {}).find(
@@ -88,10 +103,11 @@ function attachedPolicies(roleSuffix: string): string[] {
 
 describe("trust policies (who may assume the CI roles)", () => {
   const planTrust = parsePolicy(stack.role("-terraform-plan").assume_role_policy);
+  const tenantsTrust = parsePolicy(stack.role("-terraform-tenants-plan").assume_role_policy);
   const applyTrust = parsePolicy(stack.role("-terraform-apply").assume_role_policy);
 
   it("trusts only the GitHub OIDC provider of the same stack, for sts.amazonaws.com", () => {
-    for (const trust of [planTrust, applyTrust]) {
+    for (const trust of [planTrust, tenantsTrust, applyTrust]) {
       expect(trust.Statement).toHaveLength(1);
       expect(trust.Statement[0]?.Principal).toEqual({
         Federated: `\${aws_iam_openid_connect_provider.${GITHUB_OIDC_LOGICAL_ID}.arn}`,
@@ -125,6 +141,23 @@ describe("trust policies (who may assume the CI roles)", () => {
     }
   });
 
+  it("lets the tenants plan role be assumed only from main and the protected environment", () => {
+    for (const sub of [`repo:${REPO}:ref:refs/heads/main`, `repo:${REPO}:environment:test`]) {
+      expect([sub, trustAllowsSubject(tenantsTrust, sub)]).toEqual([sub, true]);
+    }
+    for (const sub of [
+      `repo:${REPO}:pull_request`,
+      `repo:${REPO}:ref:refs/heads/feature/add-tenant`,
+      `repo:${REPO}:ref:refs/heads/main-copy`,
+      `repo:${REPO}:ref:refs/tags/main`,
+      `repo:${REPO}:environment:test-2`,
+      "repo:example-org/other-repo:ref:refs/heads/main",
+    ]) {
+      expect([sub, trustAllowsSubject(tenantsTrust, sub)]).toEqual([sub, false]);
+    }
+    expect(JSON.stringify(tenantsTrust)).not.toContain("*");
+  });
+
   it("lets the apply role be assumed only by jobs of the environment's GitHub environment", () => {
     expect(trustAllowsSubject(applyTrust, githubSubjects.environment(REPO, "test"))).toBe(true);
     for (const sub of [
@@ -148,14 +181,123 @@ describe("trust policies (who may assume the CI roles)", () => {
   });
 });
 
-describe("plan role: read-only plus lock files", () => {
+/** Every kind of secret a database secret can be: the RDS-managed master secret and a tenant's. */
+const DATABASE_SECRETS = [
+  `arn:aws:secretsmanager:us-east-1:${account}:secret:rds!db-1234-abcd-AbCdEf`,
+  `arn:aws:secretsmanager:us-east-1:${account}:secret:pgforks-test/tenants/fintech-AbCdEf`,
+];
+const BASTION_ARN = `arn:aws:ec2:us-east-1:${account}:instance/i-0abc`;
+const PORT_FORWARDING =
+  "arn:aws:ssm:us-east-1::document/AWS-StartPortForwardingSessionToRemoteHost";
+
+describe("platform plan role (pull requests, unprotected branches): platform state only", () => {
   const inline = inlinePolicies("-terraform-plan");
+  const effective = [READ_ONLY_ACCESS_EXCERPT, ...inline];
   const state = (key: string) => `${bucketArn}/pgforks/test/${key}`;
 
   it("has ReadOnlyAccess as its only managed policy and short sessions", () => {
     expect(attachedPolicies("-terraform-plan")).toEqual(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
     expect(stack.role("-terraform-plan").max_session_duration).toBe(PLAN_ROLE_MAX_SESSION_SECONDS);
-    expect(stack.role("-terraform-plan").permissions_boundary).toBeUndefined();
+  });
+
+  it("reads the platform state only and writes no object, not even a lock file", () => {
+    expect(decide(inline, "s3:GetObject", state("test-platform.tfstate"))).toBe("allow");
+    expect(decide(inline, "kms:Decrypt", String(inline[0]?.Statement[2]?.Resource))).toBe("allow");
+    expect(decide(inline, "s3:GetObject", state("test-tenants.tfstate"))).toBe("implicit-deny");
+    for (const action of ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"]) {
+      for (const key of ["test-platform.tfstate.tflock", "test-tenants.tfstate.tflock", "x"]) {
+        expect([action, key, decide(effective, action, state(key), true)]).toEqual([
+          action,
+          key,
+          "deny",
+        ]);
+      }
+    }
+  });
+
+  it("can read no secret value, open no session and start no instance, whatever else it gets", () => {
+    const anyPolicy = {
+      Version: "2012-10-17" as const,
+      Statement: [{ Sid: "Everything", Effect: "Allow" as const, Action: "*", Resource: "*" }],
+    };
+    // Even next to an allow-everything policy, the explicit denies win.
+    const widened = [anyPolicy, ...inline];
+    for (const secret of DATABASE_SECRETS) {
+      expect(decide(widened, "secretsmanager:GetSecretValue", secret, true)).toBe("deny");
+    }
+    for (const target of [BASTION_ARN, PORT_FORWARDING]) {
+      expect(decide(widened, "ssm:StartSession", target, true)).toBe("deny");
+    }
+    for (const action of PLATFORM_ROLE_DENIED_ACTIONS) {
+      expect([action, decide(widened, action.replace("*", "OpenTunnel"), "*", true)]).toEqual([
+        action,
+        "deny",
+      ]);
+    }
+    expect(
+      startSessionAllowed(widened, {
+        instanceArn: BASTION_ARN,
+        instanceTags: { Name: "pgforks-test-bastion" },
+        documentArn: PORT_FORWARDING,
+        defaultDocumentArn: `arn:aws:ssm:us-east-1:${account}:document/${DEFAULT_SESSION_DOCUMENT}`,
+      }),
+    ).toBe(false);
+  });
+
+  it("allows only reads: every allowed action is on a short, named list", () => {
+    const allowed = allowedActions(inline);
+    expect([...new Set(allowed)].sort()).toEqual(["kms:Decrypt", "s3:GetObject", "s3:ListBucket"]);
+  });
+
+  it("keeps the bootstrap state, RDS logs and Performance Insights SQL out of reach", () => {
+    expect(decide(effective, "s3:GetObject", `${bucketArn}/bootstrap/bootstrap-test.tfstate`)).toBe(
+      "deny",
+    );
+    expect(
+      decide(
+        effective,
+        "logs:GetLogEvents",
+        `arn:aws:logs:us-east-1:${account}:log-group:/aws/rds/instance/pgforks-test/postgresql:log-stream:x`,
+      ),
+    ).toBe("deny");
+    expect(
+      decide(effective, "rds:DownloadDBLogFilePortion", `arn:aws:rds:us-east-1:${account}:db:x`),
+    ).toBe("deny");
+  });
+});
+
+describe("tenants plan role (main, protected environment): read-only plus lock files, secrets, tunnel", () => {
+  const inline = inlinePolicies("-terraform-tenants-plan");
+  const state = (key: string) => `${bucketArn}/pgforks/test/${key}`;
+
+  it("has ReadOnlyAccess as its only managed policy and short sessions", () => {
+    expect(attachedPolicies("-terraform-tenants-plan")).toEqual([
+      "arn:aws:iam::aws:policy/ReadOnlyAccess",
+    ]);
+    expect(stack.role("-terraform-tenants-plan").max_session_duration).toBe(
+      PLAN_ROLE_MAX_SESSION_SECONDS,
+    );
+  });
+
+  it("starts and stops only the bastion", () => {
+    for (const action of ["ec2:StartInstances", "ec2:StopInstances"]) {
+      expect(
+        decideInContext(inline, action, BASTION_ARN, {
+          "aws:ResourceTag/Name": "pgforks-test-bastion",
+        }),
+      ).toBe("allow");
+      expect(
+        decideInContext(inline, action, BASTION_ARN, {
+          "aws:ResourceTag/Name": "pgforks-test-web",
+        }),
+      ).toBe("implicit-deny");
+      expect(decideInContext(inline, action, BASTION_ARN, {})).toBe("implicit-deny");
+    }
+    expect(
+      decideInContext(inline, "ec2:TerminateInstances", BASTION_ARN, {
+        "aws:ResourceTag/Name": "pgforks-test-bastion",
+      }),
+    ).toBe("implicit-deny");
   });
 
   it("reads the environment's state and creates/deletes only its lock files", () => {
@@ -364,11 +506,10 @@ describe("plan role: read-only plus lock files", () => {
   });
 
   it("grants no write outside lock files: every allowed action is on a short, named list", () => {
-    const allowed = inline
-      .flatMap((d) => d.Statement)
-      .filter((s) => s.Effect === "Allow")
-      .flatMap((s) => [s.Action ?? []].flat());
+    const allowed = allowedActions(inline);
     expect([...new Set(allowed)].sort()).toEqual([
+      "ec2:StartInstances",
+      "ec2:StopInstances",
       "kms:Decrypt",
       "kms:GenerateDataKey",
       "s3:DeleteObject",
@@ -384,6 +525,7 @@ describe("plan role: read-only plus lock files", () => {
     expect(allowed.some((a) => a.includes("*"))).toBe(false);
     for (const action of [
       "iam:PassRole",
+      "ec2:TerminateInstances",
       "ec2:RunInstances",
       "rds:ModifyDBInstance",
       "sts:AssumeRole",
@@ -412,8 +554,16 @@ describe("plan role: read-only plus lock files", () => {
 
 describe("apply role: administrator, capped by a boundary", () => {
   const role = stack.role("-terraform-apply");
-  const boundary = parsePolicy(stack.one("aws_iam_policy").policy);
+  const policyNamed = (name: string) => {
+    const found = stack.all("aws_iam_policy").find((p) => p.name === name);
+    if (!found) throw new Error(`no aws_iam_policy ${name}`);
+    return found;
+  };
+  const boundaryPolicy = policyNamed("pgforks-test-terraform-apply-boundary");
+  const boundary = parsePolicy(boundaryPolicy.policy);
+  const workloadBoundary = `arn:aws:iam::${account}:policy/pgforks-test-workload-boundary`;
   const planRoleArn = `arn:aws:iam::${account}:role/pgforks-test-terraform-plan`;
+  const tenantsPlanRoleArn = `arn:aws:iam::${account}:role/pgforks-test-terraform-tenants-plan`;
   const applyRoleArn = `arn:aws:iam::${account}:role/pgforks-test-terraform-apply`;
 
   it("gets AdministratorAccess, the boundary, and sessions long enough for an RDS update", () => {
@@ -423,7 +573,7 @@ describe("apply role: administrator, capped by a boundary", () => {
     expect(String(role.permissions_boundary)).toMatch(
       /^\$\{aws_iam_policy\.apply-role_boundary_[A-Z0-9]+\.arn\}$/,
     );
-    expect(stack.one("aws_iam_policy").name).toBe("pgforks-test-terraform-apply-boundary");
+    expect(boundaryPolicy.name).toBe("pgforks-test-terraform-apply-boundary");
     expect(role.max_session_duration).toBe(APPLY_ROLE_MAX_SESSION_SECONDS);
     expect(APPLY_ROLE_MAX_SESSION_SECONDS).toBeGreaterThan(80 * 60); // aws_db_instance update timeout
   });
@@ -485,7 +635,9 @@ describe("apply role: administrator, capped by a boundary", () => {
     const identities = [
       applyRoleArn,
       planRoleArn,
+      tenantsPlanRoleArn,
       `arn:aws:iam::${account}:policy/pgforks-test-terraform-apply-boundary`,
+      workloadBoundary,
     ];
     for (const arn of identities) {
       for (const action of CI_IDENTITY_MUTATIONS) {
@@ -496,10 +648,68 @@ describe("apply role: administrator, capped by a boundary", () => {
     expect(protectedArns).toContain(
       `\${aws_iam_openid_connect_provider.${GITHUB_OIDC_LOGICAL_ID}.arn}`,
     );
-    // Other roles (the platform's service roles) stay manageable.
+    // Other roles (the platform's service roles) stay manageable, when they carry the workload boundary.
     expect(
-      decide([boundary], "iam:PutRolePolicy", `arn:aws:iam::${account}:role/pgforks-test-bastion`),
+      decideInContext(
+        [boundary],
+        "iam:PutRolePolicy",
+        `arn:aws:iam::${account}:role/pgforks-test-bastion`,
+        {
+          "iam:PermissionsBoundary": workloadBoundary,
+        },
+      ),
     ).toBe("allow");
+  });
+
+  it("creates or widens a role only when it carries the workload boundary", () => {
+    const role = `arn:aws:iam::${account}:role/pgforks-test-bastion`;
+    for (const action of BOUNDED_ROLE_ACTIONS) {
+      const withBoundary = { "iam:PermissionsBoundary": workloadBoundary };
+      expect([action, decideInContext([boundary], action, role, withBoundary)]).toEqual([
+        action,
+        "allow",
+      ]);
+      // No boundary, or another one (the apply role's own, which allows iam:*): denied.
+      for (const context of [
+        {},
+        {
+          "iam:PermissionsBoundary": `arn:aws:iam::${account}:policy/pgforks-test-terraform-apply-boundary`,
+        },
+        { "iam:PermissionsBoundary": "arn:aws:iam::aws:policy/AdministratorAccess" },
+      ]) {
+        expect([action, context, decideInContext([boundary], action, role, context)]).toEqual([
+          action,
+          context,
+          "deny",
+        ]);
+      }
+    }
+    expect([...BOUNDED_ROLE_ACTIONS]).toEqual(
+      expect.arrayContaining(["iam:CreateRole", "iam:PutRolePermissionsBoundary"]),
+    );
+    // No boundary can be removed from any role, whatever the context.
+    expect(
+      decideInContext([boundary], "iam:DeleteRolePermissionsBoundary", role, {
+        "iam:PermissionsBoundary": workloadBoundary,
+      }),
+    ).toBe("deny");
+  });
+
+  it("creates the workload boundary under the name the platform stacks derive from config", () => {
+    const policy = policyNamed("pgforks-test-workload-boundary");
+    expect(workloadBoundaryArn(stack.environment)).toBe(workloadBoundary);
+    const document = parsePolicy(policy.policy);
+    expect(document.Statement.flatMap((s) => [s.Action ?? []].flat()).sort()).toEqual(
+      [...WORKLOAD_BOUNDARY_ACTIONS].sort(),
+    );
+    for (const action of [
+      "iam:CreateRole",
+      "sts:AssumeRole",
+      "ec2:RunInstances",
+      "rds:DeleteDBInstance",
+    ]) {
+      expect([action, decide([document], action, "*")]).toEqual([action, "implicit-deny"]);
+    }
   });
 
   it("cannot delete, disable or re-point the state key", () => {
@@ -647,4 +857,97 @@ describe("the bootstrap stack", () => {
       /keyPrefix "bootstrap\/dev" lies under "bootstrap\/"/,
     );
   });
+});
+
+describe("no role reachable from a pull request or an unprotected branch reaches the database or changes anything", () => {
+  const untrusted = [
+    `repo:${REPO}:pull_request`,
+    `repo:${REPO}:ref:refs/heads/feature/add-tenant`,
+    `repo:${REPO}:ref:refs/heads/main-copy`,
+    `repo:${REPO}:ref:refs/tags/v1.0.0`,
+  ];
+  const roleEntries = Object.entries(stack.json.resource.aws_iam_role ?? {});
+  const reachable = roleEntries.filter(([, role]) =>
+    untrusted.some((sub) => trustAllowsSubject(parsePolicy(role.assume_role_policy), sub)),
+  );
+
+  it("finds exactly the platform plan role reachable (the others are main/environment only)", () => {
+    expect(reachable.map(([, role]) => role.name)).toEqual(["pgforks-test-terraform-plan"]);
+    expect(roleEntries.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it.each(untrusted)("%s: no secret, no session, no bastion start, no write", (sub) => {
+    for (const [name, role] of roleEntries) {
+      if (!trustAllowsSubject(parsePolicy(role.assume_role_policy), sub)) continue;
+      // Managed policies: ReadOnlyAccess only (no write, no GetSecretValue, no StartSession).
+      const managed = stack
+        .all("aws_iam_role_policy_attachment")
+        .filter((a) => a.role === `\${aws_iam_role.${name}.name}`)
+        .map((a) => String(a.policy_arn));
+      expect([name, managed]).toEqual([name, ["arn:aws:iam::aws:policy/ReadOnlyAccess"]]);
+      const inline = stack
+        .all("aws_iam_role_policy")
+        .filter((p) => p.role === `\${aws_iam_role.${name}.id}`)
+        .map((p) => parsePolicy(p.policy));
+      const documents = [READ_ONLY_ACCESS_EXCERPT, ...inline];
+      const checks: Array<[string, string]> = [
+        ...DATABASE_SECRETS.map((arn): [string, string] => ["secretsmanager:GetSecretValue", arn]),
+        ["ssm:StartSession", BASTION_ARN],
+        ["ssm:StartSession", PORT_FORWARDING],
+        ["ec2:StartInstances", BASTION_ARN],
+        ["ec2-instance-connect:OpenTunnel", "*"],
+        ["s3:PutObject", `${bucketArn}/pgforks/test/test-platform.tfstate`],
+        ["s3:PutObject", `${bucketArn}/pgforks/test/test-tenants.tfstate.tflock`],
+        ["ec2:RunInstances", "*"],
+        ["rds:ModifyDBInstance", `arn:aws:rds:us-east-1:${account}:db:pgforks-test`],
+        ["iam:CreateRole", "*"],
+        ["sts:AssumeRole", "*"],
+      ];
+      for (const [action, resource] of checks) {
+        // Conditions assumed to hold: the worst case for the caller.
+        expect([name, action, decide(documents, action, resource, true)]).not.toEqual([
+          name,
+          action,
+          "allow",
+        ]);
+      }
+    }
+  });
+});
+
+describe("the platform stacks' roles carry the boundary the apply role requires", () => {
+  const boundaryOf = (environment: Parameters<typeof workloadBoundaryArn>[0]) =>
+    parsePolicy(
+      synthBootstrap({
+        name: environment.name,
+        account: environment.account,
+      })
+        .all("aws_iam_policy")
+        .find((p) => String(p.name).endsWith("-terraform-apply-boundary"))?.policy,
+    );
+
+  it.each(loadEnvironments(["dev", "staging", "prod"]).map((l) => [l.name, l] as const))(
+    "%s-platform: every aws_iam_role may be created by the apply role",
+    (_name, loaded) => {
+      const app = Testing.app();
+      const platform = new PlatformStack(app, `${loaded.name}-platform`, { loaded });
+      const json = JSON.parse(Testing.synth(platform)) as {
+        resource: Record<string, Record<string, Record<string, unknown>>>;
+      };
+      const roles = Object.values(json.resource.aws_iam_role ?? {});
+      expect(roles.length).toBeGreaterThanOrEqual(3); // flow logs, monitoring, bastion (+ proxy)
+      const boundary = boundaryOf(loaded.environment);
+      for (const role of roles) {
+        const arn = `arn:aws:iam::${loaded.environment.account}:role/${String(role.name)}`;
+        const context = { "iam:PermissionsBoundary": String(role.permissions_boundary) };
+        for (const action of BOUNDED_ROLE_ACTIONS) {
+          expect([role.name, action, decideInContext([boundary], action, arn, context)]).toEqual([
+            role.name,
+            action,
+            "allow",
+          ]);
+        }
+      }
+    },
+  );
 });

@@ -1,9 +1,14 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { type EnvironmentConfig, resourcePrefix } from "@pgforks/config";
+import {
+  type EnvironmentConfig,
+  resourcePrefix,
+  workloadBoundaryArn,
+  workloadBoundaryName,
+} from "@pgforks/config";
 import { defaultTags } from "@pgforks/stacks";
 import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { TerraformApplyRole, TerraformPlanRole } from "./ci-roles";
+import { TerraformApplyRole, TerraformPlanRole, WorkloadBoundary } from "./ci-roles";
 import { GithubOidcProvider } from "./github-oidc";
 import {
   BOOTSTRAP_STATE_PREFIX,
@@ -36,7 +41,11 @@ export class BootstrapStack extends TerraformStack {
   readonly stateKey: StateKey;
   readonly stateBucket: StateBucket;
   readonly oidc: GithubOidcProvider;
+  /** Pull requests and unprotected branches: platform plans only. */
   readonly planRole: TerraformPlanRole;
+  /** main and the protected environment: both stacks, database secrets, tunnel. */
+  readonly tenantsPlanRole: TerraformPlanRole;
+  readonly workloadBoundary: WorkloadBoundary;
   readonly applyRole: TerraformApplyRole;
 
   constructor(scope: Construct, id: string, props: BootstrapStackProps) {
@@ -85,14 +94,23 @@ export class BootstrapStack extends TerraformStack {
       resourcePrefix: resourcePrefix(environment),
       repository: environment.ci.githubRepository,
     };
-    this.planRole = new TerraformPlanRole(this, "plan-role", {
-      roleName: this.names.planRoleName,
-      environment: ciEnvironment,
-      oidc: this.oidc,
-      stateBucket: this.stateBucket,
-      stateKey: this.stateKey,
-      stateKeyPrefix: backend.keyPrefix,
-      sessionName: CI_ROLE_SESSION_NAME,
+    const planRole = (roleName: string, scope: "platform" | "tenants") =>
+      new TerraformPlanRole(this, scope === "platform" ? "plan-role" : "tenants-plan-role", {
+        roleName,
+        scope,
+        environment: ciEnvironment,
+        oidc: this.oidc,
+        stateBucket: this.stateBucket,
+        stateKey: this.stateKey,
+        stateKeyPrefix: backend.keyPrefix,
+        platformStack: this.names.stacks.platform,
+        githubEnvironment: this.names.githubEnvironment,
+        sessionName: CI_ROLE_SESSION_NAME,
+      });
+    this.planRole = planRole(this.names.planRoleName, "platform");
+    this.tenantsPlanRole = planRole(this.names.tenantsPlanRoleName, "tenants");
+    this.workloadBoundary = new WorkloadBoundary(this, "workload-boundary", {
+      name: workloadBoundaryName(environment),
     });
     this.applyRole = new TerraformApplyRole(this, "apply-role", {
       roleName: this.names.applyRoleName,
@@ -102,12 +120,17 @@ export class BootstrapStack extends TerraformStack {
       oidc: this.oidc,
       stateBucket: this.stateBucket,
       stateKey: this.stateKey,
-      planRoleArn: this.names.planRoleArn,
+      planRoleArns: [this.names.planRoleArn, this.names.tenantsPlanRoleArn],
+      workloadBoundaryArn: workloadBoundaryArn(environment),
     });
 
     new TerraformOutput(this, "state_bucket", { value: this.stateBucket.name });
     new TerraformOutput(this, "state_key_arn", { value: this.stateKey.arn });
     new TerraformOutput(this, "plan_role_arn", { value: this.planRole.arn });
+    new TerraformOutput(this, "tenants_plan_role_arn", { value: this.tenantsPlanRole.arn });
+    new TerraformOutput(this, "workload_boundary_arn", {
+      value: this.workloadBoundary.policy.arn,
+    });
     new TerraformOutput(this, "apply_role_arn", { value: this.applyRole.arn });
     new TerraformOutput(this, "oidc_provider_arn", { value: this.oidc.arn });
   }

@@ -55,11 +55,13 @@ describe.each(["dev", "staging", "prod"])("bootstrap-%s through real Terraform",
     expect(resultOf(env).validate).toMatchObject({ valid: true, errorCount: 0, warningCount: 0 });
   });
 
-  it("plans 16 creations on an empty account and nothing else", () => {
+  it("plans 20 creations on an empty account and nothing else", () => {
     const { changes, plan } = resultOf(env).plan;
-    expect(changes).toEqual({ add: 16, change: 0, destroy: 0, replace: 0 });
+    expect(changes).toEqual({ add: 20, change: 0, destroy: 0, replace: 0 });
     const types = (plan.resource_changes as unknown as ResourceChange[]).map((r) => r.type).sort();
-    expect(types.filter((t) => t === "aws_iam_role")).toHaveLength(2);
+    // Two plan roles (pull requests; main) and the apply role; its boundary and the workload boundary.
+    expect(types.filter((t) => t === "aws_iam_role")).toHaveLength(3);
+    expect(types.filter((t) => t === "aws_iam_policy")).toHaveLength(2);
     expect(types).toContain("aws_iam_openid_connect_provider");
   });
 
@@ -71,7 +73,12 @@ describe.each(["dev", "staging", "prod"])("bootstrap-%s through real Terraform",
       .filter((r) => r.type === "aws_iam_role")
       .map((r) => r.change.after.name)
       .sort();
-    expect(roles).toEqual([names.applyRoleName, names.planRoleName].sort());
+    expect(roles).toEqual(
+      [names.applyRoleName, names.planRoleName, names.tenantsPlanRoleName].sort(),
+    );
+    expect(names.tenantsPlanRoleArn).toBe(
+      `arn:aws:iam::${loaded.environment.account}:role/pgforks-${env}-terraform-tenants-plan`,
+    );
     expect(names.planRoleArn).toBe(
       `arn:aws:iam::${loaded.environment.account}:role/pgforks-${env}-terraform-plan`,
     );

@@ -115,10 +115,26 @@ export interface CiEnvironment {
   readonly repository: string;
 }
 
+/**
+ * The branch whose workflows are trusted with the database: pushes to it are reviewed pull
+ * requests (branch protection, README "Set-up"), and scheduled workflows run from it.
+ */
+export const PROTECTED_BRANCH = "main";
+
+/**
+ * Which plan role: `platform` is the role of pull requests and unprotected branches (plans the
+ * platform stacks only, reads no secret, opens no session, writes nothing); `tenants` is the role
+ * of main and the protected GitHub environment (plans both stacks with locking, reads the
+ * database secrets, starts the bastion and opens the tunnel; the nightly audit uses it too).
+ */
+export type PlanRoleScope = "platform" | "tenants";
+
 /** Properties of {@link TerraformPlanRole}. */
 export interface TerraformPlanRoleProps {
   /** Role name, e.g. `pgforks-dev-terraform-plan`. Required. */
   readonly roleName: string;
+  /** Which of the two plan roles. Required. */
+  readonly scope: PlanRoleScope;
   /** The environment served. Required. */
   readonly environment: CiEnvironment;
   /** The account's GitHub OIDC provider (the trusted identity provider). Required. */
@@ -129,15 +145,33 @@ export interface TerraformPlanRoleProps {
   readonly stateKey: StateKey;
   /** Key prefix of the environment's state objects (`stateBackend.keyPrefix`). Required. */
   readonly stateKeyPrefix: string;
+  /** The environment's platform stack (`<env>-platform`): the only state the platform role reads. Required. */
+  readonly platformStack: string;
+  /** GitHub environment trusted with the tenants role (as the apply role). Required. */
+  readonly githubEnvironment: string;
   /** Role session name the workflows use; scopes which SSM sessions the role may end. Required. */
   readonly sessionName: string;
 }
 
+/** Token subjects a plan role trusts: see {@link PlanRoleScope}. */
+export function planRoleSubjects(
+  scope: PlanRoleScope,
+  repository: string,
+  githubEnvironment: string,
+): string[] {
+  return scope === "platform"
+    ? [githubSubjects.pullRequest(repository), githubSubjects.anyRef(repository)]
+    : [
+        githubSubjects.branch(repository, PROTECTED_BRANCH),
+        githubSubjects.environment(repository, githubEnvironment),
+      ];
+}
+
 /**
- * The role pull requests (and the plan jobs on main) assume to run `terraform plan` against the
- * real backend. Trusted for any ref and any pull request of the repository. Read-only (AWS managed
- * ReadOnlyAccess, minus the bootstrap state, RDS log events and log files, and Performance
- * Insights SQL text) plus exactly what a plan of both stacks needs; see {@link planRolePolicy}.
+ * A role CI assumes to run `terraform plan` against the real backend: AWS managed ReadOnlyAccess
+ * minus the bootstrap state, RDS log events and log files, and Performance Insights SQL text,
+ * plus exactly what its plans need ({@link platformPlanRolePolicy}, {@link tenantsPlanRolePolicy}).
+ * Trusted per {@link planRoleSubjects}.
  */
 export class TerraformPlanRole extends Construct {
   /** The `aws_iam_role`. */
@@ -148,14 +182,22 @@ export class TerraformPlanRole extends Construct {
   constructor(scope: Construct, id: string, props: TerraformPlanRoleProps) {
     super(scope, id);
     const { repository } = props.environment;
+    const inputs: PlanRolePolicyInputs = {
+      ...props.environment,
+      stateBucketArn: props.stateBucket.arn,
+      stateKeyArn: props.stateKey.arn,
+      stateKeyPrefix: props.stateKeyPrefix,
+      platformStack: props.platformStack,
+      sessionName: props.sessionName,
+    };
+    const platform = props.scope === "platform";
     this.role = new IamRole(this, "role", {
       name: props.roleName,
-      description: `terraform plan from GitHub Actions (${repository}): read-only, lock files, tunnel`,
+      description: platform
+        ? `terraform plan of the platform stack from pull requests and branches (${repository}): read-only, no secrets, no sessions, no writes`
+        : `terraform plan of both stacks from ${PROTECTED_BRANCH} and environment ${props.githubEnvironment} (${repository}): read-only, lock files, database secrets, bastion tunnel`,
       assumeRolePolicy: JSON.stringify(
-        props.oidc.trustPolicy([
-          githubSubjects.pullRequest(repository),
-          githubSubjects.anyRef(repository),
-        ]),
+        props.oidc.trustPolicy(planRoleSubjects(props.scope, repository, props.githubEnvironment)),
       ),
       maxSessionDuration: PLAN_ROLE_MAX_SESSION_SECONDS,
       tags: { Name: props.roleName },
@@ -168,29 +210,135 @@ export class TerraformPlanRole extends Construct {
       name: "terraform-plan",
       role: this.role.id,
       policy: JSON.stringify(
-        planRolePolicy({
-          ...props.environment,
-          stateBucketArn: props.stateBucket.arn,
-          stateKeyArn: props.stateKey.arn,
-          stateKeyPrefix: props.stateKeyPrefix,
-          sessionName: props.sessionName,
-        }),
+        platform ? platformPlanRolePolicy(inputs) : tenantsPlanRolePolicy(inputs),
       ),
     });
     this.arn = this.role.arn;
   }
 }
 
-/** Inputs of {@link planRolePolicy}. */
+/** Inputs of {@link platformPlanRolePolicy} and {@link tenantsPlanRolePolicy}. */
 export interface PlanRolePolicyInputs extends CiEnvironment {
   readonly stateBucketArn: string;
   readonly stateKeyArn: string;
   readonly stateKeyPrefix: string;
+  readonly platformStack: string;
   readonly sessionName: string;
 }
 
 /**
- * The plan role's inline policy, on top of ReadOnlyAccess:
+ * What ReadOnlyAccess grants but no plan role may see, denied explicitly: the bootstrap stacks'
+ * state (`s3:GetObject*` under `bootstrap/`), and every place the database's `ALTER ROLE ...
+ * PASSWORD` statements can be read back from: log events of the RDS log groups
+ * ({@link LOG_CONTENT_READ_ACTIONS} on {@link RDS_LOG_GROUP_PREFIX}), the instances' own log files
+ * ({@link DB_LOG_FILE_READ_ACTIONS} on every `db`) and Performance Insights' SQL text
+ * ({@link PERFORMANCE_INSIGHTS_SQL_READ_ACTIONS} on every `metrics/rds/*`). All three cover the
+ * whole account in every region: another environment's instance in the same account needs the
+ * same protection, and PI names an instance by its DbiResourceId, unknown when the role is created.
+ */
+function neverReadStatements(inputs: PlanRolePolicyInputs): PolicyStatement[] {
+  const partition = partitionOf(inputs.region).name;
+  const { accountId } = inputs;
+  const rdsLogGroups = `arn:${partition}:logs:*:${accountId}:log-group:${RDS_LOG_GROUP_PREFIX}*`;
+  return [
+    {
+      Sid: "NeverReadBootstrapState",
+      Effect: "Deny",
+      Action: "s3:GetObject*",
+      Resource: `${inputs.stateBucketArn}/${BOOTSTRAP_STATE_PREFIX}/*`,
+    },
+    {
+      Sid: "NeverReadDatabaseLogs",
+      Effect: "Deny",
+      Action: [...LOG_CONTENT_READ_ACTIONS],
+      Resource: [rdsLogGroups, `${rdsLogGroups}:log-stream:*`],
+    },
+    {
+      Sid: "NeverDownloadDatabaseLogFiles",
+      Effect: "Deny",
+      Action: [...DB_LOG_FILE_READ_ACTIONS],
+      Resource: `arn:${partition}:rds:*:${accountId}:db:*`,
+    },
+    {
+      Sid: "NeverReadPerformanceInsightsSql",
+      Effect: "Deny",
+      Action: [...PERFORMANCE_INSIGHTS_SQL_READ_ACTIONS],
+      Resource: `arn:${partition}:pi:*:${accountId}:metrics/rds/*`,
+    },
+  ];
+}
+
+function stateKeyPrefix(inputs: PlanRolePolicyInputs): string {
+  return inputs.stateKeyPrefix.replace(/\/+$/, "");
+}
+
+/**
+ * Actions that reach the database or change anything, denied to the platform role whatever any
+ * other policy grants: reading any secret value, opening any Session Manager or EC2 Instance
+ * Connect session (a shell or a tunnel), running commands, starting or stopping instances.
+ */
+export const PLATFORM_ROLE_DENIED_ACTIONS = [
+  "secretsmanager:GetSecretValue",
+  "secretsmanager:BatchGetSecretValue",
+  "ssm:StartSession",
+  "ssm:ResumeSession",
+  "ssm:SendCommand",
+  "ssm:StartAutomationExecution",
+  "ec2-instance-connect:*",
+  "ec2:StartInstances",
+  "ec2:StopInstances",
+] as const;
+
+/**
+ * The inline policy of the platform plan role (pull requests, unprotected branches), on top of
+ * ReadOnlyAccess:
+ * - read the platform stack's state only (`<keyPrefix>/<env>-platform.tfstate`), decrypting it
+ *   with the state key; the workflows plan with `-lock=false`, so the role writes nothing: every
+ *   object write is denied, lock files included (a branch could otherwise hold main's lock);
+ * - {@link PLATFORM_ROLE_DENIED_ACTIONS} denied on everything: no secret value, no session, no
+ *   instance started;
+ * - {@link neverReadStatements}.
+ */
+export function platformPlanRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocument {
+  const prefix = stateKeyPrefix(inputs);
+  return policyDocument([
+    {
+      Sid: "ListStateBucket",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: inputs.stateBucketArn,
+    },
+    {
+      Sid: "ReadPlatformStateOnly",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: `${inputs.stateBucketArn}/${prefix}/${inputs.platformStack}.tfstate`,
+    },
+    {
+      Sid: "DecryptStateOnly",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: inputs.stateKeyArn,
+    },
+    {
+      Sid: "NeverWriteObjects",
+      Effect: "Deny",
+      Action: ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+      Resource: "*",
+    },
+    {
+      Sid: "NeverReachTheDatabase",
+      Effect: "Deny",
+      Action: [...PLATFORM_ROLE_DENIED_ACTIONS],
+      Resource: "*",
+    },
+    ...neverReadStatements(inputs),
+  ]);
+}
+
+/**
+ * The inline policy of the tenants plan role (main and the protected environment), on top of
+ * ReadOnlyAccess:
  * - state: list the bucket, read the environment's state objects (the tenants stack also reads
  *   the platform's outputs through terraform_remote_state), decrypt with the state key;
  * - locking: create and delete only `*.tflock` objects (Terraform S3 backend docs, use_lockfile:
@@ -203,34 +351,25 @@ export interface PlanRolePolicyInputs extends CiEnvironment {
  *   (hashicorp/aws 5.100.0 secret_version.go, resourceSecretVersionRead); decrypt them with the
  *   platform key only through Secrets Manager; generate passwords (the
  *   aws_secretsmanager_random_password ephemeral resource; GetRandomPassword has no resource type);
+ * - bastion: start and stop only the environment's bastion (matched by its Name tag): it is
+ *   stopped between jobs (network.bastionSchedule on-demand);
  * - tunnel: start a port-forwarding session only on the environment's bastion (matched by its
  *   Name tag, since its instance id is not known when this role is created) with only the
  *   AWS-StartPortForwardingSessionToRemoteHost document, enforced by
  *   {@link SESSION_DOCUMENT_ACCESS_CHECK} (without it, a start-session naming no document opens a
  *   shell on the bastion), and end its own sessions;
- * - what ReadOnlyAccess grants but a pull request must not see, denied explicitly: the bootstrap
- *   stacks' state (`s3:GetObject*` under `bootstrap/`), and every place the database's
- *   `ALTER ROLE ... PASSWORD` statements can be read back from: log events of the RDS log groups
- *   ({@link LOG_CONTENT_READ_ACTIONS} on {@link RDS_LOG_GROUP_PREFIX}), the instances' own log files
- *   ({@link DB_LOG_FILE_READ_ACTIONS} on every `db`) and Performance Insights' SQL text
- *   ({@link PERFORMANCE_INSIGHTS_SQL_READ_ACTIONS} on every `metrics/rds/*`). All three cover the
- *   whole account in every region, not this environment's instance only: every plan role is
- *   assumable by any branch of the repository, so another environment's instance in the same
- *   account needs the same protection, and PI names an instance by its DbiResourceId, unknown
- *   when this role is created.
+ * - {@link neverReadStatements}.
  */
-export function planRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocument {
+export function tenantsPlanRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocument {
   const partition = partitionOf(inputs.region).name;
   const { accountId, region, resourcePrefix } = inputs;
-  const prefix = inputs.stateKeyPrefix.replace(/\/+$/, "");
+  const prefix = stateKeyPrefix(inputs);
   const stateObjects = `${inputs.stateBucketArn}/${prefix}/*`;
   const lockFiles = `${inputs.stateBucketArn}/${prefix}/*${LOCK_FILE_SUFFIX}`;
   const secret = (name: string) =>
     `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${name}`;
-  // Every region: another environment of the same account may live elsewhere.
-  const rdsLogGroups = `arn:${partition}:logs:*:${accountId}:log-group:${RDS_LOG_GROUP_PREFIX}*`;
-  const dbInstances = `arn:${partition}:rds:*:${accountId}:db:*`;
-  const performanceInsightsMetrics = `arn:${partition}:pi:*:${accountId}:metrics/rds/*`;
+  const instances = `arn:${partition}:ec2:${region}:${accountId}:instance/*`;
+  const bastionName = `${resourcePrefix}-bastion`;
   const statements: PolicyStatement[] = [
     {
       Sid: "ListStateBucket",
@@ -251,30 +390,7 @@ export function planRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocument {
       Action: ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
       NotResource: lockFiles,
     },
-    {
-      Sid: "NeverReadBootstrapState",
-      Effect: "Deny",
-      Action: "s3:GetObject*",
-      Resource: `${inputs.stateBucketArn}/${BOOTSTRAP_STATE_PREFIX}/*`,
-    },
-    {
-      Sid: "NeverReadDatabaseLogs",
-      Effect: "Deny",
-      Action: [...LOG_CONTENT_READ_ACTIONS],
-      Resource: [rdsLogGroups, `${rdsLogGroups}:log-stream:*`],
-    },
-    {
-      Sid: "NeverDownloadDatabaseLogFiles",
-      Effect: "Deny",
-      Action: [...DB_LOG_FILE_READ_ACTIONS],
-      Resource: dbInstances,
-    },
-    {
-      Sid: "NeverReadPerformanceInsightsSql",
-      Effect: "Deny",
-      Action: [...PERFORMANCE_INSIGHTS_SQL_READ_ACTIONS],
-      Resource: performanceInsightsMetrics,
-    },
+    ...neverReadStatements(inputs),
     {
       Sid: "UseStateKey",
       Effect: "Allow",
@@ -306,12 +422,19 @@ export function planRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocument {
       Resource: "*",
     },
     {
+      Sid: "StartAndStopBastionOnly",
+      Effect: "Allow",
+      Action: ["ec2:StartInstances", "ec2:StopInstances"],
+      Resource: instances,
+      Condition: { StringEquals: { "aws:ResourceTag/Name": bastionName } },
+    },
+    {
       Sid: "TunnelThroughBastionOnly",
       Effect: "Allow",
       Action: "ssm:StartSession",
-      Resource: `arn:${partition}:ec2:${region}:${accountId}:instance/*`,
+      Resource: instances,
       Condition: {
-        StringEquals: { "ssm:resourceTag/Name": `${resourcePrefix}-bastion` },
+        StringEquals: { "ssm:resourceTag/Name": bastionName },
         ...SESSION_DOCUMENT_ACCESS_CHECK,
       },
     },
@@ -372,6 +495,98 @@ export const CI_IDENTITY_MUTATIONS = [
   "iam:RemoveClientIDFromOpenIDConnectProvider",
 ] as const;
 
+/**
+ * IAM actions that create a role or widen what it may do, each supporting the
+ * `iam:PermissionsBoundary` condition key (Service Authorization Reference, "Actions, resources,
+ * and condition keys for AWS Identity and Access Management"; IAM User Guide, "Permissions
+ * boundaries for IAM entities", example "delegate permission to create roles only with a
+ * boundary"). The apply boundary denies them unless the role carries the workload boundary.
+ */
+export const BOUNDED_ROLE_ACTIONS = [
+  "iam:CreateRole",
+  "iam:PutRolePermissionsBoundary",
+  "iam:AttachRolePolicy",
+  "iam:PutRolePolicy",
+] as const;
+
+/**
+ * What the platform's service roles may ever do, whatever policies they get: the actions of the
+ * roles the stacks create (VPC flow-log delivery and RDS enhanced monitoring write CloudWatch
+ * Logs, RDS Proxy reads the tenant secrets and decrypts them, the bastion's
+ * AmazonSSMManagedInstanceCore registers with SSM). No IAM, no STS, no EC2 or RDS changes.
+ */
+export const WORKLOAD_BOUNDARY_ACTIONS = [
+  "logs:CreateLogGroup",
+  "logs:CreateLogStream",
+  "logs:PutLogEvents",
+  "logs:PutRetentionPolicy",
+  "logs:DescribeLogGroups",
+  "logs:DescribeLogStreams",
+  "logs:GetLogEvents",
+  "secretsmanager:GetSecretValue",
+  "kms:Decrypt",
+  "ssm:DescribeAssociation",
+  "ssm:GetDeployablePatchSnapshotForInstance",
+  "ssm:GetDocument",
+  "ssm:DescribeDocument",
+  "ssm:GetManifest",
+  "ssm:GetParameter",
+  "ssm:GetParameters",
+  "ssm:ListAssociations",
+  "ssm:ListInstanceAssociations",
+  "ssm:PutInventory",
+  "ssm:PutComplianceItems",
+  "ssm:PutConfigurePackageResult",
+  "ssm:UpdateAssociationStatus",
+  "ssm:UpdateInstanceAssociationStatus",
+  "ssm:UpdateInstanceInformation",
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+  "ec2messages:AcknowledgeMessage",
+  "ec2messages:DeleteMessage",
+  "ec2messages:FailMessage",
+  "ec2messages:GetEndpoint",
+  "ec2messages:GetMessages",
+  "ec2messages:SendReply",
+] as const;
+
+/** Properties of {@link WorkloadBoundary}. */
+export interface WorkloadBoundaryProps {
+  /** Policy name: `workloadBoundaryName(environment)` from @pgforks/config. Required. */
+  readonly name: string;
+}
+
+/**
+ * The permissions boundary of every role the platform stacks create ({@link WORKLOAD_BOUNDARY_ACTIONS}).
+ * Its name is derived from config (`<prefix>-workload-boundary`), so PlatformStack sets it without
+ * reading this stack.
+ */
+export class WorkloadBoundary extends Construct {
+  readonly policy: IamPolicy;
+
+  constructor(scope: Construct, id: string, props: WorkloadBoundaryProps) {
+    super(scope, id);
+    this.policy = new IamPolicy(this, "policy", {
+      name: props.name,
+      description:
+        "Permissions boundary of the platform's service roles (flow logs, monitoring, proxy, bastion)",
+      policy: JSON.stringify(
+        policyDocument([
+          {
+            Sid: "WhatServiceRolesMayDo",
+            Effect: "Allow",
+            Action: [...WORKLOAD_BOUNDARY_ACTIONS],
+            Resource: "*",
+          },
+        ]),
+      ),
+      tags: { Name: props.name },
+    });
+  }
+}
+
 /** Properties of {@link TerraformApplyRole}. */
 export interface TerraformApplyRoleProps {
   /** Role name, e.g. `pgforks-prod-terraform-apply`. Required. */
@@ -388,8 +603,13 @@ export interface TerraformApplyRoleProps {
   readonly stateBucket: StateBucket;
   /** The state key (protected from deletion, disabling and policy changes). Required. */
   readonly stateKey: StateKey;
-  /** ARN of the plan role (protected from the apply role). Required. */
-  readonly planRoleArn: string;
+  /** ARNs of the plan roles (protected from the apply role). Required. */
+  readonly planRoleArns: readonly string[];
+  /**
+   * ARN of the workload boundary ({@link WorkloadBoundary}): every role the apply role creates or
+   * changes must carry it, and the policy itself is protected. Required.
+   */
+  readonly workloadBoundaryArn: string;
 }
 
 /**
@@ -401,10 +621,10 @@ export interface TerraformApplyRoleProps {
  * KMS keys and networks. Cap: a permissions boundary ({@link applyBoundaryPolicy}) that allows only
  * the services the stacks manage and denies changing the state bucket's protections, deleting
  * state history, disabling or deleting the state key, changing the CI identities, creating
- * long-lived credentials or new identity providers. Not closed: an administrator-level role can
- * still create a role without the boundary and hand it to an EC2 instance or RDS; requiring the
- * boundary on every created role (iam:PermissionsBoundary condition) needs the platform's service
- * roles to carry it first.
+ * long-lived credentials or new identity providers, and creating or widening any role that does
+ * not carry the workload boundary ({@link WorkloadBoundary}): the platform's service roles carry it
+ * (PlatformStack sets it on every aws_iam_role), so a role the apply role creates can never hold
+ * more than the workload boundary allows, and no boundary can be removed.
  */
 export class TerraformApplyRole extends Construct {
   /** The `aws_iam_role`. */
@@ -428,7 +648,14 @@ export class TerraformApplyRole extends Construct {
           stateBucketArn: props.stateBucket.arn,
           stateKeyArn: props.stateKey.arn,
           stateKeyAliasArn: props.stateKey.aliasArn,
-          protectedIdentityArns: [roleArn, props.planRoleArn, boundaryArn, props.oidc.arn],
+          workloadBoundaryArn: props.workloadBoundaryArn,
+          protectedIdentityArns: [
+            roleArn,
+            ...props.planRoleArns,
+            boundaryArn,
+            props.workloadBoundaryArn,
+            props.oidc.arn,
+          ],
         }),
       ),
       tags: { Name: props.boundaryName },
@@ -456,6 +683,8 @@ export interface ApplyBoundaryInputs {
   readonly stateBucketArn: string;
   readonly stateKeyArn: string;
   readonly stateKeyAliasArn: string;
+  /** The boundary every role the apply role creates or changes must carry. */
+  readonly workloadBoundaryArn: string;
   /** ARNs of the roles, policies and OIDC provider the apply role must not change. */
   readonly protectedIdentityArns: readonly string[];
 }
@@ -515,6 +744,19 @@ export function applyBoundaryPolicy(inputs: ApplyBoundaryInputs): PolicyDocument
       Effect: "Deny",
       Action: [...CI_IDENTITY_MUTATIONS],
       Resource: [...inputs.protectedIdentityArns],
+    },
+    {
+      Sid: "CreateOrChangeRolesOnlyWithWorkloadBoundary",
+      Effect: "Deny",
+      Action: [...BOUNDED_ROLE_ACTIONS],
+      Resource: "*",
+      Condition: { StringNotEquals: { "iam:PermissionsBoundary": inputs.workloadBoundaryArn } },
+    },
+    {
+      Sid: "NeverRemoveBoundaries",
+      Effect: "Deny",
+      Action: ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"],
+      Resource: "*",
     },
     {
       Sid: "NoLongLivedCredentialsOrNewIdentityProviders",

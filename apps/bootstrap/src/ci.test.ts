@@ -66,6 +66,7 @@ describe("environment facts for the workflows", () => {
       state_bucket: prod.environment.stateBackend.bucket,
       state_region: prod.environment.stateBackend.region,
       plan_role_arn: `arn:aws:iam::${prod.environment.account}:role/pgforks-prod-terraform-plan`,
+      tenants_plan_role_arn: `arn:aws:iam::${prod.environment.account}:role/pgforks-prod-terraform-tenants-plan`,
       apply_role_arn: `arn:aws:iam::${prod.environment.account}:role/pgforks-prod-terraform-apply`,
       role_session_name: "pgforks-ci",
       github_environment: "prod",

@@ -33,9 +33,12 @@ export const PORT_FORWARDING_DOCUMENT = "AWS-StartPortForwardingSessionToRemoteH
 export interface DeliveryNames {
   /** Bootstrap stack of the environment: `bootstrap-<env>`. */
   readonly bootstrapStack: string;
-  /** `<project>-<env>-terraform-plan`. */
+  /** `<project>-<env>-terraform-plan`: pull requests and unprotected branches, platform plans only. */
   readonly planRoleName: string;
   readonly planRoleArn: string;
+  /** `<project>-<env>-terraform-tenants-plan`: main and the protected environment, both stacks. */
+  readonly tenantsPlanRoleName: string;
+  readonly tenantsPlanRoleArn: string;
   /** `<project>-<env>-terraform-apply`. */
   readonly applyRoleName: string;
   readonly applyRoleArn: string;
@@ -62,12 +65,15 @@ export function deliveryNames(environment: EnvironmentConfig): DeliveryNames {
   const prefix = resourcePrefix(environment);
   const iam = `arn:${partitionOf(environment.region).name}:iam::${environment.account}`;
   const planRoleName = `${prefix}-terraform-plan`;
+  const tenantsPlanRoleName = `${prefix}-terraform-tenants-plan`;
   const applyRoleName = `${prefix}-terraform-apply`;
   const applyBoundaryName = `${applyRoleName}-boundary`;
   return {
     bootstrapStack: `bootstrap-${environment.name}`,
     planRoleName,
     planRoleArn: `${iam}:role/${planRoleName}`,
+    tenantsPlanRoleName,
+    tenantsPlanRoleArn: `${iam}:role/${tenantsPlanRoleName}`,
     applyRoleName,
     applyRoleArn: `${iam}:role/${applyRoleName}`,
     applyBoundaryName,

@@ -191,3 +191,53 @@ export function startSessionAllowed(
   // One allowing statement without the check is enough for the default shell to start.
   return allowing.every(checksSessionDocument) ? documentAllowed(request.defaultDocumentArn) : true;
 }
+
+/** Request context for {@link decideInContext}: condition key -> value (absent keys are missing). */
+export type RequestContext = Readonly<Record<string, string>>;
+
+/**
+ * Whether a statement's condition holds in `context`. Models the operators the bootstrap policies
+ * use (IAM User Guide, "IAM JSON policy elements: Condition operators"): StringEquals and
+ * StringLike fail on a missing key, StringNotEquals holds on a missing key, `...IfExists` holds on
+ * a missing key; anything else throws, so a new operator cannot be silently ignored.
+ */
+function conditionHolds(statement: PolicyStatement, context: RequestContext): boolean {
+  for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
+    for (const [key, expected] of Object.entries(keys)) {
+      const values = list(
+        typeof expected === "boolean" ? String(expected) : (expected as string | string[]),
+      );
+      const actual = context[key];
+      const base = operator.replace(/^ForAnyValue:/, "").replace(/IfExists$/, "");
+      if (actual === undefined) {
+        if (operator.endsWith("IfExists") || base === "StringNotEquals") continue;
+        return false;
+      }
+      const holds =
+        base === "StringEquals" || base === "Bool"
+          ? values.includes(actual)
+          : base === "StringNotEquals"
+            ? !values.includes(actual)
+            : base === "StringLike"
+              ? values.some((p) => iamLike(p, actual))
+              : undefined;
+      if (holds === undefined) throw new Error(`decideInContext does not model ${operator}`);
+      if (!holds) return false;
+    }
+  }
+  return true;
+}
+
+/** Identity-policy evaluation with conditions evaluated against `context`. */
+export function decideInContext(
+  documents: readonly PolicyDocument[],
+  action: string,
+  resource: string,
+  context: RequestContext,
+): "allow" | "deny" | "implicit-deny" {
+  const statements = documents
+    .flatMap((d) => d.Statement)
+    .filter((s) => applies(s, action, resource) && conditionHolds(s, context));
+  if (statements.some((s) => s.Effect === "Deny")) return "deny";
+  return statements.some((s) => s.Effect === "Allow") ? "allow" : "implicit-deny";
+}

@@ -178,7 +178,7 @@ describe("permissions: an OIDC token only where a role is assumed", () => {
       );
       expect(step.with).not.toHaveProperty("aws-access-key-id");
       expect(String(step.with?.["role-to-assume"])).toMatch(
-        /^\$\{\{ (steps\.facts|needs\.[a-z-]+)\.outputs\.(plan|apply)_role_arn \}\}$/,
+        /^\$\{\{ (steps\.facts|needs\.[a-z-]+)\.outputs\.(plan|tenants_plan|apply)_role_arn \}\}$/,
       );
     }
     for (const file of files) {
@@ -276,6 +276,49 @@ describe("apply only from saved, reviewed plans", () => {
   });
 });
 
+describe("pull requests: the platform plan role only", () => {
+  const pr = allJobs.filter((j) => j.file === "pull-request.yml");
+  const steps = pr.flatMap((j) => j.steps);
+
+  it("assumes only the platform plan role, never the tenants plan or apply role", () => {
+    const roles = steps
+      .filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))
+      .map((s) => String(s.with?.["role-to-assume"]));
+    expect(roles).toEqual(["${{ steps.facts.outputs.plan_role_arn }}"]);
+    expect(JSON.stringify(workflow("pull-request.yml"))).not.toMatch(
+      /tenants_plan_role_arn|apply_role_arn/,
+    );
+  });
+
+  it("opens no tunnel, plans no tenants stack and writes no lock file", () => {
+    const scripts = steps.map((s) => s.run ?? "").join("\n");
+    expect(scripts).not.toContain("ssm-tunnel.sh");
+    expect(scripts).not.toMatch(/aws (ssm|secretsmanager|ec2) /);
+    const plans = scripts.split("\n").filter((l) => /^\s*terraform plan /.test(l));
+    expect(plans.length).toBeGreaterThan(0);
+    for (const line of plans) expect(line).toContain("-lock=false");
+    const planned = steps
+      .filter((s) => /^\s*terraform plan /m.test(s.run ?? ""))
+      .map((s) => s.name ?? "");
+    expect(planned).toEqual(["Plan ${{ steps.facts.outputs.platform_stack }}"]);
+  });
+});
+
+describe("main: the tenants plan role", () => {
+  it("plans both stacks and audits with the tenants plan role (trusted from main only)", () => {
+    for (const file of ["deploy.yml", "audit.yml"]) {
+      const roles = allJobs
+        .filter((j) => j.file === file)
+        .flatMap((j) => j.steps)
+        .filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))
+        .map((s) => String(s.with?.["role-to-assume"]));
+      expect(roles.length).toBeGreaterThan(0);
+      for (const role of roles)
+        expect([file, role]).not.toEqual([file, expect.stringMatching(/\.plan_role_arn/)]);
+    }
+  });
+});
+
 describe("environment order and concurrency", () => {
   const main = workflow("main.yml");
 
@@ -311,7 +354,7 @@ describe("environment order and concurrency", () => {
     const steps = job.steps ?? [];
     const creds = steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
     expect(creds?.with?.["role-to-assume"]).toMatch(
-      /^\$\{\{ steps\.facts\.outputs\.plan_role_arn \}\}$/,
+      /^\$\{\{ steps\.facts\.outputs\.tenants_plan_role_arn \}\}$/,
     );
     // The audit's exit status (1 on findings) is the step's, between opening and closing the tunnel.
     const at = (pattern: RegExp) => steps.findIndex((s) => pattern.test(s.run ?? ""));

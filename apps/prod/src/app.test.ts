@@ -20,8 +20,20 @@ describe("the prod app", () => {
     });
   });
 
-  it("puts an RDS Proxy in front, authenticating every active tenant", () => {
-    const [proxy] = resourcesOfType(stacks["prod-platform"], "aws_db_proxy");
+  it("runs no RDS Proxy by default ($21.90/month), so apps connect to the instance", () => {
+    expect(loaded.environment.proxy.enabled).toBe(false);
+    expect(resourcesOfType(stacks["prod-platform"], "aws_db_proxy")).toEqual([]);
+  });
+
+  it("puts an RDS Proxy in front when enabled, authenticating every active tenant", () => {
+    const withProxy = {
+      ...loaded,
+      environment: { ...loaded.environment, proxy: { ...loaded.environment.proxy, enabled: true } },
+    };
+    const [proxy] = resourcesOfType(
+      synthesizeInMemory([withProxy], [app])["prod-platform"],
+      "aws_db_proxy",
+    );
     const auth = (proxy?.auth ?? []) as Array<{ description: string }>;
     expect(auth).toHaveLength(loaded.tenants.filter((t) => t.state === "active").length);
   });

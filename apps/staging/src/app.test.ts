@@ -2,7 +2,8 @@ import { loadEnvironment } from "@pgforks/config";
 import { resourcesOfType, synthesizeInMemory } from "@pgforks/stacks";
 import { app } from ".";
 
-const stacks = synthesizeInMemory([loadEnvironment(app.environment)], [app]);
+const loaded = loadEnvironment(app.environment);
+const stacks = synthesizeInMemory([loaded], [app]);
 
 describe("the staging app", () => {
   it("is single-AZ (cost) but keeps deletion protection and 7-day backups", () => {
@@ -26,8 +27,29 @@ describe("the staging app", () => {
     });
   });
 
-  it("keeps a suspended tenant in the proxy's auth list (retired ones leave it)", () => {
-    const [proxy] = resourcesOfType(stacks["staging-platform"], "aws_db_proxy");
-    expect((proxy?.auth ?? []) as unknown[]).toHaveLength(4);
+  it("runs no RDS Proxy by default ($21.90/month): apps connect to the instance", () => {
+    expect(loaded.environment.proxy.enabled).toBe(false);
+    expect(resourcesOfType(stacks["staging-platform"], "aws_db_proxy")).toEqual([]);
+  });
+
+  it("with the proxy on, keeps a suspended tenant in its auth list (retired ones leave it)", () => {
+    const proxied = synthesizeInMemory(
+      [
+        {
+          ...loaded,
+          environment: {
+            ...loaded.environment,
+            proxy: { ...loaded.environment.proxy, enabled: true },
+          },
+        },
+      ],
+      [app],
+    );
+    const [proxy] = resourcesOfType(proxied["staging-platform"], "aws_db_proxy");
+    const auth = (proxy?.auth ?? []) as Array<{ description: string }>;
+    // startupwebapp, healthtech, edtech (active) and saas (suspended).
+    expect(auth.map((a) => a.description).sort()).toEqual(
+      ["edtech", "healthtech", "saas", "startupwebapp"].map((t) => `tenant ${t}`),
+    );
   });
 });

@@ -62,7 +62,7 @@ describe("DatabaseDashboard", () => {
 
   it("has the seed 001 widgets with the alarm thresholds drawn on them", () => {
     const { widgets } = synth();
-    expect(lines(widget(widgets, "Connections"))).toEqual([180, 202]);
+    expect(lines(widget(widgets, "Connections"))).toEqual([158, 178]);
     expect(lines(widget(widgets, "CPU utilization (%)"))).toEqual([80]);
     expect(lines(widget(widgets, "Freeable memory (bytes)"))).toEqual([536870912]);
     expect(lines(widget(widgets, "Free storage space (bytes)"))).toEqual([2147483648]);
@@ -96,7 +96,7 @@ describe("DatabaseDashboard", () => {
       replicaIdentifiers: ["pgforks-test-r"],
     });
     expect(lines(widget(widgets, "Replica lag (seconds)"))).toEqual([30]);
-    expect(lines(widget(widgets, "Proxy connections"))).toEqual([202, 181, 101]);
+    expect(lines(widget(widgets, "Proxy connections"))).toEqual([178, 160, 89]);
     expect(lines(widget(widgets, "Proxy failed logins (per 5 minutes)"))).toEqual([10]);
     const availability = widget(widgets, "Proxy availability (%)");
     expect(lines(availability)).toEqual([95]);

@@ -84,7 +84,7 @@ describe("DatabaseAlarms", () => {
       expect(alarm.namespace).toBe("AWS/RDS");
     });
 
-    it("warns at 180 and is critical at 202 DatabaseConnections (80%/90% of 225)", () => {
+    it("warns at 158 and is critical at 178 DatabaseConnections (80%/90% of 198)", () => {
       const thresholds = byMetric(alarms, "DatabaseConnections").map((a) => [
         a.alarm_name,
         a.threshold,
@@ -92,8 +92,8 @@ describe("DatabaseAlarms", () => {
       expect(thresholds).toHaveLength(2);
       expect(thresholds).toEqual(
         expect.arrayContaining([
-          ["pgforks-test-connections-warning", 180],
-          ["pgforks-test-connections-critical", 202],
+          ["pgforks-test-connections-warning", 158],
+          ["pgforks-test-connections-critical", 178],
         ]),
       );
     });
@@ -120,7 +120,7 @@ describe("DatabaseAlarms", () => {
         byMetric(alarms, "DatabaseConnections")
           .map((a) => a.threshold)
           .sort((a, b) => a - b),
-      ).toEqual([1441, 1621]);
+      ).toEqual([1267, 1425]); // 80% and 90% of 1584 (16 GiB × 0.879 / 9531392)
       expect(one(alarms, "DBLoad").threshold).toBe(2);
     });
 
@@ -162,18 +162,18 @@ describe("DatabaseAlarms", () => {
   describe("with a proxy", () => {
     const alarms = synth(props("db.t4g.small", { proxyName: "pgforks-test" }));
 
-    it("alarms on client connections near the pool (181 of 202) per proxy", () => {
+    it("alarms on client connections near the pool (160 of 178) per proxy", () => {
       const alarm = one(alarms, "ClientConnections");
       expect(alarm.dimensions).toEqual({ ProxyName: "pgforks-test" });
       expect(alarm.statistic).toBe("Sum");
       expect(alarm.period).toBe(60);
-      expect(alarm.threshold).toBe(181);
+      expect(alarm.threshold).toBe(160);
     });
 
     it("alarms on session pinning (half the pool) and failed logins", () => {
       const pinned = one(alarms, "DatabaseConnectionsCurrentlySessionPinned");
       expect(pinned.dimensions).toEqual({ ProxyName: "pgforks-test" });
-      expect(pinned.threshold).toBe(101);
+      expect(pinned.threshold).toBe(89);
       const auth = one(alarms, "ClientConnectionsSetupFailedAuth");
       expect(auth.dimensions).toEqual({ ProxyName: "pgforks-test" });
       expect(auth.statistic).toBe("Sum");
@@ -195,8 +195,8 @@ describe("DatabaseAlarms", () => {
       const half = synth(
         props("db.t4g.small", { proxyName: "pgforks-test", proxyMaxConnectionsPercent: 50 }),
       );
-      // pool = floor(225 x 50%) = 112; clients alarm at 90% of it.
-      expect(one(half, "ClientConnections").threshold).toBe(100);
+      // pool = floor(198 x 50%) = 99; clients alarm at 90% of it.
+      expect(one(half, "ClientConnections").threshold).toBe(89);
     });
   });
 

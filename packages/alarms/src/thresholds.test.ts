@@ -95,17 +95,17 @@ describe("deriveThresholds", () => {
   });
 
   describe("DatabaseConnections", () => {
-    it("warns at 80% and is critical at 90% of max_connections: 180 and 202 of 225 on db.t4g.small", () => {
+    it("warns at 80% and is critical at 90% of max_connections: 158 and 178 of 198 on db.t4g.small", () => {
       const t = deriveThresholds(small, defaults);
-      expect(t.maxConnections).toBe(225);
-      expect(t.databaseConnectionsWarning).toBe(180);
-      expect(t.databaseConnectionsCritical).toBe(202);
+      expect(t.maxConnections).toBe(198); // RDS's formula on DBInstanceClassMemory, not the nominal 2 GiB
+      expect(t.databaseConnectionsWarning).toBe(158);
+      expect(t.databaseConnectionsCritical).toBe(178);
     });
-    it("is 1441 and 1621 of 1802 on db.r6g.large", () => {
+    it("is 1267 and 1425 of 1584 on db.r6g.large", () => {
       const t = deriveThresholds(memoryOptimized, defaults);
-      expect(t.maxConnections).toBe(1802);
-      expect(t.databaseConnectionsWarning).toBe(1441);
-      expect(t.databaseConnectionsCritical).toBe(1621);
+      expect(t.maxConnections).toBe(1584);
+      expect(t.databaseConnectionsWarning).toBe(1267);
+      expect(t.databaseConnectionsCritical).toBe(1425);
     });
   });
 
@@ -143,12 +143,12 @@ describe("deriveThresholds", () => {
     it("is absent without proxy settings", () => {
       expect(deriveThresholds(small, defaults).proxy).toBeUndefined();
     });
-    it("is relative to the pool: 202 connections (90% of 225) on db.t4g.small", () => {
+    it("is relative to the pool: 178 connections (90% of 198) on db.t4g.small", () => {
       const p = deriveThresholds(small, defaults, 80, { maxConnectionsPercent: 90 }).proxy;
       expect(p).toEqual({
-        poolSize: 202,
-        clientConnections: 181,
-        sessionPinnedConnections: 101,
+        poolSize: 178,
+        clientConnections: 160,
+        sessionPinnedConnections: 89,
         failedAuthPerPeriod: 10,
         availabilityPercent: 95,
       });
@@ -157,9 +157,9 @@ describe("deriveThresholds", () => {
       const p = deriveThresholds(memoryOptimized, defaults, 80, {
         maxConnectionsPercent: 50,
       }).proxy;
-      expect(p?.poolSize).toBe(901);
-      expect(p?.clientConnections).toBe(810);
-      expect(p?.sessionPinnedConnections).toBe(450);
+      expect(p?.poolSize).toBe(792);
+      expect(p?.clientConnections).toBe(712);
+      expect(p?.sessionPinnedConnections).toBe(396);
     });
   });
 });

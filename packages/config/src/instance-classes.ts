@@ -4,7 +4,9 @@
  * Source: Amazon RDS User Guide, "Hardware specifications for DB instance classes"
  * (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.DBInstanceClass.Summary.html).
  * Every threshold in the alarms and every connection budget is derived from this table,
- * so a new class is one row here and nothing else.
+ * so a new class is one row here and nothing else. `max_connections` follows RDS's formula from
+ * an estimated DBInstanceClassMemory ({@link DB_INSTANCE_CLASS_MEMORY_SHARE}: the assumption and
+ * the observation it rests on).
  */
 export interface InstanceClassSpec {
   /** vCPUs of the class. */
@@ -54,18 +56,35 @@ export const INSTANCE_CLASS_NAMES = Object.keys(INSTANCE_CLASSES) as InstanceCla
 
 /**
  * RDS for PostgreSQL's default `max_connections` is `LEAST({DBInstanceClassMemory/9531392}, 5000)`
- * (RDS User Guide, "Maximum number of database connections"). DBInstanceClassMemory is a little
- * below the listed RAM, so this is an upper-bound approximation; budgets keep a reserve on top.
+ * (RDS User Guide, "Maximum number of database connections"; the parameter group does not override
+ * it, see @pgforks/rds instanceParameters).
  */
 export const MAX_CONNECTIONS_MEMORY_DIVISOR = 9531392;
 export const MAX_CONNECTIONS_CEILING = 5000;
+
+/**
+ * DBInstanceClassMemory as a share of the listed memory. It is the memory left to PostgreSQL after
+ * the operating system and the RDS processes, and AWS does not publish it per class. Assumption,
+ * from an observation: `SHOW max_connections` returns about 198 on 2 GiB classes (db.t3.small,
+ * db.t4g.small; issue 10), so DBInstanceClassMemory lies in [198, 199) × 9531392 bytes, 87.88% to
+ * 88.32% of 2 GiB; 0.879 reproduces 198. Applied to every class: larger classes lose a smaller
+ * share to the OS, so their number is on the low (safe) side; 1 GiB classes probably lose more, so
+ * theirs (99) may be a little high, which the connection reserve and the 80%/90% connection alarms
+ * absorb. After a class change, compare with `SHOW max_connections` and correct this share.
+ */
+export const DB_INSTANCE_CLASS_MEMORY_SHARE = 0.879;
 
 /** Everything the modules derive from an instance class. */
 export interface InstanceCapacity extends InstanceClassSpec {
   readonly instanceClass: InstanceClass;
   /** Memory in bytes (CloudWatch's FreeableMemory is in bytes). */
   readonly memoryBytes: number;
-  /** Approximate default `max_connections` of RDS for PostgreSQL. */
+  /** Estimated DBInstanceClassMemory: memory × {@link DB_INSTANCE_CLASS_MEMORY_SHARE}, in bytes. */
+  readonly dbInstanceClassMemoryBytes: number;
+  /**
+   * RDS for PostgreSQL's default `max_connections` from the estimated DBInstanceClassMemory: what
+   * the server allows, and what the connection budget, the proxy pool and the alarms are shares of.
+   */
   readonly maxConnections: number;
   /** Largest CPU credit balance a burstable class can hold (24 hours of earnings). */
   readonly maxCpuCreditBalance?: number;
@@ -78,14 +97,16 @@ export function isInstanceClass(value: string): value is InstanceClass {
 export function instanceCapacity(instanceClass: InstanceClass): InstanceCapacity {
   const spec: InstanceClassSpec = INSTANCE_CLASSES[instanceClass];
   const memoryBytes = spec.memoryGib * GIB;
+  const dbInstanceClassMemoryBytes = Math.floor(memoryBytes * DB_INSTANCE_CLASS_MEMORY_SHARE);
   return {
     ...spec,
     instanceClass,
     memoryBytes,
+    dbInstanceClassMemoryBytes,
     maxCpuCreditBalance:
       spec.cpuCreditsPerHour === undefined ? undefined : spec.cpuCreditsPerHour * 24,
     maxConnections: Math.min(
-      Math.floor(memoryBytes / MAX_CONNECTIONS_MEMORY_DIVISOR),
+      Math.floor(dbInstanceClassMemoryBytes / MAX_CONNECTIONS_MEMORY_DIVISOR),
       MAX_CONNECTIONS_CEILING,
     ),
   };

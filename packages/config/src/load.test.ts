@@ -162,28 +162,34 @@ describe("environment.yaml rules", () => {
 describe("the connection budget", () => {
   it("rejects active tenants whose limits exceed max_connections minus the reserve, naming the fixes", () => {
     const dir = copyEnvironments();
-    // dev: db.t4g.micro, 1 GiB => LEAST(1073741824/9531392, 5000) = 112 connections, reserve 10.
+    // dev: db.t4g.micro, 1 GiB => DBInstanceClassMemory 0.879 GiB => LEAST(943819063/9531392,
+    // 5000) = 99 connections (not 112 from the nominal 1 GiB), reserve 10.
     writeTenants(
       dir,
       "dev",
-      "tenants:\n  - name: a\n    owner: x@example.com\n    connectionLimit: 60\n  - name: b\n    owner: x@example.com\n    connectionLimit: 43\n  - name: c\n    owner: x@example.com\n    connectionLimit: 500\n    state: suspended\n",
+      "tenants:\n  - name: a\n    owner: x@example.com\n    connectionLimit: 60\n  - name: b\n    owner: x@example.com\n    connectionLimit: 30\n  - name: c\n    owner: x@example.com\n    connectionLimit: 500\n    state: suspended\n",
     );
     const [problem] = problemsOf(() => loadEnvironment("dev", dir));
     expect(problem).toBe(
-      "tenants: environment dev: active tenants need 103 connections (a 60, b 43), but only 102 fit: max_connections 112 of db.t4g.micro minus the reserve of 10 = 102. Fix: set database.instanceClass to db.t4g.small or larger; lower connectionLimit of some tenants by 1 in total; or suspend/retire tenants that are not in use.",
+      "tenants: environment dev: active tenants need 90 connections (a 60, b 30), but only 89 fit: max_connections 99 of db.t4g.micro minus the reserve of 10 = 89. Fix: set database.instanceClass to db.t4g.small or larger; lower connectionLimit of some tenants by 1 in total; or suspend/retire tenants that are not in use.",
     );
   });
 
   it("also caps active tenants at the proxy's share when the proxy is on", () => {
     const dir = copyEnvironments();
-    // prod: db.t4g.small => 225 connections; proxy 90% => 202.
+    // prod with its proxy turned on (off by default for cost).
+    const file = join(dir, "prod", "environment.yaml");
+    const yaml = readFileSync(file, "utf8");
+    expect(yaml).toMatch(/^ {2}enabled: false$/m);
+    writeFileSync(file, yaml.replace(/^ {2}enabled: false$/m, "  enabled: true"));
+    // prod: db.t4g.small => 198 connections (RDS's formula, observed); proxy 90% => 178.
     writeTenants(
       dir,
       "prod",
-      "tenants:\n  - name: a\n    owner: x@example.com\n    connectionLimit: 203\n",
+      "tenants:\n  - name: a\n    owner: x@example.com\n    connectionLimit: 179\n",
     );
     const [problem] = problemsOf(() => loadEnvironment("prod", dir));
-    expect(problem).toMatch(/only 202 fit: the proxy's share \(90% of max_connections 225 = 202\)/);
+    expect(problem).toMatch(/only 178 fit: the proxy's share \(90% of max_connections 198 = 178\)/);
   });
 });
 

@@ -51,3 +51,25 @@ export function partitionOf(region: string): Partition {
   if (region.startsWith("us-gov-")) return { name: "aws-us-gov", dnsSuffix: "amazonaws.com" };
   return { name: "aws", dnsSuffix: "amazonaws.com" };
 }
+
+/**
+ * Name of the permissions boundary every IAM role of an environment's platform stack carries:
+ * `<prefix>-workload-boundary`. The bootstrap stack creates the policy; the apply role may create
+ * or change a role only when it carries exactly this boundary (apps/bootstrap, ci-roles.ts).
+ */
+export function workloadBoundaryName(environment: {
+  readonly project: string;
+  readonly name: string;
+}): string {
+  return `${resourcePrefix(environment)}-workload-boundary`;
+}
+
+/** ARN of {@link workloadBoundaryName} in the environment's account, derived from config only. */
+export function workloadBoundaryArn(environment: {
+  readonly project: string;
+  readonly name: string;
+  readonly account: string;
+  readonly region: string;
+}): string {
+  return `arn:${partitionOf(environment.region).name}:iam::${environment.account}:policy/${workloadBoundaryName(environment)}`;
+}

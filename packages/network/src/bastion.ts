@@ -1,3 +1,4 @@
+import { Ec2InstanceState } from "@cdktf/provider-aws/lib/ec2-instance-state";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
@@ -24,6 +25,14 @@ export type Architecture = keyof typeof AL2023_AMI_PARAMETERS;
 
 /** Root device name of Amazon Linux 2023 AMIs. */
 const AL2023_ROOT_DEVICE = "/dev/xvda";
+/**
+ * Root volume size in GiB: the size of the AL2023 AMI's snapshot, the smallest EC2 accepts. It is
+ * billed while the instance is stopped (gp3, EBS pricing), so it is set, not left to the AMI.
+ */
+export const BASTION_ROOT_VOLUME_GIB = 8;
+
+/** When the bastion runs: only while a CI job needs it, or all the time. */
+export type BastionSchedule = "on-demand" | "always-on";
 
 /** IMDSv2 only (Security Hub EC2.8); a hop limit of 1 keeps tokens on the host itself. */
 const METADATA_OPTIONS = {
@@ -55,6 +64,18 @@ export interface SsmBastionProps {
   /** Instance type; the AMI architecture follows it. Default t4g.nano. */
   readonly instanceType?: string;
   /**
+   * A public IPv4 address (the subnet must route to an internet gateway): the agent reaches the
+   * public SSM endpoints without NAT or interface endpoints. No inbound rule exists, so nothing can
+   * connect to it. Default false.
+   */
+  readonly publicIp?: boolean;
+  /**
+   * on-demand: created, then stopped (aws_ec2_instance_state); CI starts and stops it around each
+   * job (.github/scripts/ssm-tunnel.sh), and Terraform ignores the state it finds. Default
+   * always-on.
+   */
+  readonly schedule?: BastionSchedule;
+  /**
    * Resources the instance must wait for: the SSM endpoints or the NAT route, so the agent can
    * register on first boot. Default none.
    */
@@ -62,7 +83,7 @@ export interface SsmBastionProps {
 }
 
 /**
- * A bastion reachable only through SSM Session Manager: no key pair, no public IP, IMDSv2 only,
+ * A bastion reachable only through SSM Session Manager: no key pair, no inbound rule, IMDSv2 only,
  * encrypted gp3 root volume, and an instance role with AmazonSSMManagedInstanceCore only.
  * CI opens a tunnel with
  * `aws ssm start-session --target <instance id> --document-name AWS-StartPortForwardingSessionToRemoteHost`.
@@ -80,6 +101,8 @@ export class SsmBastion extends Construct {
   readonly launchTemplate: LaunchTemplate;
   /** The instance role (AmazonSSMManagedInstanceCore only). */
   readonly role: IamRole;
+  /** Stops the instance after creation, when the schedule is on-demand. */
+  readonly state?: Ec2InstanceState;
 
   constructor(scope: Construct, id: string, props: SsmBastionProps) {
     super(scope, id);
@@ -113,7 +136,7 @@ export class SsmBastion extends Construct {
 
     this.launchTemplate = new LaunchTemplate(this, "launch-template", {
       name: `${props.name}-bastion`,
-      description: "SSM-only bastion: no key pair, no public IP, IMDSv2, encrypted root volume",
+      description: "SSM-only bastion: no key pair, no inbound rule, IMDSv2, encrypted root volume",
       imageId: `resolve:ssm:${AL2023_AMI_PARAMETERS[instanceArchitecture(instanceType)]}`,
       instanceType,
       updateDefaultVersion: true,
@@ -122,7 +145,12 @@ export class SsmBastion extends Construct {
       blockDeviceMappings: [
         {
           deviceName: AL2023_ROOT_DEVICE,
-          ebs: { volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+          ebs: {
+            volumeType: "gp3",
+            volumeSize: BASTION_ROOT_VOLUME_GIB,
+            encrypted: "true",
+            deleteOnTermination: "true",
+          },
         },
       ],
       tagSpecifications: ["instance", "volume"].map((resourceType) => ({
@@ -139,11 +167,20 @@ export class SsmBastion extends Construct {
       },
       subnetId: props.subnetId,
       vpcSecurityGroupIds: [props.securityGroupId],
-      associatePublicIpAddress: false,
+      associatePublicIpAddress: props.publicIp ?? false,
       // Repeated from the template so Terraform reports drift on the instance itself.
       metadataOptions: METADATA_OPTIONS,
       tags: { Name: `${props.name}-bastion` },
       dependsOn: props.dependsOn,
     });
+
+    if ((props.schedule ?? "always-on") === "on-demand") {
+      this.state = new Ec2InstanceState(this, "stopped", {
+        instanceId: this.instance.id,
+        state: "stopped",
+        // CI starts and stops it; a plan must not fight that.
+        lifecycle: { ignoreChanges: ["state"] },
+      });
+    }
   }
 }

@@ -2,17 +2,15 @@ import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Construct } from "constructs";
 
 /**
- * Services reached through interface endpoints: Secrets Manager (credentials without internet)
- * and the three Session Manager needs on a host without internet (Systems Manager User Guide,
- * "Improve the security of EC2 instances by using VPC endpoints for Systems Manager": ssm,
- * ssmmessages, ec2messages).
+ * Services reached through interface endpoints: the two a Session Manager port-forwarding session
+ * needs on a host without internet, ssm (the agent registers) and ssmmessages (the session's data
+ * channel). Not ec2messages (Run Command's channel; SSM Agent 3.3.40.0 and later use ssmmessages
+ * when it is unreachable: Systems Manager User Guide, "Improve the security of EC2 instances by
+ * using VPC endpoints for Systems Manager"), not secretsmanager (nothing in the VPC calls it: the
+ * proxy reads secrets through the service, the bastion never does). Each endpoint costs $0.01 per
+ * AZ-hour (PrivateLink pricing), so the list is kept to what a session uses.
  */
-export const INTERFACE_ENDPOINT_SERVICES = [
-  "secretsmanager",
-  "ssm",
-  "ssmmessages",
-  "ec2messages",
-] as const;
+export const INTERFACE_ENDPOINT_SERVICES = ["ssm", "ssmmessages"] as const;
 
 export type InterfaceEndpointService = (typeof INTERFACE_ENDPOINT_SERVICES)[number];
 
@@ -24,7 +22,7 @@ export interface InterfaceEndpointsProps {
   readonly vpcId: string;
   /** Region, for the service names `com.amazonaws.<region>.<service>`. Required. */
   readonly region: string;
-  /** Subnets receiving an endpoint network interface (one per AZ). Required. */
+  /** Subnets receiving an endpoint network interface (one per AZ; each AZ is billed). Required. */
   readonly subnetIds: string[];
   /** Security group of the endpoint network interfaces (HTTPS from the VPC). Required. */
   readonly securityGroupId: string;
@@ -32,7 +30,7 @@ export interface InterfaceEndpointsProps {
 
 /**
  * Interface VPC endpoints with private DNS, so the standard API hostnames resolve to addresses in
- * the private subnets and hosts without internet (the bastion) reach SSM and Secrets Manager.
+ * the private subnets and a bastion without internet reaches Session Manager.
  */
 export class InterfaceEndpoints extends Construct {
   /** The endpoints by service. */

@@ -298,19 +298,26 @@ describe("Network: interface endpoints", () => {
     expect(resource.aws_vpc_endpoint).toBeUndefined();
   });
 
-  it("creates the four endpoints with private DNS in every private subnet when asked", () => {
+  it("creates only the two Session Manager endpoints, with private DNS, in the first AZ by default", () => {
     const { all, resource } = synth({ interfaceEndpoints: true });
     const endpoints = all("aws_vpc_endpoint");
     expect(endpoints.map((e) => e.service_name).sort()).toEqual(
-      ["ec2messages", "secretsmanager", "ssm", "ssmmessages"].map(
-        (s) => `com.amazonaws.us-east-1.${s}`,
-      ),
+      ["ssm", "ssmmessages"].map((s) => `com.amazonaws.us-east-1.${s}`),
     );
-    expect(INTERFACE_ENDPOINT_SERVICES).toHaveLength(4);
+    expect([...INTERFACE_ENDPOINT_SERVICES]).toEqual(["ssm", "ssmmessages"]);
     const subnetRefs = Object.keys(resource.aws_subnet ?? {}).map((k) => `\${aws_subnet.${k}.id}`);
     for (const endpoint of endpoints) {
       expect(endpoint).toMatchObject({ vpc_endpoint_type: "Interface", private_dns_enabled: true });
-      expect(endpoint.subnet_ids).toEqual(subnetRefs);
+      // Each AZ is billed ($0.01/hour per endpoint): one interface, in the first subnet.
+      expect(endpoint.subnet_ids).toEqual(subnetRefs.slice(0, 1));
+    }
+  });
+
+  it("spreads the endpoints over interfaceEndpointZones AZs when asked", () => {
+    const { all, resource } = synth({ interfaceEndpoints: true, interfaceEndpointZones: 2 });
+    const subnetRefs = Object.keys(resource.aws_subnet ?? {}).map((k) => `\${aws_subnet.${k}.id}`);
+    for (const endpoint of all("aws_vpc_endpoint")) {
+      expect(endpoint.subnet_ids).toEqual(subnetRefs.slice(0, 2));
     }
   });
 });
@@ -346,7 +353,49 @@ describe("Network: bastion", () => {
   it("waits for the SSM endpoints before launching", () => {
     const { all } = synth({ bastion: true, interfaceEndpoints: true });
     const dependsOn = all("aws_instance")[0]?.depends_on as string[];
-    expect(dependsOn.filter((d) => d.startsWith("aws_vpc_endpoint."))).toHaveLength(4);
+    expect(dependsOn.filter((d) => d.startsWith("aws_vpc_endpoint."))).toHaveLength(2);
+  });
+
+  it("with a public IP: lives in the public subnet (IGW route, no NAT), no inbound rule, HTTPS out", () => {
+    const { all, resource } = synth({ bastion: true, bastionPublicIp: true });
+    const instance = all("aws_instance")[0] ?? {};
+    expect(instance.associate_public_ip_address).toBe(true);
+    const [publicKey, publicSubnet] =
+      Object.entries(resource.aws_subnet ?? {}).find(([k]) => k.includes("public")) ?? [];
+    expect(instance.subnet_id).toBe(`\${aws_subnet.${publicKey}.id}`);
+    expect(publicSubnet?.map_public_ip_on_launch).toBe(false);
+    expect(all("aws_internet_gateway")).toHaveLength(1);
+    expect(all("aws_route").map((r) => r.gateway_id)).toEqual([
+      expect.stringMatching(/^\$\{aws_internet_gateway\./),
+    ]);
+    expect(resource.aws_nat_gateway).toBeUndefined();
+    expect(resource.aws_vpc_endpoint).toBeUndefined();
+    const bastionGroup = Object.entries(resource.aws_security_group ?? {}).find(([, g]) =>
+      String(g.name).endsWith("-bastion"),
+    )?.[0];
+    const ref = `\${aws_security_group.${bastionGroup}.id}`;
+    expect(
+      all("aws_vpc_security_group_ingress_rule").filter((r) => r.security_group_id === ref),
+    ).toEqual([]);
+    expect(
+      all("aws_vpc_security_group_egress_rule")
+        .filter((r) => r.security_group_id === ref && r.cidr_ipv4 === "0.0.0.0/0")
+        .map((r) => [r.from_port, r.to_port]),
+    ).toEqual([[443, 443]]);
+  });
+
+  it("on demand: is stopped after creation and Terraform leaves its state to CI", () => {
+    const { all } = synth({ bastion: true, bastionPublicIp: true, bastionSchedule: "on-demand" });
+    expect(all("aws_ec2_instance_state")).toEqual([
+      expect.objectContaining({
+        state: "stopped",
+        instance_id: expect.stringMatching(/^\$\{aws_instance\./),
+        lifecycle: { ignore_changes: ["state"] },
+      }),
+    ]);
+    expect(synth({ bastion: true, bastionPublicIp: true }).all("aws_ec2_instance_state")).toEqual(
+      [],
+    );
   });
 
   it("has a role with AmazonSSMManagedInstanceCore only", () => {
@@ -390,6 +439,8 @@ describe("Network: validation", () => {
   });
 
   it("refuses a bastion that could not reach SSM", () => {
-    expect(() => synth({ bastion: true })).toThrow(/interfaceEndpoints or natGateway/);
+    expect(() => synth({ bastion: true })).toThrow(
+      /bastionPublicIp, interfaceEndpoints or natGateway/,
+    );
   });
 });

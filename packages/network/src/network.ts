@@ -10,7 +10,7 @@ import type { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Construct } from "constructs";
-import { DEFAULT_BASTION_INSTANCE_TYPE, SsmBastion } from "./bastion";
+import { type BastionSchedule, DEFAULT_BASTION_INSTANCE_TYPE, SsmBastion } from "./bastion";
 import { DEFAULT_FLOW_LOG_RETENTION_DAYS, VpcFlowLog } from "./flow-log";
 import { InterfaceEndpoints } from "./interface-endpoints";
 import { SecurityGroupChain } from "./security-groups";
@@ -42,10 +42,16 @@ export interface NetworkProps {
   readonly flowLogRetentionDays?: number;
   /** One NAT gateway (+ one public subnet, IGW) for outbound internet. Default false (cost). */
   readonly natGateway?: boolean;
-  /** Interface endpoints for secretsmanager, ssm, ssmmessages, ec2messages. Default false. */
+  /** Interface endpoints for ssm and ssmmessages (Session Manager). Default false. */
   readonly interfaceEndpoints?: boolean;
+  /** In how many AZs (the first ones) the endpoints get an interface. Default 1. */
+  readonly interfaceEndpointZones?: number;
   /** SSM-managed bastion for CI's port-forwarding tunnel to the database. Default false. */
   readonly bastion?: boolean;
+  /** Bastion in a public subnet with a public IPv4 (no inbound rule; no NAT needed). Default false. */
+  readonly bastionPublicIp?: boolean;
+  /** When the bastion runs. Default always-on. */
+  readonly bastionSchedule?: BastionSchedule;
   /** Bastion instance type. Default t4g.nano. */
   readonly bastionInstanceType?: string;
   /** Region (for endpoint service names and ARNs). Required. */
@@ -84,6 +90,8 @@ export class Network extends Construct {
   readonly interfaceEndpoints?: InterfaceEndpoints;
   /** The bastion instance: `aws ssm start-session --target <bastion.id>`. */
   readonly bastion?: Instance;
+  /** The public subnet (internet gateway route), when natGateway or bastionPublicIp. */
+  private publicSubnet?: { subnet: Subnet; igw: InternetGateway };
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -150,6 +158,7 @@ export class Network extends Construct {
       bastion: props.bastion ?? false,
       interfaceEndpoints: props.interfaceEndpoints ?? false,
       natGateway: props.natGateway ?? false,
+      bastionPublicIp: props.bastionPublicIp ?? false,
     });
     this.clientSecurityGroup = this.securityGroups.clientSecurityGroup;
     this.proxySecurityGroup = this.securityGroups.proxySecurityGroup;
@@ -160,18 +169,23 @@ export class Network extends Construct {
         name,
         vpcId: this.vpc.id,
         region: props.region,
-        subnetIds: this.privateSubnetIds,
+        subnetIds: this.privateSubnetIds.slice(0, props.interfaceEndpointZones ?? 1),
         securityGroupId: this.securityGroups.endpointsSecurityGroup.id,
       });
     }
 
     if (this.securityGroups.bastionSecurityGroup) {
+      const publicIp = props.bastionPublicIp ?? false;
       const bastion = new SsmBastion(this, "bastion", {
         name,
-        subnetId: this.privateSubnetIds[0] as string,
+        subnetId: publicIp
+          ? this.ensurePublicSubnet(name, azs[0] as string).subnet.id
+          : (this.privateSubnetIds[0] as string),
         securityGroupId: this.securityGroups.bastionSecurityGroup.id,
         region: props.region,
         instanceType: props.bastionInstanceType ?? DEFAULT_BASTION_INSTANCE_TYPE,
+        publicIp,
+        schedule: props.bastionSchedule ?? "always-on",
         dependsOn: [
           ...Object.values(this.interfaceEndpoints?.endpoints ?? {}),
           ...(natRoute ? [natRoute] : []),
@@ -181,8 +195,12 @@ export class Network extends Construct {
     }
   }
 
-  /** Public subnet, internet gateway and one NAT gateway; private default route through it. */
-  private addNatGateway(name: string, az: string): { gateway: NatGateway; route: Route } {
+  /**
+   * The public subnet in `az` with a default route to an internet gateway (created once): home of
+   * the NAT gateway and of a bastion with a public IP. Subnets never assign public IPs themselves.
+   */
+  private ensurePublicSubnet(name: string, az: string): { subnet: Subnet; igw: InternetGateway } {
+    if (this.publicSubnet) return this.publicSubnet;
     const igw = new InternetGateway(this, "internet-gateway", {
       vpcId: this.vpc.id,
       tags: { Name: `${name}-igw` },
@@ -191,7 +209,7 @@ export class Network extends Construct {
       vpcId: this.vpc.id,
       availabilityZone: az,
       cidrBlock: this.subnetLayout.public,
-      // Only the NAT gateway lives here, with its own Elastic IP.
+      // Only the NAT gateway (own Elastic IP) and the bastion (public IP asked for explicitly).
       mapPublicIpOnLaunch: false,
       tags: { Name: `${name}-public-${az}` },
     });
@@ -208,6 +226,13 @@ export class Network extends Construct {
       subnetId: publicSubnet.id,
       routeTableId: publicRoutes.id,
     });
+    this.publicSubnet = { subnet: publicSubnet, igw };
+    return this.publicSubnet;
+  }
+
+  /** One NAT gateway in the public subnet; private default route through it. */
+  private addNatGateway(name: string, az: string): { gateway: NatGateway; route: Route } {
+    const { subnet: publicSubnet, igw } = this.ensurePublicSubnet(name, az);
     const eip = new Eip(this, "nat-eip", {
       domain: "vpc",
       tags: { Name: `${name}-nat` },
@@ -246,9 +271,9 @@ function validate(props: NetworkProps): void {
   ) {
     throw new Error(`Network ${props.name}: databasePort ${props.databasePort} is not a TCP port`);
   }
-  if (props.bastion && !props.interfaceEndpoints && !props.natGateway) {
+  if (props.bastion && !props.interfaceEndpoints && !props.natGateway && !props.bastionPublicIp) {
     throw new Error(
-      `Network ${props.name}: a bastion needs interfaceEndpoints or natGateway to reach SSM`,
+      `Network ${props.name}: a bastion needs bastionPublicIp, interfaceEndpoints or natGateway to reach SSM`,
     );
   }
 }

@@ -31,6 +31,8 @@ export interface SecurityGroupChainProps {
   readonly interfaceEndpoints?: boolean;
   /** Whether a NAT gateway exists: a bastion without endpoints then reaches SSM over it. Default false. */
   readonly natGateway?: boolean;
+  /** Whether the bastion has a public IP: without endpoints it reaches SSM directly. Default false. */
+  readonly bastionPublicIp?: boolean;
 }
 
 /**
@@ -145,14 +147,16 @@ export class SecurityGroupChain extends Construct {
           referencedSecurityGroupId: this.endpointsSecurityGroup.id,
           description: "To the SSM and Secrets Manager interface endpoints",
         });
-      } else if (props.natGateway) {
+      } else if (props.natGateway || props.bastionPublicIp) {
         new VpcSecurityGroupEgressRule(this, "bastion-to-ssm-via-nat", {
           securityGroupId: bastion.id,
           ipProtocol: "tcp",
           fromPort: HTTPS_PORT,
           toPort: HTTPS_PORT,
           cidrIpv4: ANYWHERE_IPV4,
-          description: "To the public SSM APIs through the NAT gateway (no interface endpoints)",
+          description: props.bastionPublicIp
+            ? "To the public SSM APIs over its public IP (no interface endpoints, no inbound rule)"
+            : "To the public SSM APIs through the NAT gateway (no interface endpoints)",
         });
       }
     }

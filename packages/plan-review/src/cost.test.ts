@@ -52,10 +52,12 @@ describe("estimatePlatformCost", () => {
     // Every tenant but the dropped one keeps a secret (retired ones too).
     const secrets = before.tenants.filter((t) => t.state !== "dropped").length;
     expect(line("Secrets Manager secrets")?.quantity).toBe(secrets);
+    // ssm and ssmmessages, each with an interface in interfaceEndpointZones AZs (default 1 of
+    // the 2 AZs): every endpoint-AZ is billed, so only the AZs the bastion uses are counted.
     const endpoints = resourcesOfType(json, "aws_vpc_endpoint").length;
-    expect(line("interface endpoints")?.quantity).toBe(
-      endpoints * before.environment.availabilityZones.length * HOURS_PER_MONTH,
-    );
+    const zones = before.environment.network.interfaceEndpointZones;
+    expect([endpoints, zones, before.environment.availabilityZones.length]).toEqual([2, 1, 2]);
+    expect(line("interface endpoints")?.quantity).toBe(endpoints * zones * HOURS_PER_MONTH);
     expect(line("RDS Proxy")?.quantity).toBe(
       Math.max(RDS_PROXY_MIN_VCPUS, instanceCapacity("db.t4g.small").vcpu) * HOURS_PER_MONTH,
     );

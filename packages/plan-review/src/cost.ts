@@ -15,6 +15,7 @@ import {
   PERFORMANCE_INSIGHTS_FREE_DAYS,
   PRICE_REGION,
   PRICES,
+  PRICES_READ_ON,
   type Price,
   RDS_POSTGRES_SINGLE_AZ_HOURLY,
 } from "./prices";
@@ -24,6 +25,14 @@ export const RDS_PROXY_MIN_VCPUS = 2;
 
 /** High-resolution alarms are those with a period under 60 seconds (CloudWatch pricing page). */
 export const HIGH_RESOLUTION_PERIOD_SECONDS = 60;
+
+/**
+ * Hours a month an on-demand bastion is assumed to run (network.bastionSchedule: on-demand): CI
+ * starts it for each tenants plan and apply on main and for the nightly audit, about 10 minutes
+ * each: 30 audits (5 h) plus about 40 deploy jobs (7 h), rounded up to 20 h for retries and
+ * manual tunnels (docs/operations.md). An assumption, shown on the line it prices.
+ */
+export const ON_DEMAND_BASTION_HOURS_PER_MONTH = 20;
 
 /** One line of an estimate. */
 export interface CostLine {
@@ -74,6 +83,18 @@ function referencedName(value: unknown, type: string): string | undefined {
 
 function numberOf(value: unknown): number | undefined {
   return typeof value === "number" ? value : undefined;
+}
+
+/** The gp3 root volume size of an instance's launch template, if it sets one. */
+function rootVolumeGib(stack: StackJson, body: Record<string, unknown>): number | undefined {
+  const template = (body.launch_template ?? {}) as Record<string, unknown>;
+  const name = referencedName(template.id ?? template.name, "aws_launch_template");
+  const found = resources(stack, "aws_launch_template").find(([n]) => n === name)?.[1];
+  const mappings = Array.isArray(found?.block_device_mappings) ? found.block_device_mappings : [];
+  const ebs = (mappings[0] as Record<string, unknown> | undefined)?.ebs as
+    | Record<string, unknown>
+    | undefined;
+  return ebs?.volume_type === "gp3" ? numberOf(ebs.volume_size) : undefined;
 }
 
 /** The bastion's instance type: its own instance_type, else the launch template it references. */
@@ -229,12 +250,27 @@ export function estimatePlatformCost(stack: StackJson, region = PRICE_REGION): C
       ),
     );
 
+  const stopped = new Set(
+    resources(stack, "aws_ec2_instance_state")
+      .filter(([, s]) => s.state === "stopped")
+      .map(([, s]) => referencedName(s.instance_id, "aws_instance")),
+  );
   for (const [name, instance] of resources(stack, "aws_instance")) {
     const type = instanceType(stack, instance);
     const price = type !== undefined ? EC2_HOURLY[type] : undefined;
-    if (price) lines.push(line(`EC2 ${type} (${name})`, HOURS_PER_MONTH, price));
+    const onDemand = stopped.has(name);
+    const hours = onDemand ? ON_DEMAND_BASTION_HOURS_PER_MONTH : HOURS_PER_MONTH;
+    const when = onDemand ? `, stopped between jobs: ~${hours} h/month assumed` : "";
+    if (price) lines.push(line(`EC2 ${type} (${name}${when})`, hours, price));
     else
       unpriced.push(`EC2 instance ${name}: type ${type ?? "(unknown)"} is not in the price table`);
+    if (instance.associate_public_ip_address === true) {
+      lines.push(line(`public IPv4 address of ${name}${when}`, hours, PRICES.publicIpv4));
+    }
+    const gib = rootVolumeGib(stack, instance);
+    if (gib !== undefined) {
+      lines.push(line(`EBS gp3 root volume ${gib} GB (${name})`, gib, PRICES.ebsGp3Storage));
+    }
   }
 
   const total = cents(lines.reduce((sum, l) => sum + l.monthly, 0));
@@ -257,3 +293,42 @@ export function formatUsd(usd: number): string {
 }
 
 export { EXCLUDED_COSTS };
+
+/** Active tenants of an environment (the ones the per-tenant cost is shared by). */
+function activeTenantCount(tenants: ReadonlyArray<{ readonly state: string }>): number {
+  return tenants.filter((t) => t.state === "active").length;
+}
+
+/**
+ * The monthly cost lines `npm run synth` prints: per environment the total, the share of each
+ * active tenant, and every priced line, from the synthesized platform stacks.
+ */
+export function renderCostSummary(result: {
+  readonly stacks: Readonly<Record<string, StackJson>>;
+  readonly environments: ReadonlyArray<{
+    readonly name: string;
+    readonly environment: { readonly region: string };
+    readonly tenants: ReadonlyArray<{ readonly state: string }>;
+  }>;
+}): string {
+  const out = [
+    `Monthly cost at ${PRICE_REGION} on-demand list prices (${HOURS_PER_MONTH} h/month; packages/plan-review/src/prices.ts, read ${PRICES_READ_ON}; * unconfirmed price):`,
+  ];
+  for (const env of result.environments) {
+    const stack = result.stacks[`${env.name}-platform`];
+    if (!stack) continue;
+    const estimate = estimatePlatformCost(stack, env.environment.region);
+    const active = activeTenantCount(env.tenants);
+    const perTenant =
+      active > 0 ? `, ${formatUsd(estimate.total / active)} per active tenant (${active})` : "";
+    out.push(`  ${env.name}: ${formatUsd(estimate.total)}/month${perTenant}`);
+    for (const l of estimate.lines) {
+      out.push(
+        `    ${formatUsd(l.monthly).padStart(8)}  ${l.item}${l.price.confirmed ? "" : " *"}`,
+      );
+    }
+    for (const u of estimate.unpriced) out.push(`    unpriced: ${u}`);
+  }
+  out.push(`  Not included: ${EXCLUDED_COSTS.join("; ")}.`);
+  return out.join("\n");
+}

@@ -7,7 +7,8 @@
  * with `git show`), so the review shows the diff of your change; without it, the stack is
  * planned from an empty state (everything is created).
  *
- * The tenants stack is not planned offline: its postgresql provider is not in the mirror.
+ * The tenants stack is not planned offline: it needs the platform's applied outputs and a live
+ * database, even where the postgresql provider is in the mirror.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
@@ -58,7 +59,7 @@ state, fake credentials, providers from the mirror), and prints the pull-request
 Approvals for the destroy guard: <stack>:<address>, in ${APPROVE_ENV_VAR} (comma separated) or
 --approve-file (one per line); an approval for <env>-platform that matches nothing in its plan fails
 the guard.
-The <env>-tenants stack is not planned offline (the postgresql provider is not available).
+The <env>-tenants stack is not planned offline (it needs the applied platform and the database).
 Exit codes: 0 ok, 1 the destroy guard fails (blocked resources or a stale approval), 2 usage,
 configuration or setup error (also a bare <address> approval).`;
 

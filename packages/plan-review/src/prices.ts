@@ -32,6 +32,7 @@ export const PRICING_PAGES = {
   vpc: "https://aws.amazon.com/vpc/pricing/",
   privateLink: "https://aws.amazon.com/privatelink/pricing/",
   ec2: "https://aws.amazon.com/ec2/pricing/on-demand/",
+  ebs: "https://aws.amazon.com/ebs/pricing/",
 } as const;
 
 /** One price. */
@@ -188,7 +189,7 @@ export const PRICES = {
     read: PRICES_READ_ON,
     confirmed: true,
   },
-  /** A public IPv4 address (the NAT gateway's Elastic IP), per hour. */
+  /** A public IPv4 address (the NAT gateway's Elastic IP, the bastion's public IP while it runs), per hour. */
   publicIpv4: {
     usd: 0.005,
     unit: "hour",
@@ -196,6 +197,14 @@ export const PRICES = {
     checkedVia: "https://vishalvyas.com/understand-aws-public-ipv4-address-usage-and-pricing/",
     read: PRICES_READ_ON,
     confirmed: true,
+  },
+  /** EBS gp3 volume storage (the bastion's root volume, billed also while it is stopped). */
+  ebsGp3Storage: {
+    usd: 0.08,
+    unit: "GB-month",
+    source: PRICING_PAGES.ebs,
+    read: PRICES_READ_ON,
+    confirmed: false,
   },
   /** An interface VPC endpoint, per AZ and hour (data processing per GB not counted). */
   interfaceEndpointAz: {
@@ -235,6 +244,5 @@ export const EXCLUDED_COSTS = [
   "backup storage beyond the free 100% of provisioned storage",
   "CloudWatch Logs ingestion and storage (PostgreSQL logs, flow logs, Enhanced Monitoring's RDSOSMetrics)",
   "KMS, Secrets Manager and CloudWatch API requests",
-  "the bastion's EBS root volume",
   "account-level free tiers (10 alarms, 3 dashboards)",
 ] as const;

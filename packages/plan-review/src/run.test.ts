@@ -202,7 +202,7 @@ describe("review CLI", () => {
     );
     // Before: synthesized from the base configuration; after: the (minimal) cdktf.out.
     expect(markdown).toMatch(/\| test \| \$[1-9][\d,.]+ \| \$0\.00 \| −\$[\d,.]+ \|/);
-    expect(markdown).toContain("| test | db.t4g.small | 225 | 10 | no proxy → 202 |");
+    expect(markdown).toContain("| test | db.t4g.small | 198 | 10 | no proxy → 178 |");
   });
 
   it("says so when the base configuration cannot be read with today's rules", () => {

@@ -5,8 +5,8 @@
  * changed configuration is planned against it with -refresh=false. That is what a pull request's
  * plan shows against the real state, minus the values only AWS knows.
  *
- * Only `<env>-platform` stacks are planned: the tenants stacks need the postgresql provider,
- * which is not available offline.
+ * Only `<env>-platform` stacks are planned: the tenants stacks need the platform's applied
+ * outputs and a live database ({@link NEEDS_LIVE_PLATFORM}).
  */
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -162,14 +162,33 @@ export interface PlannedHead {
   readonly synth: SynthOutput;
   /** `<env>-platform`'s plan. */
   readonly plan: PlanJson;
-  /** The environment's stacks that cannot be planned offline, with the reason (the tenants stack). */
+  /** The environment's stacks that are not planned offline, with the reason (the tenants stack). */
   readonly notPlanned: ReadonlyArray<{ readonly stack: string; readonly reason: string }>;
 }
 
-function notPlannedStacks(harness: TerraformHarness): PlannedHead["notPlanned"] {
+/**
+ * Why only the platform stack is planned offline, whichever providers the mirror holds: the
+ * tenants stack reads the platform's outputs from its remote state (S3), the master password
+ * from Secrets Manager, and its postgresql provider connects to the database through the tunnel.
+ */
+export const NEEDS_LIVE_PLATFORM =
+  "it reads the platform stack's applied outputs and the master secret, and connects to the database, none of which exist offline";
+
+/**
+ * Every synthesized stack but `planned`, with why it is not planned: the harness's offline
+ * reason (a provider missing from the mirror) when there is one, then {@link NEEDS_LIVE_PLATFORM}.
+ * Whether the postgresql provider is in the mirror does not change the answer, only the words.
+ */
+function notPlannedStacks(harness: TerraformHarness, planned: string): PlannedHead["notPlanned"] {
   return harness
     .stacks()
-    .flatMap((s) => (s.offline.runnable ? [] : [{ stack: s.name, reason: s.offline.reason }]));
+    .filter((s) => s.name !== planned)
+    .map((s) => ({
+      stack: s.name,
+      reason: s.offline.runnable
+        ? NEEDS_LIVE_PLATFORM
+        : `${s.offline.reason}; ${NEEDS_LIVE_PLATFORM}`,
+    }));
 }
 
 /**
@@ -189,7 +208,7 @@ export async function planAgainstBase(
     environment,
     synth: loadSynthOutput(outdir),
     plan,
-    notPlanned: notPlannedStacks(harness),
+    notPlanned: notPlannedStacks(harness, base.stack),
   };
 }
 
@@ -200,12 +219,13 @@ export async function planFromEmpty(
 ): Promise<PlannedHead> {
   const outdir = synthesize(environment, workDir);
   const harness = new TerraformHarness({ outdir, workDir: join(workDir, "harness") });
-  const { plan } = await harness.plan(stackNames(environment.name).platform);
+  const stack = stackNames(environment.name).platform;
+  const { plan } = await harness.plan(stack);
   return {
     environment,
     synth: loadSynthOutput(outdir),
     plan,
-    notPlanned: notPlannedStacks(harness),
+    notPlanned: notPlannedStacks(harness, stack),
   };
 }
 

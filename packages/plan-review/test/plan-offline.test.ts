@@ -14,8 +14,11 @@ import {
   runPlanOffline,
 } from "../src/plan-offline";
 import { EXIT_BLOCKED, EXIT_OK, EXIT_USAGE } from "../src/run";
+import { NEEDS_LIVE_PLATFORM } from "../src/scenarios";
 
-jest.setTimeout(180_000);
+// Real Terraform (synth, settle a base state, plan): one --base run took 130 s on the shared
+// 2-core machine under a load average of 7 to 9; the margin is for that.
+jest.setTimeout(420_000);
 
 const ENV = "prod";
 
@@ -106,8 +109,13 @@ describe("plan:offline", () => {
     expect(markdown).toContain("+ tenant edtech in prod:");
     expect(markdown).toContain("[!CAUTION]");
     expect(markdown).toContain("forced by `username`");
+    // Not planned whether or not the postgresql provider is in the mirror (the harness names it
+    // when it is missing): the tenants stack needs the applied platform and a live database.
     expect(markdown).toMatch(
-      /prod-tenants is not planned offline: provider unavailable offline \(registry\.terraform\.io\/cyrilgdn\/postgresql/,
+      /prod-tenants is not planned offline: (provider unavailable offline \([^)]*\); )?it reads the platform stack's applied outputs/,
+    );
+    expect(markdown).toContain(
+      `${NEEDS_LIVE_PLATFORM}. Its tenant lines come from the configuration`,
     );
     expect(markdown).toContain("state fabricated from HEAD");
     const plan = JSON.parse(readFileSync(out, "utf8")) as {
@@ -121,9 +129,9 @@ describe("plan:offline", () => {
       "create aws_secretsmanager_secret.tenant-secrets_edtech",
       "delete,create aws_db_instance.database_instance",
       "delete,create terraform_data.database_final-snapshot-name_generation",
-      "update aws_db_proxy.proxy",
-      "update aws_iam_role_policy.proxy_role-policy",
     ]);
+    // prod runs no RDS Proxy (environment.yaml: cost), so no auth list or proxy policy changes.
+    expect(plan.resource_changes.some((r) => r.address.startsWith("aws_db_proxy."))).toBe(false);
     const stderr = streams.stderr.join("\n");
     expect(stderr).toMatch(/Destroy guard: 1 stateful resource\(s\)/);
     expect(stderr).toMatch(/prod-platform:aws_db_instance\.database_instance_[0-9A-F]{8}/);

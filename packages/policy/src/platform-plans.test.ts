@@ -1,20 +1,39 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadEnvironments } from "@pgforks/config";
+import { type LoadedEnvironment, loadEnvironments } from "@pgforks/config";
 import { evaluatePlan, type PolicyReport } from "./evaluate";
 import type { PlanJson } from "./plan";
 import { type PlatformPlan, planPlatformStacks } from "./platform-plans";
 import { WAIVERS } from "./waivers";
 
-// One synth and three real Terraform runs (validate + offline plan + show -json) shared by all
-// tests in this file: the slow part, done once.
+/**
+ * Test fixture: prod's committed configuration with RDS Proxy turned on. The proxy is off by
+ * default for cost (environments/prod/environment.yaml), but its controls (RDS.43) still need a
+ * real plan that has one.
+ */
+function withProxy(loaded: LoadedEnvironment): LoadedEnvironment {
+  const { environment } = loaded;
+  return {
+    ...loaded,
+    environment: { ...environment, proxy: { ...environment.proxy, enabled: true } },
+  };
+}
+
+// One synth and three real Terraform runs (validate + offline plan + show -json) for the
+// committed configurations, and one more for the proxy fixture (its own synth: stack names are
+// per environment), shared by all tests in this file: the slow part, done once, one at a time.
 const workDir = mkdtempSync(join(tmpdir(), "pgforks-policy-test-"));
 let plans: PlatformPlan[] = [];
+let proxied: PlatformPlan | undefined;
 
 beforeAll(async () => {
-  plans = await planPlatformStacks(loadEnvironments(["dev", "staging", "prod"]), workDir);
-}, 240_000);
+  const environments = loadEnvironments(["dev", "staging", "prod"]);
+  plans = await planPlatformStacks(environments, join(workDir, "committed"));
+  const prod = environments.find((e) => e.name === "prod");
+  if (!prod) throw new Error("no prod environment");
+  [proxied] = await planPlatformStacks([withProxy(prod)], join(workDir, "prod-with-proxy"));
+}, 480_000);
 
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
@@ -24,14 +43,20 @@ function planOf(env: string): PlatformPlan {
   return found;
 }
 
-/** A deep copy of the real plan JSON with one resource's planned values patched. */
+/** The plan of prod's configuration with the proxy on. */
+function prodWithProxy(): PlatformPlan {
+  if (!proxied) throw new Error("no plan for prod with the proxy on");
+  return proxied;
+}
+
+/** A deep copy of a real plan JSON with one resource's planned values patched. */
 function mutate(
-  env: string,
+  platform: PlatformPlan,
   type: string,
   patch: (values: Record<string, unknown>) => void,
   address?: RegExp,
 ): PlanJson {
-  const copy = JSON.parse(JSON.stringify(planOf(env).plan.plan)) as PlanJson & {
+  const copy = JSON.parse(JSON.stringify(platform.plan.plan)) as PlanJson & {
     planned_values: {
       root_module: {
         resources: Array<{ type: string; address: string; values: Record<string, unknown> }>;
@@ -41,12 +66,19 @@ function mutate(
   const target = copy.planned_values.root_module.resources.find(
     (r) => r.type === type && (!address || address.test(r.address)),
   );
-  if (!target) throw new Error(`no ${type} in the ${env} plan`);
+  if (!target) throw new Error(`no ${type} in the ${platform.stack} plan`);
   patch(target.values);
   return copy;
 }
 
 const violationsOf = (report: PolicyReport) => report.violations.map((v) => v.control);
+
+/** The planned resources of a type in a plan JSON. */
+function resourcesOf(plan: unknown, type: string): unknown[] {
+  const resources = (plan as { planned_values?: { root_module?: { resources?: unknown[] } } })
+    .planned_values?.root_module?.resources;
+  return (resources ?? []).filter((r) => (r as { type?: string }).type === type);
+}
 
 describe.each(["dev", "staging", "prod"])("%s-platform through real Terraform", (env) => {
   it("passes terraform validate with no errors", () => {
@@ -94,9 +126,21 @@ describe("the controls the issue lists", () => {
     "RDS.46",
   ];
 
-  it("all pass in prod, which waives only the default port", () => {
-    expect(planOf("prod").policy.controlsPassed).toEqual(expect.arrayContaining(securityHub));
-    expect(planOf("prod").policy.controlsWaived).toEqual(["RDS.23"]);
+  it("all pass in prod with the proxy on, which waives only the default port and the bastion's public IP", () => {
+    const { policy, plan } = prodWithProxy();
+    expect(resourcesOf(plan.plan, "aws_db_proxy")).toHaveLength(1);
+    expect(policy.violations).toEqual([]);
+    expect(policy.controlsPassed).toEqual(expect.arrayContaining(securityHub));
+    expect([...policy.controlsWaived].sort()).toEqual(["CKV_AWS_88", "RDS.23"]);
+  });
+
+  it("all pass in the committed prod except the proxy's, which has no proxy to check", () => {
+    const { policy, plan } = planOf("prod");
+    expect(resourcesOf(plan.plan, "aws_db_proxy")).toEqual([]);
+    const withoutProxy = securityHub.filter((c) => c !== "RDS.43");
+    expect(policy.controlsPassed).toEqual(expect.arrayContaining(withoutProxy));
+    expect(policy.controlsPassed).not.toContain("RDS.43");
+    expect([...policy.controlsWaived].sort()).toEqual(["CKV_AWS_88", "RDS.23"]);
   });
 
   it("include the checkov ids for security groups, log groups, SNS and KMS", () => {
@@ -252,12 +296,12 @@ describe("a violation in the real plan JSON is caught", () => {
       },
     ],
   ])("%s", (control, type, patch) => {
-    const report = evaluatePlan(mutate("prod", type, patch), "production");
+    const report = evaluatePlan(mutate(prodWithProxy(), type, patch), "production");
     expect(violationsOf(report)).toContain(control);
   });
 
   it("RDS.5 and RDS.8 fail in production but are waived in dev", () => {
-    const plan = mutate("prod", "aws_db_instance", (v) => {
+    const plan = mutate(planOf("prod"), "aws_db_instance", (v) => {
       v.multi_az = false;
       v.deletion_protection = false;
     });

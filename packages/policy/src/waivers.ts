@@ -40,6 +40,13 @@ export const WAIVERS: readonly Waiver[] = [
       "Dev keeps 1 day of automated backups (cost); staging and production require at least 7 days (config rule, seed 004).",
   },
   {
+    control: "CKV_AWS_88",
+    tiers: ["development", "staging", "production"],
+    address: /bastion/,
+    reason:
+      "The CI bastion has a public IPv4 so its SSM agent reaches the public SSM endpoints without interface endpoints ($14.60/month) or NAT ($32.85): its security group has no inbound rule, no key pair, IMDSv2 only, and it runs only while a CI job needs it (docs/architecture.md, 'How CI reaches the private database'). Set network.bastionPublicIp: false with interfaceEndpoints: true to keep it private.",
+  },
+  {
     control: "CKV_AWS_338",
     tiers: ["development"],
     reason:

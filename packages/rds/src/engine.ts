@@ -1,4 +1,3 @@
-import type { InstanceCapacity } from "@pgforks/config";
 /**
  * What this project runs on RDS for PostgreSQL: engine, parameters, log exports, event categories.
  * Every value names its source; the construct only wires these tables to resources.
@@ -114,22 +113,14 @@ export function parameterGroupFamily(engineVersion: string): string {
 }
 
 /**
- * The parameter group of an instance of `capacity`: {@link POSTGRES_PARAMETERS} plus
- * `max_connections` set explicitly from the instance-class table. RDS's own default,
- * `LEAST({DBInstanceClassMemory/9531392}, 5000)`, uses the memory left after the OS and RDS
- * processes, so it lands below the number the connection budget, the proxy pool and the
- * connection alarms are derived from; setting it makes them all describe the same server.
- * Static: it takes effect at the next reboot (a new instance boots with it).
+ * The parameter group of the instance: {@link POSTGRES_PARAMETERS}, and deliberately no
+ * `max_connections`. RDS's default, `LEAST({DBInstanceClassMemory/9531392}, 5000)`, follows the
+ * instance class by itself (about 198 on 2 GiB), so a class change moves it at the reboot that
+ * applies the class, and the connection budget, the proxy pool and the alarms use the same
+ * formula (@pgforks/config instanceCapacity). Pinning it higher (225 from the nominal 2 GiB) would
+ * admit more connections than the memory RDS leaves PostgreSQL, and as a static parameter a
+ * changed value would stay pending until someone reboots the instance.
  */
-export function instanceParameters(
-  capacity: Pick<InstanceCapacity, "maxConnections">,
-): PostgresParameter[] {
-  return [
-    ...POSTGRES_PARAMETERS.map((p) => ({ ...p })),
-    {
-      name: "max_connections",
-      value: String(capacity.maxConnections),
-      applyMethod: "pending-reboot",
-    },
-  ];
+export function instanceParameters(): PostgresParameter[] {
+  return POSTGRES_PARAMETERS.map((p) => ({ ...p }));
 }

@@ -124,7 +124,7 @@ export class PostgresInstance extends Construct {
       namePrefix: `${name}-${family}-`,
       family,
       description: `PostgreSQL parameters of ${name}`,
-      parameter: instanceParameters(this.capacity),
+      parameter: instanceParameters(),
       lifecycle: { createBeforeDestroy: true },
     });
 

@@ -1,14 +1,24 @@
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { AlarmTopic, DatabaseAlarms, DatabaseDashboard } from "@pgforks/alarms";
-import { type LoadedEnvironment, resourcePrefix } from "@pgforks/config";
+import { type LoadedEnvironment, resourcePrefix, workloadBoundaryArn } from "@pgforks/config";
 import { PlatformKey } from "@pgforks/kms";
 import { Network } from "@pgforks/network";
 import { DatabaseProxy } from "@pgforks/proxy";
 import { PostgresInstance } from "@pgforks/rds";
 import { TenantSecrets } from "@pgforks/tenants";
-import { TerraformOutput, TerraformStack } from "cdktf";
-import type { Construct } from "constructs";
+import { Aspects, TerraformOutput, TerraformStack } from "cdktf";
+import type { Construct, IConstruct } from "constructs";
 import { awsProvider, configureBackend } from "./backend";
 import type { PlatformOutputs } from "./tenants-stack";
+
+/** Sets `permissions_boundary` on every aws_iam_role it visits. */
+export class PermissionsBoundaryOnEveryRole {
+  constructor(private readonly boundaryArn: string) {}
+
+  visit(node: IConstruct): void {
+    if (node instanceof IamRole) node.permissionsBoundary = this.boundaryArn;
+  }
+}
 
 export interface PlatformStackProps {
   /** The validated environment (environment.yaml + tenants.yaml). */
@@ -27,6 +37,8 @@ export class PlatformStack extends TerraformStack {
   readonly proxy?: DatabaseProxy;
   readonly alarmTopic: AlarmTopic;
   readonly alarms: DatabaseAlarms;
+  /** The permissions boundary set on every aws_iam_role of the stack. */
+  readonly permissionsBoundaryArn: string;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
@@ -34,6 +46,10 @@ export class PlatformStack extends TerraformStack {
     const name = resourcePrefix(environment);
     configureBackend(this, environment, id);
     awsProvider(this, environment);
+    // Every role of this stack, present and future, carries the workload boundary: the apply
+    // role may create or change a role only with it (apps/bootstrap, ci-roles.ts).
+    this.permissionsBoundaryArn = workloadBoundaryArn(environment);
+    Aspects.of(this).add(new PermissionsBoundaryOnEveryRole(this.permissionsBoundaryArn));
 
     this.key = new PlatformKey(this, "key", {
       name,
@@ -51,7 +67,10 @@ export class PlatformStack extends TerraformStack {
       flowLogRetentionDays: environment.network.flowLogRetentionDays,
       natGateway: environment.network.natGateway,
       interfaceEndpoints: environment.network.interfaceEndpoints,
+      interfaceEndpointZones: environment.network.interfaceEndpointZones,
       bastion: environment.network.bastion,
+      bastionPublicIp: environment.network.bastionPublicIp,
+      bastionSchedule: environment.network.bastionSchedule,
       bastionInstanceType: environment.network.bastionInstanceType,
       region: environment.region,
     });
@@ -103,14 +122,16 @@ export class PlatformStack extends TerraformStack {
       proxyMaxConnectionsPercent: environment.proxy.maxConnectionsPercent,
       region: environment.region,
     });
-    new DatabaseDashboard(this, "dashboard", {
-      name,
-      region: environment.region,
-      instanceIdentifier: this.database.identifier,
-      thresholds: this.alarms.thresholds,
-      proxyName: this.proxy?.name,
-      replicaIdentifiers: this.database.replicas.map((r) => r.identifier),
-    });
+    if (environment.alarms.dashboard) {
+      new DatabaseDashboard(this, "dashboard", {
+        name,
+        region: environment.region,
+        instanceIdentifier: this.database.identifier,
+        thresholds: this.alarms.thresholds,
+        proxyName: this.proxy?.name,
+        replicaIdentifiers: this.database.replicas.map((r) => r.identifier),
+      });
+    }
 
     // What operators need at hand (e.g. the bastion id for `aws ssm start-session`).
     new TerraformOutput(this, "database_address", { value: this.database.address });

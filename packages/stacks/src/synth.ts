@@ -234,7 +234,13 @@ export function renderSynthSummary(result: SynthResult, seconds: number): string
 }
 
 /** Entry point of apps/main.ts and apps/<env>/src/main.ts: human errors, non-zero exit. */
-export function runSynth(apps: readonly EnvironmentApp[]): void {
+export function runSynth(
+  apps: readonly EnvironmentApp[],
+  options: {
+    /** More summary after the standard one (apps/main.ts: the monthly cost). */
+    readonly extraSummary?: (result: SynthResult) => string;
+  } = {},
+): void {
   const started = performance.now();
   // Ctrl-C waits for the (synchronous) synth and its final rename: no half-written output.
   deferSignals((signal) => `interrupted (${signal}) after the synth had finished`);
@@ -246,6 +252,7 @@ export function runSynth(apps: readonly EnvironmentApp[]): void {
     });
     if (process.env.CDKTF_OUTDIR === undefined) {
       console.log(renderSynthSummary(result, (performance.now() - started) / 1000));
+      if (options.extraSummary) console.log(options.extraSummary(result));
     }
   } catch (error) {
     if (error instanceof ConfigError) {

@@ -31,7 +31,15 @@ function diff(before: StackJson | undefined, after: StackJson | undefined) {
 }
 
 describe("adding one tenant to prod", () => {
-  const base = loadEnvironment("prod");
+  const committed = loadEnvironment("prod");
+  // With the proxy on (an option, off by default for cost), so its auth list is exercised too.
+  const base: LoadedEnvironment = {
+    ...committed,
+    environment: {
+      ...committed.environment,
+      proxy: { ...committed.environment.proxy, enabled: true },
+    },
+  };
   const withTenant: LoadedEnvironment = {
     ...base,
     // "zeta" sorts last, so the serialized grant chain only grows at its end.

@@ -135,13 +135,34 @@ export const networkSchema = z
       .boolean()
       .default(false)
       .describe(
-        "Create interface VPC endpoints for Secrets Manager, SSM, SSM Messages and EC2 Messages so private hosts (the bastion) reach those APIs without NAT. Default false.",
+        "Create the two interface VPC endpoints Session Manager port forwarding needs (ssm, ssmmessages; ec2messages is not needed for sessions) so a bastion without a public IP reaches SSM privately. Costs $0.01 per endpoint and AZ-hour: $14.60/month in one AZ. Default false: bastionPublicIp does the same for the hours the bastion runs.",
+      ),
+    interfaceEndpointZones: z
+      .number()
+      .int()
+      .min(1)
+      .max(6)
+      .default(1)
+      .describe(
+        "In how many AZs (the first ones of availabilityZones) the interface endpoints get a network interface. Default 1: only the bastion uses them, and it lives in the first AZ; each extra AZ adds $14.60/month.",
       ),
     bastion: z
       .boolean()
       .default(false)
       .describe(
-        "Create an SSM-managed bastion (no SSH key, no public IP) so CI can open a port-forwarding tunnel to the database for the tenants stack. Needs interfaceEndpoints or natGateway. Default false.",
+        "Create an SSM-managed bastion (no SSH key, no inbound rule) so CI can open a port-forwarding tunnel to the database for the tenants stack. Needs bastionPublicIp, interfaceEndpoints or natGateway to reach SSM. Default false.",
+      ),
+    bastionSchedule: z
+      .enum(["on-demand", "always-on"])
+      .default("on-demand")
+      .describe(
+        "on-demand (default): the bastion is created stopped and CI starts it for a tenants plan/apply or the audit and stops it afterwards: about $0.0092/hour while running (t4g.nano + public IPv4) plus its 8 GB root volume ($0.64/month). always-on: $3.07/month (t4g.nano) plus $3.65 for a public IPv4 address.",
+      ),
+    bastionPublicIp: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Put the bastion in a public subnet (internet gateway, no NAT) with a public IPv4 address, so its SSM agent reaches the public SSM endpoints. Its security group has no inbound rule, so nothing can connect to it; $0.005/hour while it runs. The cheapest way for CI to reach the database (docs/architecture.md). Default false.",
       ),
     bastionInstanceType: z
       .string()
@@ -155,12 +176,17 @@ export const networkSchema = z
       ),
   })
   .superRefine((network, ctx) => {
-    if (network.bastion && !network.interfaceEndpoints && !network.natGateway) {
+    if (
+      network.bastion &&
+      !network.interfaceEndpoints &&
+      !network.natGateway &&
+      !network.bastionPublicIp
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["bastion"],
         message:
-          "a bastion needs a way to reach SSM: set interfaceEndpoints: true (private, no internet) or natGateway: true",
+          "a bastion needs a way to reach SSM: set bastionPublicIp: true (cheapest, no inbound rule), interfaceEndpoints: true (private, $14.60/month) or natGateway: true",
       });
     }
   });
@@ -345,6 +371,12 @@ export const alarmsSchema = z.strictObject({
     .array(z.email())
     .min(1)
     .describe("Recipients of the alarm topic (each must confirm the SNS subscription)."),
+  dashboard: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Create the CloudWatch dashboard of the instance (and proxy, replicas). $3/month per dashboard beyond the account's 3 free ones; the alarms work without it. Default false.",
+    ),
   cpuUtilizationPercent: z
     .number()
     .min(1)
