@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { connectionBudget, loadEnvironment, repoRoot, tenantDatabaseName } from "@pgforks/config";
-import { parse } from "yaml";
+import { parse, parseDocument } from "yaml";
 import { addTenant, dropTenant, listTenants, setTenantState, writeRegistries } from "./commands";
 import { tenantsFilePath } from "./files";
 import { formatBudget } from "./plan";
@@ -120,6 +120,11 @@ describe("add", () => {
 
 describe("suspend, retire, activate", () => {
   it("moves a tenant through the states and back to the original file", () => {
+    // With the proxy on (prod's default is off since the cost defaults), retiring leaves it.
+    const environmentFile = join(scratch.environmentsDir, ENV, "environment.yaml");
+    const environment = parseDocument(readText(environmentFile));
+    environment.setIn(["proxy", "enabled"], true);
+    writeText(environmentFile, environment.toString());
     const original = readText(tenantsFile());
     const io = captureIo();
     const run = (state: "suspended" | "retired" | "active") =>
