@@ -1,6 +1,6 @@
 // Test-only: a tiny cdktf app shaped like the real one (an AWS platform stack with an S3 backend,
 // a tenants stack on the postgresql provider reading the platform's outputs). Not exported.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
@@ -17,8 +17,16 @@ export const FIXTURE_REGION = "eu-west-1";
 
 /** A fresh temp directory under the OS temp dir. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `tf-harness-${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `tf-harness-${prefix}-`));
+  created.push(dir);
+  return dir;
 }
+
+/** Every folder tempDir made in this test file; all removed when the file's tests are done. */
+const created: string[] = [];
+afterAll(() => {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 /**
  * Synthesizes `<prefix>-platform` (AWS: VPC, KMS key, terraform_data; S3 backend) and
