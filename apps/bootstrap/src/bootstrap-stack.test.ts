@@ -670,13 +670,14 @@ describe("apply role: administrator, capped by a boundary", () => {
         "allow",
       ]);
       // No boundary, or another one (the apply role's own, which allows iam:*): denied.
-      for (const context of [
+      const contexts: Array<Readonly<Record<string, string>>> = [
         {},
         {
           "iam:PermissionsBoundary": `arn:aws:iam::${account}:policy/pgforks-test-terraform-apply-boundary`,
         },
         { "iam:PermissionsBoundary": "arn:aws:iam::aws:policy/AdministratorAccess" },
-      ]) {
+      ];
+      for (const context of contexts) {
         expect([action, context, decideInContext([boundary], action, role, context)]).toEqual([
           action,
           context,

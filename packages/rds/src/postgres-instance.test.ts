@@ -202,7 +202,9 @@ describe.each(tiers)("PostgresInstance (%s config)", (_tier, environment) => {
     );
     // max_connections is left to RDS's default formula, which the budget uses too: never pinned
     // (above it, a 2 GiB class would get 225 instead of ~198, and a change would wait for a reboot).
-    expect(group.parameter.map((p: { name: string }) => p.name)).not.toContain("max_connections");
+    expect((group.parameter as Array<{ name: string }>).map((p) => p.name)).not.toContain(
+      "max_connections",
+    );
     expect(group.parameter).toHaveLength(POSTGRES_PARAMETERS.length);
   });
 
