@@ -164,6 +164,8 @@ export class PlatformStack extends TerraformStack {
       new TerraformOutput(this, "bastion_instance_id", { value: this.network.bastion.id });
     }
     if (this.proxy) new TerraformOutput(this, "proxy_endpoint", { value: this.proxy.endpoint });
+    // The nightly audit fails while a subscription of it is pending confirmation (audit.yml).
+    new TerraformOutput(this, "alarm_topic_arn", { value: this.alarmTopic.arn });
 
     // What an app in another stack (or VPC) needs to attach: APP_OUTPUTS.
     const outputs: Record<keyof typeof APP_OUTPUTS, { value: unknown; description: string }> = {

@@ -13,7 +13,7 @@ import {
   TenantDatabases,
   type TenantDatabasesProps,
 } from "./databases";
-import { TENANT_SECRET_KEYS } from "./secret-value";
+import { DATABASE_URL_QUERY, TENANT_SECRET_KEYS } from "./secret-value";
 
 type Block = Record<string, unknown>;
 interface Tf {
@@ -435,7 +435,7 @@ describe("TenantDatabases: passwords and secret values", () => {
     expect(value).toContain(`"port" = 5432`);
     expect(value).toMatch(
       new RegExp(
-        `"DATABASE_URL" = "postgresql://\\$\\{postgresql_role\\.[^}]+\\.name\\}:\\$\\{${password.replace(/\./g, "\\.")}\\}@${HOST.replace(/\./g, "\\.")}:5432/\\$\\{postgresql_database\\.[^}]+\\.name\\}\\?sslmode=require"`,
+        `"DATABASE_URL" = "postgresql://\\$\\{postgresql_role\\.[^}]+\\.name\\}:\\$\\{${password.replace(/\./g, "\\.")}\\}@${HOST.replace(/\./g, "\\.")}:5432/\\$\\{postgresql_database\\.[^}]+\\.name\\}\\?${DATABASE_URL_QUERY.replace(/\./g, "\\.")}"`,
       ),
     );
   });
