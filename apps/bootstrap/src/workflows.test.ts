@@ -363,6 +363,13 @@ describe("environment order and concurrency", () => {
     expect(at(/ssm-tunnel\.sh open/)).toBeLessThan(auditAt);
     expect(at(/ssm-tunnel\.sh close/)).toBeGreaterThan(auditAt);
     expect(steps[at(/ssm-tunnel\.sh close/)]?.if).toBe("always()");
+    // Pending alarm subscriptions fail the job too, whatever the audit found.
+    const subscriptionsAt = at(/\.github\/scripts\/alarm-subscriptions\.sh "\$topic"/);
+    expect(subscriptionsAt).toBeGreaterThan(auditAt);
+    expect(steps[subscriptionsAt]?.if).toMatch(
+      /^\$\{\{ !cancelled\(\) && steps\.platform\.outcome == 'success' \}\}$/,
+    );
+    expect(steps[subscriptionsAt]?.run).toContain(".alarm_topic_arn.value");
   });
 
   it("plans every configured environment on pull requests", () => {
@@ -431,6 +438,7 @@ describe("hygiene", () => {
         .map((m) => m[0].replace(/^\.\//, "")),
     );
     expect([...scripts].sort()).toEqual([
+      ".github/scripts/alarm-subscriptions.sh",
       ".github/scripts/review-plan.sh",
       ".github/scripts/ssm-tunnel.sh",
       ".github/scripts/sticky-comment.cjs",

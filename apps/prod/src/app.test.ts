@@ -1,5 +1,6 @@
 import { loadEnvironment } from "@pgforks/config";
 import { resourcesOfType, synthesizeInMemory } from "@pgforks/stacks";
+import { withProxyEnabled } from "@pgforks/testing";
 import { app } from ".";
 
 const loaded = loadEnvironment(app.environment);
@@ -26,12 +27,8 @@ describe("the prod app", () => {
   });
 
   it("puts an RDS Proxy in front when enabled, authenticating every active tenant", () => {
-    const withProxy = {
-      ...loaded,
-      environment: { ...loaded.environment, proxy: { ...loaded.environment.proxy, enabled: true } },
-    };
     const [proxy] = resourcesOfType(
-      synthesizeInMemory([withProxy], [app])["prod-platform"],
+      synthesizeInMemory([withProxyEnabled(loaded)], [app])["prod-platform"],
       "aws_db_proxy",
     );
     const auth = (proxy?.auth ?? []) as Array<{ description: string }>;

@@ -1,5 +1,6 @@
 import { loadEnvironment } from "@pgforks/config";
 import { resourcesOfType, synthesizeInMemory } from "@pgforks/stacks";
+import { withProxyEnabled } from "@pgforks/testing";
 import { app } from ".";
 
 const loaded = loadEnvironment(app.environment);
@@ -33,18 +34,7 @@ describe("the staging app", () => {
   });
 
   it("with the proxy on, keeps a suspended tenant in its auth list (retired ones leave it)", () => {
-    const proxied = synthesizeInMemory(
-      [
-        {
-          ...loaded,
-          environment: {
-            ...loaded.environment,
-            proxy: { ...loaded.environment.proxy, enabled: true },
-          },
-        },
-      ],
-      [app],
-    );
+    const proxied = synthesizeInMemory([withProxyEnabled(loaded)], [app]);
     const [proxy] = resourcesOfType(proxied["staging-platform"], "aws_db_proxy");
     const auth = (proxy?.auth ?? []) as Array<{ description: string }>;
     // startupwebapp, healthtech, edtech (active) and saas (suspended).

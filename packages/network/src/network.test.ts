@@ -248,6 +248,21 @@ describe("Network: security-group chain", () => {
     });
   });
 
+  it("can replace every group without an outage: name_prefix and create_before_destroy, no fixed name", () => {
+    const { all } = synth({ proxyEnabled: true, bastion: true, interfaceEndpoints: true });
+    const groups = all("aws_security_group");
+    expect(groups.map((g) => (g.tags as Record<string, string>).Name).sort()).toEqual(
+      ["bastion", "clients", "database", "endpoints", "proxy"].map((p) => `pgforks-test-${p}`),
+    );
+    for (const group of groups) {
+      // A fixed name could not exist twice, so Terraform would have to delete the old group
+      // (still attached to the instance and the proxy) before creating the new one.
+      expect(group).not.toHaveProperty("name");
+      expect(group.name_prefix).toBe(`${(group.tags as Record<string, string>).Name}-`);
+      expect(group.lifecycle).toEqual({ create_before_destroy: true });
+    }
+  });
+
   it("uses no inline rules and describes every rule", () => {
     const { all } = synth({ proxyEnabled: true, bastion: true, interfaceEndpoints: true });
     for (const sg of all("aws_security_group")) {
@@ -370,8 +385,8 @@ describe("Network: bastion", () => {
     ]);
     expect(resource.aws_nat_gateway).toBeUndefined();
     expect(resource.aws_vpc_endpoint).toBeUndefined();
-    const bastionGroup = Object.entries(resource.aws_security_group ?? {}).find(([, g]) =>
-      String(g.name).endsWith("-bastion"),
+    const bastionGroup = Object.entries(resource.aws_security_group ?? {}).find(
+      ([, g]) => (g.tags as Record<string, string>).Name === "pgforks-test-bastion",
     )?.[0];
     const ref = `\${aws_security_group.${bastionGroup}.id}`;
     expect(

@@ -191,13 +191,22 @@ export class SecurityGroupChain extends Construct {
     });
   }
 
+  /**
+   * A group replaceable without an outage. `name` and `description` force a new group; with a
+   * fixed name the new one could not exist beside the old, so Terraform would delete the old
+   * group first, which fails or cuts off the database and proxy that use it. A `name_prefix`
+   * (AWS appends a unique suffix) plus `create_before_destroy` lets Terraform create the new
+   * group and its rules, move the instance and the proxy to it in place, then delete the old one.
+   * The Name tag keeps the readable name. Apps outside this stack that joined the clients group
+   * must move to the new id (output clients_security_group_id) before the old one can go.
+   */
   private group(purpose: string, description: string): SecurityGroup {
     return new SecurityGroup(this, purpose, {
-      name: `${this.props.name}-${purpose}`,
-      // Changing a description replaces the group, so it is fixed text.
+      namePrefix: `${this.props.name}-${purpose}-`,
       description,
       vpcId: this.props.vpcId,
       tags: { Name: `${this.props.name}-${purpose}` },
+      lifecycle: { createBeforeDestroy: true },
     });
   }
 }

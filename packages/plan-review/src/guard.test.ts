@@ -38,9 +38,9 @@ function plans(
           actions: ["delete"],
           before: { name: "pgforks-dev/tenants/saas", tags: { "pgforks:tenant": "saas" } },
         }),
-        resourceChange("aws_db_proxy.proxy_5B0EBCF1", {
+        resourceChange("aws_db_parameter_group.database_parameter-group_33D396C4", {
           actions: ["delete"],
-          before: { name: "p" },
+          before: { name: "pgforks-dev-postgres16-1" },
         }),
         ...(extra["dev-platform"] ?? []),
       ]),
@@ -247,11 +247,34 @@ describe("destroy guard", () => {
 
   it("leaves non-stateful deletions to the banner", () => {
     const review = buildReview(plans(), { after: [dev] });
+    const group = "aws_db_parameter_group.database_parameter-group_33D396C4";
     const all = [...review.guard.blocked, ...review.guard.allowed].map((f) => f.address);
-    expect(all).not.toContain("aws_db_proxy.proxy_5B0EBCF1");
-    expect(review.destroyed.map((d) => d.address)).toContain("aws_db_proxy.proxy_5B0EBCF1");
+    expect(all).not.toContain(group);
+    expect(review.destroyed.map((d) => d.address)).toContain(group);
     // Stateful first in the banner.
-    expect(review.destroyed.at(-1)?.address).toBe("aws_db_proxy.proxy_5B0EBCF1");
+    expect(review.destroyed.at(-1)?.address).toBe(group);
+  });
+
+  it("blocks replacing the RDS Proxy (a new endpoint: every tenant's connection path is down)", () => {
+    const proxyReplace = resourceChange("aws_db_proxy.proxy_5B0EBCF1", {
+      actions: ["delete", "create"],
+      before: { name: "pgforks-dev", vpc_subnet_ids: ["subnet-0a1b2c3d"] },
+      after: { name: "pgforks-dev", vpc_subnet_ids: ["subnet-0a1b2c3d", "subnet-4e5f6a7b"] },
+      replacePaths: [["vpc_subnet_ids"]],
+      actionReason: "replace_because_cannot_update",
+    });
+    const review = buildReview([{ stack: "dev-platform", plan: planJson([proxyReplace]) }], {
+      after: [dev],
+    });
+    expect(destroyGuard(review).blocked.map((f) => `${f.address}:${f.action}`)).toEqual([
+      "aws_db_proxy.proxy_5B0EBCF1:replace",
+    ]);
+    const line = renderReview(review)
+      .split("\n")
+      .find((l) => l.includes("aws_db_proxy.proxy_5B0EBCF1") && l.startsWith("> -"));
+    expect(line).toContain("**RDS Proxy**");
+    expect(line).toContain("forced by `vpc_subnet_ids`");
+    expect(line).toContain("**BLOCKED**");
   });
 
   it("says it in the banner: what, where, which attributes force it, and the verdict", () => {
@@ -272,7 +295,11 @@ describe("destroy guard", () => {
       [
         {
           stack: "dev-platform",
-          plan: planJson([resourceChange("aws_db_proxy.p", { actions: ["delete"] })]),
+          plan: planJson([
+            resourceChange("aws_cloudwatch_metric_alarm.alarms_db-load_F2E8A2AE", {
+              actions: ["delete"],
+            }),
+          ]),
         },
       ],
       { after: [dev] },

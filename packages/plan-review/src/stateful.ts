@@ -1,17 +1,15 @@
 /**
  * Which resource types hold state that a delete or a replacement loses, and what is lost. The
  * banner names these, and the destroy guard blocks their deletion or replacement unless the
- * tenant was dropped on purpose or an approval names the resource.
+ * tenant was dropped on purpose or an approval names the resource. The RDS Proxy holds no data
+ * but is counted too: replacing it (a change of its subnets, for one) or removing it is an
+ * outage for every tenant, which deserves the same named approval.
  *
  * Deliberately NOT stateful (their loss is an outage or a re-creation, not lost data):
  * - aws_secretsmanager_secret_version: the tenants stack writes the value write-only from
  *   configuration; its credentials version covers the secret's ARN, so a replacement (new
  *   secret_id) also rotates the role's password and the new version holds it; bumping
  *   passwordVersion produces a new one on request.
- * - aws_db_proxy: holds connections, not data; a replacement changes its endpoint. The tenants
- *   stack's credentials version covers the host, so its next apply (after the platform's) rotates
- *   the tenants' passwords and rewrites the secrets with the new host; apps that read the secret
- *   only at start must restart.
  * - aws_db_parameter_group, aws_db_subnet_group, security groups, IAM roles, alarms, endpoints:
  *   configuration that Terraform recreates identically.
  * - postgresql_grant, postgresql_extension, postgresql_default_privileges: privileges and
@@ -30,6 +28,11 @@ export const STATEFUL_RESOURCE_TYPES: Readonly<Record<string, StatefulKind>> = {
     what: "RDS instance",
     loses:
       "every tenant database on it (RDS takes a final snapshot unless skip_final_snapshot; restoring means downtime and a new endpoint)",
+  },
+  aws_db_proxy: {
+    what: "RDS Proxy",
+    loses:
+      "every tenant's connections while it is recreated: the new proxy takes minutes to become available, has a new endpoint, and the tenants' secrets point at it only after the tenants stack's next apply (apps that read the secret at start must restart). No data is lost, but it is an outage for every tenant",
   },
   aws_kms_key: {
     what: "KMS key",

@@ -1,24 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type LoadedEnvironment, loadEnvironments } from "@pgforks/config";
+import { loadEnvironments } from "@pgforks/config";
+import { withProxyEnabled } from "@pgforks/testing";
 import { evaluatePlan, type PolicyReport } from "./evaluate";
 import type { PlanJson } from "./plan";
 import { type PlatformPlan, planPlatformStacks } from "./platform-plans";
 import { WAIVERS } from "./waivers";
-
-/**
- * Test fixture: prod's committed configuration with RDS Proxy turned on. The proxy is off by
- * default for cost (environments/prod/environment.yaml), but its controls (RDS.43) still need a
- * real plan that has one.
- */
-function withProxy(loaded: LoadedEnvironment): LoadedEnvironment {
-  const { environment } = loaded;
-  return {
-    ...loaded,
-    environment: { ...environment, proxy: { ...environment.proxy, enabled: true } },
-  };
-}
 
 // One synth and three real Terraform runs (validate + offline plan + show -json) for the
 // committed configurations, and one more for the proxy fixture (its own synth: stack names are
@@ -32,7 +20,8 @@ beforeAll(async () => {
   plans = await planPlatformStacks(environments, join(workDir, "committed"));
   const prod = environments.find((e) => e.name === "prod");
   if (!prod) throw new Error("no prod environment");
-  [proxied] = await planPlatformStacks([withProxy(prod)], join(workDir, "prod-with-proxy"));
+  // Test fixture: prod with RDS Proxy on (off by default for cost); RDS.43 needs a real proxy.
+  [proxied] = await planPlatformStacks([withProxyEnabled(prod)], join(workDir, "prod-with-proxy"));
 }, 480_000);
 
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));

@@ -1,6 +1,11 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { AlarmTopic, DatabaseAlarms, DatabaseDashboard } from "@pgforks/alarms";
-import { type LoadedEnvironment, resourcePrefix, workloadBoundaryArn } from "@pgforks/config";
+import {
+  type LoadedEnvironment,
+  RDS_PROXY_POSTGRESQL_PORT,
+  resourcePrefix,
+  workloadBoundaryArn,
+} from "@pgforks/config";
 import { PlatformKey } from "@pgforks/kms";
 import { Network } from "@pgforks/network";
 import { DatabaseProxy } from "@pgforks/proxy";
@@ -19,6 +24,26 @@ export class PermissionsBoundaryOnEveryRole {
     if (node instanceof IamRole) node.permissionsBoundary = this.boundaryArn;
   }
 }
+
+/**
+ * The outputs an application stack reads to attach to the database (docs/architecture.md, "How
+ * an app attaches"): `terraform output -json`, a `terraform_remote_state` data source on this
+ * stack's S3 state, or the same values from the AWS APIs.
+ */
+export const APP_OUTPUTS = {
+  /** The VPC of the database. */
+  vpcId: "vpc_id",
+  /** The private subnets (one per AZ, in availabilityZones order) an app may use in this VPC. */
+  privateSubnetIds: "private_subnet_ids",
+  /** The security group an app's hosts or tasks join to reach the database (or the proxy). */
+  clientsSecurityGroupId: "clients_security_group_id",
+  /** Tenant name -> ARN of its Secrets Manager secret (DATABASE_URL and the parts of it). */
+  tenantSecretArns: "tenant_secret_arns",
+  /** Where apps connect: the proxy's endpoint when the proxy is on, else the instance's address. */
+  databaseEndpoint: "database_endpoint",
+  /** Its port: 5432 on the proxy, database.port on the instance. */
+  databasePort: "database_port",
+} as const;
 
 export interface PlatformStackProps {
   /** The validated environment (environment.yaml + tenants.yaml). */
@@ -139,6 +164,41 @@ export class PlatformStack extends TerraformStack {
       new TerraformOutput(this, "bastion_instance_id", { value: this.network.bastion.id });
     }
     if (this.proxy) new TerraformOutput(this, "proxy_endpoint", { value: this.proxy.endpoint });
+    // The nightly audit fails while a subscription of it is pending confirmation (audit.yml).
+    new TerraformOutput(this, "alarm_topic_arn", { value: this.alarmTopic.arn });
+
+    // What an app in another stack (or VPC) needs to attach: APP_OUTPUTS.
+    const outputs: Record<keyof typeof APP_OUTPUTS, { value: unknown; description: string }> = {
+      vpcId: { value: this.network.vpc.id, description: "VPC of the shared database" },
+      privateSubnetIds: {
+        value: this.network.privateSubnetIds,
+        description: "Private subnets (no internet route) where apps may run in this VPC",
+      },
+      clientsSecurityGroupId: {
+        value: this.network.clientSecurityGroup.id,
+        description: "Security group an app's hosts or tasks join to reach the database",
+      },
+      tenantSecretArns: {
+        value: this.tenantSecrets.secretArns,
+        description: "Secrets Manager secret ARN of each tenant (DATABASE_URL inside)",
+      },
+      databaseEndpoint: {
+        value: this.proxy?.endpoint ?? this.database.address,
+        description: this.proxy
+          ? "RDS Proxy endpoint: apps connect here"
+          : "RDS instance address: apps connect here (no proxy)",
+      },
+      databasePort: {
+        value: this.proxy ? RDS_PROXY_POSTGRESQL_PORT : this.database.port,
+        description: "Port of database_endpoint",
+      },
+    };
+    for (const [key, { value, description }] of Object.entries(outputs)) {
+      new TerraformOutput(this, APP_OUTPUTS[key as keyof typeof APP_OUTPUTS], {
+        value,
+        description,
+      });
+    }
   }
 
   /** What the tenants stack needs from this stack (cdktf wires these as cross-stack references). */

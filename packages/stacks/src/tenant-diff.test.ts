@@ -1,5 +1,5 @@
 import { type LoadedEnvironment, loadEnvironment } from "@pgforks/config";
-import { tenantFixture } from "@pgforks/testing";
+import { tenantFixture, withProxyEnabled } from "@pgforks/testing";
 import { type StackJson, synthesizeInMemory } from "./synth";
 
 /** Every block of a stack by address (`resource.<type>.<name>`, `ephemeral...`, `output...`). */
@@ -33,13 +33,7 @@ function diff(before: StackJson | undefined, after: StackJson | undefined) {
 describe("adding one tenant to prod", () => {
   const committed = loadEnvironment("prod");
   // With the proxy on (an option, off by default for cost), so its auth list is exercised too.
-  const base: LoadedEnvironment = {
-    ...committed,
-    environment: {
-      ...committed.environment,
-      proxy: { ...committed.environment.proxy, enabled: true },
-    },
-  };
+  const base = withProxyEnabled(committed);
   const withTenant: LoadedEnvironment = {
     ...base,
     // "zeta" sorts last, so the serialized grant chain only grows at its end.

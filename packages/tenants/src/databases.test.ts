@@ -17,6 +17,7 @@ import {
   TENANT_DATABASE_PRIVILEGES,
   TenantDatabases,
 } from "./databases";
+import { DATABASE_URL_QUERY } from "./secret-value";
 
 type Block = Record<string, unknown>;
 interface Tf {
@@ -272,6 +273,8 @@ test("AWS credentials: the verifier goes to the role, the password only to the t
     `"password" = var.${TENANT_PASSWORDS_VARIABLE}.beta`,
   );
   expect(String(secret.secret_string_wo)).not.toContain(TENANT_VERIFIERS_VARIABLE);
+  // The URL verifies the server (sslmode=verify-full with the RDS CA bundle).
+  expect(String(secret.secret_string_wo)).toContain(DATABASE_URL_QUERY);
   expect(role.password_wo_version).toBe(
     `\${tostring(${String(secret.secret_string_wo_version).replace(/^\$\{(.*)\}$/, "$1")})}`,
   );

@@ -18,7 +18,8 @@ describe("tenant secret value", () => {
       username: "fintech",
       password: "Abc123",
       dbname: "fintech_prod",
-      DATABASE_URL: "postgresql://fintech:Abc123@db.example:5432/fintech_prod?sslmode=require",
+      DATABASE_URL:
+        "postgresql://fintech:Abc123@db.example:5432/fintech_prod?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global-bundle.pem",
     });
   });
 
@@ -32,6 +33,9 @@ describe("tenant secret value", () => {
       "5432",
       "/fintech_prod",
     ]);
-    expect(url.searchParams.get("sslmode")).toBe("require");
+    // The server is verified (certificate chain and host name), not only encrypted.
+    expect(url.searchParams.get("sslmode")).toBe("verify-full");
+    expect(url.searchParams.get("sslrootcert")).toBe("/etc/ssl/certs/rds-global-bundle.pem");
+    expect([...url.searchParams.keys()]).toEqual(["sslmode", "sslrootcert"]);
   });
 });

@@ -19,8 +19,23 @@ export type TenantSecretKey = (typeof TENANT_SECRET_KEYS)[number];
 /** The `engine` value of RDS PostgreSQL secrets. */
 export const SECRET_ENGINE = "postgres";
 
-/** TLS is required end to end (seed 004: "All connections use SSL/TLS"; the proxy requires TLS). */
-export const DATABASE_URL_SSLMODE = "require";
+/**
+ * TLS is required end to end (seed 004: "All connections use SSL/TLS"; the proxy requires TLS),
+ * and the client verifies the server: its certificate must chain to {@link RDS_CA_BUNDLE_PATH}
+ * and name the host (libpq "SSL Support", sslmode verify-full). `require` would only encrypt.
+ */
+export const DATABASE_URL_SSLMODE = "verify-full";
+
+/**
+ * Where applications keep the RDS CA bundle, https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem
+ * (RDS User Guide, "Certificate bundles for all AWS Regions"); with the proxy on, Amazon Root CA 1
+ * appended (the proxy presents an ACM certificate). docs/operations.md shows the Dockerfile line
+ * and the Django settings.
+ */
+export const RDS_CA_BUNDLE_PATH = "/etc/ssl/certs/rds-global-bundle.pem";
+
+/** The query of every DATABASE_URL: verify-full against the RDS CA bundle. */
+export const DATABASE_URL_QUERY = `sslmode=${DATABASE_URL_SSLMODE}&sslrootcert=${RDS_CA_BUNDLE_PATH}`;
 
 export interface TenantSecretValueInput {
   /** Host applications connect to: the proxy endpoint when the proxy is on, else the instance address. */
@@ -41,7 +56,7 @@ export interface TenantSecretValueInput {
  * lowercase identifiers, so nothing needs percent-encoding.
  */
 export function databaseUrl(v: TenantSecretValueInput): string {
-  return `postgresql://${v.username}:${v.password}@${v.host}:${v.port}/${v.dbname}?sslmode=${DATABASE_URL_SSLMODE}`;
+  return `postgresql://${v.username}:${v.password}@${v.host}:${v.port}/${v.dbname}?${DATABASE_URL_QUERY}`;
 }
 
 /** The JSON object stored as a tenant secret's value (keys: TENANT_SECRET_KEYS). */

@@ -2,6 +2,7 @@ import {
   type EnvironmentConfig,
   type EnvironmentInput,
   environmentSchema,
+  type LoadedEnvironment,
   type TenantConfig,
   type TenantInput,
   tenantSchema,
@@ -55,4 +56,16 @@ export function environmentFixture(patch?: DeepPartial<EnvironmentInput>): Envir
 /** A validated tenant with defaults filled in. */
 export function tenantFixture(patch: Partial<TenantInput> & { name: string }): TenantConfig {
   return tenantSchema.parse({ owner: "team@example.com", ...patch });
+}
+
+/**
+ * A loaded environment with RDS Proxy turned on, everything else as loaded: the committed
+ * environments run without one by default (cost), and tests of the proxy path start from them.
+ */
+export function withProxyEnabled(loaded: LoadedEnvironment): LoadedEnvironment {
+  const { environment } = loaded;
+  return {
+    ...loaded,
+    environment: { ...environment, proxy: { ...environment.proxy, enabled: true } },
+  };
 }
