@@ -5,4 +5,6 @@ module.exports = {
   transform: { "^.+\\.tsx?$": ["@swc/jest", { jsc: { target: "es2022" } }] },
   testMatch: ["<rootDir>/src/**/*.test.ts", "<rootDir>/test/**/*.test.ts"],
   setupFilesAfterEnv: [require.resolve("./jest-setup.js")],
+  globalSetup: require.resolve("./jest-global-setup.js"),
+  globalTeardown: require.resolve("./jest-global-teardown.js"),
 };

@@ -1,0 +1,14 @@
+// One temp folder per Jest run: every worker (and every child it starts: cdktf's test outdirs,
+// Terraform, PostgreSQL) writes its temporary files under it, and globalTeardown removes it, so
+// `npm test` leaves nothing in the machine's temp folder even when a test forgets to clean up.
+const { chmodSync, mkdtempSync } = require("node:fs");
+const { tmpdir } = require("node:os");
+const { join } = require("node:path");
+
+module.exports = async () => {
+  const root = mkdtempSync(join(tmpdir(), "pgforks-jest-"));
+  // Traversable (not listable) by the unprivileged user PostgreSQL runs as when tests run as root.
+  chmodSync(root, 0o711);
+  process.env.PGFORKS_JEST_TMPDIR = root;
+  process.env.TMPDIR = root;
+};
