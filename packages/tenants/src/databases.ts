@@ -159,8 +159,9 @@ export class TenantDatabases extends Construct {
       const active = tenantHoldsConnections(tenant);
       const dbName = tenantDatabaseName(tenant);
       const start = chain.length;
+      const ids = tenantConstructIds(tenant.name);
 
-      const role = new Role(this, `role-${tenant.name}`, {
+      const role = new Role(this, ids.role, {
         provider,
         name: tenant.name,
         login: active,
@@ -175,7 +176,7 @@ export class TenantDatabases extends Construct {
       });
 
       const readOnlyRole = tenant.readOnlyRole
-        ? new Role(this, `readonly-role-${tenant.name}`, {
+        ? new Role(this, ids.readOnlyRole, {
             provider,
             name: readOnlyRoleName(tenant),
             login: false,
@@ -187,7 +188,7 @@ export class TenantDatabases extends Construct {
           })
         : undefined;
 
-      const database = new Database(this, `database-${tenant.name}`, {
+      const database = new Database(this, ids.database, {
         provider,
         name: dbName,
         owner: admin,
@@ -216,7 +217,7 @@ export class TenantDatabases extends Construct {
 
       // PostgreSQL gives PUBLIC CONNECT and TEMPORARY on every new database.
       link(
-        new Grant(this, `revoke-public-${tenant.name}`, {
+        new Grant(this, ids.revokePublic, {
           provider,
           database: database.name,
           role: PUBLIC_ROLE,
@@ -225,7 +226,7 @@ export class TenantDatabases extends Construct {
         }),
       );
       link(
-        new Grant(this, `connect-${tenant.name}`, {
+        new Grant(this, ids.connect, {
           provider,
           database: database.name,
           role: role.name,
@@ -234,7 +235,7 @@ export class TenantDatabases extends Construct {
         }),
       );
       const schema = link(
-        new Schema(this, `schema-${tenant.name}`, {
+        new Schema(this, ids.schema, {
           provider,
           database: database.name,
           name: role.name,
@@ -246,7 +247,7 @@ export class TenantDatabases extends Construct {
       );
       for (const extension of [...tenant.extensions].sort()) {
         link(
-          new Extension(this, `extension-${tenant.name}-${extension}`, {
+          new Extension(this, ids.extension(extension), {
             provider,
             database: database.name,
             name: extension,
@@ -259,7 +260,7 @@ export class TenantDatabases extends Construct {
 
       if (readOnlyRole) {
         link(
-          new Grant(this, `readonly-connect-${tenant.name}`, {
+          new Grant(this, ids.readOnlyConnect, {
             provider,
             database: database.name,
             role: readOnlyRole.name,
@@ -268,7 +269,7 @@ export class TenantDatabases extends Construct {
           }),
         );
         link(
-          new Grant(this, `readonly-schema-${tenant.name}`, {
+          new Grant(this, ids.readOnlySchema, {
             provider,
             database: database.name,
             role: readOnlyRole.name,
@@ -278,7 +279,7 @@ export class TenantDatabases extends Construct {
           }),
         );
         link(
-          new Grant(this, `readonly-tables-${tenant.name}`, {
+          new Grant(this, ids.readOnlyTables, {
             provider,
             database: database.name,
             role: readOnlyRole.name,
@@ -288,7 +289,7 @@ export class TenantDatabases extends Construct {
           }),
         );
         link(
-          new DefaultPrivileges(this, `readonly-default-tables-${tenant.name}`, {
+          new DefaultPrivileges(this, ids.readOnlyDefaultTables, {
             provider,
             database: database.name,
             owner: role.name,
@@ -339,25 +340,36 @@ export class TenantDatabases extends Construct {
   }
 }
 
-/** [resource type, construct id] of everything a tenant has inside its database. */
+/** The construct id of each of a tenant's resources: keyed by the tenant's name only. */
+export function tenantConstructIds(name: string) {
+  return {
+    role: `role-${name}`,
+    readOnlyRole: `readonly-role-${name}`,
+    database: `database-${name}`,
+    revokePublic: `revoke-public-${name}`,
+    connect: `connect-${name}`,
+    schema: `schema-${name}`,
+    extension: (extension: string) => `extension-${name}-${extension}`,
+    readOnlyConnect: `readonly-connect-${name}`,
+    readOnlySchema: `readonly-schema-${name}`,
+    readOnlyTables: `readonly-tables-${name}`,
+    readOnlyDefaultTables: `readonly-default-tables-${name}`,
+  };
+}
+
+/** [resource type, construct id] of everything a tenant may have inside its database. */
 export function insideDatabaseIds(tenant: TenantConfig): Array<[string, string]> {
-  const n = tenant.name;
+  const ids = tenantConstructIds(tenant.name);
   return [
-    ["postgresql_grant", `revoke-public-${n}`],
-    ["postgresql_grant", `connect-${n}`],
-    ["postgresql_schema", `schema-${n}`],
+    ["postgresql_grant", ids.revokePublic],
+    ["postgresql_grant", ids.connect],
+    ["postgresql_schema", ids.schema],
     // Every allow-listed extension, whether or not the dropped entry still lists it.
-    ...ALLOWED_EXTENSIONS.map((e): [string, string] => [
-      "postgresql_extension",
-      `extension-${n}-${e}`,
-    ]),
-    ...(tenant.readOnlyRole !== undefined
-      ? ([
-          ["postgresql_grant", `readonly-connect-${n}`],
-          ["postgresql_grant", `readonly-schema-${n}`],
-          ["postgresql_grant", `readonly-tables-${n}`],
-          ["postgresql_default_privileges", `readonly-default-tables-${n}`],
-        ] as Array<[string, string]>)
-      : []),
+    ...ALLOWED_EXTENSIONS.map((e): [string, string] => ["postgresql_extension", ids.extension(e)]),
+    // The read-only group's, whether or not the dropped entry still asks for it.
+    ["postgresql_grant", ids.readOnlyConnect],
+    ["postgresql_grant", ids.readOnlySchema],
+    ["postgresql_grant", ids.readOnlyTables],
+    ["postgresql_default_privileges", ids.readOnlyDefaultTables],
   ];
 }
