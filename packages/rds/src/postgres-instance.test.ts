@@ -162,10 +162,14 @@ describe.each(tiers)("PostgresInstance (%s config)", (_tier, environment) => {
       auto_minor_version_upgrade: true,
       copy_tags_to_snapshot: true,
       ca_cert_identifier: CA_CERT_IDENTIFIER,
-      apply_immediately: false,
       allow_major_version_upgrade: false,
     });
     expect(CA_CERT_IDENTIFIER).toBe("rds-ca-rsa2048-g1");
+  });
+
+  test("modifications apply in the apply that plans them, not in the maintenance window", () => {
+    // Class and storage change in the same deploy as max_connections, the budget and the alarms.
+    expect(instance.apply_immediately).toBe(true);
   });
 
   test("a final snapshot is always taken and automated backups outlive the instance", () => {
@@ -486,7 +490,7 @@ describe("options and validation", () => {
     const { parsed } = synth(prodEnvironment, {
       partition: "aws-us-gov",
       allowMajorVersionUpgrade: true,
-      applyImmediately: true,
+      applyImmediately: false,
     });
     const [, attachment] = only(parsed, IamRolePolicyAttachment.tfResourceType);
     expect(attachment.policy_arn).toBe(
@@ -494,7 +498,7 @@ describe("options and validation", () => {
     );
     expect(primary(parsed)[1]).toMatchObject({
       allow_major_version_upgrade: true,
-      apply_immediately: true,
+      apply_immediately: false,
     });
   });
 

@@ -15,6 +15,7 @@ import {
 } from "./engine";
 import { FinalSnapshotName } from "./final-snapshot-name";
 import { InstanceLogGroups } from "./instance-log-groups";
+import { APPLY_IMMEDIATELY } from "./modifications";
 import { EnhancedMonitoringRole } from "./monitoring-role";
 
 /**
@@ -52,9 +53,11 @@ export interface PostgresInstanceProps {
    */
   readonly allowMajorVersionUpgrade?: boolean;
   /**
-   * Apply instance modifications now instead of in the maintenance window. Default false.
-   * Set it for the one-off apply of a major upgrade: the new parameter group must be in use
-   * before Terraform deletes the old one.
+   * Apply instance modifications in the apply that plans them instead of in the maintenance
+   * window. Default {@link APPLY_IMMEDIATELY} (true): a class or storage change then takes effect
+   * in the same deploy as the max_connections, connection budget and alarm thresholds derived
+   * from it; the plan review states the expected downtime (modifications.ts). Static parameters
+   * and a new parameter group still wait for the deploy's reboot step.
    */
   readonly applyImmediately?: boolean;
 }
@@ -152,7 +155,7 @@ export class PostgresInstance extends Construct {
       iamDatabaseAuthenticationEnabled: true,
       autoMinorVersionUpgrade: true,
       allowMajorVersionUpgrade: props.allowMajorVersionUpgrade ?? false,
-      applyImmediately: props.applyImmediately ?? false,
+      applyImmediately: props.applyImmediately ?? APPLY_IMMEDIATELY,
       copyTagsToSnapshot: true,
       deletionProtection: database.deletionProtection,
       performanceInsightsEnabled: true,
