@@ -75,7 +75,21 @@ describe("environment facts for the workflows", () => {
       bastion: "true",
       database_port: String(prod.environment.database.port),
       tunnel_local_port: String(prod.environment.tunnel?.localPort),
+      database_instances: "pgforks-prod",
     });
+  });
+
+  it("lists the replicas after the primary as the instances to wait for and reboot", () => {
+    const withReplica = {
+      ...prod,
+      environment: {
+        ...prod.environment,
+        database: { ...prod.environment.database, readReplicas: [{ name: "reporting" }] },
+      },
+    };
+    expect(ciEnvironmentOutputs(withReplica).database_instances).toBe(
+      "pgforks-prod pgforks-prod-reporting",
+    );
   });
 
   it("prints GITHUB_OUTPUT lines and refuses values that would inject more", () => {

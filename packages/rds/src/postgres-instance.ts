@@ -33,6 +33,17 @@ export function assertInstanceIdentifier(identifier: string): void {
   }
 }
 
+/**
+ * Identifiers of the primary (`<name>`) and of each read replica (`<name>-<replica name>`), in
+ * that order: what the construct creates and what CI waits for or reboots (deploy.yml).
+ */
+export function instanceIdentifiers(
+  name: string,
+  database: Pick<EnvironmentConfig["database"], "readReplicas">,
+): { primary: string; replicas: string[] } {
+  return { primary: name, replicas: database.readReplicas.map((r) => `${name}-${r.name}`) };
+}
+
 /** Properties of {@link PostgresInstance}. */
 export interface PostgresInstanceProps {
   /** Instance identifier and name prefix, e.g. "pgforks-prod". Required. */
@@ -108,7 +119,7 @@ export class PostgresInstance extends Construct {
     const { database, kmsKeyArn, name } = props;
     assertInstanceIdentifier(name);
     this.name = name;
-    const replicaIdentifiers = database.readReplicas.map((r) => `${name}-${r.name}`);
+    const replicaIdentifiers = instanceIdentifiers(name, database).replicas;
     replicaIdentifiers.forEach(assertInstanceIdentifier);
 
     this.capacity = instanceCapacity(database.instanceClass);
