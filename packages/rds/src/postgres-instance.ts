@@ -52,6 +52,12 @@ export interface PostgresInstanceProps {
   readonly database: EnvironmentConfig["database"];
   /** Private subnet ids for the DB subnet group (at least 2 AZs). Required. */
   readonly subnetIds: string[];
+  /**
+   * AZ ID -> zone name in this account (the network's availabilityZoneNames): a replica's
+   * `availabilityZone` is an AZ ID in config, RDS takes the name. Required when a replica names
+   * its zone. Default none.
+   */
+  readonly availabilityZoneNames?: Readonly<Record<string, string>>;
   /** Security groups of the instance and its replicas (the network's databaseSecurityGroup). Required. */
   readonly securityGroupIds: string[];
   /** Customer-managed KMS key ARN for storage, Performance Insights, log groups and the master secret. Required. */
@@ -227,7 +233,7 @@ export class PostgresInstance extends Construct {
         identifier,
         replicateSourceDb: this.instance.identifier,
         instanceClass: replica.instanceClass ?? database.instanceClass,
-        availabilityZone: replica.availabilityZone,
+        availabilityZone: this.zoneName(replica.availabilityZone, props.availabilityZoneNames),
         // Engine, version, storage size, port, master user and (in the same region) the subnet
         // group come from the source; the provider rejects db_subnet_group_name with a source
         // given by identifier.
@@ -250,6 +256,21 @@ export class PostgresInstance extends Construct {
     this.port = this.instance.port;
     this.arn = this.instance.arn;
     this.masterUserSecretArn = this.instance.masterUserSecret.get(0).secretArn;
+  }
+
+  /** The account's name of an AZ ID, from the network's subnets. */
+  private zoneName(
+    zoneId: string | undefined,
+    names: Readonly<Record<string, string>> | undefined,
+  ): string | undefined {
+    if (zoneId === undefined) return undefined;
+    const name = names?.[zoneId];
+    if (name === undefined) {
+      throw new Error(
+        `${this.node.path}: replica zone ${zoneId} has no subnet (availabilityZoneNames: ${Object.keys(names ?? {}).join(", ") || "none given"})`,
+      );
+    }
+    return name;
   }
 
   /** Plain `<type>.<name>` address of a resource (`fqn` is a token, which replace_triggered_by rejects). */
