@@ -76,6 +76,10 @@ describe("environment facts for the workflows", () => {
       database_port: String(prod.environment.database.port),
       tunnel_local_port: String(prod.environment.tunnel?.localPort),
       database_instances: "pgforks-prod",
+      instance_class: prod.environment.database.instanceClass,
+      availability_zones: "use1-az1 use1-az2 use1-az4",
+      bastion_availability_zone: "use1-az1",
+      bastion_instance_type: "t4g.nano",
     });
   });
 

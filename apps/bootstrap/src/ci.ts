@@ -31,6 +31,15 @@ export function ciEnvironmentOutputs(loaded: LoadedEnvironment): Record<string, 
     tunnel_local_port: environment.tunnel ? String(environment.tunnel.localPort) : "",
     // Primary first, then the replicas: what instance-settle.sh waits for and reboots.
     database_instances: [instances.primary, ...instances.replicas].join(" "),
+    // What zone-offerings.sh checks before the platform plan.
+    instance_class: environment.database.instanceClass,
+    availability_zones: environment.availabilityZones.join(" "),
+    bastion_availability_zone: environment.network.bastion
+      ? (environment.network.bastionAvailabilityZone ?? environment.availabilityZones[0] ?? "")
+      : "",
+    bastion_instance_type: environment.network.bastion
+      ? environment.network.bastionInstanceType
+      : "",
   };
 }
 

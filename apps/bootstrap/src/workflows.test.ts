@@ -292,6 +292,20 @@ describe("apply only from saved, reviewed plans", () => {
     );
   });
 
+  it("checks the zones' offerings before every platform plan (pull request and deploy)", () => {
+    for (const [file, job] of [
+      ["pull-request.yml", "plan"],
+      ["deploy.yml", "plan-platform"],
+    ] as const) {
+      const steps = workflow(file).jobs[job]?.steps ?? [];
+      const check = steps.findIndex((s) =>
+        (s.run ?? "").includes(".github/scripts/zone-offerings.sh"),
+      );
+      const plan = steps.findIndex((s) => /terraform plan /.test(s.run ?? ""));
+      expect([file, check >= 0, check < plan]).toEqual([file, true, true]);
+    }
+  });
+
   it("keeps the apply session as long as the apply role allows", () => {
     const platformApply = workflow("deploy.yml").jobs["apply-platform"];
     const creds = platformApply?.steps?.find((s) =>
@@ -471,6 +485,7 @@ describe("hygiene", () => {
       ".github/scripts/review-plan.sh",
       ".github/scripts/ssm-tunnel.sh",
       ".github/scripts/sticky-comment.cjs",
+      ".github/scripts/zone-offerings.sh",
     ]);
     for (const script of scripts) expect(() => readFileSync(join(root, script))).not.toThrow();
   });
