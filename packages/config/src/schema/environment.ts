@@ -170,7 +170,7 @@ export const networkSchema = z
       .max(6)
       .default(1)
       .describe(
-        "In how many AZs (the first ones of availabilityZones) the interface endpoints get a network interface. Default 1: only the bastion uses them, and it lives in the first AZ; each extra AZ adds $14.60/month.",
+        "In how many AZs (the first ones of availabilityZones) the interface endpoints get a network interface. Default 1: only the bastion uses them (an endpoint answers from every AZ of the VPC); each extra AZ adds $14.60/month.",
       ),
     bastion: z
       .boolean()
