@@ -75,7 +75,25 @@ describe("environment facts for the workflows", () => {
       bastion: "true",
       database_port: String(prod.environment.database.port),
       tunnel_local_port: String(prod.environment.tunnel?.localPort),
+      database_instances: "pgforks-prod",
+      instance_class: prod.environment.database.instanceClass,
+      availability_zones: "use1-az1 use1-az2 use1-az4",
+      bastion_availability_zone: "use1-az1",
+      bastion_instance_type: "t4g.nano",
     });
+  });
+
+  it("lists the replicas after the primary as the instances to wait for and reboot", () => {
+    const withReplica = {
+      ...prod,
+      environment: {
+        ...prod.environment,
+        database: { ...prod.environment.database, readReplicas: [{ name: "reporting" }] },
+      },
+    };
+    expect(ciEnvironmentOutputs(withReplica).database_instances).toBe(
+      "pgforks-prod pgforks-prod-reporting",
+    );
   });
 
   it("prints GITHUB_OUTPUT lines and refuses values that would inject more", () => {

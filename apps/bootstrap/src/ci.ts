@@ -1,16 +1,18 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { LoadedEnvironment } from "@pgforks/config";
+import { type LoadedEnvironment, resourcePrefix } from "@pgforks/config";
+import { instanceIdentifiers } from "@pgforks/rds";
 import { CI_ROLE_SESSION_NAME, deliveryNames } from "./names";
 
 /**
  * What a workflow job needs to know about one environment, as GitHub step outputs: where to plan
  * (account, region, stacks), which role to assume, which GitHub environment gates apply, and how
- * to reach the database (bastion, ports).
+ * to reach the database (bastion, ports), which database instances to wait for.
  */
 export function ciEnvironmentOutputs(loaded: LoadedEnvironment): Record<string, string> {
   const { environment } = loaded;
   const names = deliveryNames(environment);
+  const instances = instanceIdentifiers(resourcePrefix(environment), environment.database);
   return {
     environment: environment.name,
     account: environment.account,
@@ -27,6 +29,17 @@ export function ciEnvironmentOutputs(loaded: LoadedEnvironment): Record<string, 
     bastion: String(environment.network.bastion),
     database_port: String(environment.database.port),
     tunnel_local_port: environment.tunnel ? String(environment.tunnel.localPort) : "",
+    // Primary first, then the replicas: what instance-settle.sh waits for and reboots.
+    database_instances: [instances.primary, ...instances.replicas].join(" "),
+    // What zone-offerings.sh checks before the platform plan.
+    instance_class: environment.database.instanceClass,
+    availability_zones: environment.availabilityZones.join(" "),
+    bastion_availability_zone: environment.network.bastion
+      ? (environment.network.bastionAvailabilityZone ?? environment.availabilityZones[0] ?? "")
+      : "",
+    bastion_instance_type: environment.network.bastion
+      ? environment.network.bastionInstanceType
+      : "",
   };
 }
 

@@ -34,6 +34,7 @@ interface Job {
   concurrency?: { group: string; "cancel-in-progress": boolean };
   strategy?: { matrix?: Record<string, unknown> };
   "timeout-minutes"?: number;
+  outputs?: Record<string, string>;
   steps?: Step[];
 }
 interface Workflow {
@@ -264,6 +265,47 @@ describe("apply only from saved, reviewed plans", () => {
     expect(deploy.jobs["plan-tenants"]?.if).toContain("needs.apply-platform.result != 'failure'");
   });
 
+  it("reboots for static parameters after the platform apply, and runs the tenants stack only once no modification is pending", () => {
+    const deploy = workflow("deploy.yml");
+    const indexOf = (job: string, pattern: RegExp) =>
+      (deploy.jobs[job]?.steps ?? []).findIndex((s) => pattern.test(s.run ?? ""));
+    const apply = /terraform apply /;
+    // The reboot step is in the approved apply job, after the apply.
+    const reboot = indexOf(
+      "apply-platform",
+      /instance-settle\.sh reboot-if-pending "\$\{instances\[@\]\}"/,
+    );
+    expect(reboot).toBeGreaterThan(indexOf("apply-platform", apply));
+    expect(indexOf("apply-platform", apply)).toBeGreaterThanOrEqual(0);
+    // Both tenants jobs wait before they touch the database.
+    const wait = /instance-settle\.sh wait-settled "\$\{instances\[@\]\}"/;
+    expect(indexOf("plan-tenants", wait)).toBeGreaterThanOrEqual(0);
+    expect(indexOf("plan-tenants", wait)).toBeLessThan(indexOf("plan-tenants", /terraform plan /));
+    expect(indexOf("plan-tenants", wait)).toBeLessThan(
+      indexOf("plan-tenants", /ssm-tunnel\.sh open/),
+    );
+    expect(indexOf("apply-tenants", wait)).toBeGreaterThanOrEqual(0);
+    expect(indexOf("apply-tenants", wait)).toBeLessThan(indexOf("apply-tenants", apply));
+    // The instances come from the environment facts (primary, then replicas).
+    expect(deploy.jobs["plan-platform"]?.outputs?.database_instances).toMatch(
+      /^\$\{\{ steps\.facts\.outputs\.database_instances \}\}$/,
+    );
+  });
+
+  it("checks the zones' offerings before every platform plan (pull request and deploy)", () => {
+    for (const [file, job] of [
+      ["pull-request.yml", "plan"],
+      ["deploy.yml", "plan-platform"],
+    ] as const) {
+      const steps = workflow(file).jobs[job]?.steps ?? [];
+      const check = steps.findIndex((s) =>
+        (s.run ?? "").includes(".github/scripts/zone-offerings.sh"),
+      );
+      const plan = steps.findIndex((s) => /terraform plan /.test(s.run ?? ""));
+      expect([file, check >= 0, check < plan]).toEqual([file, true, true]);
+    }
+  });
+
   it("keeps the apply session as long as the apply role allows", () => {
     const platformApply = workflow("deploy.yml").jobs["apply-platform"];
     const creds = platformApply?.steps?.find((s) =>
@@ -439,9 +481,11 @@ describe("hygiene", () => {
     );
     expect([...scripts].sort()).toEqual([
       ".github/scripts/alarm-subscriptions.sh",
+      ".github/scripts/instance-settle.sh",
       ".github/scripts/review-plan.sh",
       ".github/scripts/ssm-tunnel.sh",
       ".github/scripts/sticky-comment.cjs",
+      ".github/scripts/zone-offerings.sh",
     ]);
     for (const script of scripts) expect(() => readFileSync(join(root, script))).not.toThrow();
   });

@@ -1,7 +1,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { copyEnvironments, writeTenants } from "../test/helpers";
-import { ConfigError, environmentNames, loadEnvironment, loadEnvironments } from ".";
+import {
+  availabilityZoneIdPrefix,
+  ConfigError,
+  environmentNames,
+  loadEnvironment,
+  loadEnvironments,
+} from ".";
 
 function problemsOf(fn: () => unknown): string[] {
   try {
@@ -122,14 +128,15 @@ describe("a broken tenants.yaml", () => {
   });
 });
 
-describe("environment.yaml rules", () => {
-  function patchEnvironment(dir: string, env: string, from: string, to: string) {
-    const file = join(dir, env, "environment.yaml");
-    const text = readFileSync(file, "utf8");
-    expect(text).toContain(from);
-    writeFileSync(file, text.replace(from, to));
-  }
+/** Replaces `from` (which must be there) by `to` in environments/<env>/environment.yaml of `dir`. */
+function patchEnvironment(dir: string, env: string, from: string, to: string) {
+  const file = join(dir, env, "environment.yaml");
+  const text = readFileSync(file, "utf8");
+  expect(text).toContain(from);
+  writeFileSync(file, text.replace(from, to));
+}
 
+describe("environment.yaml rules", () => {
   it("requires Multi-AZ and deletion protection in production and 7-day backups outside development", () => {
     const dir = copyEnvironments();
     patchEnvironment(dir, "prod", "multiAz: true", "multiAz: false");
@@ -145,17 +152,62 @@ describe("environment.yaml rules", () => {
 
   it("rejects AZs of another region, an unknown instance class and a name that is not its folder", () => {
     const dir = copyEnvironments();
-    patchEnvironment(dir, "dev", "[us-east-1a, us-east-1b]", "[us-east-1a, eu-west-1b]");
+    patchEnvironment(dir, "dev", "[use1-az1, use1-az2]", "[use1-az1, euw1-az2]");
     patchEnvironment(dir, "dev", "instanceClass: db.t4g.micro", "instanceClass: db.t4g.huge");
     patchEnvironment(dir, "dev", "name: dev", "name: develop");
     const problems = problemsOf(() => loadEnvironment("dev", dir));
-    // Sorted by line: name (line 4), availabilityZones (line 8), instanceClass (line 17).
+    // Sorted by line: name, availabilityZones, instanceClass.
     expect(problems).toHaveLength(3);
     expect(problems[0]).toBe('name: must match the folder name "dev" (found "develop")');
     expect(problems[1]).toBe(
-      'availabilityZones[1]: must be an AZ of region us-east-1, e.g. us-east-1a (found "eu-west-1b")',
+      'availabilityZones[1]: must be an AZ ID of region us-east-1, e.g. use1-az1 (found "euw1-az2")',
     );
     expect(problems[2]).toMatch(/^database\.instanceClass: must be one of "db\.t3\.micro"/);
+  });
+});
+
+describe("availability zones by AZ ID", () => {
+  it("refuses AZ names, which map to different zones in each account", () => {
+    const dir = copyEnvironments();
+    patchEnvironment(dir, "dev", "[use1-az1, use1-az2]", "[us-east-1a, use1-az2]");
+    expect(problemsOf(() => loadEnvironment("dev", dir))).toEqual([
+      'availabilityZones[0]: must be an availability zone ID such as use1-az1 (found "us-east-1a")',
+    ]);
+  });
+
+  it("puts the bastion only in one of the listed zones", () => {
+    const dir = copyEnvironments();
+    patchEnvironment(
+      dir,
+      "dev",
+      "  bastionPublicIp: true",
+      "  bastionPublicIp: true\n  bastionAvailabilityZone: use1-az3",
+    );
+    expect(problemsOf(() => loadEnvironment("dev", dir))).toEqual([
+      'network.bastionAvailabilityZone: must be one of availabilityZones (use1-az1, use1-az2) (found "use1-az3")',
+    ]);
+    patchEnvironment(
+      dir,
+      "dev",
+      "bastionAvailabilityZone: use1-az3",
+      "bastionAvailabilityZone: use1-az2",
+    );
+    expect(loadEnvironment("dev", dir).environment.network.bastionAvailabilityZone).toBe(
+      "use1-az2",
+    );
+  });
+
+  it.each([
+    ["us-east-1", "use1"],
+    ["us-west-2", "usw2"],
+    ["eu-central-1", "euc1"],
+    ["ap-northeast-1", "apne1"],
+    ["ap-southeast-2", "apse2"],
+    ["us-gov-west-1", "usgw1"],
+    ["cn-northwest-1", "cnnw1"],
+    ["sa-east-1", "sae1"],
+  ])("derives the AZ ID prefix of %s: %s", (region, prefix) => {
+    expect(availabilityZoneIdPrefix(region)).toBe(prefix);
   });
 });
 

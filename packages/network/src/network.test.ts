@@ -9,7 +9,7 @@ import { INTERFACE_ENDPOINT_SERVICES } from "./interface-endpoints";
 import { Network, type NetworkProps } from "./network";
 import { subnetLayout } from "./subnet-layout";
 
-const env = environmentFixture({ availabilityZones: ["us-east-1a", "us-east-1b", "us-east-1c"] });
+const env = environmentFixture({ availabilityZones: ["use1-az1", "use1-az2", "use1-az4"] });
 const KMS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
 const PORT = env.database.port;
 /** Where RDS Proxy for PostgreSQL listens, whatever the instance port (RDS User Guide, proxy limitations). */
@@ -82,7 +82,9 @@ describe("Network: VPC and subnets", () => {
   it("puts one private subnet in every AZ, with the planned non-overlapping CIDRs", () => {
     const { all } = synth();
     const subnets = all("aws_subnet");
-    expect(subnets.map((s) => s.availability_zone)).toEqual(env.availabilityZones);
+    // By AZ ID, the same physical zone in every account; the provider resolves the name.
+    expect(subnets.map((s) => s.availability_zone_id)).toEqual(env.availabilityZones);
+    expect(subnets.filter((s) => "availability_zone" in s)).toEqual([]);
     const planned = subnetLayout(env.network.cidr, env.availabilityZones.length).private;
     expect(subnets.map((s) => s.cidr_block)).toEqual(planned);
     expect(new Set(planned).size).toBe(planned.length);
@@ -371,6 +373,31 @@ describe("Network: bastion", () => {
     expect(dependsOn.filter((d) => d.startsWith("aws_vpc_endpoint."))).toHaveLength(2);
   });
 
+  it("lives in the first zone by default, or in the zone asked for (public subnet and NAT with it)", () => {
+    const zoneOfBastion = (patch: Partial<NetworkProps>) => {
+      const { all, resource } = synth({ bastion: true, ...patch });
+      const subnetRef = String(all("aws_instance")[0]?.subnet_id);
+      const [, subnet] =
+        Object.entries(resource.aws_subnet ?? {}).find(
+          ([key]) => subnetRef === `\${aws_subnet.${key}.id}`,
+        ) ?? [];
+      return subnet?.availability_zone_id;
+    };
+    expect(zoneOfBastion({ interfaceEndpoints: true })).toBe("use1-az1");
+    expect(zoneOfBastion({ interfaceEndpoints: true, bastionAvailabilityZone: "use1-az4" })).toBe(
+      "use1-az4",
+    );
+    expect(zoneOfBastion({ bastionPublicIp: true, bastionAvailabilityZone: "use1-az2" })).toBe(
+      "use1-az2",
+    );
+    const { all } = synth({ natGateway: true, bastionAvailabilityZone: "use1-az2" });
+    expect(
+      all("aws_subnet").find(
+        (s) => String(s.cidr_block) === subnetLayout(env.network.cidr, 3).public,
+      )?.availability_zone_id,
+    ).toBe("use1-az2");
+  });
+
   it("with a public IP: lives in the public subnet (IGW route, no NAT), no inbound rule, HTTPS out", () => {
     const { all, resource } = synth({ bastion: true, bastionPublicIp: true });
     const instance = all("aws_instance")[0] ?? {};
@@ -449,8 +476,11 @@ describe("Network: bastion", () => {
 
 describe("Network: validation", () => {
   it("requires at least two distinct AZs", () => {
-    expect(() => synth({ availabilityZones: ["us-east-1a"] })).toThrow(/2 to 6 AZs/);
-    expect(() => synth({ availabilityZones: ["us-east-1a", "us-east-1a"] })).toThrow(/repeats/);
+    expect(() => synth({ availabilityZones: ["use1-az1"] })).toThrow(/2 to 6 AZs/);
+    expect(() => synth({ availabilityZones: ["use1-az1", "use1-az1"] })).toThrow(/repeats/);
+    expect(() =>
+      synth({ bastion: true, bastionPublicIp: true, bastionAvailabilityZone: "use1-az6" }),
+    ).toThrow(/bastionAvailabilityZone use1-az6 is not one of availabilityZones/);
   });
 
   it("refuses a bastion that could not reach SSM", () => {

@@ -27,7 +27,10 @@ export interface NetworkProps {
   readonly name: string;
   /** VPC IPv4 CIDR, a /16 to /24. Required. */
   readonly cidr: string;
-  /** AZs for the private subnets, at least two, named explicitly (no lookup). Required. */
+  /**
+   * AZ IDs (use1-az1, the same physical zone in every account) of the private subnets, at least
+   * two, listed explicitly (no lookup). Required.
+   */
   readonly availabilityZones: readonly string[];
   /**
    * Port of the DB instance, opened to it by the security-group chain (the proxy hop always uses
@@ -54,6 +57,11 @@ export interface NetworkProps {
   readonly bastionSchedule?: BastionSchedule;
   /** Bastion instance type. Default t4g.nano. */
   readonly bastionInstanceType?: string;
+  /**
+   * AZ ID (one of availabilityZones) of the bastion and of the public subnet (NAT gateway, public
+   * bastion). Default: the first of availabilityZones. Choose one that offers bastionInstanceType.
+   */
+  readonly bastionAvailabilityZone?: string;
   /** Region (for endpoint service names and ARNs). Required. */
   readonly region: string;
 }
@@ -68,6 +76,11 @@ export class Network extends Construct {
   readonly vpc: Vpc;
   /** Isolated private subnets, one per AZ in the order of `availabilityZones`. */
   readonly privateSubnetIds: string[];
+  /**
+   * AZ ID -> the account's name of that zone (the subnet's `availability_zone`, known after the
+   * subnet exists), for resources that take a zone name only, such as an RDS read replica.
+   */
+  readonly availabilityZoneNames: Readonly<Record<string, string>>;
   /** The private subnets themselves. */
   readonly privateSubnets: Subnet[];
   /** CIDRs of the subnets (the plan of subnet-layout.ts for this VPC). */
@@ -121,7 +134,8 @@ export class Network extends Construct {
     this.privateSubnets = azs.map((az, i) => {
       const subnet = new Subnet(this, `private-${az}`, {
         vpcId: this.vpc.id,
-        availabilityZone: az,
+        // By ID: the provider resolves the account's zone name, no data source needed.
+        availabilityZoneId: az,
         cidrBlock: this.subnetLayout.private[i],
         mapPublicIpOnLaunch: false,
         tags: { Name: `${name}-private-${az}` },
@@ -133,10 +147,14 @@ export class Network extends Construct {
       return subnet;
     });
     this.privateSubnetIds = this.privateSubnets.map((s) => s.id);
+    this.availabilityZoneNames = Object.fromEntries(
+      azs.map((az, i) => [az, (this.privateSubnets[i] as Subnet).availabilityZone]),
+    );
+    const bastionZone = props.bastionAvailabilityZone ?? (azs[0] as string);
 
     let natRoute: Route | undefined;
     if (props.natGateway) {
-      const nat = this.addNatGateway(name, azs[0] as string);
+      const nat = this.addNatGateway(name, bastionZone);
       this.natGateway = nat.gateway;
       natRoute = nat.route;
     }
@@ -179,8 +197,8 @@ export class Network extends Construct {
       const bastion = new SsmBastion(this, "bastion", {
         name,
         subnetId: publicIp
-          ? this.ensurePublicSubnet(name, azs[0] as string).subnet.id
-          : (this.privateSubnetIds[0] as string),
+          ? this.ensurePublicSubnet(name, bastionZone).subnet.id
+          : (this.privateSubnetIds[azs.indexOf(bastionZone)] as string),
         securityGroupId: this.securityGroups.bastionSecurityGroup.id,
         region: props.region,
         instanceType: props.bastionInstanceType ?? DEFAULT_BASTION_INSTANCE_TYPE,
@@ -207,7 +225,7 @@ export class Network extends Construct {
     });
     const publicSubnet = new Subnet(this, "public", {
       vpcId: this.vpc.id,
-      availabilityZone: az,
+      availabilityZoneId: az,
       cidrBlock: this.subnetLayout.public,
       // Only the NAT gateway (own Elastic IP) and the bastion (public IP asked for explicitly).
       mapPublicIpOnLaunch: false,
@@ -263,6 +281,11 @@ function validate(props: NetworkProps): void {
   }
   if (new Set(azs).size !== azs.length) {
     throw new Error(`Network ${props.name}: availabilityZones repeats an AZ (${azs.join(", ")})`);
+  }
+  if (props.bastionAvailabilityZone !== undefined && !azs.includes(props.bastionAvailabilityZone)) {
+    throw new Error(
+      `Network ${props.name}: bastionAvailabilityZone ${props.bastionAvailabilityZone} is not one of availabilityZones (${azs.join(", ")})`,
+    );
   }
   if (
     !Number.isInteger(props.databasePort) ||

@@ -7,6 +7,7 @@
  */
 import type { ConnectionBudget } from "@pgforks/config";
 import { type CostEstimate, EXCLUDED_COSTS, formatUsd } from "./cost";
+import { instanceChangesSection } from "./instance-changes";
 import {
   cell,
   codeBlock,
@@ -512,6 +513,7 @@ export function renderReview(review: Review, opts: RenderOptions = {}): string {
     tenantSection(review),
     "### Connection budget",
     budgetSection(review),
+    ...instanceChangesSection(review),
     "### Monthly cost (estimate)",
     costSection(review),
     ...(review.notes.length > 0 ? [review.notes.map((n) => `- ${prose(n)}`).join("\n")] : []),

@@ -28,6 +28,9 @@ export const NEW_TENANT = {
 /** The class the instance-class scenario moves to: the next size of the same family (seed 001: db.t4g.medium for 5-10 forks). */
 export const NEXT_INSTANCE_CLASS: InstanceClass = "db.t4g.medium";
 
+/** Allocated storage of the storage scenario: twice the default 20 GB, under the 100 GB ceiling. */
+export const NEW_ALLOCATED_STORAGE_GB = 40;
+
 /** The master username of the replacement scenario (RDS cannot rename the master user: ForceNew). */
 export const NEW_MASTER_USERNAME = "pgforks_admin";
 
@@ -91,6 +94,14 @@ export function reviewScenarios(environmentsDir?: string): Scenario[] {
       environment: SCENARIO_ENVIRONMENT,
       edit: ({ environment }) => {
         environment.setIn(["database", "instanceClass"], NEXT_INSTANCE_CLASS);
+      },
+    },
+    {
+      name: "storage",
+      title: `allocated storage raised to ${NEW_ALLOCATED_STORAGE_GB} GB`,
+      environment: SCENARIO_ENVIRONMENT,
+      edit: ({ environment }) => {
+        environment.setIn(["database", "allocatedStorageGb"], NEW_ALLOCATED_STORAGE_GB);
       },
     },
     {

@@ -15,6 +15,7 @@ import {
   loadEnvironment,
   MAX_PROXY_SECRETS,
 } from "@pgforks/config";
+import { instanceEffects } from "../src/instance-changes";
 import { checkMarkdownStructure, GITHUB_COMMENT_LIMIT } from "../src/markdown";
 import { renderReview } from "../src/render";
 import { buildReview, destroyGuard, type Review } from "../src/review";
@@ -22,6 +23,7 @@ import { runScenarios, type ScenarioRun, scenarioReviewInput } from "../src/scen
 import {
   hugePlanShape,
   hugeTenantName,
+  NEW_ALLOCATED_STORAGE_GB,
   NEW_MASTER_USERNAME,
   NEW_TENANT,
   NEXT_INSTANCE_CLASS,
@@ -174,6 +176,45 @@ describe("plan review of real offline plans (golden files)", () => {
 
     const cost = review.costs.find((c) => c.environment === SCENARIO_ENVIRONMENT);
     expect(cost?.after?.total).toBeGreaterThan(cost?.before?.total ?? Number.POSITIVE_INFINITY);
+    expect(destroyGuard(review).blocked).toEqual([]);
+
+    // What happens and when: in this apply (apply_immediately), a Multi-AZ failover of 60-120 s,
+    // with max_connections, the budget and the connection alarms moving in the same deploy.
+    expect(base.environment.database.multiAz).toBe(true);
+    const effects = instanceEffects(review);
+    expect(effects).toHaveLength(1);
+    expect(effects[0]).toMatchObject({
+      target: "pgforks-prod",
+      change: `instance class (CPU, memory, max_connections): ${base.environment.database.instanceClass} → ${NEXT_INSTANCE_CLASS}`,
+      takesEffect: "this apply",
+      downtime: expect.stringContaining("typically 60-120 s unavailable (standby modified first)"),
+    });
+    expect(effects[0]?.dependents).toEqual([
+      `max_connections ${before} → ${after} (RDS default formula, follows the class)`,
+      expect.stringMatching(/^connection budget available to tenants \d+ → \d+/),
+      expect.stringContaining("connections-critical 178 → 356"),
+    ]);
+    expect(markdown).toContain("### Instance changes: what happens and when");
+  });
+
+  it("raise the storage: applied now, no outage expected, the storage alarm follows", () => {
+    const { run, review, markdown } = get("storage");
+    const instance = run.plan.resource_changes?.find((r) => r.type === "aws_db_instance");
+    expect(instance?.change.actions).toEqual(["update"]);
+    const effects = instanceEffects(review);
+    expect(effects.map((e) => [e.change, e.takesEffect])).toEqual([
+      [
+        `allocated storage: ${base.environment.database.allocatedStorageGb} → ${NEW_ALLOCATED_STORAGE_GB}`,
+        "this apply",
+      ],
+    ]);
+    expect(effects[0]?.dependents).toEqual([
+      expect.stringMatching(/^alarm thresholds: free-storage-space \d+ → \d+$/),
+    ]);
+    expect(effects[0]?.downtime).toMatch(
+      /^none expected \(storage-optimization runs online; no further storage change for 6 h\)$/,
+    );
+    expect(markdown).toContain("### Instance changes: what happens and when");
     expect(destroyGuard(review).blocked).toEqual([]);
   });
 

@@ -91,11 +91,14 @@ function primary(parsed: Synthesized): [string, Resource] {
   return found[0] as [string, Resource];
 }
 
+/** The zone names of this (imaginary) account, as the network's subnets would report them. */
+const ZONE_NAMES = { "use1-az1": "us-east-1c", "use1-az2": "us-east-1a" };
+
 const withReplicas = environmentFixture({
   database: {
     readReplicas: [
       { name: "reader" },
-      { name: "analytics", instanceClass: "db.r7g.large", availabilityZone: "us-east-1b" },
+      { name: "analytics", instanceClass: "db.r7g.large", availabilityZone: "use1-az2" },
     ],
   },
 });
@@ -162,10 +165,14 @@ describe.each(tiers)("PostgresInstance (%s config)", (_tier, environment) => {
       auto_minor_version_upgrade: true,
       copy_tags_to_snapshot: true,
       ca_cert_identifier: CA_CERT_IDENTIFIER,
-      apply_immediately: false,
       allow_major_version_upgrade: false,
     });
     expect(CA_CERT_IDENTIFIER).toBe("rds-ca-rsa2048-g1");
+  });
+
+  test("modifications apply in the apply that plans them, not in the maintenance window", () => {
+    // Class and storage change in the same deploy as max_connections, the budget and the alarms.
+    expect(instance.apply_immediately).toBe(true);
   });
 
   test("a final snapshot is always taken and automated backups outlive the instance", () => {
@@ -318,7 +325,7 @@ describe("final snapshot name", () => {
 });
 
 describe("read replicas", () => {
-  const { parsed } = synth(withReplicas, {}, (db) => {
+  const { parsed } = synth(withReplicas, { availabilityZoneNames: ZONE_NAMES }, (db) => {
     expect(db.replicas).toHaveLength(2);
   });
   const [primaryId, instance] = primary(parsed);
@@ -340,10 +347,17 @@ describe("read replicas", () => {
   test("default to the primary's class; class and AZ can be set per replica", () => {
     expect(reader.instance_class).toBe(withReplicas.database.instanceClass);
     expect(reader).not.toHaveProperty("availability_zone");
+    // The AZ ID from config becomes this account's zone name, read from the network's subnet.
     expect(analytics).toMatchObject({
       instance_class: "db.r7g.large",
-      availability_zone: "us-east-1b",
+      availability_zone: "us-east-1a",
     });
+  });
+
+  test("refuses a replica zone that has no subnet", () => {
+    expect(() => synth(withReplicas, { availabilityZoneNames: {} })).toThrow(
+      /replica zone use1-az2 has no subnet/,
+    );
   });
 
   test("share the key, Performance Insights, monitoring, parameter group, SGs and hardening", () => {
@@ -416,7 +430,7 @@ describe("read replicas", () => {
 describe("notifyEvents", () => {
   test("subscribes the topic to critical events of the primary and replicas (RDS.20)", () => {
     let subscription: DbEventSubscription | undefined;
-    const { json, parsed } = synth(withReplicas, {}, (db) => {
+    const { json, parsed } = synth(withReplicas, { availabilityZoneNames: ZONE_NAMES }, (db) => {
       subscription = db.notifyEvents(TOPIC_ARN);
     });
     expect(subscription).toBeInstanceOf(DbEventSubscription);
@@ -486,7 +500,7 @@ describe("options and validation", () => {
     const { parsed } = synth(prodEnvironment, {
       partition: "aws-us-gov",
       allowMajorVersionUpgrade: true,
-      applyImmediately: true,
+      applyImmediately: false,
     });
     const [, attachment] = only(parsed, IamRolePolicyAttachment.tfResourceType);
     expect(attachment.policy_arn).toBe(
@@ -494,7 +508,7 @@ describe("options and validation", () => {
     );
     expect(primary(parsed)[1]).toMatchObject({
       allow_major_version_upgrade: true,
-      apply_immediately: true,
+      apply_immediately: false,
     });
   });
 

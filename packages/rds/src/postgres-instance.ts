@@ -15,6 +15,7 @@ import {
 } from "./engine";
 import { FinalSnapshotName } from "./final-snapshot-name";
 import { InstanceLogGroups } from "./instance-log-groups";
+import { APPLY_IMMEDIATELY } from "./modifications";
 import { EnhancedMonitoringRole } from "./monitoring-role";
 
 /**
@@ -32,6 +33,17 @@ export function assertInstanceIdentifier(identifier: string): void {
   }
 }
 
+/**
+ * Identifiers of the primary (`<name>`) and of each read replica (`<name>-<replica name>`), in
+ * that order: what the construct creates and what CI waits for or reboots (deploy.yml).
+ */
+export function instanceIdentifiers(
+  name: string,
+  database: Pick<EnvironmentConfig["database"], "readReplicas">,
+): { primary: string; replicas: string[] } {
+  return { primary: name, replicas: database.readReplicas.map((r) => `${name}-${r.name}`) };
+}
+
 /** Properties of {@link PostgresInstance}. */
 export interface PostgresInstanceProps {
   /** Instance identifier and name prefix, e.g. "pgforks-prod". Required. */
@@ -40,6 +52,12 @@ export interface PostgresInstanceProps {
   readonly database: EnvironmentConfig["database"];
   /** Private subnet ids for the DB subnet group (at least 2 AZs). Required. */
   readonly subnetIds: string[];
+  /**
+   * AZ ID -> zone name in this account (the network's availabilityZoneNames): a replica's
+   * `availabilityZone` is an AZ ID in config, RDS takes the name. Required when a replica names
+   * its zone. Default none.
+   */
+  readonly availabilityZoneNames?: Readonly<Record<string, string>>;
   /** Security groups of the instance and its replicas (the network's databaseSecurityGroup). Required. */
   readonly securityGroupIds: string[];
   /** Customer-managed KMS key ARN for storage, Performance Insights, log groups and the master secret. Required. */
@@ -52,9 +70,11 @@ export interface PostgresInstanceProps {
    */
   readonly allowMajorVersionUpgrade?: boolean;
   /**
-   * Apply instance modifications now instead of in the maintenance window. Default false.
-   * Set it for the one-off apply of a major upgrade: the new parameter group must be in use
-   * before Terraform deletes the old one.
+   * Apply instance modifications in the apply that plans them instead of in the maintenance
+   * window. Default {@link APPLY_IMMEDIATELY} (true): a class or storage change then takes effect
+   * in the same deploy as the max_connections, connection budget and alarm thresholds derived
+   * from it; the plan review states the expected downtime (modifications.ts). Static parameters
+   * and a new parameter group still wait for the deploy's reboot step.
    */
   readonly applyImmediately?: boolean;
 }
@@ -105,7 +125,7 @@ export class PostgresInstance extends Construct {
     const { database, kmsKeyArn, name } = props;
     assertInstanceIdentifier(name);
     this.name = name;
-    const replicaIdentifiers = database.readReplicas.map((r) => `${name}-${r.name}`);
+    const replicaIdentifiers = instanceIdentifiers(name, database).replicas;
     replicaIdentifiers.forEach(assertInstanceIdentifier);
 
     this.capacity = instanceCapacity(database.instanceClass);
@@ -152,7 +172,7 @@ export class PostgresInstance extends Construct {
       iamDatabaseAuthenticationEnabled: true,
       autoMinorVersionUpgrade: true,
       allowMajorVersionUpgrade: props.allowMajorVersionUpgrade ?? false,
-      applyImmediately: props.applyImmediately ?? false,
+      applyImmediately: props.applyImmediately ?? APPLY_IMMEDIATELY,
       copyTagsToSnapshot: true,
       deletionProtection: database.deletionProtection,
       performanceInsightsEnabled: true,
@@ -213,7 +233,7 @@ export class PostgresInstance extends Construct {
         identifier,
         replicateSourceDb: this.instance.identifier,
         instanceClass: replica.instanceClass ?? database.instanceClass,
-        availabilityZone: replica.availabilityZone,
+        availabilityZone: this.zoneName(replica.availabilityZone, props.availabilityZoneNames),
         // Engine, version, storage size, port, master user and (in the same region) the subnet
         // group come from the source; the provider rejects db_subnet_group_name with a source
         // given by identifier.
@@ -236,6 +256,21 @@ export class PostgresInstance extends Construct {
     this.port = this.instance.port;
     this.arn = this.instance.arn;
     this.masterUserSecretArn = this.instance.masterUserSecret.get(0).secretArn;
+  }
+
+  /** The account's name of an AZ ID, from the network's subnets. */
+  private zoneName(
+    zoneId: string | undefined,
+    names: Readonly<Record<string, string>> | undefined,
+  ): string | undefined {
+    if (zoneId === undefined) return undefined;
+    const name = names?.[zoneId];
+    if (name === undefined) {
+      throw new Error(
+        `${this.node.path}: replica zone ${zoneId} has no subnet (availabilityZoneNames: ${Object.keys(names ?? {}).join(", ") || "none given"})`,
+      );
+    }
+    return name;
   }
 
   /** Plain `<type>.<name>` address of a resource (`fqn` is a token, which replace_triggered_by rejects). */

@@ -99,9 +99,23 @@ const environmentCases: ConfigCase[] = [
     synth: true,
   },
   {
-    name: "AZ of another region",
-    edit: replaceIn(e(ENV), "us-east-1c]", "us-west-2c]"),
-    expect: ["availabilityZones[2]", "must be an AZ of region us-east-1"],
+    name: "AZ ID of another region",
+    edit: replaceIn(e(ENV), "use1-az4]", "usw2-az4]"),
+    expect: ["availabilityZones[2]", "must be an AZ ID of region us-east-1, e.g. use1-az1"],
+  },
+  {
+    name: "AZ name instead of an AZ ID",
+    edit: replaceIn(e(ENV), "[use1-az1,", "[us-east-1a,"),
+    expect: ["availabilityZones[0]", "must be an availability zone ID such as use1-az1"],
+  },
+  {
+    name: "bastion in a zone that is not listed",
+    edit: replaceIn(
+      e(ENV),
+      "  bastionPublicIp: true\n",
+      "  bastionPublicIp: true\n  bastionAvailabilityZone: use1-az6\n",
+    ),
+    expect: ["network.bastionAvailabilityZone", "must be one of availabilityZones"],
   },
   {
     name: "tag key reserved by AWS",

@@ -76,7 +76,7 @@ const environment: EnvironmentInput = {
     instanceClass: "db.t4g.small",
     multiAz: true,
     deletionProtection: true,
-    readReplicas: [{ name: "reader", availabilityZone: "us-east-1a" }],
+    readReplicas: [{ name: "reader", availabilityZone: "use1-az1" }],
   },
   stateBackend: {
     bucket: "example-state-bucket",

@@ -97,6 +97,7 @@ export class PlatformStack extends TerraformStack {
       bastionPublicIp: environment.network.bastionPublicIp,
       bastionSchedule: environment.network.bastionSchedule,
       bastionInstanceType: environment.network.bastionInstanceType,
+      bastionAvailabilityZone: environment.network.bastionAvailabilityZone,
       region: environment.region,
     });
 
@@ -104,6 +105,7 @@ export class PlatformStack extends TerraformStack {
       name,
       database: environment.database,
       subnetIds: this.network.privateSubnetIds,
+      availabilityZoneNames: this.network.availabilityZoneNames,
       securityGroupIds: [this.network.databaseSecurityGroup.id],
       kmsKeyArn: this.key.arn,
     });

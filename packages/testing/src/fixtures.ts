@@ -15,7 +15,7 @@ export function environmentInput(): EnvironmentInput {
     tier: "production",
     account: "123456789012",
     region: "us-east-1",
-    availabilityZones: ["us-east-1a", "us-east-1b"],
+    availabilityZones: ["use1-az1", "use1-az2"],
     network: { cidr: "10.99.0.0/16", interfaceEndpoints: true, bastion: true },
     database: { instanceClass: "db.t4g.small", multiAz: true, deletionProtection: true },
     proxy: { enabled: true },

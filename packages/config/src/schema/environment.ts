@@ -67,9 +67,35 @@ const awsRegion = z.string().refine((r) => (AWS_REGIONS as readonly string[]).in
   message: "must be an AWS region such as us-east-1",
 });
 
-const availabilityZoneName = z
+/**
+ * An AZ ID such as use1-az1. AZ names (us-east-1a) map to different physical zones in each
+ * account; AZ IDs name the same zone in every account (AWS RAM User Guide, "Availability Zone IDs
+ * for your AWS resources"), so a zone chosen for instance-class availability stays that zone.
+ */
+const AVAILABILITY_ZONE_ID = /^[a-z]{3,6}\d+-az\d+$/;
+const availabilityZoneId = z
   .string()
-  .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/, "must be an availability zone such as us-east-1a");
+  .regex(AVAILABILITY_ZONE_ID, "must be an availability zone ID such as use1-az1");
+
+/**
+ * The prefix of the AZ IDs of a region: the country code, then the initial of each compass word
+ * (north, south, east, west, central; northeast, southeast, northwest count as two), "g" for
+ * GovCloud, then the number: us-east-1 -> use1, ap-northeast-1 -> apne1, us-gov-west-1 -> usgw1,
+ * cn-northwest-1 -> cnnw1 (the ZoneId values of `aws ec2 describe-availability-zones`).
+ */
+export function availabilityZoneIdPrefix(region: string): string {
+  const parts = region.split("-");
+  const country = parts[0] ?? "";
+  const number = parts.at(-1) ?? "";
+  const words = parts.slice(1, -1).map((word) => {
+    if (word === "gov") return "g";
+    return word
+      .replace(/^north(?=east|west)/, "n")
+      .replace(/^south(?=east|west)/, "s")
+      .replace(/(north|south|east|west|central)$/, (w) => w.charAt(0));
+  });
+  return `${country}${words.join("")}${number}`;
+}
 
 /** Tag keys and values as AWS accepts them (Tagging AWS resources, "Tag naming limits"). */
 const TAG_CHARACTERS = "letters, digits, spaces and _ . : / = + - @";
@@ -144,7 +170,7 @@ export const networkSchema = z
       .max(6)
       .default(1)
       .describe(
-        "In how many AZs (the first ones of availabilityZones) the interface endpoints get a network interface. Default 1: only the bastion uses them, and it lives in the first AZ; each extra AZ adds $14.60/month.",
+        "In how many AZs (the first ones of availabilityZones) the interface endpoints get a network interface. Default 1: only the bastion uses them (an endpoint answers from every AZ of the VPC); each extra AZ adds $14.60/month.",
       ),
     bastion: z
       .boolean()
@@ -163,6 +189,11 @@ export const networkSchema = z
       .default(false)
       .describe(
         "Put the bastion in a public subnet (internet gateway, no NAT) with a public IPv4 address, so its SSM agent reaches the public SSM endpoints. Its security group has no inbound rule, so nothing can connect to it; $0.005/hour while it runs. The cheapest way for CI to reach the database (docs/architecture.md). Default false.",
+      ),
+    bastionAvailabilityZone: availabilityZoneId
+      .optional()
+      .describe(
+        "AZ ID (one of availabilityZones) of the bastion, and of the public subnet when bastionPublicIp or natGateway. Default: the first of availabilityZones. Set it when the first zone does not offer bastionInstanceType (`aws ec2 describe-instance-type-offerings --location-type availability-zone-id`).",
       ),
     bastionInstanceType: z
       .string()
@@ -197,9 +228,11 @@ export const readReplicaSchema = z.strictObject({
     .enum(INSTANCE_CLASS_NAMES)
     .optional()
     .describe("Instance class of the replica. Default: the primary's class."),
-  availabilityZone: availabilityZoneName
+  availabilityZone: availabilityZoneId
     .optional()
-    .describe("AZ of the replica. Default: chosen by RDS among the subnet group's AZs."),
+    .describe(
+      "AZ ID of the replica (one of availabilityZones), e.g. use1-az2. Default: chosen by RDS among the subnet group's AZs.",
+    ),
 });
 
 export const databaseSchema = z
@@ -463,10 +496,12 @@ export const environmentSchema = z
       ),
     region: awsRegion.describe("AWS region."),
     availabilityZones: z
-      .array(availabilityZoneName)
+      .array(availabilityZoneId)
       .min(2)
       .max(6)
-      .describe("At least two AZs of the region, named explicitly so plans need no AWS lookup."),
+      .describe(
+        "At least two AZ IDs of the region (use1-az1, not the account-specific name us-east-1a), one private subnet each, listed explicitly so plans need no AWS lookup. The plan refuses a zone where the instance class is not offered.",
+      ),
     tags: z.record(tagKey, tagValue).default({}).describe("Extra tags on every resource."),
     network: networkSchema,
     database: databaseSchema,
@@ -485,12 +520,17 @@ export const environmentSchema = z
       const azs = Array.isArray(raw.availabilityZones) ? (raw.availabilityZones as unknown[]) : [];
       const database = (raw.database ?? {}) as Partial<Record<string, unknown>>;
       if (region) {
+        const prefix = availabilityZoneIdPrefix(region);
         azs.forEach((az, i) => {
-          if (typeof az === "string" && !new RegExp(`^${region}[a-z]$`).test(az)) {
+          if (
+            typeof az === "string" &&
+            AVAILABILITY_ZONE_ID.test(az) &&
+            !new RegExp(`^${prefix}-az\\d+$`).test(az)
+          ) {
             ctx.addIssue({
               code: "custom",
               path: ["availabilityZones", i],
-              message: `must be an AZ of region ${region}, e.g. ${region}a`,
+              message: `must be an AZ ID of region ${region}, e.g. ${prefix}-az1`,
             });
           }
         });
@@ -524,6 +564,15 @@ export const environmentSchema = z
             });
           }
         }
+      }
+      const network = (raw.network ?? {}) as Partial<Record<string, unknown>>;
+      const bastionZone = network.bastionAvailabilityZone;
+      if (typeof bastionZone === "string" && !azs.includes(bastionZone)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["network", "bastionAvailabilityZone"],
+          message: `must be one of availabilityZones (${azs.join(", ")})`,
+        });
       }
       const replicas = Array.isArray(database.readReplicas) ? database.readReplicas : [];
       replicas.forEach((replica: { availabilityZone?: unknown } | null, i) => {
