@@ -109,7 +109,7 @@ export class PlatformStack extends TerraformStack {
     });
 
     this.tenantSecrets = new TenantSecrets(this, "tenant-secrets", {
-      name,
+      environment,
       tenants,
       kmsKeyArn: this.key.arn,
     });
