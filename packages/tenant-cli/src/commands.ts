@@ -15,7 +15,6 @@ import {
   loadEnvironments,
   onFile,
   repoRoot,
-  type TenantConfig,
   type TenantState,
   tenantDatabaseName,
   tenantSchema,
