@@ -17,8 +17,11 @@ import {
   DEFAULT_FOOTPRINT_SCOPES,
   type FootprintEnvironment,
   intentOf,
+  type ManifestEntry,
+  manifestEntries,
   PUBLIC_ROLE,
   type TenantIntent,
+  type TenantManifestSource,
   tenantConstructIds,
   tenantFootprint,
 } from "./footprint";
@@ -105,7 +108,7 @@ export interface TenantDatabaseResources {
  * would fail on an extension a column still uses. The database goes first (WITH (FORCE)), then
  * the roles: the database depends on both roles.
  */
-export class TenantDatabases extends Construct {
+export class TenantDatabases extends Construct implements TenantManifestSource {
   /** Per tenant that is not dropped, by tenant name. */
   public readonly tenants: Readonly<Record<string, TenantDatabaseResources>>;
   /** Every grant, default privilege and extension, in the order they are serialized. */
@@ -290,6 +293,11 @@ export class TenantDatabases extends Construct {
     for (const tenant of dropped) footprints[tenant.name] = footprintOf(tenant);
     this.footprints = footprints;
     this.forgetInsideDroppedDatabases(dropped.flatMap(footprintOf));
+  }
+
+  /** The addresses of every tenant's footprint in this stack, for pgforks-manifest.json. */
+  public tenantManifestEntries(): ManifestEntry[] {
+    return Object.values(this.footprints).flatMap((intents) => manifestEntries(intents, "tenants"));
   }
 
   /**

@@ -511,6 +511,55 @@ export function intentOf<K extends IntentKind>(
   return intentsOf(intents, kind)[0];
 }
 
+/** The file the synth writes beside each stack's cdk.tf.json. */
+export const TENANT_MANIFEST_FILE = "pgforks-manifest.json";
+
+/** Version of the manifest's format; readers refuse other versions. */
+export const TENANT_MANIFEST_VERSION = 1;
+
+/** pgforks-manifest.json: the tenant footprint's addresses in one synthesized stack. */
+export interface TenantManifest {
+  readonly version: typeof TENANT_MANIFEST_VERSION;
+  readonly stack: string;
+  readonly resources: readonly ManifestEntry[];
+}
+
+/** A construct that contributes footprint addresses to its stack's manifest. */
+export interface TenantManifestSource {
+  tenantManifestEntries(): readonly ManifestEntry[];
+}
+
+export function isTenantManifestSource(value: unknown): value is TenantManifestSource {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Partial<TenantManifestSource>).tenantManifestEntries === "function"
+  );
+}
+
+/**
+ * Why a manifest does not match its synthesized stack, or undefined: every present entry's
+ * address must be a resource of the stack, and a present proxy auth entry's description must be
+ * in that proxy's `auth` list.
+ */
+export function manifestProblems(
+  entries: readonly ManifestEntry[],
+  stack: { readonly resource?: Record<string, Record<string, unknown>> },
+): string[] {
+  return entries.flatMap((entry) => {
+    if (entry.state !== "present") return [];
+    const dot = entry.address.indexOf(".");
+    const body = stack.resource?.[entry.address.slice(0, dot)]?.[entry.address.slice(dot + 1)];
+    if (body === undefined)
+      return [`${entry.address} (${entry.kind} of ${entry.tenant}) is not in the stack`];
+    if (entry.kind !== "proxy auth") return [];
+    const auth = (body as { auth?: Array<{ description?: unknown }> }).auth ?? [];
+    return auth.some((a) => a.description === entry.detail)
+      ? []
+      : [`${entry.address} has no auth entry "${entry.detail}" (proxy auth of ${entry.tenant})`];
+  });
+}
+
 /** One line of pgforks-manifest.json: which tenant a Terraform address belongs to, as what. */
 export interface ManifestEntry {
   readonly address: string;

@@ -5,7 +5,11 @@ import {
   DEFAULT_FOOTPRINT_SCOPES,
   type FootprintAwsEnvironment,
   intentOf,
+  type ManifestEntry,
+  manifestEntries,
   type ProxyAuthIntent,
+  type TenantIntent,
+  type TenantManifestSource,
   tenantFootprint,
 } from "./footprint";
 import { checkAddress, pathBelowStack } from "./logical-ids";
@@ -49,13 +53,15 @@ export interface TenantSecretsProps {
  * dropped tenant then reads as gone (aws provider 5.x treats versions of a secret marked for
  * deletion as not found), so the drop goes through without touching the deleted secret.
  */
-export class TenantSecrets extends Construct {
+export class TenantSecrets extends Construct implements TenantManifestSource {
   /** ARN of every tenant that has a secret (all but dropped ones), by tenant name. */
   public readonly secretArns: Record<string, string>;
   /** The secret resources, by tenant name. */
   public readonly secrets: Readonly<Record<string, SecretsmanagerSecret>>;
   /** The footprint's proxy auth entries that are present (active and suspended tenants). */
   private readonly proxyEntries: readonly ProxyAuthIntent[];
+  /** The platform-stack intents of every tenant (dropped ones too). */
+  private readonly intents: readonly TenantIntent[];
 
   constructor(scope: Construct, id: string, props: TenantSecretsProps) {
     super(scope, id);
@@ -74,12 +80,14 @@ export class TenantSecrets extends Construct {
     const secrets: Record<string, SecretsmanagerSecret> = {};
     const arns: Record<string, string> = {};
     const proxyEntries: ProxyAuthIntent[] = [];
+    const platformIntents: TenantIntent[] = [];
     const environment = {
       adminRole: props.environment.database.masterUsername,
       aws: props.environment,
     };
     for (const tenant of props.tenants) {
       const intents = tenantFootprint(tenant, environment, scopes);
+      platformIntents.push(...intents.filter((i) => i.address.stack === "platform"));
       const proxyAuth = intentOf(intents, "proxy auth");
       if (proxyAuth?.state === "present") proxyEntries.push(proxyAuth);
       const intent = intentOf(intents, "secret");
@@ -96,8 +104,14 @@ export class TenantSecrets extends Construct {
       arns[tenant.name] = secret.arn;
     }
     this.proxyEntries = proxyEntries;
+    this.intents = platformIntents;
     this.secrets = secrets;
     this.secretArns = arns;
+  }
+
+  /** The addresses of every tenant's secret and proxy auth entry, for pgforks-manifest.json. */
+  public tenantManifestEntries(): ManifestEntry[] {
+    return manifestEntries(this.intents, "platform");
   }
 
   /** ARN of a tenant's secret. Throws for an unknown or dropped tenant. */
