@@ -34,6 +34,8 @@ export interface PlannedResource {
   readonly key: string;
   /** What the footprint calls it. */
   readonly kind: IntentKind;
+  /** The extension, for extensions. */
+  readonly detail?: string;
   readonly label: string;
   readonly attributes: readonly PlannedAttribute[];
   /** Said when it is created. */
@@ -57,6 +59,7 @@ export function tenantResources(
             stack: intent.address.stack,
             key: intent.address.terraformAddress,
             kind: intent.kind,
+            ...(intent.kind === "extension" ? { detail: intent.args.name } : {}),
             ...intent.preview,
           },
         ]
