@@ -2,12 +2,14 @@ import {
   ADMIN_DATABASE,
   type LoadedEnvironment,
   RESERVED_PREFIXES,
-  readOnlyRoleName,
   type TenantConfig,
-  tenantDatabaseConnectionLimit,
-  tenantDatabaseName,
-  tenantRoleConnectionLimit,
 } from "@pgforks/config";
+import {
+  DATABASE_ENCODING,
+  intentOf,
+  intentsOf,
+  tenantFootprint,
+} from "@pgforks/tenants/footprint";
 import {
   type AuditConnectionFactory,
   type CatalogSnapshot,
@@ -33,9 +35,6 @@ export const SYSTEM_ROLES = ["postgres", "rdsadmin", "rdstopmgr", "rdsrepladmin"
 
 /** Role prefixes owned by PostgreSQL (pg_*) and RDS (rds_*), as reserved in @pgforks/config. */
 export const SYSTEM_ROLE_PREFIXES = RESERVED_PREFIXES;
-
-/** Encoding the tenants stack creates databases with. */
-export const EXPECTED_ENCODING = "UTF8";
 
 /** Role attributes a tenant role must never have, with the finding each one raises. */
 const FORBIDDEN_ATTRIBUTES = [
@@ -68,7 +67,7 @@ export interface AuditOptions {
 /** The environment to audit: a LoadedEnvironment, or just the parts the audit reads. */
 export type AuditedEnvironment = Pick<LoadedEnvironment, "name" | "environment" | "tenants">;
 
-/** What the tenants stack should have created for one tenant. */
+/** What the tenants stack should have created for one tenant: its footprint, as the audit reads it. */
 export interface ExpectedTenant {
   readonly tenant: TenantConfig;
   readonly role: string;
@@ -77,25 +76,46 @@ export interface ExpectedTenant {
   readonly readOnlyRole?: string;
   /** False for dropped tenants: role and database must be gone. */
   readonly present: boolean;
-  /** LOGIN only while active. */
+  /** The role's LOGIN. */
   readonly canLogin: boolean;
-  /** The role's CONNECTION LIMIT: connectionLimit while active, 0 otherwise. */
+  /** The role's CONNECTION LIMIT. */
   readonly connectionLimit: number;
-  /** The database's CONNECTION LIMIT: connectionLimit plus the admin's headroom, in every state. */
+  /** The database's CONNECTION LIMIT. */
   readonly databaseConnectionLimit: number;
+  /** The database's owner (the admin). */
+  readonly owner: string;
+  /** The database's encoding. */
+  readonly encoding: string;
+  /** Whether the read-only role is granted CONNECT on the database. */
+  readonly readOnlyConnects: boolean;
 }
 
-export function expectedTenant(tenant: TenantConfig): ExpectedTenant {
-  const active = tenant.state === "active";
+/** The footprint of `tenant` (@pgforks/tenants) as the audit compares it; `admin` owns its database. */
+export function expectedTenant(tenant: TenantConfig, admin: string): ExpectedTenant {
+  const intents = tenantFootprint(tenant, { adminRole: admin });
+  const role = intentOf(intents, "role");
+  const readOnly = intentOf(intents, "read-only role");
+  const database = intentOf(intents, "database");
+  if (!role || !database)
+    throw new Error(`the footprint of tenant ${tenant.name} has no role or database`);
+  const readOnlyName = readOnly?.state === "present" ? readOnly.args.name : undefined;
   return {
     tenant,
-    role: tenant.name,
-    database: tenantDatabaseName(tenant),
-    ...(tenant.readOnlyRole ? { readOnlyRole: readOnlyRoleName(tenant) } : {}),
-    present: tenant.state !== "dropped",
-    canLogin: active,
-    connectionLimit: tenantRoleConnectionLimit(tenant),
-    databaseConnectionLimit: tenantDatabaseConnectionLimit(tenant),
+    role: role.args.name,
+    database: database.args.name,
+    ...(readOnlyName ? { readOnlyRole: readOnlyName } : {}),
+    present: role.state === "present",
+    canLogin: role.args.login === true,
+    connectionLimit: role.args.connectionLimit ?? -1,
+    databaseConnectionLimit: database.args.connectionLimit ?? -1,
+    owner: database.args.owner ?? admin,
+    encoding: database.args.encoding ?? DATABASE_ENCODING,
+    readOnlyConnects: intentsOf(intents, "grant").some(
+      (g) =>
+        g.args.role === readOnlyName &&
+        g.args.objectType === "database" &&
+        g.args.privileges.includes("CONNECT"),
+    ),
   };
 }
 
@@ -126,10 +146,10 @@ export function compareCatalog(
   options: AuditOptions = {},
 ): Finding[] {
   const findings: Finding[] = [];
-  const expected = loaded.tenants.map(expectedTenant);
+  const admin = loaded.environment.database.masterUsername;
+  const expected = loaded.tenants.map((t) => expectedTenant(t, admin));
   const present = expected.filter((t) => t.present);
   const file = `environments/${loaded.name}/tenants.yaml`;
-  const admin = loaded.environment.database.masterUsername;
 
   for (const t of expected) {
     const add = (
@@ -238,13 +258,13 @@ export function compareCatalog(
       );
       continue;
     }
-    if (db.owner !== admin) {
+    if (db.owner !== t.owner) {
       add(
         "wrong-owner",
         database(t.database),
-        admin,
+        t.owner,
         db.owner,
-        `database "${t.database}" is owned by "${db.owner}", expected the admin "${admin}"`,
+        `database "${t.database}" is owned by "${db.owner}", expected the admin "${t.owner}"`,
       );
     }
     if (db.connectionLimit !== t.databaseConnectionLimit) {
@@ -295,13 +315,13 @@ export function compareCatalog(
         `${schema.publicCreatesInPublic ? "PUBLIC" : `role "${t.role}"`} can CREATE in schema public of "${t.database}", which is on the admin's search path`,
       );
     }
-    if (db.encoding !== EXPECTED_ENCODING) {
+    if (db.encoding !== t.encoding) {
       add(
         "wrong-encoding",
         database(t.database),
-        EXPECTED_ENCODING,
+        t.encoding,
         db.encoding,
-        `database "${t.database}" has encoding ${db.encoding}, expected ${EXPECTED_ENCODING}`,
+        `database "${t.database}" has encoding ${db.encoding}, expected ${t.encoding}`,
       );
     }
     for (const privilege of db.publicPrivileges) {
@@ -325,9 +345,9 @@ export function compareCatalog(
         `role "${main.name}" can CREATE schemas in "${t.database}" (only its own schema is its to create in)`,
       );
     }
-    // The read-only role gets CONNECT only while the tenant is active (the stack grants it none
-    // otherwise); the tenant's own role keeps CONNECT in every state (its NOLOGIN stops logins).
-    for (const r of [main, t.canLogin ? readOnly : undefined]) {
+    // The read-only role gets CONNECT only while the tenant is active (the footprint grants it
+    // none otherwise); the tenant's own role keeps CONNECT in every state (NOLOGIN stops logins).
+    for (const r of [main, t.readOnlyConnects ? readOnly : undefined]) {
       if (r && !snapshot.canConnect.get(r.name)?.has(t.database)) {
         add(
           "missing-connect",
@@ -413,11 +433,12 @@ export async function auditEnvironment(
   loaded: AuditedEnvironment,
   options: AuditOptions = {},
 ): Promise<AuditReport> {
-  const present = loaded.tenants.map(expectedTenant).filter((t) => t.present);
+  const admin = loaded.environment.database.masterUsername;
+  const present = loaded.tenants.map((t) => expectedTenant(t, admin)).filter((t) => t.present);
   const snapshot = await readCatalog(connect, {
     roles: present.flatMap((t) => (t.readOnlyRole ? [t.role, t.readOnlyRole] : [t.role])),
     databases: present.map((t) => t.database),
-    admin: loaded.environment.database.masterUsername,
+    admin,
     tenantDatabases: present.map((t) => ({ database: t.database, role: t.role })),
   });
   return {

@@ -6,13 +6,22 @@ import { ApprovalError, parseApprovals } from "./approvals";
 import { renderReview } from "./render";
 import { buildReview, destroyGuard, type StackPlan } from "./review";
 import { APPROVE_ENV_VAR } from "./run";
-import { loadedEnvironment, planJson, resourceChange } from "./test-helpers";
+import { synthesizeForReview } from "./synthesize";
+import { loadedEnvironment, planJson, resourceChange, tenantAddressOf } from "./test-helpers";
 
 const dev = loadedEnvironment("dev", "development", [
   { name: "saas", state: "dropped", confirmDrop: "saas" },
   { name: "fintech", database: "fintech_experiment" },
   { name: "sloppy", state: "dropped", confirmDrop: "not-the-database" },
 ]);
+/** The synth of `dev`: its pgforks-manifest.json names each tenant address. */
+const synth = synthesizeForReview([dev]);
+const SAAS_SECRET = tenantAddressOf(synth, "dev-platform", "saas", "secret");
+const SAAS_DATABASE = tenantAddressOf(synth, "dev-tenants", "saas", "database");
+const SAAS_ROLE = tenantAddressOf(synth, "dev-tenants", "saas", "role");
+const SAAS_READ_ONLY_ROLE = tenantAddressOf(synth, "dev-tenants", "saas", "read-only role");
+const FINTECH_DATABASE = tenantAddressOf(synth, "dev-tenants", "fintech", "database");
+const SLOPPY_ROLE = tenantAddressOf(synth, "dev-tenants", "sloppy", "role");
 
 const dbInstanceReplace = resourceChange("aws_db_instance.database_instance_D7FC2283", {
   actions: ["delete", "create"],
@@ -34,7 +43,7 @@ function plans(
           actions: ["delete"],
           before: { description: "k" },
         }),
-        resourceChange("aws_secretsmanager_secret.tenant-secrets_saas_87FF4810", {
+        resourceChange(`${SAAS_SECRET}`, {
           actions: ["delete"],
           before: { name: "pgforks-dev/tenants/saas", tags: { "pgforks:tenant": "saas" } },
         }),
@@ -48,15 +57,15 @@ function plans(
     {
       stack: "dev-tenants",
       plan: planJson([
-        resourceChange("postgresql_database.tenants_database-saas_1", {
+        resourceChange(`${SAAS_DATABASE}`, {
           actions: ["delete"],
           before: { name: "saas", owner: "saas" },
         }),
-        resourceChange("postgresql_role.tenants_role-saas_2", {
+        resourceChange(`${SAAS_ROLE}`, {
           actions: ["delete"],
           before: { name: "saas", login: true },
         }),
-        resourceChange("postgresql_database.tenants_database-fintech_experiment_3", {
+        resourceChange(`${FINTECH_DATABASE}`, {
           actions: ["delete"],
           before: { name: "fintech_experiment", owner: "fintech" },
         }),
@@ -68,23 +77,23 @@ function plans(
 
 describe("destroy guard", () => {
   it("blocks stateful deletions and counts a replacement as a destruction", () => {
-    const review = buildReview(plans(), { after: [dev] });
+    const review = buildReview(plans(), { synth, after: [dev] });
     const { blocked } = destroyGuard(review);
     expect(blocked.map((f) => `${f.stack}:${f.address}:${f.action}`)).toEqual([
       "dev-platform:aws_db_instance.database_instance_D7FC2283:replace",
       "dev-platform:aws_kms_key.key_F64E54E4:delete",
-      "dev-tenants:postgresql_database.tenants_database-fintech_experiment_3:delete",
+      `dev-tenants:${FINTECH_DATABASE}:delete`,
     ]);
     expect(blocked[0]?.replacePaths).toEqual(["storage_encrypted"]);
     expect(review.stacks.find((s) => s.stack === "dev-platform")?.status).toBe("blocked");
   });
 
   it("allows the resources of a tenant dropped with confirmDrop", () => {
-    const { allowed } = destroyGuard(buildReview(plans(), { after: [dev] }));
+    const { allowed } = destroyGuard(buildReview(plans(), { synth, after: [dev] }));
     expect(allowed.map((f) => [f.address, f.allowedBy, f.tenant])).toEqual([
-      ["aws_secretsmanager_secret.tenant-secrets_saas_87FF4810", "dropped tenant", "saas"],
-      ["postgresql_database.tenants_database-saas_1", "dropped tenant", "saas"],
-      ["postgresql_role.tenants_role-saas_2", "dropped tenant", "saas"],
+      [`${SAAS_SECRET}`, "dropped tenant", "saas"],
+      [`${SAAS_DATABASE}`, "dropped tenant", "saas"],
+      [`${SAAS_ROLE}`, "dropped tenant", "saas"],
     ]);
   });
 
@@ -98,26 +107,26 @@ describe("destroy guard", () => {
             before: { name: "other", owner: "saas" },
           }),
           // sloppy is dropped but confirmDrop does not repeat its database
-          resourceChange("postgresql_role.tenants_role-sloppy_5", {
+          resourceChange(`${SLOPPY_ROLE}`, {
             actions: ["delete"],
             before: { name: "sloppy" },
           }),
           // a replacement is never covered by "dropped" (only deletions are)
-          resourceChange("postgresql_role.tenants_role-saas_readonly_6", {
+          resourceChange(`${SAAS_READ_ONLY_ROLE}`, {
             actions: ["create", "delete"],
             before: { name: "saas_readonly" },
             after: { name: "saas_readonly" },
           }),
         ],
       }),
-      { after: [dev] },
+      { synth, after: [dev] },
     );
     const blocked = destroyGuard(review).blocked.map((f) => f.address);
     expect(blocked).toEqual(
       expect.arrayContaining([
         "postgresql_database.tenants_database-other_4",
-        "postgresql_role.tenants_role-sloppy_5",
-        "postgresql_role.tenants_role-saas_readonly_6",
+        `${SLOPPY_ROLE}`,
+        `${SAAS_READ_ONLY_ROLE}`,
       ]),
     );
   });
@@ -127,10 +136,10 @@ describe("destroy guard", () => {
       "# approved in review #42\ndev-platform:aws_kms_key.key_F64E54E4\n dev-platform:aws_db_instance.database_instance_D7FC2283 , prod-platform:aws_kms_key.key_F64E54E4",
       "approvals.txt",
     );
-    const { blocked, allowed } = destroyGuard(buildReview(plans(), { after: [dev], approvals }));
-    expect(blocked.map((f) => f.address)).toEqual([
-      "postgresql_database.tenants_database-fintech_experiment_3",
-    ]);
+    const { blocked, allowed } = destroyGuard(
+      buildReview(plans(), { synth, after: [dev], approvals }),
+    );
+    expect(blocked.map((f) => f.address)).toEqual([`${FINTECH_DATABASE}`]);
     expect(allowed.filter((f) => f.allowedBy === "approval").map((f) => f.address)).toEqual([
       "aws_db_instance.database_instance_D7FC2283",
       "aws_kms_key.key_F64E54E4",
@@ -139,7 +148,7 @@ describe("destroy guard", () => {
 
   it("ignores approvals for another stack", () => {
     const approvals = parseApprovals("prod-platform:aws_kms_key.key_F64E54E4", "approvals.txt");
-    const { blocked } = destroyGuard(buildReview(plans(), { after: [dev], approvals }));
+    const { blocked } = destroyGuard(buildReview(plans(), { synth, after: [dev], approvals }));
     expect(blocked.map((f) => f.address)).toContain("aws_kms_key.key_F64E54E4");
   });
 
@@ -192,12 +201,12 @@ describe("destroy guard", () => {
         "dev-platform:aws_kms_key.key_F64E54E4", // matches a stateful deletion
         "dev-platform:aws_s3_bucket.gone", // nothing of that name in dev-platform's plan
         "dev-platform:aws_db_proxy.proxy_5B0EBCF1", // deleted, but not stateful
-        "dev-tenants:postgresql_role.tenants_role-saas_2", // already allowed by the dropped tenant
+        `dev-tenants:${SAAS_ROLE}`, // already allowed by the dropped tenant
         "prod-platform:aws_kms_key.key_F64E54E4", // prod-platform is not in these plans
       ].join("\n"),
       ".github/destroy-approvals.txt",
     );
-    const review = buildReview(plans(), { after: [dev], approvals });
+    const review = buildReview(plans(), { synth, after: [dev], approvals });
     expect(destroyGuard(review).stale.map((s) => s.reason)).toEqual([
       "approval dev-platform:aws_s3_bucket.gone matches nothing in these plans: remove it from .github/destroy-approvals.txt",
       "approval dev-platform:aws_db_proxy.proxy_5B0EBCF1 matches nothing in these plans: remove it from .github/destroy-approvals.txt",
@@ -208,9 +217,10 @@ describe("destroy guard", () => {
     );
     // Nothing blocked, one stale approval: the guard still fails, and says so.
     const onlyStale = buildReview(plans(), {
+      synth,
       after: [dev],
       approvals: parseApprovals(
-        "dev-platform:aws_kms_key.key_F64E54E4\ndev-platform:aws_db_instance.database_instance_D7FC2283\ndev-tenants:postgresql_database.tenants_database-fintech_experiment_3\ndev-platform:aws_s3_bucket.gone",
+        `dev-platform:aws_kms_key.key_F64E54E4\ndev-platform:aws_db_instance.database_instance_D7FC2283\ndev-tenants:${FINTECH_DATABASE}\ndev-platform:aws_s3_bucket.gone`,
         ".github/destroy-approvals.txt",
       ),
     });
@@ -222,9 +232,10 @@ describe("destroy guard", () => {
     );
     // Nothing stale, nothing blocked: the guard passes.
     const clean = buildReview(plans(), {
+      synth,
       after: [dev],
       approvals: parseApprovals(
-        "dev-platform:aws_kms_key.key_F64E54E4\ndev-platform:aws_db_instance.database_instance_D7FC2283\ndev-tenants:postgresql_database.tenants_database-fintech_experiment_3",
+        `dev-platform:aws_kms_key.key_F64E54E4\ndev-platform:aws_db_instance.database_instance_D7FC2283\ndev-tenants:${FINTECH_DATABASE}`,
         "approvals.txt",
       ),
     });
@@ -233,20 +244,22 @@ describe("destroy guard", () => {
 
   it("only warns about stale approvals when asked to (main's re-plans after the approved apply)", () => {
     const approvals = parseApprovals(
-      "dev-platform:aws_kms_key.key_F64E54E4\ndev-platform:aws_db_instance.database_instance_D7FC2283\ndev-tenants:postgresql_database.tenants_database-fintech_experiment_3\ndev-platform:aws_s3_bucket.gone",
+      `dev-platform:aws_kms_key.key_F64E54E4\ndev-platform:aws_db_instance.database_instance_D7FC2283\ndev-tenants:${FINTECH_DATABASE}\ndev-platform:aws_s3_bucket.gone`,
       ".github/destroy-approvals.txt",
     );
-    const warned = buildReview(plans(), { after: [dev], approvals, staleApprovals: "warn" });
+    const warned = buildReview(plans(), { synth, after: [dev], approvals, staleApprovals: "warn" });
     expect(destroyGuard(warned)).toMatchObject({ blocked: [], stale: [] });
     expect(warned.notes).toContain(
       "Warning: approval dev-platform:aws_s3_bucket.gone matches nothing in these plans: remove it from .github/destroy-approvals.txt (stale approvals only warn here).",
     );
     // The default still fails.
-    expect(destroyGuard(buildReview(plans(), { after: [dev], approvals })).stale).toHaveLength(1);
+    expect(
+      destroyGuard(buildReview(plans(), { synth, after: [dev], approvals })).stale,
+    ).toHaveLength(1);
   });
 
   it("leaves non-stateful deletions to the banner", () => {
-    const review = buildReview(plans(), { after: [dev] });
+    const review = buildReview(plans(), { synth, after: [dev] });
     const group = "aws_db_parameter_group.database_parameter-group_33D396C4";
     const all = [...review.guard.blocked, ...review.guard.allowed].map((f) => f.address);
     expect(all).not.toContain(group);
@@ -264,6 +277,7 @@ describe("destroy guard", () => {
       actionReason: "replace_because_cannot_update",
     });
     const review = buildReview([{ stack: "dev-platform", plan: planJson([proxyReplace]) }], {
+      synth,
       after: [dev],
     });
     expect(destroyGuard(review).blocked.map((f) => `${f.address}:${f.action}`)).toEqual([
@@ -278,7 +292,7 @@ describe("destroy guard", () => {
   });
 
   it("says it in the banner: what, where, which attributes force it, and the verdict", () => {
-    const markdown = renderReview(buildReview(plans(), { after: [dev] }));
+    const markdown = renderReview(buildReview(plans(), { synth, after: [dev] }));
     expect(markdown).toContain("> [!CAUTION]");
     expect(markdown).toContain("**Destroy guard: blocked.**");
     const line = markdown
@@ -302,7 +316,7 @@ describe("destroy guard", () => {
           ]),
         },
       ],
-      { after: [dev] },
+      { synth, after: [dev] },
     );
     expect(destroyGuard(review).blocked).toEqual([]);
     expect(renderReview(review)).toContain("> [!WARNING]");

@@ -9,7 +9,8 @@ import {
 import { REVIEW_MARKER, renderReview } from "./render";
 import { buildReview, orderStacks, type Review, type StackPlan } from "./review";
 import { synthOutputFromStacks } from "./synth-output";
-import { loadedEnvironment, planJson, resourceChange } from "./test-helpers";
+import { synthesizeForReview } from "./synthesize";
+import { loadedEnvironment, planJson, resourceChange, tenantAddressOf } from "./test-helpers";
 
 const LONG = "x".repeat(300);
 
@@ -31,8 +32,9 @@ function bigStack(stack: string, n: number, attrs = 20): StackPlan {
 
 const envs = [
   loadedEnvironment("dev", "development", [{ name: "saas" }]),
-  loadedEnvironment("prod", "production", [{ name: "fintech" }]),
+  loadedEnvironment("prod", "production", [{ name: "fintech" }, { name: "healthtech" }]),
 ];
+const synth = synthesizeForReview(envs);
 
 /** A huge review: two big stacks, one stateful replacement, a tenant change. */
 function hugeReview(): Review {
@@ -48,13 +50,13 @@ function hugeReview(): Review {
         after: { engine: "postgres", storage_encrypted: true },
         replacePaths: [["storage_encrypted"]],
       }),
-      resourceChange("aws_secretsmanager_secret.tenant-secrets_healthtech_1", {
+      resourceChange(tenantAddressOf(synth, "prod-platform", "healthtech", "secret"), {
         actions: ["create"],
         after: { name: "pgforks-prod/tenants/healthtech" },
       }),
     ]),
   };
-  return buildReview([withReplace, dev], { after: envs });
+  return buildReview([withReplace, dev], { synth, after: envs });
 }
 
 describe("renderReview budget", () => {

@@ -24,8 +24,8 @@ import { constructPaths, resourceAddress, type SynthOutput } from "./synth-outpu
 import {
   type PlannedTenantComponent,
   proxyAuthChanges,
+  TenantAddressBook,
   type TenantChange,
-  TenantDirectory,
   tenantChanges,
   tenantOwnership,
   updateDetail,
@@ -309,7 +309,7 @@ function resourceReview(
   stack: string,
   rc: ReviewResourceChange,
   paths: ReadonlyMap<string, string>,
-  directory: TenantDirectory,
+  book: TenantAddressBook,
 ): ResourceReview | undefined {
   if (rc.mode !== "managed") return undefined;
   const action = reviewActionOf(rc.change.actions);
@@ -318,7 +318,7 @@ function resourceReview(
   const group = groupOf(action, moved, importing !== undefined);
   if (group === undefined) return undefined;
   const constructPath = paths.get(resourceAddress(rc.address));
-  const tenant = tenantOwnership(rc, directory, constructPath)?.tenant;
+  const tenant = tenantOwnership(rc, book)?.tenant;
   const stateful = statefulKind(rc.type);
   return {
     stack,
@@ -421,19 +421,6 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
     );
   }
 
-  const directories = new Map<string, TenantDirectory>();
-  const directoryOf = (env: string) => {
-    let found = directories.get(env);
-    if (!found) {
-      found = new TenantDirectory(
-        before.find((e) => e.name === env)?.tenants,
-        after.find((e) => e.name === env)?.tenants,
-      );
-      directories.set(env, found);
-    }
-    return found;
-  };
-
   const byStack = new Map(plans.map((p) => [p.stack, p.plan]));
   const stackNames = [...new Set([...byStack.keys(), ...Object.keys(ctx.synth?.stacks ?? {})])];
   const ordered = orderStacks(stackNames, (s) => ctx.synth?.stacks[s]?.dependencies ?? [], rank);
@@ -458,13 +445,19 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
       continue;
     }
     const paths = constructPaths(ctx.synth?.stacks[stack]?.json);
-    const directory = directoryOf(environment);
+    const manifest = ctx.synth?.stacks[stack]?.tenantManifest;
+    if (!manifest) {
+      notes.push(
+        `${stack}: no pgforks-manifest.json beside its cdk.tf.json, so its resources are not attributed to tenants (nothing is guessed): the tenant summary leaves this stack out, and the destroy guard allows no dropped tenant's deletion in it without an approval. Synthesize with \`npm run synth\` to write the manifest.`,
+      );
+    }
+    const book = new TenantAddressBook([manifest, beforeSynth?.stacks[stack]?.tenantManifest]);
     const resources: ResourceReview[] = [];
     for (const rc of plan.resource_changes ?? []) {
-      const review = resourceReview(stack, rc, paths, directory);
+      const review = resourceReview(stack, rc, paths, book);
       if (!review) continue;
       resources.push(review);
-      const ownership = tenantOwnership(rc, directory, review.constructPath);
+      const ownership = tenantOwnership(rc, book);
       if (
         ownership &&
         (review.action === "create" ||
@@ -489,7 +482,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
           ...(detail !== undefined ? { detail } : {}),
         });
       }
-      for (const { tenant, action } of proxyAuthChanges(rc)) {
+      for (const { tenant, action } of proxyAuthChanges(rc, book)) {
         plannedComponents.push({
           environment,
           tenant,

@@ -3,8 +3,13 @@
  * resource counts) and manifest.json (for the stacks' dependencies, i.e. the apply order).
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { StackJson } from "@pgforks/stacks";
+import {
+  TENANT_MANIFEST_FILE,
+  TENANT_MANIFEST_VERSION,
+  type TenantManifest,
+} from "@pgforks/tenants/footprint";
 
 /** One synthesized stack. */
 export interface SynthStack {
@@ -12,6 +17,21 @@ export interface SynthStack {
   readonly json: StackJson;
   /** Stacks whose outputs it reads (manifest.json `dependencies`); they apply first. */
   readonly dependencies: readonly string[];
+  /**
+   * pgforks-manifest.json beside its cdk.tf.json: which tenant each address belongs to. Absent
+   * when the synth wrote none (or another format version): the review then says so.
+   */
+  readonly tenantManifest?: TenantManifest;
+}
+
+/** The stack's pgforks-manifest.json in `folder`, when there is one of this format version. */
+function readTenantManifest(folder: string): TenantManifest | undefined {
+  const file = join(folder, TENANT_MANIFEST_FILE);
+  if (!existsSync(file)) return undefined;
+  const manifest = JSON.parse(readFileSync(file, "utf8")) as Partial<TenantManifest>;
+  return manifest.version === TENANT_MANIFEST_VERSION && Array.isArray(manifest.resources)
+    ? (manifest as TenantManifest)
+    : undefined;
 }
 
 /** A cdktf outdir as the review needs it. */
@@ -51,18 +71,22 @@ export function loadSynthOutput(outdir: string): SynthOutput {
       const dependencies = Array.isArray(entry.dependencies)
         ? entry.dependencies.filter((d): d is string => typeof d === "string")
         : [];
+      const manifest = readTenantManifest(dirname(join(root, path)));
       stacks[name] = {
         json: JSON.parse(readFileSync(join(root, path), "utf8")) as StackJson,
         dependencies,
+        ...(manifest ? { tenantManifest: manifest } : {}),
       };
     }
   } else if (existsSync(join(root, "stacks"))) {
     for (const name of readdirSync(join(root, "stacks")).sort()) {
       const file = join(root, "stacks", name, "cdk.tf.json");
       if (!existsSync(file)) continue;
+      const manifest = readTenantManifest(dirname(file));
       stacks[name] = {
         json: JSON.parse(readFileSync(file, "utf8")) as StackJson,
         dependencies: [],
+        ...(manifest ? { tenantManifest: manifest } : {}),
       };
     }
   }
@@ -81,14 +105,18 @@ export function loadSynthOutput(outdir: string): SynthOutput {
 export function synthOutputFromStacks(
   stacks: Readonly<Record<string, StackJson>>,
   dependencies: Readonly<Record<string, readonly string[]>> = {},
+  /** pgforks-manifest.json by stack name. Default none. */
+  tenantManifests: Readonly<Record<string, TenantManifest>> = {},
 ): SynthOutput {
   const out: Record<string, SynthStack> = {};
   for (const [name, json] of Object.entries(stacks)) {
     const platform = name.endsWith("-tenants") ? name.replace(/-tenants$/, "-platform") : undefined;
+    const manifest = tenantManifests[name];
     out[name] = {
       json,
       dependencies:
         dependencies[name] ?? (platform !== undefined && platform in stacks ? [platform] : []),
+      ...(manifest ? { tenantManifest: manifest } : {}),
     };
   }
   return { stacks: out };

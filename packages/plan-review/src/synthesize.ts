@@ -4,11 +4,12 @@
  * construct), so it lives apart from the pure review modules.
  */
 import type { LoadedEnvironment } from "@pgforks/config";
-import { synthesizeInMemory } from "@pgforks/stacks";
+import { synthesizeWithManifestsInMemory } from "@pgforks/stacks";
 import { type SynthOutput, synthOutputFromStacks } from "./synth-output";
 
 /** Synthesizes `environments` with today's constructs (dependencies: tenants after platform). */
 export function synthesizeForReview(environments: readonly LoadedEnvironment[]): SynthOutput {
   if (environments.length === 0) return { stacks: {} };
-  return synthOutputFromStacks(synthesizeInMemory(environments));
+  const { stacks, manifests } = synthesizeWithManifestsInMemory(environments);
+  return synthOutputFromStacks(stacks, {}, manifests);
 }

@@ -1,12 +1,30 @@
 // Tenant wording. Plans of the tenants stacks (postgresql_* resources) cannot be produced offline:
-// there is no cyrilgdn/postgresql provider binary on this machine and no database to plan against.
-// So the plan JSON here is synthetic, shaped exactly like Terraform's "JSON Output Format"
-// document (resource_changes[].change.before/after), with the values the constructs write.
-import { tenantSecretName } from "@pgforks/config";
+// there is no database to plan against. So the plan JSON here is synthetic, shaped exactly like
+// Terraform's "JSON Output Format" document (resource_changes[].change.before/after), with the
+// values the constructs write; its addresses come from a real synth of the same configuration,
+// and so does the pgforks-manifest.json the review reads them with.
+import { type LoadedEnvironment, tenantSecretName } from "@pgforks/config";
 import { describeTenantChange } from "@pgforks/tenant-cli";
+import type { IntentKind } from "@pgforks/tenants/footprint";
 import { renderReview } from "./render";
 import { buildReview, type StackPlan } from "./review";
-import { loadedEnvironment, planJson, resourceChange } from "./test-helpers";
+import type { SynthOutput } from "./synth-output";
+import { synthesizeForReview } from "./synthesize";
+import { loadedEnvironment, planJson, resourceChange, tenantAddressOf } from "./test-helpers";
+
+/** The synth of `environments`, and the address its manifest gives a tenant's part. */
+function synthOf(...environments: LoadedEnvironment[]) {
+  const synth: SynthOutput = synthesizeForReview(environments);
+  const address = (stack: string, tenant: string, kind: IntentKind, detail?: string): string => {
+    const entry = synth.stacks[stack]?.tenantManifest?.resources.find(
+      (e) =>
+        e.tenant === tenant && e.kind === kind && (detail === undefined || e.detail === detail),
+    );
+    if (!entry) throw new Error(`no ${kind} of ${tenant} in the manifest of ${stack}`);
+    return entry.address;
+  };
+  return { synth, address };
+}
 
 const healthtech = { name: "healthtech", database: "healthtech_experiment", connectionLimit: 20 };
 const fintech = {
@@ -18,17 +36,19 @@ const fintech = {
 const prodBefore = loadedEnvironment("prod", "production", [fintech]);
 const prodAfter = loadedEnvironment("prod", "production", [fintech, healthtech]);
 const secretName = tenantSecretName("pgforks-prod", "healthtech");
+const prod = synthOf(prodAfter);
+const prodBase = synthOf(prodBefore);
 
 /** What the platform stack's plan shows for a new tenant: its secret and its proxy auth entry. */
 const platformAdd: StackPlan = {
   stack: "prod-platform",
   plan: planJson([
-    resourceChange("aws_secretsmanager_secret.tenant-secrets_healthtech_2BFFC8D7", {
+    resourceChange(prod.address("prod-platform", "healthtech", "secret"), {
       actions: ["create"],
       after: { name: secretName, tags: { "pgforks:tenant": "healthtech" } },
       afterUnknown: { arn: true, id: true },
     }),
-    resourceChange("aws_db_proxy.proxy_5B0EBCF1", {
+    resourceChange(prod.address("prod-platform", "healthtech", "proxy auth"), {
       actions: ["update"],
       before: {
         auth: [
@@ -58,16 +78,16 @@ const platformAdd: StackPlan = {
 const tenantsAdd: StackPlan = {
   stack: "prod-tenants",
   plan: planJson([
-    resourceChange("postgresql_role.tenants_role-healthtech_F5AE3A5B", {
+    resourceChange(prod.address("prod-tenants", "healthtech", "role"), {
       actions: ["create"],
       after: { name: "healthtech", login: true, connection_limit: 20 },
       afterSensitive: { password_wo: true },
     }),
-    resourceChange("postgresql_database.tenants_database-healthtech_experiment_2985786B", {
+    resourceChange(prod.address("prod-tenants", "healthtech", "database"), {
       actions: ["create"],
       after: { name: "healthtech_experiment", owner: "healthtech", connection_limit: 20 },
     }),
-    resourceChange("postgresql_grant.tenants_connect-healthtech_FBC06E03", {
+    resourceChange(prod.address("prod-tenants", "healthtech", "grant"), {
       actions: ["create"],
       after: {
         database: "healthtech_experiment",
@@ -75,7 +95,7 @@ const tenantsAdd: StackPlan = {
         privileges: ["CONNECT", "TEMPORARY"],
       },
     }),
-    resourceChange("aws_secretsmanager_secret_version.tenants_secret-value-healthtech_77DDBC58", {
+    resourceChange(prod.address("prod-tenants", "healthtech", "secret value"), {
       actions: ["create"],
       after: { secret_string_wo_version: 1 },
       afterUnknown: { secret_id: true },
@@ -86,6 +106,8 @@ const tenantsAdd: StackPlan = {
 describe("tenant changes in words", () => {
   it("names what an added tenant gets, from both stacks' plans", () => {
     const review = buildReview([platformAdd, tenantsAdd], {
+      synth: prod.synth,
+      beforeSynth: prodBase.synth,
       after: [prodAfter],
       before: [prodBefore],
     });
@@ -99,7 +121,11 @@ describe("tenant changes in words", () => {
   });
 
   it("fills in the unplanned tenants stack from the configuration, and says so", () => {
-    const review = buildReview([platformAdd], { after: [prodAfter], before: [prodBefore] });
+    const review = buildReview([platformAdd], {
+      synth: prod.synth,
+      after: [prodAfter],
+      before: [prodBefore],
+    });
     const [change] = review.tenants;
     expect(change?.words).toBe("+ tenant healthtech in prod: database, role, secret, proxy auth");
     expect(change?.fromConfig).toEqual(["prod-tenants"]);
@@ -121,21 +147,23 @@ describe("tenant changes in words", () => {
   it("says DESTROYED when a dropped tenant's database goes", () => {
     const dev = loadedEnvironment("dev", "development", [
       { name: "saas", state: "dropped", confirmDrop: "saas" },
+      { name: "shop" },
     ]);
+    const { synth, address } = synthOf(dev);
     const review = buildReview(
       [
         {
           stack: "dev-tenants",
           plan: planJson([
-            resourceChange("postgresql_database.tenants_database-saas_1", {
+            resourceChange(address("dev-tenants", "saas", "database"), {
               actions: ["delete"],
               before: { name: "saas", owner: "saas" },
             }),
-            resourceChange("postgresql_role.tenants_role-saas_2", {
+            resourceChange(address("dev-tenants", "saas", "role"), {
               actions: ["delete"],
               before: { name: "saas" },
             }),
-            resourceChange("postgresql_grant.tenants_connect-saas_3", {
+            resourceChange(address("dev-tenants", "saas", "grant"), {
               actions: ["delete"],
               before: { database: "saas", role: "saas" },
             }),
@@ -144,18 +172,20 @@ describe("tenant changes in words", () => {
         {
           stack: "dev-platform",
           plan: planJson([
-            resourceChange("aws_secretsmanager_secret.tenant-secrets_saas_4", {
+            resourceChange(address("dev-platform", "saas", "secret"), {
               actions: ["delete"],
               before: { name: "pgforks-dev/tenants/saas" },
             }),
           ]),
         },
       ],
-      { after: [dev] },
+      { synth, after: [dev] },
     );
     expect(review.tenants.map((t) => t.words)).toEqual([
       "- tenant saas in dev: database DESTROYED, role, secret",
     ]);
+    // The manifest names the dropped tenant's database: its confirmed drop passes the guard.
+    expect(review.guard.blocked).toEqual([]);
   });
 
   it("says what a suspension does: login off, in words and in numbers", () => {
@@ -165,17 +195,22 @@ describe("tenant changes in words", () => {
     const after = loadedEnvironment("staging", "staging", [
       { name: "saas", connectionLimit: 10, readOnlyRole: true, state: "suspended" },
     ]);
+    const { synth, address } = synthOf(after);
+    const grant = (id: string) =>
+      synth.stacks["staging-tenants"]?.tenantManifest?.resources.find(
+        (e) => e.tenant === "saas" && e.address.includes(id),
+      )?.address ?? id;
     const review = buildReview(
       [
         {
           stack: "staging-tenants",
           plan: planJson([
-            resourceChange("postgresql_role.tenants_role-saas_1", {
+            resourceChange(address("staging-tenants", "saas", "role"), {
               actions: ["update"],
               before: { name: "saas", login: true, connection_limit: 10 },
               after: { name: "saas", login: false, connection_limit: 0 },
             }),
-            resourceChange("postgresql_grant.tenants_readonly-connect-saas_2", {
+            resourceChange(grant("readonly-connect-saas"), {
               actions: ["update"],
               before: { database: "saas", role: "saas_readonly", privileges: ["CONNECT"] },
               after: { database: "saas", role: "saas_readonly", privileges: [] },
@@ -184,7 +219,7 @@ describe("tenant changes in words", () => {
         },
         { stack: "staging-platform", plan: planJson([]) },
       ],
-      { after: [after], before: [before] },
+      { synth, after: [after], before: [before] },
     );
     expect(review.tenants.map((t) => t.words)).toEqual([
       "~ tenant saas in staging: suspended (login off); role: login true → false, connection limit 10 → 0, grants: privileges CONNECT → none",
@@ -207,12 +242,17 @@ describe("tenant changes in words", () => {
   });
 
   it("names extensions and proxy auth changes of an existing tenant", () => {
+    const withCitext = loadedEnvironment("prod", "production", [
+      { ...fintech, extensions: ["pgcrypto", "citext"] },
+      healthtech,
+    ]);
+    const { synth, address } = synthOf(withCitext);
     const review = buildReview(
       [
         {
           stack: "prod-tenants",
           plan: planJson([
-            resourceChange("postgresql_extension.tenants_extension-fintech_experiment-citext_1", {
+            resourceChange(address("prod-tenants", "fintech", "extension", "citext"), {
               actions: ["create"],
               after: { database: "fintech_experiment", name: "citext" },
             }),
@@ -221,7 +261,7 @@ describe("tenant changes in words", () => {
         {
           stack: "prod-platform",
           plan: planJson([
-            resourceChange("aws_db_proxy.proxy_5B0EBCF1", {
+            resourceChange(address("prod-platform", "healthtech", "proxy auth"), {
               actions: ["update"],
               before: {
                 auth: [{ description: "tenant fintech" }, { description: "tenant healthtech" }],
@@ -231,7 +271,7 @@ describe("tenant changes in words", () => {
           ]),
         },
       ],
-      { after: [prodAfter] },
+      { synth, after: [withCitext] },
     );
     expect(review.tenants.map((t) => t.words)).toEqual([
       "~ tenant fintech in prod: extension citext added",
@@ -245,7 +285,7 @@ describe("tenant changes in words", () => {
         {
           stack: "prod-tenants",
           plan: planJson([
-            resourceChange("postgresql_database.tenants_database-fintech_experiment_1", {
+            resourceChange(prod.address("prod-tenants", "fintech", "database"), {
               actions: ["delete", "create"],
               before: { name: "fintech_experiment", owner: "fintech", lc_collate: "C" },
               after: { name: "fintech_experiment", owner: "fintech", lc_collate: "en_US.UTF-8" },
@@ -254,10 +294,33 @@ describe("tenant changes in words", () => {
           ]),
         },
       ],
-      { after: [prodAfter] },
+      { synth: prod.synth, after: [prodAfter] },
     );
     expect(review.tenants.map((t) => t.words)).toEqual([
       "± tenant fintech in prod: database REPLACED (data DESTROYED)",
     ]);
+  });
+
+  it("without a manifest, attributes nothing to tenants and says so", () => {
+    const noManifest: SynthOutput = {
+      stacks: Object.fromEntries(
+        Object.entries(prod.synth.stacks).map(([name, stack]) => [
+          name,
+          { json: stack.json, dependencies: stack.dependencies },
+        ]),
+      ),
+    };
+    const review = buildReview([platformAdd, tenantsAdd], {
+      synth: noManifest,
+      after: [prodAfter],
+      before: [prodBefore],
+    });
+    expect(review.notes.join("\n")).toMatch(
+      /prod-tenants: no pgforks-manifest\.json beside its cdk\.tf\.json, so its resources are not attributed to tenants/,
+    );
+    expect(review.stacks.flatMap((s) => s.resources).every((r) => r.tenant === undefined)).toBe(
+      true,
+    );
+    expect(review.tenants).toEqual([]);
   });
 });

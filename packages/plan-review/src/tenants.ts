@@ -1,30 +1,26 @@
 /**
  * Tenant changes in words ("+ tenant healthtech in prod: database, role, secret, proxy auth").
  *
- * Resources are mapped to tenants by what they are, read from the plan's values (names are
- * configuration constants, so they are known at plan time):
- * - postgresql_database: its `name` (the tenant's database) or its `owner` (the tenant's role);
- * - postgresql_role: its `name` (the tenant, or `<tenant>_readonly`);
- * - postgresql_grant / _schema / _extension / _default_privileges: their `database`;
- * - aws_secretsmanager_secret: its `name` `<prefix>/tenants/<tenant>` (naming.ts) or its
- *   `pgforks:tenant` tag; aws_secretsmanager_secret_version: the secret ARN it writes;
- * - aws_db_proxy: the `auth` list, before against after (each entry is described "tenant <name>");
- * and, when the values say nothing, the construct path (`.../tenant-secrets/<tenant>`).
+ * Which tenant a planned resource belongs to, and as what, is read from the stack's
+ * pgforks-manifest.json, which the synth writes from the tenant footprint (@pgforks/tenants):
+ * Terraform address -> tenant and kind, and for the proxy the `description` of each tenant's
+ * `auth` entry. The working tree's manifest is read first, then the base branch's (for tenants
+ * whose entry left the configuration). A planned stack without a manifest is not attributed at
+ * all, and the review says so.
  * Stacks that were not planned (the tenants stack cannot be planned offline) are filled in from the
- * configuration, before against after, with the model @pgforks/tenant-cli uses for its own
- * previews (tenantResources), so both tools say the same thing.
+ * configuration, before against after, with the footprint's previews that @pgforks/tenant-cli
+ * renders too (tenantResources), so both tools say the same thing.
  */
-import {
-  type EnvironmentConfig,
-  type LoadedEnvironment,
-  READ_ONLY_ROLE_SUFFIX,
-  readOnlyRoleName,
-  type TenantConfig,
-  type TenantState,
-  tenantDatabaseName,
+import type {
+  EnvironmentConfig,
+  LoadedEnvironment,
+  TenantConfig,
+  TenantState,
 } from "@pgforks/config";
 import { type PlannedResource, stackName, tenantResources } from "@pgforks/tenant-cli";
+import type { IntentKind, ManifestEntry, TenantManifest } from "@pgforks/tenants/footprint";
 import type { ReviewAction, ReviewResourceChange } from "./plan-json";
+import { resourceAddress } from "./synth-output";
 import { compareStrings } from "./values";
 
 /** The parts of a tenant, in the order they are named. */
@@ -39,6 +35,20 @@ export const TENANT_COMPONENT_KINDS = [
   "grants",
 ] as const;
 export type TenantComponentKind = (typeof TENANT_COMPONENT_KINDS)[number];
+
+/** The review's part for each footprint kind: grants, schema and default privileges are "grants". */
+export const COMPONENT_OF_INTENT: Readonly<Record<IntentKind, TenantComponentKind>> = {
+  role: "role",
+  "read-only role": "read-only role",
+  database: "database",
+  grant: "grants",
+  schema: "grants",
+  extension: "extension",
+  "default privileges": "grants",
+  secret: "secret",
+  "secret value": "secret value",
+  "proxy auth": "proxy auth",
+};
 
 /** What happens to one part. */
 export type ComponentAction = Extract<ReviewAction, "create" | "update" | "replace" | "delete">;
@@ -81,33 +91,44 @@ export interface TenantOwnership {
   readonly detail?: string;
 }
 
-/** The tenants of one environment, before and after, for resolving names. */
-export class TenantDirectory {
-  readonly before: ReadonlyMap<string, TenantConfig>;
-  readonly after: ReadonlyMap<string, TenantConfig>;
-  private readonly byDatabase = new Map<string, string>();
+/**
+ * The tenant addresses of one stack, from its pgforks-manifest.json files: the working tree's
+ * first, then the base branch's (a tenant whose entry is gone from tenants.yaml is only there).
+ */
+export class TenantAddressBook {
+  private readonly resources = new Map<string, ManifestEntry>();
+  /** aws_db_proxy address -> auth entry description -> entry. */
+  private readonly proxyEntries = new Map<string, Map<string, ManifestEntry>>();
 
-  constructor(before: readonly TenantConfig[] = [], after: readonly TenantConfig[] = []) {
-    this.before = new Map(before.map((t) => [t.name, t]));
-    this.after = new Map(after.map((t) => [t.name, t]));
-    for (const t of [...before, ...after]) this.byDatabase.set(tenantDatabaseName(t), t.name);
-  }
-
-  /** The tenant whose database is `database`, if configured (before or after). */
-  tenantOfDatabase(database: string): string | undefined {
-    return this.byDatabase.get(database);
-  }
-
-  knows(name: string): boolean {
-    return this.before.has(name) || this.after.has(name);
-  }
-
-  /** A role name as tenant + kind: `x` -> role of x, `x_readonly` -> read-only role of x. */
-  roleOwner(role: string): TenantOwnership {
-    if (!this.knows(role) && role.endsWith(READ_ONLY_ROLE_SUFFIX)) {
-      return { tenant: role.slice(0, -READ_ONLY_ROLE_SUFFIX.length), kind: "read-only role" };
+  constructor(manifests: ReadonlyArray<TenantManifest | undefined>) {
+    for (const manifest of manifests) {
+      for (const entry of manifest?.resources ?? []) {
+        if (entry.kind === "proxy auth") {
+          const byDescription = this.proxyEntries.get(entry.address) ?? new Map();
+          if (entry.detail !== undefined && !byDescription.has(entry.detail))
+            byDescription.set(entry.detail, entry);
+          this.proxyEntries.set(entry.address, byDescription);
+        } else if (!this.resources.has(entry.address)) {
+          this.resources.set(entry.address, entry);
+        }
+      }
     }
-    return { tenant: role, kind: "role" };
+  }
+
+  /** The tenant and kind of a resource address (`type.name`, or an instance of it). */
+  ownerOf(address: string): TenantOwnership | undefined {
+    const entry = this.resources.get(resourceAddress(address));
+    if (!entry) return undefined;
+    return {
+      tenant: entry.tenant,
+      kind: COMPONENT_OF_INTENT[entry.kind],
+      ...(entry.detail !== undefined ? { detail: entry.detail } : {}),
+    };
+  }
+
+  /** The tenant whose proxy `auth` entry has this description, in the proxy at `address`. */
+  proxyAuthOwner(address: string, description: string): string | undefined {
+    return this.proxyEntries.get(resourceAddress(address))?.get(description)?.tenant;
   }
 }
 
@@ -115,112 +136,42 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-function attributeValue(rc: ReviewResourceChange, key: string): unknown {
-  const after = isObject(rc.change.after) ? rc.change.after[key] : undefined;
-  if (after !== undefined && after !== null) return after;
-  return isObject(rc.change.before) ? rc.change.before[key] : undefined;
-}
-
-function stringOf(rc: ReviewResourceChange, key: string): string | undefined {
-  const value = attributeValue(rc, key);
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-/** `<anything>/tenants/<tenant>`: the secret name scheme of naming.ts (tenantSecretName). */
-const SECRET_NAME = /\/tenants\/([^/]+)$/;
-/** A secret ARN ends in `:secret:<name>-<6 random characters>` (Secrets Manager ARN format). */
-const SECRET_ARN = /:secret:.*\/tenants\/([^/]+)-[A-Za-z0-9]{6}$/;
-/** Proxy auth entries are described `tenant <name>` (@pgforks/proxy). */
-const PROXY_AUTH_DESCRIPTION = /^tenant (\S+)$/;
-
-/**
- * Which tenant a changed resource belongs to, and as what. `constructPath` is the cdktf path from
- * the synthesized JSON, used only when the values do not tell.
- */
+/** Which tenant a changed resource belongs to, and as what, per the stack's manifest. */
 export function tenantOwnership(
   rc: ReviewResourceChange,
-  directory: TenantDirectory,
-  constructPath?: string,
+  book: TenantAddressBook,
 ): TenantOwnership | undefined {
-  switch (rc.type) {
-    case "postgresql_database": {
-      const name = stringOf(rc, "name");
-      const owner = stringOf(rc, "owner");
-      const tenant = (name && directory.tenantOfDatabase(name)) ?? owner ?? name;
-      return tenant ? { tenant, kind: "database" } : undefined;
-    }
-    case "postgresql_role": {
-      const name = stringOf(rc, "name");
-      return name ? directory.roleOwner(name) : undefined;
-    }
-    case "postgresql_grant":
-    case "postgresql_schema":
-    case "postgresql_default_privileges":
-    case "postgresql_extension": {
-      const database = stringOf(rc, "database");
-      const role = stringOf(rc, "role");
-      const tenant =
-        (database && directory.tenantOfDatabase(database)) ??
-        (role && directory.knows(role) ? role : undefined) ??
-        database;
-      if (!tenant) return undefined;
-      return rc.type === "postgresql_extension"
-        ? { tenant, kind: "extension", detail: stringOf(rc, "name") }
-        : { tenant, kind: "grants" };
-    }
-    case "aws_secretsmanager_secret": {
-      const tags = attributeValue(rc, "tags");
-      const tagged = isObject(tags) ? tags["pgforks:tenant"] : undefined;
-      const tenant =
-        SECRET_NAME.exec(stringOf(rc, "name") ?? "")?.[1] ??
-        (typeof tagged === "string" ? tagged : undefined) ??
-        /\/tenant-secrets\/([^/]+)$/.exec(constructPath ?? "")?.[1];
-      return tenant ? { tenant, kind: "secret" } : undefined;
-    }
-    case "aws_secretsmanager_secret_version": {
-      const tenant =
-        SECRET_ARN.exec(stringOf(rc, "secret_id") ?? "")?.[1] ??
-        /\/secret-value-([^/]+)$/.exec(constructPath ?? "")?.[1];
-      return tenant ? { tenant, kind: "secret value" } : undefined;
-    }
-    default:
-      return undefined;
-  }
+  return book.ownerOf(rc.address);
 }
 
-/** Tenants in a proxy `auth` list (by description, else by secret ARN). */
-function proxyAuthTenants(value: unknown): Set<string> {
-  const tenants = new Set<string>();
+/** Descriptions of the entries of a proxy's `auth` set. */
+function authDescriptions(value: unknown): Set<string> {
   const auth = isObject(value) && Array.isArray(value.auth) ? value.auth : [];
-  for (const entry of auth) {
-    if (!isObject(entry)) continue;
-    const described =
-      typeof entry.description === "string"
-        ? PROXY_AUTH_DESCRIPTION.exec(entry.description)?.[1]
-        : undefined;
-    const byArn =
-      typeof entry.secret_arn === "string" ? SECRET_ARN.exec(entry.secret_arn)?.[1] : undefined;
-    const tenant = described ?? byArn;
-    if (tenant) tenants.add(tenant);
-  }
-  return tenants;
+  return new Set(
+    auth.flatMap((entry) =>
+      isObject(entry) && typeof entry.description === "string" ? [entry.description] : [],
+    ),
+  );
 }
 
-/** Tenants whose proxy auth entry a change adds or removes. */
+/** Tenants whose proxy auth entry a change adds or removes (entries the manifest names). */
 export function proxyAuthChanges(
   rc: ReviewResourceChange,
+  book: TenantAddressBook,
 ): Array<{ tenant: string; action: "create" | "delete" }> {
   if (rc.type !== "aws_db_proxy") return [];
-  const before = proxyAuthTenants(rc.change.before);
-  const after = proxyAuthTenants(rc.change.after);
-  return [
-    ...[...after]
-      .filter((t) => !before.has(t))
-      .map((tenant) => ({ tenant, action: "create" as const })),
-    ...[...before]
-      .filter((t) => !after.has(t))
-      .map((tenant) => ({ tenant, action: "delete" as const })),
-  ].sort((a, b) => compareStrings(a.tenant, b.tenant));
+  const before = authDescriptions(rc.change.before);
+  const after = authDescriptions(rc.change.after);
+  const changes = [
+    ...[...after].filter((d) => !before.has(d)).map((d) => [d, "create"] as const),
+    ...[...before].filter((d) => !after.has(d)).map((d) => [d, "delete"] as const),
+  ];
+  return changes
+    .flatMap(([description, action]) => {
+      const tenant = book.proxyAuthOwner(rc.address, description);
+      return tenant ? [{ tenant, action }] : [];
+    })
+    .sort((a, b) => compareStrings(a.tenant, b.tenant));
 }
 
 /** Attributes worth naming when a tenant's role, database or grant is updated. */
@@ -258,27 +209,6 @@ export function updateDetail(rc: ReviewResourceChange): string | undefined {
   return parts.length > 0 ? parts.join(", ") : undefined;
 }
 
-/** The kind of a tenant-cli planned resource (its key prefix). */
-function kindOfPlanned(resource: PlannedResource, tenant: TenantConfig): TenantComponentKind {
-  const [prefix = "", ...rest] = resource.key.split(":");
-  switch (prefix) {
-    case "secret":
-      return "secret";
-    case "proxy-auth":
-      return "proxy auth";
-    case "role":
-      return rest.join(":") === readOnlyRoleName(tenant) ? "read-only role" : "role";
-    case "database":
-      return "database";
-    case "extension":
-      return "extension";
-    case "password":
-      return "secret value";
-    default:
-      return "grants";
-  }
-}
-
 /**
  * The parts of a tenant that change between two configurations, for the stacks in `stacks`
  * only (the ones not planned). Same model as `npm run tenant` previews (tenantResources).
@@ -298,16 +228,11 @@ export function configComponents(
   const next =
     after.tenant && after.environment ? tenantResources(after.tenant, after.environment) : [];
   const components: TenantComponent[] = [];
-  const push = (
-    resource: PlannedResource,
-    tenant: TenantConfig,
-    action: ComponentAction,
-    detail?: string,
-  ) => {
+  const push = (resource: PlannedResource, action: ComponentAction, detail?: string) => {
     const stack = stackName(env, resource.stack);
     if (!stacks.has(stack)) return;
-    const kind = kindOfPlanned(resource, tenant);
-    const extension = kind === "extension" ? resource.key.split(":").at(-1) : undefined;
+    const kind = COMPONENT_OF_INTENT[resource.kind];
+    const extension = kind === "extension" ? resource.detail : undefined;
     components.push({
       kind,
       action,
@@ -320,7 +245,7 @@ export function configComponents(
   for (const resource of next) {
     const previous = old.get(resource.key);
     if (!previous) {
-      push(resource, after.tenant as TenantConfig, "create");
+      push(resource, "create");
       continue;
     }
     const changed = resource.attributes.flatMap((attribute) => {
@@ -329,11 +254,10 @@ export function configComponents(
         ? []
         : [`${attribute.name} ${was ?? "unset"} → ${attribute.value}`];
     });
-    if (changed.length > 0)
-      push(resource, after.tenant as TenantConfig, "update", changed.join(", "));
+    if (changed.length > 0) push(resource, "update", changed.join(", "));
   }
   for (const resource of old.values()) {
-    if (!nextKeys.has(resource.key)) push(resource, before.tenant as TenantConfig, "delete");
+    if (!nextKeys.has(resource.key)) push(resource, "delete");
   }
   return components;
 }

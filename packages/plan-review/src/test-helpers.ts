@@ -9,8 +9,10 @@
  * of the tenants stacks cannot be produced offline: tests of tenant wording use these instead.
  */
 import type { LoadedEnvironment } from "@pgforks/config";
+import type { IntentKind } from "@pgforks/tenants/footprint";
 import { environmentFixture, tenantFixture } from "@pgforks/testing";
 import type { ChangeAction, ReviewPlanJson, ReviewResourceChange } from "./plan-json";
+import type { SynthOutput } from "./synth-output";
 
 export const AWS = "registry.terraform.io/hashicorp/aws";
 export const POSTGRESQL = "registry.terraform.io/cyrilgdn/postgresql";
@@ -95,4 +97,19 @@ export function loadedEnvironment(
     }),
     tenants: tenants.map((t) => tenantFixture(t)),
   };
+}
+
+/** The Terraform address a synth's pgforks-manifest.json gives a tenant's part in `stack`. */
+export function tenantAddressOf(
+  synth: SynthOutput,
+  stack: string,
+  tenant: string,
+  kind: IntentKind,
+  detail?: string,
+): string {
+  const entry = synth.stacks[stack]?.tenantManifest?.resources.find(
+    (e) => e.tenant === tenant && e.kind === kind && (detail === undefined || e.detail === detail),
+  );
+  if (!entry) throw new Error(`no ${kind} of ${tenant} in the manifest of ${stack}`);
+  return entry.address;
 }

@@ -11,6 +11,7 @@ const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1111-2222";
 const secret = (tenant: string): TenantSecretRef => ({
   tenant,
   secretArn: `arn:aws:secretsmanager:us-east-1:123456789012:secret:pgforks-test/${tenant}-AbCdEf`,
+  description: `tenant ${tenant}`,
 });
 
 const props: DatabaseProxyProps = {

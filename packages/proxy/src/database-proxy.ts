@@ -13,6 +13,8 @@ export interface TenantSecretRef {
   readonly tenant: string;
   /** ARN of the tenant's Secrets Manager secret (`username` and `password` JSON). Required. */
   readonly secretArn: string;
+  /** Description of its `auth` entry (the tenant footprint's, e.g. "tenant fintech"). Required. */
+  readonly description: string;
 }
 
 /** Properties of {@link DatabaseProxy}. */
@@ -221,7 +223,7 @@ export class DatabaseProxy extends Construct {
       // Tenants use passwords (SCRAM); IAM database authentication is not part of this design.
       iamAuth: "DISABLED",
       secretArn: ref.secretArn,
-      description: `tenant ${ref.tenant}`,
+      description: ref.description,
     }));
 
     this.proxy = new DbProxy(this, "proxy", {

@@ -111,7 +111,7 @@ export class PlatformStack extends TerraformStack {
     });
 
     this.tenantSecrets = new TenantSecrets(this, "tenant-secrets", {
-      name,
+      environment,
       tenants,
       kmsKeyArn: this.key.arn,
     });

@@ -17,6 +17,7 @@ import { composeEnvironment } from "./compose";
 import {
   countBlocks,
   readSynthesizedStacks,
+  readTenantManifests,
   removeStaleSynthFolders,
   renderSynthSummary,
   type StackJson,
@@ -49,6 +50,22 @@ describe("synthEnvironments", () => {
     expect(JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")).stacks).toHaveProperty(
       "prod-tenants",
     );
+  });
+
+  it("writes pgforks-manifest.json beside each stack: every tenant address of the stack, with its tenant and kind", () => {
+    for (const [name, stack] of Object.entries(result.stacks)) {
+      const manifest = readTenantManifests(outdir)[name];
+      expect(manifest?.stack).toBe(name);
+      const entries = manifest?.resources ?? [];
+      expect(entries.length).toBeGreaterThan(0);
+      for (const entry of entries.filter((e) => e.state === "present")) {
+        const [type = "", id = ""] = entry.address.split(".");
+        expect(stack.resource?.[type]).toHaveProperty([id]);
+      }
+    }
+    const prod = readTenantManifests(outdir)["prod-tenants"]?.resources ?? [];
+    const fintech = prod.filter((e) => e.tenant === "fintech").map((e) => e.kind);
+    expect(fintech).toEqual(expect.arrayContaining(["role", "database", "schema", "secret value"]));
   });
 
   it("gives every stack an S3 backend with native locking and KMS, and no credentials", () => {

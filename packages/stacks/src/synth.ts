@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import {
@@ -14,7 +22,14 @@ import {
   removeLeftoversOfDeadProcesses,
   repoRoot,
 } from "@pgforks/config";
-import { App } from "cdktf";
+import {
+  isTenantManifestSource,
+  manifestProblems,
+  TENANT_MANIFEST_FILE,
+  TENANT_MANIFEST_VERSION,
+  type TenantManifest,
+} from "@pgforks/tenants";
+import { App, TerraformStack } from "cdktf";
 import { composeEnvironment, type EnvironmentStacks } from "./compose";
 
 /** What an app under apps/<env> contributes: the environment it composes and how. */
@@ -70,8 +85,40 @@ export function readSynthesizedStacks(outdir: string): Record<string, StackJson>
 }
 
 /**
+ * Writes `stacks/<stack>/pgforks-manifest.json` beside each synthesized stack: which tenant each
+ * Terraform address of the tenant footprint belongs to, and as what (the plan review reads it
+ * instead of guessing from attributes). Throws when an address it would write is not in the
+ * stack, so the manifest never names a resource the stack does not have.
+ */
+export function writeTenantManifests(app: App, dir: string): Record<string, TenantManifest> {
+  const manifests: Record<string, TenantManifest> = {};
+  for (const stack of app.node.children.filter((c) => c instanceof TerraformStack)) {
+    const name = stack.node.id;
+    const folder = join(dir, "stacks", name);
+    const file = join(folder, "cdk.tf.json");
+    if (!existsSync(file)) continue;
+    const resources = stack.node
+      .findAll()
+      .flatMap((c) => (isTenantManifestSource(c) ? c.tenantManifestEntries() : []));
+    const problems = manifestProblems(
+      resources,
+      JSON.parse(readFileSync(file, "utf8")) as StackJson,
+    );
+    if (problems.length > 0) {
+      throw new Error(
+        `${name}: the tenant footprint does not match the stack: ${problems.join("; ")}`,
+      );
+    }
+    const manifest: TenantManifest = { version: TENANT_MANIFEST_VERSION, stack: name, resources };
+    writeFileSync(join(folder, TENANT_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    manifests[name] = manifest;
+  }
+  return manifests;
+}
+
+/**
  * Synthesizes environments into `dir` (composed with `composeEnvironment` unless an app is
- * given for them) and returns the stacks' JSON.
+ * given for them), writes each stack's pgforks-manifest.json and returns the stacks' JSON.
  */
 export function synthesizeInto(
   dir: string,
@@ -84,7 +131,36 @@ export function synthesizeInto(
     compose(app, env);
   }
   app.synth();
+  writeTenantManifests(app, dir);
   return readSynthesizedStacks(dir);
+}
+
+/** Reads `stacks/<stack>/pgforks-manifest.json` of every stack that has one. */
+export function readTenantManifests(outdir: string): Record<string, TenantManifest> {
+  const stacksDir = join(outdir, "stacks");
+  const out: Record<string, TenantManifest> = {};
+  for (const name of readdirSync(stacksDir).sort()) {
+    const file = join(stacksDir, name, TENANT_MANIFEST_FILE);
+    if (existsSync(file)) out[name] = JSON.parse(readFileSync(file, "utf8")) as TenantManifest;
+  }
+  return out;
+}
+
+/**
+ * Synthesizes environments into a throw-away directory and returns the stacks' JSON and their
+ * pgforks-manifest.json (by stack name).
+ */
+export function synthesizeWithManifestsInMemory(loaded: readonly LoadedEnvironment[]): {
+  stacks: Record<string, StackJson>;
+  manifests: Record<string, TenantManifest>;
+} {
+  const dir = mkdtempSync(join(tmpdir(), "pgforks-synth-"));
+  try {
+    const stacks = synthesizeInto(dir, loaded);
+    return { stacks, manifests: readTenantManifests(dir) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Synthesizes environments into a throw-away directory and returns the stacks' JSON. */

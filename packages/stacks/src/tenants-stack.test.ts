@@ -225,7 +225,7 @@ describe("TenantsStack: adding one tenant", () => {
       const app = Testing.app();
       const stack = new TerraformStack(app, "secrets");
       new TenantSecrets(stack, "tenant-secrets", {
-        name: "pgforks-test",
+        environment: environmentFixture({ project: "pgforks", name: "test" }),
         tenants,
         kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/abcd",
       });

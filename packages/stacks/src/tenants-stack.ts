@@ -115,6 +115,7 @@ export class TenantsStack extends TerraformStack {
       adminRole: environment.database.masterUsername,
       credentials,
       postgresqlProvider: this.postgresql,
+      aws: environment,
     });
   }
 }

@@ -15,17 +15,21 @@ import {
   loadEnvironments,
   onFile,
   repoRoot,
-  type TenantConfig,
   type TenantState,
   tenantDatabaseName,
-  tenantHoldsConnections,
   tenantSchema,
   withEnvironmentsLock,
 } from "@pgforks/config";
 import { pgDumpCommand } from "./backup";
 import { type CheckFinding, checkAgainstBase } from "./check";
 import { displayPath, tenantsFilePath, validateProposedTenants } from "./files";
-import { describeTenantChange, formatBudget, formatBudgetChange, formatStackChanges } from "./plan";
+import {
+  describeTenantChange,
+  formatBudget,
+  formatBudgetChange,
+  formatStackChanges,
+  roleLimitCell,
+} from "./plan";
 import { REGISTRY_FILE, registryPath, renderRegistry } from "./registry";
 import { type NewTenantEntry, TenantsDocument, UnknownTenantError } from "./tenants-document";
 
@@ -343,12 +347,6 @@ function table(rows: readonly (readonly string[])[]): string[] {
   );
 }
 
-function limitCell(tenant: TenantConfig): string {
-  return tenantHoldsConnections(tenant)
-    ? String(tenant.connectionLimit)
-    : `0 (${tenant.connectionLimit})`;
-}
-
 /** `list`: tenants per environment and each environment's connection budget. */
 export function listTenants(options: ListOptions = {}): number {
   const ctx = resolveContext(options);
@@ -358,9 +356,10 @@ export function listTenants(options: ListOptions = {}): number {
       : environmentNames(ctx.environmentsDir);
     const loaded = loadEnvironments(names, ctx.environmentsDir);
     const rows = [["ENV", "NAME", "DATABASE", "STATE", "LIMIT", "OWNER"]];
-    for (const { name, tenants } of loaded) {
+    for (const { name, environment, tenants } of loaded) {
       for (const t of tenants) {
-        rows.push([name, t.name, tenantDatabaseName(t), t.state, limitCell(t), t.owner]);
+        const limit = roleLimitCell(t, environment, String);
+        rows.push([name, t.name, tenantDatabaseName(t), t.state, limit, t.owner]);
       }
     }
     for (const line of table(rows)) ctx.io.log(line);

@@ -5,7 +5,7 @@ import {
   describeTenantChange,
   formatStackChanges,
   type StackChange,
-  environmentTenantSecretName as tenantSecretName,
+  tenantSecretNameOf as tenantSecretName,
 } from "./plan";
 
 const proxyOn = environmentFixture({ proxy: { enabled: true } });
@@ -32,7 +32,7 @@ describe("describeTenantChange", () => {
     const changes = describeTenantChange(env, undefined, shop, proxyOn);
     expect(changes.map((c) => c.stack)).toEqual([`${env}-platform`, `${env}-tenants`]);
     expect(changesOf(changes, "platform")).toEqual([
-      `+ Secrets Manager secret ${tenantSecretName(proxyOn, shop)}`,
+      `+ Secrets Manager secret ${tenantSecretName(shop, proxyOn)}`,
       "+ RDS Proxy auth entry (proxy on)",
     ]);
     const tenants = changesOf(changes, "tenants");
@@ -54,14 +54,14 @@ describe("describeTenantChange", () => {
     expect(tenants).toContain(
       "+ secret value and role password of shop (password version 1, write-only, never in state)",
     );
-    expect(tenantSecretName(proxyOn, shop)).toBe(`pgforks-${env}/tenants/shop`);
+    expect(tenantSecretName(shop, proxyOn)).toBe(`pgforks-${env}/tenants/shop`);
   });
 
   it("leaves out the proxy entry and the read-only role when they are off", () => {
     const plain = tenantFixture({ name: "plain" });
     const changes = describeTenantChange(env, undefined, plain, proxyOff);
     expect(changesOf(changes, "platform")).toEqual([
-      `+ Secrets Manager secret ${tenantSecretName(proxyOff, plain)}`,
+      `+ Secrets Manager secret ${tenantSecretName(plain, proxyOff)}`,
     ]);
     expect(changesOf(changes, "tenants").join("\n")).not.toMatch(/read-only|extension/);
   });
@@ -107,7 +107,7 @@ describe("describeTenantChange", () => {
     expect(tenants).toContain("- database shop_prod (DESTROYED: data lost unless backed up)");
     expect(tenants).toContain("- role shop");
     expect(changesOf(changes, "platform")).toContain(
-      `- Secrets Manager secret ${tenantSecretName(proxyOn, shop)} (deletion scheduled, recoverable during its recovery window)`,
+      `- Secrets Manager secret ${tenantSecretName(shop, proxyOn)} (deletion scheduled, recoverable during its recovery window)`,
     );
     expect(changes.flatMap((c) => c.changes).every((l) => l.startsWith("- "))).toBe(true);
   });

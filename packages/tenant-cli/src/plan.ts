@@ -1,18 +1,20 @@
 import {
   type ConnectionBudget,
-  connectionTarget,
-  describeConnectionTarget,
   type EnvironmentConfig,
-  readOnlyRoleName,
-  resourcePrefix,
-  TENANT_DATABASE_PRIVILEGES,
   type TenantConfig,
-  tenantDatabaseConnectionLimit,
   tenantDatabaseName,
-  tenantHoldsConnections,
-  tenantRoleConnectionLimit,
-  tenantSecretName,
 } from "@pgforks/config";
+import {
+  DATABASE_RENAMED_NOTE,
+  footprintEnvironment,
+  type IntentKind,
+  intentOf,
+  type PreviewAttribute,
+  TARGET_CHANGED_NOTE,
+  tenantFootprint,
+} from "@pgforks/tenants/footprint";
+
+export { DATABASE_RENAMED_NOTE, TARGET_CHANGED_NOTE };
 
 /** The two stacks every environment synthesizes. */
 export type StackKind = "platform" | "tenants";
@@ -22,29 +24,18 @@ export function stackName(env: string, kind: StackKind): string {
   return `${env}-${kind}`;
 }
 
-/** Secrets Manager name of a tenant's credentials: `<project>-<env>/tenants/<name>`. */
-export function environmentTenantSecretName(
-  environment: Pick<EnvironmentConfig, "project" | "name">,
-  tenant: Pick<TenantConfig, "name">,
-): string {
-  return tenantSecretName(resourcePrefix(environment), tenant.name);
-}
-
 /** One attribute a reviewer cares about; an empty name renders the value alone ("UTF8"). */
-export interface PlannedAttribute {
-  readonly name: string;
-  readonly value: string;
-  /** Said instead of the name when the value changes ("... (old -> new)"). Default: the name. */
-  readonly changeNote?: string;
-  /** Listed when the resource is created. Default true. */
-  readonly onCreate?: boolean;
-}
+export type PlannedAttribute = PreviewAttribute;
 
-/** Something a tenant puts in a stack, in words. */
+/** Something a tenant puts in a stack, in words: a footprint intent's preview. */
 export interface PlannedResource {
   readonly stack: StackKind;
-  /** Identity: the same key before and after means "the same thing, maybe changed". */
+  /** Identity: its Terraform address (the same before and after means "the same thing, maybe changed"). */
   readonly key: string;
+  /** What the footprint calls it. */
+  readonly kind: IntentKind;
+  /** The extension, for extensions. */
+  readonly detail?: string;
   readonly label: string;
   readonly attributes: readonly PlannedAttribute[];
   /** Said when it is created. */
@@ -53,146 +44,52 @@ export interface PlannedResource {
   readonly destroyNote?: string;
 }
 
-/** Encoding of every tenant database (seed 001: "proper permissions and encoding (UTF8)"). */
-export const TENANT_DATABASE_ENCODING = "UTF8";
-
 /**
- * Where a tenant's secret sends applications, in the words of @pgforks/tenants'
- * describeConnectionTarget ("proxy:5432/shop_prod", "instance:5433/shop_prod"): the proxy listens
- * on RDS_PROXY_POSTGRESQL_PORT whatever the instance's port. The tenants stack's credentials
- * version covers it, so when it changes the password rotates and the secret is rewritten. The
- * version also covers the secret's ARN and the host, which only Terraform knows (at plan time):
- * a recreated secret or a new endpoint rotates too, and shows in the Terraform plan, not here.
- */
-export function connectionTargetOf(
-  tenant: Pick<TenantConfig, "name" | "database">,
-  environment: Pick<EnvironmentConfig, "proxy" | "database">,
-): string {
-  return describeConnectionTarget(connectionTarget(environment, tenant));
-}
-
-/** What the plan line says when the connection target of a tenant's secret changes. */
-export const TARGET_CHANGED_NOTE = "password rotated because the connection target changed";
-
-/** What the plan line says when a tenant's database is renamed (same address, updated in place). */
-export const DATABASE_RENAMED_NOTE =
-  "REFUSED at plan time: a tenant database is never renamed by an apply (docs/operations.md)";
-
-/**
- * What one tenant amounts to in the two stacks, in its lifecycle state. Mirrors the constructs of
- * @pgforks/tenants (TenantSecrets in the platform stack, TenantDatabases in the tenants stack),
- * with the same identities (every address keyed by the tenant's name; a database rename is refused
- * at plan time):
- * - active: login role with the tenant's connection limit; the read-only group may CONNECT;
- * - suspended: role NOLOGIN with CONNECTION LIMIT 0, read-only group loses CONNECT; the database
- *   (the master user's) keeps its limit and its data;
- * - retired: as suspended, and its secret leaves the RDS Proxy's auth list;
- * - dropped: nothing (database, role, grants and secret are destroyed).
+ * What one tenant amounts to in the two stacks, in its lifecycle state: the present intents of
+ * its footprint (@pgforks/tenants) that have a preview, in words.
  */
 export function tenantResources(
   tenant: TenantConfig,
   environment: EnvironmentConfig,
 ): PlannedResource[] {
-  if (tenant.state === "dropped") return [];
-  const active = tenantHoldsConnections(tenant);
-  const database = tenantDatabaseName(tenant);
-  const secret = environmentTenantSecretName(environment, tenant);
-  const admin = environment.database.masterUsername;
-  const resources: PlannedResource[] = [
-    {
-      stack: "platform",
-      key: `secret:${tenant.name}`,
-      label: `Secrets Manager secret ${secret}`,
-      attributes: [],
-      destroyNote: "deletion scheduled, recoverable during its recovery window",
-    },
-  ];
-  if (environment.proxy.enabled && tenant.state !== "retired") {
-    resources.push({
-      stack: "platform",
-      key: `proxy-auth:${tenant.name}`,
-      label: "RDS Proxy auth entry",
-      attributes: [],
-      createNote: "proxy on",
-      destroyNote: "the tenant can no longer connect through the proxy",
-    });
-  }
-  resources.push(
-    {
-      stack: "tenants",
-      key: `role:${tenant.name}`,
-      label: `role ${tenant.name}`,
-      attributes: [
-        { name: "login", value: String(active) },
-        { name: "connection limit", value: String(tenantRoleConnectionLimit(tenant)) },
-      ],
-    },
-    {
-      stack: "tenants",
-      key: `database:${tenant.name}`,
-      label: `database ${database}`,
-      attributes: [
-        { name: "", value: TENANT_DATABASE_ENCODING },
-        { name: "name", value: database, changeNote: DATABASE_RENAMED_NOTE, onCreate: false },
-        { name: "owner", value: admin },
-        { name: "connection limit", value: String(tenantDatabaseConnectionLimit(tenant)) },
-      ],
-      destroyNote: "DESTROYED: data lost unless backed up",
-    },
-    {
-      stack: "tenants",
-      key: `revoke:${database}`,
-      label: `revoke PUBLIC CONNECT/TEMP on ${database}`,
-      attributes: [],
-    },
-    {
-      stack: "tenants",
-      key: `grant:${database}:${tenant.name}`,
-      label: `grant ${TENANT_DATABASE_PRIVILEGES.join("/")} on ${database} to ${tenant.name}`,
-      attributes: [],
-    },
-    {
-      stack: "tenants",
-      key: `schema:${database}:${tenant.name}`,
-      label: `schema ${tenant.name} in ${database}`,
-      attributes: [{ name: "owner", value: tenant.name }],
-      createNote: 'where the app\'s tables go (search_path "$user", public)',
-    },
-    ...tenant.extensions.map(
-      (extension): PlannedResource => ({
-        stack: "tenants",
-        key: `extension:${database}:${extension}`,
-        label: `extension ${extension}`,
-        attributes: [],
-        createNote: `in ${database}`,
-      }),
-    ),
+  return tenantFootprint(tenant, footprintEnvironment(environment)).flatMap((intent) =>
+    intent.state === "present" && intent.preview
+      ? [
+          {
+            stack: intent.address.stack,
+            key: intent.address.terraformAddress,
+            kind: intent.kind,
+            ...(intent.kind === "extension" ? { detail: intent.args.name } : {}),
+            ...intent.preview,
+          },
+        ]
+      : [],
   );
-  if (tenant.readOnlyRole) {
-    resources.push({
-      stack: "tenants",
-      key: `role:${readOnlyRoleName(tenant)}`,
-      label: `read-only role ${readOnlyRoleName(tenant)}`,
-      attributes: [{ name: "CONNECT", value: active ? "granted" : "revoked" }],
-      createNote: `NOLOGIN group, SELECT on ${database}'s tables via default privileges`,
-    });
-  }
-  resources.push({
-    stack: "tenants",
-    key: `password:${tenant.name}`,
-    label: `secret value and role password of ${tenant.name}`,
-    attributes: [
-      { name: "password version", value: String(tenant.passwordVersion) },
-      {
-        name: "connection target",
-        value: connectionTargetOf(tenant, environment),
-        changeNote: TARGET_CHANGED_NOTE,
-        onCreate: false,
-      },
-    ],
-    createNote: "write-only, never in state",
-  });
-  return resources;
+}
+
+/**
+ * A tenant's role connection limit as lists show it: the footprint's ("0 (10 when active)" when
+ * the tenant is not active, with `whenInactive` between the parentheses).
+ */
+export function roleLimitCell(
+  tenant: TenantConfig,
+  environment: EnvironmentConfig,
+  whenInactive: (configured: number) => string = (configured) => `${configured} when active`,
+): string {
+  const role = intentOf(tenantFootprint(tenant, footprintEnvironment(environment)), "role");
+  const limit = role?.state === "present" ? (role.args.connectionLimit ?? 0) : 0;
+  return limit === tenant.connectionLimit
+    ? String(limit)
+    : `${limit} (${whenInactive(tenant.connectionLimit)})`;
+}
+
+/** The Secrets Manager name of a tenant's secret, or undefined when it has none (dropped). */
+export function tenantSecretNameOf(
+  tenant: TenantConfig,
+  environment: EnvironmentConfig,
+): string | undefined {
+  const secret = intentOf(tenantFootprint(tenant, footprintEnvironment(environment)), "secret");
+  return secret?.state === "present" ? secret.args.name : undefined;
 }
 
 function renderAttributes(attributes: readonly PlannedAttribute[]): string[] {

@@ -5,9 +5,8 @@ import {
   type LoadedEnvironment,
   readOnlyRoleName,
   tenantDatabaseName,
-  tenantHoldsConnections,
 } from "@pgforks/config";
-import { environmentTenantSecretName, formatBudget } from "./plan";
+import { formatBudget, roleLimitCell, tenantSecretNameOf } from "./plan";
 
 /** File name of the per-environment registry (seed 001, step 9: "Create DATABASE_REGISTRY.md"). */
 export const REGISTRY_FILE = "DATABASE_REGISTRY.md";
@@ -62,11 +61,8 @@ export function renderRegistry(loaded: LoadedEnvironment): string {
     "| Tenant | Database | Owner | State | Connection limit | Extensions | Read-only role | Secret | Description |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ...tenants.map((tenant) => {
-      const limit = tenantHoldsConnections(tenant)
-        ? String(tenant.connectionLimit)
-        : `0 (${tenant.connectionLimit} when active)`;
-      const secret =
-        tenant.state === "dropped" ? undefined : environmentTenantSecretName(environment, tenant);
+      const limit = roleLimitCell(tenant, environment);
+      const secret = tenantSecretNameOf(tenant, environment);
       return `| ${[
         tenant.name,
         tenantDatabaseName(tenant),

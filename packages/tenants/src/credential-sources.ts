@@ -2,7 +2,7 @@ import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmana
 import type { Database } from "@cdktf/provider-postgresql/lib/database";
 import type { Role } from "@cdktf/provider-postgresql/lib/role";
 import { type TenantConfig, tenantDatabaseName } from "@pgforks/config";
-import { Fn, TerraformVariable, Token } from "cdktf";
+import { Fn, type TerraformResource, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { type ConnectionTarget, credentialsVersionExpression } from "./credentials";
 import { tenantSecretValue } from "./secret-value";
@@ -21,14 +21,23 @@ export interface TenantCredentialSource {
   rolePassword(scope: Construct, tenant: TenantConfig): string;
   /** `password_wo_version`: changes exactly when a new password must be written. */
   rolePasswordVersion(tenant: TenantConfig): string;
-  /** Publishes the credentials once the role and database exist (e.g. the tenant's secret). */
-  publish?(scope: Construct, tenant: TenantConfig, resources: PublishedTenant): void;
+  /**
+   * Publishes the credentials once the role and database exist (e.g. the tenant's secret value,
+   * under the construct id `resources.id`). Returns the resource it created, if any.
+   */
+  publish?(
+    scope: Construct,
+    tenant: TenantConfig,
+    resources: PublishedTenant,
+  ): TerraformResource | undefined;
 }
 
 /** What a credential source may reference when it publishes a tenant's credentials. */
 export interface PublishedTenant {
   readonly role: Role;
   readonly database: Database;
+  /** Construct id of what is published (tenantConstructIds().secretValue). */
+  readonly id: string;
 }
 
 /** Name of the ephemeral input variable that carries the role passwords (SCRAM verifiers). */
@@ -176,8 +185,8 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
     return Fn.tostring(this.credentialsVersion(tenant, tenantDatabaseName(tenant)));
   }
 
-  publish(scope: Construct, tenant: TenantConfig, resources: PublishedTenant): void {
-    new SecretsmanagerSecretVersion(scope, `secret-value-${tenant.name}`, {
+  publish(scope: Construct, tenant: TenantConfig, resources: PublishedTenant): TerraformResource {
+    return new SecretsmanagerSecretVersion(scope, resources.id, {
       secretId: this.secretArn(tenant),
       secretStringWo: Fn.jsonencode(
         tenantSecretValue({

@@ -8,15 +8,14 @@ import {
   TENANT_PASSWORDS_VARIABLE,
   TENANT_VERIFIERS_VARIABLE,
 } from "./credential-sources";
+import { ADMIN_DATABASE, TENANT_DATABASE_PRIVILEGES, TenantDatabases } from "./databases";
 import {
-  ADMIN_DATABASE,
   DATABASE_ENCODING,
   DATABASE_LOCALE,
   DATABASE_TEMPLATE,
-  insideDatabaseIds,
-  TENANT_DATABASE_PRIVILEGES,
-  TenantDatabases,
-} from "./databases";
+  intentsOf,
+  tenantFootprint,
+} from "./footprint";
 import { DATABASE_URL_QUERY } from "./secret-value";
 
 type Block = Record<string, unknown>;
@@ -248,9 +247,9 @@ test("a dropped tenant has no resources; what lived inside its database is forgo
   expect(inside.length).toBeGreaterThan(5);
   expect(removed).toEqual(expect.arrayContaining(inside));
   // ...and so is every allow-listed extension, listed or not when the tenant was dropped.
-  expect(
-    insideDatabaseIds(dropped).filter(([type]) => type === "postgresql_extension"),
-  ).toHaveLength(ALLOWED_EXTENSIONS.length);
+  const extensions = intentsOf(tenantFootprint(dropped, { adminRole: ADMIN }), "extension");
+  expect(extensions.map((i) => i.args.name)).toEqual([...ALLOWED_EXTENSIONS]);
+  expect(extensions.every((i) => removed.includes(i.address.terraformAddress))).toBe(true);
   // The role and database are not forgotten: the plan destroys them.
   expect(removed.some((r) => /postgresql_(role|database)\./.test(r))).toBe(false);
 });

@@ -6,36 +6,26 @@ import { Role } from "@cdktf/provider-postgresql/lib/role";
 import { Schema } from "@cdktf/provider-postgresql/lib/schema";
 import {
   ADMIN_DATABASE,
-  ALLOWED_EXTENSIONS,
-  readOnlyRoleName,
   readOnlyRoleNameProblem,
   TENANT_DATABASE_PRIVILEGES,
   type TenantConfig,
-  tenantDatabaseConnectionLimit,
-  tenantDatabaseName,
-  tenantHoldsConnections,
-  tenantRoleConnectionLimit,
 } from "@pgforks/config";
 import { type TerraformProvider, type TerraformResource, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import type { TenantCredentialSource } from "./credential-sources";
-import { logicalIdOf, terraformAddress } from "./logical-ids";
-
-/** Encoding of every tenant database (seed 001: "proper permissions and encoding (UTF8)"). */
-export const DATABASE_ENCODING = "UTF8";
-
-/**
- * LC_COLLATE and LC_CTYPE of every tenant database: en_US.UTF-8, the locale RDS for PostgreSQL
- * creates its own databases with (AWS Database Blog, "Manage collation changes in PostgreSQL on
- * Amazon Aurora and Amazon RDS"). The local server needs the OS locale too (`npm start` says so).
- */
-export const DATABASE_LOCALE = "en_US.UTF-8";
-
-/** template0: the pristine template, required when the locale may differ from template1's. */
-export const DATABASE_TEMPLATE = "template0";
-
-/** PostgreSQL's pseudo-role for "every role"; the provider accepts it as `role`. */
-export const PUBLIC_ROLE = "public";
+import {
+  DEFAULT_FOOTPRINT_SCOPES,
+  type FootprintEnvironment,
+  intentOf,
+  type ManifestEntry,
+  manifestEntries,
+  PUBLIC_ROLE,
+  type TenantIntent,
+  type TenantManifestSource,
+  tenantConstructIds,
+  tenantFootprint,
+} from "./footprint";
+import { checkAddress, pathBelowStack, terraformAddress } from "./logical-ids";
 
 export { ADMIN_DATABASE, TENANT_DATABASE_PRIVILEGES };
 
@@ -51,6 +41,11 @@ export interface TenantDatabasesProps {
   readonly credentials: TenantCredentialSource;
   /** The postgresql provider. Default: the stack's default (unaliased) postgresql provider. */
   readonly postgresqlProvider?: TerraformProvider;
+  /**
+   * The AWS environment, for the footprint's secret value (FootprintEnvironment.aws). Default
+   * none: the local target, whose passwords go nowhere but the roles.
+   */
+  readonly aws?: FootprintEnvironment["aws"];
 }
 
 /** The resources of one tenant. */
@@ -113,11 +108,13 @@ export interface TenantDatabaseResources {
  * would fail on an extension a column still uses. The database goes first (WITH (FORCE)), then
  * the roles: the database depends on both roles.
  */
-export class TenantDatabases extends Construct {
+export class TenantDatabases extends Construct implements TenantManifestSource {
   /** Per tenant that is not dropped, by tenant name. */
   public readonly tenants: Readonly<Record<string, TenantDatabaseResources>>;
   /** Every grant, default privilege and extension, in the order they are serialized. */
   public readonly chain: readonly TerraformResource[];
+  /** The footprint of every tenant (dropped ones too), by tenant name: this stack's intents. */
+  public readonly footprints: Readonly<Record<string, readonly TenantIntent[]>>;
 
   constructor(scope: Construct, id: string, props: TenantDatabasesProps) {
     super(scope, id);
@@ -143,6 +140,11 @@ export class TenantDatabases extends Construct {
     if (problems.length > 0) {
       throw new Error(`TenantDatabases ${this.node.path}: ${[...new Set(problems)].join("; ")}`);
     }
+    const environment: FootprintEnvironment = { adminRole: admin, aws: props.aws };
+    const scopes = { ...DEFAULT_FOOTPRINT_SCOPES, databases: pathBelowStack(this) };
+    const footprintOf = (tenant: TenantConfig) =>
+      tenantFootprint(tenant, environment, scopes).filter((i) => i.address.stack === "tenants");
+    const footprints: Record<string, readonly TenantIntent[]> = {};
 
     link(
       new Grant(this, "revoke-public-admin-database", {
@@ -156,153 +158,126 @@ export class TenantDatabases extends Construct {
 
     const tenants: Record<string, TenantDatabaseResources> = {};
     for (const tenant of kept) {
-      const active = tenantHoldsConnections(tenant);
-      const dbName = tenantDatabaseName(tenant);
+      const intents = footprintOf(tenant);
+      footprints[tenant.name] = intents;
       const start = chain.length;
-      const ids = tenantConstructIds(tenant.name);
+      const idOf = (intent: TenantIntent) => intent.address.constructPath.at(-1) as string;
+      const built = <R extends TerraformResource>(intent: TenantIntent, resource: R): R => {
+        checkAddress(intent, resource);
+        return resource;
+      };
 
-      const role = new Role(this, ids.role, {
-        provider,
-        name: tenant.name,
-        login: active,
-        connectionLimit: tenantRoleConnectionLimit(tenant),
-        superuser: false,
-        createDatabase: false,
-        createRole: false,
-        replication: false,
-        bypassRowLevelSecurity: false,
-        passwordWo: props.credentials.rolePassword(this, tenant),
-        passwordWoVersion: props.credentials.rolePasswordVersion(tenant),
-      });
-
-      const readOnlyRole = tenant.readOnlyRole
-        ? new Role(this, ids.readOnlyRole, {
-            provider,
-            name: readOnlyRoleName(tenant),
-            login: false,
-            superuser: false,
-            createDatabase: false,
-            createRole: false,
-            replication: false,
-            bypassRowLevelSecurity: false,
-          })
+      const roleIntent = intentOf(intents, "role");
+      if (!roleIntent)
+        throw new Error(`TenantDatabases: no role in the footprint of ${tenant.name}`);
+      const role = built(
+        roleIntent,
+        new Role(this, idOf(roleIntent), {
+          provider,
+          ...roleIntent.args,
+          passwordWo: props.credentials.rolePassword(this, tenant),
+          passwordWoVersion: props.credentials.rolePasswordVersion(tenant),
+        }),
+      );
+      const readOnlyIntent = intentOf(intents, "read-only role");
+      const readOnlyRole = readOnlyIntent
+        ? built(
+            readOnlyIntent,
+            new Role(this, idOf(readOnlyIntent), { provider, ...readOnlyIntent.args }),
+          )
         : undefined;
 
-      const database = new Database(this, ids.database, {
-        provider,
-        name: dbName,
-        owner: admin,
-        encoding: DATABASE_ENCODING,
-        lcCollate: DATABASE_LOCALE,
-        lcCtype: DATABASE_LOCALE,
-        template: DATABASE_TEMPLATE,
-        connectionLimit: tenantDatabaseConnectionLimit(tenant),
-        allowConnections: true,
-        isTemplate: false,
-        lifecycle: {
-          preventDestroy: true,
-          // A rename is refused at plan time, before anything changes: with `name` ignored the
-          // planned name stays the one in the state, and this postcondition fails the plan.
-          ignoreChanges: ["name"],
-          postcondition: [
-            {
-              condition: `\${self.name == ${JSON.stringify(dbName)}}`,
-              errorMessage: `Tenant "${tenant.name}" is configured with database "${dbName}", but its database has another name. Renaming a tenant database is refused: it needs every session gone and moves every grant (docs/operations.md, "Renaming a database").`,
-            },
-          ],
-        },
-        // Destroyed before the roles (a dropped tenant's objects go with the database).
-        dependsOn: readOnlyRole ? [role, readOnlyRole] : [role],
+      const databaseIntent = intentOf(intents, "database");
+      if (!databaseIntent)
+        throw new Error(`TenantDatabases: no database in the footprint of ${tenant.name}`);
+      const dbName = databaseIntent.args.name;
+      const database = built(
+        databaseIntent,
+        new Database(this, idOf(databaseIntent), {
+          provider,
+          ...databaseIntent.args,
+          lifecycle: {
+            preventDestroy: true,
+            // A rename is refused at plan time, before anything changes: with `name` ignored the
+            // planned name stays the one in the state, and this postcondition fails the plan.
+            ignoreChanges: ["name"],
+            postcondition: [
+              {
+                condition: `\${self.name == ${JSON.stringify(dbName)}}`,
+                errorMessage: `Tenant "${tenant.name}" is configured with database "${dbName}", but its database has another name. Renaming a tenant database is refused: it needs every session gone and moves every grant (docs/operations.md, "Renaming a database").`,
+              },
+            ],
+          },
+          // Destroyed before the roles (a dropped tenant's objects go with the database).
+          dependsOn: readOnlyRole ? [role, readOnlyRole] : [role],
+        }),
+      );
+
+      // Names in the footprint become references, so Terraform orders each resource after the
+      // role, database or schema it names.
+      const roles = new Map<string, string>([[tenant.name, role.name]]);
+      if (readOnlyRole && readOnlyIntent) roles.set(readOnlyIntent.args.name, readOnlyRole.name);
+      const schemas = new Map<string, string>();
+      const named = (names: ReadonlyMap<string, string>, value: string) =>
+        names.get(value) ?? value;
+      const wire = <
+        A extends { database?: string; role?: string; owner?: string; schema?: string },
+      >(
+        args: A,
+      ): A => ({
+        ...args,
+        ...(args.database === dbName ? { database: database.name } : {}),
+        ...(args.role !== undefined ? { role: named(roles, args.role) } : {}),
+        ...(args.owner !== undefined ? { owner: named(roles, args.owner) } : {}),
+        ...(args.schema !== undefined ? { schema: named(schemas, args.schema) } : {}),
       });
 
-      // PostgreSQL gives PUBLIC CONNECT and TEMPORARY on every new database.
-      link(
-        new Grant(this, ids.revokePublic, {
-          provider,
-          database: database.name,
-          role: PUBLIC_ROLE,
-          objectType: "database",
-          privileges: [],
-        }),
-      );
-      link(
-        new Grant(this, ids.connect, {
-          provider,
-          database: database.name,
-          role: role.name,
-          objectType: "database",
-          privileges: [...TENANT_DATABASE_PRIVILEGES],
-        }),
-      );
-      const schema = link(
-        new Schema(this, ids.schema, {
-          provider,
-          database: database.name,
-          name: role.name,
-          owner: role.name,
-          // Never drop a schema that still holds the tenant's tables.
-          dropCascade: false,
-          ifNotExists: false,
-        }),
-      );
-      for (const extension of [...tenant.extensions].sort()) {
-        link(
-          new Extension(this, ids.extension(extension), {
-            provider,
-            database: database.name,
-            name: extension,
-            schema: "public",
-            // Removing an extension that objects still use fails instead of dropping them.
-            dropCascade: false,
-          }),
-        );
+      let schema: Schema | undefined;
+      for (const intent of intents) {
+        switch (intent.kind) {
+          case "grant":
+            link(built(intent, new Grant(this, idOf(intent), { provider, ...wire(intent.args) })));
+            break;
+          case "schema":
+            schema = link(
+              built(
+                intent,
+                new Schema(this, idOf(intent), {
+                  provider,
+                  ...wire(intent.args),
+                  name: named(roles, intent.args.name),
+                }),
+              ),
+            );
+            schemas.set(intent.args.name, schema.name);
+            break;
+          case "extension":
+            link(
+              built(intent, new Extension(this, idOf(intent), { provider, ...wire(intent.args) })),
+            );
+            break;
+          case "default privileges":
+            link(
+              built(
+                intent,
+                new DefaultPrivileges(this, idOf(intent), { provider, ...wire(intent.args) }),
+              ),
+            );
+            break;
+          default:
+            break;
+        }
       }
 
-      if (readOnlyRole) {
-        link(
-          new Grant(this, ids.readOnlyConnect, {
-            provider,
-            database: database.name,
-            role: readOnlyRole.name,
-            objectType: "database",
-            privileges: active ? ["CONNECT"] : [],
-          }),
-        );
-        link(
-          new Grant(this, ids.readOnlySchema, {
-            provider,
-            database: database.name,
-            role: readOnlyRole.name,
-            schema: schema.name,
-            objectType: "schema",
-            privileges: ["USAGE"],
-          }),
-        );
-        link(
-          new Grant(this, ids.readOnlyTables, {
-            provider,
-            database: database.name,
-            role: readOnlyRole.name,
-            schema: schema.name,
-            objectType: "table",
-            privileges: ["SELECT"],
-          }),
-        );
-        link(
-          new DefaultPrivileges(this, ids.readOnlyDefaultTables, {
-            provider,
-            database: database.name,
-            owner: role.name,
-            role: readOnlyRole.name,
-            schema: schema.name,
-            objectType: "table",
-            privileges: ["SELECT"],
-          }),
-        );
-      }
+      const secretValue = intentOf(intents, "secret value");
+      const published = props.credentials.publish?.(this, tenant, {
+        role,
+        database,
+        id: tenantConstructIds(tenant.name).secretValue,
+      });
+      if (published && secretValue) checkAddress(secretValue, published);
 
-      props.credentials.publish?.(this, tenant, { role, database });
-
+      if (!schema) throw new Error(`TenantDatabases: no schema in the footprint of ${tenant.name}`);
       tenants[tenant.name] = {
         tenant,
         role,
@@ -314,62 +289,27 @@ export class TenantDatabases extends Construct {
     }
     this.tenants = tenants;
     this.chain = chain;
-    this.forgetInsideDroppedDatabases(props.tenants.filter((t) => t.state === "dropped"));
+    const dropped = props.tenants.filter((t) => t.state === "dropped");
+    for (const tenant of dropped) footprints[tenant.name] = footprintOf(tenant);
+    this.footprints = footprints;
+    this.forgetInsideDroppedDatabases(dropped.flatMap(footprintOf));
+  }
+
+  /** The addresses of every tenant's footprint in this stack, for pgforks-manifest.json. */
+  public tenantManifestEntries(): ManifestEntry[] {
+    return Object.values(this.footprints).flatMap((intents) => manifestEntries(intents, "tenants"));
   }
 
   /**
    * `removed` blocks (destroy = false) for what lived inside each dropped tenant's database: the
-   * addresses a tenant of that name and shape had while it was kept. A block whose address is
-   * not in the state does nothing.
+   * footprint's forgotten intents, the addresses a tenant of that name and shape had while it was
+   * kept. A block whose address is not in the state does nothing.
    */
-  private forgetInsideDroppedDatabases(dropped: readonly TenantConfig[]): void {
-    if (dropped.length === 0) return;
-    const probe = this.tenants[Object.keys(this.tenants)[0] ?? ""]?.role;
-    if (probe && logicalIdOf(this, probe.node.id) !== probe.friendlyUniqueId) {
-      throw new Error(
-        `TenantDatabases ${this.node.path}: cdktf's logical id scheme changed (${probe.friendlyUniqueId} vs ${logicalIdOf(this, probe.node.id)}); update logicalIdOf before synthesizing removed blocks`,
-      );
-    }
-    const removed = dropped.flatMap((tenant) =>
-      insideDatabaseIds(tenant).map(([type, id]) => ({
-        from: `${type}.${logicalIdOf(this, id)}`,
-        lifecycle: { destroy: false },
-      })),
-    );
+  private forgetInsideDroppedDatabases(intents: readonly TenantIntent[]): void {
+    const removed = intents
+      .filter((i) => i.state === "forgotten")
+      .map((i) => ({ from: i.address.terraformAddress, lifecycle: { destroy: false } }));
+    if (removed.length === 0) return;
     TerraformStack.of(this).addOverride("removed", removed);
   }
-}
-
-/** The construct id of each of a tenant's resources: keyed by the tenant's name only. */
-export function tenantConstructIds(name: string) {
-  return {
-    role: `role-${name}`,
-    readOnlyRole: `readonly-role-${name}`,
-    database: `database-${name}`,
-    revokePublic: `revoke-public-${name}`,
-    connect: `connect-${name}`,
-    schema: `schema-${name}`,
-    extension: (extension: string) => `extension-${name}-${extension}`,
-    readOnlyConnect: `readonly-connect-${name}`,
-    readOnlySchema: `readonly-schema-${name}`,
-    readOnlyTables: `readonly-tables-${name}`,
-    readOnlyDefaultTables: `readonly-default-tables-${name}`,
-  };
-}
-
-/** [resource type, construct id] of everything a tenant may have inside its database. */
-export function insideDatabaseIds(tenant: TenantConfig): Array<[string, string]> {
-  const ids = tenantConstructIds(tenant.name);
-  return [
-    ["postgresql_grant", ids.revokePublic],
-    ["postgresql_grant", ids.connect],
-    ["postgresql_schema", ids.schema],
-    // Every allow-listed extension, whether or not the dropped entry still lists it.
-    ...ALLOWED_EXTENSIONS.map((e): [string, string] => ["postgresql_extension", ids.extension(e)]),
-    // The read-only group's, whether or not the dropped entry still asks for it.
-    ["postgresql_grant", ids.readOnlyConnect],
-    ["postgresql_grant", ids.readOnlySchema],
-    ["postgresql_grant", ids.readOnlyTables],
-    ["postgresql_default_privileges", ids.readOnlyDefaultTables],
-  ];
 }

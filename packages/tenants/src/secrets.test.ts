@@ -1,5 +1,5 @@
 import type { TenantConfig } from "@pgforks/config";
-import { tenantFixture } from "@pgforks/testing";
+import { environmentFixture, tenantFixture } from "@pgforks/testing";
 import { Testing } from "cdktf";
 import {
   DEFAULT_SECRET_RECOVERY_WINDOW_DAYS,
@@ -27,7 +27,11 @@ function synth(tenants: readonly TenantConfig[], extra: Partial<TenantSecretsPro
   let construct: TenantSecrets | undefined;
   const json = Testing.synthScope((scope) => {
     construct = new TenantSecrets(scope, "tenant-secrets", {
-      name: "pgforks-test",
+      environment: environmentFixture({
+        project: "pgforks",
+        name: "test",
+        proxy: { enabled: true },
+      }),
       tenants,
       kmsKeyArn: KMS,
       ...extra,
@@ -91,8 +95,8 @@ describe("TenantSecrets", () => {
   it("lists only active and suspended tenants for the proxy's auth list", () => {
     const { construct } = synth(allStates);
     expect(construct.proxyAuth()).toEqual([
-      { tenant: "alpha", secretArn: construct.secretArns.alpha },
-      { tenant: "bravo", secretArn: construct.secretArns.bravo },
+      { tenant: "alpha", secretArn: construct.secretArns.alpha, description: "tenant alpha" },
+      { tenant: "bravo", secretArn: construct.secretArns.bravo, description: "tenant bravo" },
     ]);
   });
 

@@ -1,7 +1,18 @@
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import type { TenantConfig, TenantState } from "@pgforks/config";
-import { tenantSecretName, terraformLiteral } from "@pgforks/config";
+import type { TenantConfig } from "@pgforks/config";
 import { Construct } from "constructs";
+import {
+  DEFAULT_FOOTPRINT_SCOPES,
+  type FootprintAwsEnvironment,
+  intentOf,
+  type ManifestEntry,
+  manifestEntries,
+  type ProxyAuthIntent,
+  type TenantIntent,
+  type TenantManifestSource,
+  tenantFootprint,
+} from "./footprint";
+import { checkAddress, pathBelowStack } from "./logical-ids";
 
 /**
  * Bounds of `RecoveryWindowInDays` for a scheduled deletion (Secrets Manager API reference,
@@ -12,21 +23,12 @@ export const SECRET_RECOVERY_WINDOW_DAYS = { min: 7, max: 30 } as const;
 /** Default recovery window: the maximum, so a dropped tenant's credentials stay recoverable longest. */
 export const DEFAULT_SECRET_RECOVERY_WINDOW_DAYS = SECRET_RECOVERY_WINDOW_DAYS.max;
 
-/** States whose tenants keep a secret: every state but "dropped". */
-export function tenantHasSecret(tenant: Pick<TenantConfig, "state">): boolean {
-  return tenant.state !== "dropped";
-}
-
-/**
- * States whose secrets are in the RDS Proxy's auth list. A suspended tenant stays registered (its
- * role is NOLOGIN, so the database refuses it anyway) so that resuming it is one state change;
- * a retired tenant is removed from the proxy, a dropped one has no secret at all.
- */
-export const PROXY_AUTH_STATES: readonly TenantState[] = ["active", "suspended"];
-
 export interface TenantSecretsProps {
-  /** Name prefix, e.g. "pgforks-prod"; secrets are named "<name>/tenants/<tenant>". Required. */
-  readonly name: string;
+  /**
+   * The environment (project, name, proxy, database): secrets are named
+   * "<project>-<env>/tenants/<tenant>" and listed for the proxy when it is on. Required.
+   */
+  readonly environment: FootprintAwsEnvironment;
   /** The environment's tenants (validated config). Required; dropped tenants get no secret. */
   readonly tenants: readonly TenantConfig[];
   /** ARN of the KMS key encrypting the secrets (the proxy's role needs kms:Decrypt on it). Required. */
@@ -51,12 +53,15 @@ export interface TenantSecretsProps {
  * dropped tenant then reads as gone (aws provider 5.x treats versions of a secret marked for
  * deletion as not found), so the drop goes through without touching the deleted secret.
  */
-export class TenantSecrets extends Construct {
+export class TenantSecrets extends Construct implements TenantManifestSource {
   /** ARN of every tenant that has a secret (all but dropped ones), by tenant name. */
   public readonly secretArns: Record<string, string>;
   /** The secret resources, by tenant name. */
   public readonly secrets: Readonly<Record<string, SecretsmanagerSecret>>;
-  private readonly tenants: readonly TenantConfig[];
+  /** The footprint's proxy auth entries that are present (active and suspended tenants). */
+  private readonly proxyEntries: readonly ProxyAuthIntent[];
+  /** The platform-stack intents of every tenant (dropped ones too). */
+  private readonly intents: readonly TenantIntent[];
 
   constructor(scope: Construct, id: string, props: TenantSecretsProps) {
     super(scope, id);
@@ -71,24 +76,42 @@ export class TenantSecrets extends Construct {
         `TenantSecrets ${this.node.path}: recoveryWindowInDays must be an integer from ${min} to ${max} (got ${recoveryWindowInDays})`,
       );
     }
-    this.tenants = props.tenants;
+    const scopes = { ...DEFAULT_FOOTPRINT_SCOPES, secrets: pathBelowStack(this) };
     const secrets: Record<string, SecretsmanagerSecret> = {};
     const arns: Record<string, string> = {};
-    for (const tenant of props.tenants.filter(tenantHasSecret)) {
+    const proxyEntries: ProxyAuthIntent[] = [];
+    const platformIntents: TenantIntent[] = [];
+    const environment = {
+      adminRole: props.environment.database.masterUsername,
+      aws: props.environment,
+    };
+    for (const tenant of props.tenants) {
+      const intents = tenantFootprint(tenant, environment, scopes);
+      platformIntents.push(...intents.filter((i) => i.address.stack === "platform"));
+      const proxyAuth = intentOf(intents, "proxy auth");
+      if (proxyAuth?.state === "present") proxyEntries.push(proxyAuth);
+      const intent = intentOf(intents, "secret");
+      if (intent?.state !== "present") continue;
       // The construct id is the tenant name: adding a tenant adds exactly one address.
-      const secret = new SecretsmanagerSecret(this, tenant.name, {
-        name: tenantSecretName(props.name, tenant.name),
-        description: `PostgreSQL credentials of tenant ${tenant.name} (owner: ${terraformLiteral(tenant.owner)}); value written by the tenants stack.`,
+      const secret = new SecretsmanagerSecret(this, intent.address.constructPath.at(-1) as string, {
+        ...intent.args,
         kmsKeyId: props.kmsKeyArn,
         recoveryWindowInDays,
-        tags: { "pgforks:tenant": tenant.name },
         lifecycle: { preventDestroy: true },
       });
+      checkAddress(intent, secret);
       secrets[tenant.name] = secret;
       arns[tenant.name] = secret.arn;
     }
+    this.proxyEntries = proxyEntries;
+    this.intents = platformIntents;
     this.secrets = secrets;
     this.secretArns = arns;
+  }
+
+  /** The addresses of every tenant's secret and proxy auth entry, for pgforks-manifest.json. */
+  public tenantManifestEntries(): ManifestEntry[] {
+    return manifestEntries(this.intents, "platform");
   }
 
   /** ARN of a tenant's secret. Throws for an unknown or dropped tenant. */
@@ -104,12 +127,15 @@ export class TenantSecrets extends Construct {
   }
 
   /**
-   * Secrets for the proxy's auth list: tenants that may still connect through the proxy
-   * (active, suspended); retired and dropped ones are removed. In configuration order.
+   * The proxy's auth list, from the footprint: tenants that may still connect through the proxy
+   * (active, suspended; retired and dropped ones are removed), each with its secret and the
+   * entry's description. Empty when the proxy is off. In configuration order.
    */
-  public proxyAuth(): { tenant: string; secretArn: string }[] {
-    return this.tenants
-      .filter((t) => PROXY_AUTH_STATES.includes(t.state))
-      .map((t) => ({ tenant: t.name, secretArn: this.secretArn(t.name) }));
+  public proxyAuth(): { tenant: string; secretArn: string; description: string }[] {
+    return this.proxyEntries.map((i) => ({
+      tenant: i.tenant,
+      secretArn: this.secretArn(i.tenant),
+      description: i.args.description,
+    }));
   }
 }
