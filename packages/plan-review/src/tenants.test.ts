@@ -10,7 +10,7 @@ import { renderReview } from "./render";
 import { buildReview, type StackPlan } from "./review";
 import type { SynthOutput } from "./synth-output";
 import { synthesizeForReview } from "./synthesize";
-import { loadedEnvironment, planJson, resourceChange, tenantAddressOf } from "./test-helpers";
+import { loadedEnvironment, planJson, resourceChange } from "./test-helpers";
 
 /** The synth of `environments`, and the address its manifest gives a tenant's part. */
 function synthOf(...environments: LoadedEnvironment[]) {
