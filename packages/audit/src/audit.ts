@@ -72,7 +72,7 @@ export interface ExpectedTenant {
   readonly tenant: TenantConfig;
   readonly role: string;
   readonly database: string;
-  /** <name>_readonly when readOnlyRole is set. */
+  /** <name>_readonly when readOnlyRole is set, and for every dropped tenant (it must be gone). */
   readonly readOnlyRole?: string;
   /** False for dropped tenants: role and database must be gone. */
   readonly present: boolean;
@@ -98,7 +98,8 @@ export function expectedTenant(tenant: TenantConfig, admin: string): ExpectedTen
   const database = intentOf(intents, "database");
   if (!role || !database)
     throw new Error(`the footprint of tenant ${tenant.name} has no role or database`);
-  const readOnlyName = readOnly?.state === "present" ? readOnly.args.name : undefined;
+  // Present: it must exist; absent (a dropped tenant's): it must be gone.
+  const readOnlyName = readOnly?.args.name;
   return {
     tenant,
     role: role.args.name,

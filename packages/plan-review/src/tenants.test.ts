@@ -15,14 +15,8 @@ import { loadedEnvironment, planJson, resourceChange, tenantAddressOf } from "./
 /** The synth of `environments`, and the address its manifest gives a tenant's part. */
 function synthOf(...environments: LoadedEnvironment[]) {
   const synth: SynthOutput = synthesizeForReview(environments);
-  const address = (stack: string, tenant: string, kind: IntentKind, detail?: string): string => {
-    const entry = synth.stacks[stack]?.tenantManifest?.resources.find(
-      (e) =>
-        e.tenant === tenant && e.kind === kind && (detail === undefined || e.detail === detail),
-    );
-    if (!entry) throw new Error(`no ${kind} of ${tenant} in the manifest of ${stack}`);
-    return entry.address;
-  };
+  const address = (stack: string, tenant: string, kind: IntentKind, detail?: string): string =>
+    tenantAddressOf(synth, stack, tenant, kind, detail);
   return { synth, address };
 }
 
