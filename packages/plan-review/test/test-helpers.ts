@@ -10,7 +10,7 @@
  */
 import type { LoadedEnvironment } from "@pgforks/config";
 import { environmentFixture, tenantFixture } from "@pgforks/testing";
-import type { ChangeAction, ReviewPlanJson, ReviewResourceChange } from "./plan-json";
+import type { ChangeAction, ReviewPlanJson, ReviewResourceChange } from "../src/plan-json";
 
 export const AWS = "registry.terraform.io/hashicorp/aws";
 export const POSTGRESQL = "registry.terraform.io/cyrilgdn/postgresql";
