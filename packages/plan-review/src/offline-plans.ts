@@ -9,7 +9,8 @@
  * Only `<env>-platform` stacks are planned: the tenants stacks need the platform's applied
  * outputs and a live database ({@link NEEDS_LIVE_PLATFORM}).
  */
-import { mkdirSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   environmentsDir as defaultEnvironmentsDir,
@@ -19,6 +20,7 @@ import {
 import { stackNames, synthesizeInto } from "@pgforks/stacks";
 import {
   type PlanJson,
+  type SettledState,
   settlePriorState,
   TerraformHarness,
   type TerraformStateV4,
@@ -42,8 +44,18 @@ export interface PlannedBase {
   readonly ms: number;
 }
 
+/** Bumped when the cached settled state's form or the fabrication changes. */
+const SETTLED_CACHE_VERSION = 1;
+
 /** Options of {@link planBase}. */
 export interface PlanBaseOptions {
+  /**
+   * Keep the settled state in `workDir`, keyed by the stack's synthesized JSON, the providers of
+   * the mirror and the fabrication inputs, and reuse it when they are unchanged: settling (plan
+   * from empty, fabricate, plan again) is most of an offline plan's time and gives the same state
+   * for the same base. Default false.
+   */
+  readonly reuseSettled?: boolean;
   /** Folder holding `<env>/environment.yaml` and `<env>/tenants.yaml`. Default: the repository's environments/. */
   readonly environmentsDir?: string;
   /** Called with a line of progress ("prod: base settled in 2 rounds"). Default: silent. */
@@ -74,10 +86,35 @@ export async function planBase(
   const outdir = synthesize(environment, workDir);
   const stack = stackNames(name).platform;
   const harness = new TerraformHarness({ outdir, workDir: join(workDir, "harness") });
-  const settled = await settlePriorState(harness, stack, {
+  const fabricate = {
     account: environment.environment.account,
     region: environment.environment.region,
-  });
+  };
+  const cacheFile = join(
+    workDir,
+    `settled-${createHash("sha256")
+      .update(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json")))
+      .update(
+        JSON.stringify({
+          providers: harness.mirror.providers,
+          fabricate,
+          v: SETTLED_CACHE_VERSION,
+        }),
+      )
+      .digest("hex")
+      .slice(0, 16)}.json`,
+  );
+  const cached =
+    options.reuseSettled && existsSync(cacheFile)
+      ? (JSON.parse(readFileSync(cacheFile, "utf8")) as Omit<SettledState, "ms">)
+      : undefined;
+  const settled = cached ?? (await settlePriorState(harness, stack, fabricate));
+  if (options.reuseSettled && !cached) {
+    for (const old of readdirSync(workDir).filter((f) => /^settled-[0-9a-f]+\.json$/.test(f)))
+      rmSync(join(workDir, old));
+    const { state, plan, rounds } = settled;
+    writeFileSync(cacheFile, JSON.stringify({ state, plan, rounds }));
+  }
   const ms = performance.now() - started;
   options.log?.(`${name}: base planned and settled in ${settled.rounds} rounds`);
   return {

@@ -170,7 +170,10 @@ export async function runPlanOffline(
       rmSync(baseEnvironments, { recursive: true, force: true });
       readEnvironmentAtRef(root, environments, env, values.base, baseEnvironments);
       io.err(`${stack}: planning ${values.base}'s configuration and fabricating its state...`);
-      const base = await planBase(env, baseDir, { environmentsDir: baseEnvironments });
+      const base = await planBase(env, baseDir, {
+        environmentsDir: baseEnvironments,
+        reuseSettled: true,
+      });
       io.err(`${stack}: base state settled in ${base.rounds} round(s), ${seconds(base.ms)}`);
       head = await planAgainstBase(base, environments, join(workDir, "head"));
       context = {

@@ -132,6 +132,30 @@ describe("the golden reviews hold what the structure tests check", () => {
     expect(created?.items.length).toBeGreaterThan(0);
   });
 
+  it("add-tenant-proxy: the attribute diff adds one auth entry and removes none", () => {
+    const diffs: string[] = [];
+    walk(root("add-tenant-proxy.md"), (n) => {
+      if (n.type === "code" && n.lang === "diff") diffs.push(n.value);
+    });
+    const lines = diffs.join("\n").split("\n");
+    expect(lines.filter((l) => l.startsWith("+ auth = "))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith("- auth"))).toEqual([]);
+  });
+
+  it("lower-protections: a warning at the top lists each lowered protection with ↓", () => {
+    const tree = root("lower-protections.md");
+    const first = tree.children.findIndex((n) => n.type === "heading" && textOf(n) === "Stacks");
+    const alerts = tree.children
+      .slice(0, first)
+      .filter((n) => n.type === "blockquote" && textOf(n).includes("lowers"));
+    expect(alerts).toHaveLength(1);
+    const list = alerts[0]?.type === "blockquote" ? alerts[0].children[1] : undefined;
+    expect(list?.type).toBe("list");
+    const lowered = list?.type === "list" ? items(list) : [];
+    expect(lowered.length).toBeGreaterThanOrEqual(4);
+    for (const line of lowered) expect(line).toMatch(/^↓ /);
+  });
+
   it("instance-class and replace-instance: ~ and ± resource lines", () => {
     const titles = (file: string) => resourceGroups(root(file)).map((g) => g.title);
     expect(titles("instance-class.md")).toContainEqual(expect.stringMatching(/^~ Update in place/));
