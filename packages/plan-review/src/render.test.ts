@@ -9,7 +9,7 @@ import {
   paragraph,
   stringify,
 } from "./markdown";
-import { REVIEW_MARKER, renderReview } from "./render";
+import { markdownBlock, REVIEW_MARKER, renderReview } from "./render";
 import { buildReview, orderStacks, type Review, type StackPlan } from "./review";
 import { synthOutputFromStacks } from "./synth-output";
 
@@ -161,6 +161,14 @@ describe("checkMarkdownStructure", () => {
     expect(stringify([paragraph(code("a`b"))])).toBe("``a`b``\n");
     expect(stringify([paragraph(code("`x"))])).toBe("`` `x ``\n");
     expect(stringify([codeBlock("```\nx")])).toBe("````\n```\nx\n````\n");
+  });
+});
+
+describe("markdownBlock", () => {
+  it("turns another section's Markdown into blocks that serialize to the same structure", () => {
+    const block = markdownBlock("### Instance\n\n- \\+ db.t4g.medium\n");
+    expect(block.map((n) => n.type)).toEqual(["heading", "list"]);
+    expect(stringify([...block])).toBe("### Instance\n\n- \\+ db.t4g.medium\n");
   });
 });
 

@@ -771,6 +771,8 @@ export function renderReview(review: Review, opts: RenderOptions = {}): string {
     stackTable(review),
     [heading(3, "Tenants")],
     tenantSection(review),
+    // A section written as a Markdown string joins here as markdownBlock(text), e.g. a heading
+    // and its list: measured and kept with the summary like the sections around it.
     [heading(3, "Connection budget")],
     budgetSection(review),
     [heading(3, "Monthly cost (estimate)")],
