@@ -15,8 +15,10 @@
 #               so tenants, connection budget and cost are shown before -> after
 # Approvals: .github/destroy-approvals.txt, when present, is passed as --approve-file; it is
 # committed in the pull request, so the pull request and main read the same approvals. One
-# <stack>:<address> per line (a bare address exits 2: addresses repeat in every environment); an
-# approval matching nothing in the plan of its stack fails the guard until the line is removed.
+# <stack>:<address> per line (a bare address exits 2: addresses repeat in every environment), for
+# a stateful deletion or replacement or for a lowered protection of production (`<stack>:tier`
+# for the tier); an approval matching nothing in the plan of its stack fails the guard until the
+# line is removed.
 set -euo pipefail
 [ $# -gt 0 ] || { echo "usage: $0 <stack>.json... | --stack <stack>=<plan.json>..." >&2; exit 2; }
 
@@ -44,7 +46,7 @@ fi
 cat "$out" >>"${GITHUB_STEP_SUMMARY:-/dev/null}"
 case "$status" in
   0) ;;
-  1) echo "::error::the destroy guard blocked this plan: a stateful resource is deleted or replaced without approval, or an approval in .github/destroy-approvals.txt matches nothing (see the review)" ;;
+  1) echo "::error::the destroy guard blocked this plan: a stateful resource is deleted or replaced, or a protection of production lowered (Multi-AZ, deletion protection, backups, encryption, TLS, public access, tier), without approval, or an approval in .github/destroy-approvals.txt matches nothing (see the review)" ;;
   *) echo "::error::the plan review failed (exit $status)" ;;
 esac
 exit "$status"

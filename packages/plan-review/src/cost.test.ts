@@ -1,6 +1,7 @@
 // Cost and connection budget, before → after, counted from really synthesized platform stacks.
 import { connectionBudget, instanceCapacity } from "@pgforks/config";
 import { resourcesOfType } from "@pgforks/stacks";
+import { loadedEnvironment } from "../test/test-helpers";
 import { estimatePlatformCost, formatUsd, RDS_PROXY_MIN_VCPUS } from "./cost";
 import {
   HOURS_PER_MONTH,
@@ -11,7 +12,6 @@ import {
 import { renderReview } from "./render";
 import { buildReview } from "./review";
 import { synthesizeForReview } from "./synthesize";
-import { loadedEnvironment } from "./test-helpers";
 
 const tenants = [
   { name: "shop", connectionLimit: 20 },

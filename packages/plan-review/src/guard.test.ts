@@ -2,12 +2,12 @@
 // Postgres-provider plans (the tenants stacks) cannot be produced offline: there is no
 // cyrilgdn/postgresql binary, so these unit tests stand in for them.
 
-import { ApprovalError, parseApprovals } from "./approvals";
+import { ApprovalError, parseApprovals } from "@pgforks/guard";
+import { loadedEnvironment, planJson, resourceChange, tenantAddressOf } from "../test/test-helpers";
 import { renderReview } from "./render";
 import { buildReview, destroyGuard, type StackPlan } from "./review";
 import { APPROVE_ENV_VAR } from "./run";
 import { synthesizeForReview } from "./synthesize";
-import { loadedEnvironment, planJson, resourceChange, tenantAddressOf } from "./test-helpers";
 
 const dev = loadedEnvironment("dev", "development", [
   { name: "saas", state: "dropped", confirmDrop: "saas" },

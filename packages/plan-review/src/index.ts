@@ -1,4 +1,4 @@
-export * from "./approvals";
+export * from "@pgforks/guard";
 export * from "./cost";
 export * from "./markdown";
 export * from "./plan-json";
@@ -6,7 +6,6 @@ export * from "./prices";
 export * from "./render";
 export * from "./review";
 export * from "./run";
-export * from "./stateful";
 export * from "./synth-output";
 export * from "./synthesize";
 export * from "./tenants";

@@ -12,6 +12,8 @@ import {
   PARAMETER_CHANGE_EFFECTS,
   type TakesEffect,
 } from "@pgforks/rds";
+import type { RootContent } from "mdast";
+import { code, heading, parseMarkdown, table } from "./markdown";
 import type { BudgetChange, ResourceReview, Review } from "./review";
 
 /** One change and its consequences. */
@@ -180,10 +182,6 @@ export function instanceEffects(review: Pick<Review, "stacks" | "budgets">): Ins
   });
 }
 
-function cellText(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
-}
-
 const WHEN_NOTE =
   "_This apply_: `apply_immediately` is on, so RDS makes the change while the approved apply job runs. " +
   "_After the reboot step_: in the same approved job, deploy.yml reboots an instance only when its parameter group is `pending-reboot` (restarts PostgreSQL, no failover). " +
@@ -191,19 +189,35 @@ const WHEN_NOTE =
   "Downtime figures: RDS User Guide (Multi-AZ failover typically 60-120 s; storage scaling online), see `packages/rds/src/modifications.ts`.";
 
 /**
- * The review section as Markdown: a heading and a table, or nothing when no instance or
- * parameter group changes.
+ * The review section as mdast blocks: a heading, a table and the note on timing, or nothing when
+ * no instance or parameter group changes.
  */
-export function instanceChangesSection(review: Pick<Review, "stacks" | "budgets">): string[] {
+export function instanceChangesSection(review: Pick<Review, "stacks" | "budgets">): RootContent[] {
   const effects = instanceEffects(review);
   if (effects.length === 0) return [];
-  const rows = [
-    "| Stack | Instance or parameter group | Change | Takes effect | Expected downtime | Changes with it |",
-    "|---|---|---|---|---|---|",
-    ...effects.map(
-      (e) =>
-        `| \`${cellText(e.stack)}\` | \`${cellText(e.target)}\` | ${cellText(e.change)} | ${e.takesEffect} | ${cellText(e.downtime)} | ${e.dependents.length === 0 ? "–" : cellText(e.dependents.join("; "))} |`,
+  return [
+    heading(3, "Instance changes: what happens and when"),
+    table(
+      [null, null, null, null, null, null],
+      [
+        [
+          "Stack",
+          "Instance or parameter group",
+          "Change",
+          "Takes effect",
+          "Expected downtime",
+          "Changes with it",
+        ],
+        ...effects.map((e) => [
+          code(e.stack),
+          code(e.target),
+          e.change,
+          e.takesEffect,
+          e.downtime,
+          e.dependents.length === 0 ? "–" : e.dependents.join("; "),
+        ]),
+      ],
     ),
+    ...parseMarkdown(WHEN_NOTE).children,
   ];
-  return ["### Instance changes: what happens and when", `${rows.join("\n")}\n\n${WHEN_NOTE}`];
 }

@@ -1,50 +1,153 @@
 /**
- * Markdown building blocks that stay well-formed whatever text goes into them (a backtick in a
- * value cannot close a code span or fence early, a `|` cannot split a table cell), and a checker
- * for the two structures a truncated comment most often breaks: code fences and <details>.
+ * The review's Markdown as an mdast tree (mdast-util-to-markdown with the GFM extension for
+ * tables): the library escapes what text would otherwise turn into syntax (a leading `+` or `-`
+ * that would start a nested list, a `|` in a table cell, a backtick in inline code), so the
+ * builders below only say what the content is. `<details>` and GitHub's alert markers are raw
+ * HTML/text nodes, the one place where the tree carries literal Markdown.
  */
+import type {
+  BlockContent,
+  Html,
+  InlineCode,
+  List,
+  ListItem,
+  Paragraph,
+  PhrasingContent,
+  Root,
+  RootContent,
+  Table,
+  TableCell,
+  TableRow,
+} from "mdast";
+import { fromMarkdown } from "mdast-util-from-markdown";
+import { gfmFromMarkdown, gfmToMarkdown } from "mdast-util-gfm";
+import { toMarkdown } from "mdast-util-to-markdown";
+import { gfm } from "micromark-extension-gfm";
 
 /** GitHub rejects issue and pull-request comments longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65536;
 
-function longestRun(text: string, char: string): number {
-  let longest = 0;
-  let current = 0;
-  for (const c of text) {
-    current = c === char ? current + 1 : 0;
-    if (current > longest) longest = current;
-  }
-  return longest;
+/** Phrasing content given as a plain string (text) or as nodes. */
+export type Inline = string | PhrasingContent;
+
+const inlineNode = (part: Inline): PhrasingContent =>
+  typeof part === "string" ? { type: "text", value: part } : part;
+
+/** `text` as an inline code span (backticks inside are handled by the serializer). */
+export function code(value: string): InlineCode {
+  return { type: "inlineCode", value: value.replace(/\r?\n/g, " ") };
 }
 
-/** An inline code span that holds any text (CommonMark: a longer backtick string delimits). */
-export function inlineCode(text: string): string {
-  const single = text.replace(/\r?\n/g, " ");
-  const ticks = "`".repeat(longestRun(single, "`") + 1);
-  const pad = single.startsWith("`") || single.endsWith("`") ? " " : "";
-  return `${ticks}${pad}${single}${pad}${ticks}`;
+export function strong(...parts: Inline[]): PhrasingContent {
+  return { type: "strong", children: parts.map(inlineNode) };
 }
 
-/** A fenced code block whose fence is longer than any backtick run in the content. */
-export function codeBlock(content: string, info = ""): string {
-  const fence = "`".repeat(Math.max(3, longestRun(content, "`") + 1));
-  const body = content.endsWith("\n") ? content : `${content}\n`;
-  return `${fence}${info}\n${body}${fence}`;
+export function emphasis(...parts: Inline[]): PhrasingContent {
+  return { type: "emphasis", children: parts.map(inlineNode) };
 }
 
-/** Text safe in a table cell: pipes escaped, newlines flattened. */
-export function cell(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+/** Raw inline HTML (`<sub>`), written as is. */
+export function inlineHtml(value: string): PhrasingContent {
+  return { type: "html", value };
 }
 
-/** Text safe as Markdown prose outside code: HTML-significant characters escaped. */
-export function prose(text: string): string {
+export function paragraph(...parts: Inline[]): Paragraph {
+  return { type: "paragraph", children: parts.map(inlineNode) };
+}
+
+export function heading(depth: 1 | 2 | 3 | 4 | 5 | 6, ...parts: Inline[]): RootContent {
+  return { type: "heading", depth, children: parts.map(inlineNode) };
+}
+
+/** A tight bullet list; each item is one paragraph. */
+export function bulletList(items: ReadonlyArray<readonly Inline[]>): List {
+  return {
+    type: "list",
+    ordered: false,
+    spread: false,
+    children: items.map(
+      (parts): ListItem => ({ type: "listItem", spread: false, children: [paragraph(...parts)] }),
+    ),
+  };
+}
+
+/** A fenced code block (the fence grows past any backtick run in `value`). */
+export function codeBlock(value: string, lang?: string): RootContent {
+  return { type: "code", lang: lang ?? null, value: value.replace(/\n$/, "") };
+}
+
+/** A GFM table: the first row is the header; `align` per column ("right" for numbers). */
+export function table(
+  align: ReadonlyArray<"left" | "right" | "center" | null>,
+  rows: ReadonlyArray<ReadonlyArray<Inline | readonly Inline[]>>,
+): Table {
+  return {
+    type: "table",
+    align: [...align],
+    children: rows.map(
+      (row): TableRow => ({
+        type: "tableRow",
+        children: row.map(
+          (c): TableCell => ({
+            type: "tableCell",
+            children: (Array.isArray(c) ? c : [c]).map(inlineNode),
+          }),
+        ),
+      }),
+    ),
+  };
+}
+
+/** HTML-significant characters escaped, for text inside raw HTML (`<summary>`). */
+export function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** A folded section. `summary` is prose (escaped); `body` is Markdown. */
-export function details(summary: string, body: string): string {
-  return `<details><summary>${prose(summary)}</summary>\n\n${body}\n\n</details>`;
+/** A folded section: `<details><summary>` … `</details>` around Markdown content. */
+export function details(summary: string, children: readonly RootContent[]): RootContent[] {
+  const open: Html = { type: "html", value: `<details><summary>${escapeHtml(summary)}</summary>` };
+  return [open, ...children, { type: "html", value: "</details>" }];
+}
+
+/** A GitHub alert (`> [!WARNING]`): a blockquote whose first line is the marker. */
+export function alert(
+  kind: "NOTE" | "WARNING" | "CAUTION",
+  first: readonly Inline[],
+  rest: readonly BlockContent[] = [],
+): RootContent {
+  return {
+    type: "blockquote",
+    children: [
+      {
+        type: "paragraph",
+        children: [
+          { type: "html", value: `[!${kind}]` },
+          { type: "text", value: "\n" },
+          ...first.map(inlineNode),
+        ],
+      },
+      ...rest,
+    ],
+  };
+}
+
+/** Serializes flow content to GitHub Markdown (ends with one newline). */
+export function stringify(children: readonly RootContent[]): string {
+  const root: Root = { type: "root", children: [...children] };
+  return toMarkdown(root, {
+    extensions: [gfmToMarkdown({ tablePipeAlign: false })],
+    bullet: "-",
+    emphasis: "_",
+    strong: "*",
+    fences: true,
+    listItemIndent: "one",
+    rule: "-",
+  });
+}
+
+/** Parses GitHub Markdown (CommonMark + GFM tables) into an mdast tree. */
+export function parseMarkdown(markdown: string): Root {
+  return fromMarkdown(markdown, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
 }
 
 /** What {@link checkMarkdownStructure} found. */
@@ -53,95 +156,48 @@ export interface StructureCheck {
   readonly problems: readonly string[];
 }
 
-const FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})(.*)$/;
 const DETAILS_TAG = /<(\/?)(details|summary)(?:\s[^>]*)?>/gi;
 
-interface OpenFence {
-  readonly char: string;
-  readonly length: number;
-  readonly line: number;
-}
-
 /**
- * One pass over Markdown lines: code fences (CommonMark: a closing fence uses the same
- * character, is at least as long and carries no info string; a backtick fence's info string
- * may not contain backticks) and <details>/<summary> tags outside code. Returns what is still
- * open at the end and every mis-nesting found on the way.
- */
-function scanStructure(markdown: string): {
-  fence?: OpenFence;
-  open: Array<{ tag: string; line: number }>;
-  problems: string[];
-} {
-  const problems: string[] = [];
-  let fence: OpenFence | undefined;
-  const open: Array<{ tag: string; line: number }> = [];
-  markdown.split("\n").forEach((line, i) => {
-    const lineNo = i + 1;
-    const match = FENCE_OPEN.exec(line);
-    const marker = match?.[1];
-    const info = match?.[2] ?? "";
-    if (fence) {
-      if (marker?.[0] === fence.char && marker.length >= fence.length && info.trim() === "") {
-        fence = undefined;
-      }
-      return;
-    }
-    if (marker !== undefined && !(marker[0] === "`" && info.includes("`"))) {
-      fence = { char: marker[0] as string, length: marker.length, line: lineNo };
-      return;
-    }
-    for (const tag of line.matchAll(DETAILS_TAG)) {
-      const name = (tag[2] ?? "").toLowerCase();
-      if (tag[1] !== "/") {
-        open.push({ tag: name, line: lineNo });
-        continue;
-      }
-      const last = open.pop();
-      if (!last) problems.push(`line ${lineNo}: </${name}> without an opening tag`);
-      else if (last.tag !== name)
-        problems.push(`line ${lineNo}: </${name}> closes <${last.tag}> of line ${last.line}`);
-    }
-  });
-  return { fence, open, problems };
-}
-
-/**
- * Checks that every code fence is closed and that <details>/<summary> tags outside code are
- * balanced and properly nested.
+ * Parses the Markdown and checks the two structures a cut comment most often breaks: every
+ * fenced code block is closed by a fence, and the `<details>`/`<summary>` tags of the HTML nodes
+ * (never those inside code) are balanced and properly nested.
  */
 export function checkMarkdownStructure(markdown: string): StructureCheck {
-  const { fence, open, problems } = scanStructure(markdown);
-  if (fence) problems.push(`code fence opened on line ${fence.line} is never closed`);
+  const problems: string[] = [];
+  const open: Array<{ tag: string; line: number }> = [];
+  const visit = (node: Root | RootContent): void => {
+    const line = node.position?.start.line ?? 0;
+    if (node.type === "code") {
+      const source = markdown.slice(node.position?.start.offset, node.position?.end.offset);
+      const fence = /^ {0,3}(`{3,}|~{3,})/.exec(source)?.[1];
+      const lastLine = source.slice(source.lastIndexOf("\n") + 1).trim();
+      const closed =
+        fence !== undefined &&
+        source.includes("\n") &&
+        lastLine.startsWith(fence) &&
+        /^(`+|~+)$/.test(lastLine);
+      if (fence !== undefined && !closed)
+        problems.push(`code fence opened on line ${line} is never closed`);
+      return;
+    }
+    if (node.type === "html") {
+      for (const tag of node.value.matchAll(DETAILS_TAG)) {
+        const name = (tag[2] ?? "").toLowerCase();
+        if (tag[1] !== "/") {
+          open.push({ tag: name, line });
+          continue;
+        }
+        const last = open.pop();
+        if (!last) problems.push(`line ${line}: </${name}> without an opening tag`);
+        else if (last.tag !== name)
+          problems.push(`line ${line}: </${name}> closes <${last.tag}> of line ${last.line}`);
+      }
+      return;
+    }
+    if ("children" in node) for (const c of node.children) visit(c as RootContent);
+  };
+  visit(parseMarkdown(markdown));
   for (const o of open) problems.push(`<${o.tag}> of line ${o.line} is never closed`);
   return { ok: problems.length === 0, problems };
-}
-
-/**
- * Cuts Markdown to at most `max` characters at a line boundary, then closes whatever the cut left
- * open (a code fence, <summary>, <details>) and appends `notice`. The last resort of the budget.
- */
-export function truncateMarkdown(markdown: string, max: number, notice: string): string {
-  if (markdown.length <= max) return markdown;
-  const tail = `\n\n${notice}\n`;
-  // Room for the closers: a fence of any length plus one </details> per level still open.
-  let limit = Math.max(0, max - tail.length - 256);
-  for (;;) {
-    let cut = markdown.slice(0, limit);
-    const newline = cut.lastIndexOf("\n");
-    cut = newline >= 0 ? cut.slice(0, newline) : "";
-    const closers = closersFor(cut);
-    const out = `${cut}${closers}${tail}`;
-    if (out.length <= max || limit === 0) return out.length <= max ? out : tail.slice(0, max);
-    limit = Math.max(0, limit - (out.length - max) - 1);
-  }
-}
-
-/** The text that closes what `markdown` leaves open. */
-function closersFor(markdown: string): string {
-  const { fence, open } = scanStructure(markdown);
-  let out = "";
-  if (fence) out += `\n${fence.char.repeat(fence.length)}`;
-  for (const o of [...open].reverse()) out += `\n</${o.tag}>`;
-  return out;
 }

@@ -22,6 +22,7 @@ import {
   repoRoot,
   TENANTS_FILE,
 } from "@pgforks/config";
+import { ApprovalError } from "@pgforks/guard";
 import { stackNames } from "@pgforks/stacks";
 import {
   formatChanges,
@@ -31,7 +32,7 @@ import {
   TerraformCommandError,
   TerraformNotFoundError,
 } from "@pgforks/terraform-harness";
-import { ApprovalError } from "./approvals";
+import { type PlannedHead, planAgainstBase, planBase, planFromEmpty } from "./offline-plans";
 import { renderReview } from "./render";
 import { buildReview, type ReviewContext } from "./review";
 import {
@@ -43,7 +44,6 @@ import {
   readApprovals,
   reportGuard,
 } from "./run";
-import { type PlannedHead, planAgainstBase, planBase, planFromEmpty } from "./scenarios";
 
 export const PLAN_OFFLINE_USAGE = `Usage:
   plan:offline --env <env> [--base <git ref>] [--out review.md] [--plan-out plan.json]
@@ -170,7 +170,10 @@ export async function runPlanOffline(
       rmSync(baseEnvironments, { recursive: true, force: true });
       readEnvironmentAtRef(root, environments, env, values.base, baseEnvironments);
       io.err(`${stack}: planning ${values.base}'s configuration and fabricating its state...`);
-      const base = await planBase(env, baseDir, { environmentsDir: baseEnvironments });
+      const base = await planBase(env, baseDir, {
+        environmentsDir: baseEnvironments,
+        reuseSettled: true,
+      });
       io.err(`${stack}: base state settled in ${base.rounds} round(s), ${seconds(base.ms)}`);
       head = await planAgainstBase(base, environments, join(workDir, "head"));
       context = {
@@ -182,7 +185,13 @@ export async function runPlanOffline(
       };
     } else {
       head = await planFromEmpty(after, join(workDir, "head"));
-      context = { synth: head.synth, after: [after], approvals };
+      context = {
+        synth: head.synth,
+        after: [after],
+        approvals,
+        noBaseHint:
+          "Offline plan against an empty state: everything shows as created and only the cost after the change is known. Pass `--base origin/main` (or any git ref) to see the diff of your change.",
+      };
     }
     const { plan } = head;
     io.err(
@@ -201,10 +210,12 @@ export async function runPlanOffline(
         : undefined;
     const baseNote =
       values.base !== undefined
-        ? `Offline plan against a state fabricated from ${values.base}'s configuration (values only AWS knows are placeholders); the pull request plans against the real state.`
-        : "Offline plan against an empty state: everything shows as created. Pass --base origin/main (or any git ref) to see the diff of your change.";
+        ? [
+            `Offline plan against a state fabricated from ${values.base}'s configuration (values only AWS knows are placeholders); the pull request plans against the real state.`,
+          ]
+        : [];
     const markdown = renderReview(
-      { ...review, notes: [...review.notes, ...(tenantsNote ? [tenantsNote] : []), baseNote] },
+      { ...review, notes: [...review.notes, ...(tenantsNote ? [tenantsNote] : []), ...baseNote] },
       maxChars !== undefined ? { maxChars } : {},
     );
     if (values.out !== undefined) writeFileSync(at(values.out), markdown);

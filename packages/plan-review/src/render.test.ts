@@ -1,16 +1,18 @@
 // Plan JSON here is synthetic, shaped exactly like Terraform's "JSON Output Format" document.
+
+import { loadedEnvironment, planJson, resourceChange, tenantAddressOf } from "../test/test-helpers";
 import {
   checkMarkdownStructure,
+  code,
   codeBlock,
   GITHUB_COMMENT_LIMIT,
-  inlineCode,
-  truncateMarkdown,
+  paragraph,
+  stringify,
 } from "./markdown";
 import { REVIEW_MARKER, renderReview } from "./render";
 import { buildReview, orderStacks, type Review, type StackPlan } from "./review";
 import { synthOutputFromStacks } from "./synth-output";
 import { synthesizeForReview } from "./synthesize";
-import { loadedEnvironment, planJson, resourceChange, tenantAddressOf } from "./test-helpers";
 
 const LONG = "x".repeat(300);
 
@@ -151,23 +153,16 @@ describe("checkMarkdownStructure", () => {
     expect(checkMarkdownStructure("</details>").ok).toBe(false);
     expect(checkMarkdownStructure("<details><summary>a</details></summary>").ok).toBe(false);
     expect(checkMarkdownStructure("````\n```\n<details>\n````").ok).toBe(true);
-    expect(checkMarkdownStructure(codeBlock("a ``` b\n```\n<details>"))).toEqual({
+    expect(checkMarkdownStructure(stringify([codeBlock("a ``` b\n```\n<details>")]))).toEqual({
       ok: true,
       problems: [],
     });
   });
 
-  it("closes what a cut leaves open", () => {
-    const text = `${"intro\n".repeat(50)}<details><summary>s</summary>\n\n${codeBlock("x\n".repeat(500))}\n\n</details>\n`;
-    const cut = truncateMarkdown(text, 600, "_cut_");
-    expect(cut.length).toBeLessThanOrEqual(600);
-    expect(checkMarkdownStructure(cut).ok).toBe(true);
-    expect(cut.endsWith("_cut_\n")).toBe(true);
-  });
-
-  it("inline code survives backticks", () => {
-    expect(inlineCode("a`b")).toBe("``a`b``");
-    expect(inlineCode("`x")).toBe("`` `x ``");
+  it("inline code and code blocks survive backticks", () => {
+    expect(stringify([paragraph(code("a`b"))])).toBe("``a`b``\n");
+    expect(stringify([paragraph(code("`x"))])).toBe("`` `x ``\n");
+    expect(stringify([codeBlock("```\nx")])).toBe("````\n```\nx\n````\n");
   });
 });
 

@@ -1,23 +1,35 @@
 /**
  * The review as Markdown for a pull-request comment, within a hard character budget (GitHub
- * rejects comments over 65,536 characters). The summary (banner, guard, stack table, tenants,
- * connection budget, cost) is always kept; when the whole does not fit, the raw plans go first
- * (largest first), then the attribute details, then the per-resource lists are shortened, and
- * the comment says what was left out and where to find it. Deterministic: no timestamps.
+ * rejects comments over 65,536 characters). The comment is an mdast tree (see ./markdown), built
+ * from blocks: the summary (banner, guard, stack table, tenants, connection budget, cost) is
+ * always kept; when the whole does not fit, the raw plans go first (largest first), then the
+ * attribute details, then the per-resource lists are shortened, and the comment says what was
+ * left out and where to find it. Deterministic: no timestamps.
  */
 import type { ConnectionBudget } from "@pgforks/config";
+import { approvalKey } from "@pgforks/guard";
+import type { RootContent } from "mdast";
 import { type CostEstimate, EXCLUDED_COSTS, formatUsd } from "./cost";
 import { instanceChangesSection } from "./instance-changes";
 import {
-  cell,
+  alert,
+  bulletList,
+  code,
   codeBlock,
   details,
+  emphasis,
   GITHUB_COMMENT_LIMIT,
-  inlineCode,
-  prose,
-  truncateMarkdown,
+  heading,
+  type Inline,
+  inlineHtml,
+  paragraph,
+  parseMarkdown,
+  stringify,
+  strong,
+  table,
 } from "./markdown";
 import { PRICE_REGION, PRICES_READ_ON } from "./prices";
+import { resourceShape } from "./provider-shapes";
 import {
   type DestroyedResource,
   RESOURCE_GROUPS,
@@ -35,7 +47,10 @@ export const REVIEW_MARKER = "<!-- pgforks:plan-review -->";
 export interface RenderOptions {
   /** Hard limit on the output length in characters (UTF-16 code units). Default 65,536. */
   readonly maxChars?: number;
-  /** Where the full plans are, said when something is left out. Default: the plan artifacts. */
+  /**
+   * Where the full plans are (inline Markdown), said when something is left out. Default: the
+   * plan artifacts.
+   */
   readonly artifactsHint?: string;
 }
 
@@ -69,105 +84,228 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-function destroyedLine(d: DestroyedResource, blocked: boolean, reason?: string): string {
-  const symbol = d.action === "replace" ? "±" : "−";
-  const what = d.stateful ? `**${prose(d.stateful.what)}** ` : "";
-  const where = d.constructPath ? ` (${inlineCode(d.constructPath)})` : "";
-  const tenant = d.tenant ? `, tenant ${prose(d.tenant)}` : "";
-  const forced =
-    d.replacePaths.length > 0 ? `; forced by ${d.replacePaths.map(inlineCode).join(", ")}` : "";
-  const verdict = reason ? ` — ${blocked ? "**BLOCKED**" : prose(reason)}` : "";
-  const loses = blocked && d.stateful ? `; would lose ${prose(d.stateful.loses)}` : "";
-  return `${symbol} ${what}${inlineCode(d.address)} in ${inlineCode(d.stack)}${where}${tenant}${forced}${loses}${verdict}`;
+/** A block of the comment: flow nodes kept or dropped together. */
+type Block = readonly RootContent[];
+
+/** `parts` joined with `sep` (inline nodes between the parts). */
+function joined(parts: ReadonlyArray<readonly Inline[]>, sep: string): Inline[] {
+  return parts.flatMap((p, i) => (i === 0 ? [...p] : [sep, ...p]));
+}
+
+function destroyedLine(d: DestroyedResource, blocked: boolean, reason?: string): Inline[] {
+  const out: Inline[] = [`${d.action === "replace" ? "±" : "−"} `];
+  if (d.stateful) out.push(strong(d.stateful.what), " ");
+  out.push(code(d.address), " in ", code(d.stack));
+  if (d.constructPath) out.push(" (", code(d.constructPath), ")");
+  if (d.tenant) out.push(`, tenant ${d.tenant}`);
+  if (d.replacePaths.length > 0)
+    out.push(
+      "; forced by ",
+      ...joined(
+        d.replacePaths.map((p) => [code(p)]),
+        ", ",
+      ),
+    );
+  if (blocked && d.stateful) out.push(`; would lose ${d.stateful.loses}`);
+  if (reason) out.push(" — ", blocked ? strong("BLOCKED") : reason);
+  return out;
 }
 
 /** Most non-stateful deletions/replacements the banner lists by name. */
 const BANNER_OTHERS_SHOWN = 10;
 
-function banner(review: Review): string {
-  if (review.destroyed.length === 0) return "";
+function banner(review: Review): Block {
+  if (review.destroyed.length === 0) return [];
   const stateful = review.destroyed.filter((d) => d.stateful);
   const others = review.destroyed.filter((d) => !d.stateful);
   const blocked = review.guard.blocked.length > 0;
-  const lines = [
-    blocked ? "> [!CAUTION]" : "> [!WARNING]",
-    `> **This change deletes or replaces ${plural(review.destroyed.length, "resource")}, ${stateful.length} of them stateful.**`,
-  ];
   const findings = [...review.guard.blocked, ...review.guard.allowed];
+  const items: Inline[][] = [];
   for (const d of stateful) {
     const finding = findings.find((f) => f.stack === d.stack && f.address === d.address);
-    lines.push(`> - ${destroyedLine(d, finding?.allowedBy === undefined, finding?.reason)}`);
+    items.push(destroyedLine(d, finding?.allowedBy === undefined, finding?.reason));
   }
-  for (const d of others.slice(0, BANNER_OTHERS_SHOWN))
-    lines.push(`> - ${destroyedLine(d, false)}`);
+  for (const d of others.slice(0, BANNER_OTHERS_SHOWN)) items.push(destroyedLine(d, false));
   if (others.length > BANNER_OTHERS_SHOWN) {
-    lines.push(
-      `> - and ${plural(others.length - BANNER_OTHERS_SHOWN, "other resource")} (not stateful), listed below`,
-    );
+    items.push([
+      `and ${plural(others.length - BANNER_OTHERS_SHOWN, "other resource")} (not stateful), listed below`,
+    ]);
   }
-  return lines.join("\n");
+  return [
+    alert(
+      blocked ? "CAUTION" : "WARNING",
+      [
+        strong(
+          `This change deletes or replaces ${plural(review.destroyed.length, "resource")}, ${stateful.length} of them stateful.`,
+        ),
+      ],
+      [bulletList(items)],
+    ),
+  ];
 }
 
-function guardLine(review: Review): string {
+/** The top-level warning of lowered protections (blocked in production without approval). */
+function loweredBanner(review: Review): Block {
+  const { lowered } = review.guard;
+  if (lowered.length === 0) return [];
+  const blocked = lowered.filter((l) => l.allowedBy === undefined);
+  const items = lowered.flatMap((l) =>
+    l.lowerings.map((x): Inline[] => [
+      `↓ ${x.protection} ${x.before} → ${x.after} `,
+      ...(l.address === "tier"
+        ? ["of environment ", l.environment]
+        : [code(l.address), " in ", code(l.stack)]),
+      " — ",
+      l.allowedBy === undefined ? strong(`needs an approval: ${approvalKey(l)}`) : l.reason,
+    ]),
+  );
+  return [
+    alert(
+      blocked.length > 0 ? "CAUTION" : "WARNING",
+      [
+        strong(
+          `This change lowers ${plural(items.length, "protection")}${blocked.length > 0 ? " of a production environment" : ""}.`,
+        ),
+      ],
+      [bulletList(items)],
+    ),
+  ];
+}
+
+function guardBlock(review: Review): Block {
   const { blocked, allowed } = review.guard;
+  const lowered = review.guard.lowered.filter((l) => l.allowedBy === undefined);
+  if (blocked.length === 0 && lowered.length > 0) {
+    return [
+      paragraph(
+        strong("Guard: blocked."),
+        ` ${plural(lowered.length, "change")} lower${lowered.length === 1 ? "s" : ""} a protection of a production environment. If that is intended, approve each one by name: add `,
+        ...joined(
+          lowered.map((l) => [code(approvalKey(l))]),
+          ", ",
+        ),
+        " to ",
+        code("PGFORKS_APPROVE_DESTROY"),
+        " (comma separated) or to the approval file.",
+      ),
+      ...guardBlock({ ...review, guard: { ...review.guard, lowered: [] } }),
+    ];
+  }
   const stale = staleLine(review);
   if (blocked.length > 0) {
-    const names = blocked.map((f) => inlineCode(`${f.stack}:${f.address}`)).join(", ");
-    const line = `**Destroy guard: blocked.** ${plural(blocked.length, "stateful resource")} would be deleted or replaced. If that is intended, approve each one by name: add ${names} to \`PGFORKS_APPROVE_DESTROY\` (comma separated) or to the approval file. A tenant's own resources are allowed once it is \`state: dropped\` with \`confirmDrop\`.`;
-    return stale ? `${line}\n\n${stale}` : line;
+    const names = joined(
+      blocked.map((f) => [code(`${f.stack}:${f.address}`)]),
+      ", ",
+    );
+    const line = paragraph(
+      strong("Destroy guard: blocked."),
+      ` ${plural(blocked.length, "stateful resource")} would be deleted or replaced. If that is intended, approve each one by name: add `,
+      ...names,
+      " to ",
+      code("PGFORKS_APPROVE_DESTROY"),
+      " (comma separated) or to the approval file. A tenant's own resources are allowed once it is ",
+      code("state: dropped"),
+      " with ",
+      code("confirmDrop"),
+      ".",
+    );
+    return stale ? [line, paragraph(...stale)] : [line];
   }
-  if (stale) return `**Destroy guard: failed.** ${stale}`;
+  if (stale) return [paragraph(strong("Destroy guard: failed."), " ", ...stale)];
   if (allowed.length > 0) {
-    return `**Destroy guard: passed** — ${plural(allowed.length, "stateful deletion")} allowed (${allowed
-      .map((f) => `${inlineCode(f.address)}: ${prose(f.reason)}`)
-      .join("; ")}).`;
+    return [
+      paragraph(
+        strong("Destroy guard: passed"),
+        ` — ${plural(allowed.length, "stateful deletion")} allowed (`,
+        ...joined(
+          allowed.map((f) => [code(f.address), `: ${f.reason}`]),
+          "; ",
+        ),
+        ").",
+      ),
+    ];
   }
-  return "**Destroy guard: passed** — no stateful resource is deleted or replaced.";
+  return [
+    paragraph(strong("Destroy guard: passed"), " — no stateful resource is deleted or replaced."),
+  ];
 }
 
-/** Stale approvals, each with where to remove it from; "" when there is none. */
-function staleLine(review: Review): string {
+/** Stale approvals, each with where to remove it from; undefined when there is none. */
+function staleLine(review: Review): Inline[] | undefined {
   const { stale } = review.guard;
-  if (stale.length === 0) return "";
-  const items = stale.map(
-    ({ approval }) =>
-      `approval ${inlineCode(`${approval.stack}:${approval.address}`)} matches nothing in these plans: remove it from ${inlineCode(approval.source ?? "the approvals")}`,
-  );
-  return `${plural(stale.length, "approval")} no longer ${stale.length === 1 ? "matches" : "match"} a stateful deletion or replacement (an approval is good for one change only): ${items.join("; ")}.`;
+  if (stale.length === 0) return undefined;
+  const items = stale.map(({ approval }) => [
+    "approval ",
+    code(`${approval.stack}:${approval.address}`),
+    " matches nothing in these plans: remove it from ",
+    code(approval.source ?? "the approvals"),
+  ]);
+  return [
+    `${plural(stale.length, "approval")} no longer ${stale.length === 1 ? "matches" : "match"} a stateful deletion or replacement (an approval is good for one change only): `,
+    ...joined(items, "; "),
+    ".",
+  ];
 }
 
-function statusCell(stack: StackReview): string {
+function statusCell(stack: StackReview): Inline {
   return stack.status === "blocked" || stack.status === "error"
-    ? `**${stack.status}**`
+    ? strong(stack.status)
     : stack.status;
 }
 
-function stackTable(review: Review): string {
-  const rows = [
-    "| Stack | Status | + create | ~ update | − delete | ± replace | moved | imported | drift |",
-    "|---|---|--:|--:|--:|--:|--:|--:|--:|",
+const NUMBER_COLUMNS = (n: number) => Array.from({ length: n }, () => "right" as const);
+
+function stackTable(review: Review): Block {
+  const n = (v: number | undefined) => (v === undefined ? "–" : String(v));
+  return [
+    table(
+      [null, null, ...NUMBER_COLUMNS(7)],
+      [
+        [
+          "Stack",
+          "Status",
+          "+ create",
+          "~ update",
+          "− delete",
+          "± replace",
+          "moved",
+          "imported",
+          "drift",
+        ],
+        ...review.stacks.map((s) => {
+          const c = s.counts;
+          return [
+            code(s.stack),
+            statusCell(s),
+            n(c?.create),
+            n(c?.update),
+            n(c?.delete),
+            n(c?.replace),
+            n(c?.move),
+            n(c?.import),
+            n(c?.drift),
+          ];
+        }),
+      ],
+    ),
   ];
-  for (const s of review.stacks) {
-    const c = s.counts;
-    const n = (v: number | undefined) => (v === undefined ? "–" : String(v));
-    rows.push(
-      `| ${inlineCode(s.stack)} | ${statusCell(s)} | ${n(c?.create)} | ${n(c?.update)} | ${n(c?.delete)} | ${n(c?.replace)} | ${n(c?.move)} | ${n(c?.import)} | ${n(c?.drift)} |`,
-    );
-  }
-  return rows.join("\n");
 }
 
-function tenantSection(review: Review): string {
-  if (review.tenants.length === 0) return "No tenant changes.";
-  return review.tenants
-    .map((t) => {
-      const note =
+function tenantSection(review: Review): Block {
+  if (review.tenants.length === 0) return [paragraph("No tenant changes.")];
+  return [
+    bulletList(
+      review.tenants.map((t) =>
         t.fromConfig.length > 0
-          ? ` _(from the configuration: ${t.fromConfig.join(", ")} not planned)_`
-          : "";
-      return `- ${prose(t.words)}${note}`;
-    })
-    .join("\n");
+          ? [
+              t.words,
+              " ",
+              emphasis(`(from the configuration: ${t.fromConfig.join(", ")} not planned)`),
+            ]
+          : [t.words],
+      ),
+    ),
+  ];
 }
 
 function change<T>(before: T | undefined, after: T | undefined, show: (v: T) => string): string {
@@ -179,20 +317,43 @@ function change<T>(before: T | undefined, after: T | undefined, show: (v: T) => 
   return a === b ? b : `${a} → ${b}`;
 }
 
-function budgetSection(review: Review): string {
-  if (review.budgets.length === 0) return "No environment configuration was given.";
-  const rows = [
-    "| Environment | Instance class | max_connections | Reserve | Proxy share | Available to tenants | Active tenants' limits | Headroom |",
-    "|---|---|--:|--:|--:|--:|--:|--:|",
-  ];
+function budgetSection(review: Review): Block {
+  if (review.budgets.length === 0) return [paragraph("No environment configuration was given.")];
   const headroom = (b: ConnectionBudget) => b.available - b.requested;
-  for (const b of review.budgets) {
-    const over = b.after !== undefined && headroom(b.after) < 0 ? " **over budget**" : "";
-    rows.push(
-      `| ${prose(b.environment)} | ${change(b.before, b.after, (x) => x.instanceClass)} | ${change(b.before, b.after, (x) => String(x.maxConnections))} | ${change(b.before, b.after, (x) => String(x.reserve))} | ${change(b.before, b.after, (x) => (x.proxyShare === undefined ? "no proxy" : String(x.proxyShare)))} | ${change(b.before, b.after, (x) => String(x.available))} | ${change(b.before, b.after, (x) => String(x.requested))} | ${change(b.before, b.after, (x) => String(headroom(x)))}${over} |`,
-    );
-  }
-  return rows.join("\n");
+  const rows = review.budgets.map((b) => {
+    const over = b.after !== undefined && headroom(b.after) < 0;
+    const c = (show: (x: ConnectionBudget) => string) => change(b.before, b.after, show);
+    return [
+      b.environment,
+      c((x) => x.instanceClass),
+      c((x) => String(x.maxConnections)),
+      c((x) => String(x.reserve)),
+      c((x) => (x.proxyShare === undefined ? "no proxy" : String(x.proxyShare))),
+      c((x) => String(x.available)),
+      c((x) => String(x.requested)),
+      over
+        ? [c((x) => String(headroom(x))), " ", strong("over budget")]
+        : c((x) => String(headroom(x))),
+    ];
+  });
+  return [
+    table(
+      [null, null, ...NUMBER_COLUMNS(6)],
+      [
+        [
+          "Environment",
+          "Instance class",
+          "max_connections",
+          "Reserve",
+          "Proxy share",
+          "Available to tenants",
+          "Active tenants' limits",
+          "Headroom",
+        ],
+        ...rows,
+      ],
+    ),
+  ];
 }
 
 function costDelta(before?: CostEstimate, after?: CostEstimate): string {
@@ -202,77 +363,107 @@ function costDelta(before?: CostEstimate, after?: CostEstimate): string {
   return delta > 0 ? `+${formatUsd(delta)}` : `−${formatUsd(-delta)}`;
 }
 
-function costLinesTable(estimate: CostEstimate): string {
-  const rows = ["| Item | Quantity | Unit price | Monthly |", "|---|--:|--:|--:|"];
+function costLinesTable(estimate: CostEstimate): RootContent[] {
+  const rows: Array<Array<Inline | Inline[]>> = [["Item", "Quantity", "Unit price", "Monthly"]];
   for (const line of estimate.lines) {
-    const mark = line.price.confirmed ? "" : "\\*";
-    rows.push(
-      `| ${cell(line.item)} | ${line.quantity} ${cell(line.price.unit)} | $${line.price.usd}${mark} | ${formatUsd(line.monthly)} |`,
-    );
+    rows.push([
+      line.item,
+      `${line.quantity} ${line.price.unit}`,
+      `$${line.price.usd}${line.price.confirmed ? "" : "*"}`,
+      formatUsd(line.monthly),
+    ]);
   }
-  rows.push(`| **Total** | | | **${formatUsd(estimate.total)}** |`);
+  rows.push([strong("Total"), "", "", strong(formatUsd(estimate.total))]);
   const notes = [
     ...estimate.unpriced.map((u) => `not priced: ${u}`),
     ...(estimate.regionNote ? [estimate.regionNote] : []),
   ];
-  return [rows.join("\n"), ...notes.map((n) => `- ${prose(n)}`)].join("\n");
+  return [
+    table([null, ...NUMBER_COLUMNS(3)], rows),
+    ...(notes.length > 0 ? [bulletList(notes.map((n) => [n]))] : []),
+  ];
 }
 
-function costSection(review: Review): string {
-  if (review.costs.length === 0) return "No environment configuration was given.";
-  const rows = ["| Environment | Before | After | Change |", "|---|--:|--:|--:|"];
-  for (const c of review.costs) {
-    rows.push(
-      `| ${prose(c.environment)} | ${c.before ? formatUsd(c.before.total) : "n/a"} | ${c.after ? formatUsd(c.after.total) : "n/a"} | ${costDelta(c.before, c.after)} |`,
-    );
-  }
+function costSection(review: Review): Block {
+  if (review.costs.length === 0) return [paragraph("No environment configuration was given.")];
+  const overview =
+    review.noBase !== undefined
+      ? table(
+          [null, "right"],
+          [
+            ["Environment", "Monthly (after the change)"],
+            ...review.costs.map((c) => [c.environment, c.after ? formatUsd(c.after.total) : "n/a"]),
+          ],
+        )
+      : table(
+          [null, ...NUMBER_COLUMNS(3)],
+          [
+            ["Environment", "Before", "After", "Change"],
+            ...review.costs.map((c) => [
+              c.environment,
+              c.before ? formatUsd(c.before.total) : "n/a",
+              c.after ? formatUsd(c.after.total) : "n/a",
+              costDelta(c.before, c.after),
+            ]),
+          ],
+        );
   const breakdown = review.costs
     .filter((c) => c.after ?? c.before)
-    .map((c) => {
-      const shown = (c.after ?? c.before) as CostEstimate;
-      return `**${prose(c.environment)}** (${c.after ? "after" : "before"})\n\n${costLinesTable(shown)}`;
-    });
+    .flatMap((c) => [
+      paragraph(strong(c.environment), ` (${c.after ? "after" : "before"})`),
+      ...costLinesTable((c.after ?? c.before) as CostEstimate),
+    ]);
   const unconfirmed = review.costs.some(
     (c) => c.after?.usesUnconfirmedPrices || c.before?.usesUnconfirmedPrices,
   );
-  const footnote = [
-    `On-demand ${PRICE_REGION} list prices read on ${PRICES_READ_ON}, ${inlineCode("packages/plan-review/src/prices.ts")} (each with its AWS pricing page).`,
+  const footnote = paragraph(
+    inlineHtml("<sub>"),
+    `On-demand ${PRICE_REGION} list prices read on ${PRICES_READ_ON}, `,
+    code("packages/plan-review/src/prices.ts"),
+    " (each with its AWS pricing page).",
     unconfirmed
-      ? "\\* price not confirmed by a stored copy of the AWS page; verify before relying on it."
+      ? " * price not confirmed by a stored copy of the AWS page; verify before relying on it."
       : "",
-    `Not included: ${EXCLUDED_COSTS.join("; ")}.`,
-  ]
-    .filter(Boolean)
-    .join(" ");
-  const parts = [rows.join("\n")];
-  if (breakdown.length > 0) parts.push(details("How the cost is counted", breakdown.join("\n\n")));
-  parts.push(`<sub>${footnote}</sub>`);
-  return parts.join("\n\n");
+    ` Not included: ${EXCLUDED_COSTS.join("; ")}.`,
+    inlineHtml("</sub>"),
+  );
+  return [
+    overview,
+    ...(breakdown.length > 0 ? details("How the cost is counted", breakdown) : []),
+    footnote,
+  ];
 }
 
-function resourceItem(r: ResourceReview): string {
-  const parts = [`${ACTION_SYMBOL[r.action] ?? "·"} ${inlineCode(r.address)}`];
-  if (r.constructPath) parts.push(`— ${inlineCode(r.constructPath)}`);
-  const notes: string[] = [];
+function resourceItem(r: ResourceReview): Inline[] {
+  const out: Inline[] = [`${ACTION_SYMBOL[r.action] ?? "·"} `, code(r.address)];
+  if (r.constructPath) out.push(" — ", code(r.constructPath));
+  const notes: Inline[][] = [];
   if (r.stateful && (r.action === "delete" || r.action === "replace"))
-    notes.push(`**stateful: ${prose(r.stateful.what)}**`);
-  if (r.tenant) notes.push(`tenant ${prose(r.tenant)}`);
-  if (r.previousAddress) notes.push(`moved from ${inlineCode(r.previousAddress)}`);
-  if (r.importId !== undefined) notes.push(`import id ${inlineCode(r.importId)}`);
+    notes.push([strong(`stateful: ${r.stateful.what}`)]);
+  if (r.tenant) notes.push([`tenant ${r.tenant}`]);
+  if (r.previousAddress) notes.push(["moved from ", code(r.previousAddress)]);
+  if (r.importId !== undefined) notes.push(["import id ", code(r.importId)]);
   if (r.replacePaths.length > 0)
-    notes.push(`forced by ${r.replacePaths.map(inlineCode).join(", ")}`);
+    notes.push([
+      "forced by ",
+      ...joined(
+        r.replacePaths.map((p) => [code(p)]),
+        ", ",
+      ),
+    ]);
   if (r.actionReason && r.action !== "create" && r.action !== "update")
-    notes.push(prose(r.actionReason.replace(/_/g, " ")));
-  return `- ${parts.join(" ")}${notes.length > 0 ? ` (${notes.join("; ")})` : ""}`;
+    notes.push([r.actionReason.replace(/_/g, " ")]);
+  if (notes.length > 0) out.push(" (", ...joined(notes, "; "), ")");
+  return out;
 }
 
 interface StackSection {
   readonly stack: StackReview;
-  readonly heading: string;
+  readonly heading: Block;
   /** List items per group, in group order. */
-  readonly groups: ReadonlyArray<{ readonly title: string; readonly items: readonly string[] }>;
-  readonly attributes?: string;
-  readonly raw?: string;
+  readonly groups: ReadonlyArray<{ readonly title: string; readonly items: readonly Inline[][] }>;
+  readonly attributes?: Block;
+  readonly raw?: Block;
   /** Set when the block alone would not fit the budget, so it was not rendered at all. */
   readonly tooLarge: { readonly raw: boolean; readonly attributes: boolean };
 }
@@ -295,8 +486,8 @@ function attributeBlock(
   resources: readonly ResourceReview[],
   drift: readonly ResourceReview[],
   limit: number,
-): string | undefined | "too large" {
-  const blocks: string[] = [];
+): RootContent[] | undefined | "too large" {
+  const blocks: RootContent[] = [];
   let size = 0;
   const diff = (r: ResourceReview, title: string) => {
     const lines = [`# ${title} ${r.address}${r.constructPath ? ` (${r.constructPath})` : ""}`];
@@ -306,12 +497,12 @@ function attributeBlock(
       if (a.after !== undefined) lines.push(`+ ${a.path} = ${a.after}${forced}`);
       else if (forced) lines.push(`  ${a.path} removed${forced}`);
     }
-    return lines.length > 1 ? codeBlock(lines.join("\n"), "diff") : undefined;
+    return lines.length > 1 ? lines.join("\n") : undefined;
   };
-  const add = (block: string | undefined) => {
-    if (block === undefined) return true;
-    size += block.length + 2;
-    blocks.push(block);
+  const add = (text: string | undefined) => {
+    if (text === undefined) return true;
+    size += text.length + 12;
+    blocks.push(codeBlock(text, "diff"));
     return size <= limit;
   };
   for (const r of resources) {
@@ -321,14 +512,13 @@ function attributeBlock(
   for (const r of drift) {
     if (!add(diff(r, "drift (changed outside Terraform):"))) return "too large";
   }
-  return blocks.length > 0 ? blocks.join("\n\n") : undefined;
+  return blocks.length > 0 ? blocks : undefined;
 }
 
 /** A compact text rendering of a stack's plan, close to `terraform show` (sensitive values masked). */
 export function renderRawPlan(stack: StackReview): string {
   return rawPlanText(stack, Number.POSITIVE_INFINITY) as string;
 }
-
 /** {@link renderRawPlan}, or undefined as soon as the text exceeds `limit` characters. */
 function rawPlanText(stack: StackReview, limit: number): string | undefined {
   const lines = new BoundedLines(limit);
@@ -353,7 +543,11 @@ function rawPlanText(stack: StackReview, limit: number): string | undefined {
       `${ACTION_SYMBOL[r.action] ?? "·"} ${r.address} ${verbs[r.action] ?? r.action}${r.constructPath ? `  [${r.constructPath}]` : ""}${extra.length > 0 ? `  (${extra.join("; ")})` : ""}`,
     );
     const mode = r.action === "update" ? "changed" : "all";
-    for (const a of attributeChanges(r.change, { mode, maxValueLength: RAW_VALUE_MAX })) {
+    for (const a of attributeChanges(r.change, {
+      mode,
+      maxValueLength: RAW_VALUE_MAX,
+      shape: resourceShape(r.type),
+    })) {
       const forced = a.forcesReplacement ? "  # forces replacement" : "";
       if (a.before !== undefined && a.after !== undefined && a.before === a.after)
         lines.push(`      ${a.path} = ${a.after}`);
@@ -391,7 +585,6 @@ function stackSection(stack: StackReview, max: number): StackSection | undefined
         c.drift ? `${c.drift} drifted` : "",
       ].filter(Boolean)
     : [];
-  const heading = `#### ${inlineCode(stack.stack)}${summary.length > 0 ? ` — ${summary.join(", ")}` : ""}`;
   const groups = RESOURCE_GROUPS.map((group) => ({
     title: GROUP_TITLES[group],
     items: stack.resources.filter((r) => r.group === group).map(resourceItem),
@@ -399,20 +592,20 @@ function stackSection(stack: StackReview, max: number): StackSection | undefined
   if (stack.outputs.length > 0) {
     groups.push({
       title: "Outputs",
-      items: stack.outputs.map((o) => `- ${ACTION_SYMBOL[o.action] ?? "·"} ${inlineCode(o.name)}`),
+      items: stack.outputs.map((o) => [`${ACTION_SYMBOL[o.action] ?? "·"} `, code(o.name)]),
     });
   }
   const attributes = attributeBlock(stack.resources, stack.drift, max);
   const raw = rawPlanText(stack, max);
   return {
     stack,
-    heading,
+    heading: [heading(4, code(stack.stack), summary.length > 0 ? ` — ${summary.join(", ")}` : "")],
     groups,
     ...(attributes !== undefined && attributes !== "too large"
       ? { attributes: details(`Attribute changes in ${stack.stack}`, attributes) }
       : {}),
     ...(raw !== undefined
-      ? { raw: details(`Raw plan of ${stack.stack}`, codeBlock(raw, "text")) }
+      ? { raw: details(`Raw plan of ${stack.stack}`, [codeBlock(raw, "text")]) }
       : {}),
     tooLarge: { raw: raw === undefined, attributes: attributes === "too large" },
   };
@@ -425,8 +618,25 @@ interface BudgetState {
   listLimit: Map<string, number>;
 }
 
-function renderGroups(section: StackSection, limit: number | undefined): string {
-  const out: string[] = [];
+const renderedGroups = new WeakMap<StackSection, Map<number | undefined, Block[]>>();
+
+/** The section's resource lists, at most `limit` items (the same blocks for the same limit). */
+function renderGroups(section: StackSection, limit: number | undefined): Block[] {
+  let cache = renderedGroups.get(section);
+  if (!cache) {
+    cache = new Map();
+    renderedGroups.set(section, cache);
+  }
+  let out = cache.get(limit);
+  if (!out) {
+    out = groupBlocks(section, limit);
+    cache.set(limit, out);
+  }
+  return out;
+}
+
+function groupBlocks(section: StackSection, limit: number | undefined): Block[] {
+  const out: Block[] = [];
   let left = limit ?? Number.POSITIVE_INFINITY;
   let omitted = 0;
   for (const group of section.groups) {
@@ -434,89 +644,132 @@ function renderGroups(section: StackSection, limit: number | undefined): string 
     omitted += group.items.length - shown.length;
     left -= shown.length;
     if (shown.length > 0)
-      out.push(`**${group.title} (${group.items.length})**\n\n${shown.join("\n")}`);
+      out.push([paragraph(strong(`${group.title} (${group.items.length})`)), bulletList(shown)]);
   }
   if (omitted > 0)
-    out.push(`_… ${plural(omitted, "more resource")} not listed (comment size limit)._`);
-  return out.join("\n\n");
+    out.push([
+      paragraph(emphasis(`… ${plural(omitted, "more resource")} not listed (comment size limit).`)),
+    ]);
+  return out;
 }
 
 function itemCount(section: StackSection): number {
   return section.groups.reduce((n, g) => n + g.items.length, 0);
 }
 
-function omissionNote(sections: readonly StackSection[], state: BudgetState, hint: string): string {
+function omissionNote(
+  sections: readonly StackSection[],
+  state: BudgetState,
+  hint: Inline[],
+): Block {
   const dropped = (key: "raw" | "attributes") =>
     sections
       .filter((s) => s.tooLarge[key] || (s[key] !== undefined && !state[key].has(s.stack.stack)))
-      .map((s) => s.stack.stack);
+      .map((s) => [code(s.stack.stack)]);
   const raw = dropped("raw");
   const attributes = dropped("attributes");
   const lists = sections
     .filter((s) => (state.listLimit.get(s.stack.stack) ?? Number.POSITIVE_INFINITY) < itemCount(s))
-    .map((s) => s.stack.stack);
-  if (raw.length + attributes.length + lists.length === 0) return "";
+    .map((s) => [code(s.stack.stack)]);
+  if (raw.length + attributes.length + lists.length === 0) return [];
   const parts = [
-    raw.length > 0 ? `raw plan of ${raw.map(inlineCode).join(", ")}` : "",
-    attributes.length > 0 ? `attribute details of ${attributes.map(inlineCode).join(", ")}` : "",
-    lists.length > 0 ? `part of the resource lists of ${lists.map(inlineCode).join(", ")}` : "",
-  ].filter(Boolean);
-  return `> [!NOTE]\n> Left out to stay under GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit: ${parts.join("; ")}. The full plans are in ${hint}.`;
+    raw.length > 0 ? ["raw plan of ", ...joined(raw, ", ")] : [],
+    attributes.length > 0 ? ["attribute details of ", ...joined(attributes, ", ")] : [],
+    lists.length > 0 ? ["part of the resource lists of ", ...joined(lists, ", ")] : [],
+  ].filter((p) => p.length > 0);
+  return [
+    alert("NOTE", [
+      `Left out to stay under GitHub's ${GITHUB_COMMENT_LIMIT.toLocaleString("en-US")}-character comment limit: `,
+      ...joined(parts, "; "),
+      ". The full plans are in ",
+      ...hint,
+      ".",
+    ]),
+  ];
 }
 
-/** The comment's parts (joined with blank lines); measured without joining. */
+/** The comment's blocks, in order. */
 function assemble(
-  summaryTop: readonly string[],
-  summaryBottom: readonly string[],
+  summaryTop: readonly Block[],
+  summaryBottom: readonly Block[],
   sections: readonly StackSection[],
   state: BudgetState,
-  hint: string,
-): string[] {
+  hint: Inline[],
+): Block[] {
   const note = omissionNote(sections, state, hint);
-  const body: string[] = [];
+  const body: Block[] = [];
   for (const section of sections) {
     const limit = state.listLimit.get(section.stack.stack);
-    body.push(section.heading);
-    const groups = renderGroups(section, limit);
-    if (groups !== "") body.push(groups);
+    body.push(section.heading, ...renderGroups(section, limit));
     if (section.attributes && state.attributes.has(section.stack.stack))
       body.push(section.attributes);
     if (section.raw && state.raw.has(section.stack.stack)) body.push(section.raw);
   }
-  const changes = body.length > 0 ? ["### Changes", ...body] : [];
-  return [...summaryTop, ...(note ? [note] : []), ...summaryBottom, ...changes];
+  const changes = body.length > 0 ? [[heading(3, "Changes")], ...body] : [];
+  return [...summaryTop, note, ...summaryBottom, ...changes].filter((b) => b.length > 0);
 }
 
-/** Length of `parts` joined with blank lines plus the final newline. */
-function joinedLength(parts: readonly string[]): number {
-  return parts.reduce((n, p) => n + p.length, 0) + 2 * Math.max(0, parts.length - 1) + 1;
+const blockLengths = new WeakMap<Block, number>();
+
+/** Characters of one block serialized (without its final newline); cached per block. */
+function blockLength(block: Block): number {
+  let length = blockLengths.get(block);
+  if (length === undefined) {
+    length = stringify(block).length - 1;
+    blockLengths.set(block, length);
+  }
+  return length;
+}
+
+/** Length of the blocks serialized together: each block, a blank line between, a final newline. */
+function joinedLength(blocks: readonly Block[]): number {
+  return blocks.reduce((n, b) => n + blockLength(b), 0) + 2 * Math.max(0, blocks.length - 1) + 1;
+}
+
+/** Inline Markdown (one paragraph) as phrasing nodes. */
+function inlineMarkdown(markdown: string): Inline[] {
+  const first = parseMarkdown(markdown).children[0];
+  return first?.type === "paragraph" ? first.children : [markdown];
 }
 
 /** Renders the review as Markdown of at most `maxChars` characters (default 65,536). */
 export function renderReview(review: Review, opts: RenderOptions = {}): string {
   const max = opts.maxChars ?? GITHUB_COMMENT_LIMIT;
-  const hint = opts.artifactsHint ?? DEFAULT_ARTIFACTS_HINT;
+  const hint = inlineMarkdown(opts.artifactsHint ?? DEFAULT_ARTIFACTS_HINT);
   const planned = review.stacks.filter((s) => s.status !== "not planned");
   const changed = planned.filter((s) => s.status !== "no changes");
-  const headline = `${plural(planned.length, "stack")} planned, ${changed.length} with changes${review.guard.blocked.length > 0 ? ", **destroy guard blocked**" : review.guard.stale.length > 0 ? ", **destroy guard failed**" : ""}.`;
-  const summaryTop = [
-    REVIEW_MARKER,
-    "## Plan review",
-    headline,
+  const guardState =
+    review.guard.blocked.length > 0 || review.guard.lowered.some((l) => l.allowedBy === undefined)
+      ? [", ", strong("destroy guard blocked")]
+      : review.guard.stale.length > 0
+        ? [", ", strong("destroy guard failed")]
+        : [];
+  const summaryTop: Block[] = [
+    [{ type: "html", value: REVIEW_MARKER }],
+    [heading(2, "Plan review")],
+    [
+      paragraph(
+        `${plural(planned.length, "stack")} planned, ${changed.length} with changes`,
+        ...guardState,
+        ".",
+      ),
+    ],
+    review.noBase !== undefined ? [alert("NOTE", inlineMarkdown(review.noBase))] : [],
     banner(review),
-    guardLine(review),
-  ].filter((p) => p !== "");
-  const summaryBottom = [
-    "### Stacks",
+    loweredBanner(review),
+    guardBlock(review),
+  ];
+  const summaryBottom: Block[] = [
+    [heading(3, "Stacks")],
     stackTable(review),
-    "### Tenants",
+    [heading(3, "Tenants")],
     tenantSection(review),
-    "### Connection budget",
+    [heading(3, "Connection budget")],
     budgetSection(review),
-    ...instanceChangesSection(review),
-    "### Monthly cost (estimate)",
+    instanceChangesSection(review),
+    [heading(3, "Monthly cost (estimate)")],
     costSection(review),
-    ...(review.notes.length > 0 ? [review.notes.map((n) => `- ${prose(n)}`).join("\n")] : []),
+    review.notes.length > 0 ? [bulletList(review.notes.map((n) => [n]))] : [],
   ];
   const sections = review.stacks
     .map((s) => stackSection(s, max))
@@ -538,7 +791,7 @@ export function renderReview(review: Review, opts: RenderOptions = {}): string {
         .filter((s) => state[key].has(s.stack.stack))
         .sort(
           (a, b) =>
-            (b[key]?.length ?? 0) - (a[key]?.length ?? 0) ||
+            blockLength(b[key] ?? []) - blockLength(a[key] ?? []) ||
             (order.get(b.stack.stack) ?? 0) - (order.get(a.stack.stack) ?? 0),
         )[0];
       if (!victim) break;
@@ -562,15 +815,25 @@ export function renderReview(review: Review, opts: RenderOptions = {}): string {
     state.listLimit.set(victim.s.stack.stack, Math.floor(victim.limit / 2));
     size = measure();
   }
-  let text = `${assemble(summaryTop, summaryBottom, sections, state, hint).join("\n\n")}\n`;
-  if (text.length > max) {
-    text = truncateMarkdown(
-      text,
-      max,
-      `_The summary alone exceeds ${max.toLocaleString("en-US")} characters and was cut here; the full plans are in ${hint}._`,
-    );
+  const blocks = assemble(summaryTop, summaryBottom, sections, state, hint);
+  let text = stringify(blocks.flat());
+  if (text.length <= max) return text;
+  // The summary alone does not fit: whole blocks go from the end, then a notice says so.
+  const cut: Block = [
+    paragraph(
+      emphasis(
+        `The summary alone exceeds ${max.toLocaleString("en-US")} characters and was cut here; the full plans are in `,
+        ...hint,
+        ".",
+      ),
+    ),
+  ];
+  while (blocks.length > 0) {
+    blocks.pop();
+    text = stringify([...blocks, cut].flat());
+    if (text.length <= max) return text;
   }
-  return text;
+  return text.slice(0, max);
 }
 
 export { KNOWN_AFTER_APPLY, maskSensitive, renderValue };

@@ -10,7 +10,20 @@ import {
   type Tier,
   tenantDatabaseName,
 } from "@pgforks/config";
-import { type Approval, approvalKey } from "./approvals";
+import {
+  type Approval,
+  approvalKey,
+  type Decision,
+  decideDestroy,
+  decideLowering,
+  type LoweringCandidate,
+  loweredProtections,
+  loweredTier,
+  type StaleApproval,
+  type StatefulKind,
+  staleApprovals,
+  statefulKind,
+} from "@pgforks/guard";
 import { type CostEstimate, estimatePlatformCost } from "./cost";
 import {
   type ReviewAction,
@@ -19,7 +32,7 @@ import {
   type ReviewResourceChange,
   reviewActionOf,
 } from "./plan-json";
-import { type StatefulKind, statefulKind } from "./stateful";
+import { resourceShape } from "./provider-shapes";
 import { constructPaths, resourceAddress, type SynthOutput } from "./synth-output";
 import {
   type PlannedTenantComponent,
@@ -50,11 +63,20 @@ export interface ReviewContext {
   readonly synth?: SynthOutput;
   /** Configuration after the change (the working tree). Required (may be empty). */
   readonly after: readonly LoadedEnvironment[];
-  /** Configuration before the change (the base branch). Default: the same as `after`. */
+  /**
+   * Configuration before the change (the base branch). Default: none: tenants are judged against
+   * `after` alone, there is no cost before (only the cost after is shown), and the review says at
+   * its top how to get a diff ({@link ReviewContext.noBaseHint}).
+   */
   readonly before?: readonly LoadedEnvironment[];
   /**
+   * Inline Markdown said at the top of a review without `before`: how to get the diff of the
+   * change. Default: {@link DEFAULT_NO_BASE_HINT}.
+   */
+  readonly noBaseHint?: string;
+  /**
    * The base branch's configuration synthesized (`synthesizeForReview(before)`), for the "before"
-   * cost. Default: `synth` when `before` is not given, else none (cost before unknown).
+   * cost. Default: none (cost before unknown).
    */
   readonly beforeSynth?: SynthOutput;
   /**
@@ -176,15 +198,13 @@ export interface GuardFinding extends DestroyedResource {
   readonly reason: string;
 }
 
-/**
- * An approval for a planned stack that matches no stateful deletion or replacement in its plan:
- * the change it was written for was applied (or never planned). It fails the guard, so it is
- * removed before it can approve a later destroy of the same address.
- */
-export interface StaleApproval {
-  readonly approval: Approval;
-  /** "approval <stack>:<address> matches nothing in these plans: remove it from <source>". */
-  readonly reason: string;
+export type { StaleApproval };
+
+/** A resource (or, as `tier`, an environment) whose protections the change lowers, with the guard's decision. */
+export interface LoweredProtection extends LoweringCandidate, Decision {
+  readonly environment: string;
+  readonly type?: string;
+  readonly constructPath?: string;
 }
 
 /** Connection budget of an environment, before and after. */
@@ -215,13 +235,28 @@ export interface Review {
     readonly blocked: readonly GuardFinding[];
     readonly allowed: readonly GuardFinding[];
     readonly stale: readonly StaleApproval[];
+    /**
+     * Every lowered protection (Multi-AZ, deletion protection, backup retention, encryption, TLS,
+     * public access, tier), each a top-level warning; in production one without an approval
+     * (`allowedBy` undefined) fails the guard.
+     */
+    readonly lowered: readonly LoweredProtection[];
   };
   readonly tenants: readonly TenantChange[];
   readonly budgets: readonly BudgetChange[];
   readonly costs: readonly CostChange[];
   /** Things the reader should know about the inputs (missing synth, base config...). */
   readonly notes: readonly string[];
+  /**
+   * Set when no base configuration was given (inline Markdown): there is nothing to diff against,
+   * so costs are after-only, and this says how to get a diff.
+   */
+  readonly noBase?: string;
 }
+
+/** What a review without a base configuration says at its top. */
+export const DEFAULT_NO_BASE_HINT =
+  "No base configuration was given, so there is no diff of costs or configuration: pass `--base-env-dir <checkout of the base branch>/environments` to compare with the base branch.";
 
 const TIER_ORDER: Readonly<Record<Tier, number>> = { development: 0, staging: 1, production: 2 };
 const STACK_KIND_ORDER: Readonly<Record<string, number>> = { platform: 0, tenants: 1 };
@@ -333,7 +368,10 @@ function resourceReview(
     replacePaths: replacePathsOf(rc.change),
     ...(stateful ? { stateful } : {}),
     ...(tenant !== undefined ? { tenant } : {}),
-    attributes: action === "delete" || action === "forget" ? [] : attributeChanges(rc.change),
+    attributes:
+      action === "delete" || action === "forget"
+        ? []
+        : attributeChanges(rc.change, { shape: resourceShape(rc.type) }),
     change: rc.change,
   };
 }
@@ -352,7 +390,7 @@ function driftReview(
     group: "update",
     ...(constructPath !== undefined ? { constructPath } : {}),
     replacePaths: [],
-    attributes: attributeChanges(rc.change),
+    attributes: attributeChanges(rc.change, { shape: resourceShape(rc.type) }),
     change: rc.change,
   };
 }
@@ -371,35 +409,26 @@ function guardDecision(
   after: readonly LoadedEnvironment[],
   approvals: ReadonlySet<string>,
 ): GuardFinding {
-  const tenantConfig = destroyed.tenant
+  const tenant = destroyed.tenant
     ? after
         .find((e) => e.name === destroyed.environment)
         ?.tenants.find((t) => t.name === destroyed.tenant)
     : undefined;
-  if (
-    tenantConfig?.state === "dropped" &&
-    tenantConfig.confirmDrop === tenantDatabaseName(tenantConfig) &&
-    destroyed.action === "delete"
-  ) {
-    const before = change.before as Record<string, unknown> | null;
-    const database = destroyed.type === "postgresql_database" ? before?.name : undefined;
-    if (database === undefined || database === tenantConfig.confirmDrop) {
-      return {
-        ...destroyed,
-        allowedBy: "dropped tenant",
-        reason: `allowed: tenant ${tenantConfig.name} is dropped with confirmDrop: ${tenantConfig.confirmDrop}`,
-      };
-    }
-  }
-  // Only <stack>:<address>: the same address exists in every environment's stack.
-  const approval = approvalKey(destroyed);
-  if (approvals.has(approval)) {
-    return { ...destroyed, allowedBy: "approval", reason: `allowed: approved as ${approval}` };
-  }
-  return {
-    ...destroyed,
-    reason: `blocked: ${destroyed.action === "replace" ? "replacing" : "deleting"} it loses ${destroyed.stateful.loses}`,
-  };
+  const before = change.before as Record<string, unknown> | null;
+  return decideDestroy(destroyed, {
+    approvals,
+    ...(tenant
+      ? {
+          tenant: {
+            name: tenant.name,
+            state: tenant.state,
+            database: tenantDatabaseName(tenant),
+            ...(tenant.confirmDrop !== undefined ? { confirmDrop: tenant.confirmDrop } : {}),
+          },
+        }
+      : {}),
+    ...(destroyed.type === "postgresql_database" ? { databaseBefore: before?.name } : {}),
+  }) as GuardFinding;
 }
 
 /** Builds the review. Throws when two plans name the same stack. */
@@ -411,7 +440,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
   }
   const after = ctx.after;
   const before = ctx.before ?? ctx.after;
-  const beforeSynth = ctx.beforeSynth ?? (ctx.before === undefined ? ctx.synth : undefined);
+  const beforeSynth = ctx.before === undefined ? undefined : ctx.beforeSynth;
   const rank = environmentRanker([...after, ...before]);
   const approvals = new Set((ctx.approvals ?? []).map(approvalKey));
   const notes: string[] = [];
@@ -428,7 +457,10 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
   const plannedComponents: PlannedTenantComponent[] = [];
   const destroyed: DestroyedResource[] = [];
   const findings: GuardFinding[] = [];
+  const lowered: LoweredProtection[] = [];
   const stacks: StackReview[] = [];
+  const production = (env: string) =>
+    [...before, ...after].some((e) => e.name === env && e.environment.tier === "production");
 
   for (const stack of ordered) {
     const environment = environmentOfStack(stack);
@@ -493,6 +525,25 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
           planned: true,
         });
       }
+      const lowerings = loweredProtections(rc);
+      if (lowerings.length > 0) {
+        lowered.push(
+          decideLowering(
+            {
+              stack,
+              environment,
+              address: review.address,
+              type: review.type,
+              ...(review.constructPath !== undefined
+                ? { constructPath: review.constructPath }
+                : {}),
+              lowerings,
+              production: production(environment),
+            },
+            approvals,
+          ),
+        );
+      }
       if (review.action === "delete" || review.action === "replace") {
         const item: DestroyedResource = {
           stack,
@@ -522,7 +573,9 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
       .filter((o) => o.action !== "no-op" && o.action !== "read")
       .sort((a, b) => compareStrings(a.name, b.name));
     const counts = countsOf(resources, drift.length);
-    const blocked = findings.some((f) => f.stack === stack && f.allowedBy === undefined);
+    const blocked = [...findings, ...lowered].some(
+      (f) => f.stack === stack && f.allowedBy === undefined,
+    );
     const status: StackStatus =
       plan.errored === true
         ? "error"
@@ -563,7 +616,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
     const beforeJson = b ? beforeSynth?.stacks[stack]?.json : undefined;
     return {
       environment,
-      ...(beforeJson && b
+      ...(beforeJson && b && ctx.before !== undefined
         ? { before: estimatePlatformCost(beforeJson, b.environment.region) }
         : {}),
       ...(afterJson && a ? { after: estimatePlatformCost(afterJson, a.environment.region) } : {}),
@@ -586,7 +639,26 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
     );
   byPosition(destroyed);
   byPosition(findings);
-  const stale = staleApprovals(ctx.approvals ?? [], findings, plannedStacks);
+  // The tier is configuration, not a resource: judged for every environment with a base.
+  for (const a of ctx.before === undefined ? [] : after) {
+    const b = before.find((e) => e.name === a.name);
+    const tier = loweredTier(b?.environment.tier, a.environment.tier);
+    if (!tier) continue;
+    lowered.push(
+      decideLowering(
+        {
+          stack: `${a.name}-platform`,
+          environment: a.name,
+          address: "tier",
+          lowerings: [tier],
+          production: true,
+        },
+        approvals,
+      ),
+    );
+  }
+  const judged = new Set([...findings, ...lowered].map(approvalKey));
+  const stale = staleApprovals(ctx.approvals ?? [], judged, plannedStacks);
   if (ctx.staleApprovals === "warn") {
     for (const s of stale) notes.push(`Warning: ${s.reason} (stale approvals only warn here).`);
   }
@@ -597,42 +669,34 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
       blocked: findings.filter((f) => f.allowedBy === undefined),
       allowed: findings.filter((f) => f.allowedBy !== undefined),
       stale: ctx.staleApprovals === "warn" ? [] : stale,
+      lowered: lowered.sort(
+        (x, y) =>
+          (order.get(x.stack) ?? rank(x.environment)) -
+            (order.get(y.stack) ?? rank(y.environment)) || compareStrings(x.address, y.address),
+      ),
     },
     tenants,
     budgets,
     costs,
     notes,
+    ...(ctx.before === undefined ? { noBase: ctx.noBaseHint ?? DEFAULT_NO_BASE_HINT } : {}),
   };
 }
 
 /**
- * Approvals for a planned stack that match none of its stateful deletions or replacements (allowed
- * or not). An approval for a stack without a plan here is not judged: CI plans only the stacks a
- * pull request changes, and main reviews each stack's plan on its own.
+ * The guard's decision: exit non-zero when `blocked`, `stale` or `lowered` (protections of
+ * production lowered without approval) is not empty.
  */
-function staleApprovals(
-  approvals: readonly Approval[],
-  findings: readonly GuardFinding[],
-  plannedStacks: ReadonlySet<string>,
-): StaleApproval[] {
-  const destroyed = new Set(findings.map(approvalKey));
-  return approvals
-    .filter((a) => plannedStacks.has(a.stack) && !destroyed.has(approvalKey(a)))
-    .map((approval) => ({
-      approval,
-      reason: `approval ${approvalKey(approval)} matches nothing in these plans: remove it from ${approval.source ?? "the approvals"}`,
-    }));
-}
-
-/** The destroy guard's decision: exit non-zero when `blocked` or `stale` is not empty. */
 export function destroyGuard(review: Review): {
   blocked: GuardFinding[];
   allowed: GuardFinding[];
   stale: StaleApproval[];
+  lowered: LoweredProtection[];
 } {
   return {
     blocked: [...review.guard.blocked],
     allowed: [...review.guard.allowed],
     stale: [...review.guard.stale],
+    lowered: review.guard.lowered.filter((l) => l.allowedBy === undefined),
   };
 }

@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { environmentInput } from "@pgforks/testing";
+import { planJson, resourceChange } from "../test/test-helpers";
 import { checkMarkdownStructure } from "./markdown";
 import {
   APPROVE_ENV_VAR,
@@ -13,7 +14,6 @@ import {
   runReviewCli,
   stackNameOfFile,
 } from "./run";
-import { planJson, resourceChange } from "./test-helpers";
 
 let root: string;
 
@@ -198,7 +198,7 @@ describe("review CLI", () => {
     // test-platform is planned (and its plan is empty), so only the unplanned tenants stack is
     // filled in from the configuration.
     expect(markdown).toContain(
-      "- + tenant shop in test: database, role _(from the configuration: test-tenants not planned)_",
+      "- \\+ tenant shop in test: database, role _(from the configuration: test-tenants not planned)_",
     );
     // Before: synthesized from the base configuration; after: the (minimal) cdktf.out.
     expect(markdown).toMatch(/\| test \| \$[1-9][\d,.]+ \| \$0\.00 \| −\$[\d,.]+ \|/);

@@ -11,7 +11,7 @@ import {
   type LoadedEnvironment,
   loadEnvironments,
 } from "@pgforks/config";
-import { type Approval, ApprovalError, parseApprovals } from "./approvals";
+import { type Approval, ApprovalError, parseApprovals } from "@pgforks/guard";
 import { isPlanJson } from "./plan-json";
 import { renderReview } from "./render";
 import { buildReview, destroyGuard, type Review, type StackPlan } from "./review";
@@ -148,7 +148,7 @@ export function runReviewCli(argv: readonly string[], io: ReviewCliIo = defaultI
         if (error instanceof UsageError) throw error;
         before = undefined;
         notes.push(
-          `The base configuration could not be loaded with today's rules, so "before" shows the working tree: ${error instanceof ConfigError ? error.message : (error as Error).message}`,
+          `The base configuration could not be loaded with today's rules, so there is no "before": ${error instanceof ConfigError ? error.message : (error as Error).message}`,
         );
       }
     }
@@ -209,7 +209,7 @@ export function readApprovals(
  * approval, and stale approvals. Returns whether the guard fails.
  */
 export function reportGuard(review: Review, err: (text: string) => void): boolean {
-  const { blocked, stale } = destroyGuard(review);
+  const { blocked, stale, lowered } = destroyGuard(review);
   if (blocked.length > 0) {
     err(
       `Destroy guard: ${blocked.length} stateful resource(s) deleted or replaced without approval:`,
@@ -223,7 +223,17 @@ export function reportGuard(review: Review, err: (text: string) => void): boolea
     err(`Destroy guard: ${stale.length} approval(s) match nothing in these plans:`);
     for (const s of stale) err(`  ${s.reason}`);
   }
-  return blocked.length > 0 || stale.length > 0;
+  if (lowered.length > 0) {
+    err(`Guard: ${lowered.length} protection lowering(s) in production without approval:`);
+    for (const l of lowered)
+      err(
+        `  ${l.stack}:${l.address} (${l.lowerings.map((x) => `${x.protection} ${x.before} → ${x.after}`).join(", ")})`,
+      );
+    err(
+      `Approve by listing them as <stack>:<address> in ${APPROVE_ENV_VAR} (comma separated) or --approve-file.`,
+    );
+  }
+  return blocked.length > 0 || stale.length > 0 || lowered.length > 0;
 }
 
 /** node:util parseArgs errors (unknown option, missing value). */

@@ -6,11 +6,11 @@
 import { type LoadedEnvironment, tenantSecretName } from "@pgforks/config";
 import { describeTenantChange } from "@pgforks/tenant-cli";
 import type { IntentKind } from "@pgforks/tenants/footprint";
+import { loadedEnvironment, planJson, resourceChange, tenantAddressOf } from "../test/test-helpers";
 import { renderReview } from "./render";
 import { buildReview, type StackPlan } from "./review";
 import type { SynthOutput } from "./synth-output";
 import { synthesizeForReview } from "./synthesize";
-import { loadedEnvironment, planJson, resourceChange, tenantAddressOf } from "./test-helpers";
 
 /** The synth of `environments`, and the address its manifest gives a tenant's part. */
 function synthOf(...environments: LoadedEnvironment[]) {
@@ -110,7 +110,8 @@ describe("tenant changes in words", () => {
     ]);
     expect(review.tenants[0]?.fromConfig).toEqual([]);
     expect(renderReview(review)).toContain(
-      "- + tenant healthtech in prod: database, role, secret, proxy auth",
+      // The + is escaped so that GitHub shows it as text, not as a nested list.
+      "- \\+ tenant healthtech in prod: database, role, secret, proxy auth",
     );
   });
 

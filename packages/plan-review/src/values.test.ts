@@ -1,9 +1,11 @@
 // Plan JSON here is synthetic, shaped exactly like Terraform's "JSON Output Format" document
 // (resource_changes[].change with before/after, after_unknown, before_sensitive, after_sensitive
 // and replace_paths); see test-helpers.ts.
+
+import { planJson, resourceChange } from "../test/test-helpers";
+import { resourceShape } from "./provider-shapes";
 import { renderRawPlan, renderReview } from "./render";
 import { buildReview } from "./review";
-import { planJson, resourceChange } from "./test-helpers";
 import {
   attributeChanges,
   formatPath,
@@ -124,6 +126,76 @@ describe("attributeChanges", () => {
       'description="key"',
       "enable_key_rotation=true",
     ]);
+  });
+});
+
+describe("attributeChanges with the provider schema's shapes", () => {
+  const shape = resourceShape("aws_db_proxy");
+  const entry = (tenant: string, arn?: string) => ({
+    auth_scheme: "SECRETS",
+    description: `tenant ${tenant}`,
+    iam_auth: "DISABLED",
+    ...(arn ? { secret_arn: arn } : {}),
+  });
+  // Terraform orders set elements by their hash: the new element lands first, shifting the rest.
+  const addTenant = resourceChange("aws_db_proxy.proxy", {
+    actions: ["update"],
+    before: { auth: [entry("fintech", "arn:1"), entry("saas", "arn:2")] },
+    after: { auth: [entry("edtech"), entry("fintech", "arn:1"), entry("saas", "arn:2")] },
+    afterUnknown: { auth: [{ secret_arn: true }, {}, {}] },
+  }).change;
+
+  it("knows from the generated extract that aws_db_proxy.auth is a set", () => {
+    expect(shape?.attributes?.auth?.kind).toBe("set");
+    expect(resourceShape("aws_db_instance")?.attributes?.tags?.kind).toBe("map");
+  });
+
+  it("compares a set as a set: one added element is one added entry, nothing changed", () => {
+    const found = attributeChanges(addTenant, { shape });
+    expect(found).toEqual([
+      {
+        path: "auth",
+        after: JSON.stringify({ ...entry("edtech"), secret_arn: KNOWN_AFTER_APPLY }),
+        forcesReplacement: false,
+        sensitive: false,
+        unknown: true,
+      },
+    ]);
+    // By position (no schema) the same plan reads as existing tenants swapping entries.
+    expect(
+      attributeChanges(addTenant).filter((c) => c.before !== undefined && c.after !== undefined)
+        .length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('matches elements whose only difference is an unset attribute ("" in state, null in the plan)', () => {
+    const change = resourceChange("aws_db_proxy.proxy", {
+      actions: ["update"],
+      before: { auth: [{ ...entry("fintech", "arn:1"), username: "" }] },
+      after: { auth: [{ ...entry("fintech", "arn:1"), username: null }, entry("edtech")] },
+      afterUnknown: { auth: [{}, { secret_arn: true }] },
+    }).change;
+    const found = attributeChanges(change, { shape });
+    expect(found).toHaveLength(1);
+    expect(found[0]?.before).toBeUndefined();
+    expect(found[0]?.after).toContain('"description":"tenant edtech"');
+  });
+
+  it("shows a removed element once, with its sensitive parts masked", () => {
+    const change = resourceChange("aws_db_proxy.proxy", {
+      actions: ["update"],
+      before: {
+        auth: [entry("fintech", "arn:1"), { ...entry("saas", "arn:2"), pw: SECRET_BEFORE }],
+      },
+      after: { auth: [entry("fintech", "arn:1")] },
+      beforeSensitive: { auth: [{}, { pw: true }] },
+    }).change;
+    const found = attributeChanges(change, { shape });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ path: "auth", sensitive: true });
+    expect(found[0]?.after).toBeUndefined();
+    expect(found[0]?.before).toContain('"pw":"(sensitive value)"');
+    expect(JSON.stringify(found)).not.toContain(SECRET_BEFORE);
   });
 });
 

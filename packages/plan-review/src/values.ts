@@ -5,6 +5,7 @@
  * Sensitive values never leave this module in clear text.
  */
 import type { ReviewPlanChange } from "./plan-json";
+import type { ValueShape } from "./provider-shapes";
 
 /** Shown instead of a sensitive value (Terraform's own wording). */
 export const SENSITIVE = "(sensitive value)";
@@ -39,6 +40,12 @@ export interface AttributeChangeOptions {
    * ones. "all": every known leaf of either side, changed or not (the raw rendering).
    */
   readonly mode?: "changed" | "all";
+  /**
+   * How the resource's values nest, from its provider schema (`resourceShape(type)`): sets are
+   * compared as sets (an added element is one added entry, not a shift of every index), lists by
+   * index, maps and objects by key. Default: none (every array is walked by index).
+   */
+  readonly shape?: ValueShape;
 }
 
 /** `auth[0].secret_arn` from ["auth", 0, "secret_arn"]; keys that are not identifiers are quoted. */
@@ -141,6 +148,41 @@ interface Walk {
   readonly creating: boolean;
   /** The change deletes the object (after is null). */
   readonly deleting: boolean;
+  /** Schema shape of this value (undefined: primitive, flat object or not known). */
+  readonly shape: ValueShape | undefined;
+}
+
+/** The schema shape one step down. */
+function childShape(shape: ValueShape | undefined, step: PathStep): ValueShape | undefined {
+  if (shape === undefined) return undefined;
+  if (shape.kind !== undefined) return shape.element;
+  return typeof step === "string" ? shape.attributes?.[step] : undefined;
+}
+
+/** A value with its sensitive parts masked and its unknown parts marked, for a whole-element view. */
+function maskedValue(value: unknown, sensitive: unknown, unknown: unknown): unknown {
+  if (sensitive === true) return SENSITIVE;
+  if (unknown === true) return KNOWN_AFTER_APPLY;
+  if (Array.isArray(value) || Array.isArray(unknown)) {
+    const length = Math.max(
+      Array.isArray(value) ? value.length : 0,
+      Array.isArray(unknown) ? unknown.length : 0,
+    );
+    return Array.from({ length }, (_, i) =>
+      maskedValue(at(value, i), child(sensitive, i), child(unknown, i)),
+    );
+  }
+  if (isObject(value) || isObject(unknown)) {
+    const keys = new Set([
+      ...(isObject(value) ? Object.keys(value) : []),
+      ...(isObject(unknown) ? Object.keys(unknown).filter((k) => anyTrue(unknown[k])) : []),
+    ]);
+    const out: Record<string, unknown> = {};
+    for (const key of [...keys].sort(compareStrings))
+      out[key] = maskedValue(at(value, key), child(sensitive, key), child(unknown, key));
+    return out;
+  }
+  return value;
 }
 
 /**
@@ -165,6 +207,7 @@ export function attributeChanges(
     afterUnknown: change.after_unknown,
     creating: change.before === null || change.before === undefined,
     deleting: change.after === null || change.after === undefined,
+    shape: options.shape,
   };
   const out: AttributeChange[] = [];
 
@@ -201,6 +244,10 @@ export function attributeChanges(
       }
       return;
     }
+    if (w.shape?.kind === "set" && (Array.isArray(w.before) || Array.isArray(w.after))) {
+      visitSet(name, w);
+      return;
+    }
     const containers = isContainer(w.before) || isContainer(w.after);
     const unknownBelow = anyTrue(w.afterUnknown);
     if (containers && (path.length === 0 || bothSameShape(w.before, w.after) || unknownBelow)) {
@@ -213,6 +260,7 @@ export function attributeChanges(
           beforeSensitive: child(w.beforeSensitive, step),
           afterSensitive: child(w.afterSensitive, step),
           afterUnknown: child(w.afterUnknown, step),
+          shape: childShape(w.shape, step),
         });
       }
       return;
@@ -234,10 +282,66 @@ export function attributeChanges(
     });
   };
 
+  // A set has no positions: an element is either in both sides (unchanged) or only in one (removed
+  // or added). Elements with parts known only after apply never match (Terraform plans them so).
+  const visitSet = (name: string, w: Walk): void => {
+    const side = (values: unknown, sensitive: unknown, unknown: unknown, exists: boolean) =>
+      (exists && Array.isArray(values) ? values : []).map((value, i) => ({
+        value,
+        masked: maskedValue(value, child(sensitive, i), child(unknown, i)),
+        pending: anyTrue(child(unknown, i)),
+        matched: false,
+      }));
+    const before = side(w.before, w.beforeSensitive, undefined, !w.creating);
+    const after = side(w.after, w.afterSensitive, w.afterUnknown, !w.deleting);
+    const kept: unknown[] = [];
+    for (const a of after) {
+      if (a.pending) continue;
+      const b = before.find(
+        (x) => !x.matched && jsonEqual(withoutUnset(x.value), withoutUnset(a.value)),
+      );
+      if (b) {
+        b.matched = true;
+        a.matched = true;
+        kept.push(a.masked);
+      }
+    }
+    const entry = (before: unknown, after: unknown): AttributeChange => ({
+      path: name,
+      ...(before !== undefined ? { before: renderValue(before, max) } : {}),
+      ...(after !== undefined ? { after: renderValue(after, max) } : {}),
+      forcesReplacement: forces(name),
+      sensitive: JSON.stringify([before, after]).includes(JSON.stringify(SENSITIVE)),
+      unknown:
+        after !== undefined && JSON.stringify(after).includes(JSON.stringify(KNOWN_AFTER_APPLY)),
+    });
+    if (mode === "all") for (const k of kept) out.push(entry(k, k));
+    if (w.deleting && mode === "changed") return;
+    for (const b of before) if (!b.matched) out.push(entry(b.masked, undefined));
+    for (const a of after) if (!a.matched) out.push(entry(undefined, a.masked));
+  };
+
   const leaf = (value: unknown, marker: unknown): string =>
     marker === true ? SENSITIVE : anyTrue(marker) ? SENSITIVE : renderValue(value, max);
 
   visit([], walk);
+  return out;
+}
+
+/**
+ * The value with unset attributes (null, "", empty lists and objects) left out. Providers built
+ * on the plugin SDK store an unset optional string of a set element as "" while the plan carries
+ * null for it: the same element, which set comparison must not count as removed and re-added.
+ */
+function withoutUnset(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutUnset);
+  if (!isObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const kept = withoutUnset(v);
+    if (kept === null || kept === undefined || kept === "" || isEmpty(kept)) continue;
+    out[key] = kept;
+  }
   return out;
 }
 

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ENVIRONMENT_FILE, environmentsDir, TENANTS_FILE } from "@pgforks/config";
 import { parseDocument } from "yaml";
+import { NEEDS_LIVE_PLATFORM } from "../src/offline-plans";
 import {
   GitRefError,
   type PlanOfflineIo,
@@ -14,7 +15,6 @@ import {
   runPlanOffline,
 } from "../src/plan-offline";
 import { EXIT_BLOCKED, EXIT_OK, EXIT_USAGE } from "../src/run";
-import { NEEDS_LIVE_PLATFORM } from "../src/scenarios";
 
 // Real Terraform (synth, settle a base state, plan): one --base run took 130 s on the shared
 // 2-core machine under a load average of 7 to 9; the margin is for that.
@@ -138,12 +138,20 @@ describe("plan:offline", () => {
     expect(stderr).toMatch(/NOTE: prod-tenants is not planned offline/);
   });
 
-  it("without --base, plans from an empty state: everything is created", async () => {
+  it("without --base, plans from an empty state: everything is created, the cost is after-only and the top says how to get a diff", async () => {
     const streams = io(root);
     expect(await runPlanOffline(["--env", ENV], streams)).toBe(EXIT_OK);
     const markdown = streams.stdout.join("\n");
     expect(markdown).toMatch(/\| `prod-platform` \| changes \| \d+ \| 0 \| 0 \| 0 \|/);
-    expect(markdown).toContain("Offline plan against an empty state");
+    const top = markdown.slice(0, markdown.indexOf("### Stacks"));
+    expect(top).toContain("Offline plan against an empty state");
+    expect(top).toContain("`--base origin/main`");
+    const cost = markdown.slice(markdown.indexOf("### Monthly cost"));
+    expect(cost).toMatch(
+      /\| Environment \| Monthly \(after the change\) \|\n.*\n\| prod \| \$[\d,.]+ \|/,
+    );
+    expect(cost).not.toContain("unchanged");
+    expect(cost).not.toContain("| Before |");
   });
 
   it("exits 2 with the usage for a missing --env, and with the problems for a bad config", async () => {

@@ -12,7 +12,7 @@ import {
   MAX_PROXY_SECRETS,
   tenantInProxy,
 } from "@pgforks/config";
-import type { Scenario } from "../src/scenarios";
+import type { Scenario } from "./scenarios";
 
 /** The environment every scenario changes: the one with a proxy, Multi-AZ and deletion protection. */
 export const SCENARIO_ENVIRONMENT = "prod";
@@ -33,6 +33,9 @@ export const NEW_ALLOCATED_STORAGE_GB = 40;
 
 /** The master username of the replacement scenario (RDS cannot rename the master user: ForceNew). */
 export const NEW_MASTER_USERNAME = "pgforks_admin";
+
+/** Backup retention of the lower-protections scenario (days; the base keeps more). */
+export const LOWERED_BACKUP_DAYS = 1;
 
 /** Connection limit of each tenant the huge scenario adds: the schema's minimum. */
 export const HUGE_TENANT_CONNECTION_LIMIT = 1;
@@ -89,6 +92,20 @@ export function reviewScenarios(environmentsDir?: string): Scenario[] {
       },
     },
     {
+      name: "add-tenant-proxy",
+      title: `tenant ${NEW_TENANT.name} added while the RDS Proxy is on`,
+      environment: SCENARIO_ENVIRONMENT,
+      base: {
+        name: "proxy",
+        edit: ({ environment }) => {
+          environment.setIn(["proxy", "enabled"], true);
+        },
+      },
+      edit: ({ tenants }) => {
+        tenants.addIn(["tenants"], { ...NEW_TENANT });
+      },
+    },
+    {
       name: "instance-class",
       title: `instance class changed to ${NEXT_INSTANCE_CLASS}`,
       environment: SCENARIO_ENVIRONMENT,
@@ -110,6 +127,17 @@ export function reviewScenarios(environmentsDir?: string): Scenario[] {
       environment: SCENARIO_ENVIRONMENT,
       edit: ({ environment }) => {
         environment.setIn(["database", "masterUsername"], NEW_MASTER_USERNAME);
+      },
+    },
+    {
+      name: "lower-protections",
+      title: "tier development: Multi-AZ, deletion protection and most backups off",
+      environment: SCENARIO_ENVIRONMENT,
+      edit: ({ environment }) => {
+        environment.set("tier", "development");
+        environment.setIn(["database", "multiAz"], false);
+        environment.setIn(["database", "deletionProtection"], false);
+        environment.setIn(["database", "backupRetentionDays"], LOWERED_BACKUP_DAYS);
       },
     },
     {

@@ -3,11 +3,11 @@
 // committed configuration's own plan. The tenants stack is not planned (no postgresql provider
 // offline); its tenant wording is covered by tenants.test.ts on plan JSON shaped like Terraform's.
 //
-// Golden files: test/golden/<scenario>.md. After an intended change to the review, regenerate
-// them with `UPDATE_GOLDEN=1 npx jest test/scenarios.test.ts` (in packages/plan-review) and READ
-// the diff (`git diff test/golden`) before committing: the key facts below must still hold, and
-// the golden diff is what reviewers of this repository will see in their pull requests.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+// Golden files: test/golden/<scenario>.md, file snapshots (jest-file-snapshot's toMatchFile).
+// After an intended change to the review, update them with `npx jest test/scenarios.test.ts -u`
+// (in packages/plan-review) and READ the diff (`git diff test/golden`) before committing: the key
+// facts below must still hold, and the golden diff is what reviewers of this repository will see
+// in their pull requests. golden-structure.test.ts parses them as GitHub Markdown.
 import { join } from "node:path";
 import {
   connectionBudget,
@@ -15,11 +15,11 @@ import {
   loadEnvironment,
   MAX_PROXY_SECRETS,
 } from "@pgforks/config";
+import { toMatchFile } from "jest-file-snapshot";
 import { instanceEffects } from "../src/instance-changes";
 import { checkMarkdownStructure, GITHUB_COMMENT_LIMIT } from "../src/markdown";
 import { renderReview } from "../src/render";
 import { buildReview, destroyGuard, type Review } from "../src/review";
-import { runScenarios, type ScenarioRun, scenarioReviewInput } from "../src/scenarios";
 import {
   hugePlanShape,
   hugeTenantName,
@@ -30,37 +30,16 @@ import {
   reviewScenarios,
   SCENARIO_ENVIRONMENT,
 } from "./review-scenarios";
+import { runScenarios, type ScenarioRun, scenarioReviewInput } from "./scenarios";
 
-// One synth + base plan + settling (~15 s) and one plan per changed scenario (~5-8 s each) on 2 cores.
-jest.setTimeout(300_000);
+// One synth + base plan + settling (~15 s) and one plan per changed scenario (~5-8 s each) on 2
+// idle cores; several minutes when other jobs share them.
+jest.setTimeout(900_000);
+
+expect.extend({ toMatchFile });
 
 const GOLDEN_DIR = join(__dirname, "golden");
-const UPDATE = process.env.UPDATE_GOLDEN === "1";
 const STACK = `${SCENARIO_ENVIRONMENT}-platform`;
-
-/** Compares with test/golden/<name>.md, or rewrites it under UPDATE_GOLDEN=1. */
-function expectGolden(name: string, actual: string): void {
-  const file = join(GOLDEN_DIR, `${name}.md`);
-  if (UPDATE) {
-    mkdirSync(GOLDEN_DIR, { recursive: true });
-    writeFileSync(file, actual);
-    return;
-  }
-  if (!existsSync(file)) {
-    throw new Error(`No golden file ${file}: run UPDATE_GOLDEN=1 npx jest test/scenarios.test.ts`);
-  }
-  const expected = readFileSync(file, "utf8");
-  if (actual === expected) return;
-  const a = actual.split("\n");
-  const e = expected.split("\n");
-  const line = a.findIndex((text, i) => text !== e[i]);
-  const at = line === -1 ? a.length : line;
-  throw new Error(
-    `The review of scenario "${name}" differs from ${file} at line ${at + 1}:\n` +
-      `  golden: ${JSON.stringify(e[at])}\n  actual: ${JSON.stringify(a[at])}\n` +
-      "If the change is intended: UPDATE_GOLDEN=1 npx jest test/scenarios.test.ts, then read `git diff test/golden`.",
-  );
-}
 
 interface Rendered {
   readonly run: ScenarioRun;
@@ -109,7 +88,7 @@ describe("plan review of real offline plans (golden files)", () => {
     const { markdown } = get(name);
     expect(checkMarkdownStructure(markdown).problems).toEqual([]);
     expect(markdown).not.toMatch(/\/tmp\/|pgforks-scenarios-/);
-    expectGolden(name, markdown);
+    expect(markdown).toMatchFile(join(GOLDEN_DIR, `${name}.md`));
   });
 
   it("no change: Terraform plans nothing, the review says so and the guard passes", () => {
@@ -141,6 +120,31 @@ describe("plan review of real offline plans (golden files)", () => {
     expect(plannedKinds).toEqual(expect.arrayContaining(["secret"]));
     expect(plannedKinds).not.toContain("proxy auth");
     expect(markdown).toContain(`+ tenant ${NEW_TENANT.name} in ${SCENARIO_ENVIRONMENT}:`);
+    expect(destroyGuard(review).blocked).toEqual([]);
+  });
+
+  it("add a tenant with the RDS Proxy on: exactly one added auth entry of aws_db_proxy, none changed", () => {
+    const { run, review, markdown } = get("add-tenant-proxy");
+    // The plan itself: the proxy's auth set gains one element, the others stay as they are.
+    const rc = run.plan.resource_changes?.find((r) => r.type === "aws_db_proxy");
+    expect(rc?.change.actions).toEqual(["update"]);
+    const auth = (side: unknown) => (side as { auth?: unknown[] } | null)?.auth ?? [];
+    expect(auth(rc?.change.after)).toHaveLength(auth(rc?.change.before).length + 1);
+
+    const proxy = platform(review).resources.find((r) => r.type === "aws_db_proxy");
+    const authChanges = proxy?.attributes.filter((a) => /^auth(\[|$)/.test(a.path)) ?? [];
+    expect(authChanges).toHaveLength(1);
+    expect(authChanges[0]?.before).toBeUndefined();
+    expect(authChanges[0]?.after).toContain(`"description":"tenant ${NEW_TENANT.name}"`);
+    // The attribute details say the same: one "+ auth" line, no "- auth" line.
+    const details = markdown.slice(markdown.indexOf("<summary>Attribute changes"));
+    expect(details.match(/^\+ auth = /gm)).toHaveLength(1);
+    expect(details).not.toMatch(/^- auth/m);
+
+    const tenant = review.tenants.find((t) => t.tenant === NEW_TENANT.name);
+    expect(tenant?.components.filter((c) => c.planned).map((c) => c.kind)).toEqual(
+      expect.arrayContaining(["secret", "proxy auth"]),
+    );
     expect(destroyGuard(review).blocked).toEqual([]);
   });
 
@@ -236,6 +240,41 @@ describe("plan review of real offline plans (golden files)", () => {
     const guard = destroyGuard(review);
     expect(guard.blocked.map((f) => f.address)).toEqual([rc?.address]);
     expect(platform(review).status).toBe("blocked");
+  });
+
+  it("lower the protections of prod: a top-level warning per protection, the guard blocks until approved", () => {
+    const { run, review, markdown } = get("lower-protections");
+    const rc = run.plan.resource_changes?.find((r) => r.type === "aws_db_instance");
+    expect(rc?.change.actions).toEqual(["update"]);
+    const instance = review.guard.lowered.find((l) => l.address === rc?.address);
+    expect(instance?.lowerings.map((l) => l.protection)).toEqual([
+      "Multi-AZ",
+      "deletion protection",
+      "backup retention",
+    ]);
+    expect(review.guard.lowered.find((l) => l.address === "tier")?.lowerings).toEqual([
+      { protection: "tier", before: "production", after: "development" },
+    ]);
+    // In prod each needs an approval, like a destroy.
+    expect(destroyGuard(review).lowered.map((l) => `${l.stack}:${l.address}`)).toEqual(
+      [`${STACK}:${rc?.address}`, `${STACK}:tier`].sort(),
+    );
+    expect(platform(review).status).toBe("blocked");
+    const top = markdown.slice(0, markdown.indexOf("### Stacks"));
+    expect(top).toContain("[!CAUTION]");
+    expect(top).toContain("↓ Multi-AZ true → false");
+    expect(top).toContain(`needs an approval: ${STACK}:${rc?.address}`);
+
+    const { plans, context } = scenarioReviewInput(run);
+    const approved = buildReview(plans, {
+      ...context,
+      approvals: [
+        { stack: STACK, address: rc?.address ?? "" },
+        { stack: STACK, address: "tier" },
+      ],
+    });
+    expect(destroyGuard(approved)).toMatchObject({ blocked: [], stale: [], lowered: [] });
+    expect(approved.guard.lowered).toHaveLength(2);
   });
 
   it("huge plan: the review keeps to GitHub's limit with the summary intact", () => {

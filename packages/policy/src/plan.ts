@@ -1,41 +1,20 @@
 /**
- * The parts of Terraform's plan JSON (`terraform show -json <planfile>`, format 1.x, see
- * "JSON Output Format" in the Terraform docs) that the policy checks read.
+ * An index over Terraform's plan JSON (`terraform show -json <planfile>`, typed by
+ * @pgforks/plan-json) for the policy checks: planned resources and the references of their
+ * arguments.
  */
-export interface PlanResource {
-  readonly address: string;
-  readonly mode: "managed" | "data";
-  readonly type: string;
-  readonly name: string;
-  readonly values: Record<string, unknown>;
-}
+import type {
+  ConfigExpression,
+  ConfigResource,
+  PlanJson,
+  StateModule,
+  StateResource,
+} from "@pgforks/plan-json";
 
-interface PlanModule {
-  readonly resources?: readonly PlanResource[];
-  readonly child_modules?: readonly PlanModule[];
-}
+export type { PlanJson };
 
-interface ConfigExpression {
-  readonly constant_value?: unknown;
-  readonly references?: readonly string[];
-}
-
-interface ConfigResource {
-  readonly address: string;
-  readonly expressions?: Record<string, ConfigExpression | unknown>;
-}
-
-export interface PlanJson {
-  readonly format_version: string;
-  readonly planned_values?: { readonly root_module?: PlanModule };
-  readonly configuration?: {
-    readonly root_module?: { readonly resources?: readonly ConfigResource[] };
-  };
-  readonly resource_changes?: ReadonlyArray<{
-    readonly address: string;
-    readonly change: { readonly actions: readonly string[] };
-  }>;
-}
+/** A planned resource (planned_values). */
+export type PlanResource = StateResource;
 
 /** Every `references` list inside an expression, nested blocks included. */
 function collectReferences(expression: unknown, out: string[] = []): string[] {
@@ -50,7 +29,7 @@ function collectReferences(expression: unknown, out: string[] = []): string[] {
   return out;
 }
 
-function collect(module: PlanModule | undefined, out: PlanResource[]): PlanResource[] {
+function collect(module: StateModule | undefined, out: PlanResource[]): PlanResource[] {
   for (const r of module?.resources ?? []) out.push(r);
   for (const child of module?.child_modules ?? []) collect(child, out);
   return out;

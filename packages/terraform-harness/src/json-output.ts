@@ -1,85 +1,19 @@
 /**
  * Types of Terraform's machine-readable output that the harness reads: `terraform validate -json`
- * and `terraform show -json <planfile>` (developer.hashicorp.com/terraform/internals/json-format).
- * Only the fields we use are typed; the rest stays available as unknown.
+ * here, and `terraform show -json <planfile>` from @pgforks/plan-json (re-exported)
+ * (developer.hashicorp.com/terraform/internals/json-format).
  */
 
-/** A change action of a resource instance. */
-export type ChangeAction = "no-op" | "create" | "read" | "update" | "delete" | "forget";
+import type { ChangeAction, PlanJson } from "@pgforks/plan-json";
 
-/** A planned change (resource_changes[].change, output_changes.*). */
-export interface PlanChange {
-  /** ["create"], ["update"], ["delete", "create"] (replace), ["no-op"], ... */
-  readonly actions: readonly ChangeAction[];
-  /** Value before the change (null when creating). */
-  readonly before: unknown;
-  /** Known values after the change (null when deleting). */
-  readonly after: unknown;
-  /** Which parts of `after` are known only after apply. */
-  readonly after_unknown?: unknown;
-  readonly before_sensitive?: unknown;
-  readonly after_sensitive?: unknown;
-  /** Attribute paths that force replacement. */
-  readonly replace_paths?: readonly unknown[];
-}
-
-/** One entry of resource_changes. */
-export interface ResourceChange {
-  /** Absolute address, e.g. "aws_kms_key.key" or "module.x.aws_vpc.this[0]". */
-  readonly address: string;
-  readonly module_address?: string;
-  readonly mode: "managed" | "data";
-  /** Resource type, e.g. "aws_db_instance". */
-  readonly type: string;
-  readonly name: string;
-  readonly index?: string | number;
-  /** Full source of the provider, e.g. "registry.terraform.io/hashicorp/aws". */
-  readonly provider_name: string;
-  readonly change: PlanChange;
-  readonly action_reason?: string;
-}
-
-/** A resource in planned_values / prior_state. */
-export interface StateResource {
-  readonly address: string;
-  readonly mode: "managed" | "data";
-  readonly type: string;
-  readonly name: string;
-  readonly provider_name: string;
-  /** Attribute values known at plan time. */
-  readonly values: Record<string, unknown>;
-  readonly sensitive_values?: Record<string, unknown>;
-}
-
-/** A module in planned_values / prior_state. */
-export interface StateModule {
-  readonly resources?: readonly StateResource[];
-  readonly child_modules?: readonly (StateModule & { readonly address: string })[];
-}
-
-/** `terraform show -json plan.tfplan`. */
-export interface PlanJson {
-  readonly format_version: string;
-  readonly terraform_version: string;
-  /** Changes per resource instance (absent when there is none). */
-  readonly resource_changes?: readonly ResourceChange[];
-  /** Changes per root output. */
-  readonly output_changes?: Readonly<Record<string, PlanChange>>;
-  /** Values after apply, as far as known. */
-  readonly planned_values?: {
-    readonly outputs?: Readonly<
-      Record<string, { readonly sensitive: boolean; readonly value?: unknown }>
-    >;
-    readonly root_module?: StateModule;
-  };
-  /** State the plan started from (present when a prior state existed). */
-  readonly prior_state?: { readonly values?: { readonly root_module?: StateModule } };
-  /** The configuration as Terraform understood it. */
-  readonly configuration?: Record<string, unknown>;
-  readonly applyable?: boolean;
-  readonly complete?: boolean;
-  readonly errored?: boolean;
-}
+export type {
+  ChangeAction,
+  PlanChange,
+  PlanJson,
+  ResourceChange,
+  StateModule,
+  StateResource,
+} from "@pgforks/plan-json";
 
 /** A source position in a diagnostic. */
 export interface DiagnosticPos {

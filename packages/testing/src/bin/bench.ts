@@ -8,6 +8,11 @@
  *
  * and the two ratios the project holds itself to: six stacks at most 1.5x bare tsx, 200
  * tenants at most 1.5x 5 tenants. A measurement, not a test: nothing fails on a slow machine.
+ *
+ * `npm run bench -- --plan-offline [--runs N]` measures `npm run plan:offline -- --env prod
+ * --base HEAD` instead (target: at most 20 s): the first run with an empty work dir (synth, plan
+ * from empty, fabricate and settle the base state, plan the change), the others reusing the
+ * work dir (the settled base state is kept there).
  * Every run writes into a temporary folder, removed at the end (also on ctrl-C).
  */
 import { spawnSync } from "node:child_process";
@@ -19,7 +24,12 @@ import { parseArgs } from "node:util";
 const root = resolve(__dirname, "../../../..");
 const tsx = join(root, "node_modules", ".bin", "tsx");
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "5" },
+    "plan-offline": { type: "boolean", default: false },
+  },
+});
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) {
   console.error(`error: --runs must be a positive integer (found "${values.runs}")`);
@@ -57,8 +67,7 @@ interface Case {
   readonly env?: Record<string, string>;
 }
 
-function measure(c: Case): number[] {
-  const cwd = mkdtempSync(join(scratch, "run-"));
+function measure(c: Case, cwd = mkdtempSync(join(scratch, "run-"))): number[] {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
@@ -100,6 +109,38 @@ const cases: Case[] = [
     env: { PGFORKS_ENVIRONMENTS_DIR: prodWithTenants(200) },
   },
 ];
+
+/** `plan:offline --base HEAD` of prod: the first run cold, the others with the work dir kept. */
+function benchPlanOffline(): void {
+  const workDir = join(scratch, "plan-offline");
+  const [cold, ...warm] = measure(
+    {
+      label: "plan:offline --env prod --base HEAD",
+      args: [
+        join(root, "packages", "plan-review", "src", "plan-offline.ts"),
+        ...["--env", "prod", "--base", "HEAD", "--work-dir", workDir],
+        ...["--out", join(scratch, "review.md")],
+      ],
+    },
+    root,
+  );
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  console.log(`plan:offline --env prod --base HEAD (target at most 20 s)`);
+  console.log(`  first run (empty work dir):   ${s(cold as number)}`);
+  if (warm.length > 0)
+    console.log(
+      `  next runs (work dir kept):    ${s(median(warm))} median of ${warm.length} (${s(Math.min(...warm))}-${s(Math.max(...warm))})`,
+    );
+}
+
+if (values["plan-offline"]) {
+  try {
+    benchPlanOffline();
+  } finally {
+    cleanup();
+  }
+  process.exit(0);
+}
 
 try {
   console.log(`median of ${runs} runs each (min-max), fresh process per run`);

@@ -3,51 +3,29 @@
  * and planned from an empty state, a prior state is fabricated from that plan (placeholders for
  * everything only known after apply, see @pgforks/terraform-harness settlePriorState), and the
  * changed configuration is planned against it with -refresh=false. That is what a pull request's
- * plan shows against the real state, minus the values only AWS knows.
+ * plan shows against the real state, minus the values only AWS knows. Used by `plan:offline` and
+ * by the golden-file tests (test/scenarios.ts).
  *
  * Only `<env>-platform` stacks are planned: the tenants stacks need the platform's applied
  * outputs and a live database ({@link NEEDS_LIVE_PLATFORM}).
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   environmentsDir as defaultEnvironmentsDir,
-  ENVIRONMENT_FILE,
   type LoadedEnvironment,
   loadEnvironment,
-  TENANTS_FILE,
 } from "@pgforks/config";
 import { stackNames, synthesizeInto } from "@pgforks/stacks";
 import {
   type PlanJson,
+  type SettledState,
   settlePriorState,
   TerraformHarness,
   type TerraformStateV4,
 } from "@pgforks/terraform-harness";
-import { type Document, parseDocument } from "yaml";
-import type { ReviewContext, StackPlan } from "./review";
 import { loadSynthOutput, type SynthOutput } from "./synth-output";
-
-/** The two configuration files of an environment, parsed with their comments, to edit in place. */
-export interface EditableEnvironment {
-  /** environment.yaml. */
-  readonly environment: Document;
-  /** tenants.yaml. */
-  readonly tenants: Document;
-}
-
-/** A configuration change to plan. */
-export interface Scenario {
-  /** Identifier: lowercase words joined by hyphens; also names the golden file. */
-  readonly name: string;
-  /** What the change is, in one line. */
-  readonly title: string;
-  /** Environment whose configuration changes and whose platform stack is planned. */
-  readonly environment: string;
-  /** Turns the base configuration into the scenario's. Default: none (the base itself: no change). */
-  readonly edit?: (config: EditableEnvironment) => void;
-}
 
 /** A synthesized, planned and settled base configuration that scenarios are planned against. */
 export interface PlannedBase {
@@ -66,53 +44,22 @@ export interface PlannedBase {
   readonly ms: number;
 }
 
-/** One scenario planned against its base. */
-export interface ScenarioRun {
-  readonly scenario: Scenario;
-  readonly base: PlannedBase;
-  /** The scenario's configuration. */
-  readonly environment: LoadedEnvironment;
-  /** The scenario's configuration synthesized. */
-  readonly synth: SynthOutput;
-  /** The platform stack's plan against the base's state. */
-  readonly plan: PlanJson;
-  /** Milliseconds: edit, synth and plan (0 when the base's own plan was reused). */
-  readonly ms: number;
-}
+/** Bumped when the cached settled state's form or the fabrication changes. */
+const SETTLED_CACHE_VERSION = 1;
 
-/** Options of {@link planBase} and {@link runScenarios}. */
-export interface ScenarioOptions {
+/** Options of {@link planBase}. */
+export interface PlanBaseOptions {
+  /**
+   * Keep the settled state in `workDir`, keyed by the stack's synthesized JSON, the providers of
+   * the mirror and the fabrication inputs, and reuse it when they are unchanged: settling (plan
+   * from empty, fabricate, plan again) is most of an offline plan's time and gives the same state
+   * for the same base. Default false.
+   */
+  readonly reuseSettled?: boolean;
   /** Folder holding `<env>/environment.yaml` and `<env>/tenants.yaml`. Default: the repository's environments/. */
   readonly environmentsDir?: string;
-  /** Scratch directory (synth output, harness work dirs). Default: a new temp dir, removed afterwards. */
-  readonly workDir?: string;
   /** Called with a line of progress ("prod: base settled in 2 rounds"). Default: silent. */
   readonly log?: (line: string) => void;
-}
-
-/** Copies an environments folder (only the YAML and schema files matter) into `target`. */
-function copyEnvironments(source: string, target: string): void {
-  mkdirSync(target, { recursive: true });
-  cpSync(source, target, { recursive: true });
-}
-
-/** Applies an edit to `<dir>/<env>/*.yaml`, keeping comments and layout. */
-export function editEnvironment(
-  dir: string,
-  environment: string,
-  edit: (config: EditableEnvironment) => void,
-): void {
-  const files = {
-    environment: join(dir, environment, ENVIRONMENT_FILE),
-    tenants: join(dir, environment, TENANTS_FILE),
-  };
-  const config: EditableEnvironment = {
-    environment: parseDocument(readFileSync(files.environment, "utf8")),
-    tenants: parseDocument(readFileSync(files.tenants, "utf8")),
-  };
-  edit(config);
-  writeFileSync(files.environment, config.environment.toString());
-  writeFileSync(files.tenants, config.tenants.toString());
 }
 
 /** Synthesizes one environment into `<dir>/cdktf.out`; returns the outdir. */
@@ -132,17 +79,42 @@ function synthesize(environment: LoadedEnvironment, dir: string): string {
 export async function planBase(
   name: string,
   workDir: string,
-  options: Pick<ScenarioOptions, "environmentsDir" | "log"> = {},
+  options: PlanBaseOptions = {},
 ): Promise<PlannedBase> {
   const started = performance.now();
   const environment = loadEnvironment(name, options.environmentsDir ?? defaultEnvironmentsDir());
   const outdir = synthesize(environment, workDir);
   const stack = stackNames(name).platform;
   const harness = new TerraformHarness({ outdir, workDir: join(workDir, "harness") });
-  const settled = await settlePriorState(harness, stack, {
+  const fabricate = {
     account: environment.environment.account,
     region: environment.environment.region,
-  });
+  };
+  const cacheFile = join(
+    workDir,
+    `settled-${createHash("sha256")
+      .update(readFileSync(join(outdir, "stacks", stack, "cdk.tf.json")))
+      .update(
+        JSON.stringify({
+          providers: harness.mirror.providers,
+          fabricate,
+          v: SETTLED_CACHE_VERSION,
+        }),
+      )
+      .digest("hex")
+      .slice(0, 16)}.json`,
+  );
+  const cached =
+    options.reuseSettled && existsSync(cacheFile)
+      ? (JSON.parse(readFileSync(cacheFile, "utf8")) as Omit<SettledState, "ms">)
+      : undefined;
+  const settled = cached ?? (await settlePriorState(harness, stack, fabricate));
+  if (options.reuseSettled && !cached) {
+    for (const old of readdirSync(workDir).filter((f) => /^settled-[0-9a-f]+\.json$/.test(f)))
+      rmSync(join(workDir, old));
+    const { state, plan, rounds } = settled;
+    writeFileSync(cacheFile, JSON.stringify({ state, plan, rounds }));
+  }
   const ms = performance.now() - started;
   options.log?.(`${name}: base planned and settled in ${settled.rounds} rounds`);
   return {
@@ -226,76 +198,5 @@ export async function planFromEmpty(
     synth: loadSynthOutput(outdir),
     plan,
     notPlanned: notPlannedStacks(harness, stack),
-  };
-}
-
-/**
- * Plans each scenario against its environment's base configuration (synthesized and settled
- * once per environment). Scenarios without an edit reuse the base's own no-change plan. Runs
- * one Terraform at a time (a provider process takes ~1 GB).
- */
-export async function runScenarios(
-  scenarios: readonly Scenario[],
-  options: ScenarioOptions = {},
-): Promise<ScenarioRun[]> {
-  const source = options.environmentsDir ?? defaultEnvironmentsDir();
-  const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), "pgforks-scenarios-"));
-  const bases = new Map<string, PlannedBase>();
-  const runs: ScenarioRun[] = [];
-  try {
-    for (const scenario of scenarios) {
-      if (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(scenario.name)) {
-        throw new Error(
-          `Scenario name "${scenario.name}" must be lowercase words joined by hyphens.`,
-        );
-      }
-      let base = bases.get(scenario.environment);
-      if (!base) {
-        base = await planBase(scenario.environment, join(workDir, `base-${scenario.environment}`), {
-          environmentsDir: source,
-          ...(options.log ? { log: options.log } : {}),
-        });
-        bases.set(scenario.environment, base);
-      }
-      if (!scenario.edit) {
-        runs.push({
-          scenario,
-          base,
-          environment: base.environment,
-          synth: base.synth,
-          plan: base.plan,
-          ms: 0,
-        });
-        continue;
-      }
-      const started = performance.now();
-      const dir = join(workDir, scenario.name);
-      const environments = join(dir, "environments");
-      copyEnvironments(source, environments);
-      editEnvironment(environments, scenario.environment, scenario.edit);
-      const { environment, synth, plan } = await planAgainstBase(base, environments, dir);
-      const ms = performance.now() - started;
-      options.log?.(`${scenario.name}: planned in ${(ms / 1000).toFixed(1)}s`);
-      runs.push({ scenario, base, environment, synth, plan, ms });
-    }
-    return runs;
-  } finally {
-    if (options.workDir === undefined) rmSync(workDir, { recursive: true, force: true });
-  }
-}
-
-/** What buildReview needs for a scenario: its plan, both configurations and both syntheses. */
-export function scenarioReviewInput(run: ScenarioRun): {
-  plans: StackPlan[];
-  context: ReviewContext;
-} {
-  return {
-    plans: [{ stack: run.base.stack, plan: run.plan }],
-    context: {
-      synth: run.synth,
-      beforeSynth: run.base.synth,
-      after: [run.environment],
-      before: [run.base.environment],
-    },
   };
 }

@@ -11,8 +11,8 @@
 import type { LoadedEnvironment } from "@pgforks/config";
 import type { IntentKind } from "@pgforks/tenants/footprint";
 import { environmentFixture, tenantFixture } from "@pgforks/testing";
-import type { ChangeAction, ReviewPlanJson, ReviewResourceChange } from "./plan-json";
-import type { SynthOutput } from "./synth-output";
+import type { ChangeAction, ReviewPlanJson, ReviewResourceChange } from "../src/plan-json";
+import type { SynthOutput } from "../src/synth-output";
 
 export const AWS = "registry.terraform.io/hashicorp/aws";
 export const POSTGRESQL = "registry.terraform.io/cyrilgdn/postgresql";

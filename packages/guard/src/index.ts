@@ -1,0 +1,4 @@
+export * from "./approvals";
+export * from "./guard";
+export * from "./protections";
+export * from "./stateful";

@@ -1,0 +1,95 @@
+/**
+ * Changes that lower a protection of the data: the database loses its standby, its deletion
+ * protection, days of backups, its encryption or TLS enforcement, or becomes reachable from the
+ * internet; or the environment leaves the production tier. Each is read from the plan's before and
+ * after values (or from the configuration, for the tier), so what the review warns about is what
+ * Terraform will do.
+ */
+import type { ResourceChange } from "@pgforks/plan-json";
+
+/** One protection a change lowers. */
+export interface ProtectionLowering {
+  /** The protection, in words ("Multi-AZ"). */
+  readonly protection: string;
+  /** Value before ("true", "14 days"). */
+  readonly before: string;
+  /** Value after ("false", "1 day"). */
+  readonly after: string;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** A boolean attribute that protects when `safe` and is planned to the other value. */
+function flag(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+  key: string,
+  protection: string,
+  safe: boolean,
+): ProtectionLowering[] {
+  const was = before[key];
+  const now = after[key];
+  if (was !== safe || now === safe || now === undefined) return [];
+  return [{ protection, before: String(was), after: String(now ?? "unset") }];
+}
+
+/** `rds.force_ssl` of a parameter group's `parameter` set ("1" forces TLS). */
+function forceSsl(values: Record<string, unknown>): string | undefined {
+  const parameters = Array.isArray(values.parameter) ? values.parameter : [];
+  const found = parameters.find((p) => isObject(p) && p.name === "rds.force_ssl");
+  return isObject(found) && found.value !== undefined ? String(found.value) : undefined;
+}
+
+/**
+ * The protections a planned update or replacement lowers (an RDS instance's Multi-AZ, deletion
+ * protection, backup retention, storage encryption and public accessibility; a parameter group's
+ * `rds.force_ssl`). Creations and deletions lower nothing here: a deletion is the destroy guard's.
+ */
+export function loweredProtections(rc: ResourceChange): ProtectionLowering[] {
+  const { before, after, actions } = rc.change;
+  if (!actions.includes("update") && !(actions.includes("create") && actions.includes("delete")))
+    return [];
+  if (!isObject(before) || !isObject(after)) return [];
+  if (rc.type === "aws_db_instance") {
+    const retention = (v: unknown) => (typeof v === "number" ? v : undefined);
+    const days = (n: number) => `${n} day${n === 1 ? "" : "s"}`;
+    const was = retention(before.backup_retention_period);
+    const now = retention(after.backup_retention_period);
+    return [
+      ...flag(before, after, "multi_az", "Multi-AZ", true),
+      ...flag(before, after, "deletion_protection", "deletion protection", true),
+      ...(was !== undefined && now !== undefined && now < was
+        ? [{ protection: "backup retention", before: days(was), after: days(now) }]
+        : []),
+      ...flag(before, after, "storage_encrypted", "storage encryption", true),
+      ...flag(before, after, "publicly_accessible", "not publicly accessible", false).map((l) => ({
+        ...l,
+        protection: "publicly accessible",
+      })),
+    ];
+  }
+  if (rc.type === "aws_db_parameter_group") {
+    const was = forceSsl(before);
+    const now = forceSsl(after);
+    if (was === "1" && now !== "1")
+      return [{ protection: "TLS required (rds.force_ssl)", before: was, after: now ?? "unset" }];
+  }
+  return [];
+}
+
+/** Tiers from most to least protected. */
+const TIER_RANK: Readonly<Record<string, number>> = { production: 2, staging: 1, development: 0 };
+
+/** The tier lowering of an environment's configuration (production → development), if any. */
+export function loweredTier(
+  before: string | undefined,
+  after: string | undefined,
+): ProtectionLowering | undefined {
+  if (before === undefined || after === undefined) return undefined;
+  const was = TIER_RANK[before];
+  const now = TIER_RANK[after];
+  if (was === undefined || now === undefined || now >= was) return undefined;
+  return { protection: "tier", before, after };
+}
