@@ -157,3 +157,24 @@ describe("folders of interrupted synths", () => {
     }
   }, 60_000);
 });
+
+describe("the Terraform binary", () => {
+  it("is not needed to synthesize: required_version is checked by Terraform, not at synth", () => {
+    const cwd = mkdtempSync(join(scratch, "no-terraform-"));
+    const loader = pathToFileURL(join(repoRoot(), "node_modules", "tsx", "dist", "loader.mjs"));
+    const main = join(repoRoot(), "apps", "dev", "src", "main.ts");
+    // A PATH without terraform (nor anything else): cdktf's own version probe would fail here.
+    const emptyPath = mkdtempSync(join(scratch, "empty-path-"));
+    const result = spawnSync(process.execPath, ["--import", loader.href, main], {
+      cwd,
+      env: { ...process.env, PATH: emptyPath },
+      encoding: "utf8",
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(readdirSync(join(cwd, "cdktf.out", "stacks")).sort()).toEqual([
+      "dev-platform",
+      "dev-tenants",
+    ]);
+  }, 60_000);
+});

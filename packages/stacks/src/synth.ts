@@ -16,6 +16,7 @@ import {
 } from "@pgforks/config";
 import { App } from "cdktf";
 import { composeEnvironment, type EnvironmentStacks } from "./compose";
+import { skipStackTraceCapture, stackTracesRequested } from "./stack-traces";
 
 /** What an app under apps/<env> contributes: the environment it composes and how. */
 export interface EnvironmentApp {
@@ -36,27 +37,23 @@ export interface StackJson {
   readonly [key: string]: unknown;
 }
 
-/** PGFORKS_STACK_TRACES=1 turns cdktf's stack traces (and source-mapped frames) back on. */
-const stackTraces = () => process.env.PGFORKS_STACK_TRACES === "1";
-
 function newApp(outdir: string): App {
+  skipTerraformVersionProbe();
   // stackTraces off: smaller JSON and a faster synth; the construct path stays in metadata.
-  return new App({ outdir, stackTraces: stackTraces() });
+  return new App({ outdir, stackTraces: stackTracesRequested() });
 }
 
 /**
- * Makes a synth process skip work nobody reads: cdktf captures a full stack trace for every
- * token it creates (tokens/private/stack-trace.js, used only in error messages), and tsx turns
- * on source maps, so each capture is also translated through the maps. With traces off
- * (the default) both are switched off for this process.
+ * cdktf checks the Terraform binary for some constructs (terraform_data needs >= 1.4) by
+ * spawning `terraform version` through a shell once per stack at synth (about 0.1 s each).
+ * Every stack already pins `required_version` (REQUIRED_TERRAFORM_VERSION, >= 1.11), which
+ * Terraform itself enforces at init, plan and apply; so synth needs no Terraform binary.
  */
-function skipStackTraceCapture(): void {
-  if (stackTraces()) return;
-  process.setSourceMapsEnabled(false);
-  const capture = require("cdktf/lib/tokens/private/stack-trace") as {
-    captureStackTrace: () => string[];
+function skipTerraformVersionProbe(): void {
+  const probe = require("cdktf/lib/validations/validate-terraform-version") as {
+    ValidateTerraformVersion: { prototype: { validate: () => string[] } };
   };
-  capture.captureStackTrace = () => [];
+  probe.ValidateTerraformVersion.prototype.validate = () => [];
 }
 
 /** Reads every stack under `<outdir>/stacks`. */
