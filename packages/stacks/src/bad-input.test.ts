@@ -368,11 +368,12 @@ describe("bad tenants.yaml", () => {
   );
 });
 
-describe("an environment folder the app does not know", () => {
-  it("stops synth (not silently skipped), naming the folder", () => {
-    const { dir, envs } = fixture((envs) =>
-      cpSync(join(envs, "prod"), join(envs, "qa"), { recursive: true }),
-    );
+describe("an environment folder without its files", () => {
+  it("stops synth (every folder is an environment, none silently skipped), naming the file", () => {
+    const { dir, envs } = fixture((envs) => {
+      mkdirSync(join(envs, "qa"));
+      writeFileSync(join(envs, "qa", "tenants.yaml"), "tenants: []\n");
+    });
     const before = snapshot(envs);
     const run = spawnSync(tsx, [join(root, "apps", "main.ts")], {
       cwd: dir,
@@ -380,8 +381,8 @@ describe("an environment folder the app does not know", () => {
       env: { ...process.env, PGFORKS_ENVIRONMENTS_DIR: envs },
     });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(
-      /environments\/qa is not an environment of this repository: no apps\/qa/,
+    expect(run.stderr).toContain(
+      `${join("environments", "qa", "environment.yaml")} file is missing`,
     );
     expect(run.stderr).not.toMatch(NO_STACK);
     expect(snapshot(envs)).toEqual(before);

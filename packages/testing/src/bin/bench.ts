@@ -4,7 +4,7 @@
  *
  * - bare tsx start-up (`tsx -e ''`), the floor every command pays;
  * - the six default stacks (`npm run synth` without npm: `tsx apps/main.ts`);
- * - prod with 5 and with 200 tenants (`tsx apps/prod/src/main.ts` on generated config).
+ * - prod with 5 and with 200 tenants (`tsx apps/main.ts prod` on generated config).
  *
  * and the two ratios the project holds itself to: six stacks at most 1.5x bare tsx, 200
  * tenants at most 1.5x 5 tenants. A measurement, not a test: nothing fails on a slow machine.
@@ -101,12 +101,12 @@ const cases: Case[] = [
   { label: "six stacks (tsx apps/main.ts)", args: [join(root, "apps", "main.ts")] },
   {
     label: "prod, 5 tenants",
-    args: [join(root, "apps", "prod", "src", "main.ts")],
+    args: [join(root, "apps", "main.ts"), "prod"],
     env: { PGFORKS_ENVIRONMENTS_DIR: prodWithTenants(5) },
   },
   {
     label: "prod, 200 tenants",
-    args: [join(root, "apps", "prod", "src", "main.ts")],
+    args: [join(root, "apps", "main.ts"), "prod"],
     env: { PGFORKS_ENVIRONMENTS_DIR: prodWithTenants(200) },
   },
 ];
