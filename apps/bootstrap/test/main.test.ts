@@ -1,20 +1,17 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { environmentsDir, repoRoot } from "@pgforks/config";
+import { repoRoot } from "@pgforks/config";
+import { environmentsWithNewFolder } from "@pgforks/testing";
 
 const scratch = mkdtempSync(join(tmpdir(), "pgforks-bootstrap-main-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("the bootstrap app (apps/bootstrap/src/main.ts)", () => {
   it("synthesizes one bootstrap stack per environment folder, a new folder included", () => {
-    const envs = join(scratch, "environments");
-    cpSync(environmentsDir(), envs, { recursive: true });
-    cpSync(join(envs, "dev"), join(envs, "qa"), { recursive: true });
-    const qaFile = join(envs, "qa", "environment.yaml");
-    writeFileSync(qaFile, readFileSync(qaFile, "utf8").replace(/^name: dev$/m, "name: qa"));
+    const envs = environmentsWithNewFolder(scratch, "qa", "dev");
     const outdir = join(scratch, "cdktf.out");
     const loader = pathToFileURL(join(repoRoot(), "node_modules", "tsx", "dist", "loader.mjs"));
     const run = spawnSync(

@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { environmentNames, environmentsDir, repoRoot } from "@pgforks/config";
+import { environmentNames, repoRoot } from "@pgforks/config";
+import { environmentsWithNewFolder } from "@pgforks/testing";
 import { readSynthesizedStacks } from "../src/synth";
 
 const root = repoRoot();
@@ -24,11 +25,7 @@ function runApp(args: readonly string[], options: { cwd: string; env?: NodeJS.Pr
 
 describe("the root app (apps/main.ts)", () => {
   it("composes every environment folder: a new folder is a new environment, no code change", () => {
-    const envs = join(scratch, "environments");
-    cpSync(environmentsDir(), envs, { recursive: true });
-    cpSync(join(envs, "dev"), join(envs, "qa"), { recursive: true });
-    const qaFile = join(envs, "qa", "environment.yaml");
-    writeFileSync(qaFile, readFileSync(qaFile, "utf8").replace(/^name: dev$/m, "name: qa"));
+    const envs = environmentsWithNewFolder(scratch, "qa", "dev");
     const cwd = mkdtempSync(join(scratch, "qa-"));
     const run = runApp([mainApp], { cwd, env: { PGFORKS_ENVIRONMENTS_DIR: envs } });
     expect(run.stderr).toBe("");

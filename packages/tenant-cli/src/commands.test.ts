@@ -2,11 +2,11 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { connectionBudget, loadEnvironment, repoRoot, tenantDatabaseName } from "@pgforks/config";
 import { parse, parseDocument } from "yaml";
+import { captureIo, readText, scratchRoot, writeText } from "../test/helpers";
 import { addTenant, dropTenant, listTenants, setTenantState, writeRegistries } from "./commands";
 import { tenantsFilePath } from "./files";
 import { formatBudget } from "./plan";
 import { REGISTRY_HEADER, registryPath } from "./registry";
-import { captureIo, readText, scratchRoot, writeText } from "./test-helpers";
 
 let scratch: ReturnType<typeof scratchRoot>;
 beforeEach(() => {
