@@ -1,8 +1,20 @@
-// The root cdktf app (cdktf.json, `npm run synth`): every environment, six stacks.
-import { app as dev } from "@pgforks/app-dev";
-import { app as prod } from "@pgforks/app-prod";
-import { app as staging } from "@pgforks/app-staging";
-import { renderCostSummary } from "@pgforks/plan-review";
+// The cdktf app: every environment folder under environments/ (adding an environment is adding
+// a folder), or only the environments named.
+//   npx tsx apps/main.ts [environment...]
+// The root cdktf.json and `npm run synth` run it for all; apps/<env>/cdktf.json for one.
+import "@pgforks/stacks/src/synth-process";
+import { parseArgs } from "node:util";
+import { renderCostSummary } from "@pgforks/plan-review/src/cost";
 import { runSynth } from "@pgforks/stacks";
 
-runSynth([dev, staging, prod], { extraSummary: renderCostSummary });
+let environments: string[];
+try {
+  environments = parseArgs({ allowPositionals: true }).positionals;
+} catch (error) {
+  console.error(`error: ${(error as Error).message}\nusage: main.ts [environment...]`);
+  process.exit(2);
+}
+runSynth({
+  ...(environments.length > 0 ? { environments } : {}),
+  extraSummary: renderCostSummary,
+});

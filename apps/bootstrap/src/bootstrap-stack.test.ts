@@ -3,6 +3,15 @@ import { KMS_DELETION_WINDOW_DAYS } from "@pgforks/kms";
 import { PlatformStack } from "@pgforks/stacks";
 import { Testing } from "cdktf";
 import {
+  DEFAULT_SESSION_DOCUMENT,
+  decide,
+  decideInContext,
+  parsePolicy,
+  startSessionAllowed,
+  synthBootstrap,
+  trustAllowsSubject,
+} from "../test/helpers";
+import {
   APPLY_BOUNDARY_SERVICES,
   APPLY_ROLE_MAX_SESSION_SECONDS,
   BOUNDED_ROLE_ACTIONS,
@@ -21,15 +30,6 @@ import {
   NEWER_NONCURRENT_VERSIONS_KEPT,
   NONCURRENT_STATE_VERSION_DAYS,
 } from "./state-bucket";
-import {
-  DEFAULT_SESSION_DOCUMENT,
-  decide,
-  decideInContext,
-  parsePolicy,
-  startSessionAllowed,
-  synthBootstrap,
-  trustAllowsSubject,
-} from "./test-helpers";
 
 const REPO = "example-org/example-repo";
 const stack = synthBootstrap();

@@ -1,8 +1,9 @@
-// The bootstrap app (apps/bootstrap/cdktf.json): one `bootstrap-<env>` stack per environment.
+// The bootstrap app (apps/bootstrap/cdktf.json): one `bootstrap-<env>` stack per environment
+// folder under environments/ (or per --env).
 //   npx tsx apps/bootstrap/src/main.ts [--env <name>]... [--first-run]
 // See apps/bootstrap/README.md for the first-run procedure.
 import { relative } from "node:path";
-import { ConfigError, environmentNames, loadEnvironments } from "@pgforks/config";
+import { ConfigError, environmentNames, environmentsDir, loadEnvironments } from "@pgforks/config";
 import { synthesizeBootstrap } from "./app";
 
 function main(argv: readonly string[]): number {
@@ -18,7 +19,10 @@ function main(argv: readonly string[]): number {
     }
   }
   try {
-    const environments = loadEnvironments(envs.length > 0 ? envs : environmentNames());
+    // Every environment folder by default; PGFORKS_ENVIRONMENTS_DIR: another environments/
+    // folder, as for the root app (tests).
+    const dir = process.env.PGFORKS_ENVIRONMENTS_DIR || environmentsDir();
+    const environments = loadEnvironments(envs.length > 0 ? envs : environmentNames(dir), dir);
     const stacks = synthesizeBootstrap(environments, {
       ...(process.env.CDKTF_OUTDIR ? { outdir: process.env.CDKTF_OUTDIR } : {}),
       firstRun,

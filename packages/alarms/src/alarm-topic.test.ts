@@ -1,5 +1,5 @@
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { Testing } from "cdktf";
+import { synthScope } from "@pgforks/testing";
 import { AlarmTopic, type AlarmTopicProps } from "./alarm-topic";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/1111-2222";
@@ -19,16 +19,15 @@ interface Statement {
 }
 
 function synth(p: AlarmTopicProps = props) {
-  const json = Testing.synthScope((scope) => {
+  const { json, resource, all } = synthScope((scope) => {
     new AlarmTopic(scope, "topic", p);
   });
-  const resource = JSON.parse(json).resource;
-  const topicName = Object.keys(resource.aws_sns_topic)[0] as string;
-  const policy = Object.values(resource.aws_sns_topic_policy)[0] as { arn: string; policy: string };
+  const topicName = Object.keys(resource.aws_sns_topic ?? {})[0] as string;
+  const policy = all("aws_sns_topic_policy")[0] as { arn: string; policy: string };
   return {
     json,
     topicRef: (attr: string) => `\${aws_sns_topic.${topicName}.${attr}}`,
-    subscriptions: Object.values(resource.aws_sns_topic_subscription) as Record<string, string>[],
+    subscriptions: all("aws_sns_topic_subscription") as Record<string, string>[],
     policy,
     statements: (JSON.parse(policy.policy) as { Statement: Statement[] }).Statement,
   };

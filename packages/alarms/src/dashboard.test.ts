@@ -1,5 +1,5 @@
 import { instanceCapacity } from "@pgforks/config";
-import { Testing } from "cdktf";
+import { synthScope } from "@pgforks/testing";
 import { DatabaseDashboard, type DatabaseDashboardProps } from "./dashboard";
 import { deriveThresholds } from "./thresholds";
 
@@ -30,10 +30,10 @@ const base: DatabaseDashboardProps = {
 };
 
 function synth(p: DatabaseDashboardProps = base) {
-  const json = Testing.synthScope((scope) => {
+  const { all } = synthScope((scope) => {
     new DatabaseDashboard(scope, "dashboard", p);
   });
-  const dashboard = Object.values(JSON.parse(json).resource.aws_cloudwatch_dashboard)[0] as {
+  const dashboard = all("aws_cloudwatch_dashboard")[0] as {
     dashboard_name: string;
     dashboard_body: string;
   };

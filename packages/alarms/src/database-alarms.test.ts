@@ -1,5 +1,5 @@
 import { type InstanceClass, instanceCapacity } from "@pgforks/config";
-import { Testing } from "cdktf";
+import { synthScope } from "@pgforks/testing";
 import { DatabaseAlarms, type DatabaseAlarmsProps } from "./database-alarms";
 
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:pgforks-test-alarms";
@@ -38,10 +38,10 @@ interface Alarm {
 }
 
 function synth(p: DatabaseAlarmsProps): Alarm[] {
-  const json = Testing.synthScope((scope) => {
+  const { all } = synthScope((scope) => {
     new DatabaseAlarms(scope, "alarms", p);
   });
-  return Object.values(JSON.parse(json).resource.aws_cloudwatch_metric_alarm) as Alarm[];
+  return all<Alarm>("aws_cloudwatch_metric_alarm");
 }
 
 function byMetric(alarms: Alarm[], metric: string): Alarm[] {

@@ -234,18 +234,24 @@ export function withEnvironmentsLock<T>(
   }
   const token = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   try {
-    onFile(ownerPath, "write", () =>
-      writeFileSync(
-        ownerPath,
-        JSON.stringify({
-          pid: process.pid,
-          startTime: processStartTime(process.pid),
-          token,
-          since: Date.now(),
-          lockMtimeMs: statSync(lockPath).mtimeMs,
-        } satisfies Owner),
-      ),
-    );
+    onFile(ownerPath, "write", () => {
+      try {
+        writeFileSync(
+          ownerPath,
+          JSON.stringify({
+            pid: process.pid,
+            startTime: processStartTime(process.pid),
+            token,
+            since: Date.now(),
+            lockMtimeMs: statSync(lockPath).mtimeMs,
+          } satisfies Owner),
+        );
+      } catch (error) {
+        // A full disk leaves an empty owner file: remove it, the command changes nothing.
+        rmSync(ownerPath, { force: true });
+        throw error;
+      }
+    });
     recoverTransactions(environmentsDir);
     const tx = new EnvironmentsTransaction();
     const result = body(tx);

@@ -17,6 +17,7 @@ import { allowedKeysAt } from "./json-schema";
 import { proxySecretProblem, tenantInProxy } from "./proxy-quota";
 import { type EnvironmentConfig, environmentSchema } from "./schema/environment";
 import { type TenantConfig, tenantsFileSchema } from "./schema/tenants";
+import { LOCAL_ENVIRONMENT } from "./tenant-access";
 
 export const ENVIRONMENT_FILE = "environment.yaml";
 export const TENANTS_FILE = "tenants.yaml";
@@ -44,10 +45,23 @@ export function environmentsDir(root = repoRoot()): string {
   return join(root, "environments");
 }
 
-/** Names of the environment folders (those holding an environment.yaml), sorted. */
+/**
+ * Folders under environments/ that are not environments: the JSON Schemas the YAML files
+ * reference, and the local target's (applied by `npm start`, not an AWS environment).
+ */
+export const NON_ENVIRONMENT_FOLDERS: readonly string[] = ["schema", LOCAL_ENVIRONMENT];
+
+/**
+ * The environments, sorted: every folder under environments/ except dot-folders (the edit lock)
+ * and NON_ENVIRONMENT_FOLDERS. Adding an environment is adding a folder; a folder without its
+ * files is still one, and loading it names the missing file (never silently skipped).
+ */
 export function environmentNames(dir = environmentsDir()): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, ENVIRONMENT_FILE)))
+    .filter(
+      (e) =>
+        e.isDirectory() && !e.name.startsWith(".") && !NON_ENVIRONMENT_FOLDERS.includes(e.name),
+    )
     .map((e) => e.name)
     .sort();
 }

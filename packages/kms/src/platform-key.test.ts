@@ -1,6 +1,6 @@
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { environmentFixture } from "@pgforks/testing";
+import { environmentFixture, synthScope } from "@pgforks/testing";
 import { TerraformOutput, Testing } from "cdktf";
 import { KMS_DELETION_WINDOW_DAYS, PlatformKey, type PlatformKeyProps } from "./platform-key";
 
@@ -19,11 +19,10 @@ interface Statement {
 }
 
 function synth(p: PlatformKeyProps = props) {
-  const json = Testing.synthScope((scope) => {
+  const { json, all } = synthScope((scope) => {
     new PlatformKey(scope, "key", p);
   });
-  const parsed = JSON.parse(json);
-  const key = Object.values(parsed.resource.aws_kms_key)[0] as Record<string, unknown>;
+  const key = all("aws_kms_key")[0] as Record<string, unknown>;
   const policy = JSON.parse(key.policy as string) as { Statement: Statement[] };
   return { json, key, policy };
 }

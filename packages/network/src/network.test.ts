@@ -2,7 +2,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { RDS_PROXY_POSTGRESQL_PORT } from "@pgforks/config";
-import { environmentFixture } from "@pgforks/testing";
+import { environmentFixture, synthScope } from "@pgforks/testing";
 import { Testing } from "cdktf";
 import { AL2023_AMI_PARAMETERS, instanceArchitecture } from "./bastion";
 import { INTERFACE_ENDPOINT_SERVICES } from "./interface-endpoints";
@@ -37,10 +37,10 @@ function parsePolicy(policy: unknown) {
 }
 
 function synth(patch: Partial<NetworkProps> = {}) {
-  const json = Testing.synthScope((scope) => {
+  const { json, parsed } = synthScope((scope) => {
     new Network(scope, "network", props(patch));
   });
-  const resource = (JSON.parse(json).resource ?? {}) as Resources;
+  const resource = (parsed.resource ?? {}) as Resources;
   const all = (type: string) => Object.values(resource[type] ?? {});
   return { json, resource, all };
 }

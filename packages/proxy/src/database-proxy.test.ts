@@ -2,7 +2,7 @@ import { DbProxy } from "@cdktf/provider-aws/lib/db-proxy";
 import { DbProxyDefaultTargetGroup } from "@cdktf/provider-aws/lib/db-proxy-default-target-group";
 import { DbProxyTarget } from "@cdktf/provider-aws/lib/db-proxy-target";
 import { MAX_PROXY_SECRETS } from "@pgforks/config";
-import { environmentFixture } from "@pgforks/testing";
+import { environmentFixture, synthScope } from "@pgforks/testing";
 import { TerraformOutput, Testing } from "cdktf";
 import { DatabaseProxy, type DatabaseProxyProps, type TenantSecretRef } from "./database-proxy";
 
@@ -32,10 +32,10 @@ interface Synth {
 }
 
 function synth(p: DatabaseProxyProps = props): Synth {
-  const json = Testing.synthScope((scope) => {
+  const { json, resource } = synthScope((scope) => {
     new DatabaseProxy(scope, "proxy", p);
   });
-  return { json, resources: JSON.parse(json).resource };
+  return { json, resources: resource };
 }
 
 function only(s: Synth, type: string): Record<string, unknown> {

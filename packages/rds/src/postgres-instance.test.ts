@@ -6,7 +6,7 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { type EnvironmentConfig, instanceCapacity } from "@pgforks/config";
-import { environmentFixture } from "@pgforks/testing";
+import { environmentFixture, synthScope } from "@pgforks/testing";
 import { DataResource, TerraformOutput, Testing } from "cdktf";
 import {
   CA_CERT_IDENTIFIER,
@@ -59,7 +59,7 @@ function synth(
   extra: Partial<PostgresInstanceProps> = {},
   use?: (db: PostgresInstance) => void,
 ): { json: string; parsed: Synthesized } {
-  const json = Testing.synthScope((scope) => {
+  const { json, parsed } = synthScope((scope) => {
     const db = new PostgresInstance(scope, "database", {
       name: NAME,
       database: environment.database,
@@ -70,7 +70,7 @@ function synth(
     });
     use?.(db);
   });
-  return { json, parsed: JSON.parse(json) as Synthesized };
+  return { json, parsed: parsed as Synthesized };
 }
 
 function resources(parsed: Synthesized, type: string): Array<[string, Resource]> {

@@ -3,18 +3,22 @@
 // and every file byte-identical afterwards. A subset runs the real synth / tenant CLI (tsx).
 import { spawnSync } from "node:child_process";
 import {
+  chmodSync,
+  closeSync,
   cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
   writeFileSync,
+  writeSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import {
   ConfigError,
   environmentsDir,
@@ -22,6 +26,7 @@ import {
   loadEnvironment,
   repoRoot,
 } from "@pgforks/config";
+import { testWhen } from "@pgforks/testing";
 
 const root = repoRoot();
 const tsx = join(root, "node_modules", ".bin", "tsx");
@@ -382,11 +387,12 @@ describe("bad tenants.yaml", () => {
   );
 });
 
-describe("an environment folder the app does not know", () => {
-  it("stops synth (not silently skipped), naming the folder", () => {
-    const { dir, envs } = fixture((envs) =>
-      cpSync(join(envs, "prod"), join(envs, "qa"), { recursive: true }),
-    );
+describe("an environment folder without its files", () => {
+  it("stops synth (every folder is an environment, none silently skipped), naming the file", () => {
+    const { dir, envs } = fixture((envs) => {
+      mkdirSync(join(envs, "qa"));
+      writeFileSync(join(envs, "qa", "tenants.yaml"), "tenants: []\n");
+    });
     const before = snapshot(envs);
     const run = spawnSync(tsx, [join(root, "apps", "main.ts")], {
       cwd: dir,
@@ -394,8 +400,8 @@ describe("an environment folder the app does not know", () => {
       env: { ...process.env, PGFORKS_ENVIRONMENTS_DIR: envs },
     });
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(
-      /environments\/qa is not an environment of this repository: no apps\/qa/,
+    expect(run.stderr).toContain(
+      `${join("environments", "qa", "environment.yaml")} file is missing`,
     );
     expect(run.stderr).not.toMatch(NO_STACK);
     expect(snapshot(envs)).toEqual(before);
@@ -517,3 +523,221 @@ describe("bad CLI arguments (the real tenant CLI)", () => {
     60_000,
   );
 });
+
+// File-system failures a user hits: a folder they may read but not write (EACCES), a full disk
+// (ENOSPC). Everything runs as root here, and root writes anywhere, so the command under test
+// runs as an unprivileged user (setpriv, as packages/postgres-server does); the full disk is a
+// real tmpfs filled to the last byte.
+const UNPRIVILEGED = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"];
+
+function setprivMissing(): string | undefined {
+  if (process.getuid?.() !== 0) return undefined; // not root: the command already runs unprivileged
+  const probe = spawnSync("setpriv", [...UNPRIVILEGED, "true"]);
+  return probe.status === 0 ? undefined : "setpriv to nobody/nogroup is not available";
+}
+
+/** `argv` as an unprivileged user (when root), so file permissions apply. */
+function unprivileged(argv: readonly string[]): [string, string[]] {
+  if (process.getuid?.() !== 0) return [argv[0] as string, argv.slice(1)];
+  return ["setpriv", [...UNPRIVILEGED, ...argv]];
+}
+
+/** The environment of an unprivileged run: a temp folder of its own (tsx keeps a cache there). */
+function unprivilegedEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const userTmp = mkdtempSync(join(scratch, "user-tmp-"));
+  chmodSync(userTmp, 0o1777);
+  return { ...process.env, TMPDIR: userTmp, ...extra };
+}
+
+/** Makes `dir` and everything below it readable but not writable, and its parents passable. */
+function readOnlyTree(dir: string): void {
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else chmodSync(p, 0o444);
+    }
+    chmodSync(d, 0o555);
+  };
+  walk(dir);
+  // mkdtemp folders are 0700: let the unprivileged user reach the copy.
+  for (let d = dirname(dir); d !== dirname(d) && d.startsWith(tmpdir()); d = dirname(d)) {
+    chmodSync(d, statSync(d).mode | 0o005);
+  }
+}
+
+const tenantCli = join(root, "packages", "tenant-cli", "src", "cli.ts");
+const addTenantArgs = ["add", "--env", "prod", "newfork", "--owner", "a@example.com"];
+
+function expectOneLine(stderr: string, pattern: RegExp) {
+  const lines = stderr.trim().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(stderr).not.toMatch(NO_STACK);
+}
+
+describe("a folder the user may read but not write (EACCES)", () => {
+  const whenUnprivileged = testWhen(setprivMissing());
+
+  whenUnprivileged(
+    "tenant add: one line naming the file, nothing written",
+    () => {
+      const { dir, envs } = fixture(() => {});
+      readOnlyTree(dir);
+      const before = snapshot(envs);
+      const [cmd, args] = unprivileged([tsx, tenantCli, ...addTenantArgs, "--root", dir]);
+      const run = spawnSync(cmd, args, { cwd: root, encoding: "utf8", env: unprivilegedEnv() });
+      expect(run.status).toBe(1);
+      expectOneLine(
+        run.stderr,
+        new RegExp(
+          `^error: ${escapeRegExp(envs)}/\\S+: cannot [a-z ]+: permission denied \\(EACCES\\)$`,
+        ),
+      );
+      expect(snapshot(envs)).toEqual(before);
+    },
+    60_000,
+  );
+
+  whenUnprivileged(
+    "tenant list of an unreadable tenants.yaml: one line naming the file",
+    () => {
+      const { dir, envs } = fixture(() => {});
+      readOnlyTree(dir);
+      chmodSync(join(envs, "prod", "tenants.yaml"), 0o000);
+      const before = snapshot(envs);
+      const [cmd, args] = unprivileged([tsx, tenantCli, "list", "--env", "prod", "--root", dir]);
+      const run = spawnSync(cmd, args, { cwd: root, encoding: "utf8", env: unprivilegedEnv() });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(/prod\/tenants\.yaml.*permission denied \(EACCES\)/);
+      expect(run.stderr.trim().split("\n").length).toBeLessThanOrEqual(2);
+      expect(run.stderr).not.toMatch(NO_STACK);
+      expect(snapshot(envs)).toEqual(before);
+    },
+    60_000,
+  );
+
+  whenUnprivileged(
+    "synth into a folder it may not write: one line naming the output, nothing written",
+    () => {
+      const { dir, envs } = fixture(() => {});
+      readOnlyTree(dir);
+      const before = snapshot(envs);
+      const [cmd, args] = unprivileged([tsx, join(root, "apps", "main.ts"), "dev"]);
+      const run = spawnSync(cmd, args, {
+        cwd: dir,
+        encoding: "utf8",
+        env: unprivilegedEnv({ PGFORKS_ENVIRONMENTS_DIR: envs }),
+      });
+      expect(run.status).toBe(1);
+      expectOneLine(run.stderr, /^Synth stopped: cdktf\.out\S*: cannot write: permission denied/);
+      expect(readdirSync(dir)).toEqual(["environments"]);
+      expect(snapshot(envs)).toEqual(before);
+    },
+    60_000,
+  );
+});
+
+/** A tmpfs mounted on a fresh folder (root only), or why it cannot be. */
+function mountSmallDisk(): { dir: string; unmount: () => void } | string {
+  const dir = mkdtempSync(join(scratch, "disk-"));
+  const mounted = spawnSync("mount", ["-t", "tmpfs", "-o", "size=512k", "tmpfs", dir], {
+    encoding: "utf8",
+  });
+  if (mounted.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    return `cannot mount a tmpfs here (${(mounted.stderr || String(mounted.error)).trim()})`;
+  }
+  return {
+    dir,
+    unmount: () => {
+      spawnSync("umount", [dir]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Fills the file system holding `dir` to the last byte (a real ENOSPC for the next write). */
+function fill(dir: string): void {
+  const block = Buffer.alloc(4096);
+  const fd = openSync(join(dir, "filler"), "w");
+  try {
+    for (;;) writeSync(fd, block);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
+  } finally {
+    closeSync(fd);
+  }
+  // The last partial block.
+  const small = openSync(join(dir, "filler-tail"), "w");
+  try {
+    for (;;) writeSync(small, Buffer.alloc(1));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
+  } finally {
+    closeSync(small);
+  }
+}
+
+describe("a full disk (ENOSPC, a real tmpfs filled up)", () => {
+  const probeDisk = mountSmallDisk();
+  // Before the file's own afterAll removes the scratch folder the disk is mounted in.
+  afterAll(() => {
+    if (typeof probeDisk !== "string") probeDisk.unmount();
+  });
+  const whenDisk = testWhen(typeof probeDisk === "string" ? probeDisk : undefined);
+
+  whenDisk(
+    "tenant add: one line naming the file, nothing written, no lock left behind",
+    () => {
+      if (typeof probeDisk === "string") throw new Error(probeDisk);
+      const dir = mkdtempSync(join(probeDisk.dir, "tenant-"));
+      const envs = join(dir, "environments");
+      cpSync(environmentsDir(), envs, { recursive: true });
+      fill(probeDisk.dir);
+      const before = snapshot(envs);
+      const run = spawnSync(tsx, [tenantCli, ...addTenantArgs, "--root", dir], {
+        cwd: root,
+        encoding: "utf8",
+      });
+      expect(run.status).toBe(1);
+      expectOneLine(
+        run.stderr,
+        new RegExp(
+          `^error: ${escapeRegExp(envs)}/\\S+: cannot [a-z ]+: no space left on the device`,
+        ),
+      );
+      expect(snapshot(envs)).toEqual(before);
+    },
+    60_000,
+  );
+
+  whenDisk(
+    "synth: one line naming the output, nothing written",
+    () => {
+      if (typeof probeDisk === "string") throw new Error(probeDisk);
+      for (const name of readdirSync(probeDisk.dir)) {
+        rmSync(join(probeDisk.dir, name), { recursive: true, force: true });
+      }
+      const dir = mkdtempSync(join(probeDisk.dir, "synth-"));
+      const envs = join(dir, "environments");
+      cpSync(environmentsDir(), envs, { recursive: true });
+      fill(probeDisk.dir);
+      const before = snapshot(envs);
+      const run = spawnSync(tsx, [join(root, "apps", "main.ts"), "dev"], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, PGFORKS_ENVIRONMENTS_DIR: envs },
+      });
+      expect(run.status).toBe(1);
+      expectOneLine(run.stderr, /^Synth stopped: cdktf\.out\S*: cannot write: no space left/);
+      expect(readdirSync(dir)).toEqual(["environments"]);
+      expect(snapshot(envs)).toEqual(before);
+    },
+    60_000,
+  );
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -13,7 +13,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError, environmentsDir, repoRoot } from "@pgforks/config";
-import { composeEnvironment } from "./compose";
 import {
   countBlocks,
   readSynthesizedStacks,
@@ -24,16 +23,12 @@ import {
   synthEnvironments,
 } from "./synth";
 
-const apps = ["dev", "staging", "prod"].map((environment) => ({
-  environment,
-  compose: composeEnvironment,
-}));
 const scratch = mkdtempSync(join(tmpdir(), "pgforks-synth-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("synthEnvironments", () => {
   const outdir = join(scratch, "cdktf.out");
-  const result = synthEnvironments(apps, { outdir });
+  const result = synthEnvironments({ outdir });
 
   it("writes cdktf.out/stacks/<stack>/cdk.tf.json for the six stable stack names", () => {
     const expected = [
@@ -117,7 +112,7 @@ describe("a bad config", () => {
     const outdir = join(scratch, "kept.out");
     mkdirSync(outdir);
     writeFileSync(join(outdir, "marker"), "previous synth");
-    expect(() => synthEnvironments(apps, { outdir, environmentsDir: envs })).toThrow(ConfigError);
+    expect(() => synthEnvironments({ outdir, environmentsDir: envs })).toThrow(ConfigError);
     expect(readdirSync(outdir)).toEqual(["marker"]);
     expect(readdirSync(scratch).filter((n) => n.includes(".staging-"))).toEqual([]);
   });
@@ -148,10 +143,10 @@ describe("folders of interrupted synths", () => {
 
   it("ctrl-C during a synth leaves the complete output or none, and no staging folder", async () => {
     const cwd = mkdtempSync(join(scratch, "interrupted-"));
-    const main = join(repoRoot(), "apps", "prod", "src", "main.ts");
+    const main = join(repoRoot(), "apps", "main.ts");
     // node with tsx's loader (one process, so the signal reaches the synth itself).
     const loader = pathToFileURL(join(repoRoot(), "node_modules", "tsx", "dist", "loader.mjs"));
-    const child = spawn(process.execPath, ["--import", loader.href, main], { cwd });
+    const child = spawn(process.execPath, ["--import", loader.href, main, "prod"], { cwd });
     let stderr = "";
     child.stderr.on("data", (d) => {
       stderr += d;
@@ -172,5 +167,26 @@ describe("folders of interrupted synths", () => {
         "prod-tenants",
       ]);
     }
+  }, 60_000);
+});
+
+describe("the Terraform binary", () => {
+  it("is not needed to synthesize: required_version is checked by Terraform, not at synth", () => {
+    const cwd = mkdtempSync(join(scratch, "no-terraform-"));
+    const loader = pathToFileURL(join(repoRoot(), "node_modules", "tsx", "dist", "loader.mjs"));
+    const main = join(repoRoot(), "apps", "main.ts");
+    // A PATH without terraform (nor anything else): cdktf's own version probe would fail here.
+    const emptyPath = mkdtempSync(join(scratch, "empty-path-"));
+    const result = spawnSync(process.execPath, ["--import", loader.href, main, "dev"], {
+      cwd,
+      env: { ...process.env, PATH: emptyPath },
+      encoding: "utf8",
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(readdirSync(join(cwd, "cdktf.out", "stacks")).sort()).toEqual([
+      "dev-platform",
+      "dev-tenants",
+    ]);
   }, 60_000);
 });

@@ -11,16 +11,15 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import {
   ConfigError,
-  type ConfigProblem,
   deferSignals,
+  environmentNames,
   environmentsDir,
   FileSystemError,
   isErrnoError,
-  LOCAL_ENVIRONMENT,
   type LoadedEnvironment,
   loadEnvironments,
   removeLeftoversOfDeadProcesses,
-  repoRoot,
+  TIERS,
 } from "@pgforks/config";
 import {
   isTenantManifestSource,
@@ -30,15 +29,8 @@ import {
   type TenantManifest,
 } from "@pgforks/tenants";
 import { App, TerraformStack } from "cdktf";
-import { composeEnvironment, type EnvironmentStacks } from "./compose";
-
-/** What an app under apps/<env> contributes: the environment it composes and how. */
-export interface EnvironmentApp {
-  /** Folder name under environments/. */
-  readonly environment: string;
-  /** Adds the environment's stacks to the app. */
-  compose(app: App, loaded: LoadedEnvironment): EnvironmentStacks;
-}
+import { composeEnvironment } from "./compose";
+import { skipStackTraceCapture, stackTracesRequested } from "./stack-traces";
 
 /** The synthesized Terraform JSON of one stack, as cdktf writes it. */
 export interface StackJson {
@@ -51,27 +43,23 @@ export interface StackJson {
   readonly [key: string]: unknown;
 }
 
-/** PGFORKS_STACK_TRACES=1 turns cdktf's stack traces (and source-mapped frames) back on. */
-const stackTraces = () => process.env.PGFORKS_STACK_TRACES === "1";
-
 function newApp(outdir: string): App {
+  skipTerraformVersionProbe();
   // stackTraces off: smaller JSON and a faster synth; the construct path stays in metadata.
-  return new App({ outdir, stackTraces: stackTraces() });
+  return new App({ outdir, stackTraces: stackTracesRequested() });
 }
 
 /**
- * Makes a synth process skip work nobody reads: cdktf captures a full stack trace for every
- * token it creates (tokens/private/stack-trace.js, used only in error messages), and tsx turns
- * on source maps, so each capture is also translated through the maps. With traces off
- * (the default) both are switched off for this process.
+ * cdktf checks the Terraform binary for some constructs (terraform_data needs >= 1.4) by
+ * spawning `terraform version` through a shell once per stack at synth (about 0.1 s each).
+ * Every stack already pins `required_version` (REQUIRED_TERRAFORM_VERSION, >= 1.11), which
+ * Terraform itself enforces at init, plan and apply; so synth needs no Terraform binary.
  */
-function skipStackTraceCapture(): void {
-  if (stackTraces()) return;
-  process.setSourceMapsEnabled(false);
-  const capture = require("cdktf/lib/tokens/private/stack-trace") as {
-    captureStackTrace: () => string[];
+function skipTerraformVersionProbe(): void {
+  const probe = require("cdktf/lib/validations/validate-terraform-version") as {
+    ValidateTerraformVersion: { prototype: { validate: () => string[] } };
   };
-  capture.captureStackTrace = () => [];
+  probe.ValidateTerraformVersion.prototype.validate = () => [];
 }
 
 /** Reads every stack under `<outdir>/stacks`. */
@@ -117,19 +105,15 @@ export function writeTenantManifests(app: App, dir: string): Record<string, Tena
 }
 
 /**
- * Synthesizes environments into `dir` (composed with `composeEnvironment` unless an app is
- * given for them), writes each stack's pgforks-manifest.json and returns the stacks' JSON.
+ * Synthesizes environments (composeEnvironment each) into `dir`, writes each stack's
+ * pgforks-manifest.json and returns the stacks' JSON.
  */
 export function synthesizeInto(
   dir: string,
   loaded: readonly LoadedEnvironment[],
-  apps: readonly EnvironmentApp[] = [],
 ): Record<string, StackJson> {
   const app = newApp(dir);
-  for (const env of loaded) {
-    const compose = apps.find((a) => a.environment === env.name)?.compose ?? composeEnvironment;
-    compose(app, env);
-  }
+  for (const env of loaded) composeEnvironment(app, env);
   app.synth();
   writeTenantManifests(app, dir);
   return readSynthesizedStacks(dir);
@@ -166,11 +150,10 @@ export function synthesizeWithManifestsInMemory(loaded: readonly LoadedEnvironme
 /** Synthesizes environments into a throw-away directory and returns the stacks' JSON. */
 export function synthesizeInMemory(
   loaded: readonly LoadedEnvironment[],
-  apps: readonly EnvironmentApp[] = [],
 ): Record<string, StackJson> {
   const dir = mkdtempSync(join(tmpdir(), "pgforks-synth-"));
   try {
-    return synthesizeInto(dir, loaded, apps);
+    return synthesizeInto(dir, loaded);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -197,6 +180,25 @@ export interface SynthResult {
   readonly environments: readonly LoadedEnvironment[];
 }
 
+/** Options of {@link synthEnvironments}. */
+export interface SynthOptions {
+  /**
+   * Environments to synthesize (folder names). Default: every environment folder
+   * (`environmentNames`: adding an environment is adding a folder).
+   */
+  readonly environments?: readonly string[];
+  /** Output directory. Default CDKTF_OUTDIR (under the cdktf CLI), else ./cdktf.out. */
+  readonly outdir?: string;
+  /** The environments/ folder. Default the repository's. */
+  readonly environmentsDir?: string;
+}
+
+/** Promotion order: by tier (development, staging, production), then by name. */
+function inPromotionOrder(loaded: readonly LoadedEnvironment[]): LoadedEnvironment[] {
+  const rank = (env: LoadedEnvironment) => TIERS.indexOf(env.environment.tier);
+  return [...loaded].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+}
+
 /**
  * Validates every environment's config first (all problems at once), then synthesizes all
  * stacks. Outside the cdktf CLI the output is built in a sibling directory and swapped in with
@@ -204,30 +206,18 @@ export interface SynthResult {
  * (CDKTF_OUTDIR set) the CLI owns the directory; config errors still stop before anything is
  * written.
  */
-export function synthEnvironments(
-  apps: readonly EnvironmentApp[],
-  options: { readonly outdir?: string; readonly environmentsDir?: string } = {},
-): SynthResult {
+export function synthEnvironments(options: SynthOptions = {}): SynthResult {
   const dir = options.environmentsDir ?? environmentsDir();
-  const unknown = unknownEnvironmentFolders(dir);
-  let environments: LoadedEnvironment[];
-  try {
-    environments = loadEnvironments(
-      apps.map((a) => a.environment),
-      dir,
-    );
-  } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError([...unknown, ...error.problems]);
-    throw error;
-  }
-  if (unknown.length > 0) throw new ConfigError(unknown);
+  const environments = inPromotionOrder(
+    loadEnvironments([...(options.environments ?? environmentNames(dir))], dir),
+  );
   const managedByCli = options.outdir === undefined && process.env.CDKTF_OUTDIR !== undefined;
   const outdir = resolve(options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out");
   const target = managedByCli ? outdir : `${outdir}.staging-${process.pid}`;
   removeStaleSynthFolders(outdir);
   let stacks: Record<string, StackJson>;
   try {
-    stacks = synthesizeInto(target, environments, apps);
+    stacks = synthesizeInto(target, environments);
   } catch (error) {
     if (!managedByCli) rmSync(target, { recursive: true, force: true });
     throw error;
@@ -239,30 +229,6 @@ export function synthEnvironments(
     rmSync(previous, { recursive: true, force: true });
   }
   return { outdir, stacks, environments };
-}
-
-/**
- * Folders under environments/ that no app composes (apps/<name>/src/index.ts): an error, not
- * silently skipped. schema/, dot-folders (the lock) and the local target's folder
- * (LOCAL_ENVIRONMENT, applied by `npm start`) are not AWS environments.
- */
-export function unknownEnvironmentFolders(dir: string): ConfigProblem[] {
-  const appsDir = join(repoRoot(), "apps");
-  const folders = readdirSync(dir, { withFileTypes: true }).filter(
-    (e) =>
-      e.isDirectory() &&
-      !e.name.startsWith(".") &&
-      e.name !== "schema" &&
-      e.name !== LOCAL_ENVIRONMENT,
-  );
-  const known = folders.filter((e) => existsSync(join(appsDir, e.name, "src", "index.ts")));
-  return folders
-    .filter((e) => !known.includes(e))
-    .map((e) => ({
-      file: FileSystemError.display(join(dir, e.name)),
-      path: "",
-      message: `is not an environment of this repository: no apps/${e.name} composes it (environments: ${known.map((k) => k.name).join(", ")}); add apps/${e.name} or remove the folder`,
-    }));
 }
 
 function escapeRegExp(text: string): string {
@@ -284,7 +250,7 @@ export function renderSynthSummary(result: SynthResult, seconds: number): string
     `Synthesized ${Object.keys(result.stacks).length} stacks into ${result.outdir} in ${seconds.toFixed(1)}s`,
   ];
   const width = Math.max(...Object.keys(result.stacks).map((n) => n.length));
-  // Environments in the order the apps list them (dev, staging, prod), platform before tenants.
+  // Environments in promotion order (dev, staging, prod), platform before tenants.
   const order = result.environments.flatMap((e) => [`${e.name}-platform`, `${e.name}-tenants`]);
   const names = Object.keys(result.stacks).sort((a, b) => order.indexOf(a) - order.indexOf(b));
   for (const name of names) {
@@ -309,10 +275,11 @@ export function renderSynthSummary(result: SynthResult, seconds: number): string
   return lines.join("\n");
 }
 
-/** Entry point of apps/main.ts and apps/<env>/src/main.ts: human errors, non-zero exit. */
+/** Entry point of apps/main.ts: human errors, non-zero exit. */
 export function runSynth(
-  apps: readonly EnvironmentApp[],
   options: {
+    /** Environments to synthesize. Default: every environment folder. */
+    readonly environments?: readonly string[];
     /** More summary after the standard one (apps/main.ts: the monthly cost). */
     readonly extraSummary?: (result: SynthResult) => string;
   } = {},
@@ -323,7 +290,8 @@ export function runSynth(
   skipStackTraceCapture();
   try {
     // PGFORKS_ENVIRONMENTS_DIR: synthesize another environments/ folder (benchmarks, tests).
-    const result = synthEnvironments(apps, {
+    const result = synthEnvironments({
+      ...(options.environments ? { environments: options.environments } : {}),
       environmentsDir: process.env.PGFORKS_ENVIRONMENTS_DIR || undefined,
     });
     if (process.env.CDKTF_OUTDIR === undefined) {

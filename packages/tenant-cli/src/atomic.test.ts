@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { loadEnvironment, repoRoot } from "@pgforks/config";
+import { captureIo, scratchRoot } from "../test/helpers";
 import { addTenant } from "./commands";
 import { tenantsFilePath } from "./files";
 import { registryPath, renderRegistry } from "./registry";
-import { captureIo, scratchRoot } from "./test-helpers";
 
 const ENV = "prod";
 let scratch: ReturnType<typeof scratchRoot>;

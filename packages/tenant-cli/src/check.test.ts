@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument, type YAMLSeq } from "yaml";
+import { captureIo, readText, scratchRoot, writeText } from "../test/helpers";
 import {
   compareTenants,
   DATABASE_RENAME_RISK,
@@ -12,7 +13,6 @@ import {
 } from "./check";
 import { addTenant, checkTenants, dropTenant } from "./commands";
 import { tenantsFilePath } from "./files";
-import { captureIo, readText, scratchRoot, writeText } from "./test-helpers";
 
 describe("compareTenants", () => {
   const t = (name: string, database = name, state: TenantIdentity["state"] = "active") => ({

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { readText, scratchRoot } from "../test/helpers";
 import { tenantsFilePath } from "./files";
-import { readText, scratchRoot } from "./test-helpers";
 
 // Two end-to-end runs of the real entry point (slow-ish: each starts tsx); everything else calls
 // the command functions directly.

@@ -1,12 +1,12 @@
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { connectionBudget, loadEnvironment, repoRoot, tenantDatabaseName } from "@pgforks/config";
 import { parse, parseDocument } from "yaml";
+import { captureIo, readText, scratchRoot, writeText } from "../test/helpers";
 import { addTenant, dropTenant, listTenants, setTenantState, writeRegistries } from "./commands";
 import { tenantsFilePath } from "./files";
 import { formatBudget } from "./plan";
 import { REGISTRY_HEADER, registryPath } from "./registry";
-import { captureIo, readText, scratchRoot, writeText } from "./test-helpers";
 
 let scratch: ReturnType<typeof scratchRoot>;
 beforeEach(() => {
@@ -220,6 +220,30 @@ describe("list", () => {
     expect(listTenants({ root: scratch.root, io, env: "staging" })).toBe(0);
     expect(io.out.join("\n")).toMatch(/^staging\s+saas\s+saas_experiment\s+suspended\s+0 \(10\)/m);
     expect(io.out.join("\n")).not.toMatch(/^prod/m);
+  });
+
+  it("lists the environments that load and names what is wrong with a new folder (exit 1)", () => {
+    mkdirSync(join(scratch.environmentsDir, "qa"));
+    writeText(join(scratch.environmentsDir, "qa", "tenants.yaml"), "tenants: []\n");
+    const io = captureIo();
+    expect(listTenants({ root: scratch.root, io })).toBe(1);
+    const table = io.out.join("\n");
+    for (const env of ["dev", "staging", "prod"]) {
+      expect(table).toMatch(new RegExp(`^${env}\\s+startupwebapp\\s`, "m"));
+      expect(table).toContain(`connection budget ${env}: `);
+    }
+    expect(io.err).toEqual([
+      "error: the configuration is invalid:",
+      `  - ${join(scratch.environmentsDir, "qa", "environment.yaml")} file is missing`,
+    ]);
+  });
+
+  it("knows a new folder as an environment for --env (the same list synth composes)", () => {
+    mkdirSync(join(scratch.environmentsDir, "qa"));
+    const io = captureIo();
+    expect(listTenants({ root: scratch.root, io, env: "qa" })).toBe(1);
+    expect(io.err.join("\n")).toContain(join("qa", "environment.yaml"));
+    expect(io.err.join("\n")).not.toContain("unknown environment");
   });
 });
 

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   ConfigError,
+  type ConfigProblem,
   connectionBudget,
-  ENVIRONMENT_FILE,
   type EnvironmentConfig,
   type EnvironmentsTransaction,
   environmentNames,
@@ -63,7 +63,7 @@ class Refusal extends Error {}
 function requireEnvironment(environmentsDir: string, env: string | undefined): string {
   const existing = existsSync(environmentsDir) ? environmentNames(environmentsDir) : [];
   if (!env) throw new Refusal(`--env is required (environments: ${existing.join(", ")})`);
-  if (!existsSync(join(environmentsDir, env, ENVIRONMENT_FILE))) {
+  if (!existing.includes(env)) {
     throw new Refusal(`unknown environment "${env}" (environments: ${existing.join(", ")})`);
   }
   return env;
@@ -354,7 +354,18 @@ export function listTenants(options: ListOptions = {}): number {
     const names = options.env
       ? [requireEnvironment(ctx.environmentsDir, options.env)]
       : environmentNames(ctx.environmentsDir);
-    const loaded = loadEnvironments(names, ctx.environmentsDir);
+    // Read-only: the environments that load are listed, the problems of the others follow
+    // (exit 1), so one broken or new folder does not hide the rest.
+    const loaded: LoadedEnvironment[] = [];
+    const problems: ConfigProblem[] = [];
+    for (const name of names) {
+      try {
+        loaded.push(loadEnvironment(name, ctx.environmentsDir));
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        problems.push(...error.problems);
+      }
+    }
     const rows = [["ENV", "NAME", "DATABASE", "STATE", "LIMIT", "OWNER"]];
     for (const { name, environment, tenants } of loaded) {
       for (const t of tenants) {
@@ -369,6 +380,7 @@ export function listTenants(options: ListOptions = {}): number {
         `connection budget ${name}: ${formatBudget(connectionBudget(environment, tenants))}`,
       );
     }
+    if (problems.length > 0) throw new ConfigError(problems);
     return 0;
   });
 }

@@ -5,9 +5,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LOCK_NAME, loadEnvironment, repoRoot, withEnvironmentsLock } from "@pgforks/config";
 import { parse } from "yaml";
+import { scratchRoot } from "../test/helpers";
 import { tenantsFilePath } from "./files";
 import { registryPath, renderRegistry } from "./registry";
-import { scratchRoot } from "./test-helpers";
 
 const root = repoRoot();
 const tsx = join(root, "node_modules", ".bin", "tsx");

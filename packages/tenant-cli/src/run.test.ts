@@ -1,6 +1,6 @@
 import { loadEnvironment } from "@pgforks/config";
+import { captureIo, scratchRoot } from "../test/helpers";
 import { runTenantCli, USAGE } from "./run";
-import { captureIo, scratchRoot } from "./test-helpers";
 
 describe("runTenantCli", () => {
   let scratch: ReturnType<typeof scratchRoot>;

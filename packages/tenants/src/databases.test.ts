@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { ADMIN_CONNECTION_HEADROOM, ALLOWED_EXTENSIONS, type TenantConfig } from "@pgforks/config";
-import { tenantFixture } from "@pgforks/testing";
-import { Testing } from "cdktf";
+import { synthScope, tenantFixture } from "@pgforks/testing";
 import {
   EphemeralVariableCredentials,
   SecretsManagerCredentials,
@@ -32,7 +31,7 @@ const arnOf = (name: string) => `arn:aws:secretsmanager:us-east-1:111111111111:s
 
 /** Synthesizes TenantDatabases with local (ephemeral variable) or AWS (Secrets Manager) credentials. */
 function synth(tenants: readonly TenantConfig[], credentials: "local" | "aws" = "local"): Tf {
-  const json = Testing.synthScope((scope) => {
+  const { parsed } = synthScope((scope) => {
     new TenantDatabases(scope, "tenants", {
       tenants,
       adminRole: ADMIN,
@@ -51,7 +50,7 @@ function synth(tenants: readonly TenantConfig[], credentials: "local" | "aws" = 
             }),
     });
   });
-  const tf = JSON.parse(json) as Tf;
+  const tf = parsed as Tf;
   tf.resource ??= {};
   return tf;
 }

@@ -1,6 +1,5 @@
 import type { TenantConfig } from "@pgforks/config";
-import { environmentFixture, tenantFixture } from "@pgforks/testing";
-import { Testing } from "cdktf";
+import { environmentFixture, synthScope, tenantFixture } from "@pgforks/testing";
 import {
   DEFAULT_SECRET_RECOVERY_WINDOW_DAYS,
   SECRET_RECOVERY_WINDOW_DAYS,
@@ -25,7 +24,7 @@ interface Synth {
 
 function synth(tenants: readonly TenantConfig[], extra: Partial<TenantSecretsProps> = {}): Synth {
   let construct: TenantSecrets | undefined;
-  const json = Testing.synthScope((scope) => {
+  const { json, resource } = synthScope((scope) => {
     construct = new TenantSecrets(scope, "tenant-secrets", {
       environment: environmentFixture({
         project: "pgforks",
@@ -38,8 +37,7 @@ function synth(tenants: readonly TenantConfig[], extra: Partial<TenantSecretsPro
     });
   });
   if (!construct) throw new Error("not constructed");
-  const parsed = JSON.parse(json) as { resource?: Record<string, Record<string, unknown>> };
-  const secrets = (parsed.resource?.aws_secretsmanager_secret ?? {}) as Record<
+  const secrets = (resource.aws_secretsmanager_secret ?? {}) as Record<
     string,
     Record<string, unknown>
   >;

@@ -1,6 +1,6 @@
+import { fakeMirror, FIXTURE_PLATFORM as PLATFORM } from "../test/fixture";
 import { renderCliConfig } from "./cli-config";
 import { scanMirror } from "./mirror";
-import { fakeMirror, FIXTURE_PLATFORM as PLATFORM } from "./test-fixture";
 
 describe("renderCliConfig", () => {
   const mirror = scanMirror(fakeMirror(), PLATFORM);

@@ -1,8 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fakeMirror, synthFixture, tempDir } from "../test/fixture";
 import { type CliIo, EXIT_SETUP_ERROR, runCli } from "./command";
 import { MIRROR_ENV_VAR } from "./mirror";
-import { fakeMirror, synthFixture, tempDir } from "./test-fixture";
 
 function capture(env: NodeJS.ProcessEnv, cwd = process.cwd()): { io: CliIo; text: () => string } {
   const lines: string[] = [];

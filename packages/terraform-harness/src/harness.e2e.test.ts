@@ -3,12 +3,12 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { join, relative } from "node:path";
 import { testWhen } from "@pgforks/testing";
+import { synthFixture, tempDir } from "../test/fixture";
 import { runCli } from "./command";
 import { StackNotRunnableError, TerraformHarness } from "./harness";
 import { addressesWithActions } from "./json-output";
 import { discoverProviderMirror, type ProviderMirror } from "./mirror";
 import { FAKE_AWS_ACCESS_KEY, FAKE_AWS_SECRET_KEY } from "./offline";
-import { synthFixture, tempDir } from "./test-fixture";
 
 jest.setTimeout(180_000);
 

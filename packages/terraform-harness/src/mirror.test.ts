@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fakeMirror, FIXTURE_PLATFORM as PLATFORM, tempDir } from "../test/fixture";
 import {
   discoverProviderMirror,
   MIRROR_ENV_VAR,
@@ -8,7 +9,6 @@ import {
   mirrorCandidates,
   scanMirror,
 } from "./mirror";
-import { fakeMirror, FIXTURE_PLATFORM as PLATFORM, tempDir } from "./test-fixture";
 
 describe("scanMirror", () => {
   it("inventories unpacked providers for the platform only, newest version first", () => {

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../test/fixture";
 import {
   AWS_REMOVED_SETTINGS,
   assertOfflineAllowed,
@@ -12,7 +13,6 @@ import {
   rewriteForOffline,
 } from "./offline";
 import type { TerraformJson } from "./stacks";
-import { tempDir } from "./test-fixture";
 
 function synthesized(): TerraformJson {
   return {

@@ -12,10 +12,10 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { App, TerraformOutput, TerraformStack } from "cdktf";
+import { FIXTURE_ACCOUNT, FIXTURE_REGION, tempDir } from "../test/fixture";
 import { TerraformHarness } from "./harness";
 import type { PlanJson } from "./json-output";
 import { settlePriorState } from "./settle";
-import { FIXTURE_ACCOUNT, FIXTURE_REGION, tempDir } from "./test-fixture";
 
 jest.setTimeout(120_000);
 

@@ -1,9 +1,9 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { FIXTURE_PLATFORM, fakeMirror, synthFixture } from "../test/fixture";
 import { scanMirror } from "./mirror";
 import { BUILTIN_TERRAFORM_PROVIDER } from "./provider-address";
 import { listStacks, offlineAvailability, requiredProvidersOf } from "./stacks";
-import { FIXTURE_PLATFORM, fakeMirror, synthFixture } from "./test-fixture";
 
 describe("requiredProvidersOf", () => {
   it("normalises declared sources and adds providers implied by resources, data and provider blocks", () => {

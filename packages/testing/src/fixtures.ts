@@ -1,7 +1,11 @@
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
+  ENVIRONMENT_FILE,
   type EnvironmentConfig,
   type EnvironmentInput,
   environmentSchema,
+  environmentsDir,
   type LoadedEnvironment,
   type TenantConfig,
   type TenantInput,
@@ -68,4 +72,18 @@ export function withProxyEnabled(loaded: LoadedEnvironment): LoadedEnvironment {
     ...loaded,
     environment: { ...environment, proxy: { ...environment.proxy, enabled: true } },
   };
+}
+
+/**
+ * A copy of the repository's environments/ in `dir`/environments with one more environment,
+ * `name`, copied from the folder `from` (only its name changed): adding an environment is
+ * adding a folder. Returns the environments folder (for PGFORKS_ENVIRONMENTS_DIR).
+ */
+export function environmentsWithNewFolder(dir: string, name: string, from: string): string {
+  const envs = join(dir, "environments");
+  cpSync(environmentsDir(), envs, { recursive: true });
+  cpSync(join(envs, from), join(envs, name), { recursive: true });
+  const file = join(envs, name, ENVIRONMENT_FILE);
+  writeFileSync(file, readFileSync(file, "utf8").replace(/^name: .*$/m, `name: ${name}`));
+  return envs;
 }

@@ -1,2 +1,3 @@
 export * from "./fixtures";
 export * from "./requirements";
+export * from "./synth";

@@ -146,6 +146,14 @@ const resourceName = z
     "must be 3-32 characters of lowercase letters, digits and hyphens, starting with a letter",
   );
 
+/** An environment's name: a resourceName of 2 characters or more (qa, dev, prod). */
+const environmentName = z
+  .string()
+  .regex(
+    /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
+    "must be 2-32 characters of lowercase letters, digits and hyphens, starting with a letter",
+  );
+
 export const networkSchema = z
   .strictObject({
     cidr: ipv4Cidr.describe(
@@ -479,7 +487,7 @@ export const TIERS = ["development", "staging", "production"] as const;
 
 export const environmentSchema = z
   .strictObject({
-    name: resourceName.describe("Environment name; must match its folder under environments/."),
+    name: environmentName.describe("Environment name; must match its folder under environments/."),
     tier: z
       .enum(TIERS)
       .describe(

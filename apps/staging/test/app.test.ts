@@ -1,10 +1,9 @@
 import { loadEnvironment } from "@pgforks/config";
 import { resourcesOfType, synthesizeInMemory } from "@pgforks/stacks";
 import { withProxyEnabled } from "@pgforks/testing";
-import { app } from ".";
 
-const loaded = loadEnvironment(app.environment);
-const stacks = synthesizeInMemory([loaded], [app]);
+const loaded = loadEnvironment("staging");
+const stacks = synthesizeInMemory([loaded]);
 
 describe("the staging app", () => {
   it("is single-AZ (cost) but keeps deletion protection and 7-day backups", () => {
@@ -34,7 +33,7 @@ describe("the staging app", () => {
   });
 
   it("with the proxy on, keeps a suspended tenant in its auth list (retired ones leave it)", () => {
-    const proxied = synthesizeInMemory([withProxyEnabled(loaded)], [app]);
+    const proxied = synthesizeInMemory([withProxyEnabled(loaded)]);
     const [proxy] = resourcesOfType(proxied["staging-platform"], "aws_db_proxy");
     const auth = (proxy?.auth ?? []) as Array<{ description: string }>;
     // startupwebapp, healthtech, edtech (active) and saas (suspended).

@@ -2,8 +2,8 @@
 import type { EnvironmentConfig } from "@pgforks/config";
 import { environmentFixture } from "@pgforks/testing";
 import { Testing } from "cdktf";
-import { BootstrapStack } from "./bootstrap-stack";
-import type { PolicyDocument, PolicyStatement } from "./iam-policy";
+import { BootstrapStack } from "../src/bootstrap-stack";
+import type { PolicyDocument, PolicyStatement } from "../src/iam-policy";
 
 /** The synthesized JSON of one resource block. */
 export type Block = Record<string, unknown>;

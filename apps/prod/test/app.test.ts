@@ -1,10 +1,9 @@
 import { loadEnvironment } from "@pgforks/config";
 import { resourcesOfType, synthesizeInMemory } from "@pgforks/stacks";
 import { withProxyEnabled } from "@pgforks/testing";
-import { app } from ".";
 
-const loaded = loadEnvironment(app.environment);
-const stacks = synthesizeInMemory([loaded], [app]);
+const loaded = loadEnvironment("prod");
+const stacks = synthesizeInMemory([loaded]);
 
 describe("the prod app", () => {
   it("synthesizes exactly prod-platform and prod-tenants", () => {
@@ -28,7 +27,7 @@ describe("the prod app", () => {
 
   it("puts an RDS Proxy in front when enabled, authenticating every active tenant", () => {
     const [proxy] = resourcesOfType(
-      synthesizeInMemory([withProxyEnabled(loaded)], [app])["prod-platform"],
+      synthesizeInMemory([withProxyEnabled(loaded)])["prod-platform"],
       "aws_db_proxy",
     );
     const auth = (proxy?.auth ?? []) as Array<{ description: string }>;

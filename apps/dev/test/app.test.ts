@@ -1,8 +1,7 @@
 import { loadEnvironment } from "@pgforks/config";
 import { resourcesOfType, synthesizeInMemory } from "@pgforks/stacks";
-import { app } from ".";
 
-const stacks = synthesizeInMemory([loadEnvironment(app.environment)], [app]);
+const stacks = synthesizeInMemory([loadEnvironment("dev")]);
 
 describe("the dev app", () => {
   it("is the cheap shape: small burstable class, single-AZ, no deletion protection", () => {

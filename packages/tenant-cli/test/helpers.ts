@@ -1,16 +1,22 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { repoRoot } from "@pgforks/config";
-import type { Io } from "./commands";
+import type { Io } from "../src/commands";
 
 /**
- * A scratch root holding a copy of the committed environments/ (tests never write the real
- * files). Removed by `cleanup`.
+ * The tenant CLI's own fixture environments (dev, staging, prod as committed when the tests
+ * were written, registries included): editing the repository's environments/ never breaks
+ * these tests.
+ */
+export const FIXTURE_ENVIRONMENTS = join(__dirname, "fixtures", "environments");
+
+/**
+ * A scratch root holding a copy of FIXTURE_ENVIRONMENTS (tests never write the fixtures).
+ * Removed by `cleanup`.
  */
 export function scratchRoot(): { root: string; environmentsDir: string; cleanup: () => void } {
   const root = mkdtempSync(join(tmpdir(), "tenant-cli-test-"));
-  cpSync(join(repoRoot(), "environments"), join(root, "environments"), { recursive: true });
+  cpSync(FIXTURE_ENVIRONMENTS, join(root, "environments"), { recursive: true });
   return {
     root,
     environmentsDir: join(root, "environments"),

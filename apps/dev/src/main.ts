@@ -1,5 +1,0 @@
-// Synthesizes only this environment: `npx tsx apps/dev/src/main.ts` (or `cdktf synth` in apps/dev).
-import { runSynth } from "@pgforks/stacks";
-import { app } from "./index";
-
-runSynth([app]);

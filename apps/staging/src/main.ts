@@ -1,5 +1,0 @@
-// Synthesizes only this environment: `npx tsx apps/staging/src/main.ts` (or `cdktf synth` in apps/staging).
-import { runSynth } from "@pgforks/stacks";
-import { app } from "./index";
-
-runSynth([app]);
