@@ -14,6 +14,7 @@ import {
   type LoadedEnvironment,
   loadEnvironment,
 } from "@pgforks/config";
+import type { Command } from "commander";
 import { Client, type ClientConfig } from "pg";
 import { auditEnvironment } from "./audit";
 import type { AuditConnection, AuditConnectionFactory } from "./catalog";
@@ -322,14 +323,52 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   return report.findings.length === 0 ? EXIT_OK : EXIT_FINDINGS;
 }
 
+/** Declares `audit`'s options and help on `command` (action: runCli with the same flags). */
+export function describeAuditCommand(command: Command): Command {
+  return command
+    .description(
+      "compare a running PostgreSQL with environments/<env> using read-only catalog queries",
+    )
+    .option("--env <env>", "environment to audit (required)")
+    .option("--host <host>", `default $PGHOST, else ${DEFAULT_HOST}`)
+    .option(
+      "--port <port>",
+      `default $PGPORT, else the environment's tunnel.localPort, else ${DEFAULT_PORT}`,
+    )
+    .option("--user <user>", "default $PGUSER, else the environment's database.masterUsername")
+    .option(
+      "--database <db>",
+      `first database to connect to; default $PGDATABASE, else ${DEFAULT_DATABASE}`,
+    )
+    .option(
+      "--sslmode <mode>",
+      `${SSL_MODES.join("|")}; default $PGSSLMODE, else ${DEFAULT_SSL_MODE}`,
+    )
+    .option("--sslrootcert <file>", "CA bundle for verify-ca/verify-full; default $PGSSLROOTCERT")
+    .option("--ignore-role <role>", "a role that is not drift (repeatable)", collect)
+    .option("--ignore-database <db>", "a database that is not drift (repeatable)", collect)
+    .option("--environments-dir <dir>", "default: the repository's environments/")
+    .option("--json", "print the report as JSON")
+    .addHelpText(
+      "after",
+      `\nThe password comes from $PGPASSWORD (or ~/.pgpass).\nExit codes: ${EXIT_OK} no findings, ${EXIT_FINDINGS} findings, ${EXIT_ERROR} usage, config or connection error.`,
+    );
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Runs `audit ...` (argv after "audit"); an unexpected error is one line, exit 2. */
+export function runAuditCommand(argv: readonly string[]): Promise<number> {
+  return runCli(argv).catch((error: unknown) => {
+    process.stderr.write(`audit: unexpected error: ${describeError(error)}\n`);
+    return EXIT_ERROR;
+  });
+}
+
 if (require.main === module) {
-  runCli(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`audit: unexpected error: ${describeError(error)}\n`);
-      process.exitCode = EXIT_ERROR;
-    },
-  );
+  runAuditCommand(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }
