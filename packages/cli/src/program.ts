@@ -1,5 +1,5 @@
 import { CI_USAGE_EXIT, describeCiCommand, runCiCommand } from "@pgforks/app-bootstrap/src/ci-cli";
-import { describeAuditCommand, EXIT_ERROR, runAuditCommand } from "@pgforks/audit/src/cli";
+import { describeAuditCommand, EXIT_ERROR } from "@pgforks/audit/src/cli";
 import { describeLocalCommand } from "@pgforks/local/src/cli";
 import {
   describePlanOfflineCommand,
@@ -99,7 +99,7 @@ export function buildProgram(): Command {
     process.exitCode = await runReviewCommand(argvOf(self));
   });
   exitOnUsageError(review, REVIEW_USAGE_EXIT);
-  forwardTo(describeAuditCommand(program.command("audit")), runAuditCommand, EXIT_ERROR);
+  exitOnUsageError(describeAuditCommand(program.command("audit")), EXIT_ERROR);
   for (const [name, describe] of [
     ["validate", describeValidateCommand],
     ["plan", describePlanCommand],

@@ -109,6 +109,18 @@ describe("a subcommand runs its tool with the options commander checked", () => 
     SPAWN_TIMEOUT_MS,
   );
 
+  it(
+    "audit runs with commander's options: the tool's message for an unknown environment, exit 2",
+    () => {
+      const run = pgforks("audit", "--env", "nowhere", "--ignore-role", "a", "--json");
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(/^audit: unknown environment "nowhere": no \S+ \(known: /);
+      expect(run.stderr.trim().split("\n")).toHaveLength(1);
+      expect(JSON.parse(run.stdout)).toMatchObject({ ok: false });
+    },
+    SPAWN_TIMEOUT_MS,
+  );
+
   it("rebuilds the command line from the parsed options: given ones only, then arguments", async () => {
     let seen: string[] = [];
     const command = new Command("plan")
