@@ -1,7 +1,9 @@
-// CI helper of the workflows (.github/workflows): `npx tsx apps/bootstrap/src/ci-cli.ts <command>`.
+// CI helper of the workflows (.github/workflows): `pgforks ci <command>`, or run directly
+// `npx tsx apps/bootstrap/src/ci-cli.ts <command>`.
 // Every command prints `name=value` lines meant for $GITHUB_OUTPUT; explanations go to stderr.
 import { readFileSync } from "node:fs";
 import { ConfigError, loadEnvironment } from "@pgforks/config";
+import type { Command } from "commander";
 import {
   ciEnvironmentOutputs,
   compareSynth,
@@ -110,9 +112,58 @@ export function runCiCli(argv: readonly string[], io: CiCliIo): number {
   }
 }
 
-if (require.main === module) {
-  process.exitCode = runCiCli(process.argv.slice(2), {
+/** Exit code of a usage error. */
+export const CI_USAGE_EXIT = 2;
+
+/** Declares `ci`'s subcommands, options and help on `command` (actions: runCiCommand). */
+export function describeCiCommand(command: Command): Command {
+  command.description("helpers of the GitHub workflows: name=value lines for $GITHUB_OUTPUT");
+  const subcommands: ReadonlyArray<[string, string, ReadonlyArray<[string, string]>]> = [
+    [
+      "env",
+      "account, region, roles, stacks, ports of an environment",
+      [["--env <name>", "environment (required)"]],
+    ],
+    [
+      "changed",
+      'changes={"<stack>":"added|changed|unchanged|removed"}',
+      [
+        ["--head <outdir>", "synthesized stacks of the head (required)"],
+        ["--base <outdir>", "synthesized stacks of the base"],
+      ],
+    ],
+    [
+      "plan-targets",
+      "platform=true|false, tenants=true|false",
+      [
+        ["--env <name>", "environment (required)"],
+        ["--changes <json>", "the output of `changed` (required)"],
+      ],
+    ],
+    [
+      "tenants-ready",
+      "ready, missing, bastion_instance_id, database_address",
+      [
+        ["--outputs <file>", "terraform output -json of the platform stack (required)"],
+        ["--stack <file>", "the tenants stack's cdk.tf.json (required)"],
+      ],
+    ],
+  ];
+  for (const [name, description, options] of subcommands) {
+    const sub = command.command(name).description(description);
+    for (const [flags, help] of options) sub.option(flags, help);
+  }
+  return command;
+}
+
+/** Runs `ci <command> ...` (argv after "ci") on the process streams; returns the exit code. */
+export function runCiCommand(argv: readonly string[]): number {
+  return runCiCli(argv, {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
   });
+}
+
+if (require.main === module) {
+  process.exitCode = runCiCommand(process.argv.slice(2));
 }

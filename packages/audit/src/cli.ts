@@ -14,6 +14,7 @@ import {
   type LoadedEnvironment,
   loadEnvironment,
 } from "@pgforks/config";
+import type { Command } from "commander";
 import { Client, type ClientConfig } from "pg";
 import { auditEnvironment } from "./audit";
 import type { AuditConnection, AuditConnectionFactory } from "./catalog";
@@ -226,7 +227,7 @@ function connectionProblem(
   return `cannot connect to PostgreSQL at ${where}: ${describeError(error)}${hint}`;
 }
 
-function parse(argv: readonly string[]) {
+function parse(argv: readonly string[]): AuditFlags {
   try {
     return parseArgs({
       args: [...argv],
@@ -269,23 +270,38 @@ function load(name: string, dir: string): LoadedEnvironment {
 
 /** Runs the CLI; returns the exit code instead of exiting, so tests can call it in-process. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  let json = argv.includes("--json");
-  const fail = (message: string, usage: boolean) => {
-    io.stderr(`audit: ${message}\n${usage ? `\n${USAGE}` : ""}`);
-    if (json) io.stdout(`${JSON.stringify({ ok: false, error: message }, null, 2)}\n`);
-    return EXIT_ERROR;
-  };
-  let flags: ReturnType<typeof parse>;
+  let flags: AuditFlags;
   try {
     flags = parse(argv);
   } catch (error) {
-    return fail(describeError(error), true);
+    return auditFailure(io, argv.includes("--json"), describeError(error), true);
   }
-  json = flags.json;
   if (flags.help) {
     io.stdout(USAGE);
     return EXIT_OK;
   }
+  return runAudit(flags, io);
+}
+
+/** The audit's settings, as flags (`pgforks audit` passes commander's checked options). */
+export interface AuditFlags extends ConnectionFlags {
+  readonly env?: string;
+  readonly "ignore-role"?: readonly string[];
+  readonly "ignore-database"?: readonly string[];
+  readonly "environments-dir"?: string;
+  readonly json: boolean;
+  readonly help?: boolean;
+}
+
+function auditFailure(io: CliIo, json: boolean, message: string, usage: boolean): number {
+  io.stderr(`audit: ${message}\n${usage ? `\n${USAGE}` : ""}`);
+  if (json) io.stdout(`${JSON.stringify({ ok: false, error: message }, null, 2)}\n`);
+  return EXIT_ERROR;
+}
+
+/** Audits with the given flags; returns the exit code. */
+export async function runAudit(flags: AuditFlags, io: CliIo = processIo): Promise<number> {
+  const fail = (message: string, usage: boolean) => auditFailure(io, flags.json, message, usage);
   if (!flags.env) return fail("--env <env> is required", true);
   let loaded: LoadedEnvironment;
   let settings: ConnectionSettings;
@@ -308,7 +324,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
         return connection;
       },
       loaded,
-      { ignoreRoles: flags["ignore-role"] ?? [], ignoreDatabases: flags["ignore-database"] ?? [] },
+      {
+        ignoreRoles: [...(flags["ignore-role"] ?? [])],
+        ignoreDatabases: [...(flags["ignore-database"] ?? [])],
+      },
     );
   } catch (error) {
     return fail(
@@ -318,18 +337,78 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       false,
     );
   }
-  io.stdout(json ? renderReportJson(report) : renderReport(report));
+  io.stdout(flags.json ? renderReportJson(report) : renderReport(report));
   return report.findings.length === 0 ? EXIT_OK : EXIT_FINDINGS;
 }
 
+/** Declares `audit`'s options and help on `command` (action: runCli with the same flags). */
+export function describeAuditCommand(command: Command): Command {
+  return command
+    .description(
+      "compare a running PostgreSQL with environments/<env> using read-only catalog queries",
+    )
+    .option("--env <env>", "environment to audit (required)")
+    .option("--host <host>", `default $PGHOST, else ${DEFAULT_HOST}`)
+    .option(
+      "--port <port>",
+      `default $PGPORT, else the environment's tunnel.localPort, else ${DEFAULT_PORT}`,
+    )
+    .option("--user <user>", "default $PGUSER, else the environment's database.masterUsername")
+    .option(
+      "--database <db>",
+      `first database to connect to; default $PGDATABASE, else ${DEFAULT_DATABASE}`,
+    )
+    .option(
+      "--sslmode <mode>",
+      `${SSL_MODES.join("|")}; default $PGSSLMODE, else ${DEFAULT_SSL_MODE}`,
+    )
+    .option("--sslrootcert <file>", "CA bundle for verify-ca/verify-full; default $PGSSLROOTCERT")
+    .option("--ignore-role <role>", "a role that is not drift (repeatable)", collect)
+    .option("--ignore-database <db>", "a database that is not drift (repeatable)", collect)
+    .option("--environments-dir <dir>", "default: the repository's environments/")
+    .option("--json", "print the report as JSON")
+    .action(async (options: CommanderAuditOptions) => {
+      process.exitCode = await runAuditCommand(options);
+    })
+    .addHelpText(
+      "after",
+      `\nThe password comes from $PGPASSWORD (or ~/.pgpass).\nExit codes: ${EXIT_OK} no findings, ${EXIT_FINDINGS} findings, ${EXIT_ERROR} usage, config or connection error.`,
+    );
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** The options commander parses (camel-cased attribute names). */
+interface CommanderAuditOptions extends ConnectionFlags {
+  readonly env?: string;
+  readonly ignoreRole?: string[];
+  readonly ignoreDatabase?: string[];
+  readonly environmentsDir?: string;
+  readonly json?: boolean;
+}
+
+/** Runs `pgforks audit` with commander's options; an unexpected error is one line, exit 2. */
+function runAuditCommand(options: CommanderAuditOptions): Promise<number> {
+  return runAudit({
+    ...options,
+    "ignore-role": options.ignoreRole,
+    "ignore-database": options.ignoreDatabase,
+    "environments-dir": options.environmentsDir,
+    json: options.json === true,
+  }).catch(unexpected);
+}
+
+function unexpected(error: unknown): number {
+  process.stderr.write(`audit: unexpected error: ${describeError(error)}\n`);
+  return EXIT_ERROR;
+}
+
 if (require.main === module) {
-  runCli(process.argv.slice(2)).then(
-    (code) => {
+  runCli(process.argv.slice(2))
+    .catch(unexpected)
+    .then((code) => {
       process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`audit: unexpected error: ${describeError(error)}\n`);
-      process.exitCode = EXIT_ERROR;
-    },
-  );
+    });
 }

@@ -252,7 +252,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (error: unknown) => {
-      console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+      console.error(`plan:offline: ${error instanceof Error ? error.message : String(error)}`);
       process.exitCode = EXIT_USAGE;
     },
   );

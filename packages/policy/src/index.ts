@@ -1,4 +1,6 @@
+export * from "./checkov";
 export * from "./controls";
 export * from "./evaluate";
 export * from "./plan";
-export * from "./waivers";
+export * from "./skips";
+export * from "./stack-plans";

@@ -13,15 +13,27 @@ import { generatePassword, scramSha256Verifier } from "@pgforks/postgres-server"
 import { Command } from "commander";
 import { TENANT_PASSWORDS_VARIABLE, TENANT_VERIFIERS_VARIABLE } from "../credential-sources";
 
-const program = new Command("credentials")
-  .description(
-    "Fresh tenant passwords for a run of <env>-tenants, as ephemeral Terraform variables",
-  )
-  .requiredOption("--env <name>", "environment folder under environments/")
-  .option("--github-env", "append to $GITHUB_ENV (values masked in the log) instead of printing")
-  .showHelpAfterError();
+/** Declares `credentials`' options, help and action on `command`. */
+export function describeCredentialsCommand(command: Command): Command {
+  return command
+    .description(
+      "fresh tenant passwords for a run of <env>-tenants, as ephemeral Terraform variables",
+    )
+    .requiredOption("--env <name>", "environment folder under environments/")
+    .option("--github-env", "append to $GITHUB_ENV (values masked in the log) instead of printing")
+    .action((options: { env: string; githubEnv?: boolean }) => {
+      try {
+        printCredentials(options);
+      } catch (error) {
+        console.error(
+          error instanceof ConfigError ? error.message : `credentials: ${(error as Error).message}`,
+        );
+        process.exitCode = 1;
+      }
+    });
+}
 
-program.action((options: { env: string; githubEnv?: boolean }) => {
+function printCredentials(options: { env: string; githubEnv?: boolean }): void {
   const { tenants } = loadEnvironment(options.env);
   const passwords: Record<string, string> = {};
   const verifiers: Record<string, string> = {};
@@ -48,13 +60,9 @@ program.action((options: { env: string; githubEnv?: boolean }) => {
     return;
   }
   for (const line of lines) console.log(`export ${line.replace("=", "='")}'`);
-});
+}
 
-try {
-  program.parse(process.argv);
-} catch (error) {
-  console.error(
-    error instanceof ConfigError ? error.message : `credentials: ${(error as Error).message}`,
-  );
-  process.exitCode = 1;
+// Run directly: `tsx packages/tenants/src/bin/credentials.ts --env <name>`.
+if (require.main === module) {
+  describeCredentialsCommand(new Command("credentials")).parse(process.argv);
 }
