@@ -13,6 +13,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 venv="$root/.tools/checkov"
 
+# One install at a time: a second run (e.g. two clones' CI at once) waits, then reuses the result.
+mkdir -p "$root/.tools"
+exec 9>"$root/.tools/checkov.lock"
+flock 9
+
 # Written last by a successful install (checkov --version alone takes seconds to start).
 stamp="$venv/installed-version"
 if [[ -x "$venv/bin/checkov" ]] && [[ "$(cat "$stamp" 2>/dev/null)" == "$CHECKOV_VERSION" ]]; then
