@@ -17,6 +17,7 @@ interface Resource {
 function plan(resources: readonly Resource[]): PlanJson {
   return {
     format_version: "1.2",
+    terraform_version: "1.11.4",
     planned_values: {
       root_module: {
         resources: resources.map((r) => ({
@@ -24,6 +25,7 @@ function plan(resources: readonly Resource[]): PlanJson {
           mode: "managed" as const,
           type: r.type,
           name: r.name,
+          provider_name: "registry.terraform.io/hashicorp/aws",
           values: r.values,
         })),
       },
