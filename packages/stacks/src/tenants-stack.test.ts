@@ -1,7 +1,13 @@
-import type { EnvironmentConfig, LoadedEnvironment, TenantConfig } from "@pgforks/config";
+import {
+  type EnvironmentConfig,
+  type LoadedEnvironment,
+  loadEnvironment,
+  type TenantConfig,
+} from "@pgforks/config";
 import { TenantSecrets } from "@pgforks/tenants";
-import { environmentFixture, tenantFixture } from "@pgforks/testing";
+import { environmentFixture, tenantFixture, withProxyEnabled } from "@pgforks/testing";
 import { TerraformStack, Testing } from "cdktf";
+import { synthesizeInMemory } from "./synth";
 import {
   ADMIN_CONNECT_TIMEOUT_SECONDS,
   type PlatformOutputs,
@@ -56,6 +62,9 @@ function synth(environment: EnvironmentConfig, tenants = baseTenants): Tf {
   });
   return JSON.parse(Testing.synth(stack)) as Tf;
 }
+
+/** `text` as a literal inside a regular expression. */
+const asPattern = (text: string | undefined) => (text ?? "").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 const postgresqlProvider = (tf: Tf): Block => {
   const [provider] = tf.provider.postgresql ?? [];
@@ -145,6 +154,38 @@ describe("TenantsStack: what applications are told", () => {
   it("points the secrets at the instance address and port when the proxy is off", () => {
     expect(hostAndPort(synth(withoutProxy))).toEqual(baseTenants.map(() => [ADDRESS, DB_PORT]));
   });
+
+  // In the composed app host and port are references to the platform stack (a number token for
+  // the port), not literals: DATABASE_URL must interpolate both, the same references as the
+  // "host" and "port" keys.
+  it.each([
+    ["the instance", loadEnvironment("prod")],
+    ["the proxy", withProxyEnabled(loadEnvironment("prod"))],
+  ])(
+    "interpolates host and port into DATABASE_URL when they are platform references (%s)",
+    (_, env) => {
+      const stack = synthesizeInMemory([env])["prod-tenants"] as unknown as Tf;
+      const secrets = Object.values(stack.resource.aws_secretsmanager_secret_version ?? {});
+      expect(secrets).toHaveLength(env.tenants.length);
+      for (const secret of secrets) {
+        const value = String(secret.secret_string_wo);
+        const host = /"host" = ([^,]+),/.exec(value)?.[1];
+        const port = /"port" = ([^,]+),/.exec(value)?.[1];
+        const url = /"DATABASE_URL" = "([^"]+)"/.exec(value)?.[1];
+        expect(host).toMatch(/^data\.terraform_remote_state\./);
+        // The proxy listens on 5432 whatever the instance's port; the instance's is a reference.
+        if (!env.environment.proxy.enabled) expect(port).toMatch(/^data\.terraform_remote_state\./);
+        const portInUrl = env.environment.proxy.enabled
+          ? String(RDS_PROXY_POSTGRESQL_PORT)
+          : `\${${port}}`;
+        expect(url).toMatch(
+          new RegExp(
+            `^postgresql://\\$\\{[^}]+\\}:\\$\\{[^}]+\\}@\\$\\{${asPattern(host)}\\}:${asPattern(portInUrl)}/\\$\\{[^}]+\\}\\?sslmode=verify-full&`,
+          ),
+        );
+      }
+    },
+  );
 
   it("refuses platform outputs that disagree with proxy.enabled", () => {
     const app = Testing.app();

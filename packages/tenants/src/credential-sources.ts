@@ -192,6 +192,9 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
         tenantSecretValue({
           host: this.props.applicationHost,
           port: this.props.applicationPort,
+          portInUrl: Token.isUnresolved(this.props.applicationPort)
+            ? Token.asString(this.props.applicationPort)
+            : String(this.props.applicationPort),
           username: resources.role.name,
           password: entryOf(this.passwords, tenant),
           dbname: resources.database.name,

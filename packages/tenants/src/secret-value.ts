@@ -42,6 +42,12 @@ export interface TenantSecretValueInput {
   readonly host: string;
   /** Port applications connect to. */
   readonly port: number;
+  /**
+   * The port as written inside DATABASE_URL. Default: `String(port)`. When the port is a Terraform
+   * reference, pass it as a string token (cdktf `Token.asString`): cdktf renders a number token
+   * inside a string without interpolation braces, so the reference's own text would land in the URL.
+   */
+  readonly portInUrl?: string;
   /** The tenant role. */
   readonly username: string;
   /** The password (a Terraform reference to an ephemeral value in the tenants stack). */
@@ -56,7 +62,7 @@ export interface TenantSecretValueInput {
  * lowercase identifiers, so nothing needs percent-encoding.
  */
 export function databaseUrl(v: TenantSecretValueInput): string {
-  return `postgresql://${v.username}:${v.password}@${v.host}:${v.port}/${v.dbname}?${DATABASE_URL_QUERY}`;
+  return `postgresql://${v.username}:${v.password}@${v.host}:${v.portInUrl ?? String(v.port)}/${v.dbname}?${DATABASE_URL_QUERY}`;
 }
 
 /** The JSON object stored as a tenant secret's value (keys: TENANT_SECRET_KEYS). */
