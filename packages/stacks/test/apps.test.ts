@@ -58,12 +58,22 @@ describe("the per-environment apps (apps/<env>/cdktf.json)", () => {
       const { app } = JSON.parse(readFileSync(join(appDir, "cdktf.json"), "utf8")) as {
         app: string;
       };
-      expect(app).toBe(`npx tsx ../main.ts ${env}`);
+      expect(app).toBe(`node ../../packages/launcher/src/launch.cjs ../main.ts ${env}`);
       const outdir = mkdtempSync(join(scratch, `${env}-`));
-      // As `cdktf synth` runs it: in the app's folder, the CLI's output folder in CDKTF_OUTDIR.
-      const run = runApp(["../main.ts", env], { cwd: appDir, env: { CDKTF_OUTDIR: outdir } });
+      // As `cdktf synth` runs it: the command through a shell in the app's folder, the CLI's
+      // output folder in CDKTF_OUTDIR (the launcher's cache in the scratch folder).
+      const run = spawnSync(app, {
+        shell: true,
+        cwd: appDir,
+        env: {
+          ...process.env,
+          CDKTF_OUTDIR: outdir,
+          PGFORKS_LAUNCH_CACHE: join(scratch, "launch"),
+        },
+        encoding: "utf8",
+      });
       expect(run.stderr).toBe("");
-      expect(run.code).toBe(0);
+      expect(run.status).toBe(0);
       expect(Object.keys(readSynthesizedStacks(outdir)).sort()).toEqual([
         `${env}-platform`,
         `${env}-tenants`,
