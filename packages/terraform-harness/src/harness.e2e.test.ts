@@ -1,14 +1,24 @@
 // Runs the real Terraform binary offline against the provider mirror of this machine
 // (PGFORKS_TF_MIRROR or a well-known mirror directory).
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join, relative } from "node:path";
 import { testWhen } from "@pgforks/testing";
 import { synthFixture, tempDir } from "../test/fixture";
 import { runCli } from "./command";
-import { StackNotRunnableError, TerraformHarness } from "./harness";
+import { StackNotRunnableError, schemaCacheName, TerraformHarness } from "./harness";
 import { addressesWithActions } from "./json-output";
 import { discoverProviderMirror, type ProviderMirror } from "./mirror";
 import { FAKE_AWS_ACCESS_KEY, FAKE_AWS_SECRET_KEY } from "./offline";
+import { resolveTerraformBinary } from "./terraform";
 
 jest.setTimeout(180_000);
 
@@ -140,6 +150,52 @@ describe("TerraformHarness against real Terraform", () => {
     ).toMatchObject({
       id: "m-1",
     });
+  });
+
+  it("keeps provider schemas between harnesses, keyed by the lock file; a torn cache file is rewritten", async () => {
+    const schemaCacheDir = tempDir("schema-cache");
+    const fresh = () =>
+      new TerraformHarness({ outdir, workDir: tempDir("schema-work"), schemaCacheDir });
+    try {
+      const first = fresh();
+      const schemas = await first.providerSchemas("e2e-platform");
+      expect(Object.keys(schemas.provider_schemas ?? {})).toContain(
+        "registry.terraform.io/hashicorp/aws",
+      );
+      const lock = readFileSync(
+        join(first.stackWorkDir("e2e-platform"), ".terraform.lock.hcl"),
+        "utf8",
+      );
+      const file = join(schemaCacheDir, schemaCacheName(lock, resolveTerraformBinary()));
+      expect(readdirSync(schemaCacheDir)).toEqual([
+        schemaCacheName(lock, resolveTerraformBinary()),
+      ]);
+
+      // A second harness (another work dir) reads the file instead of asking Terraform.
+      writeFileSync(
+        file,
+        JSON.stringify({ format_version: "1.0", provider_schemas: { kept: {} } }),
+      );
+      expect((await fresh().providerSchemas("e2e-platform")).provider_schemas).toEqual({
+        kept: {},
+      });
+
+      writeFileSync(file, '{"format_version": "1.0", "provider_sch');
+      const again = await fresh().providerSchemas("e2e-platform");
+      expect(again).toEqual(schemas);
+      expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(schemas);
+
+      const uncached = new TerraformHarness({
+        outdir,
+        workDir: tempDir("schema-work"),
+        schemaCacheDir: false,
+      });
+      rmSync(file);
+      expect(await uncached.providerSchemas("e2e-platform")).toEqual(schemas);
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      rmSync(schemaCacheDir, { recursive: true, force: true });
+    }
   });
 
   it("reports a postgresql stack as not validated, and refuses to run it, when the mirror lacks the provider", async () => {
