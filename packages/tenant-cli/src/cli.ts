@@ -32,7 +32,10 @@ export function describeTenantCommand(command: Command): Command {
     .requiredOption("--env <env>", "environment (required)")
     .requiredOption("--owner <who>", "who answers for this fork (required)")
     .option("--database <db>", "database name (default: <name>)")
-    .option("--connection-limit <n>", "connection limit (checked by the tenants.yaml schema)")
+    .option(
+      "--connection-limit <n>",
+      "connection limit (a whole number; checked with the other tenants.yaml rules)",
+    )
     .option("--extensions <a,b>", "allow-listed extensions, comma separated", commaList)
     .option("--read-only-role", "also create <name>_readonly")
     .option("--description <text>", "description")
