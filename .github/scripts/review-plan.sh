@@ -13,7 +13,7 @@
 #   BASE_REF    git revision holding the configuration before the change (the pull request's base
 #               branch, main's previous commit); its environments/ folder becomes --base-env-dir,
 #               so tenants, connection budget and cost are shown before -> after
-# Approvals: .github/destroy-approvals.txt, when present, is passed as --approve-file; it is
+# Approvals: .github/approved-changes.txt, when present, is passed as --approve-file; it is
 # committed in the pull request, so the pull request and main read the same approvals. One
 # <stack>:<address> per line (a bare address exits 2: addresses repeat in every environment), for
 # a stateful deletion or replacement or for a lowered protection of production (`<stack>:tier`
@@ -28,8 +28,13 @@ extra=()
 if [ -n "${REVIEW_MAX_CHARS:-}" ]; then
   extra+=(--max-chars "$REVIEW_MAX_CHARS")
 fi
+# The earlier name of the approval file: refused, never ignored (someone wrote those approvals).
 if [ -f .github/destroy-approvals.txt ]; then
-  extra+=(--approve-file .github/destroy-approvals.txt)
+  echo "::error::.github/destroy-approvals.txt was renamed to .github/approved-changes.txt (approvals now cover destroys and lowered protections): move its lines there"
+  exit 2
+fi
+if [ -f .github/approved-changes.txt ]; then
+  extra+=(--approve-file .github/approved-changes.txt)
 fi
 if [ -n "${BASE_REF:-}" ] && git cat-file -e "$BASE_REF:environments" 2>/dev/null; then
   base="$tmp/review-base"
@@ -46,7 +51,7 @@ fi
 cat "$out" >>"${GITHUB_STEP_SUMMARY:-/dev/null}"
 case "$status" in
   0) ;;
-  1) echo "::error::the destroy guard blocked this plan: a stateful resource is deleted or replaced, or a protection of production lowered (Multi-AZ, deletion protection, backups, encryption, TLS, public access, tier), without approval, or an approval in .github/destroy-approvals.txt matches nothing (see the review)" ;;
+  1) echo "::error::the destroy guard blocked this plan: a stateful resource is deleted or replaced, or a protection of production lowered (Multi-AZ, deletion protection, backups, encryption, TLS, public access, tier), without approval, or an approval in .github/approved-changes.txt matches nothing (see the review)" ;;
   *) echo "::error::the plan review failed (exit $status)" ;;
 esac
 exit "$status"

@@ -1,9 +1,9 @@
 // CI helper of the workflows (.github/workflows): `pgforks ci <command>`, or run directly
-// `npx tsx apps/bootstrap/src/ci-cli.ts <command>`.
+// `npx tsx apps/bootstrap/src/ci-cli.ts <command>` (the same commander command).
 // Every command prints `name=value` lines meant for $GITHUB_OUTPUT; explanations go to stderr.
 import { readFileSync } from "node:fs";
-import { ConfigError, loadEnvironment } from "@pgforks/config";
-import type { Command } from "commander";
+import { loadEnvironment, onFile } from "@pgforks/config";
+import { Command, InvalidArgumentError } from "commander";
 import {
   ciEnvironmentOutputs,
   compareSynth,
@@ -20,52 +20,52 @@ export interface CiCliIo {
   err(text: string): void;
 }
 
-const USAGE = `usage: ci-cli.ts <command>
-  env --env <name>                          account, region, roles, stacks, ports of an environment
-  changed --head <outdir> [--base <outdir>] changes={"<stack>":"added|changed|unchanged|removed"}
-  plan-targets --env <name> --changes <json> platform=true|false, tenants=true|false
-  tenants-ready --outputs <file> --stack <cdk.tf.json>
-                                            ready, missing, bastion_instance_id, database_address`;
+/** Exit code of a usage error. */
+export const CI_USAGE_EXIT = 2;
 
-function options(argv: readonly string[]): Map<string, string> {
-  const map = new Map<string, string>();
-  for (let i = 0; i < argv.length; i += 2) {
-    const key = argv[i];
-    const value = argv[i + 1];
-    if (!key?.startsWith("--") || value === undefined)
-      throw new UsageError(`bad arguments: ${argv.join(" ")}`);
-    map.set(key.slice(2), value);
-  }
-  return map;
-}
+/** Exit code of bad configuration or an unreadable input file. */
+export const CI_INPUT_EXIT = 1;
 
-class UsageError extends Error {}
+/** What `changed` can say of a stack (the values of `--changes`). */
+const STACK_CHANGES: readonly StackChange[] = ["added", "changed", "unchanged", "removed"];
 
-function required(opts: Map<string, string>, name: string): string {
-  const value = opts.get(name);
-  if (value === undefined || value === "") throw new UsageError(`--${name} is required`);
-  return value;
-}
+/** One `ci` command with the options commander checked. */
+export type CiRequest =
+  | { readonly command: "env"; readonly env: string }
+  | { readonly command: "changed"; readonly head: string; readonly base?: string }
+  | {
+      readonly command: "plan-targets";
+      readonly env: string;
+      readonly changes: Readonly<Record<string, StackChange>>;
+    }
+  | { readonly command: "tenants-ready"; readonly outputs: string; readonly stack: string };
 
-/** Runs one command; returns the exit code (0 ok, 1 config error, 2 usage). */
-export function runCiCli(argv: readonly string[], io: CiCliIo): number {
-  const [command, ...rest] = argv;
+/** A JSON file's content; an unreadable or malformed file is a FileSystemError or a one-line Error. */
+function readJson(file: string): unknown {
+  const text = onFile(file, "read", () => readFileSync(file, "utf8"));
   try {
-    const opts = options(rest);
-    switch (command) {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new Error(`${file}: not JSON (${(error as Error).message})`);
+  }
+}
+
+/** Runs one command; returns the exit code (0 ok, 1 bad configuration or input file). */
+export function runCi(request: CiRequest, io: CiCliIo): number {
+  try {
+    switch (request.command) {
       case "env": {
-        io.out(formatGithubOutputs(ciEnvironmentOutputs(loadEnvironment(required(opts, "env")))));
+        io.out(formatGithubOutputs(ciEnvironmentOutputs(loadEnvironment(request.env))));
         return 0;
       }
       case "changed": {
-        const changes = compareSynth(opts.get("base"), required(opts, "head"));
+        const changes = compareSynth(request.base, request.head);
         for (const [stack, change] of Object.entries(changes)) io.err(`${stack}: ${change}\n`);
         io.out(formatGithubOutputs({ changes: JSON.stringify(changes) }));
         return 0;
       }
       case "plan-targets": {
-        const changes = JSON.parse(required(opts, "changes")) as Record<string, StackChange>;
-        const targets = stacksToPlan(changes, loadEnvironment(required(opts, "env")));
+        const targets = stacksToPlan(request.changes, loadEnvironment(request.env));
         io.out(
           formatGithubOutputs({
             platform: String(targets.platform),
@@ -75,11 +75,8 @@ export function runCiCli(argv: readonly string[], io: CiCliIo): number {
         return 0;
       }
       case "tenants-ready": {
-        const outputs = JSON.parse(
-          readFileSync(required(opts, "outputs"), "utf8"),
-        ) as TerraformOutputs;
-        const stack = JSON.parse(readFileSync(required(opts, "stack"), "utf8")) as unknown;
-        const readiness = tenantsReadiness(outputs, stack);
+        const outputs = readJson(request.outputs) as TerraformOutputs;
+        const readiness = tenantsReadiness(outputs, readJson(request.stack));
         if (!readiness.ready) {
           io.err(
             `the tenants stack reads platform outputs that are not applied yet: ${readiness.missing.join(", ")}\n`,
@@ -95,75 +92,87 @@ export function runCiCli(argv: readonly string[], io: CiCliIo): number {
         );
         return 0;
       }
-      default:
-        io.err(`${USAGE}\n`);
-        return 2;
     }
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`${error.message}\n${USAGE}\n`);
-      return 2;
-    }
-    if (error instanceof ConfigError) {
-      io.err(`${error.message}\n`);
-      return 1;
-    }
-    throw error;
+    io.err(`${error instanceof Error ? error.message : String(error)}\n`);
+    return CI_INPUT_EXIT;
   }
 }
 
-/** Exit code of a usage error. */
-export const CI_USAGE_EXIT = 2;
-
-/** Declares `ci`'s subcommands, options and help on `command` (actions: runCiCommand). */
-export function describeCiCommand(command: Command): Command {
-  command.description("helpers of the GitHub workflows: name=value lines for $GITHUB_OUTPUT");
-  const subcommands: ReadonlyArray<[string, string, ReadonlyArray<[string, string]>]> = [
-    [
-      "env",
-      "account, region, roles, stacks, ports of an environment",
-      [["--env <name>", "environment (required)"]],
-    ],
-    [
-      "changed",
-      'changes={"<stack>":"added|changed|unchanged|removed"}',
-      [
-        ["--head <outdir>", "synthesized stacks of the head (required)"],
-        ["--base <outdir>", "synthesized stacks of the base"],
-      ],
-    ],
-    [
-      "plan-targets",
-      "platform=true|false, tenants=true|false",
-      [
-        ["--env <name>", "environment (required)"],
-        ["--changes <json>", "the output of `changed` (required)"],
-      ],
-    ],
-    [
-      "tenants-ready",
-      "ready, missing, bastion_instance_id, database_address",
-      [
-        ["--outputs <file>", "terraform output -json of the platform stack (required)"],
-        ["--stack <file>", "the tenants stack's cdk.tf.json (required)"],
-      ],
-    ],
-  ];
-  for (const [name, description, options] of subcommands) {
-    const sub = command.command(name).description(description);
-    for (const [flags, help] of options) sub.option(flags, help);
+/** `--changes <json>`: the output of `changed`, a JSON object of stack -> change. */
+export function parseChanges(value: string): Record<string, StackChange> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError('Expected JSON such as {"prod-platform":"changed"}.');
   }
-  return command;
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidArgumentError('Expected a JSON object such as {"prod-platform":"changed"}.');
+  }
+  for (const [stack, change] of Object.entries(parsed)) {
+    if (!STACK_CHANGES.includes(change as StackChange)) {
+      throw new InvalidArgumentError(
+        `${stack}: found ${JSON.stringify(change)}, allowed ${STACK_CHANGES.join(", ")}.`,
+      );
+    }
+  }
+  return parsed as Record<string, StackChange>;
 }
 
-/** Runs `ci <command> ...` (argv after "ci") on the process streams; returns the exit code. */
-export function runCiCommand(argv: readonly string[]): number {
-  return runCiCli(argv, {
+/** Runs one command on the process streams and sets the exit code. */
+function runCiCommand(request: CiRequest): void {
+  process.exitCode = runCi(request, {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
   });
 }
 
+/** Declares `ci`'s subcommands, options, help and actions on `command`. */
+export function describeCiCommand(command: Command): Command {
+  command
+    .description("helpers of the GitHub workflows: name=value lines for $GITHUB_OUTPUT")
+    .addHelpText(
+      "after",
+      `\nExplanations go to stderr. Exit codes: 0 ok, ${CI_INPUT_EXIT} bad configuration or input file, ${CI_USAGE_EXIT} usage.`,
+    );
+  command
+    .command("env")
+    .description("account, region, roles, stacks, ports of an environment")
+    .requiredOption("--env <name>", "environment (required)")
+    .action((options: { env: string }) => runCiCommand({ command: "env", ...options }));
+  command
+    .command("changed")
+    .description('changes={"<stack>":"added|changed|unchanged|removed"}')
+    .requiredOption("--head <outdir>", "synthesized stacks of the head (required)")
+    .option("--base <outdir>", "synthesized stacks of the base (default: none, all added)")
+    .action((options: { head: string; base?: string }) =>
+      runCiCommand({ command: "changed", ...options }),
+    );
+  command
+    .command("plan-targets")
+    .description("platform=true|false, tenants=true|false")
+    .requiredOption("--env <name>", "environment (required)")
+    .requiredOption("--changes <json>", "the output of `changed` (required)", parseChanges)
+    .action((options: { env: string; changes: Record<string, StackChange> }) =>
+      runCiCommand({ command: "plan-targets", ...options }),
+    );
+  command
+    .command("tenants-ready")
+    .description("ready, missing, bastion_instance_id, database_address")
+    .requiredOption("--outputs <file>", "terraform output -json of the platform stack (required)")
+    .requiredOption("--stack <file>", "the tenants stack's cdk.tf.json (required)")
+    .action((options: { outputs: string; stack: string }) =>
+      runCiCommand({ command: "tenants-ready", ...options }),
+    );
+  return command;
+}
+
 if (require.main === module) {
-  process.exitCode = runCiCommand(process.argv.slice(2));
+  // Usage errors exit CI_USAGE_EXIT; the subcommands inherit the override from "ci".
+  describeCiCommand(
+    new Command("ci").exitOverride((error) =>
+      process.exit(error.exitCode === 0 ? 0 : CI_USAGE_EXIT),
+    ),
+  ).parse(process.argv);
 }

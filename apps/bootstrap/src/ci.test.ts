@@ -12,7 +12,7 @@ import {
   stacksToPlan,
   tenantsReadiness,
 } from "./ci";
-import { runCiCli } from "./ci-cli";
+import { type CiRequest, parseChanges, runCi } from "./ci-cli";
 
 const prod = loadEnvironment("prod");
 const stacks = synthesizeInMemory([prod]);
@@ -50,10 +50,10 @@ function appliedOutputs(except: (name: string) => boolean = () => false) {
   );
 }
 
-function cli(...argv: string[]) {
+function cli(request: CiRequest) {
   let out = "";
   let err = "";
-  const code = runCiCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  const code = runCi(request, { out: (t) => (out += t), err: (t) => (err += t) });
   return { code, out, err };
 }
 
@@ -102,14 +102,14 @@ describe("environment facts for the workflows", () => {
     expect(() => formatGithubOutputs({ "a=b": "1" })).toThrow(/bad output name/);
   });
 
-  it("answers `env` on the command line, and fails on an unknown environment", () => {
-    const ok = cli("env", "--env", "prod");
+  it("answers `env`, and fails on an unknown environment", () => {
+    const ok = cli({ command: "env", env: "prod" });
     expect(ok.code).toBe(0);
     expect(ok.out).toContain("plan_role_arn=arn:aws:iam::");
-    const bad = cli("env", "--env", "nope");
+    const bad = cli({ command: "env", env: "nope" });
     expect(bad.code).toBe(1);
-    expect(cli("env").code).toBe(2);
-    expect(cli("frobnicate").code).toBe(2);
+    expect(bad.out).toBe("");
+    expect(bad.err).toMatch(/nope/);
   });
 });
 
@@ -161,15 +161,17 @@ describe("which stacks changed", () => {
       platform: true,
       tenants: false,
     });
-    const out = cli("plan-targets", "--env", "prod", "--changes", '{"prod-platform":"changed"}');
+    const out = cli({
+      command: "plan-targets",
+      env: "prod",
+      changes: parseChanges('{"prod-platform":"changed"}'),
+    });
     expect(out.out).toBe("platform=true\ntenants=false\n");
-    const changed = cli(
-      "changed",
-      "--base",
+    const changed = cli({
+      command: "changed",
       base,
-      "--head",
-      outdir("head3", { "prod-platform": {} }),
-    );
+      head: outdir("head3", { "prod-platform": {} }),
+    });
     expect(changed.out).toMatch(/^changes=\{.*"prod-platform":"changed".*\}\n$/);
   });
 });
@@ -207,11 +209,36 @@ describe("can the tenants stack be planned now?", () => {
     const stack = join(tmp, "tenants.json");
     writeFileSync(outputs, JSON.stringify(appliedOutputs((n) => n.includes("fintech"))));
     writeFileSync(stack, JSON.stringify(tenantsJson));
-    const result = cli("tenants-ready", "--outputs", outputs, "--stack", stack);
+    const result = cli({ command: "tenants-ready", outputs, stack });
     expect(result.code).toBe(0);
     expect(result.out).toMatch(
       /^ready=false\nmissing=cross-stack-output-\S*fintech\S*\nbastion_instance_id=i-0abc\ndatabase_address=db.internal\n$/,
     );
     expect(result.err).toContain("not applied yet");
+  });
+});
+
+describe("the command line's inputs", () => {
+  it("--changes takes the JSON object `changed` prints, and names what is wrong otherwise", () => {
+    expect(parseChanges('{"prod-platform":"changed","dev-tenants":"added"}')).toEqual({
+      "prod-platform": "changed",
+      "dev-tenants": "added",
+    });
+    expect(() => parseChanges("{nope")).toThrow(/Expected JSON such as/);
+    expect(() => parseChanges('["prod-platform"]')).toThrow(/Expected a JSON object/);
+    expect(() => parseChanges('{"prod-platform":"gone"}')).toThrow(
+      'prod-platform: found "gone", allowed added, changed, unchanged, removed.',
+    );
+  });
+
+  // A missing file (ENOENT, one line naming it) is tested through the real command in
+  // packages/cli: node's errors are not instances of Error inside a jest sandbox.
+  it("tenants-ready: a malformed file is one line naming it, exit 1", () => {
+    const broken = join(tmp, "broken.json");
+    writeFileSync(broken, "{ not json");
+    const malformed = cli({ command: "tenants-ready", outputs: broken, stack: broken });
+    expect(malformed.code).toBe(1);
+    expect(malformed.err).toMatch(/^\S*broken\.json: not JSON \(.*\)\n$/);
+    expect(malformed.out).toBe("");
   });
 });

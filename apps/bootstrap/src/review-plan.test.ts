@@ -1,5 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "@pgforks/config";
@@ -47,6 +55,7 @@ process.exit(Number(process.env.FAKE_STATUS || 0));
 function review(env: Record<string, string>, ...args: string[]) {
   const summary = join(tmp, "summary.md");
   writeFileSync(summary, "");
+  rmSync(join(tmp, "npm-args.json"), { force: true });
   const run = spawnSync("bash", [script, ...args], {
     cwd: repo,
     env: {
@@ -58,7 +67,11 @@ function review(env: Record<string, string>, ...args: string[]) {
     },
     encoding: "utf8",
   });
-  const npmArgs = JSON.parse(readFileSync(join(tmp, "npm-args.json"), "utf8")) as string[];
+  // Absent when the script stopped before running the review.
+  const argsFile = join(tmp, "npm-args.json");
+  const npmArgs = existsSync(argsFile)
+    ? (JSON.parse(readFileSync(argsFile, "utf8")) as string[])
+    : [];
   return { ...run, npmArgs, summary: readFileSync(summary, "utf8") };
 }
 
@@ -84,7 +97,7 @@ describe("review-plan.sh", () => {
   it("passes the base revision's environments/ and the committed approvals", () => {
     mkdirSync(join(repo, ".github"), { recursive: true });
     writeFileSync(
-      join(repo, ".github", "destroy-approvals.txt"),
+      join(repo, ".github", "approved-changes.txt"),
       "dev-platform:aws_db_instance.x\n",
     );
     try {
@@ -96,7 +109,7 @@ describe("review-plan.sh", () => {
       expect(run.npmArgs).toEqual(
         expect.arrayContaining([
           "--approve-file",
-          ".github/destroy-approvals.txt",
+          ".github/approved-changes.txt",
           "--base-env-dir",
           join(tmp, "review-base", "environments"),
         ]),
@@ -122,8 +135,27 @@ describe("review-plan.sh", () => {
     expect(run.status).toBe(1);
     expect(run.stdout).toContain("::error::the destroy guard blocked this plan");
     // Exit 1 also means a stale approval: the annotation says where to look.
-    expect(run.stdout).toContain("an approval in .github/destroy-approvals.txt matches nothing");
+    expect(run.stdout).toContain("an approval in .github/approved-changes.txt matches nothing");
     expect(run.summary).toContain("## review");
+  });
+
+  it("refuses approvals in the file's earlier name instead of ignoring them, exit 2", () => {
+    mkdirSync(join(repo, ".github"), { recursive: true });
+    writeFileSync(
+      join(repo, ".github", "destroy-approvals.txt"),
+      "dev-platform:aws_db_instance.x\n",
+    );
+    try {
+      const run = review({}, "plans/dev-platform.json");
+      expect(run.status).toBe(2);
+      expect(run.stdout).toBe(
+        "::error::.github/destroy-approvals.txt was renamed to .github/approved-changes.txt (approvals now cover destroys and lowered protections): move its lines there\n",
+      );
+      // The review never ran.
+      expect(run.npmArgs).toEqual([]);
+    } finally {
+      rmSync(join(repo, ".github"), { recursive: true, force: true });
+    }
   });
 
   it("exits with the CLI's error status otherwise", () => {

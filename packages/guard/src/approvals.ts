@@ -1,5 +1,6 @@
 /**
- * Approvals for the destroy guard: `<stack>:<address>`, one per line or comma separated.
+ * Approvals for the plan guard (stateful deletions and replacements, and lowered protections in
+ * production): `<stack>:<address>`, one per line or comma separated.
  *
  * The stack is required. cdktf derives a resource's address from its construct path below the
  * stack, so every environment's stack holds the same addresses
@@ -10,6 +11,9 @@
  * removed, so it cannot approve a later, unrelated destroy of the same address.
  */
 
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
 /** One approval: a stateful resource of one stack that may be deleted or replaced. */
 export interface Approval {
   /** Stack name (`prod-platform`). Required. */
@@ -17,10 +21,42 @@ export interface Approval {
   /** Resource address in that stack's plan (`aws_db_instance.database_instance_D7FC2283`). Required. */
   readonly address: string;
   /**
-   * Where it was written, named when it is stale (`.github/destroy-approvals.txt`,
-   * `PGFORKS_APPROVE_DESTROY`). Default: "the approvals".
+   * Where it was written, named when it is stale (`.github/approved-changes.txt`,
+   * `PGFORKS_APPROVED_CHANGES`). Default: "the approvals".
    */
   readonly source?: string;
+}
+
+/** Environment variable with approvals, comma separated. */
+export const APPROVALS_ENV_VAR = "PGFORKS_APPROVED_CHANGES";
+
+/** The approvals committed with a pull request, one per line (relative to the repository root). */
+export const APPROVALS_FILE = ".github/approved-changes.txt";
+
+/**
+ * Earlier names of {@link APPROVALS_ENV_VAR} and {@link APPROVALS_FILE}, from when approvals were
+ * only for destroys. Approvals written there are refused, never ignored: someone meant them.
+ */
+export const RENAMED_APPROVALS = {
+  envVar: "PGFORKS_APPROVE_DESTROY",
+  file: ".github/destroy-approvals.txt",
+} as const;
+
+/**
+ * Throws {@link ApprovalError} when approvals sit under an earlier name: `env` has the old
+ * variable (even empty) or `root` (the repository root) has the old file.
+ */
+export function refuseRenamedApprovals(env: NodeJS.ProcessEnv, root: string): void {
+  if (env[RENAMED_APPROVALS.envVar] !== undefined) {
+    throw new ApprovalError(
+      `${RENAMED_APPROVALS.envVar} was renamed to ${APPROVALS_ENV_VAR} (approvals now cover destroys and lowered protections): set ${APPROVALS_ENV_VAR} instead`,
+    );
+  }
+  if (existsSync(join(root, RENAMED_APPROVALS.file))) {
+    throw new ApprovalError(
+      `${RENAMED_APPROVALS.file} was renamed to ${APPROVALS_FILE} (approvals now cover destroys and lowered protections): move its lines there`,
+    );
+  }
 }
 
 /** A malformed approval (a bare address, an empty address). The CLIs exit 2 on it. */

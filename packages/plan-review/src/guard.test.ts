@@ -2,11 +2,10 @@
 // Postgres-provider plans (the tenants stacks) cannot be produced offline: there is no
 // cyrilgdn/postgresql binary, so these unit tests stand in for them.
 
-import { ApprovalError, parseApprovals } from "@pgforks/guard";
+import { APPROVALS_ENV_VAR, ApprovalError, parseApprovals } from "@pgforks/guard";
 import { loadedEnvironment, planJson, resourceChange, tenantAddressOf } from "../test/test-helpers";
 import { renderReview } from "./render";
 import { buildReview, destroyGuard, type StackPlan } from "./review";
-import { APPROVE_ENV_VAR } from "./run";
 import { synthesizeForReview } from "./synthesize";
 
 const dev = loadedEnvironment("dev", "development", [
@@ -156,21 +155,21 @@ describe("destroy guard", () => {
     // The same construct id, hence the same address, in dev and prod: a bare address approved
     // for dev would also approve replacing prod's database.
     expect(() =>
-      parseApprovals("aws_db_instance.database_instance_D7FC2283", APPROVE_ENV_VAR),
+      parseApprovals("aws_db_instance.database_instance_D7FC2283", APPROVALS_ENV_VAR),
     ).toThrow(ApprovalError);
     expect(() =>
       parseApprovals(
         "# ok\ndev-platform:aws_kms_key.key_F64E54E4\naws_db_instance.database_instance_D7FC2283\n",
-        ".github/destroy-approvals.txt",
+        ".github/approved-changes.txt",
       ),
     ).toThrow(
-      '.github/destroy-approvals.txt line 3: approval "aws_db_instance.database_instance_D7FC2283" names no stack: write <stack>:<address>',
+      '.github/approved-changes.txt line 3: approval "aws_db_instance.database_instance_D7FC2283" names no stack: write <stack>:<address>',
     );
     // An index key may hold a colon; what precedes it is still not a stack name.
-    expect(() => parseApprovals('aws_s3_bucket.b["a:b"]', APPROVE_ENV_VAR)).toThrow(
+    expect(() => parseApprovals('aws_s3_bucket.b["a:b"]', APPROVALS_ENV_VAR)).toThrow(
       /names no stack/,
     );
-    expect(() => parseApprovals("dev-platform:", APPROVE_ENV_VAR)).toThrow(/names no address/);
+    expect(() => parseApprovals("dev-platform:", APPROVALS_ENV_VAR)).toThrow(/names no address/);
   });
 
   it("approves a replacement only in the stack it names, though the address is the same elsewhere", () => {
@@ -204,16 +203,16 @@ describe("destroy guard", () => {
         `dev-tenants:${SAAS_ROLE}`, // already allowed by the dropped tenant
         "prod-platform:aws_kms_key.key_F64E54E4", // prod-platform is not in these plans
       ].join("\n"),
-      ".github/destroy-approvals.txt",
+      ".github/approved-changes.txt",
     );
     const review = buildReview(plans(), { synth, after: [dev], approvals });
     expect(destroyGuard(review).stale.map((s) => s.reason)).toEqual([
-      "approval dev-platform:aws_s3_bucket.gone matches nothing in these plans: remove it from .github/destroy-approvals.txt",
-      "approval dev-platform:aws_db_proxy.proxy_5B0EBCF1 matches nothing in these plans: remove it from .github/destroy-approvals.txt",
+      "approval dev-platform:aws_s3_bucket.gone matches nothing in these plans: remove it from .github/approved-changes.txt",
+      "approval dev-platform:aws_db_proxy.proxy_5B0EBCF1 matches nothing in these plans: remove it from .github/approved-changes.txt",
     ]);
     // Blocked resources and stale approvals are both reported.
     expect(renderReview(review)).toContain(
-      "approval `dev-platform:aws_s3_bucket.gone` matches nothing in these plans: remove it from `.github/destroy-approvals.txt`",
+      "approval `dev-platform:aws_s3_bucket.gone` matches nothing in these plans: remove it from `.github/approved-changes.txt`",
     );
     // Nothing blocked, one stale approval: the guard still fails, and says so.
     const onlyStale = buildReview(plans(), {
@@ -221,14 +220,14 @@ describe("destroy guard", () => {
       after: [dev],
       approvals: parseApprovals(
         `dev-platform:aws_kms_key.key_F64E54E4\ndev-platform:aws_db_instance.database_instance_D7FC2283\ndev-tenants:${FINTECH_DATABASE}\ndev-platform:aws_s3_bucket.gone`,
-        ".github/destroy-approvals.txt",
+        ".github/approved-changes.txt",
       ),
     });
     expect(destroyGuard(onlyStale).blocked).toEqual([]);
     const markdown = renderReview(onlyStale);
     expect(markdown).toContain("with changes, **destroy guard failed**.");
     expect(markdown).toContain(
-      "**Destroy guard: failed.** 1 approval no longer matches a stateful deletion or replacement (an approval is good for one change only): approval `dev-platform:aws_s3_bucket.gone` matches nothing in these plans: remove it from `.github/destroy-approvals.txt`.",
+      "**Destroy guard: failed.** 1 approval no longer matches a stateful deletion or replacement (an approval is good for one change only): approval `dev-platform:aws_s3_bucket.gone` matches nothing in these plans: remove it from `.github/approved-changes.txt`.",
     );
     // Nothing stale, nothing blocked: the guard passes.
     const clean = buildReview(plans(), {
@@ -245,12 +244,12 @@ describe("destroy guard", () => {
   it("only warns about stale approvals when asked to (main's re-plans after the approved apply)", () => {
     const approvals = parseApprovals(
       `dev-platform:aws_kms_key.key_F64E54E4\ndev-platform:aws_db_instance.database_instance_D7FC2283\ndev-tenants:${FINTECH_DATABASE}\ndev-platform:aws_s3_bucket.gone`,
-      ".github/destroy-approvals.txt",
+      ".github/approved-changes.txt",
     );
     const warned = buildReview(plans(), { synth, after: [dev], approvals, staleApprovals: "warn" });
     expect(destroyGuard(warned)).toMatchObject({ blocked: [], stale: [] });
     expect(warned.notes).toContain(
-      "Warning: approval dev-platform:aws_s3_bucket.gone matches nothing in these plans: remove it from .github/destroy-approvals.txt (stale approvals only warn here).",
+      "Warning: approval dev-platform:aws_s3_bucket.gone matches nothing in these plans: remove it from .github/approved-changes.txt (stale approvals only warn here).",
     );
     // The default still fails.
     expect(

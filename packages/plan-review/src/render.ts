@@ -7,7 +7,7 @@
  * left out and where to find it. Deterministic: no timestamps.
  */
 import type { ConnectionBudget } from "@pgforks/config";
-import { approvalKey } from "@pgforks/guard";
+import { APPROVALS_ENV_VAR, approvalKey } from "@pgforks/guard";
 import type { RootContent } from "mdast";
 import { type CostEstimate, EXCLUDED_COSTS, formatUsd } from "./cost";
 import { instanceChangesSection } from "./instance-changes";
@@ -185,7 +185,7 @@ function guardBlock(review: Review): Block {
           ", ",
         ),
         " to ",
-        code("PGFORKS_APPROVE_DESTROY"),
+        code(APPROVALS_ENV_VAR),
         " (comma separated) or to the approval file.",
       ),
       ...guardBlock({ ...review, guard: { ...review.guard, lowered: [] } }),
@@ -202,7 +202,7 @@ function guardBlock(review: Review): Block {
       ` ${plural(blocked.length, "stateful resource")} would be deleted or replaced. If that is intended, approve each one by name: add `,
       ...names,
       " to ",
-      code("PGFORKS_APPROVE_DESTROY"),
+      code(APPROVALS_ENV_VAR),
       " (comma separated) or to the approval file. A tenant's own resources are allowed once it is ",
       code("state: dropped"),
       " with ",

@@ -80,7 +80,7 @@ export interface ReviewContext {
    */
   readonly beforeSynth?: SynthOutput;
   /**
-   * Approvals for the destroy guard (`parseApprovals` of PGFORKS_APPROVE_DESTROY or an approval
+   * Approvals for the destroy guard (`parseApprovals` of PGFORKS_APPROVED_CHANGES or an approval
    * file). Each must match a stateful deletion or replacement in the plan of its stack; one that
    * matches nothing there fails the guard (see {@link StaleApproval}). Approvals for stacks
    * without a plan here are not judged. Default none.

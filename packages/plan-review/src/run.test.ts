@@ -3,17 +3,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { APPROVALS_ENV_VAR } from "@pgforks/guard";
 import { environmentInput } from "@pgforks/testing";
 import { planJson, resourceChange } from "../test/test-helpers";
 import { checkMarkdownStructure } from "./markdown";
-import {
-  APPROVE_ENV_VAR,
-  EXIT_BLOCKED,
-  EXIT_OK,
-  EXIT_USAGE,
-  runReviewCli,
-  stackNameOfFile,
-} from "./run";
+import { EXIT_BLOCKED, EXIT_OK, EXIT_USAGE, runReview, stackNameOfFile } from "./run";
 
 let root: string;
 
@@ -100,6 +94,8 @@ beforeAll(() => {
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+const destroyPlan = { stack: "test-platform", file: "destroy.json" };
+
 describe("review CLI", () => {
   it("names stacks after their files", () => {
     expect(stackNameOfFile("plans/prod-platform.json")).toBe("prod-platform");
@@ -108,7 +104,7 @@ describe("review CLI", () => {
 
   it("prints the review and exits 0 when nothing is destroyed", () => {
     const cli = io();
-    expect(runReviewCli(["test-platform.json"], cli)).toBe(EXIT_OK);
+    expect(runReview({ plans: ["test-platform.json"] }, cli)).toBe(EXIT_OK);
     const markdown = cli.stdout.join("");
     expect(markdown).toContain("## Plan review");
     expect(markdown).toContain("| `test-platform` | no changes |");
@@ -117,48 +113,35 @@ describe("review CLI", () => {
 
   it("exits 1 and lists the blocked resources on stderr", () => {
     const cli = io();
-    expect(runReviewCli(["--stack", "test-platform=destroy.json"], cli)).toBe(EXIT_BLOCKED);
+    expect(runReview({ stack: [destroyPlan] }, cli)).toBe(EXIT_BLOCKED);
     expect(cli.stderr.join("\n")).toContain(
       "test-platform:aws_db_instance.database_instance_D7FC2283",
     );
     expect(cli.stdout.join("")).toContain("`test-platform/database/instance`");
   });
 
-  it(`accepts approvals from ${APPROVE_ENV_VAR} and from a file`, () => {
+  it(`accepts approvals from ${APPROVALS_ENV_VAR} and from a file`, () => {
     const address = "test-platform:aws_db_instance.database_instance_D7FC2283";
-    expect(
-      runReviewCli(
-        ["--stack", "test-platform=destroy.json"],
-        io({ [APPROVE_ENV_VAR]: `  ${address} ,` }),
-      ),
-    ).toBe(EXIT_OK);
+    expect(runReview({ stack: [destroyPlan] }, io({ [APPROVALS_ENV_VAR]: `  ${address} ,` }))).toBe(
+      EXIT_OK,
+    );
     writeFileSync(join(root, "approvals.txt"), `# ticket 7\n${address}\n`);
-    expect(
-      runReviewCli(
-        ["--approve-file", "approvals.txt", "--stack", "test-platform=destroy.json"],
-        io(),
-      ),
-    ).toBe(EXIT_OK);
+    expect(runReview({ approveFile: "approvals.txt", stack: [destroyPlan] }, io())).toBe(EXIT_OK);
   });
 
   it("exits 2 on a bare <address> approval, naming where it was written", () => {
     // The bypass: without a stack this approved the address in every environment's stack.
-    const bare = io({ [APPROVE_ENV_VAR]: "aws_db_instance.database_instance_D7FC2283" });
-    expect(runReviewCli(["--stack", "test-platform=destroy.json"], bare)).toBe(EXIT_USAGE);
+    const bare = io({ [APPROVALS_ENV_VAR]: "aws_db_instance.database_instance_D7FC2283" });
+    expect(runReview({ stack: [destroyPlan] }, bare)).toBe(EXIT_USAGE);
     expect(bare.stderr.join("\n")).toContain(
-      `review: ${APPROVE_ENV_VAR}: approval "aws_db_instance.database_instance_D7FC2283" names no stack: write <stack>:<address>`,
+      `review: ${APPROVALS_ENV_VAR}: approval "aws_db_instance.database_instance_D7FC2283" names no stack: write <stack>:<address>`,
     );
     writeFileSync(
       join(root, "bare.txt"),
       "# ticket 7\naws_db_instance.database_instance_D7FC2283\n",
     );
     const fromFile = io();
-    expect(
-      runReviewCli(
-        ["--approve-file", "bare.txt", "--stack", "test-platform=destroy.json"],
-        fromFile,
-      ),
-    ).toBe(EXIT_USAGE);
+    expect(runReview({ approveFile: "bare.txt", stack: [destroyPlan] }, fromFile)).toBe(EXIT_USAGE);
     expect(fromFile.stderr.join("\n")).toContain("review: bare.txt line 2: approval");
   });
 
@@ -168,9 +151,7 @@ describe("review CLI", () => {
       "test-platform:aws_db_instance.database_instance_D7FC2283\ntest-platform:aws_kms_key.old\n",
     );
     const cli = io();
-    expect(
-      runReviewCli(["--approve-file", "stale.txt", "--stack", "test-platform=destroy.json"], cli),
-    ).toBe(EXIT_BLOCKED);
+    expect(runReview({ approveFile: "stale.txt", stack: [destroyPlan] }, cli)).toBe(EXIT_BLOCKED);
     expect(cli.stderr.join("\n")).toContain(
       "approval test-platform:aws_kms_key.old matches nothing in these plans: remove it from stale.txt",
     );
@@ -178,22 +159,22 @@ describe("review CLI", () => {
     // Once the database was replaced, its approval is stale too: the next plan fails until the
     // line is removed.
     const after = io({
-      [APPROVE_ENV_VAR]: "test-platform:aws_db_instance.database_instance_D7FC2283",
+      [APPROVALS_ENV_VAR]: "test-platform:aws_db_instance.database_instance_D7FC2283",
     });
-    expect(runReviewCli(["test-platform.json"], after)).toBe(EXIT_BLOCKED);
-    expect(after.stderr.join("\n")).toContain(`remove it from ${APPROVE_ENV_VAR}`);
+    expect(runReview({ plans: ["test-platform.json"] }, after)).toBe(EXIT_BLOCKED);
+    expect(after.stderr.join("\n")).toContain(`remove it from ${APPROVALS_ENV_VAR}`);
   });
 
   it("writes --out instead of stdout", () => {
     const cli = io();
-    expect(runReviewCli(["--out", "review.md", "test-platform.json"], cli)).toBe(EXIT_OK);
+    expect(runReview({ out: "review.md", plans: ["test-platform.json"] }, cli)).toBe(EXIT_OK);
     expect(cli.stdout).toEqual([]);
     expect(readFileSync(join(root, "review.md"), "utf8")).toContain("## Plan review");
   });
 
   it("compares with the base branch's configuration (--base-env-dir)", () => {
     const cli = io();
-    expect(runReviewCli(["--base-env-dir", "base", "test-platform.json"], cli)).toBe(EXIT_OK);
+    expect(runReview({ baseEnvDir: "base", plans: ["test-platform.json"] }, cli)).toBe(EXIT_OK);
     const markdown = cli.stdout.join("");
     // test-platform is planned (and its plan is empty), so only the unplanned tenants stack is
     // filled in from the configuration.
@@ -207,28 +188,57 @@ describe("review CLI", () => {
 
   it("says so when the base configuration cannot be read with today's rules", () => {
     const cli = io();
-    expect(runReviewCli(["--base-env-dir", "invalid-base", "test-platform.json"], cli)).toBe(
+    expect(runReview({ baseEnvDir: "invalid-base", plans: ["test-platform.json"] }, cli)).toBe(
       EXIT_OK,
     );
     expect(cli.stdout.join("")).toContain("The base configuration could not be loaded");
   });
 
-  it("exits 2 on usage and input errors", () => {
+  it.each([
+    [{}, "review: no plan given: name <stack>.json files or --stack <stack>=<plan.json>"],
+    [{ plans: ["broken.json"] }, /^review: \S*broken\.json: not JSON \(/],
+    [{ plans: ["state.json"] }, /^review: \S*state\.json: not the JSON of a saved plan/],
+    [{ plans: ["missing.json"] }, /^review: \S*missing\.json: no such file$/],
+    [
+      {
+        plans: ["test-platform.json"],
+        stack: [{ stack: "test-platform", file: "test-platform.json" }],
+      },
+      "review: two plans for stack test-platform",
+    ],
+    [
+      { envDir: "nowhere", plans: ["test-platform.json"] },
+      /^review: --env-dir \S*nowhere does not exist$/,
+    ],
+  ] as const)("exits 2 on an input error (%j), in one line", (options, line) => {
     writeFileSync(join(root, "broken.json"), "{ not json");
     writeJson("state.json", { format_version: "1.0", values: {} });
-    for (const argv of [
-      [],
-      ["--bogus", "test-platform.json"],
-      ["broken.json"],
-      ["state.json"],
-      ["missing.json"],
-      ["test-platform.json", "--stack", "test-platform=test-platform.json"],
-      ["--env-dir", "nowhere", "test-platform.json"],
-      ["--stack", "no-equals-sign"],
-    ]) {
-      const cli = io();
-      expect({ argv, code: runReviewCli(argv, cli) }).toEqual({ argv, code: EXIT_USAGE });
-      expect(cli.stderr.join("\n")).toMatch(/^review: /);
+    const cli = io();
+    expect(runReview(options, cli)).toBe(EXIT_USAGE);
+    expect(cli.stderr).toEqual([typeof line === "string" ? line : expect.stringMatching(line)]);
+    expect(cli.stdout).toEqual([]);
+  });
+
+  it("refuses approvals under their earlier names, never ignoring them", () => {
+    const oldVariable = io({ PGFORKS_APPROVE_DESTROY: "test-platform:aws_db_instance.x" });
+    expect(runReview({ stack: [destroyPlan] }, oldVariable)).toBe(EXIT_USAGE);
+    expect(oldVariable.stderr).toEqual([
+      "review: PGFORKS_APPROVE_DESTROY was renamed to PGFORKS_APPROVED_CHANGES (approvals now cover destroys and lowered protections): set PGFORKS_APPROVED_CHANGES instead",
+    ]);
+    mkdirSync(join(root, ".github"));
+    writeFileSync(
+      join(root, ".github", "destroy-approvals.txt"),
+      "test-platform:aws_db_instance.x\n",
+    );
+    try {
+      const oldFile = io();
+      expect(runReview({ stack: [destroyPlan] }, oldFile)).toBe(EXIT_USAGE);
+      expect(oldFile.stderr).toEqual([
+        "review: .github/destroy-approvals.txt was renamed to .github/approved-changes.txt (approvals now cover destroys and lowered protections): move its lines there",
+      ]);
+      expect(oldFile.stdout).toEqual([]);
+    } finally {
+      rmSync(join(root, ".github"), { recursive: true, force: true });
     }
   });
 });

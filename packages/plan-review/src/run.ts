@@ -1,17 +1,22 @@
 /**
- * `npm run review -- <plan.json>...`: reads plan JSON files, the synthesized stacks and the
+ * `pgforks review <plan.json>...` (npm run review): reads plan JSON files, the synthesized stacks and the
  * configuration, prints the Markdown review and exits 1 when the destroy guard blocks.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import {
   ConfigError,
   environmentNames,
   type LoadedEnvironment,
   loadEnvironments,
 } from "@pgforks/config";
-import { type Approval, ApprovalError, parseApprovals } from "@pgforks/guard";
+import {
+  APPROVALS_ENV_VAR,
+  type Approval,
+  ApprovalError,
+  parseApprovals,
+  refuseRenamedApprovals,
+} from "@pgforks/guard";
 import { isPlanJson } from "./plan-json";
 import { renderReview } from "./render";
 import { buildReview, destroyGuard, type Review, type StackPlan } from "./review";
@@ -29,28 +34,6 @@ export const EXIT_USAGE = 2;
  * not fail until a pull request removes the line.
  */
 export const STALE_APPROVALS_ENV_VAR = "PGFORKS_STALE_APPROVALS";
-
-/** Environment variable with approvals for the destroy guard (`<stack>:<address>`, comma separated). */
-export const APPROVE_ENV_VAR = "PGFORKS_APPROVE_DESTROY";
-
-export const USAGE = `Usage:
-  review [--outdir cdktf.out] [--env-dir environments] [--base-env-dir <dir>]
-         [--approve-file <file>] [--out review.md] [--max-chars 65536]
-         [--stack <stack>=<plan.json>]... [<plan.json>...]
-
-Reads \`terraform show -json\` output of saved plans and prints a Markdown review.
-A positional <plan.json> is named after its file: <stack>.json (also <stack>.plan.json,
-<stack>.tfplan.json); --stack gives the name explicitly.
-  --outdir        synthesized stacks (manifest.json, cdk.tf.json); synthesized in memory if absent
-  --env-dir       configuration after the change (default: environments)
-  --base-env-dir  configuration before the change, e.g. a checkout of the base branch
-  --approve-file  approvals for the destroy guard, one <stack>:<address> per line (# comments)
-Approvals also come from ${APPROVE_ENV_VAR} (comma separated). The stack is required: the same
-address exists in every environment's stack. An approval for a planned stack that matches no
-stateful deletion or replacement in its plan fails the guard: remove it once its change is applied.
-Exit codes: 0 ok, 1 the destroy guard fails (a stateful resource deleted or replaced without
-approval, or a stale approval; the reasons go to stderr), 2 usage or input error (also a bare
-<address> approval).`;
 
 /** Where the CLI reads and writes. */
 export interface ReviewCliIo {
@@ -97,52 +80,55 @@ function loadConfig(dir: string, what: string): LoadedEnvironment[] {
   return loadEnvironments(environmentNames(dir), dir);
 }
 
-/** Runs the CLI; returns the exit code. */
-export function runReviewCli(argv: readonly string[], io: ReviewCliIo = defaultIo): number {
+/** A plan file with its stack named explicitly (`--stack <stack>=<plan.json>`). */
+export interface StackPlanFile {
+  readonly stack: string;
+  readonly file: string;
+}
+
+/** What `pgforks review` reviews, as commander parsed and checked it. */
+export interface ReviewOptions {
+  /** Plan files named after their stack (`<stack>.json`). Default: none. */
+  readonly plans?: readonly string[];
+  /** Plan files with their stack named explicitly. Default: none. */
+  readonly stack?: readonly StackPlanFile[];
+  /** Synthesized stacks. Default: `cdktf.out`; synthesized in memory if absent. */
+  readonly outdir?: string;
+  /** Configuration after the change. Default: `environments`. */
+  readonly envDir?: string;
+  /** Configuration before the change (a checkout of the base). Default: none, no "before". */
+  readonly baseEnvDir?: string;
+  /** Approvals, one `<stack>:<address>` per line. Default: only those of {@link APPROVALS_ENV_VAR}. */
+  readonly approveFile?: string;
+  /** Write the review here instead of to `io.out`. */
+  readonly out?: string;
+  /** Longest review. Default: the renderer's (GitHub's comment limit). */
+  readonly maxChars?: number;
+}
+
+/** Reviews the plans; returns the exit code. Paths are relative to `io.cwd`. */
+export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): number {
   try {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        outdir: { type: "string" },
-        "env-dir": { type: "string" },
-        "base-env-dir": { type: "string" },
-        "approve-file": { type: "string" },
-        out: { type: "string" },
-        "max-chars": { type: "string" },
-        stack: { type: "string", multiple: true },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-    if (values.help) {
-      io.out(USAGE);
-      return EXIT_OK;
-    }
     const at = (p: string) => resolve(io.cwd, p);
-    const plans: StackPlan[] = [];
-    for (const pair of values.stack ?? []) {
-      const [stack, file] = pair.split(/=(.*)/s);
-      if (!stack || !file)
-        throw new UsageError(`--stack expects <stack>=<plan.json>, got "${pair}"`);
-      plans.push(readPlan(stack, at(file)));
+    const plans: StackPlan[] = [
+      ...(options.stack ?? []).map(({ stack, file }) => readPlan(stack, at(file))),
+      ...(options.plans ?? []).map((file) => readPlan(stackNameOfFile(file), at(file))),
+    ];
+    if (plans.length === 0) {
+      throw new UsageError("no plan given: name <stack>.json files or --stack <stack>=<plan.json>");
     }
-    for (const file of positionals) plans.push(readPlan(stackNameOfFile(file), at(file)));
-    if (plans.length === 0) throw new UsageError("no plan given");
     const names = plans.map((p) => p.stack);
     const duplicate = names.find((n, i) => names.indexOf(n) !== i);
     if (duplicate) throw new UsageError(`two plans for stack ${duplicate}`);
-    const maxChars = values["max-chars"] === undefined ? undefined : Number(values["max-chars"]);
-    if (maxChars !== undefined && (!Number.isInteger(maxChars) || maxChars < 1000)) {
-      throw new UsageError("--max-chars must be an integer of at least 1000");
-    }
+    const maxChars = options.maxChars;
 
     const notes: string[] = [];
-    const after = loadConfig(at(values["env-dir"] ?? "environments"), "--env-dir");
+    const after = loadConfig(at(options.envDir ?? "environments"), "--env-dir");
     let before: LoadedEnvironment[] | undefined;
     let beforeSynth: SynthOutput | undefined;
-    if (values["base-env-dir"] !== undefined) {
+    if (options.baseEnvDir !== undefined) {
       try {
-        before = loadConfig(at(values["base-env-dir"]), "--base-env-dir");
+        before = loadConfig(at(options.baseEnvDir), "--base-env-dir");
         beforeSynth = synthesizeForReview(before);
       } catch (error) {
         if (error instanceof UsageError) throw error;
@@ -152,7 +138,7 @@ export function runReviewCli(argv: readonly string[], io: ReviewCliIo = defaultI
         );
       }
     }
-    const outdir = at(values.outdir ?? "cdktf.out");
+    const outdir = at(options.outdir ?? "cdktf.out");
     let synth: SynthOutput;
     if (existsSync(outdir)) synth = loadSynthOutput(outdir);
     else {
@@ -160,7 +146,7 @@ export function runReviewCli(argv: readonly string[], io: ReviewCliIo = defaultI
       notes.push(`${outdir} does not exist: the working tree was synthesized in memory.`);
     }
 
-    const approvals = readApprovals(io.env, values["approve-file"], at);
+    const approvals = readApprovals(io.env, options.approveFile, at, io.cwd);
     const review = buildReview(plans, {
       synth,
       after,
@@ -170,7 +156,7 @@ export function runReviewCli(argv: readonly string[], io: ReviewCliIo = defaultI
     });
     const withNotes = notes.length > 0 ? { ...review, notes: [...review.notes, ...notes] } : review;
     const markdown = renderReview(withNotes, maxChars !== undefined ? { maxChars } : {});
-    if (values.out !== undefined) writeFileSync(at(values.out), markdown);
+    if (options.out !== undefined) writeFileSync(at(options.out), markdown);
     else io.out(markdown);
 
     return reportGuard(review, io.err) ? EXIT_BLOCKED : EXIT_OK;
@@ -178,11 +164,9 @@ export function runReviewCli(argv: readonly string[], io: ReviewCliIo = defaultI
     if (
       error instanceof UsageError ||
       error instanceof ApprovalError ||
-      error instanceof ConfigError ||
-      isArgError(error)
+      error instanceof ConfigError
     ) {
-      io.err(`review: ${(error as Error).message}`);
-      if (!(error instanceof ConfigError)) io.err(USAGE);
+      io.err(`review: ${error.message}`);
       return EXIT_USAGE;
     }
     throw error;
@@ -190,15 +174,18 @@ export function runReviewCli(argv: readonly string[], io: ReviewCliIo = defaultI
 }
 
 /**
- * Approvals from {@link APPROVE_ENV_VAR} and `--approve-file` (named as given, so a stale one says
- * which file to edit). Throws ApprovalError on a bare address or a missing file.
+ * Approvals from {@link APPROVALS_ENV_VAR} and `--approve-file` (named as given, so a stale one says
+ * which file to edit). Throws ApprovalError on a bare address, a missing file, or approvals
+ * under their earlier names (the old variable in `env`, the old file in the repository `root`).
  */
 export function readApprovals(
   env: NodeJS.ProcessEnv,
   file: string | undefined,
   at: (path: string) => string,
+  root: string,
 ): Approval[] {
-  const fromEnv = parseApprovals(env[APPROVE_ENV_VAR] ?? "", APPROVE_ENV_VAR);
+  refuseRenamedApprovals(env, root);
+  const fromEnv = parseApprovals(env[APPROVALS_ENV_VAR] ?? "", APPROVALS_ENV_VAR);
   if (file === undefined) return fromEnv;
   if (!existsSync(at(file))) throw new ApprovalError(`--approve-file ${file} does not exist`);
   return [...fromEnv, ...parseApprovals(readFileSync(at(file), "utf8"), file)];
@@ -216,7 +203,7 @@ export function reportGuard(review: Review, err: (text: string) => void): boolea
     );
     for (const f of blocked) err(`  ${f.stack}:${f.address} (${f.stateful.what}, ${f.action})`);
     err(
-      `Approve by listing them as <stack>:<address> in ${APPROVE_ENV_VAR} (comma separated) or --approve-file.`,
+      `Approve by listing them as <stack>:<address> in ${APPROVALS_ENV_VAR} (comma separated) or --approve-file.`,
     );
   }
   if (stale.length > 0) {
@@ -230,14 +217,8 @@ export function reportGuard(review: Review, err: (text: string) => void): boolea
         `  ${l.stack}:${l.address} (${l.lowerings.map((x) => `${x.protection} ${x.before} → ${x.after}`).join(", ")})`,
       );
     err(
-      `Approve by listing them as <stack>:<address> in ${APPROVE_ENV_VAR} (comma separated) or --approve-file.`,
+      `Approve by listing them as <stack>:<address> in ${APPROVALS_ENV_VAR} (comma separated) or --approve-file.`,
     );
   }
   return blocked.length > 0 || stale.length > 0 || lowered.length > 0;
-}
-
-/** node:util parseArgs errors (unknown option, missing value). */
-export function isArgError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code.startsWith("ERR_PARSE_ARGS");
 }

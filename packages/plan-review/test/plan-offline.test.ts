@@ -1,5 +1,5 @@
-// `npm run plan:offline` end to end with real Terraform, in a throw-away git repository holding
-// a copy of environments/: the committed configuration is the base, the working tree adds a
+// `pgforks review offline` (npm run plan:offline) end to end with real Terraform, in a throw-away
+// git repository holding a copy of environments/: the committed configuration is the base, the working tree adds a
 // tenant, and the review shows exactly that tenant.
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -100,7 +100,7 @@ describe("plan:offline", () => {
     writeFileSync(environmentFile, environment.toString());
     const out = join(root, "plan.json");
     const streams = io(root);
-    const code = await runPlanOffline(["--env", ENV, "--base", "HEAD", "--plan-out", out], streams);
+    const code = await runPlanOffline({ env: ENV, base: "HEAD", planOut: out }, streams);
     writeFileSync(tenantsFile, committed);
     writeFileSync(environmentFile, committedEnvironment);
 
@@ -140,7 +140,7 @@ describe("plan:offline", () => {
 
   it("without --base, plans from an empty state: everything is created, the cost is after-only and the top says how to get a diff", async () => {
     const streams = io(root);
-    expect(await runPlanOffline(["--env", ENV], streams)).toBe(EXIT_OK);
+    expect(await runPlanOffline({ env: ENV }, streams)).toBe(EXIT_OK);
     const markdown = streams.stdout.join("\n");
     expect(markdown).toMatch(/\| `prod-platform` \| changes \| \d+ \| 0 \| 0 \| 0 \|/);
     const top = markdown.slice(0, markdown.indexOf("### Stacks"));
@@ -154,15 +154,12 @@ describe("plan:offline", () => {
     expect(cost).not.toContain("| Before |");
   });
 
-  it("exits 2 with the usage for a missing --env, and with the problems for a bad config", async () => {
-    const missing = io(root);
-    expect(await runPlanOffline([], missing)).toBe(EXIT_USAGE);
-    expect(missing.stderr.join("\n")).toContain("--env is required");
+  it("exits 2 with the problems for a bad config or a bad ref", async () => {
     const unknown = io(root);
-    expect(await runPlanOffline(["--env", "nowhere"], unknown)).toBe(EXIT_USAGE);
+    expect(await runPlanOffline({ env: "nowhere" }, unknown)).toBe(EXIT_USAGE);
     expect(unknown.stderr.join("\n")).toMatch(/configuration is invalid/);
     const badRef = io(root);
-    expect(await runPlanOffline(["--env", ENV, "--base", "no-such-ref"], badRef)).toBe(EXIT_USAGE);
+    expect(await runPlanOffline({ env: ENV, base: "no-such-ref" }, badRef)).toBe(EXIT_USAGE);
     expect(badRef.stderr.join("\n")).toContain("git show no-such-ref:");
   });
 });

@@ -1,10 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { loadEnvironment } from "@pgforks/config";
 import { readText, scratchRoot } from "../test/helpers";
 import { tenantsFilePath } from "./files";
 
-// Two end-to-end runs of the real entry point (slow-ish: each starts tsx); everything else calls
-// the command functions directly.
+// End-to-end runs of the real entry point (slow-ish: each starts tsx): commander's parsing and the
+// mapping of its options; everything else calls the command functions directly.
 const CLI = join(__dirname, "cli.ts");
 
 function runCli(args: readonly string[]) {
@@ -44,6 +45,62 @@ describe("npm run tenant (spawned)", () => {
     ]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('duplicate tenant name "fintech"');
+    expect(readText(file)).toBe(before);
+  });
+
+  it("add maps every option onto the entry (--extensions split on commas)", () => {
+    const result = runCli([
+      "add",
+      "--env",
+      "prod",
+      "shop",
+      "--owner",
+      "shop@example.com",
+      "--database",
+      "shop_prod",
+      "--connection-limit",
+      "7",
+      "--extensions",
+      "citext, pg_trgm",
+      "--read-only-role",
+      "--description",
+      "The shop",
+      "--root",
+      scratch.root,
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(loadEnvironment("prod", scratch.environmentsDir).tenants.at(-1)).toEqual(
+      expect.objectContaining({
+        name: "shop",
+        database: "shop_prod",
+        owner: "shop@example.com",
+        connectionLimit: 7,
+        extensions: ["citext", "pg_trgm"],
+        readOnlyRole: true,
+        description: "The shop",
+      }),
+    );
+  });
+
+  it.each([
+    [["add", "shop", "--owner", "a@b.cd"], "error: required option '--env <env>' not specified"],
+    [["add", "--env", "prod", "shop"], "error: required option '--owner <who>' not specified"],
+    [["suspend", "--env", "prod"], "error: missing required argument 'name'"],
+    [
+      ["suspend", "--env", "prod", "a", "b"],
+      "error: too many arguments for 'suspend'. Expected 1 argument but got 2.",
+    ],
+    [["list", "--colour"], "error: unknown option '--colour'"],
+    [["check"], "error: required option '--base <git ref>' not specified"],
+    [["frobnicate"], "error: unknown command 'frobnicate'"],
+  ])("usage error %j: commander's one line, exit 1, nothing written", (args, line) => {
+    const file = tenantsFilePath(scratch.environmentsDir, "prod");
+    const before = readText(file);
+    const result = runCli([...args, "--root", scratch.root]);
+    expect(result.stderr).toBe(`${line}\n`);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe("");
     expect(readText(file)).toBe(before);
   });
 });

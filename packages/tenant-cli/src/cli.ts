@@ -1,8 +1,25 @@
 // `pgforks tenant <command>` (npm run tenant -- <command>); run directly, this file is the same
 // command on its own (tsx packages/tenant-cli/src/cli.ts <command>).
-import type { Command } from "commander";
+import { Command } from "commander";
+import type { StateCommand, TenantRequest } from "./run";
 
-/** Declares `tenant`'s subcommands, options and help on `command` (actions: runTenantCommand). */
+/** Usage errors exit 1, as every other tenant failure. */
+export const TENANT_USAGE_EXIT = 1;
+
+/** `--extensions a, b` -> ["a", "b"]. */
+function commaList(value: string): string[] {
+  return value
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e !== "");
+}
+
+/** The options every tenant command takes. */
+interface RootOption {
+  readonly root?: string;
+}
+
+/** Declares `tenant`'s subcommands, options, help and actions on `command`. */
 export function describeTenantCommand(command: Command): Command {
   command.description("edit tenants.yaml safely, check a pull request, write the registries");
   const sub = (name: string, description: string) =>
@@ -12,42 +29,75 @@ export function describeTenantCommand(command: Command): Command {
       .option("--root <dir>", "the folder holding environments/ (default: this repository)");
   sub("add", "add a tenant (refused, file untouched, if any rule fails)")
     .argument("<name>", "tenant name")
-    .option("--env <env>", "environment")
-    .option("--owner <who>", "owner (required)")
+    .requiredOption("--env <env>", "environment (required)")
+    .requiredOption("--owner <who>", "who answers for this fork (required)")
     .option("--database <db>", "database name (default: <name>)")
-    .option("--connection-limit <n>", "connection limit")
-    .option("--extensions <a,b>", "allow-listed extensions, comma separated")
+    .option(
+      "--connection-limit <n>",
+      "connection limit (a whole number; checked with the other tenants.yaml rules)",
+    )
+    .option("--extensions <a,b>", "allow-listed extensions, comma separated", commaList)
     .option("--read-only-role", "also create <name>_readonly")
-    .option("--description <text>", "description");
-  sub("list", "tenants and the connection budget of each environment").option(
-    "--env <env>",
-    "only this environment",
-  );
+    .option("--description <text>", "description")
+    .action((name: string, options: AddCommandOptions) =>
+      runTenantCommand({ command: "add", name, ...options }),
+    );
+  sub("list", "tenants and the connection budget of each environment")
+    .option("--env <env>", "only this environment")
+    .action((options: RootOption & { env?: string }) =>
+      runTenantCommand({ command: "list", ...options }),
+    );
   for (const [name, description] of [
     ["suspend", "NOLOGIN, connection limit 0; data kept"],
     ["retire", "as suspend, and removed from the RDS Proxy; data kept"],
     ["activate", "back to active"],
-  ] as const) {
-    sub(name, description).argument("<name>", "tenant name").option("--env <env>", "environment");
+  ] as const satisfies ReadonlyArray<readonly [StateCommand, string]>) {
+    sub(name, description)
+      .argument("<name>", "tenant name")
+      .requiredOption("--env <env>", "environment (required)")
+      .action((tenant: string, options: RootOption & { env: string }) =>
+        runTenantCommand({ command: name, name: tenant, ...options }),
+      );
   }
   sub("drop", "state dropped: the database is DESTROYED at the next apply")
     .argument("<name>", "tenant name")
-    .option("--env <env>", "environment")
-    .option("--confirm <database>", "the tenant's database name, to confirm");
-  sub(
-    "check",
-    "fail when an entry disappeared or changed its database without being dropped first",
-  ).option("--base <git ref>", "the base of the pull request");
-  sub("registry", "write environments/<env>/DATABASE_REGISTRY.md").option(
-    "--check",
-    "only report stale files (exit 1)",
+    .requiredOption("--env <env>", "environment (required)")
+    .option("--confirm <database>", "the tenant's database name, to confirm")
+    .action((name: string, options: RootOption & { env: string; confirm?: string }) =>
+      runTenantCommand({ command: "drop", name, ...options }),
+    );
+  sub("check", "fail when an entry disappeared or changed its database without being dropped first")
+    .requiredOption("--base <git ref>", "the base of the pull request, e.g. origin/main (required)")
+    .action((options: RootOption & { base: string }) =>
+      runTenantCommand({ command: "check", ...options }),
+    );
+  sub("registry", "write environments/<env>/DATABASE_REGISTRY.md")
+    .option("--check", "only report stale files (exit 1)")
+    .action((options: RootOption & { check?: boolean }) =>
+      runTenantCommand({ command: "registry", ...options }),
+    );
+  command.addHelpText(
+    "after",
+    "\nExit codes: 0 done, 1 refused (file untouched), usage or failure.",
   );
   return command;
 }
 
-/** Runs `tenant <command> ...` (argv after "tenant"); returns the exit code. */
-export async function runTenantCommand(argv: readonly string[]): Promise<number> {
-  const [{ deferSignals }, { runTenantCli }] = await Promise.all([
+/** `tenant add`'s options as commander parses them (camel-cased). */
+interface AddCommandOptions extends RootOption {
+  readonly env: string;
+  readonly owner: string;
+  readonly database?: string;
+  readonly connectionLimit?: string;
+  readonly extensions?: string[];
+  readonly readOnlyRole?: boolean;
+  readonly description?: string;
+}
+
+/** Runs one tenant command on the console and sets the process's exit code. */
+async function runTenantCommand(request: TenantRequest): Promise<void> {
+  // Loaded here, not at start-up: `pgforks --help` should not load the tenant model.
+  const [{ deferSignals }, { runTenant }] = await Promise.all([
     import("@pgforks/config"),
     import("./run"),
   ]);
@@ -55,14 +105,14 @@ export async function runTenantCommand(argv: readonly string[]): Promise<number>
     (signal) =>
       `interrupted (${signal}) after the command had finished: every file it changes was written, or none`,
   );
-  return runTenantCli(argv);
+  process.exitCode = runTenant(request);
 }
 
-/** Usage errors exit 1, as every other tenant failure. */
-export const TENANT_USAGE_EXIT = 1;
-
 if (require.main === module) {
-  runTenantCommand(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+  describeTenantCommand(new Command("tenant"))
+    .parseAsync(process.argv)
+    .catch((error: unknown) => {
+      console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = TENANT_USAGE_EXIT;
+    });
 }

@@ -1,13 +1,18 @@
-#!/usr/bin/env tsx
-// `pgforks validate` and `pgforks plan --stack <name>` (npm run validate, npm run plan); run
-// directly, this file takes the command as its first argument (cli.ts validate|plan ...).
-import type { Command } from "commander";
+// `pgforks validate` and `pgforks plan --stack <name>` (npm run validate, npm run plan).
+import { type Command, InvalidArgumentError } from "commander";
+import type { PlanCommandOptions, ValidateOptions } from "./command";
 
 /** Exit code of a usage or setup error (EXIT_SETUP_ERROR of command.ts). */
 export const HARNESS_USAGE_EXIT = 2;
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** `plan --stack <name>`: one stack, so a second --stack is an error, not silently the winner. */
+function onlyOnce(value: string, previous: string | undefined): string {
+  if (previous !== undefined) throw new InvalidArgumentError("Plan takes one --stack.");
+  return value;
 }
 
 const COMMON_HELP = `
@@ -24,7 +29,19 @@ function withCommonOptions(command: Command): Command {
     .addHelpText("after", COMMON_HELP);
 }
 
-/** Declares `validate`'s options and help on `command` (action: runHarnessCommand). */
+/** Runs a harness step on the process streams and sets the exit code; an unexpected error is one line. */
+async function runStep(
+  step: (harness: typeof import("./command")) => Promise<number>,
+): Promise<void> {
+  try {
+    process.exitCode = await step(await import("./command"));
+  } catch (error) {
+    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = HARNESS_USAGE_EXIT;
+  }
+}
+
+/** Declares `validate`'s options, help and action on `command`. */
 export function describeValidateCommand(command: Command): Command {
   return withCommonOptions(
     command
@@ -32,31 +49,16 @@ export function describeValidateCommand(command: Command): Command {
         "synth, then real terraform init + validate of every stack (and an offline plan of the AWS ones)",
       )
       .option("--stack <name>", "only this stack (repeatable)", collect),
-  );
+  ).action((options: ValidateOptions) => runStep((harness) => harness.runValidate(options)));
 }
 
-/** Declares `plan`'s options and help on `command` (action: runHarnessCommand). */
+/** Declares `plan`'s options, help and action on `command`. */
 export function describePlanCommand(command: Command): Command {
   return withCommonOptions(
     command
       .description("one stack's offline plan, optionally as JSON")
-      .option("--stack <name>", "the stack (required)", collect)
+      .requiredOption("--stack <name>", "the stack (required)", onlyOnce)
       .option("--json-out <file>", "write the plan JSON (`terraform show -json`)")
       .option("--prior-state <file>", "plan against this state instead of an empty one"),
-  );
-}
-
-/** Runs `validate|plan ...`; an unexpected error is one line, exit 2. */
-export async function runHarnessCommand(argv: readonly string[]): Promise<number> {
-  const { runCli } = await import("./command");
-  return runCli(argv).catch((error: unknown) => {
-    console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
-    return HARNESS_USAGE_EXIT;
-  });
-}
-
-if (require.main === module) {
-  runHarnessCommand(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+  ).action((options: PlanCommandOptions) => runStep((harness) => harness.runPlan(options)));
 }

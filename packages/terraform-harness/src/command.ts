@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { TerraformHarness } from "./harness";
 import { MirrorNotFoundError } from "./mirror";
 import { OfflineModeRefusedError } from "./offline";
@@ -20,15 +19,6 @@ import { TerraformCommandError, TerraformNotFoundError } from "./terraform";
 /** Exit code for usage and setup errors (no terraform, no mirror, synth failed, unknown stack). */
 export const EXIT_SETUP_ERROR = 2;
 
-export const USAGE = `Usage:
-  terraform-harness validate [--stack <name>]... [--outdir cdktf.out] [--work-dir .harness] [--no-synth]
-  terraform-harness plan --stack <name> [--json-out plan.json] [--prior-state state.json]
-                         [--outdir cdktf.out] [--work-dir .harness] [--no-synth]
-
-Runs real Terraform offline (local backend, fake AWS credentials, providers from the filesystem
-mirror only) on copies of the synthesized stacks. Synthesizes first (npm run synth) unless --no-synth.
-Environment: PGFORKS_TF_MIRROR (provider mirror), TERRAFORM_BINARY (terraform binary).`;
-
 /** Where the CLI writes; defaults to the process streams. */
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -44,7 +34,7 @@ const defaultIo: CliIo = {
   cwd: process.cwd(),
 };
 
-class UsageError extends Error {}
+class SetupError extends Error {}
 
 /** The bootstrap app (one `bootstrap-<env>` stack per environment), synthesized beside the root app's. */
 export const BOOTSTRAP_APP = join("apps", "bootstrap", "src", "main.ts");
@@ -63,7 +53,7 @@ function synthesize(
   label = "synth",
 ): Promise<number> {
   if (!existsSync(join(repoRoot, "apps", "main.ts"))) {
-    throw new UsageError(
+    throw new SetupError(
       `Cannot synthesize: ${join(repoRoot, "apps", "main.ts")} does not exist. Pass --no-synth to use an existing --outdir.`,
     );
   }
@@ -85,60 +75,72 @@ function synthesize(
   });
 }
 
-function parse(argv: readonly string[]) {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      stack: { type: "string", multiple: true },
-      outdir: { type: "string" },
-      "work-dir": { type: "string" },
-      synth: { type: "boolean" },
-      "no-synth": { type: "boolean" },
-      "json-out": { type: "string" },
-      "prior-state": { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  return { values, command: positionals[0], extra: positionals.slice(1) };
+/** The options `validate` and `plan` share, as commander parsed them. */
+export interface HarnessOptions {
+  /** Synthesized stacks. Default: `<repo>/cdktf.out`. */
+  readonly outdir?: string;
+  /** Scratch copies. Default: `<repo>/.harness`. */
+  readonly workDir?: string;
+  /** Synthesize first (`npm run synth`). Default: true (`--no-synth` sets false). */
+  readonly synth?: boolean;
 }
 
-/** The CLI; returns the exit code (0 ok, 1 a stack failed, 2 usage or setup error). */
-export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
-  try {
-    const { values, command, extra } = parse(argv);
-    if (values.help) {
-      io.out(USAGE);
-      return 0;
+/** `pgforks validate`'s options. */
+export interface ValidateOptions extends HarnessOptions {
+  /** Only these stacks. Default: every stack, and the bootstrap app's too (without --outdir). */
+  readonly stack?: readonly string[];
+}
+
+/** `pgforks plan`'s options. */
+export interface PlanCommandOptions extends HarnessOptions {
+  /** The stack to plan. Required. */
+  readonly stack: string;
+  /** Write the plan JSON (`terraform show -json`) here. Default: not written. */
+  readonly jsonOut?: string;
+  /** Plan against this state file. Default: an empty state. */
+  readonly priorState?: string;
+}
+
+interface Prepared {
+  readonly repoRoot: string;
+  readonly outdir: string;
+  readonly workDir: string;
+  readonly harness: TerraformHarness;
+}
+
+/**
+ * The repository, the outdir and its harness, synthesized first unless `synth` is false; the exit
+ * code instead when synth failed.
+ */
+async function prepare(options: HarnessOptions, io: CliIo): Promise<Prepared | number> {
+  const repoRoot = findRepoRoot(io.cwd);
+  const outdir = resolve(io.cwd, options.outdir ?? join(repoRoot, DEFAULT_OUTDIR));
+  const workDir = resolve(io.cwd, options.workDir ?? join(repoRoot, DEFAULT_WORK_DIR));
+  const harness = new TerraformHarness({ outdir, workDir, env: io.env });
+  if (options.synth !== false) {
+    const code = await synthesize(repoRoot, outdir, io);
+    if (code !== 0) {
+      io.err(`Synth failed (exit ${code}); nothing validated.`);
+      return EXIT_SETUP_ERROR;
     }
-    if ((command !== "validate" && command !== "plan") || extra.length > 0) {
-      throw new UsageError(`Unknown command "${[command, ...extra].join(" ")}".`);
-    }
-    const repoRoot = findRepoRoot(io.cwd);
-    const outdir = resolve(io.cwd, values.outdir ?? join(repoRoot, DEFAULT_OUTDIR));
-    const workDir = resolve(io.cwd, values["work-dir"] ?? join(repoRoot, DEFAULT_WORK_DIR));
-    const harness = new TerraformHarness({ outdir, workDir, env: io.env });
-    if (!values["no-synth"]) {
-      const code = await synthesize(repoRoot, outdir, io);
-      if (code !== 0) {
-        io.err(`Synth failed (exit ${code}); nothing validated.`);
-        return EXIT_SETUP_ERROR;
-      }
-    }
+  }
+  return { repoRoot, outdir, workDir, harness };
+}
+
+/** `validate`: returns the exit code (0 ok, 1 a stack failed, 2 setup error). */
+export function runValidate(options: ValidateOptions, io: CliIo = defaultIo): Promise<number> {
+  return reportSetupErrors(io, async () => {
+    const prepared = await prepare(options, io);
+    if (typeof prepared === "number") return prepared;
+    const { repoRoot, outdir, workDir, harness } = prepared;
     const known = harness.stacks();
-    for (const name of values.stack ?? []) harness.stack(name);
-    if (command === "plan") {
-      const name = values.stack?.[0];
-      if (!name || (values.stack?.length ?? 0) > 1)
-        throw new UsageError("plan needs exactly one --stack.");
-      return await planCommand(harness, name, values["json-out"], values["prior-state"], io);
-    }
-    const names = values.stack ?? known.map((stack) => stack.name);
+    for (const name of options.stack ?? []) harness.stack(name);
+    const names = options.stack ?? known.map((stack) => stack.name);
     // Without --stack or --outdir, the bootstrap app's stacks are validated too.
     const withBootstrap =
-      values.stack === undefined &&
-      values.outdir === undefined &&
-      !values["no-synth"] &&
+      options.stack === undefined &&
+      options.outdir === undefined &&
+      options.synth !== false &&
       existsSync(join(repoRoot, BOOTSTRAP_APP));
     let bootstrap: TerraformHarness | undefined;
     if (withBootstrap) {
@@ -175,18 +177,32 @@ export async function runCli(argv: readonly string[], io: CliIo = defaultIo): Pr
     const counts = countStatuses(reports);
     if (counts.passed === 0 && counts.failed === 0) io.out("Nothing was validated.");
     return exitCodeOf(reports);
+  });
+}
+
+/** `plan`: returns the exit code (0 planned, 1 the plan failed, 2 setup error). */
+export function runPlan(options: PlanCommandOptions, io: CliIo = defaultIo): Promise<number> {
+  return reportSetupErrors(io, async () => {
+    const prepared = await prepare(options, io);
+    if (typeof prepared === "number") return prepared;
+    return planCommand(prepared.harness, options.stack, options.jsonOut, options.priorState, io);
+  });
+}
+
+/** Setup errors (no terraform, no mirror, unknown stack, ...) as one line, exit 2. */
+async function reportSetupErrors(io: CliIo, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
   } catch (error) {
     if (
-      error instanceof UsageError ||
+      error instanceof SetupError ||
       error instanceof TerraformNotFoundError ||
       error instanceof MirrorNotFoundError ||
       error instanceof OfflineModeRefusedError ||
       error instanceof OutdirError ||
-      (error instanceof Error && error.name === "StackNotRunnableError") ||
-      (error as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION"
+      (error instanceof Error && error.name === "StackNotRunnableError")
     ) {
-      io.err(`error: ${(error as Error).message}`);
-      if (error instanceof UsageError) io.err(USAGE);
+      io.err(`error: ${error.message}`);
       return EXIT_SETUP_ERROR;
     }
     throw error;

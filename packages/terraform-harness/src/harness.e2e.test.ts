@@ -13,7 +13,7 @@ import {
 import { join, relative } from "node:path";
 import { testWhen } from "@pgforks/testing";
 import { synthFixture, tempDir } from "../test/fixture";
-import { runCli } from "./command";
+import { runValidate } from "./command";
 import { StackNotRunnableError, schemaCacheName, TerraformHarness } from "./harness";
 import { addressesWithActions } from "./json-output";
 import { discoverProviderMirror, type ProviderMirror } from "./mirror";
@@ -228,8 +228,8 @@ describe("validate CLI", () => {
   it("prints one line per stack, locates errors by construct path, and exits 1 on a failure", async () => {
     const outdir = synthFixture("cli", { broken: true });
     const out: string[] = [];
-    const code = await runCli(
-      ["validate", "--no-synth", "--outdir", outdir, "--work-dir", tempDir("cli-work")],
+    const code = await runValidate(
+      { synth: false, outdir, workDir: tempDir("cli-work") },
       {
         out: (text) => out.push(text),
         err: (text) => out.push(text),

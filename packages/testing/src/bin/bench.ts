@@ -142,8 +142,8 @@ function benchPlanOffline(): void {
     {
       label: "plan:offline --env prod --base HEAD",
       args: [
-        join(root, "packages", "plan-review", "src", "plan-offline.ts"),
-        ...["--env", "prod", "--base", "HEAD", "--work-dir", workDir],
+        join(root, "packages", "cli", "src", "main.ts"),
+        ...["review", "offline", "--env", "prod", "--base", "HEAD", "--work-dir", workDir],
         ...["--out", join(scratch, "review.md")],
       ],
     },
