@@ -418,17 +418,21 @@ interface CliCase {
 }
 
 const cliCases: CliCase[] = [
-  { name: "unknown command", args: ["bogus"], expect: ['unknown command "bogus"'] },
+  { name: "unknown command", args: ["bogus"], expect: ["unknown command 'bogus'"] },
   {
     name: "unknown option",
     args: ["add", "--env", "prod", "x", "--owner", "a@b.cd", "--bogus"],
     expect: ["--bogus"],
   },
-  { name: "add without a name", args: ["add", "--env", "prod"], expect: ["needs the tenant name"] },
+  {
+    name: "add without a name",
+    args: ["add", "--env", "prod", "--owner", "a@b.cd"],
+    expect: ["missing required argument 'name'"],
+  },
   {
     name: "add without --env",
     args: ["add", "x", "--owner", "a@b.cd"],
-    expect: ["--env is required"],
+    expect: ["required option '--env <env>' not specified"],
   },
   {
     name: "add to an unknown environment",
@@ -438,7 +442,7 @@ const cliCases: CliCase[] = [
   {
     name: "add without --owner",
     args: ["add", "--env", "prod", "x"],
-    expect: ["--owner is required"],
+    expect: ["required option '--owner <who>' not specified"],
   },
   {
     name: "connection limit not a number",

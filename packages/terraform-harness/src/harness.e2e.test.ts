@@ -14,11 +14,10 @@ import { join, relative } from "node:path";
 import { testWhen } from "@pgforks/testing";
 import { synthFixture, tempDir } from "../test/fixture";
 import { runValidate } from "./command";
-import { StackNotRunnableError, schemaCacheName, TerraformHarness } from "./harness";
+import { StackNotRunnableError, TerraformHarness } from "./harness";
 import { addressesWithActions } from "./json-output";
 import { discoverProviderMirror, type ProviderMirror } from "./mirror";
 import { FAKE_AWS_ACCESS_KEY, FAKE_AWS_SECRET_KEY } from "./offline";
-import { resolveTerraformBinary } from "./terraform";
 
 jest.setTimeout(180_000);
 
@@ -152,37 +151,40 @@ describe("TerraformHarness against real Terraform", () => {
     });
   });
 
-  it("keeps provider schemas between harnesses, keyed by the lock file; a torn cache file is rewritten", async () => {
+  it("keeps provider schemas between harnesses; a torn file, or one lacking a type of the configuration, is asked again", async () => {
     const schemaCacheDir = tempDir("schema-cache");
     const fresh = () =>
       new TerraformHarness({ outdir, workDir: tempDir("schema-work"), schemaCacheDir });
     try {
-      const first = fresh();
-      const schemas = await first.providerSchemas("e2e-platform");
-      expect(Object.keys(schemas.provider_schemas ?? {})).toContain(
-        "registry.terraform.io/hashicorp/aws",
-      );
-      const lock = readFileSync(
-        join(first.stackWorkDir("e2e-platform"), ".terraform.lock.hcl"),
-        "utf8",
-      );
-      const file = join(schemaCacheDir, schemaCacheName(lock, resolveTerraformBinary()));
-      expect(readdirSync(schemaCacheDir)).toEqual([
-        schemaCacheName(lock, resolveTerraformBinary()),
-      ]);
+      const schemas = await fresh().providerSchemas("e2e-platform");
+      const aws = "registry.terraform.io/hashicorp/aws";
+      expect(schemas.provider_schemas[aws]?.resource_schemas?.aws_vpc).toBeDefined();
+      const [name, ...others] = readdirSync(schemaCacheDir);
+      expect(others).toEqual([]);
+      const file = join(schemaCacheDir, name as string);
+      expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(schemas);
 
       // A second harness (another work dir) reads the file instead of asking Terraform.
+      writeFileSync(file, JSON.stringify({ ...schemas, format_version: "kept" }));
+      expect((await fresh().providerSchemas("e2e-platform")).format_version).toBe("kept");
+
+      // A file whose providers lack a type the configuration declares (aws_vpc here) is stale.
+      const { aws_vpc: _vpc, ...withoutVpc } =
+        schemas.provider_schemas[aws]?.resource_schemas ?? {};
       writeFileSync(
         file,
-        JSON.stringify({ format_version: "1.0", provider_schemas: { kept: {} } }),
+        JSON.stringify({
+          ...schemas,
+          provider_schemas: {
+            [aws]: { ...schemas.provider_schemas[aws], resource_schemas: withoutVpc },
+          },
+        }),
       );
-      expect((await fresh().providerSchemas("e2e-platform")).provider_schemas).toEqual({
-        kept: {},
-      });
+      expect(await fresh().providerSchemas("e2e-platform")).toEqual(schemas);
+      expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(schemas);
 
       writeFileSync(file, '{"format_version": "1.0", "provider_sch');
-      const again = await fresh().providerSchemas("e2e-platform");
-      expect(again).toEqual(schemas);
+      expect(await fresh().providerSchemas("e2e-platform")).toEqual(schemas);
       expect(JSON.parse(readFileSync(file, "utf8"))).toEqual(schemas);
 
       const uncached = new TerraformHarness({

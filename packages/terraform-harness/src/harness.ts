@@ -48,17 +48,48 @@ export const PLAN_FILE_NAME = "plan.tfplan";
 export const STACK_FILE_NAME = "cdk.tf.json";
 
 /**
- * File name of cached provider schemas: a hash of the providers' lock file (versions and package
- * hashes) and of the Terraform binary (path, size, modification time), whose version decides the
- * schema format.
+ * File name of cached provider schemas: a hash of `key` (the providers' lock file, with versions
+ * and package hashes, and the configuration's type prefixes) and of the Terraform binary (path,
+ * size, modification time), whose version decides the schema format.
  */
-export function schemaCacheName(lockFile: string, terraformBinary: string): string {
+export function schemaCacheName(key: string, terraformBinary: string): string {
   const binary = statSync(terraformBinary);
   return `provider-schemas-${createHash("sha256")
-    .update(lockFile)
+    .update(key)
     .update(`\0${realpathSync(terraformBinary)}\0${binary.size}\0${binary.mtimeMs}`)
     .digest("hex")
     .slice(0, 24)}.json`;
+}
+
+/** The blocks of a configuration that name a type, with where the schemas describe that type. */
+const TYPED_BLOCKS = [
+  ["resource", "resource_schemas"],
+  ["data", "data_source_schemas"],
+  ["ephemeral", "ephemeral_resource_schemas"],
+] as const;
+
+/** The types a configuration declares, by block. */
+function declaredTypes(config: TerraformJson): Array<[(typeof TYPED_BLOCKS)[number], string]> {
+  return TYPED_BLOCKS.flatMap((block) =>
+    Object.keys((config[block[0]] ?? {}) as Record<string, unknown>).map(
+      (type) => [block, type] as [(typeof TYPED_BLOCKS)[number], string],
+    ),
+  );
+}
+
+/** The distinct provider prefixes of a configuration's types (`aws`, `postgresql`, `terraform`), sorted. */
+function typePrefixes(config: TerraformJson): string[] {
+  return [...new Set(declaredTypes(config).map(([, type]) => type.split("_")[0] ?? type))].sort();
+}
+
+/** True when some provider of `schemas` describes every type `config` declares. */
+function describesEveryType(schemas: ProviderSchemas, config: TerraformJson): boolean {
+  const providers = Object.values(schemas.provider_schemas ?? {}) as Array<
+    Record<string, Record<string, unknown> | undefined>
+  >;
+  return declaredTypes(config).every(([[, field], type]) =>
+    providers.some((provider) => provider[field]?.[type] !== undefined),
+  );
 }
 
 /** Options of {@link TerraformHarness}. */
@@ -432,10 +463,13 @@ export class TerraformHarness {
     }
     const { dir } = await this.prepare(stack);
     const lockFile = join(dir, ".terraform.lock.hcl");
-    const key = existsSync(lockFile) ? readFileSync(lockFile, "utf8") : stack;
+    const config = readStackConfig(join(dir, STACK_FILE_NAME));
+    // Built-in providers (terraform_data, terraform_remote_state) are in no lock file, and
+    // Terraform lists only the providers a configuration uses: the type prefixes are in the key.
+    const key = `${existsSync(lockFile) ? readFileSync(lockFile, "utf8") : stack}\0${typePrefixes(config).join(",")}`;
     let schemas = this.schemas.get(key);
     if (!schemas) {
-      schemas = this.cachedSchemas(stack, key);
+      schemas = this.cachedSchemas(stack, key, config);
       // A failed run is not cached: the next call tries again.
       schemas.catch(() => this.schemas.delete(key));
       this.schemas.set(key, schemas);
@@ -448,13 +482,19 @@ export class TerraformHarness {
    * unreadable or torn file counts as absent), else from Terraform, then kept there. Written
    * through a temporary file and a rename: concurrent harnesses never read a partial file.
    */
-  private async cachedSchemas(stack: string, lockFile: string): Promise<ProviderSchemas> {
+  private async cachedSchemas(
+    stack: string,
+    key: string,
+    config: TerraformJson,
+  ): Promise<ProviderSchemas> {
     this.binary ??= resolveTerraformBinary(this.baseEnv);
     const file =
-      this.schemaCacheDir && join(this.schemaCacheDir, schemaCacheName(lockFile, this.binary));
+      this.schemaCacheDir && join(this.schemaCacheDir, schemaCacheName(key, this.binary));
     if (file && existsSync(file)) {
       try {
-        return JSON.parse(readFileSync(file, "utf8")) as ProviderSchemas;
+        const cached = JSON.parse(readFileSync(file, "utf8")) as ProviderSchemas;
+        // A file that lacks a type of this configuration is stale: asked again, rewritten.
+        if (describesEveryType(cached, config)) return cached;
       } catch {
         // Rewritten below.
       }
