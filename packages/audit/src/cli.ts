@@ -1,11 +1,11 @@
 /**
- * npm run audit -- --env <env> [connection flags] [--json]
+ * `pgforks audit --env <env> [connection flags] [--json]` (`npm run audit -- ...`): commander
+ * declares the options and help (`describeAuditCommand`); `runAudit` takes the parsed options.
  *
  * Exit codes: 0 no findings, 1 findings, 2 usage, config or connection error.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import {
   ConfigError,
   ENVIRONMENT_FILE,
@@ -53,28 +53,6 @@ export const DEFAULT_DATABASE = "postgres";
 /** A live tunnel answers in well under a second; a dead one should fail fast, not hang CI. */
 export const CONNECT_TIMEOUT_MS = 10_000;
 
-export const USAGE = `Usage: npm run audit -- --env <env> [options]
-
-Compares a running PostgreSQL with environments/<env> using read-only catalog queries.
-
-  --env <env>              environment to audit (required)
-  --host <host>            default $PGHOST, else ${DEFAULT_HOST}
-  --port <port>            default $PGPORT, else the environment's tunnel.localPort, else ${DEFAULT_PORT}
-  --user <user>            default $PGUSER, else the environment's database.masterUsername
-  --database <db>          first database to connect to; default $PGDATABASE, else ${DEFAULT_DATABASE}
-                           (each tenant database is also opened, to read its schemas)
-  --sslmode <mode>         ${SSL_MODES.join("|")}; default $PGSSLMODE, else ${DEFAULT_SSL_MODE}
-  --sslrootcert <file>     CA bundle for verify-ca/verify-full; default $PGSSLROOTCERT
-  --ignore-role <role>     a role that is not drift (repeatable)
-  --ignore-database <db>   a database that is not drift (repeatable)
-  --environments-dir <dir> default: the repository's environments/
-  --json                   print the report as JSON
-  -h, --help               show this help
-
-The password comes from $PGPASSWORD (or ~/.pgpass).
-Exit codes: ${EXIT_OK} no findings, ${EXIT_FINDINGS} findings, ${EXIT_ERROR} usage, config or connection error.
-`;
-
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
@@ -88,7 +66,7 @@ const processIo: CliIo = {
   env: process.env,
 };
 
-/** A problem with the command line or config: exit 2 with the message (and the usage). */
+/** A problem with the options or the config: exit 2 with the one-line message. */
 class UsageError extends Error {}
 
 export interface ConnectionSettings {
@@ -227,32 +205,6 @@ function connectionProblem(
   return `cannot connect to PostgreSQL at ${where}: ${describeError(error)}${hint}`;
 }
 
-function parse(argv: readonly string[]): AuditFlags {
-  try {
-    return parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        env: { type: "string" },
-        host: { type: "string" },
-        port: { type: "string" },
-        user: { type: "string" },
-        database: { type: "string" },
-        sslmode: { type: "string" },
-        sslrootcert: { type: "string" },
-        "ignore-role": { type: "string", multiple: true },
-        "ignore-database": { type: "string", multiple: true },
-        "environments-dir": { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError(describeError(error));
-  }
-}
-
 function load(name: string, dir: string): LoadedEnvironment {
   if (!existsSync(join(dir, name, ENVIRONMENT_FILE))) {
     const known = existsSync(dir) ? environmentNames(dir) : [];
@@ -268,48 +220,38 @@ function load(name: string, dir: string): LoadedEnvironment {
   }
 }
 
-/** Runs the CLI; returns the exit code instead of exiting, so tests can call it in-process. */
-export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  let flags: AuditFlags;
-  try {
-    flags = parse(argv);
-  } catch (error) {
-    return auditFailure(io, argv.includes("--json"), describeError(error), true);
-  }
-  if (flags.help) {
-    io.stdout(USAGE);
-    return EXIT_OK;
-  }
-  return runAudit(flags, io);
-}
-
-/** The audit's settings, as flags (`pgforks audit` passes commander's checked options). */
+/**
+ * The audit's settings: the options `pgforks audit` declares, as commander parses them. `env` is
+ * checked here, not by commander, so that `--json` without it still prints the JSON failure.
+ */
 export interface AuditFlags extends ConnectionFlags {
   readonly env?: string;
-  readonly "ignore-role"?: readonly string[];
-  readonly "ignore-database"?: readonly string[];
-  readonly "environments-dir"?: string;
-  readonly json: boolean;
-  readonly help?: boolean;
+  readonly ignoreRole?: readonly string[];
+  readonly ignoreDatabase?: readonly string[];
+  /** @default the repository's environments/ */
+  readonly environmentsDir?: string;
+  /** Print the report (or the failure) as JSON on stdout. @default false */
+  readonly json?: boolean;
 }
 
-function auditFailure(io: CliIo, json: boolean, message: string, usage: boolean): number {
-  io.stderr(`audit: ${message}\n${usage ? `\n${USAGE}` : ""}`);
+/** One line on stderr, and with --json the failure as JSON on stdout; exit 2. */
+function auditFailure(io: CliIo, json: boolean, message: string): number {
+  io.stderr(`audit: ${message}\n`);
   if (json) io.stdout(`${JSON.stringify({ ok: false, error: message }, null, 2)}\n`);
   return EXIT_ERROR;
 }
 
 /** Audits with the given flags; returns the exit code. */
 export async function runAudit(flags: AuditFlags, io: CliIo = processIo): Promise<number> {
-  const fail = (message: string, usage: boolean) => auditFailure(io, flags.json, message, usage);
-  if (!flags.env) return fail("--env <env> is required", true);
+  const fail = (message: string) => auditFailure(io, flags.json === true, message);
+  if (!flags.env) return fail("--env <env> is required; see: pgforks audit --help");
   let loaded: LoadedEnvironment;
   let settings: ConnectionSettings;
   try {
-    loaded = load(flags.env, flags["environments-dir"] ?? environmentsDir());
+    loaded = load(flags.env, flags.environmentsDir ?? environmentsDir());
     settings = connectionSettings(flags, io.env, loaded);
   } catch (error) {
-    if (error instanceof UsageError) return fail(error.message, false);
+    if (error instanceof UsageError) return fail(error.message);
     throw error;
   }
   const connect = connectionFactory(settings);
@@ -325,8 +267,8 @@ export async function runAudit(flags: AuditFlags, io: CliIo = processIo): Promis
       },
       loaded,
       {
-        ignoreRoles: [...(flags["ignore-role"] ?? [])],
-        ignoreDatabases: [...(flags["ignore-database"] ?? [])],
+        ignoreRoles: [...(flags.ignoreRole ?? [])],
+        ignoreDatabases: [...(flags.ignoreDatabase ?? [])],
       },
     );
   } catch (error) {
@@ -334,14 +276,13 @@ export async function runAudit(flags: AuditFlags, io: CliIo = processIo): Promis
       connected
         ? `audit query failed: ${describeError(error)}`
         : connectionProblem(settings, loaded, error),
-      false,
     );
   }
   io.stdout(flags.json ? renderReportJson(report) : renderReport(report));
   return report.findings.length === 0 ? EXIT_OK : EXIT_FINDINGS;
 }
 
-/** Declares `audit`'s options and help on `command` (action: runCli with the same flags). */
+/** Declares `audit`'s options and help on `command`; the action runs `runAudit` with them. */
 export function describeAuditCommand(command: Command): Command {
   return command
     .description(
@@ -356,7 +297,7 @@ export function describeAuditCommand(command: Command): Command {
     .option("--user <user>", "default $PGUSER, else the environment's database.masterUsername")
     .option(
       "--database <db>",
-      `first database to connect to; default $PGDATABASE, else ${DEFAULT_DATABASE}`,
+      `first database to connect to (each tenant database is also opened, to read its schemas); default $PGDATABASE, else ${DEFAULT_DATABASE}`,
     )
     .option(
       "--sslmode <mode>",
@@ -367,8 +308,8 @@ export function describeAuditCommand(command: Command): Command {
     .option("--ignore-database <db>", "a database that is not drift (repeatable)", collect)
     .option("--environments-dir <dir>", "default: the repository's environments/")
     .option("--json", "print the report as JSON")
-    .action(async (options: CommanderAuditOptions) => {
-      process.exitCode = await runAuditCommand(options);
+    .action(async (options: AuditFlags) => {
+      process.exitCode = await runAudit(options).catch(unexpected);
     })
     .addHelpText(
       "after",
@@ -380,35 +321,8 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** The options commander parses (camel-cased attribute names). */
-interface CommanderAuditOptions extends ConnectionFlags {
-  readonly env?: string;
-  readonly ignoreRole?: string[];
-  readonly ignoreDatabase?: string[];
-  readonly environmentsDir?: string;
-  readonly json?: boolean;
-}
-
-/** Runs `pgforks audit` with commander's options; an unexpected error is one line, exit 2. */
-function runAuditCommand(options: CommanderAuditOptions): Promise<number> {
-  return runAudit({
-    ...options,
-    "ignore-role": options.ignoreRole,
-    "ignore-database": options.ignoreDatabase,
-    "environments-dir": options.environmentsDir,
-    json: options.json === true,
-  }).catch(unexpected);
-}
-
+/** An unexpected error is one line, exit 2. */
 function unexpected(error: unknown): number {
   process.stderr.write(`audit: unexpected error: ${describeError(error)}\n`);
   return EXIT_ERROR;
-}
-
-if (require.main === module) {
-  runCli(process.argv.slice(2))
-    .catch(unexpected)
-    .then((code) => {
-      process.exitCode = code;
-    });
 }

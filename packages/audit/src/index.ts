@@ -15,7 +15,6 @@ export {
   EXIT_ERROR,
   EXIT_FINDINGS,
   EXIT_OK,
-  runCli,
   SSL_MODES,
   type SslMode,
 } from "./cli";

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadEnvironment } from "@pgforks/config";
+import { loadEnvironment, repoRoot } from "@pgforks/config";
 import {
   BOOTSTRAP_SUPERUSER,
   freePort,
@@ -11,16 +11,19 @@ import {
   type TemporaryPostgres,
 } from "@pgforks/postgres-server";
 import { environmentInput } from "@pgforks/testing";
+import { Command } from "commander";
 import {
+  type AuditFlags,
   type CliIo,
   connectionFactory,
   connectionSettings,
   DEFAULT_DATABASE,
   DEFAULT_HOST,
+  describeAuditCommand,
   EXIT_ERROR,
   EXIT_FINDINGS,
   EXIT_OK,
-  runCli,
+  runAudit,
 } from "../src/cli";
 import { adminConnections, adminSql, applyEnvironment } from "./support";
 
@@ -80,14 +83,20 @@ function cleanEnv(): NodeJS.ProcessEnv {
   };
 }
 
-/** Runs the real CLI in a child process (tsx), as `npm run audit` does. */
+/** The `pgforks` command (packages/cli), which the root package.json's `audit` script runs. */
+const PGFORKS_MAIN = join(repoRoot(), "packages", "cli", "src", "main.ts");
+
+/** Each spawn starts tsx and loads the whole program: seconds on a busy 2-core machine. */
+const SPAWN_TIMEOUT_MS = 60_000;
+
+/** Runs the real `pgforks audit <args>` in a child process (tsx), as `npm run audit` does. */
 function spawnCli(
   args: string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [require.resolve("tsx/cli"), join(__dirname, "..", "src", "cli.ts"), ...args],
+      [require.resolve("tsx/cli"), PGFORKS_MAIN, "audit", ...args],
       { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";
@@ -103,8 +112,8 @@ function spawnCli(
   });
 }
 
-/** Runs the CLI in-process, capturing its output. */
-async function runInProcess(args: string[], env: NodeJS.ProcessEnv = { PGPASSWORD: PASSWORD }) {
+/** Runs the audit in-process with typed flags, capturing its output. */
+async function runInProcess(flags: AuditFlags, env: NodeJS.ProcessEnv = { PGPASSWORD: PASSWORD }) {
   let stdout = "";
   let stderr = "";
   const io: CliIo = {
@@ -116,11 +125,19 @@ async function runInProcess(args: string[], env: NodeJS.ProcessEnv = { PGPASSWOR
     },
     env,
   };
-  const code = await runCli(args, io);
+  const code = await runAudit(flags, io);
   return { code, stdout, stderr };
 }
 
 /** The bootstrap superuser exists only on the test server (on RDS: rdsadmin, a system role). */
+const envFlags = () =>
+  ({
+    env: ENV,
+    environmentsDir: environments,
+    ignoreRole: [BOOTSTRAP_SUPERUSER],
+  }) satisfies AuditFlags;
+
+/** The same settings as command-line arguments, for the spawned `pgforks audit`. */
 const envArgs = () => [
   "--env",
   ENV,
@@ -139,38 +156,50 @@ async function withStrayDatabase<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-test("exit 0 and 'no findings' when the server matches (port and user from the config)", async () => {
-  const result = await spawnCli(envArgs());
-  expect(result.stderr).toBe("");
-  expect(result.stdout).toContain(`Audit of environment "${ENV}"`);
-  expect(result.stdout).toMatch(/\nno findings\n$/);
-  expect(result.code).toBe(EXIT_OK);
-}, 30_000);
+test(
+  "exit 0 and 'no findings' when the server matches (port and user from the config)",
+  async () => {
+    const result = await spawnCli(envArgs());
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toContain(`Audit of environment "${ENV}"`);
+    expect(result.stdout).toMatch(/\nno findings\n$/);
+    expect(result.code).toBe(EXIT_OK);
+  },
+  SPAWN_TIMEOUT_MS,
+);
 
-test("exit 1 and a JSON report with --json when there is drift", async () => {
-  const result = await withStrayDatabase(() => spawnCli([...envArgs(), "--json"]));
-  expect(result.code).toBe(EXIT_FINDINGS);
-  const report = JSON.parse(result.stdout);
-  expect(report).toMatchObject({
-    ok: false,
-    count: 1,
-    environment: ENV,
-    server: { user: ADMIN, database: DEFAULT_DATABASE },
-    findings: [{ code: "unknown-database", object: { kind: "database", name: "stray_db" } }],
-  });
-}, 30_000);
+test(
+  "exit 1 and a JSON report with --json when there is drift",
+  async () => {
+    const result = await withStrayDatabase(() => spawnCli([...envArgs(), "--json"]));
+    expect(result.code).toBe(EXIT_FINDINGS);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({
+      ok: false,
+      count: 1,
+      environment: ENV,
+      server: { user: ADMIN, database: DEFAULT_DATABASE },
+      findings: [{ code: "unknown-database", object: { kind: "database", name: "stray_db" } }],
+    });
+  },
+  SPAWN_TIMEOUT_MS,
+);
 
-test("exit 2 with a readable message when nothing listens on the port", async () => {
-  const closed = await freePort();
-  const result = await spawnCli([...envArgs(), "--port", String(closed)]);
-  expect(result.code).toBe(EXIT_ERROR);
-  expect(result.stderr).toContain(`cannot connect to PostgreSQL at 127.0.0.1:${closed}`);
-  expect(result.stderr).toContain("ECONNREFUSED");
-  expect(result.stdout).toBe("");
-}, 30_000);
+test(
+  "exit 2 with a readable message when nothing listens on the port",
+  async () => {
+    const closed = await freePort();
+    const result = await spawnCli([...envArgs(), "--port", String(closed)]);
+    expect(result.code).toBe(EXIT_ERROR);
+    expect(result.stderr).toContain(`cannot connect to PostgreSQL at 127.0.0.1:${closed}`);
+    expect(result.stderr).toContain("ECONNREFUSED");
+    expect(result.stdout).toBe("");
+  },
+  SPAWN_TIMEOUT_MS,
+);
 
 test("exit 2 naming the server's refusal when the password is wrong", async () => {
-  const result = await runInProcess(envArgs(), { PGPASSWORD: "not-the-password" });
+  const result = await runInProcess(envFlags(), { PGPASSWORD: "not-the-password" });
   expect(result.code).toBe(EXIT_ERROR);
   expect(result.stderr).toContain(
     `cannot connect to PostgreSQL at 127.0.0.1:${server.port} as ${ADMIN}`,
@@ -182,7 +211,7 @@ test("a violation seen only inside a tenant database is found: the CLI's factory
   // Schema public's ACL lives in the shop database, not in the cluster-wide catalogs.
   await adminSql(server, "shop", "GRANT CREATE ON SCHEMA public TO shop");
   try {
-    const result = await runInProcess([...envArgs(), "--json"]);
+    const result = await runInProcess({ ...envFlags(), json: true });
     expect(result.code).toBe(EXIT_FINDINGS);
     expect(JSON.parse(result.stdout)).toMatchObject({
       count: 1,
@@ -227,19 +256,32 @@ test("the connection factory opens the database asked for, else --database, read
   await expect(connect("no_such_db")).rejects.toThrow(/database "no_such_db" does not exist/);
 });
 
-test("--ignore-database and --ignore-role turn drift into a pass", async () => {
-  const result = await withStrayDatabase(() =>
-    runInProcess([...envArgs(), "--port", String(server.port), "--ignore-database", "stray_db"]),
-  );
-  expect(result.stdout).toMatch(/no findings/);
-  expect(result.code).toBe(EXIT_OK);
-  const unignored = await runInProcess(envArgs().slice(0, -2));
-  expect(unignored.code).toBe(EXIT_FINDINGS);
-  expect(unignored.stdout).toContain(`role "${BOOTSTRAP_SUPERUSER}" is not in`);
-});
+test(
+  "--ignore-database (repeatable) and --ignore-role turn drift into a pass",
+  async () => {
+    // Through the real command line: commander collects the repeated option into one list.
+    const result = await withStrayDatabase(() =>
+      spawnCli([
+        ...envArgs(),
+        "--port",
+        String(server.port),
+        "--ignore-database",
+        "other_db",
+        "--ignore-database",
+        "stray_db",
+      ]),
+    );
+    expect(result.stdout).toMatch(/no findings/);
+    expect(result.code).toBe(EXIT_OK);
+    const unignored = await runInProcess({ env: ENV, environmentsDir: environments });
+    expect(unignored.code).toBe(EXIT_FINDINGS);
+    expect(unignored.stdout).toContain(`role "${BOOTSTRAP_SUPERUSER}" is not in`);
+  },
+  SPAWN_TIMEOUT_MS,
+);
 
 test("connection flags and libpq variables reach the server", async () => {
-  const viaEnv = await runInProcess(envArgs(), {
+  const viaEnv = await runInProcess(envFlags(), {
     PGPORT: String(server.port),
     PGUSER: ADMIN,
     PGPASSWORD: PASSWORD,
@@ -248,36 +290,114 @@ test("connection flags and libpq variables reach the server", async () => {
   expect(viaEnv.stdout).toContain(`as ${ADMIN} on blog`);
   expect(viaEnv.code).toBe(EXIT_OK);
   // Flags win over the variables; the tenant databases are still audited from another first one.
-  const viaFlags = await runInProcess([...envArgs(), "--user", ADMIN, "--database", "shop"], {
-    PGUSER: "shop",
-    PGPASSWORD: PASSWORD,
-  });
+  const viaFlags = await runInProcess(
+    { ...envFlags(), user: ADMIN, database: "shop" },
+    {
+      PGUSER: "shop",
+      PGPASSWORD: PASSWORD,
+    },
+  );
   expect(viaFlags.stdout).toContain(`as ${ADMIN} on shop`);
   expect(viaFlags.stdout).toMatch(/\nno findings\n$/);
   expect(viaFlags.code).toBe(EXIT_OK);
 });
 
-test("usage errors exit 2 and name the problem", async () => {
-  const cases: Array<[string[], string]> = [
-    [[], "--env <env> is required"],
-    [["--env", ENV, "--frobnicate"], "Unknown option '--frobnicate'"],
-    [["--env", "nope", "--environments-dir", environments], `unknown environment "nope"`],
-    [[...envArgs(), "--port", "http"], "--port must be a port number"],
-    [[...envArgs(), "--sslmode", "maybe"], "--sslmode must be one of"],
+test(
+  "command-line errors: one line from the real pgforks audit, exit 2; --help exits 0",
+  async () => {
+    const [noEnv, unknownOption, badPort, help] = await Promise.all([
+      spawnCli([]),
+      spawnCli(["--env", ENV, "--frobnicate"]),
+      spawnCli([...envArgs(), "--port", "http"]),
+      spawnCli(["--help"]),
+    ]);
+    expect(noEnv).toEqual({
+      code: EXIT_ERROR,
+      stdout: "",
+      stderr: "audit: --env <env> is required; see: pgforks audit --help\n",
+    });
+    expect(unknownOption).toEqual({
+      code: EXIT_ERROR,
+      stdout: "",
+      stderr: "error: unknown option '--frobnicate'\n",
+    });
+    expect(badPort).toEqual({
+      code: EXIT_ERROR,
+      stdout: "",
+      stderr: 'audit: --port must be a port number from 1 to 65535 (found "http")\n',
+    });
+    expect(help.stderr).toBe("");
+    expect(help.code).toBe(EXIT_OK);
+    expect(help.stdout).toMatch(/^Usage: pgforks audit \[options\]\n/);
+    for (const option of [
+      "--env <env>",
+      "--port <port>",
+      "--sslmode <mode>",
+      "--ignore-role <role>",
+    ]) {
+      expect(help.stdout).toContain(option);
+    }
+    expect(help.stdout).toContain(
+      `Exit codes: ${EXIT_OK} no findings, ${EXIT_FINDINGS} findings, ${EXIT_ERROR} usage, config or connection error.`,
+    );
+  },
+  2 * SPAWN_TIMEOUT_MS,
+);
+
+test("bad settings: one line naming the problem, exit 2; with --json also the failure as JSON", async () => {
+  const cases: Array<[AuditFlags, string]> = [
+    [{}, "--env <env> is required; see: pgforks audit --help"],
+    [
+      { env: "nope", environmentsDir: environments },
+      `unknown environment "nope": no ${join(environments, "nope", "environment.yaml")} (known: ${ENV})`,
+    ],
+    [{ ...envFlags(), port: "0" }, '--port must be a port number from 1 to 65535 (found "0")'],
+    [
+      { ...envFlags(), sslmode: "maybe" },
+      '--sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full (found "maybe")',
+    ],
   ];
-  for (const [args, message] of cases) {
-    const result = await runInProcess(args);
-    expect({ args, code: result.code }).toEqual({ args, code: EXIT_ERROR });
-    expect(result.stderr).toContain(message);
+  for (const [flags, message] of cases) {
+    const result = await runInProcess(flags);
+    expect({ flags, ...result }).toEqual({
+      flags,
+      code: EXIT_ERROR,
+      stdout: "",
+      stderr: `audit: ${message}\n`,
+    });
+    const json = await runInProcess({ ...flags, json: true });
+    expect({ flags, code: json.code, stderr: json.stderr }).toEqual({
+      flags,
+      code: EXIT_ERROR,
+      stderr: `audit: ${message}\n`,
+    });
+    expect(JSON.parse(json.stdout)).toEqual({ ok: false, error: message });
   }
-  const json = await runInProcess([...envArgs(), "--json", "--port", "0"]);
-  expect(JSON.parse(json.stdout)).toMatchObject({
-    ok: false,
-    error: expect.stringContaining("--port"),
-  });
-  const help = await runInProcess(["--help"]);
-  expect(help.code).toBe(EXIT_OK);
-  expect(help.stdout).toContain("Usage: npm run audit -- --env <env>");
+});
+
+test("the options pgforks audit declares are the fields of AuditFlags", () => {
+  const command = describeAuditCommand(new Command("audit")).action(() => undefined);
+  command.parse(
+    [
+      ...["--env", ENV, "--host", "h", "--port", "6000", "--user", "u", "--database", "d"],
+      ...["--sslmode", "require", "--sslrootcert", "ca.pem", "--environments-dir", "envs"],
+      ...["--ignore-role", "r1", "--ignore-role", "r2", "--ignore-database", "d1", "--json"],
+    ],
+    { from: "user" },
+  );
+  expect(command.opts<AuditFlags>()).toEqual({
+    env: ENV,
+    host: "h",
+    port: "6000",
+    user: "u",
+    database: "d",
+    sslmode: "require",
+    sslrootcert: "ca.pem",
+    environmentsDir: "envs",
+    ignoreRole: ["r1", "r2"],
+    ignoreDatabase: ["d1"],
+    json: true,
+  } satisfies Required<AuditFlags>);
 });
 
 test("connection defaults: flag, else libpq variable, else the environment", () => {
