@@ -683,13 +683,26 @@ function fill(dir: string): void {
   }
 }
 
+/** Why no tmpfs can be mounted here, or undefined when one can (mounted and unmounted at once). */
+function cannotMountSmallDisk(): string | undefined {
+  const probe = mountSmallDisk();
+  if (typeof probe === "string") return probe;
+  probe.unmount();
+  return undefined;
+}
+
 describe("a full disk (ENOSPC, a real tmpfs filled up)", () => {
-  const probeDisk = mountSmallDisk();
+  // Mounted by a hook, not while the tests are collected: a run that filters these tests out
+  // (jest -t) skips the hooks too, and must not leave a mount behind.
+  let probeDisk: ReturnType<typeof mountSmallDisk> = "not mounted yet";
+  beforeAll(() => {
+    probeDisk = mountSmallDisk();
+  });
   // Before the file's own afterAll removes the scratch folder the disk is mounted in.
   afterAll(() => {
     if (typeof probeDisk !== "string") probeDisk.unmount();
   });
-  const whenDisk = testWhen(typeof probeDisk === "string" ? probeDisk : undefined);
+  const whenDisk = testWhen(cannotMountSmallDisk());
 
   whenDisk(
     "tenant add: one line naming the file, nothing written, no lock left behind",
