@@ -7,10 +7,14 @@
  *   (`node packages/launcher/src/launch.cjs apps/main.ts`), its bundle already built; the
  *   first run after a source change, which builds the bundle, is printed on its own;
  * - the same through tsx (`tsx apps/main.ts`), for comparison;
- * - prod with 5 and with 200 tenants (the launcher, `apps/main.ts prod`, generated config).
+ * - prod with 5 and with 200 tenants (the launcher, `apps/main.ts prod`, generated config);
+ * - cdktf's floor for the same tenants (`src/bench/cdktf-floor.ts`, the launcher): one stack of
+ *   the six resources an active tenant has, from literal values through the provider bindings.
  *
  * and the two ratios the project holds itself to: six stacks at most 1.5x bare tsx, 200
- * tenants at most 1.5x 5 tenants. A measurement, not a test: nothing fails on a slow machine.
+ * tenants at most 1.5x 5 tenants, with what the 195 extra tenants cost the app, what they cost
+ * cdktf alone, and what the 1.5x target allows them.
+ * A measurement, not a test: nothing fails on a slow machine.
  *
  * `npm run bench -- --plan-offline [--runs N]` measures `npm run plan:offline -- --env prod
  * --base HEAD` instead (target: at most 20 s): the first run with an empty work dir (synth, plan
@@ -116,6 +120,12 @@ function median(values: readonly number[]): number {
 /** The launcher's bundle cache of this benchmark (empty at the start: the first run builds). */
 const launchCache = join(scratch, "launch-cache");
 const synth = (...args: string[]) => [launcher, join(root, "apps", "main.ts"), ...args];
+const floor = (tenants: number) => [
+  launcher,
+  join(root, "packages", "testing", "src", "bench", "cdktf-floor.ts"),
+  String(tenants),
+  join(scratch, `floor-${tenants}`),
+];
 
 const cases: Case[] = [
   { label: "bare tsx start-up (tsx -e '')", args: ["-e", ""] },
@@ -133,6 +143,8 @@ const cases: Case[] = [
     args: synth("prod"),
     env: { PGFORKS_ENVIRONMENTS_DIR: prodWithTenants(200) },
   },
+  { label: "cdktf floor, 5 tenants", command: process.execPath, args: floor(5) },
+  { label: "cdktf floor, 200 tenants", command: process.execPath, args: floor(200) },
 ];
 
 /** `plan:offline --base HEAD` of prod: the first run cold, the others with the work dir kept. */
@@ -175,6 +187,8 @@ try {
   console.log(
     `first npm run synth after a change (builds the bundle): ${seconds(built as number)}`,
   );
+  // The floor's own bundle, built before its timed runs.
+  measure({ label: "floor bundle build", command: process.execPath, args: floor(0) }, undefined, 1);
   console.log(`median of ${runs} runs each (min-max), fresh process per run`);
   const medians: number[] = [];
   for (const c of cases) {
@@ -184,10 +198,25 @@ try {
     const range = `${(Math.min(...times) / 1000).toFixed(2)}-${(Math.max(...times) / 1000).toFixed(2)}`;
     console.log(`  ${c.label.padEnd(32)} ${(m / 1000).toFixed(2)} s  (${range})`);
   }
-  const [bare, six, , five, twoHundred] = medians as [number, number, number, number, number];
+  const [bare, six, , five, twoHundred, floorFive, floorTwoHundred] = medians as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+  const extra = (ms: number) => `+${(ms / 1000).toFixed(2)} s`;
   console.log(`six stacks / bare tsx:        ${ratio(six, bare)} (target at most 1.5x)`);
   console.log(`200 tenants / 5 tenants:      ${ratio(twoHundred, five)} (target at most 1.5x)`);
+  console.log("the 195 tenants beyond the first 5:");
+  console.log(`  cost the app                ${extra(twoHundred - five)}`);
+  console.log(
+    `  cost cdktf alone            ${extra(floorTwoHundred - floorFive)} (1170 literal resources)`,
+  );
+  console.log(`  the 1.5x target allows      ${extra(five / 2)}`);
 } finally {
   cleanup();
 }
