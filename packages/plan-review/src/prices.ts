@@ -203,8 +203,9 @@ export const PRICES = {
     usd: 0.08,
     unit: "GB-month",
     source: PRICING_PAGES.ebs,
-    read: PRICES_READ_ON,
-    confirmed: false,
+    checkedVia: "https://c3x.dev/resources/aws/aws_ebs_volume",
+    read: "2026-12-06",
+    confirmed: true,
   },
   /** An interface VPC endpoint, per AZ and hour (data processing per GB not counted). */
   interfaceEndpointAz: {
