@@ -13,7 +13,7 @@ import { PostgresInstance } from "@pgforks/rds";
 import { TenantSecrets } from "@pgforks/tenants";
 import { Aspects, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct, IConstruct } from "constructs";
-import { awsProvider, configureBackend } from "./backend";
+import { awsProvider, configureBackend, defaultTags } from "./backend";
 import type { PlatformOutputs } from "./tenants-stack";
 
 /** Sets `permissions_boundary` on every aws_iam_role it visits. */
@@ -98,6 +98,7 @@ export class PlatformStack extends TerraformStack {
       bastionSchedule: environment.network.bastionSchedule,
       bastionInstanceType: environment.network.bastionInstanceType,
       bastionAvailabilityZone: environment.network.bastionAvailabilityZone,
+      bastionLaunchTags: defaultTags(environment),
       region: environment.region,
     });
 
