@@ -109,6 +109,8 @@ export class PlatformStack extends TerraformStack {
       availabilityZoneNames: this.network.availabilityZoneNames,
       securityGroupIds: [this.network.databaseSecurityGroup.id],
       kmsKeyArn: this.key.arn,
+      account: environment.account,
+      region: environment.region,
     });
 
     this.tenantSecrets = new TenantSecrets(this, "tenant-secrets", {
