@@ -80,6 +80,14 @@ export interface SsmBastionProps {
    * register on first boot. Default none.
    */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * Tags, besides Name, on what the launch template launches (the instance and its root volume).
+   * Pass the stack's provider default_tags: the AWS provider applies those to every resource's
+   * `tags` but not to a launch template's `tag_specifications` (hashicorp/terraform-provider-aws
+   * #19387, #32328), and the root volume, created only through the template, would otherwise carry
+   * nothing but its Name (no project, environment or cost-center for cost allocation). Default none.
+   */
+  readonly launchTags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -155,7 +163,7 @@ export class SsmBastion extends Construct {
       ],
       tagSpecifications: ["instance", "volume"].map((resourceType) => ({
         resourceType,
-        tags: { Name: `${props.name}-bastion` },
+        tags: { ...props.launchTags, Name: `${props.name}-bastion` },
       })),
       tags: { Name: `${props.name}-bastion` },
     });

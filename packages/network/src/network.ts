@@ -62,6 +62,12 @@ export interface NetworkProps {
    * bastion). Default: the first of availabilityZones. Choose one that offers bastionInstanceType.
    */
   readonly bastionAvailabilityZone?: string;
+  /**
+   * Tags, besides Name, on the bastion's instance and root volume as its launch template creates
+   * them: the provider's default_tags, which do not reach a launch template's tag_specifications
+   * (SsmBastionProps.launchTags). Default none.
+   */
+  readonly bastionLaunchTags?: Readonly<Record<string, string>>;
   /** Region (for endpoint service names and ARNs). Required. */
   readonly region: string;
 }
@@ -204,6 +210,7 @@ export class Network extends Construct {
         instanceType: props.bastionInstanceType ?? DEFAULT_BASTION_INSTANCE_TYPE,
         publicIp,
         schedule: props.bastionSchedule ?? "always-on",
+        launchTags: props.bastionLaunchTags,
         dependsOn: [
           ...Object.values(this.interfaceEndpoints?.endpoints ?? {}),
           ...(natRoute ? [natRoute] : []),

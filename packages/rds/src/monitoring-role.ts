@@ -17,6 +17,39 @@ export interface EnhancedMonitoringRoleProps {
   readonly name: string;
   /** ARN partition of the managed policy. Default "aws". */
   readonly partition?: string;
+  /** Account id of the instances; the trust policy's `aws:SourceAccount`. Required. */
+  readonly account: string;
+  /**
+   * ARNs of the DB instances that use the role (`arn:<partition>:rds:<region>:<account>:db:<identifier>`,
+   * the primary and its replicas); the trust policy's `aws:SourceArn`. Required, at least one.
+   */
+  readonly sourceArns: readonly string[];
+}
+
+/**
+ * Trust policy of the Enhanced Monitoring role: RDS's monitoring service, and only on behalf of
+ * these instances of this account. RDS User Guide, "Setting up and enabling Enhanced
+ * Monitoring", "Protecting against the confused deputy problem": use `aws:SourceArn` with the
+ * full ARN of the DB instance and `aws:SourceAccount` in the role's trust policy.
+ */
+export function monitoringTrustPolicy(account: string, sourceArns: readonly string[]) {
+  if (sourceArns.length === 0) {
+    throw new Error("EnhancedMonitoringRole: sourceArns must name at least one DB instance");
+  }
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: MONITORING_SERVICE_PRINCIPAL },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": account },
+          StringLike: { "aws:SourceArn": [...sourceArns] },
+        },
+      },
+    ],
+  };
 }
 
 /** The IAM role RDS assumes to publish Enhanced Monitoring (OS) metrics to CloudWatch Logs. */
@@ -36,16 +69,7 @@ export class EnhancedMonitoringRole extends Construct {
         `IAM role name "${roleName}" is longer than ${IAM_ROLE_NAME_MAX_LENGTH} characters; shorten the project or environment name`,
       );
     }
-    const trustPolicy = {
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Service: MONITORING_SERVICE_PRINCIPAL },
-          Action: "sts:AssumeRole",
-        },
-      ],
-    };
+    const trustPolicy = monitoringTrustPolicy(props.account, props.sourceArns);
     this.role = new IamRole(this, "role", {
       name: roleName,
       description: "RDS Enhanced Monitoring publishes OS metrics with this role",

@@ -27,6 +27,8 @@ interface Synthesized {
 const NAME = "pgforks-test";
 const KMS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555";
 const TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:pgforks-test-alarms";
+const ACCOUNT = "123456789012";
+const REGION = "us-east-1";
 
 /** Development-tier config: everything the tier relaxes, and non-default values to prove pass-through. */
 const devEnvironment = environmentFixture({
@@ -66,6 +68,8 @@ function synth(
       subnetIds: ["subnet-aaaa1111", "subnet-bbbb2222"],
       securityGroupIds: ["sg-12345678"],
       kmsKeyArn: KMS_KEY_ARN,
+      account: ACCOUNT,
+      region: REGION,
       ...extra,
     });
     use?.(db);
@@ -241,6 +245,19 @@ describe.each(tiers)("PostgresInstance (%s config)", (_tier, environment) => {
           Effect: "Allow",
           Principal: { Service: MONITORING_SERVICE_PRINCIPAL },
           Action: "sts:AssumeRole",
+          // Confused-deputy protection (RDS User Guide, Enhanced Monitoring): this instance and
+          // its replicas, in this account only.
+          Condition: {
+            StringEquals: { "aws:SourceAccount": ACCOUNT },
+            StringLike: {
+              "aws:SourceArn": [
+                `arn:aws:rds:${REGION}:${ACCOUNT}:db:${NAME}`,
+                ...database.readReplicas.map(
+                  (r) => `arn:aws:rds:${REGION}:${ACCOUNT}:db:${NAME}-${r.name}`,
+                ),
+              ],
+            },
+          },
         },
       ],
     });
@@ -313,6 +330,8 @@ describe("final snapshot name", () => {
           subnetIds: ["subnet-aaaa1111", "subnet-bbbb2222"],
           securityGroupIds: ["sg-12345678"],
           kmsKeyArn: KMS_KEY_ARN,
+          account: ACCOUNT,
+          region: REGION,
         });
       }),
     ) as Synthesized;
@@ -425,6 +444,31 @@ describe("read replicas", () => {
       .map(([id]) => `aws_cloudwatch_log_group.${id}`);
     expect(reader.depends_on).toEqual(expect.arrayContaining(readerGroups));
   });
+
+  test("publish Enhanced Monitoring with the primary's role, which trusts RDS for them too", () => {
+    const [, role] = only(parsed, IamRole.tfResourceType);
+    const [statement] = JSON.parse(role.assume_role_policy as string).Statement;
+    expect(statement.Condition.StringLike["aws:SourceArn"]).toEqual(
+      [NAME, `${NAME}-reader`, `${NAME}-analytics`].map(
+        (identifier) => `arn:aws:rds:${REGION}:${ACCOUNT}:db:${identifier}`,
+      ),
+    );
+  });
+});
+
+describe("Enhanced Monitoring outside the aws partition", () => {
+  test("names the managed policy and the trusted instance in the region's partition", () => {
+    const { parsed } = synth(prodEnvironment, { region: "cn-north-1" });
+    const [, role] = only(parsed, IamRole.tfResourceType);
+    const [statement] = JSON.parse(role.assume_role_policy as string).Statement;
+    expect(statement.Condition.StringLike["aws:SourceArn"]).toEqual([
+      `arn:aws-cn:rds:cn-north-1:${ACCOUNT}:db:${NAME}`,
+    ]);
+    const [, attachment] = only(parsed, IamRolePolicyAttachment.tfResourceType);
+    expect(attachment.policy_arn).toBe(
+      "arn:aws-cn:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+    );
+  });
 });
 
 describe("notifyEvents", () => {
@@ -473,6 +517,8 @@ describe("public properties", () => {
         subnetIds: ["subnet-aaaa1111"],
         securityGroupIds: ["sg-12345678"],
         kmsKeyArn: KMS_KEY_ARN,
+        account: ACCOUNT,
+        region: REGION,
       });
       new TerraformOutput(scope, "secret", { value: db.masterUserSecretArn });
       new TerraformOutput(scope, "identifier", { value: db.identifier });

@@ -2,7 +2,12 @@ import { DbEventSubscription } from "@cdktf/provider-aws/lib/db-event-subscripti
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
-import { type EnvironmentConfig, type InstanceCapacity, instanceCapacity } from "@pgforks/config";
+import {
+  type EnvironmentConfig,
+  type InstanceCapacity,
+  instanceCapacity,
+  partitionOf,
+} from "@pgforks/config";
 import { Construct } from "constructs";
 import {
   CA_CERT_IDENTIFIER,
@@ -62,7 +67,11 @@ export interface PostgresInstanceProps {
   readonly securityGroupIds: string[];
   /** Customer-managed KMS key ARN for storage, Performance Insights, log groups and the master secret. Required. */
   readonly kmsKeyArn: string;
-  /** ARN partition of the Enhanced Monitoring managed policy. Default "aws". */
+  /** Account id of the instance (the Enhanced Monitoring role trusts RDS for it only). Required. */
+  readonly account: string;
+  /** Region of the instance (its ARN in the Enhanced Monitoring role's trust policy). Required. */
+  readonly region: string;
+  /** ARN partition of the Enhanced Monitoring managed policy and instance ARNs. Default: the region's. */
   readonly partition?: string;
   /**
    * Allow a change of `database.engineVersion` to a new major version. Default false: a major
@@ -148,9 +157,14 @@ export class PostgresInstance extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
 
+    const partition = props.partition ?? partitionOf(props.region).name;
     this.monitoringRole = new EnhancedMonitoringRole(this, "monitoring-role", {
       name,
-      partition: props.partition,
+      partition,
+      account: props.account,
+      sourceArns: [name, ...replicaIdentifiers].map(
+        (identifier) => `arn:${partition}:rds:${props.region}:${props.account}:db:${identifier}`,
+      ),
     });
 
     const logGroups = new InstanceLogGroups(this, "log-groups", {

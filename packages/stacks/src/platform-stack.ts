@@ -13,7 +13,7 @@ import { PostgresInstance } from "@pgforks/rds";
 import { TenantSecrets } from "@pgforks/tenants";
 import { Aspects, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct, IConstruct } from "constructs";
-import { awsProvider, configureBackend } from "./backend";
+import { awsProvider, configureBackend, defaultTags } from "./backend";
 import type { PlatformOutputs } from "./tenants-stack";
 
 /** Sets `permissions_boundary` on every aws_iam_role it visits. */
@@ -98,6 +98,7 @@ export class PlatformStack extends TerraformStack {
       bastionSchedule: environment.network.bastionSchedule,
       bastionInstanceType: environment.network.bastionInstanceType,
       bastionAvailabilityZone: environment.network.bastionAvailabilityZone,
+      bastionLaunchTags: defaultTags(environment),
       region: environment.region,
     });
 
@@ -108,6 +109,8 @@ export class PlatformStack extends TerraformStack {
       availabilityZoneNames: this.network.availabilityZoneNames,
       securityGroupIds: [this.network.databaseSecurityGroup.id],
       kmsKeyArn: this.key.arn,
+      account: environment.account,
+      region: environment.region,
     });
 
     this.tenantSecrets = new TenantSecrets(this, "tenant-secrets", {
