@@ -248,6 +248,16 @@ export function compareCatalog(
         );
       }
     }
+    // The read-only group is meant to be granted to people; the tenant's own role to nobody.
+    for (const member of main?.grantedTo ?? []) {
+      add(
+        "role-granted",
+        role(t.role),
+        null,
+        member,
+        `role "${member}" can use the privileges of tenant role "${t.role}" (member with INHERIT or SET); revoke it: REVOKE "${t.role}" FROM "${member}"`,
+      );
+    }
 
     if (!db) {
       add(

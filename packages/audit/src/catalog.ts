@@ -26,6 +26,11 @@ export interface LiveRole {
   readonly connectionLimit: number;
   /** Roles this role is a direct member of. */
   readonly memberOf: readonly string[];
+  /**
+   * Roles that can use this role's privileges: direct members with INHERIT or SET (PostgreSQL 16
+   * pg_auth_members). A role's creator holds ADMIN OPTION only, which is not listed.
+   */
+  readonly grantedTo: readonly string[];
 }
 
 export interface LiveDatabase {
@@ -85,7 +90,9 @@ const ROLES_SQL = `SELECT r.rolname::text AS name, r.rolsuper AS superuser, r.ro
   r.rolcreaterole AS createrole, r.rolcanlogin AS "canLogin", r.rolreplication AS replication,
   r.rolbypassrls AS bypassrls, r.rolconnlimit AS "connectionLimit",
   ARRAY(SELECT g.rolname::text FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid
-        WHERE m.member = r.oid ORDER BY 1) AS "memberOf"
+        WHERE m.member = r.oid ORDER BY 1) AS "memberOf",
+  ARRAY(SELECT DISTINCT u.rolname::text FROM pg_auth_members m JOIN pg_roles u ON u.oid = m.member
+        WHERE m.roleid = r.oid AND (m.inherit_option OR m.set_option) ORDER BY 1) AS "grantedTo"
 FROM pg_roles r`;
 
 // A NULL datacl means the built-in default, which grants PUBLIC CONNECT and TEMPORARY

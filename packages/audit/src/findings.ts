@@ -17,6 +17,8 @@ export const FINDING_CODES = {
   replication: "a tenant role has REPLICATION",
   bypassrls: "a tenant role has BYPASSRLS",
   "unexpected-membership": "a tenant role is a member of another role",
+  "role-granted":
+    "another role can use a tenant role's privileges (a member with INHERIT or SET, e.g. left by a backup)",
   "public-connect": "PUBLIC has CONNECT on a tenant database or on the admin database postgres",
   "public-temp": "PUBLIC has TEMPORARY on a tenant database",
   "public-create": "PUBLIC has CREATE on a tenant database",

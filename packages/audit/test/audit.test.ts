@@ -634,6 +634,27 @@ test("tenant A granted CONNECT on tenant B's database", async () => {
   }
 });
 
+test("the admin left holding a tenant's role (a backup's GRANT not revoked) is a finding", async () => {
+  // The admin created the role, so it holds ADMIN OPTION on it (not reported) and may grant it.
+  expect(await findings()).toEqual([]);
+  await sql(`GRANT alpha TO ${master} WITH INHERIT TRUE`);
+  try {
+    const found = await findings();
+    expect(found).toEqual([
+      expect.objectContaining({
+        code: "role-granted",
+        tenant: "alpha",
+        object: { kind: "role", name: "alpha" },
+        actual: master,
+      }),
+    ]);
+    expect(found[0]?.message).toContain(`REVOKE "alpha" FROM "${master}"`);
+  } finally {
+    await sql(`REVOKE alpha FROM ${master}`);
+  }
+  expect(await findings()).toEqual([]);
+});
+
 test("tenant A can reach tenant B's database through role membership", async () => {
   await sql("GRANT beta TO alpha");
   try {
@@ -644,7 +665,10 @@ test("tenant A can reach tenant B's database through role membership", async () 
     const crossing = found.find((f) => f.code === "cross-tenant-connect");
     expect(crossing).toMatchObject({ tenant: "alpha", object: { kind: "database", name: "beta" } });
     expect(crossing?.message).toContain("membership");
-    expect(codes(found)).toEqual(["cross-tenant-connect", "unexpected-membership"]);
+    expect(found).toContainEqual(
+      expect.objectContaining({ code: "role-granted", tenant: "beta", actual: "alpha" }),
+    );
+    expect(codes(found)).toEqual(["cross-tenant-connect", "role-granted", "unexpected-membership"]);
   } finally {
     await sql("REVOKE beta FROM alpha");
   }

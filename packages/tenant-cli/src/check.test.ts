@@ -186,7 +186,8 @@ describe("check --base in a git repository", () => {
     const { code, text } = check();
     expect(code).toBe(0);
     expect(text).toContain("NOTICE prod/fintech: DROPS database fintech_experiment");
-    expect(text).toMatch(/pg_dump .* fintech_experiment/);
+    expect(text).toMatch(/pg_dump ".*dbname=fintech_experiment .*" --format=custom/);
+    expect(text).toContain(`REVOKE "fintech" FROM "`);
   });
 
   it("explains an unknown base ref", () => {

@@ -179,7 +179,10 @@ describe("drop", () => {
     const err = io.err.join("\n");
     expect(err).toMatch(reason);
     expect(err).toContain(`DESTROYS database ${database()}`);
-    expect(err).toMatch(new RegExp(`pg_dump .*--format=custom .* ${database()}`));
+    // The backup runbook as the master user: grant itself the tenant's role, dump, revoke.
+    expect(err).toContain(`-c 'GRANT "fintech" TO "`);
+    expect(err).toMatch(new RegExp(`pg_dump ".*dbname=${database()} .*" --format=custom`));
+    expect(err).toContain(`-c 'REVOKE "fintech" FROM "`);
     expect(readText(tenantsFile())).toBe(before);
   });
 

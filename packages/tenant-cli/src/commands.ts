@@ -20,7 +20,7 @@ import {
   tenantSchema,
   withEnvironmentsLock,
 } from "@pgforks/config";
-import { pgDumpCommand } from "./backup";
+import { backupCommands, environmentAdminConnection } from "@pgforks/tenants";
 import { type CheckFinding, checkAgainstBase } from "./check";
 import { displayPath, tenantsFilePath, validateProposedTenants } from "./files";
 import {
@@ -302,7 +302,10 @@ export function dropTenant(options: DropTenantOptions): number {
       if (doc.tenant(options.name)?.state === "dropped") {
         return `tenant ${options.name} in ${env} is already dropped; nothing to change`;
       }
-      const dump = pgDumpCommand(environment, database);
+      const backup = backupCommands(environmentAdminConnection(environment), {
+        name: options.name,
+        database,
+      });
       if (options.confirm !== database) {
         throw new Refusal(
           [
@@ -311,8 +314,8 @@ export function dropTenant(options: DropTenantOptions): number {
               : `--confirm "${options.confirm}" does not match the database name "${database}".`,
             `Dropping DESTROYS database ${database} in ${env} at the next apply (and role ${options.name}, its secret and proxy entry); the data is gone unless you have a backup.`,
             "To stop the tenant but keep its data, use suspend or retire instead.",
-            `Back it up first${environment?.tunnel ? " (with the SSM tunnel open)" : ""}:`,
-            `  ${dump}`,
+            `Back it up first${environment?.tunnel ? " (with the SSM tunnel open)" : ""}, as the master user (docs/operations.md, "Backup and restore of one tenant"):`,
+            ...backup.map((line) => `  ${line}`),
             "Then:",
             `  npm run tenant -- drop --env ${env} ${options.name} --confirm ${database}`,
           ].join("\n"),
@@ -324,7 +327,7 @@ export function dropTenant(options: DropTenantOptions): number {
         summary: `${options.name} in ${env} marked dropped`,
         after: () => [
           `WARNING: database ${database} is DESTROYED at the next apply. Back it up before merging:`,
-          `  ${dump}`,
+          ...backup.map((line) => `  ${line}`),
         ],
       };
     });
@@ -412,7 +415,12 @@ export function checkTenants(options: CheckCommandOptions): number {
       else ctx.io.log(formatFinding(f));
       if (f.kind === "dropping" && f.database !== undefined) {
         const environment = tryEnvironment(ctx.environmentsDir, f.env);
-        ctx.io.log(`  back up first: ${pgDumpCommand(environment, f.database)}`);
+        ctx.io.log("  back up first, as the master user:");
+        for (const line of backupCommands(environmentAdminConnection(environment), {
+          name: f.tenant,
+          database: f.database,
+        }))
+          ctx.io.log(`    ${line}`);
       }
     }
     ctx.io.log(

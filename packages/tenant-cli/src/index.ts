@@ -1,4 +1,3 @@
-export * from "./backup";
 export * from "./check";
 export * from "./commands";
 export * from "./files";

@@ -1,3 +1,4 @@
+export * from "./backup";
 export * from "./construct-address";
 export * from "./credential-sources";
 export * from "./credentials";
