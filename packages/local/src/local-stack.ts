@@ -66,10 +66,33 @@ export function postgresqlProviderMirror(
   }
 }
 
+/** The locale of every tenant database (as on RDS), which the local server takes from the OS. */
+const LOCALE_REFUSED = /invalid LC_(COLLATE|CTYPE) locale name/;
+
+/** Terraform could not reach a registry for a provider (init, no filesystem mirror). */
+const REGISTRY_UNREACHABLE =
+  /Failed to query available provider packages|could not connect to registry|Failed to install provider/;
+
+/**
+ * What to do about a failed Terraform run of the local stack, when its output shows a cause this
+ * machine can fix: the postgresql provider neither in a mirror nor downloadable, or the OS lacking
+ * the en_US.UTF-8 locale. Undefined for anything else.
+ */
+export function localFailureHint(output: string, mirrorFound: boolean): string | undefined {
+  if (!mirrorFound && REGISTRY_UNREACHABLE.test(output)) {
+    return `Fix: ${POSTGRESQL_PROVIDER_SOURCE} ${POSTGRESQL_PROVIDER_VERSION} is in no provider mirror on this machine and terraform init could not download it: run bash tools/providers/install.sh (or set PGFORKS_TF_MIRROR to a filesystem mirror that holds it), then npm start again.`;
+  }
+  if (LOCALE_REFUSED.test(output)) {
+    return "Fix: the OS lacks the en_US.UTF-8 locale that every tenant database uses (as on RDS): generate it (Debian: install the locales package, enable en_US.UTF-8 in /etc/locale.gen, run locale-gen), then npm run local -- stop and npm start (the server sees new locales only when it starts).";
+  }
+  return undefined;
+}
+
 /** A Terraform working directory for the local stack, with the variables it needs. */
 export class LocalTerraform {
   private readonly binary: string;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly mirrorFound: boolean;
 
   constructor(
     /** Working directory: cdk.tf.json, .terraform, the lock file and the state live here. */
@@ -83,6 +106,7 @@ export class LocalTerraform {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.binary = resolveTerraformBinary(baseEnv);
     const mirror = postgresqlProviderMirror(baseEnv);
+    this.mirrorFound = mirror !== undefined;
     const cliConfig: NodeJS.ProcessEnv = {};
     if (mirror) {
       const file = join(dir, "terraform.tfrc");
@@ -113,8 +137,10 @@ export class LocalTerraform {
   ): Promise<TerraformRun> {
     const result = await runTerraform(this.binary, [...args], { cwd: this.dir, env: this.env });
     if (!allowedExitCodes.includes(result.exitCode ?? -1)) {
+      const output = `${result.stdout}${result.stderr}`;
+      const hint = localFailureHint(output, this.mirrorFound);
       throw new Error(
-        `terraform ${args.join(" ")} failed (exit ${result.exitCode}) in ${this.dir}:\n${result.stdout}${result.stderr}`,
+        `terraform ${args.join(" ")} failed (exit ${result.exitCode}) in ${this.dir}:\n${output}${hint ? `\n${hint}` : ""}`,
       );
     }
     return result;
