@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { DATABASE_RENAMED_NOTE } from "@pgforks/tenants/footprint";
 import { parseDocument, type YAMLSeq } from "yaml";
 import { captureIo, readText, scratchRoot, writeText } from "../test/helpers";
 import {
@@ -47,9 +48,11 @@ describe("compareTenants", () => {
     const [db] = compareTenants("e", [t("a", "a_old")], [t("a", "a_new")]);
     expect(db).toMatchObject({ level: "failure", kind: "database-changed", database: "a_old" });
     expect(db?.message).toContain(RENAME_INSTEAD);
-    // The database is renamed in place now (keyed by tenant): the message must not claim a destroy.
+    // The tenants stack refuses the rename at plan time: the message says so, as the preview does,
+    // and neither claims a destroy nor an in-place rename.
     expect(db?.message).toContain(DATABASE_RENAME_RISK);
-    expect(db?.message).not.toMatch(/would be destroyed/);
+    expect(db?.message).toContain(`a_old to a_new: ${DATABASE_RENAMED_NOTE}`);
+    expect(db?.message).not.toMatch(/would be destroyed|renames it in place/);
     const [role] = compareTenants("e", [t("a", "shared")], [t("b", "shared")]);
     expect(role).toMatchObject({ level: "failure", kind: "renamed" });
     expect(role?.message).toContain(RENAME_INSTEAD);

@@ -9,6 +9,7 @@ import {
   tenantDatabaseName,
   tenantSchema,
 } from "@pgforks/config";
+import { DATABASE_RENAMED_NOTE } from "@pgforks/tenants/footprint";
 import { parse } from "yaml";
 
 /** What `check` needs of an entry: identity, database and state, read defensively. */
@@ -79,13 +80,11 @@ export const RENAME_INSTEAD =
   "a rename is a new tenant: add a new entry, migrate with pg_dump/pg_restore, then drop the old one";
 
 /**
- * Why a database rename still fails the check although it destroys nothing. The tenants stack keys
- * the database by tenant name and cyrilgdn/postgresql updates `name` in place (ALTER DATABASE ...
- * RENAME TO), so the data stays; but every grant and extension bound to the database is replaced
- * (their `database` is ForceNew) and the rename itself needs the database to have no session.
+ * Why a database rename fails the check. The tenants stack refuses it at plan time (a postcondition
+ * on the database, @pgforks/tenants): renaming needs every session gone, and every grant and
+ * extension bound to the database would be replaced (their `database` is ForceNew).
  */
-export const DATABASE_RENAME_RISK =
-  "Terraform renames it in place (ALTER DATABASE ... RENAME TO: the data stays, nothing is destroyed) and rotates the password so the secret gets the new dbname, but it also replaces every grant and extension of the database (REVOKE and DROP EXTENSION on the old name, then GRANT and CREATE EXTENSION on the new one): the rename fails while any session is connected (applications, the provider's own connections) and DROP EXTENSION fails while objects use the extension, which can leave the apply half done with the tenant's grants gone";
+export const DATABASE_RENAME_RISK = `${DATABASE_RENAMED_NOTE}: the tenants stack's plan fails before anything changes (a rename needs every session gone and would replace every grant, the tenant's schema and its extensions)`;
 
 /**
  * Compares one environment's tenants at the base ref with the working tree. `base` undefined:
