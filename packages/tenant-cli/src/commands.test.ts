@@ -116,6 +116,25 @@ describe("add", () => {
       /unknown environment "nope" \(environments: dev, prod, staging\)/,
     );
   });
+
+  it("sends an edit of the local target to its file and npm start, changing nothing", () => {
+    const localFile = join(scratch.environmentsDir, "local", "tenants.yaml");
+    mkdirSync(join(scratch.environmentsDir, "local"));
+    writeText(localFile, "tenants: []\n");
+    const io = captureIo();
+    expect(addTenant({ root: scratch.root, io, env: "local", name: "a1", owner: "x@y.z" })).toBe(1);
+    expect(
+      setTenantState({ root: scratch.root, io, env: "local", name: "a1", state: "suspended" }),
+    ).toBe(1);
+    expect(io.out).toEqual([]);
+    expect(io.err).toEqual([
+      expect.stringMatching(
+        /^error: "local" is the local target, not an environment: edit environments\/local\/tenants\.yaml by hand .*then run npm start \(environments: dev, prod, staging\)$/,
+      ),
+      expect.stringMatching(/^error: "local" is the local target/),
+    ]);
+    expect(readText(localFile)).toBe("tenants: []\n");
+  });
 });
 
 describe("suspend, retire, activate", () => {

@@ -9,6 +9,7 @@ import {
   environmentNames,
   FileSystemError,
   formatProblemList,
+  LOCAL_ENVIRONMENT,
   type LoadedEnvironment,
   LockBusyError,
   loadEnvironment,
@@ -64,6 +65,12 @@ function requireEnvironment(environmentsDir: string, env: string | undefined): s
   const existing = existsSync(environmentsDir) ? environmentNames(environmentsDir) : [];
   if (!env) throw new Refusal(`--env is required (environments: ${existing.join(", ")})`);
   if (!existing.includes(env)) {
+    if (env === LOCAL_ENVIRONMENT) {
+      // Its tenants.yaml has no environment.yaml beside it: no budget, registry or stacks to check.
+      throw new Refusal(
+        `"${env}" is the local target, not an environment: edit environments/${env}/tenants.yaml by hand (same fields as every tenants.yaml), then run npm start (environments: ${existing.join(", ")})`,
+      );
+    }
     throw new Refusal(`unknown environment "${env}" (environments: ${existing.join(", ")})`);
   }
   return env;
