@@ -115,6 +115,27 @@ describe("bad input: one line, the tool's usage exit code, no stack trace", () =
   );
 });
 
+describe("a reader that stops early", () => {
+  it(
+    "ends the command quietly (exit 0, no EPIPE stack trace)",
+    () => {
+      // `true` reads nothing and exits before tsx has started, so the first write hits a closed pipe.
+      const run = spawnSync(
+        "bash",
+        [
+          "-c",
+          'set -o pipefail; "$0" "$1" tenant list | true; echo "pgforks exit $?" >&2',
+          tsx,
+          main,
+        ],
+        { cwd: root, encoding: "utf8" },
+      );
+      expect(run.stderr).toBe("pgforks exit 0\n");
+    },
+    SPAWN_TIMEOUT_MS,
+  );
+});
+
 describe("a subcommand runs its tool with the options commander checked", () => {
   it(
     "tenant add keeps the tool's messages and exit code, and leaves the file untouched",
