@@ -172,8 +172,14 @@ export async function stopLocal(log: (line: string) => void = console.log): Prom
 }
 
 /** `npm run local -- reset`: stops the server and deletes its data, state and credentials. */
-export async function resetLocal(log: (line: string) => void = console.log): Promise<number> {
-  const dir = localDir();
+export async function resetLocal(
+  log: (line: string) => void = console.log,
+  dir = localDir(),
+): Promise<number> {
+  if (!existsSync(dir)) {
+    log(`Nothing to delete: ${dir} does not exist.`);
+    return 0;
+  }
   await stopPostgres(join(dir, "postgres"));
   rmSync(dir, { recursive: true, force: true });
   log(`Deleted ${dir} (server data, Terraform state, local passwords).`);
