@@ -103,6 +103,12 @@ describe("bad input: one line, the tool's usage exit code, no stack trace", () =
     [["ci", "frobnicate"], 2, "error: unknown command 'frobnicate'"],
     [["credentials"], 1, "error: required option '--env <name>' not specified"],
     [["nosuch"], 1, "error: unknown command 'nosuch'"],
+    [["local", "stpo"], 1, "error: unknown command 'stpo' (local takes start, stop or reset)"],
+    [
+      ["local", "start", "now"],
+      1,
+      "error: unknown command 'now' (local takes start, stop or reset)",
+    ],
   ])(
     "pgforks %j",
     (args, code, line) => {

@@ -20,10 +20,20 @@ export function describeLocalCommand(command: Command): Command {
   };
   // The local target's code (PostgreSQL, Terraform) loads only when a step runs.
   const target = () => import("./local-target");
+  const start = run(async () => (await target()).startLocal());
   command
     .command("start", { isDefault: true })
     .description("start the server, apply the tenants, print each fork's DATABASE_URL")
-    .action(run(async () => (await target()).startLocal()));
+    // A mistyped step (`npm run local -- stpo`) reaches this default command as an argument: name
+    // it as the unknown command it is, not "too many arguments for 'start'".
+    .allowExcessArguments()
+    .action(async (_options: unknown, self: Command) => {
+      const [extra] = self.args;
+      if (extra !== undefined) {
+        command.error(`error: unknown command '${extra}' (local takes start, stop or reset)`);
+      }
+      await start();
+    });
   command
     .command("stop")
     .description("stop the server, keep its data")
