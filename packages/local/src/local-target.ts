@@ -114,6 +114,19 @@ export async function applyTenants(options: {
   };
 }
 
+/**
+ * Why the local server did not start, with the fix when its port is taken (every clone's
+ * `npm start` uses the same default port): `error` as is otherwise.
+ */
+export function explainStartFailure(error: unknown, port: number): unknown {
+  if (!(error instanceof Error) || !/could not (bind|create listen)/i.test(error.message)) {
+    return error;
+  }
+  return new Error(
+    `${error.message}\nFix: port ${port} is taken (another PostgreSQL, perhaps another clone's npm start): stop that server, or set PGFORKS_LOCAL_PORT to a free port from 1024 to 65535 and run npm start again.`,
+  );
+}
+
 /** `npm start`: server up, tenants applied, URLs and the audit's verdict printed. */
 export async function startLocal(log: (line: string) => void = console.log): Promise<number> {
   const dir = localDir();
@@ -126,6 +139,8 @@ export async function startLocal(log: (line: string) => void = console.log): Pro
   const server = await startPostgres({
     persistent: { dir: join(dir, "postgres"), port },
     rds: { adminRole: LOCAL_ADMIN_ROLE, adminPassword: credentials.admin },
+  }).catch((error: unknown) => {
+    throw explainStartFailure(error, port);
   });
   log(
     `PostgreSQL 16 on 127.0.0.1:${port} (data in ${join(dir, "postgres")}; npm run local -- stop | reset)`,
