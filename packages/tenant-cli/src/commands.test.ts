@@ -117,6 +117,24 @@ describe("add", () => {
     );
   });
 
+  it("refuses a --root without environments/ in one line, in every command", () => {
+    rmSync(scratch.environmentsDir, { recursive: true });
+    const io = captureIo();
+    const root = scratch.root;
+    expect(addTenant({ root, io, env: ENV, name: "a1", owner: "x@y.z" })).toBe(1);
+    expect(setTenantState({ root, io, env: ENV, name: "a1", state: "suspended" })).toBe(1);
+    expect(listTenants({ root, io })).toBe(1);
+    expect(writeRegistries({ root, io })).toBe(1);
+    expect(writeRegistries({ root, io, check: true })).toBe(1);
+    expect(io.out).toEqual([]);
+    expect(io.err).toEqual(
+      Array(5).fill(
+        `error: no environments folder: ${scratch.environmentsDir} does not exist (--root names the folder that holds environments/)`,
+      ),
+    );
+    expect(existsSync(scratch.environmentsDir)).toBe(false);
+  });
+
   it("sends an edit of the local target to its file and npm start, changing nothing", () => {
     const localFile = join(scratch.environmentsDir, "local", "tenants.yaml");
     mkdirSync(join(scratch.environmentsDir, "local"));

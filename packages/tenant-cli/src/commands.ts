@@ -61,8 +61,18 @@ function resolveContext(context: CommandContext) {
 /** Refusal raised inside a command; printed as is, exit code 1. */
 class Refusal extends Error {}
 
+/** The environments under `environmentsDir`; refused in one line when the folder is missing. */
+function existingEnvironments(environmentsDir: string): string[] {
+  if (!existsSync(environmentsDir)) {
+    throw new Refusal(
+      `no environments folder: ${environmentsDir} does not exist (--root names the folder that holds environments/)`,
+    );
+  }
+  return environmentNames(environmentsDir);
+}
+
 function requireEnvironment(environmentsDir: string, env: string | undefined): string {
-  const existing = existsSync(environmentsDir) ? environmentNames(environmentsDir) : [];
+  const existing = existingEnvironments(environmentsDir);
   if (!env) throw new Refusal(`--env is required (environments: ${existing.join(", ")})`);
   if (!existing.includes(env)) {
     if (env === LOCAL_ENVIRONMENT) {
@@ -363,7 +373,7 @@ export function listTenants(options: ListOptions = {}): number {
   return guarded(ctx.io, () => {
     const names = options.env
       ? [requireEnvironment(ctx.environmentsDir, options.env)]
-      : environmentNames(ctx.environmentsDir);
+      : existingEnvironments(ctx.environmentsDir);
     // Read-only: the environments that load are listed, the problems of the others follow
     // (exit 1), so one broken or new folder does not hide the rest.
     const loaded: LoadedEnvironment[] = [];
@@ -449,9 +459,10 @@ export interface RegistryOptions extends CommandContext {
 export function writeRegistries(options: RegistryOptions = {}): number {
   const ctx = resolveContext(options);
   return guarded(ctx.io, () => {
+    const names = existingEnvironments(ctx.environmentsDir);
     /** Registries that differ from what the config generates; staged into `tx` when given. */
     const staleRegistries = (tx?: EnvironmentsTransaction): string[] => {
-      const loaded = loadEnvironments(environmentNames(ctx.environmentsDir), ctx.environmentsDir);
+      const loaded = loadEnvironments(names, ctx.environmentsDir);
       const stale: string[] = [];
       for (const environment of loaded) {
         const file = registryPath(ctx.environmentsDir, environment.name);
