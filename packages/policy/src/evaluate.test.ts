@@ -171,6 +171,14 @@ describe("skips", () => {
     expect(renderPolicyReport(report)).toContain("FAIL CKV_AWS_88 aws_instance.bastion");
   });
 
+  it("renders no empty 'passed:' line for a stack where nothing passed", () => {
+    // A stack no project rule applies to (a bootstrap stack), with checkov not installed.
+    const report = evaluatePolicy([{ stack: "bootstrap-prod", plan: plan([]) }], [], []);
+    expect(renderPolicyReport(report)).toBe(
+      "bootstrap-prod: 0 failure(s), 0 skipped, 0 passed (checkov NOT RUN: project rules only)",
+    );
+  });
+
   it("a skip covers its check on its stacks and matching resources only", () => {
     const skips = [skip("CKV_AWS_88", ["prod-platform"], /bastion/)];
     const covered = evaluatePolicy(

@@ -132,7 +132,7 @@ export function renderPolicyReport(report: PolicyReport): string {
       const first = s.skipped.find((f) => f.check === id);
       lines.push(`  skipped ${id}: ${first?.detail ?? first?.title} — ${first?.skip?.reason}`);
     }
-    lines.push(`  passed: ${s.passed.join(", ")}`);
+    if (s.passed.length > 0) lines.push(`  passed: ${s.passed.join(", ")}`);
   }
   for (const { skip, stack } of report.unusedSkips)
     lines.push(
