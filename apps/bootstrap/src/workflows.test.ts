@@ -326,6 +326,7 @@ describe("pull requests: the platform plan role only", () => {
     const roles = steps
       .filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))
       .map((s) => String(s.with?.["role-to-assume"]));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, as written
     expect(roles).toEqual(["${{ steps.facts.outputs.plan_role_arn }}"]);
     expect(JSON.stringify(workflow("pull-request.yml"))).not.toMatch(
       /tenants_plan_role_arn|apply_role_arn/,
@@ -342,6 +343,7 @@ describe("pull requests: the platform plan role only", () => {
     const planned = steps
       .filter((s) => /^\s*terraform plan /m.test(s.run ?? ""))
       .map((s) => s.name ?? "");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, as written
     expect(planned).toEqual(["Plan ${{ steps.facts.outputs.platform_stack }}"]);
   });
 });

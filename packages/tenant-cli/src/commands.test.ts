@@ -216,11 +216,23 @@ describe("drop", () => {
     const err = io.err.join("\n");
     expect(err).toMatch(reason);
     expect(err).toContain(`DESTROYS database ${database()}`);
+    // prod runs without the proxy: no proxy entry to lose.
+    expect(err).toContain("(and role fintech, its secret)");
     // The backup runbook as the master user: grant itself the tenant's role, dump, revoke.
     expect(err).toContain(`-c 'GRANT "fintech" TO "`);
     expect(err).toMatch(new RegExp(`pg_dump ".*dbname=${database()} .*" --format=custom`));
     expect(err).toContain(`-c 'REVOKE "fintech" FROM "`);
     expect(readText(tenantsFile())).toBe(before);
+  });
+
+  it("names the proxy entry among what goes when the environment has the proxy", () => {
+    const environmentFile = join(scratch.environmentsDir, ENV, "environment.yaml");
+    const environment = parseDocument(readText(environmentFile));
+    environment.setIn(["proxy", "enabled"], true);
+    writeText(environmentFile, environment.toString());
+    const io = captureIo();
+    expect(dropTenant({ root: scratch.root, io, env: ENV, name: "fintech" })).toBe(1);
+    expect(io.err.join("\n")).toContain("(and role fintech, its secret and proxy entry)");
   });
 
   it("marks the tenant dropped with confirmDrop when the database name is repeated", () => {

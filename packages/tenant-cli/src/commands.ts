@@ -329,7 +329,7 @@ export function dropTenant(options: DropTenantOptions): number {
             options.confirm === undefined
               ? `dropping ${options.name} needs --confirm ${database}.`
               : `--confirm "${options.confirm}" does not match the database name "${database}".`,
-            `Dropping DESTROYS database ${database} in ${env} at the next apply (and role ${options.name}, its secret and proxy entry); the data is gone unless you have a backup.`,
+            `Dropping DESTROYS database ${database} in ${env} at the next apply (and role ${options.name}, its secret${environment?.proxy.enabled ? " and proxy entry" : ""}); the data is gone unless you have a backup.`,
             "To stop the tenant but keep its data, use suspend or retire instead.",
             `Back it up first${environment?.tunnel ? " (with the SSM tunnel open)" : ""}, as the master user (docs/operations.md, "Backup and restore of one tenant"):`,
             ...backup.map((line) => `  ${line}`),

@@ -116,6 +116,7 @@ describe("one active tenant", () => {
     expect(lifecycle.ignore_changes).toEqual(["name"]);
     expect(lifecycle.postcondition).toEqual([
       {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a Terraform expression, as synthesized
         condition: '${self.name == "alpha_db"}',
         error_message: expect.stringContaining("Renaming a tenant database is refused"),
       },
