@@ -1,14 +1,19 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
+  CONFIG_FILE_MISSING,
   ConfigError,
   type ConfigProblem,
+  configFileProblem,
   connectionBudget,
+  ENVIRONMENT_FILE,
   type EnvironmentConfig,
   type EnvironmentsTransaction,
   environmentNames,
   FileSystemError,
+  fileSystemReason,
   formatProblemList,
+  isErrnoError,
   type LoadedEnvironment,
   LockBusyError,
   loadEnvironment,
@@ -60,8 +65,37 @@ function resolveContext(context: CommandContext) {
 /** Refusal raised inside a command; printed as is, exit code 1. */
 class Refusal extends Error {}
 
+/**
+ * Refuses when `environmentsDir` is not a readable folder (a wrong --root): one line naming it,
+ * instead of an empty list of environments or a lock that cannot be taken.
+ */
+function requireEnvironmentsDir(environmentsDir: string): void {
+  const problem = (() => {
+    try {
+      return statSync(environmentsDir).isDirectory() ? undefined : "is not a folder";
+    } catch (error) {
+      if (!isErrnoError(error)) throw error;
+      return `${fileSystemReason(error.code)} (${error.code})`;
+    }
+  })();
+  if (problem) {
+    throw new Refusal(
+      `${displayPath(environmentsDir)}: ${problem}; it must be the environments folder (--root names the folder that holds environments/, default: this repository)`,
+    );
+  }
+}
+
+/** Refuses when a configuration file is a folder, a named pipe, a broken link... (missing is up to the caller). */
+function requireReadableConfigFile(file: string, missingOk: boolean): boolean {
+  const problem = configFileProblem(file);
+  if (problem === CONFIG_FILE_MISSING && missingOk) return false;
+  if (problem) throw new Refusal(`${displayPath(file)}: ${problem}`);
+  return true;
+}
+
 function requireEnvironment(environmentsDir: string, env: string | undefined): string {
-  const existing = existsSync(environmentsDir) ? environmentNames(environmentsDir) : [];
+  requireEnvironmentsDir(environmentsDir);
+  const existing = environmentNames(environmentsDir);
   if (!env) throw new Refusal(`--env is required (environments: ${existing.join(", ")})`);
   if (!existing.includes(env)) {
     throw new Refusal(`unknown environment "${env}" (environments: ${existing.join(", ")})`);
@@ -145,7 +179,9 @@ function stageTenantsEdit(
   io: Io,
 ): number {
   const file = tenantsFilePath(environmentsDir, env);
-  const original = existsSync(file)
+  // A named pipe would block the read forever; a broken link is not an empty file.
+  requireReadableConfigFile(join(environmentsDir, env, ENVIRONMENT_FILE), false);
+  const original = requireReadableConfigFile(file, true)
     ? onFile(file, "read", () => readFileSync(file, "utf8"))
     : "tenants: []\n";
   let doc: TenantsDocument;
@@ -351,6 +387,7 @@ function table(rows: readonly (readonly string[])[]): string[] {
 export function listTenants(options: ListOptions = {}): number {
   const ctx = resolveContext(options);
   return guarded(ctx.io, () => {
+    requireEnvironmentsDir(ctx.environmentsDir);
     const names = options.env
       ? [requireEnvironment(ctx.environmentsDir, options.env)]
       : environmentNames(ctx.environmentsDir);
@@ -435,6 +472,7 @@ export function writeRegistries(options: RegistryOptions = {}): number {
   const ctx = resolveContext(options);
   return guarded(ctx.io, () => {
     /** Registries that differ from what the config generates; staged into `tx` when given. */
+    requireEnvironmentsDir(ctx.environmentsDir);
     const staleRegistries = (tx?: EnvironmentsTransaction): string[] => {
       const loaded = loadEnvironments(environmentNames(ctx.environmentsDir), ctx.environmentsDir);
       const stale: string[] = [];
