@@ -13,7 +13,9 @@ import type { z } from "zod";
 import { budgetProblem, connectionBudget } from "./capacity";
 import { ConfigError, type ConfigProblem, formatPath } from "./errors";
 import { fileSystemReason, isErrnoError } from "./fs-errors";
+import { INSTANCE_CLASS_NAMES, type InstanceClass, instanceCapacity } from "./instance-classes";
 import { allowedKeysAt } from "./json-schema";
+import { readOnlyRoleName } from "./naming";
 import { proxySecretProblem, tenantInProxy } from "./proxy-quota";
 import { type EnvironmentConfig, environmentSchema } from "./schema/environment";
 import { type TenantConfig, tenantsFileSchema } from "./schema/tenants";
@@ -356,6 +358,45 @@ function validate<S extends z.ZodType>(
   return result.success && found.length === 0 ? result.data : undefined;
 }
 
+/** environment.yaml's `name` must be its folder's. */
+function folderNameProblems(parsed: ParsedYaml, envFile: string, name: string): ConfigProblem[] {
+  const found = valueAt(parsed.value, ["name"]);
+  if (found === undefined || found === name) return [];
+  return [
+    {
+      file: displayPath(envFile),
+      path: "name",
+      ...locate(parsed, ["name"]),
+      found: render(found),
+      message: `must match the folder name "${name}"`,
+    },
+  ];
+}
+
+/**
+ * database.connectionReserve must leave connections for the tenants: a reserve of 500 on a class
+ * with max_connections 198 is a mistake in environment.yaml, which no tenant limit can fix.
+ */
+function reserveProblems(parsed: ParsedYaml, envFile: string): ConfigProblem[] {
+  const path = ["database", "connectionReserve"];
+  const reserve = valueAt(parsed.value, path);
+  const instanceClass = valueAt(parsed.value, ["database", "instanceClass"]);
+  if (typeof reserve !== "number" || !INSTANCE_CLASS_NAMES.includes(instanceClass as never)) {
+    return [];
+  }
+  const { maxConnections } = instanceCapacity(instanceClass as InstanceClass);
+  if (reserve < maxConnections) return [];
+  return [
+    {
+      file: displayPath(envFile),
+      path: formatPath(path),
+      ...locate(parsed, path),
+      found: render(reserve),
+      message: `must be below max_connections ${maxConnections} of ${String(instanceClass)}, or no connection is left for the tenants (default 10)`,
+    },
+  ];
+}
+
 /**
  * Reads and validates one environment folder. Throws ConfigError listing every problem in
  * both files (and the cross-file checks) at once.
@@ -370,19 +411,7 @@ export function loadEnvironment(name: string, dir = environmentsDir()): LoadedEn
     envFile,
     problems,
     (p) => allowedKeysAt("environment", p),
-    (parsed) => {
-      const found = valueAt(parsed.value, ["name"]);
-      if (found === undefined || found === name) return [];
-      return [
-        {
-          file: displayPath(envFile),
-          path: "name",
-          ...locate(parsed, ["name"]),
-          found: render(found),
-          message: `must match the folder name "${name}"`,
-        },
-      ];
-    },
+    (parsed) => [...folderNameProblems(parsed, envFile, name), ...reserveProblems(parsed, envFile)],
   );
   const tenantsFileConfig = validate(tenantsFileSchema, tenantsFile, problems, (p) =>
     allowedKeysAt("tenants", p),
@@ -396,6 +425,15 @@ export function loadEnvironment(name: string, dir = environmentsDir()): LoadedEn
           path: `tenants[${i}].name`,
           found: render(tenant.name),
           message: `is the master username of ${displayPath(envFile)}; choose another name`,
+        });
+      }
+      // The master user exists before any tenant: a tenant role of that name cannot be created.
+      if (tenant.readOnlyRole && readOnlyRoleName(tenant) === environment.database.masterUsername) {
+        problems.push({
+          file: displayPath(tenantsFile),
+          path: `tenants[${i}].readOnlyRole`,
+          found: render(tenant.readOnlyRole),
+          message: `would create role "${readOnlyRoleName(tenant)}", the master username of ${displayPath(envFile)}; choose another master username or set readOnlyRole: false`,
         });
       }
     });

@@ -242,6 +242,20 @@ const environmentCases: ConfigCase[] = [
     synth: true,
   },
   {
+    name: "connection reserve above max_connections (no tenant limit could fix it)",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  connectionReserve: 500",
+    ),
+    expect: [
+      ":26:22 database.connectionReserve: must be below max_connections 198 of db.t4g.small",
+      "(found 500)",
+    ],
+    synth: true,
+    problems: 1,
+  },
+  {
     name: "a symbolic link to a file that does not exist",
     edit: replaceFile(e(ENV), (p) => symlinkSync("../shared/environment.yaml", p)),
     expect: ["is a symbolic link to ../shared/environment.yaml, which does not exist"],
@@ -415,6 +429,26 @@ const tenantsCases: ConfigCase[] = [
     name: "a symbolic link to itself",
     edit: replaceFile(e(TEN), (p) => symlinkSync(basename(p), p)),
     expect: ["cannot read: too many symbolic links (ELOOP)"],
+  },
+  {
+    name: "read-only role named like the master user",
+    edit: (envs) => {
+      replaceIn(
+        e(ENV),
+        "backupRetentionDays: 14",
+        "backupRetentionDays: 14\n  masterUsername: fintech_readonly",
+      )(envs);
+      replaceIn(
+        e(TEN),
+        "extensions: [pgcrypto]",
+        "extensions: [pgcrypto]\n    readOnlyRole: true",
+      )(envs);
+    },
+    expect: [
+      "tenants[2].readOnlyRole",
+      'would create role "fintech_readonly", the master username of',
+    ],
+    synth: true,
   },
   {
     name: "500 bad tenants (report summarized)",
