@@ -63,7 +63,8 @@ function sleep(ms: number): void {
 }
 
 function timeoutMs(explicit?: number): number {
-  const fromEnv = Number(process.env.PGFORKS_LOCK_TIMEOUT_MS);
+  // Empty is unset (Number("") would be 0: no waiting at all).
+  const fromEnv = Number(process.env.PGFORKS_LOCK_TIMEOUT_MS?.trim() || Number.NaN);
   if (explicit !== undefined) return explicit;
   return Number.isFinite(fromEnv) && fromEnv >= 0 ? fromEnv : DEFAULT_LOCK_TIMEOUT_MS;
 }
@@ -86,6 +87,27 @@ function breakDeadLock(lockPath: string, ownerPath: string): boolean {
   if (owner.lockMtimeMs !== mtimeMs || isProcessAlive(owner.pid, owner.startTime)) return false;
   rmSync(lockPath, { recursive: true, force: true });
   return true;
+}
+
+/** A holder records itself within milliseconds of taking the lock; an older lock without a record was left. */
+const OWNER_RECORD_GRACE_MS = 1_000;
+
+/**
+ * The lock is held and has named no owner for over a second: a command was killed between taking
+ * it and recording itself. Its pid is unknown, so the lock is only taken over once it is STALE_MS
+ * old; the message says when, instead of "try again when it has finished". Undefined for a lock
+ * just taken (its holder is recording itself).
+ */
+function ownerlessLockMessage(lockPath: string, wait: number): string | undefined {
+  let ageMs: number;
+  try {
+    ageMs = Date.now() - statSync(lockPath).mtimeMs;
+  } catch {
+    return undefined; // released meanwhile
+  }
+  if (ageMs < OWNER_RECORD_GRACE_MS) return undefined;
+  const left = Math.max(0, Math.ceil((STALE_MS - ageMs) / 1000));
+  return `${FileSystemError.display(lockPath)} is held with no owner recorded (a command killed while taking it leaves this); waited ${(wait / 1000).toFixed(1)}s: it is taken over automatically ${STALE_MS / 1000}s after it was made, in ${left}s; try again then`;
 }
 
 /** Files staged by a command; written together (or not at all) when the command succeeds. */
@@ -222,6 +244,8 @@ export function withEnvironmentsLock<T>(
       if (breakDeadLock(lockPath, ownerPath)) continue;
       if (Date.now() >= deadline) {
         const owner = readOwner(ownerPath);
+        const ownerless = owner ? undefined : ownerlessLockMessage(lockPath, wait);
+        if (ownerless) throw new LockBusyError(ownerless);
         const who = owner
           ? ` (pid ${owner.pid}, for ${((Date.now() - owner.since) / 1000).toFixed(1)}s)`
           : "";

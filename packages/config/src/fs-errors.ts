@@ -1,4 +1,5 @@
 import { relative } from "node:path";
+import { types } from "node:util";
 
 /** What an errno code means to the person who runs the command. */
 const REASONS: Record<string, string> = {
@@ -43,9 +44,13 @@ export class FileSystemError extends Error {
   }
 }
 
-/** Whether `error` is a Node file-system error (it has an errno code such as ENOENT). */
+/**
+ * Whether `error` is a Node file-system error (it has an errno code such as ENOENT). Checked with
+ * `types.isNativeError`, not `instanceof Error`: an error thrown by `fs` inside a Jest test comes
+ * from another realm, and `instanceof` would miss it.
+ */
 export function isErrnoError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === "string";
+  return types.isNativeError(error) && typeof (error as NodeJS.ErrnoException).code === "string";
 }
 
 /**

@@ -10,8 +10,18 @@ export const IDENTIFIER_PATTERN = /^[a-z_][a-z0-9_]*$/;
 /** PostgreSQL truncates identifiers to NAMEDATALEN-1 = 63 bytes. */
 export const IDENTIFIER_MAX_BYTES = 63;
 
-/** Names owned by PostgreSQL or RDS; a tenant may never take one. */
-export const RESERVED_NAMES = ["postgres", "template0", "template1", "rdsadmin", "public"] as const;
+/**
+ * Names owned by PostgreSQL or RDS; a tenant may never take one. PostgreSQL refuses `public`
+ * and `none` as role names ("role name \"none\" is reserved"), even quoted.
+ */
+export const RESERVED_NAMES = [
+  "postgres",
+  "template0",
+  "template1",
+  "rdsadmin",
+  "public",
+  "none",
+] as const;
 
 /** Prefixes owned by PostgreSQL (`pg_`) and RDS (`rds_`: rds_superuser, rds_iam, ...). */
 export const RESERVED_PREFIXES = ["pg_", "rds_"] as const;

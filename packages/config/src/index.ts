@@ -15,3 +15,4 @@ export * from "./schema/environment";
 export * from "./schema/tenants";
 export * from "./tenant-access";
 export * from "./terraform-escape";
+export * from "./yaml-errors";

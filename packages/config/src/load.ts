@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync, type Stats, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import {
   type Document,
@@ -13,11 +13,14 @@ import type { z } from "zod";
 import { budgetProblem, connectionBudget } from "./capacity";
 import { ConfigError, type ConfigProblem, formatPath } from "./errors";
 import { fileSystemReason, isErrnoError } from "./fs-errors";
+import { INSTANCE_CLASS_NAMES, type InstanceClass, instanceCapacity } from "./instance-classes";
 import { allowedKeysAt } from "./json-schema";
+import { readOnlyRoleName } from "./naming";
 import { proxySecretProblem, tenantInProxy } from "./proxy-quota";
 import { type EnvironmentConfig, environmentSchema } from "./schema/environment";
 import { type TenantConfig, tenantsFileSchema } from "./schema/tenants";
 import { LOCAL_ENVIRONMENT } from "./tenant-access";
+import { describeYamlErrors } from "./yaml-errors";
 
 export const ENVIRONMENT_FILE = "environment.yaml";
 export const TENANTS_FILE = "tenants.yaml";
@@ -90,10 +93,61 @@ function render(value: unknown): string {
   return String(value);
 }
 
+/**
+ * A number as written in the file (`012345678901`, `1e400`), which YAML may have changed
+ * (12345678901, Infinity); every other value as render() shows it.
+ */
+function renderAsWritten(parsed: ParsedYaml, path: readonly PropertyKey[], value: unknown): string {
+  if (typeof value !== "number") return render(value);
+  const node = parsed.doc.getIn(path as unknown[], true);
+  const source = isScalar(node) ? (node as { source?: unknown }).source : undefined;
+  return typeof source === "string" && source !== String(value) ? source : render(value);
+}
+
 interface ParsedYaml {
   readonly doc: Document;
   readonly lines: LineCounter;
   readonly value: unknown;
+}
+
+/** What configFileProblem says of a file that does not exist. */
+export const CONFIG_FILE_MISSING = "file is missing";
+
+/** What a file-system entry that is neither a file nor a folder is. */
+function specialKind(stat: Stats): string {
+  if (stat.isFIFO()) return "a named pipe (FIFO)";
+  if (stat.isSocket()) return "a socket";
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
+  return "not a regular file";
+}
+
+/**
+ * Why `file` cannot be read as a configuration file, or undefined when it can: missing
+ * (CONFIG_FILE_MISSING), a folder, a named pipe or device (reading one would wait forever), a
+ * symbolic link to nothing or a loop of links, or unreadable. Checked before any read.
+ */
+export function configFileProblem(file: string): string | undefined {
+  let stat: Stats;
+  try {
+    stat = statSync(file);
+  } catch (error) {
+    // The code, not instanceof: errors of node:fs come from another realm under Jest.
+    const code = (error as NodeJS.ErrnoException | null)?.code;
+    if (typeof code !== "string") throw error;
+    if (code === "ENOENT") {
+      let target: string;
+      try {
+        target = readlinkSync(file);
+      } catch {
+        return CONFIG_FILE_MISSING;
+      }
+      return `is a symbolic link to ${target}, which does not exist`;
+    }
+    return `cannot read: ${fileSystemReason(code)} (${code})`;
+  }
+  if (stat.isDirectory()) return "is a directory, expected a YAML file";
+  if (!stat.isFile()) return `is ${specialKind(stat)}, expected a YAML file`;
+  return undefined;
 }
 
 /** Reads a config file as text; a file-system problem becomes one problem naming the file. */
@@ -102,9 +156,9 @@ function readConfigText(file: string, problems: ConfigProblem[]): string | undef
     problems.push({ file: displayPath(file), path: "", message });
     return undefined;
   };
-  if (!existsSync(file)) return fail("file is missing");
+  const problem = configFileProblem(file);
+  if (problem) return fail(problem);
   try {
-    if (statSync(file).isDirectory()) return fail("is a directory, expected a YAML file");
     const bytes = readFileSync(file);
     const text = bytes.toString("utf8");
     if (bytes.includes(0) || text.includes("\uFFFD")) {
@@ -137,14 +191,11 @@ function parseYaml(file: string, problems: ConfigProblem[]): ParsedYaml | undefi
   }
   if (!doc) return { doc: parseAllDocuments("{}")[0] as Document, lines, value: {} };
   if (doc.errors.length > 0) {
-    for (const error of doc.errors.slice(0, 5)) {
-      const pos = error.linePos?.[0];
+    for (const report of describeYamlErrors(doc, lines)) {
       problems.push({
         file: displayPath(file),
-        path: "",
-        line: pos?.line,
-        column: pos?.col,
-        message: `invalid YAML: ${error.message.split("\n")[0]?.slice(0, 120)}`,
+        ...report,
+        message: `invalid YAML: ${report.message}`,
       });
     }
     return undefined;
@@ -238,17 +289,35 @@ function issuesToProblems(
       file: displayPath(file),
       path: formatPath(issue.path),
       ...locate(parsed, issue.path),
-      found: render(found),
+      found: renderAsWritten(parsed, issue.path, found),
       message: describeIssue(issue, found),
     });
   }
   return problems;
 }
 
+/** A zod type name as the person who edits the YAML knows it. */
+const TYPE_WORDS: Record<string, string> = {
+  array: "a list",
+  object: "a mapping (key: value lines)",
+  int: "a whole number",
+  number: "a number",
+  string: "a string",
+  boolean: "a boolean (true or false)",
+};
+
 function describeIssue(issue: z.core.$ZodIssue, found: unknown): string {
   if (issue.code === "invalid_type") {
-    if (found === undefined) return `is required (expected ${issue.expected})`;
-    return `must be ${issue.expected === "array" ? "a list" : `a ${issue.expected}`}`;
+    const expected = TYPE_WORDS[issue.expected] ?? `a ${issue.expected}`;
+    if (found === undefined) return `is required (expected ${expected})`;
+    if (typeof found === "number" && !Number.isFinite(found)) {
+      return `must be ${expected}; the value is out of range (YAML reads it as infinity)`;
+    }
+    if (issue.expected === "string" && (typeof found === "number" || typeof found === "boolean")) {
+      // `account: 012345678901` is the number 12345678901 to YAML: quoting keeps it as written.
+      return `must be a string: put the value in quotes (YAML reads it unquoted as a ${typeof found})`;
+    }
+    return `must be ${expected}`;
   }
   if (issue.code === "invalid_value") {
     const values = issue.values.map((v) => JSON.stringify(v));
@@ -289,6 +358,45 @@ function validate<S extends z.ZodType>(
   return result.success && found.length === 0 ? result.data : undefined;
 }
 
+/** environment.yaml's `name` must be its folder's. */
+function folderNameProblems(parsed: ParsedYaml, envFile: string, name: string): ConfigProblem[] {
+  const found = valueAt(parsed.value, ["name"]);
+  if (found === undefined || found === name) return [];
+  return [
+    {
+      file: displayPath(envFile),
+      path: "name",
+      ...locate(parsed, ["name"]),
+      found: render(found),
+      message: `must match the folder name "${name}"`,
+    },
+  ];
+}
+
+/**
+ * database.connectionReserve must leave connections for the tenants: a reserve of 500 on a class
+ * with max_connections 198 is a mistake in environment.yaml, which no tenant limit can fix.
+ */
+function reserveProblems(parsed: ParsedYaml, envFile: string): ConfigProblem[] {
+  const path = ["database", "connectionReserve"];
+  const reserve = valueAt(parsed.value, path);
+  const instanceClass = valueAt(parsed.value, ["database", "instanceClass"]);
+  if (typeof reserve !== "number" || !INSTANCE_CLASS_NAMES.includes(instanceClass as never)) {
+    return [];
+  }
+  const { maxConnections } = instanceCapacity(instanceClass as InstanceClass);
+  if (reserve < maxConnections) return [];
+  return [
+    {
+      file: displayPath(envFile),
+      path: formatPath(path),
+      ...locate(parsed, path),
+      found: render(reserve),
+      message: `must be below max_connections ${maxConnections} of ${String(instanceClass)}, or no connection is left for the tenants (default 10)`,
+    },
+  ];
+}
+
 /**
  * Reads and validates one environment folder. Throws ConfigError listing every problem in
  * both files (and the cross-file checks) at once.
@@ -303,19 +411,7 @@ export function loadEnvironment(name: string, dir = environmentsDir()): LoadedEn
     envFile,
     problems,
     (p) => allowedKeysAt("environment", p),
-    (parsed) => {
-      const found = valueAt(parsed.value, ["name"]);
-      if (found === undefined || found === name) return [];
-      return [
-        {
-          file: displayPath(envFile),
-          path: "name",
-          ...locate(parsed, ["name"]),
-          found: render(found),
-          message: `must match the folder name "${name}"`,
-        },
-      ];
-    },
+    (parsed) => [...folderNameProblems(parsed, envFile, name), ...reserveProblems(parsed, envFile)],
   );
   const tenantsFileConfig = validate(tenantsFileSchema, tenantsFile, problems, (p) =>
     allowedKeysAt("tenants", p),
@@ -329,6 +425,15 @@ export function loadEnvironment(name: string, dir = environmentsDir()): LoadedEn
           path: `tenants[${i}].name`,
           found: render(tenant.name),
           message: `is the master username of ${displayPath(envFile)}; choose another name`,
+        });
+      }
+      // The master user exists before any tenant: a tenant role of that name cannot be created.
+      if (tenant.readOnlyRole && readOnlyRoleName(tenant) === environment.database.masterUsername) {
+        problems.push({
+          file: displayPath(tenantsFile),
+          path: `tenants[${i}].readOnlyRole`,
+          found: render(tenant.readOnlyRole),
+          message: `would create role "${readOnlyRoleName(tenant)}", the master username of ${displayPath(envFile)}; choose another master username or set readOnlyRole: false`,
         });
       }
     });

@@ -151,12 +151,22 @@ async function build(/** @type {string} */ entry, /** @type {string} */ dir, ide
     if (stat.mtimeMs >= started) changedWhileBuilding = true;
     inputs.push([file, stat.mtimeMs, stat.size]);
   }
-  fs.mkdirSync(dir, { recursive: true });
-  removeAbandonedTemporaries(dir);
-  writeAtomically(path.join(dir, "bundle.js"), output.text);
-  // A file edited during the build may or may not be in the bundle: record nothing, rebuild next time.
-  if (!changedWhileBuilding) {
-    writeAtomically(path.join(dir, "inputs.json"), JSON.stringify({ identity, entry, inputs }));
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    removeAbandonedTemporaries(dir);
+    writeAtomically(path.join(dir, "bundle.js"), output.text);
+    // A file edited during the build may or may not be in the bundle: record nothing, rebuild next time.
+    if (!changedWhileBuilding) {
+      writeAtomically(path.join(dir, "inputs.json"), JSON.stringify({ identity, entry, inputs }));
+    }
+  } catch (error) {
+    // The cache only saves time: a folder that cannot be written (read-only node_modules, a
+    // PGFORKS_LAUNCH_CACHE that is a file) costs each run the build, never the run itself.
+    const code = /** @type {NodeJS.ErrnoException} */ (error).code;
+    if (typeof code !== "string") throw error;
+    process.stderr.write(
+      `note: cannot cache the bundle in ${dir} (${code}); running without the cache (set PGFORKS_LAUNCH_CACHE to a writable folder)\n`,
+    );
   }
   return output.text;
 }

@@ -151,6 +151,23 @@ describe("launch.cjs", () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("runs without the cache, with one note line, when the cache folder cannot be written", async () => {
+    // PGFORKS_LAUNCH_CACHE naming a file (or a read-only node_modules): the cache is skipped,
+    // the run is not (it used to stop with ENOTDIR and a stack trace).
+    const notAFolder = join(scratch, "cache-is-a-file");
+    writeFileSync(notAFolder, "not a folder\n");
+    const result = await launch([join(FIXTURE, "main.ts"), "x"], notAFolder);
+    expect(result.status).toBe(3);
+    expect(JSON.parse(result.stdout)).toMatchObject({ argv: ["x"] });
+    const [note, ...rest] = result.stderr.split("\n");
+    expect(rest).toEqual([""]);
+    expect(note).toMatch(
+      /^note: cannot cache the bundle in .*cache-is-a-file\/main_ts-[0-9a-f]{16} /,
+    );
+    expect(note).toMatch(/ \(ENOTDIR\); running without the cache \(set PGFORKS_LAUNCH_CACHE/);
+    expect(readFileSync(notAFolder, "utf8")).toBe("not a folder\n");
+  });
+
   it("refuses a missing entry or none with one line and exit 2", async () => {
     const missing = await launch([join(scratch, "nothing.ts")], newCache());
     expect([missing.status, missing.stderr]).toEqual([

@@ -7,18 +7,21 @@ import {
   closeSync,
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import {
   ConfigError,
   environmentsDir,
@@ -33,13 +36,15 @@ const tsx = join(root, "node_modules", ".bin", "tsx");
 const scratch = mkdtempSync(join(tmpdir(), "pgforks-bad-input-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Every file below `dir` with its bytes, to prove nothing changed. */
+/** Every file below `dir` with its bytes (a link: its target; a named pipe: its mode), to prove nothing changed. */
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
+      else if (e.isSymbolicLink()) out[relative(dir, p)] = `link:${readlinkSync(p)}`;
+      else if (e.isFIFO()) out[relative(dir, p)] = `fifo:${lstatSync(p).mode}`;
       else out[relative(dir, p)] = `${statSync(p).mode}:${readFileSync(p).toString("base64")}`;
     }
   };
@@ -69,6 +74,11 @@ const replaceFile = (file: string, make: (path: string) => void) => (envs: strin
   rmSync(join(envs, file));
   make(join(envs, file));
 };
+/** A named pipe: reading one waits for a writer forever. */
+const mkfifo = (path: string) => {
+  const made = spawnSync("mkfifo", [path], { encoding: "utf8" });
+  if (made.status !== 0) throw new Error(`mkfifo ${path}: ${made.stderr}`);
+};
 
 interface ConfigCase {
   readonly name: string;
@@ -77,6 +87,8 @@ interface ConfigCase {
   readonly expect: readonly string[];
   /** Also run the real synth as a subprocess. */
   readonly synth?: boolean;
+  /** How many problems exactly, when that is the point of the case. */
+  readonly problems?: number;
 }
 
 const ENV = "environments/prod/environment.yaml";
@@ -218,6 +230,36 @@ const environmentCases: ConfigCase[] = [
     edit: replaceIn(e(ENV), "name: prod", "name: production"),
     expect: ["name", 'must match the folder name "prod"'],
   },
+  {
+    name: "account id without quotes (YAML reads a number and drops the leading zero)",
+    edit: replaceIn(e(ENV), 'account: "333333333333"', "account: 012345678901"),
+    expect: ["account", "put the value in quotes", "(found 012345678901)"],
+  },
+  {
+    name: "a key written twice",
+    edit: replaceIn(e(ENV), "multiAz: true", "multiAz: true\n  multiAz: false"),
+    expect: ["database.multiAz", 'duplicate key "multiAz" (first at line 23)', "keep one"],
+    synth: true,
+  },
+  {
+    name: "connection reserve above max_connections (no tenant limit could fix it)",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  connectionReserve: 500",
+    ),
+    expect: [
+      ":26:22 database.connectionReserve: must be below max_connections 198 of db.t4g.small",
+      "(found 500)",
+    ],
+    synth: true,
+    problems: 1,
+  },
+  {
+    name: "a symbolic link to a file that does not exist",
+    edit: replaceFile(e(ENV), (p) => symlinkSync("../shared/environment.yaml", p)),
+    expect: ["is a symbolic link to ../shared/environment.yaml, which does not exist"],
+  },
 ];
 
 const junk = Array.from(
@@ -327,6 +369,88 @@ const tenantsCases: ConfigCase[] = [
     expect: ["is not a text file"],
   },
   {
+    name: "name none (PostgreSQL refuses it as a role name, even quoted)",
+    edit: replaceIn(e(TEN), "name: fintech", "name: none"),
+    expect: ["tenants[2].name", "reserved by PostgreSQL/RDS", '(found "none")'],
+  },
+  {
+    name: "an extension listed twice (two resources with one address)",
+    edit: replaceIn(e(TEN), "extensions: [pgcrypto]", "extensions: [pgcrypto, citext, pgcrypto]"),
+    expect: [
+      "tenants[2].extensions[2]",
+      'duplicate extension "pgcrypto" (already at extensions[0])',
+    ],
+    synth: true,
+  },
+  {
+    name: "connection limit with a fraction",
+    edit: replaceIn(
+      e(TEN),
+      "connectionLimit: 20\n    extensions",
+      "connectionLimit: 10.5\n    extensions",
+    ),
+    expect: ["tenants[2].connectionLimit", "must be a whole number", "(found 10.5)"],
+  },
+  {
+    name: "connection limit beyond any number (YAML reads infinity)",
+    edit: replaceIn(
+      e(TEN),
+      "connectionLimit: 20\n    extensions",
+      "connectionLimit: 1e400\n    extensions",
+    ),
+    expect: [
+      "tenants[2].connectionLimit",
+      "out of range (YAML reads it as infinity)",
+      "(found 1e400)",
+    ],
+  },
+  {
+    name: "a key written twice in one entry",
+    edit: replaceIn(
+      e(TEN),
+      "connectionLimit: 20\n    extensions",
+      "connectionLimit: 20\n    connectionLimit: 30\n    extensions",
+    ),
+    expect: ["tenants[2].connectionLimit", 'duplicate key "connectionLimit" (first at line 19)'],
+    synth: true,
+  },
+  {
+    name: "a tab used for indentation (one problem, not five)",
+    edit: replaceIn(e(TEN), "    owner: fintech-team", "\towner: fintech-team"),
+    expect: [":18:1 invalid YAML: a tab is used for indentation", "replace the tab with spaces"],
+    problems: 1,
+  },
+  {
+    name: "a list at the top instead of tenants:",
+    edit: replaceFile(e(TEN), (p) => writeFileSync(p, "- name: fintech\n  owner: x@example.com\n")),
+    expect: ["must be a mapping (key: value lines)"],
+  },
+  {
+    name: "a symbolic link to itself",
+    edit: replaceFile(e(TEN), (p) => symlinkSync(basename(p), p)),
+    expect: ["cannot read: too many symbolic links (ELOOP)"],
+  },
+  {
+    name: "read-only role named like the master user",
+    edit: (envs) => {
+      replaceIn(
+        e(ENV),
+        "backupRetentionDays: 14",
+        "backupRetentionDays: 14\n  masterUsername: fintech_readonly",
+      )(envs);
+      replaceIn(
+        e(TEN),
+        "extensions: [pgcrypto]",
+        "extensions: [pgcrypto]\n    readOnlyRole: true",
+      )(envs);
+    },
+    expect: [
+      "tenants[2].readOnlyRole",
+      'would create role "fintech_readonly", the master username of',
+    ],
+    synth: true,
+  },
+  {
     name: "500 bad tenants (report summarized)",
     edit: append(e(TEN), junk),
     expect: ["tenants[3].name", "more problems"],
@@ -347,6 +471,7 @@ function expectConfigRefusal(c: ConfigCase, file: string) {
   expect(error).toBeInstanceOf(ConfigError);
   const lines = formatProblemList((error as ConfigError).problems);
   expect(lines.length).toBeLessThanOrEqual(21);
+  if (c.problems !== undefined) expect(lines).toHaveLength(c.problems);
   const text = lines.join("\n");
   expect(text).toContain(join(envs, e(file)));
   for (const part of c.expect) expect(text).toContain(part);
@@ -356,6 +481,7 @@ function expectConfigRefusal(c: ConfigCase, file: string) {
       cwd: dir,
       encoding: "utf8",
       env: { ...process.env, PGFORKS_ENVIRONMENTS_DIR: envs },
+      timeout: 50_000,
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("Synth stopped before writing anything");
@@ -498,6 +624,56 @@ const cliCases: CliCase[] = [
     edit: replaceFile("prod/tenants.yaml", (p) => mkdirSync(p)),
     expect: ["prod/tenants.yaml", "is a directory, expected a YAML file"],
   },
+  {
+    name: "an extension given twice",
+    args: ["add", "--env", "prod", "x", "--owner", "a@b.cd", "--extensions", "pgcrypto,pgcrypto"],
+    expect: ["tenants.yaml", "tenants[3].extensions[1]", 'duplicate extension "pgcrypto"'],
+  },
+  {
+    name: "tenant named none",
+    args: ["add", "--env", "prod", "none", "--owner", "a@b.cd"],
+    expect: ["tenants.yaml", "tenants[3].name", "reserved by PostgreSQL/RDS"],
+  },
+  {
+    name: "tenants.yaml is a named pipe (add does not wait forever)",
+    args: ["add", "--env", "prod", "x", "--owner", "a@b.cd"],
+    edit: replaceFile("prod/tenants.yaml", mkfifo),
+    expect: [/prod\/tenants\.yaml: is a named pipe \(FIFO\), expected a YAML file$/m],
+  },
+  {
+    name: "environment.yaml is a named pipe (add does not wait forever)",
+    args: ["add", "--env", "prod", "x", "--owner", "a@b.cd"],
+    edit: replaceFile("prod/environment.yaml", mkfifo),
+    expect: [/prod\/environment\.yaml: is a named pipe \(FIFO\), expected a YAML file$/m],
+  },
+  {
+    name: "tenants.yaml is a link to a missing file (not replaced by a new one-tenant file)",
+    args: ["add", "--env", "prod", "x", "--owner", "a@b.cd"],
+    edit: replaceFile("prod/tenants.yaml", (p) => symlinkSync("../shared/tenants.yaml", p)),
+    expect: [
+      "prod/tenants.yaml: is a symbolic link to ../shared/tenants.yaml, which does not exist",
+    ],
+  },
+  {
+    name: "tenants.yaml has a key written twice",
+    args: ["suspend", "--env", "prod", "fintech"],
+    edit: replaceIn(
+      "prod/tenants.yaml",
+      "name: fintech",
+      "name: fintech\n    owner: twice@example.com",
+    ),
+    expect: [
+      /prod\/tenants\.yaml: invalid YAML: 19:5 tenants\[2\]\.owner: duplicate key "owner" \(first at line 17\); .*keep one$/m,
+    ],
+  },
+  {
+    name: "tenants.yaml is indented with a tab",
+    args: ["add", "--env", "prod", "x", "--owner", "a@b.cd"],
+    edit: replaceIn("prod/tenants.yaml", "    owner: fintech-team", "\towner: fintech-team"),
+    expect: [
+      /invalid YAML: 18:1 a tab is used for indentation; .* \(and 4 more YAML errors after it/,
+    ],
+  },
 ];
 
 describe("bad CLI arguments (the real tenant CLI)", () => {
@@ -509,10 +685,8 @@ describe("bad CLI arguments (the real tenant CLI)", () => {
       const run = spawnSync(
         tsx,
         [join(root, "packages", "tenant-cli", "src", "cli.ts"), ...c.args, "--root", dir],
-        {
-          cwd: root,
-          encoding: "utf8",
-        },
+        // A command that waits forever (a named pipe read) is killed and fails the case.
+        { cwd: root, encoding: "utf8", timeout: 50_000 },
       );
       expect(run.status).toBe(1);
       expect(run.stderr).toMatch(/^error: /);
@@ -758,3 +932,88 @@ describe("a full disk (ENOSPC, a real tmpfs filled up)", () => {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+describe("a wrong environments folder, a garbage environment variable", () => {
+  it("tenant commands whose --root holds no environments/: one line naming the folder, nothing created", () => {
+    const dir = mkdtempSync(join(scratch, "no-environments-"));
+    for (const args of [addTenantArgs, ["list"], ["registry"], ["suspend", "--env", "prod", "x"]]) {
+      const run = spawnSync(tsx, [tenantCli, ...args, "--root", dir], {
+        cwd: root,
+        encoding: "utf8",
+        timeout: 50_000,
+      });
+      expect(run.status).toBe(1);
+      expectOneLine(
+        run.stderr,
+        new RegExp(
+          `^error: ${escapeRegExp(join(dir, "environments"))}: does not exist \\(ENOENT\\); it must be the environments folder \\(--root names`,
+        ),
+      );
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  }, 120_000);
+
+  // Named pipes only in subprocesses with a timeout: a read that waits forever would block the
+  // Jest worker itself (a synchronous read cannot be interrupted by Jest's timeout).
+  it.each(["environment.yaml", "tenants.yaml"])(
+    "synth and tenant list with a named pipe as %s: one line naming it, no wait",
+    (file) => {
+      const { dir, envs } = fixture(replaceFile(`prod/${file}`, mkfifo));
+      const before = snapshot(envs);
+      const synth = spawnSync(tsx, [join(root, "apps", "main.ts"), "prod"], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, PGFORKS_ENVIRONMENTS_DIR: envs },
+        timeout: 50_000,
+      });
+      expect(synth.status).toBe(1);
+      expect(synth.stderr).toBe(
+        `Synth stopped before writing anything: 1 configuration problem:\n  - environments/prod/${file} is a named pipe (FIFO), expected a YAML file\n`,
+      );
+      const list = spawnSync(tsx, [tenantCli, "list", "--env", "prod", "--root", dir], {
+        cwd: root,
+        encoding: "utf8",
+        timeout: 50_000,
+      });
+      expect(list.status).toBe(1);
+      expect(list.stderr).toContain(
+        `${join(envs, "prod", file)} is a named pipe (FIFO), expected a YAML file`,
+      );
+      expect(list.stderr).not.toMatch(NO_STACK);
+      expect(readdirSync(dir)).toEqual(["environments"]);
+      expect(snapshot(envs)).toEqual(before);
+    },
+    120_000,
+  );
+
+  it("synth with PGFORKS_ENVIRONMENTS_DIR naming no folder: names it as read, not written; writes nothing", () => {
+    const dir = mkdtempSync(join(scratch, "synth-no-environments-"));
+    const run = spawnSync(tsx, [join(root, "apps", "main.ts")], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, PGFORKS_ENVIRONMENTS_DIR: join(dir, "nowhere") },
+      timeout: 50_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toBe(
+      "Synth stopped before writing anything: 1 configuration problem:\n  - nowhere cannot read the environments folder: does not exist (ENOENT)\n",
+    );
+    expect(readdirSync(dir)).toEqual([]);
+  }, 60_000);
+
+  it("synth with an empty CDKTF_OUTDIR (unset) writes cdktf.out, not manifest.json and stacks/ into the working folder", () => {
+    const { dir, envs } = fixture(() => {});
+    const before = snapshot(envs);
+    const run = spawnSync(tsx, [join(root, "apps", "main.ts"), "dev"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, PGFORKS_ENVIRONMENTS_DIR: envs, CDKTF_OUTDIR: "" },
+      timeout: 50_000,
+    });
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain(`Synthesized 2 stacks into ${join(dir, "cdktf.out")}`);
+    expect(readdirSync(dir).sort()).toEqual(["cdktf.out", "environments"]);
+    expect(snapshot(envs)).toEqual(before);
+  }, 60_000);
+});

@@ -15,6 +15,7 @@ import {
   environmentNames,
   environmentsDir,
   FileSystemError,
+  fileSystemReason,
   isErrnoError,
   type LoadedEnvironment,
   loadEnvironments,
@@ -209,10 +210,13 @@ function inPromotionOrder(loaded: readonly LoadedEnvironment[]): LoadedEnvironme
 export function synthEnvironments(options: SynthOptions = {}): SynthResult {
   const dir = options.environmentsDir ?? environmentsDir();
   const environments = inPromotionOrder(
-    loadEnvironments([...(options.environments ?? environmentNames(dir))], dir),
+    loadEnvironments([...(options.environments ?? readEnvironmentNames(dir))], dir),
   );
-  const managedByCli = options.outdir === undefined && process.env.CDKTF_OUTDIR !== undefined;
-  const outdir = resolve(options.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out");
+  // An empty CDKTF_OUTDIR is unset (as PGFORKS_ENVIRONMENTS_DIR): resolve("") is the working
+  // directory, which synth would otherwise fill with manifest.json and stacks/.
+  const cliOutdir = process.env.CDKTF_OUTDIR || undefined;
+  const managedByCli = options.outdir === undefined && cliOutdir !== undefined;
+  const outdir = resolve(options.outdir ?? cliOutdir ?? "cdktf.out");
   const target = managedByCli ? outdir : `${outdir}.staging-${process.pid}`;
   removeStaleSynthFolders(outdir);
   let stacks: Record<string, StackJson>;
@@ -229,6 +233,22 @@ export function synthEnvironments(options: SynthOptions = {}): SynthResult {
     rmSync(previous, { recursive: true, force: true });
   }
   return { outdir, stacks, environments };
+}
+
+/** The environment folders of `dir`; a missing or unreadable `dir` is a configuration problem naming it. */
+function readEnvironmentNames(dir: string): string[] {
+  try {
+    return environmentNames(dir);
+  } catch (error) {
+    if (!isErrnoError(error)) throw error;
+    throw new ConfigError([
+      {
+        file: FileSystemError.display(dir),
+        path: "",
+        message: `cannot read the environments folder: ${fileSystemReason(error.code)} (${error.code})`,
+      },
+    ]);
+  }
 }
 
 function escapeRegExp(text: string): string {
@@ -294,7 +314,7 @@ export function runSynth(
       ...(options.environments ? { environments: options.environments } : {}),
       environmentsDir: process.env.PGFORKS_ENVIRONMENTS_DIR || undefined,
     });
-    if (process.env.CDKTF_OUTDIR === undefined) {
+    if (!process.env.CDKTF_OUTDIR) {
       console.log(renderSynthSummary(result, (performance.now() - started) / 1000));
       if (options.extraSummary) console.log(options.extraSummary(result));
     }

@@ -129,7 +129,7 @@ describe("add", () => {
     expect(io.out).toEqual([]);
     expect(io.err).toEqual(
       Array(5).fill(
-        `error: no environments folder: ${scratch.environmentsDir} does not exist (--root names the folder that holds environments/)`,
+        `error: ${scratch.environmentsDir}: does not exist (ENOENT); it must be the environments folder (--root names the folder that holds environments/, default: this repository)`,
       ),
     );
     expect(existsSync(scratch.environmentsDir)).toBe(false);

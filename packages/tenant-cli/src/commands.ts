@@ -1,14 +1,19 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
+  CONFIG_FILE_MISSING,
   ConfigError,
   type ConfigProblem,
+  configFileProblem,
   connectionBudget,
+  ENVIRONMENT_FILE,
   type EnvironmentConfig,
   type EnvironmentsTransaction,
   environmentNames,
   FileSystemError,
+  fileSystemReason,
   formatProblemList,
+  isErrnoError,
   LOCAL_ENVIRONMENT,
   type LoadedEnvironment,
   LockBusyError,
@@ -61,13 +66,37 @@ function resolveContext(context: CommandContext) {
 /** Refusal raised inside a command; printed as is, exit code 1. */
 class Refusal extends Error {}
 
-/** The environments under `environmentsDir`; refused in one line when the folder is missing. */
-function existingEnvironments(environmentsDir: string): string[] {
-  if (!existsSync(environmentsDir)) {
+/**
+ * Refuses when `environmentsDir` is not a readable folder (a wrong --root): one line naming it,
+ * instead of an empty list of environments or a lock that cannot be taken.
+ */
+function requireEnvironmentsDir(environmentsDir: string): void {
+  const problem = (() => {
+    try {
+      return statSync(environmentsDir).isDirectory() ? undefined : "is not a folder";
+    } catch (error) {
+      if (!isErrnoError(error)) throw error;
+      return `${fileSystemReason(error.code)} (${error.code})`;
+    }
+  })();
+  if (problem) {
     throw new Refusal(
-      `no environments folder: ${environmentsDir} does not exist (--root names the folder that holds environments/)`,
+      `${displayPath(environmentsDir)}: ${problem}; it must be the environments folder (--root names the folder that holds environments/, default: this repository)`,
     );
   }
+}
+
+/** Refuses when a configuration file is a folder, a named pipe, a broken link... (missing is up to the caller). */
+function requireReadableConfigFile(file: string, missingOk: boolean): boolean {
+  const problem = configFileProblem(file);
+  if (problem === CONFIG_FILE_MISSING && missingOk) return false;
+  if (problem) throw new Refusal(`${displayPath(file)}: ${problem}`);
+  return true;
+}
+
+/** The environments under `environmentsDir`, which must be a readable folder. */
+function existingEnvironments(environmentsDir: string): string[] {
+  requireEnvironmentsDir(environmentsDir);
   return environmentNames(environmentsDir);
 }
 
@@ -162,7 +191,9 @@ function stageTenantsEdit(
   io: Io,
 ): number {
   const file = tenantsFilePath(environmentsDir, env);
-  const original = existsSync(file)
+  // A named pipe would block the read forever; a broken link is not an empty file.
+  requireReadableConfigFile(join(environmentsDir, env, ENVIRONMENT_FILE), false);
+  const original = requireReadableConfigFile(file, true)
     ? onFile(file, "read", () => readFileSync(file, "utf8"))
     : "tenants: []\n";
   let doc: TenantsDocument;

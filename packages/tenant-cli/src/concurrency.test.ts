@@ -1,9 +1,15 @@
 // Real processes racing for environments/: the lock must turn lost updates into either a
 // success that is in the file or one clear refusal.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync } from "node:fs";
 import { join } from "node:path";
-import { LOCK_NAME, loadEnvironment, repoRoot, withEnvironmentsLock } from "@pgforks/config";
+import {
+  LOCK_NAME,
+  LockBusyError,
+  loadEnvironment,
+  repoRoot,
+  withEnvironmentsLock,
+} from "@pgforks/config";
 import { parse } from "yaml";
 import { scratchRoot } from "../test/helpers";
 import { tenantsFilePath } from "./files";
@@ -54,6 +60,16 @@ const tenantNames = () =>
 const leftovers = () =>
   readdirSync(scratch.environmentsDir).filter((n) => n.startsWith(".pgforks"));
 
+/** `suspend healthtech` as a second writer, run while this process holds the lock. */
+const suspendWhileLocked = (lockTimeoutMs: string) =>
+  withEnvironmentsLock(scratch.environmentsDir, () =>
+    spawnSync(tsx, [cli, "suspend", "--root", scratch.root, "--env", ENV, "healthtech"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, PGFORKS_LOCK_TIMEOUT_MS: lockTimeoutMs },
+    }),
+  );
+
 const BUSY =
   /^error: another command is changing .+; waited [\d.]+s: try again when it has finished$/;
 
@@ -94,13 +110,7 @@ describe("parallel tenant add", () => {
   it("makes a second writer wait, then fail with one line and leave every file as it was", () => {
     const file = tenantsFilePath(scratch.environmentsDir, ENV);
     const original = readFileSync(file, "utf8");
-    const run = withEnvironmentsLock(scratch.environmentsDir, () =>
-      spawnSync(tsx, [cli, "suspend", "--root", scratch.root, "--env", ENV, "healthtech"], {
-        cwd: root,
-        encoding: "utf8",
-        env: { ...process.env, PGFORKS_LOCK_TIMEOUT_MS: "300" },
-      }),
-    );
+    const run = suspendWhileLocked("300");
     expect(run.status).toBe(1);
     expect(run.stderr.trim()).toMatch(BUSY);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
@@ -132,6 +142,39 @@ describe("parallel tenant add", () => {
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(tenantNames()).toContain("after_kill");
+    expect(leftovers()).toEqual([]);
+  }, 60_000);
+
+  it("says when a lock left with no owner (its command killed while taking it) is taken over", () => {
+    const lock = join(scratch.environmentsDir, LOCK_NAME);
+    mkdirSync(lock);
+    const tenSecondsAgo = new Date(Date.now() - 10_000);
+    utimesSync(lock, tenSecondsAgo, tenSecondsAgo);
+    let error: unknown;
+    try {
+      withEnvironmentsLock(scratch.environmentsDir, () => undefined, { timeoutMs: 200 });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(LockBusyError);
+    expect((error as Error).message).toMatch(
+      /\.pgforks\.lock is held with no owner recorded \(a command killed while taking it leaves this\); waited 0\.2s: it is taken over automatically 60s after it was made, in (4[89]|50)s; try again then$/,
+    );
+    expect(readdirSync(scratch.environmentsDir).filter((n) => n.startsWith("."))).toEqual([
+      LOCK_NAME,
+    ]);
+  });
+
+  it("treats an empty PGFORKS_LOCK_TIMEOUT_MS as unset: a second writer still waits", () => {
+    const file = tenantsFilePath(scratch.environmentsDir, ENV);
+    const original = readFileSync(file, "utf8");
+    const started = Date.now();
+    const run = suspendWhileLocked("");
+    expect(run.status).toBe(1);
+    // The default wait (5 s), not Number("") = 0.
+    expect(run.stderr.trim()).toMatch(/; waited 5\.0s: try again when it has finished$/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(5_000);
+    expect(readFileSync(file, "utf8")).toBe(original);
     expect(leftovers()).toEqual([]);
   }, 60_000);
 });

@@ -100,6 +100,31 @@ describe("TenantsDocument", () => {
     expect(() => doc.entry("gamma")).toThrow('no tenant named "gamma" (existing: alpha, beta)');
   });
 
+  it.each([
+    ["CRLF line endings", (text: string) => text.replace(/\n/g, "\r\n")],
+    ["a byte-order mark", (text: string) => `\uFEFF${text}`],
+    ["both", (text: string) => `\uFEFF${text.replace(/\n/g, "\r\n")}`],
+  ])(
+    "keeps %s (a file saved on Windows gets a one-entry diff, not every line rewritten)",
+    (_style, style) => {
+      const original = style(PROD_LIKE);
+      const doc = TenantsDocument.parse(original);
+      expect(doc.roundTrips).toBe(true);
+      doc.append({ name: "gamma", owner: "g@example.com", connectionLimit: 5 });
+      expect(doc.toString()).toBe(
+        style(`${PROD_LIKE}  - name: gamma\n    owner: g@example.com\n    connectionLimit: 5\n`),
+      );
+    },
+  );
+
+  it("names a key written twice with its path and both lines, in one message", () => {
+    expect(() =>
+      TenantsDocument.parse("tenants:\n  - name: a\n    owner: x@example.com\n    name: b\n"),
+    ).toThrow(
+      'invalid YAML: 4:5 tenants[0].name: duplicate key "name" (first at line 2); a key may appear once in a mapping: keep one',
+    );
+  });
+
   it("refuses text that is not YAML, with the position", () => {
     expect(() => TenantsDocument.parse("tenants:\n  - name: a\n   owner: [\n")).toThrow(
       /invalid YAML: \d+:\d+/,

@@ -1,4 +1,5 @@
 import {
+  describeYamlErrors,
   type TenantConfig,
   type TenantState,
   tenantDatabaseName,
@@ -10,6 +11,7 @@ import {
   isPair,
   isScalar,
   isSeq,
+  LineCounter,
   type Pair,
   parseDocument,
   type ToStringOptions,
@@ -52,14 +54,14 @@ export class TenantsDocument {
 
   /** Parses `text`; throws with the YAML errors (line:col) when it is not valid YAML. */
   static parse(text: string): TenantsDocument {
-    const doc = parseDocument(text, { uniqueKeys: true });
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { uniqueKeys: true, lineCounter });
     if (doc.errors.length > 0) {
       throw new Error(
-        `invalid YAML: ${doc.errors
-          .map((e) => {
-            const pos = e.linePos?.[0];
-            return `${pos ? `${pos.line}:${pos.col} ` : ""}${e.message.split("\n")[0]}`;
-          })
+        `invalid YAML: ${describeYamlErrors(doc, lineCounter)
+          .map(
+            (r) => `${r.line ?? "?"}:${r.column ?? "?"} ${r.path ? `${r.path}: ` : ""}${r.message}`,
+          )
           .join("; ")}`,
       );
     }
@@ -68,11 +70,26 @@ export class TenantsDocument {
 
   /** True when serializing the untouched document gives the original text back. */
   get roundTrips(): boolean {
-    return parseDocument(this.original).toString(YAML_WRITE_OPTIONS) === this.original;
+    return (
+      this.inOriginalStyle(parseDocument(this.original).toString(YAML_WRITE_OPTIONS)) ===
+      this.original
+    );
   }
 
   toString(): string {
-    return this.doc.toString(YAML_WRITE_OPTIONS);
+    return this.inOriginalStyle(this.doc.toString(YAML_WRITE_OPTIONS));
+  }
+
+  /**
+   * `text` (as the YAML library writes it: LF, no byte-order mark) with the original file's
+   * byte-order mark and CRLF line endings put back, so a file saved by a Windows editor gets a
+   * one-entry diff, not a rewrite of every line. Mixed line endings are left as LF.
+   */
+  private inOriginalStyle(text: string): string {
+    const bom = this.original.startsWith("\uFEFF") ? "\uFEFF" : "";
+    const crlf = this.original.includes("\r\n") && !/(^|[^\r])\n/.test(this.original);
+    const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
+    return bom + (crlf ? body.replace(/\r?\n/g, "\r\n") : body);
   }
 
   /** Names of the entries, in file order (entries without a string name are skipped). */

@@ -121,6 +121,23 @@ export const tenantsFileSchema = z
         } else if (firstDb === undefined) {
           seenDatabases.set(database, i);
         }
+        // Each extension is one resource per database: a repeated one would make two resources
+        // with the same address (synth would stop on a construct-id clash).
+        if (Array.isArray(tenant.extensions)) {
+          const seenExtensions = new Map<unknown, number>();
+          tenant.extensions.forEach((extension: unknown, j: number) => {
+            const firstAt = seenExtensions.get(extension);
+            if (firstAt === undefined) {
+              seenExtensions.set(extension, j);
+              return;
+            }
+            ctx.addIssue({
+              code: "custom",
+              path: ["tenants", i, "extensions", j],
+              message: `duplicate extension "${String(extension)}" (already at extensions[${firstAt}]); list each extension once`,
+            });
+          });
+        }
         if (tenant.readOnlyRole === true) {
           const readOnly = readOnlyRoleName({ name: tenant.name });
           const problem = allNames.has(readOnly)
