@@ -2,6 +2,8 @@ import {
   ADMIN_DATABASE,
   type LoadedEnvironment,
   RESERVED_PREFIXES,
+  SYSTEM_DATABASES,
+  SYSTEM_ROLES,
   type TenantConfig,
 } from "@pgforks/config";
 import {
@@ -19,19 +21,8 @@ import {
 } from "./catalog";
 import type { AuditObject, AuditReport, Finding, FindingCode, FindingValue } from "./findings";
 
-/**
- * Databases every RDS for PostgreSQL instance has and no tenant config lists: the initial
- * database, the two templates (PostgreSQL docs, 23.3 Template Databases) and RDS's own.
- */
-export const SYSTEM_DATABASES = ["postgres", "template0", "template1", "rdsadmin"] as const;
-
-/**
- * Roles owned by PostgreSQL or RDS: postgres and rdsadmin (RDS User Guide, "Understanding
- * PostgreSQL roles and permissions"), and RDS's internal login roles rdstopmgr and rdsrepladmin,
- * which RDS instances show in pg_roles (rdsadmin's database grants rdstopmgr TEMP/CONNECT) but
- * the guide does not list.
- */
-export const SYSTEM_ROLES = ["postgres", "rdsadmin", "rdstopmgr", "rdsrepladmin"] as const;
+/** Never drift: the databases and roles PostgreSQL and RDS own (one list, in @pgforks/config). */
+export { SYSTEM_DATABASES, SYSTEM_ROLES };
 
 /** Role prefixes owned by PostgreSQL (pg_*) and RDS (rds_*), as reserved in @pgforks/config. */
 export const SYSTEM_ROLE_PREFIXES = RESERVED_PREFIXES;

@@ -11,17 +11,27 @@ export const IDENTIFIER_PATTERN = /^[a-z_][a-z0-9_]*$/;
 export const IDENTIFIER_MAX_BYTES = 63;
 
 /**
- * Names owned by PostgreSQL or RDS; a tenant may never take one. PostgreSQL refuses `public`
- * and `none` as role names ("role name \"none\" is reserved"), even quoted.
+ * Databases every RDS for PostgreSQL instance has: the initial database, the two templates
+ * (PostgreSQL docs, 23.3 Template Databases) and RDS's own.
  */
-export const RESERVED_NAMES = [
-  "postgres",
-  "template0",
-  "template1",
-  "rdsadmin",
-  "public",
-  "none",
-] as const;
+export const SYSTEM_DATABASES = ["postgres", "template0", "template1", "rdsadmin"] as const;
+
+/**
+ * Roles owned by PostgreSQL or RDS: postgres and rdsadmin (RDS User Guide, "Understanding
+ * PostgreSQL roles and permissions"), and RDS's internal login roles rdstopmgr and rdsrepladmin,
+ * which RDS instances show in pg_roles (rdsadmin's database grants rdstopmgr TEMP/CONNECT) but
+ * the guide does not list.
+ */
+export const SYSTEM_ROLES = ["postgres", "rdsadmin", "rdstopmgr", "rdsrepladmin"] as const;
+
+/**
+ * Names owned by PostgreSQL or RDS; a tenant may never take one: the system databases and roles,
+ * and `public` and `none`, which PostgreSQL refuses as role names ("role name \"none\" is
+ * reserved"), even quoted.
+ */
+export const RESERVED_NAMES: readonly string[] = [
+  ...new Set<string>([...SYSTEM_DATABASES, ...SYSTEM_ROLES, "public", "none"]),
+];
 
 /** Prefixes owned by PostgreSQL (`pg_`) and RDS (`rds_`: rds_superuser, rds_iam, ...). */
 export const RESERVED_PREFIXES = ["pg_", "rds_"] as const;
@@ -119,7 +129,7 @@ export function identifierProblem(name: string): string | undefined {
   if (Buffer.byteLength(name, "utf8") > IDENTIFIER_MAX_BYTES) {
     return `must be at most ${IDENTIFIER_MAX_BYTES} bytes (PostgreSQL truncates longer identifiers)`;
   }
-  if ((RESERVED_NAMES as readonly string[]).includes(name)) {
+  if (RESERVED_NAMES.includes(name)) {
     return `is reserved by PostgreSQL/RDS (reserved: ${RESERVED_NAMES.join(", ")})`;
   }
   const prefix = RESERVED_PREFIXES.find((p) => name.startsWith(p));

@@ -87,6 +87,8 @@ describe("a broken tenants.yaml", () => {
     ["postgres", /reserved by PostgreSQL\/RDS/],
     ["template1", /reserved by PostgreSQL\/RDS/],
     ["rdsadmin", /reserved by PostgreSQL\/RDS/],
+    ["rdstopmgr", /reserved by PostgreSQL\/RDS/],
+    ["rdsrepladmin", /reserved by PostgreSQL\/RDS/],
     ["public", /reserved by PostgreSQL\/RDS/],
     ["rds_app", /prefix reserved by RDS/],
     ["pg_app", /prefix reserved by PostgreSQL/],
