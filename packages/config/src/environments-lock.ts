@@ -186,6 +186,17 @@ function commit(environmentsDir: string, files: [string, string][]): void {
         if (mode?.isDirectory()) {
           throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
         }
+        // Renaming over a file needs only the folder's permission (and root needs none): a file
+        // someone made read-only is refused here rather than silently replaced.
+        if (mode && (mode.mode & 0o222) === 0) {
+          const octal = (mode.mode & 0o777).toString(8).padStart(4, "0");
+          throw new FileSystemError(
+            target,
+            "EACCES",
+            "write",
+            `it is read-only (mode ${octal}); make it writable (chmod u+w) to let the command change it`,
+          );
+        }
         writeFileSync(staged, text);
         if (mode) chmodSync(staged, mode.mode & 0o7777);
       });

@@ -30,9 +30,11 @@ export class FileSystemError extends Error {
     readonly file: string,
     readonly code: string,
     action: string,
+    /** Said instead of the errno code's meaning. Default: fileSystemReason(code). */
+    reason?: string,
   ) {
     super(
-      `${FileSystemError.display(file)}: cannot ${action}: ${fileSystemReason(code)} (${code})`,
+      `${FileSystemError.display(file)}: cannot ${action}: ${reason ?? fileSystemReason(code)} (${code})`,
     );
     this.name = "FileSystemError";
   }

@@ -667,6 +667,14 @@ const cliCases: CliCase[] = [
     ],
   },
   {
+    name: "tenants.yaml made read-only (no write permission bits)",
+    args: ["add", "--env", "prod", "x", "--owner", "a@b.cd"],
+    edit: (envs) => chmodSync(join(envs, "prod", "tenants.yaml"), 0o444),
+    expect: [
+      /^error: \S*prod\/tenants\.yaml: cannot write: it is read-only \(mode 0444\); make it writable \(chmod u\+w\) to let the command change it \(EACCES\)$/m,
+    ],
+  },
+  {
     name: "tenants.yaml is indented with a tab",
     args: ["add", "--env", "prod", "x", "--owner", "a@b.cd"],
     edit: replaceIn("prod/tenants.yaml", "    owner: fintech-team", "\towner: fintech-team"),
