@@ -7,15 +7,17 @@ import type { Command } from "commander";
 import { buildProgram } from "../src/program";
 
 const root = repoRoot();
-const tsx = join(root, "node_modules", ".bin", "tsx");
 const main = join(root, "packages", "cli", "src", "main.ts");
 
-/** Runs the real `pgforks` command (as the root package.json's scripts do). */
+/** Runs the real `pgforks` command (as the root package.json's scripts do: node with tsx's loader). */
 function pgforks(...args: string[]) {
-  return spawnSync(tsx, [main, ...args], { cwd: root, encoding: "utf8" });
+  return spawnSync(process.execPath, ["--import", "tsx", main, ...args], {
+    cwd: root,
+    encoding: "utf8",
+  });
 }
 
-// Each spawn starts tsx and loads the program: seconds on a busy 2-core machine.
+// Each spawn starts node with tsx and loads the program: seconds on a busy 2-core machine.
 const SPAWN_TIMEOUT_MS = 60_000;
 
 describe("pgforks --help", () => {
@@ -125,14 +127,14 @@ describe("a reader that stops early", () => {
   it(
     "ends the command quietly (exit 0, no EPIPE stack trace)",
     () => {
-      // `true` reads nothing and exits before tsx has started, so the first write hits a closed pipe.
+      // `true` reads nothing and exits before node has started, so the first write hits a closed
+      // pipe. Through the package's bin (bin/pgforks.mjs), as `npx pgforks` runs it.
       const run = spawnSync(
         "bash",
         [
           "-c",
-          'set -o pipefail; "$0" "$1" tenant list | true; echo "pgforks exit $?" >&2',
-          tsx,
-          main,
+          'set -o pipefail; "$0" tenant list | true; echo "pgforks exit $?" >&2',
+          join(root, "node_modules", ".bin", "pgforks"),
         ],
         { cwd: root, encoding: "utf8" },
       );

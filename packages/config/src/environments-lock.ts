@@ -14,7 +14,7 @@ import {
 import { dirname, join, relative, resolve } from "node:path";
 import lockfile from "proper-lockfile";
 import { FileSystemError, isErrnoError, onFile } from "./fs-errors";
-import { isProcessAlive, processStartTime } from "./processes";
+import { deferSignals, handlePendingSignals, isProcessAlive, processStartTime } from "./processes";
 
 /** The lock folder (proper-lockfile's mkdir lock) in environments/, and who holds it. */
 export const LOCK_NAME = ".pgforks.lock";
@@ -58,8 +58,37 @@ function readOwner(file: string): Owner | undefined {
   }
 }
 
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+/** Waits without blocking the event loop: a signal's listener runs meanwhile. */
+function pause(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms));
+}
+
+/** Whether this process took the lock: signals then wait for its work (interruptibleUntilLocked). */
+let lockTaken = false;
+
+/**
+ * Ctrl-C (SIGINT), SIGTERM and SIGHUP in a command that writes environments/. Until the command
+ * takes the lock, including while it waits for it (asynchronously), they end it at once, exit
+ * 128+signal, with one line saying nothing was changed. From the moment withEnvironmentsLock has
+ * taken the lock they wait for its synchronous work (every staged file written or none, the lock
+ * released), then end the command with one line saying so. withEnvironmentsLock calls this
+ * itself; a command calls it first thing so that a signal during its start-up gets the note too.
+ * The one place this is decided: every writer of environments/ goes through the lock.
+ */
+export function interruptibleUntilLocked(): void {
+  if (lockTaken) return;
+  deferSignals(
+    (signal) => `interrupted (${signal}) before the command changed anything: nothing was changed`,
+  );
+}
+
+/** Taking the lock: from now on a signal waits for the synchronous work, then says it finished. */
+function deferSignalsFromNowOn(): void {
+  lockTaken = true;
+  deferSignals(
+    (signal) =>
+      `interrupted (${signal}) after the command had finished: every file it changes was written, or none`,
+  );
 }
 
 function timeoutMs(explicit?: number): number {
@@ -222,15 +251,21 @@ export interface LockOptions {
 /**
  * Runs `body` holding the lock of `environmentsDir` (every command that writes environments/
  * does), then writes the files it staged, all or none. The body must read what it changes
- * inside, after the lock is taken. A second writer waits up to the timeout, then gets a
- * LockBusyError; a lock whose holder was killed is taken over at once (pid + start time).
- * Changes left by a killed command are completed or discarded first.
+ * inside, after the lock is taken, and be synchronous: from taking the lock to releasing it
+ * nothing yields to the event loop, so ctrl-C waits for the whole window; before it (while
+ * waiting for another writer too) ctrl-C ends the command at once (interruptibleUntilLocked).
+ * A second writer waits up to the timeout, then gets a LockBusyError; a lock whose holder was
+ * killed is taken over at once (pid + start time). Changes left by a killed command are
+ * completed or discarded first.
  */
-export function withEnvironmentsLock<T>(
+export async function withEnvironmentsLock<T>(
   environmentsDir: string,
   body: (tx: EnvironmentsTransaction) => T,
   options: LockOptions = {},
-): T {
+): Promise<T> {
+  interruptibleUntilLocked();
+  // A signal received during the synchronous start of the command ends it here, unchanged.
+  await handlePendingSignals();
   const lockPath = join(environmentsDir, LOCK_NAME);
   const ownerPath = join(environmentsDir, OWNER_NAME);
   const wait = timeoutMs(options.timeoutMs);
@@ -264,9 +299,11 @@ export function withEnvironmentsLock<T>(
           `another command is changing ${FileSystemError.display(environmentsDir)}${who}; waited ${(wait / 1000).toFixed(1)}s: try again when it has finished`,
         );
       }
-      sleep(40 + Math.floor(Math.random() * 60));
+      await pause(40 + Math.floor(Math.random() * 60));
     }
   }
+  // The locked window: synchronous from here to the release below.
+  deferSignalsFromNowOn();
   const token = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   try {
     onFile(ownerPath, "write", () => {

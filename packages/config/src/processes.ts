@@ -54,17 +54,36 @@ export function removeLeftoversOfDeadProcesses(dir: string, pattern: RegExp): st
 
 const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 
+/** What the signal listener prints; undefined until deferSignals installs it. */
+let interruptNote: ((signal: string) => string) | undefined;
+
 /**
- * Makes ctrl-C (SIGINT), SIGTERM and SIGHUP wait for the synchronous work of a command: with a
- * listener installed, Node runs it only once the current work returns, so a command is never
- * stopped between two of its writes. The listener then prints `note` and exits 128+signal.
+ * One full turn of the event loop (its poll phase, where Node reads the signals it received,
+ * comes before the second immediate): the listener of a signal already received runs first.
+ */
+export async function handlePendingSignals(): Promise<void> {
+  for (let turn = 0; turn < 2; turn++) await new Promise<void>((done) => setImmediate(done));
+}
+
+/**
+ * Makes ctrl-C (SIGINT), SIGTERM and SIGHUP end the process with one line, `note(signal)`, and
+ * exit code 128+signal instead of Node's silent death. Node runs the listener only once the
+ * current synchronous work returns, so a signal that comes during synchronous work waits for it:
+ * a command is never stopped between two of its writes; during asynchronous work (a wait) it ends
+ * the process at once. Called again, it only replaces the note: one listener per signal.
  * (SIGKILL cannot wait: what it leaves is cleaned up by the next run.)
  */
 export function deferSignals(note: (signal: string) => string): void {
-  for (const [signal, number] of Object.entries(SIGNALS)) {
-    process.once(signal, () => {
-      console.error(note(signal));
-      process.exit(128 + number);
-    });
+  if (!interruptNote) {
+    for (const [signal, number] of Object.entries(SIGNALS)) {
+      process.on(signal, () => {
+        console.error((interruptNote as (signal: string) => string)(signal));
+        process.exit(128 + number);
+      });
+    }
+    // A signal received during the last synchronous work is still unread when the event loop
+    // finds nothing left to do, and would be dropped: one more turn reads it (note, 128+signal).
+    process.once("beforeExit", () => void handlePendingSignals());
   }
+  interruptNote = note;
 }

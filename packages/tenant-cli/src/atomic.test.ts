@@ -27,9 +27,15 @@ const leftovers = () =>
 const expectConsistent = () =>
   expect(read(registryFile())).toBe(renderRegistry(loadEnvironment(ENV, scratch.environmentsDir)));
 
-function add(name: string): ReturnType<typeof captureIo> & { code: number } {
+async function add(name: string): Promise<ReturnType<typeof captureIo> & { code: number }> {
   const io = captureIo();
-  const code = addTenant({ root: scratch.root, io, env: ENV, name, owner: `${name}@example.com` });
+  const code = await addTenant({
+    root: scratch.root,
+    io,
+    env: ENV,
+    name,
+    owner: `${name}@example.com`,
+  });
   return Object.assign(io, { code });
 }
 
@@ -37,11 +43,11 @@ function add(name: string): ReturnType<typeof captureIo> & { code: number } {
 const deadPid = () => spawnSync(process.execPath, ["-e", ""]).pid;
 
 /** The files a killed `add other` left in its staging folder (manifest = past the commit point). */
-function leaveKilledChange(committed: boolean): string {
+async function leaveKilledChange(committed: boolean): Promise<string> {
   const other = scratchRoot();
   try {
     expect(
-      addTenant({
+      await addTenant({
         root: other.root,
         io: captureIo(),
         env: ENV,
@@ -65,9 +71,9 @@ function leaveKilledChange(committed: boolean): string {
 }
 
 describe("a change killed part-way", () => {
-  it("is completed by the next command when it had reached its commit point", () => {
-    leaveKilledChange(true);
-    const run = add("next");
+  it("is completed by the next command when it had reached its commit point", async () => {
+    await leaveKilledChange(true);
+    const run = await add("next");
     expect(run.err).toEqual([]);
     expect(run.code).toBe(0);
     const names = loadEnvironment(ENV, scratch.environmentsDir).tenants.map((t) => t.name);
@@ -76,9 +82,9 @@ describe("a change killed part-way", () => {
     expect(leftovers()).toEqual([]);
   });
 
-  it("is discarded by the next command when it had not", () => {
-    leaveKilledChange(false);
-    const run = add("next");
+  it("is discarded by the next command when it had not", async () => {
+    await leaveKilledChange(false);
+    const run = await add("next");
     expect(run.code).toBe(0);
     const names = loadEnvironment(ENV, scratch.environmentsDir).tenants.map((t) => t.name);
     expect(names).not.toContain("other");
@@ -89,11 +95,11 @@ describe("a change killed part-way", () => {
 });
 
 describe("a write that fails", () => {
-  it("leaves tenants.yaml as it was when the registry cannot be written (one line, no stack)", () => {
+  it("leaves tenants.yaml as it was when the registry cannot be written (one line, no stack)", async () => {
     const before = read(tenantsFile());
     rmSync(registryFile());
     mkdirSync(registryFile());
-    const run = add("newfork");
+    const run = await add("newfork");
     expect(run.code).toBe(1);
     expect(run.err).toEqual([
       `error: ${registryFile()}: cannot write: is a directory, expected a file (EISDIR)`,

@@ -126,9 +126,9 @@ describe("check --base in a git repository", () => {
     expect(text).toContain("set state: dropped with confirmDrop");
   });
 
-  it("accepts removing an entry that was dropped at the base", () => {
+  it("accepts removing an entry that was dropped at the base", async () => {
     expect(
-      dropTenant({
+      await dropTenant({
         root: scratch.root,
         io: captureIo(),
         env: "prod",
@@ -151,9 +151,9 @@ describe("check --base in a git repository", () => {
     expect(text).toContain("add a new entry, migrate with pg_dump/pg_restore");
   });
 
-  it("accepts a new tenant and a new environment", () => {
+  it("accepts a new tenant and a new environment", async () => {
     expect(
-      addTenant({
+      await addTenant({
         root: scratch.root,
         io: captureIo(),
         env: "prod",
@@ -176,9 +176,9 @@ describe("check --base in a git repository", () => {
     expect(text).toContain("FAIL staging/startupwebapp");
   });
 
-  it("prints a drop in this change as a loud notice with the backup command", () => {
+  it("prints a drop in this change as a loud notice with the backup command", async () => {
     expect(
-      dropTenant({
+      await dropTenant({
         root: scratch.root,
         io: captureIo(),
         env: "prod",

@@ -1,5 +1,5 @@
 // `pgforks tenant <command>` (npm run tenant -- <command>); run directly, this file is the same
-// command on its own (tsx packages/tenant-cli/src/cli.ts <command>).
+// command on its own (node --import tsx packages/tenant-cli/src/cli.ts <command>).
 import { Command } from "commander";
 import type { StateCommand, TenantRequest } from "./run";
 
@@ -97,15 +97,14 @@ interface AddCommandOptions extends RootOption {
 /** Runs one tenant command on the console and sets the process's exit code. */
 async function runTenantCommand(request: TenantRequest): Promise<void> {
   // Loaded here, not at start-up: `pgforks --help` should not load the tenant model.
-  const [{ deferSignals }, { runTenant }] = await Promise.all([
+  const [{ interruptibleUntilLocked }, { runTenant }] = await Promise.all([
     import("@pgforks/config"),
     import("./run"),
   ]);
-  deferSignals(
-    (signal) =>
-      `interrupted (${signal}) after the command had finished: every file it changes was written, or none`,
-  );
-  process.exitCode = runTenant(request);
+  // Ctrl-C ends the command at once until it takes the environments/ lock (nothing changed),
+  // then waits for its locked work (every file written, or none): one line either way.
+  interruptibleUntilLocked();
+  process.exitCode = await runTenant(request);
 }
 
 if (require.main === module) {

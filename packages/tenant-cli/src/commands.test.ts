@@ -25,12 +25,12 @@ const stateOf = (name: string) =>
   loadEnvironment(ENV, scratch.environmentsDir).tenants.find((t) => t.name === name)?.state;
 
 describe("add", () => {
-  it("appends the tenant last, keeps every comment, and prints the plan and budget", () => {
+  it("appends the tenant last, keeps every comment, and prints the plan and budget", async () => {
     const original = readText(tenantsFile());
     const comments = original.split("\n").filter((l) => l.includes("#"));
     expect(comments.length).toBeGreaterThan(0);
     const io = captureIo();
-    const code = addTenant({
+    const code = await addTenant({
       root: scratch.root,
       io,
       env: ENV,
@@ -64,11 +64,11 @@ describe("add", () => {
       { name: "x1", extensions: ["plpython3u"] },
       /must be one of/,
     ],
-  ])("refuses %s with the reason and leaves the file byte-identical", (_, patch, reason) => {
+  ])("refuses %s with the reason and leaves the file byte-identical", async (_, patch, reason) => {
     const before = readText(tenantsFile());
     const registryBefore = readIfExists(registryPath(scratch.environmentsDir, ENV));
     const io = captureIo();
-    const code = addTenant({
+    const code = await addTenant({
       root: scratch.root,
       io,
       env: ENV,
@@ -82,7 +82,7 @@ describe("add", () => {
     expect(readIfExists(registryPath(scratch.environmentsDir, ENV))).toBe(registryBefore);
   });
 
-  it("refuses a tenant over the connection budget, and accepts one that exactly fits", () => {
+  it("refuses a tenant over the connection budget, and accepts one that exactly fits", async () => {
     const loaded = loadEnvironment(ENV, scratch.environmentsDir);
     const budget = connectionBudget(loaded.environment, loaded.tenants);
     const room = budget.available - budget.requested;
@@ -98,34 +98,36 @@ describe("add", () => {
         owner: "big@example.com",
         connectionLimit: limit,
       });
-    expect(add("toobig", room + 1)).toBe(1);
+    expect(await add("toobig", room + 1)).toBe(1);
     expect(io.err.join("\n")).toMatch(
       new RegExp(`active tenants need ${budget.requested + room + 1} connections`),
     );
     expect(readText(tenantsFile())).toBe(before);
-    expect(add("justfits", room)).toBe(0);
+    expect(await add("justfits", room)).toBe(0);
     expect(tenantNames().at(-1)).toBe("justfits");
   });
 
-  it("requires an owner and a known environment", () => {
+  it("requires an owner and a known environment", async () => {
     const io = captureIo();
-    expect(addTenant({ root: scratch.root, io, env: ENV, name: "a1", owner: "" })).toBe(1);
-    expect(addTenant({ root: scratch.root, io, env: "nope", name: "a1", owner: "x@y.z" })).toBe(1);
+    expect(await addTenant({ root: scratch.root, io, env: ENV, name: "a1", owner: "" })).toBe(1);
+    expect(
+      await addTenant({ root: scratch.root, io, env: "nope", name: "a1", owner: "x@y.z" }),
+    ).toBe(1);
     expect(io.err.join("\n")).toMatch(/--owner is required/);
     expect(io.err.join("\n")).toMatch(
       /unknown environment "nope" \(environments: dev, prod, staging\)/,
     );
   });
 
-  it("refuses a --root without environments/ in one line, in every command", () => {
+  it("refuses a --root without environments/ in one line, in every command", async () => {
     rmSync(scratch.environmentsDir, { recursive: true });
     const io = captureIo();
     const root = scratch.root;
-    expect(addTenant({ root, io, env: ENV, name: "a1", owner: "x@y.z" })).toBe(1);
-    expect(setTenantState({ root, io, env: ENV, name: "a1", state: "suspended" })).toBe(1);
+    expect(await addTenant({ root, io, env: ENV, name: "a1", owner: "x@y.z" })).toBe(1);
+    expect(await setTenantState({ root, io, env: ENV, name: "a1", state: "suspended" })).toBe(1);
     expect(listTenants({ root, io })).toBe(1);
-    expect(writeRegistries({ root, io })).toBe(1);
-    expect(writeRegistries({ root, io, check: true })).toBe(1);
+    expect(await writeRegistries({ root, io })).toBe(1);
+    expect(await writeRegistries({ root, io, check: true })).toBe(1);
     expect(io.out).toEqual([]);
     expect(io.err).toEqual(
       Array(5).fill(
@@ -135,14 +137,22 @@ describe("add", () => {
     expect(existsSync(scratch.environmentsDir)).toBe(false);
   });
 
-  it("sends an edit of the local target to its file and npm start, changing nothing", () => {
+  it("sends an edit of the local target to its file and npm start, changing nothing", async () => {
     const localFile = join(scratch.environmentsDir, "local", "tenants.yaml");
     mkdirSync(join(scratch.environmentsDir, "local"));
     writeText(localFile, "tenants: []\n");
     const io = captureIo();
-    expect(addTenant({ root: scratch.root, io, env: "local", name: "a1", owner: "x@y.z" })).toBe(1);
     expect(
-      setTenantState({ root: scratch.root, io, env: "local", name: "a1", state: "suspended" }),
+      await addTenant({ root: scratch.root, io, env: "local", name: "a1", owner: "x@y.z" }),
+    ).toBe(1);
+    expect(
+      await setTenantState({
+        root: scratch.root,
+        io,
+        env: "local",
+        name: "a1",
+        state: "suspended",
+      }),
     ).toBe(1);
     expect(io.out).toEqual([]);
     expect(io.err).toEqual([
@@ -156,7 +166,7 @@ describe("add", () => {
 });
 
 describe("suspend, retire, activate", () => {
-  it("moves a tenant through the states and back to the original file", () => {
+  it("moves a tenant through the states and back to the original file", async () => {
     // With the proxy on (prod's default is off since the cost defaults), retiring leaves it.
     const environmentFile = join(scratch.environmentsDir, ENV, "environment.yaml");
     const environment = parseDocument(readText(environmentFile));
@@ -166,31 +176,31 @@ describe("suspend, retire, activate", () => {
     const io = captureIo();
     const run = (state: "suspended" | "retired" | "active") =>
       setTenantState({ root: scratch.root, io, env: ENV, name: "healthtech", state });
-    expect(run("suspended")).toBe(0);
+    expect(await run("suspended")).toBe(0);
     expect(stateOf("healthtech")).toBe("suspended");
     expect(io.all()).toContain("~ role healthtech: login true -> false, connection limit 20 -> 0");
-    expect(run("retired")).toBe(0);
+    expect(await run("retired")).toBe(0);
     expect(stateOf("healthtech")).toBe("retired");
     expect(io.all()).toContain(`${ENV}-platform: - RDS Proxy auth entry`);
-    expect(run("active")).toBe(0);
+    expect(await run("active")).toBe(0);
     expect(stateOf("healthtech")).toBe("active");
     expect(readText(tenantsFile())).toBe(original);
   });
 
-  it("says so when the tenant is already in that state, without writing", () => {
+  it("says so when the tenant is already in that state, without writing", async () => {
     const io = captureIo();
     const before = readText(tenantsFile());
     expect(
-      setTenantState({ root: scratch.root, io, env: ENV, name: "fintech", state: "active" }),
+      await setTenantState({ root: scratch.root, io, env: ENV, name: "fintech", state: "active" }),
     ).toBe(0);
     expect(io.out.join("\n")).toContain("already active");
     expect(readText(tenantsFile())).toBe(before);
   });
 
-  it("lists the existing tenants for an unknown name", () => {
+  it("lists the existing tenants for an unknown name", async () => {
     const io = captureIo();
     expect(
-      setTenantState({ root: scratch.root, io, env: ENV, name: "ghost", state: "suspended" }),
+      await setTenantState({ root: scratch.root, io, env: ENV, name: "ghost", state: "suspended" }),
     ).toBe(1);
     expect(io.err.join("\n")).toContain(
       'no tenant named "ghost" (existing: startupwebapp, healthtech, fintech)',
@@ -209,10 +219,12 @@ describe("drop", () => {
   it.each([
     ["without --confirm", undefined, /needs --confirm/],
     ["with the tenant name instead of the database", "fintech", /does not match the database name/],
-  ])("is refused %s, explaining the consequences and the backup", (_, confirm, reason) => {
+  ])("is refused %s, explaining the consequences and the backup", async (_, confirm, reason) => {
     const before = readText(tenantsFile());
     const io = captureIo();
-    expect(dropTenant({ root: scratch.root, io, env: ENV, name: "fintech", confirm })).toBe(1);
+    expect(await dropTenant({ root: scratch.root, io, env: ENV, name: "fintech", confirm })).toBe(
+      1,
+    );
     const err = io.err.join("\n");
     expect(err).toMatch(reason);
     expect(err).toContain(`DESTROYS database ${database()}`);
@@ -225,20 +237,22 @@ describe("drop", () => {
     expect(readText(tenantsFile())).toBe(before);
   });
 
-  it("names the proxy entry among what goes when the environment has the proxy", () => {
+  it("names the proxy entry among what goes when the environment has the proxy", async () => {
     const environmentFile = join(scratch.environmentsDir, ENV, "environment.yaml");
     const environment = parseDocument(readText(environmentFile));
     environment.setIn(["proxy", "enabled"], true);
     writeText(environmentFile, environment.toString());
     const io = captureIo();
-    expect(dropTenant({ root: scratch.root, io, env: ENV, name: "fintech" })).toBe(1);
+    expect(await dropTenant({ root: scratch.root, io, env: ENV, name: "fintech" })).toBe(1);
     expect(io.err.join("\n")).toContain("(and role fintech, its secret and proxy entry)");
   });
 
-  it("marks the tenant dropped with confirmDrop when the database name is repeated", () => {
+  it("marks the tenant dropped with confirmDrop when the database name is repeated", async () => {
     const db = database();
     const io = captureIo();
-    expect(dropTenant({ root: scratch.root, io, env: ENV, name: "fintech", confirm: db })).toBe(0);
+    expect(
+      await dropTenant({ root: scratch.root, io, env: ENV, name: "fintech", confirm: db }),
+    ).toBe(0);
     const tenant = loadEnvironment(ENV, scratch.environmentsDir).tenants.find(
       (t) => t.name === "fintech",
     );
@@ -300,14 +314,14 @@ describe("list", () => {
 });
 
 describe("registry", () => {
-  it("generates one registry per environment, then --check finds them fresh", () => {
+  it("generates one registry per environment, then --check finds them fresh", async () => {
     for (const env of ["dev", "staging", "prod"]) {
       rmSync(registryPath(scratch.environmentsDir, env), { force: true });
     }
     const io = captureIo();
-    expect(writeRegistries({ root: scratch.root, io, check: true })).toBe(1);
+    expect(await writeRegistries({ root: scratch.root, io, check: true })).toBe(1);
     expect(io.err.filter((l) => l.startsWith("stale: "))).toHaveLength(3);
-    expect(writeRegistries({ root: scratch.root, io })).toBe(0);
+    expect(await writeRegistries({ root: scratch.root, io })).toBe(0);
     for (const env of ["dev", "staging", "prod"]) {
       const text = readText(registryPath(scratch.environmentsDir, env));
       expect(text.split("\n")[0]).toBe(REGISTRY_HEADER);
@@ -321,26 +335,26 @@ describe("registry", () => {
         `| Connection budget | ${formatBudget(connectionBudget(loaded.environment, loaded.tenants))} |`,
       );
     }
-    expect(writeRegistries({ root: scratch.root, io: captureIo(), check: true })).toBe(0);
+    expect(await writeRegistries({ root: scratch.root, io: captureIo(), check: true })).toBe(0);
   });
 
-  it("--check names a stale registry and writes nothing", () => {
-    writeRegistries({ root: scratch.root, io: captureIo() });
+  it("--check names a stale registry and writes nothing", async () => {
+    await writeRegistries({ root: scratch.root, io: captureIo() });
     const file = tenantsFile();
     writeText(file, readText(file).replace("owner: fintech-team@example.com", "owner: new-owner"));
     const registry = registryPath(scratch.environmentsDir, ENV);
     const before = readText(registry);
     const io = captureIo();
-    expect(writeRegistries({ root: scratch.root, io, check: true })).toBe(1);
+    expect(await writeRegistries({ root: scratch.root, io, check: true })).toBe(1);
     expect(io.err.filter((l) => l.startsWith("stale: "))).toHaveLength(1);
     expect(io.err.join("\n")).toContain(`stale: ${registry}`);
     expect(io.err.join("\n")).not.toContain("staging");
     expect(readText(registry)).toBe(before);
   });
 
-  it("the committed registries are up to date (read-only)", () => {
+  it("the committed registries are up to date (read-only)", async () => {
     const io = captureIo();
-    const code = writeRegistries({ root: repoRoot(), io, check: true });
+    const code = await writeRegistries({ root: repoRoot(), io, check: true });
     expect(io.err).toEqual([]);
     expect(code).toBe(0);
     expect(existsSync(join(repoRoot(), "environments", ENV, "DATABASE_REGISTRY.md"))).toBe(true);

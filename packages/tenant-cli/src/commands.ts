@@ -133,22 +133,36 @@ function guarded(io: Io, body: () => number): number {
   try {
     return body();
   } catch (error) {
-    if (
-      error instanceof Refusal ||
-      error instanceof UnknownTenantError ||
-      error instanceof LockBusyError ||
-      error instanceof FileSystemError
-    ) {
-      io.error(`error: ${error.message}`);
-      return 1;
-    }
-    if (error instanceof ConfigError) {
-      io.error("error: the configuration is invalid:");
-      printProblems(io, error);
-      return 1;
-    }
-    throw error;
+    return reported(io, error);
   }
+}
+
+/** guarded, for a command that writes: it waits for the environments/ lock asynchronously. */
+async function guardedWrite(io: Io, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    return reported(io, error);
+  }
+}
+
+/** Prints a refusal, a busy lock, a file system or config error in its lines (exit 1); rethrows the rest. */
+function reported(io: Io, error: unknown): number {
+  if (
+    error instanceof Refusal ||
+    error instanceof UnknownTenantError ||
+    error instanceof LockBusyError ||
+    error instanceof FileSystemError
+  ) {
+    io.error(`error: ${error.message}`);
+    return 1;
+  }
+  if (error instanceof ConfigError) {
+    io.error("error: the configuration is invalid:");
+    printProblems(io, error);
+    return 1;
+  }
+  throw error;
 }
 
 interface EditPlan {
@@ -167,14 +181,14 @@ interface EditPlan {
  * scratch copy, and only then write tenants.yaml and the registry together (all or nothing).
  * On any problem every file stays byte-identical.
  */
-function editTenants(
+async function editTenants(
   ctx: ReturnType<typeof resolveContext>,
   env: string,
   change: (doc: TenantsDocument) => EditPlan | string,
-): number {
+): Promise<number> {
   const { environmentsDir, io } = ctx;
   const lines: string[] = [];
-  const code = withEnvironmentsLock(environmentsDir, (tx) =>
+  const code = await withEnvironmentsLock(environmentsDir, (tx) =>
     stageTenantsEdit(environmentsDir, env, change, tx, lines, io),
   );
   // Printed only once both files are written: a reported change is never lost.
@@ -267,9 +281,9 @@ export interface AddTenantOptions extends CommandContext {
 }
 
 /** `add`: appends a tenant; refuses (file untouched) when any config rule fails. */
-export function addTenant(options: AddTenantOptions): number {
+export async function addTenant(options: AddTenantOptions): Promise<number> {
   const ctx = resolveContext(options);
-  return guarded(ctx.io, () => {
+  return guardedWrite(ctx.io, async () => {
     const env = requireEnvironment(ctx.environmentsDir, options.env);
     if (!options.name) throw new Refusal("the tenant name is required: add --env <env> <name>");
     if (!options.owner) throw new Refusal("--owner is required: who answers for this fork");
@@ -305,9 +319,9 @@ export interface SetStateOptions extends CommandContext {
 }
 
 /** `suspend` / `retire` / `activate`: moves a tenant between the states that keep its data. */
-export function setTenantState(options: SetStateOptions): number {
+export async function setTenantState(options: SetStateOptions): Promise<number> {
   const ctx = resolveContext(options);
-  return guarded(ctx.io, () => {
+  return guardedWrite(ctx.io, async () => {
     const env = requireEnvironment(ctx.environmentsDir, options.env);
     return editTenants(ctx, env, (doc) => {
       doc.entry(options.name);
@@ -339,9 +353,9 @@ export interface DropTenantOptions extends CommandContext {
 }
 
 /** `drop`: marks a tenant dropped (its database is destroyed at the next apply). */
-export function dropTenant(options: DropTenantOptions): number {
+export async function dropTenant(options: DropTenantOptions): Promise<number> {
   const ctx = resolveContext(options);
-  return guarded(ctx.io, () => {
+  return guardedWrite(ctx.io, async () => {
     const env = requireEnvironment(ctx.environmentsDir, options.env);
     const environment = tryEnvironment(ctx.environmentsDir, env);
     return editTenants(ctx, env, (doc) => {
@@ -487,9 +501,9 @@ export interface RegistryOptions extends CommandContext {
 }
 
 /** `registry [--check]`: (re)generates environments/<env>/DATABASE_REGISTRY.md. */
-export function writeRegistries(options: RegistryOptions = {}): number {
+export async function writeRegistries(options: RegistryOptions = {}): Promise<number> {
   const ctx = resolveContext(options);
-  return guarded(ctx.io, () => {
+  return guardedWrite(ctx.io, async () => {
     const names = existingEnvironments(ctx.environmentsDir);
     /** Registries that differ from what the config generates; staged into `tx` when given. */
     const staleRegistries = (tx?: EnvironmentsTransaction): string[] => {
@@ -523,7 +537,7 @@ export function writeRegistries(options: RegistryOptions = {}): number {
       );
       return 1;
     }
-    const written = withEnvironmentsLock(ctx.environmentsDir, (tx) => staleRegistries(tx));
+    const written = await withEnvironmentsLock(ctx.environmentsDir, (tx) => staleRegistries(tx));
     for (const file of written) ctx.io.log(`wrote ${file}`);
     return 0;
   });

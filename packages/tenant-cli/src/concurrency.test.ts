@@ -1,6 +1,6 @@
 // Real processes racing for environments/: the lock must turn lost updates into either a
 // success that is in the file or one clear refusal.
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -11,7 +11,7 @@ import {
   withEnvironmentsLock,
 } from "@pgforks/config";
 import { parse } from "yaml";
-import { scratchRoot } from "../test/helpers";
+import { finished, holdLock, type Run, scratchRoot } from "../test/helpers";
 import { tenantsFilePath } from "./files";
 import { registryPath, renderRegistry } from "./registry";
 
@@ -25,24 +25,6 @@ beforeEach(() => {
   scratch = scratchRoot();
 });
 afterEach(() => scratch.cleanup());
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function finished(child: ChildProcess): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (d) => {
-    stdout += d;
-  });
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  return new Promise((done) => child.on("close", (code) => done({ code, stdout, stderr })));
-}
 
 function addProcess(name: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   const args = [cli, "add", "--root", scratch.root, "--env", ENV, name];
@@ -107,10 +89,10 @@ describe("parallel tenant add", () => {
     expect(leftovers()).toEqual([]);
   }, 600_000);
 
-  it("makes a second writer wait, then fail with one line and leave every file as it was", () => {
+  it("makes a second writer wait, then fail with one line and leave every file as it was", async () => {
     const file = tenantsFilePath(scratch.environmentsDir, ENV);
     const original = readFileSync(file, "utf8");
-    const run = suspendWhileLocked("300");
+    const run = await suspendWhileLocked("300");
     expect(run.status).toBe(1);
     expect(run.stderr.trim()).toMatch(BUSY);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
@@ -119,25 +101,10 @@ describe("parallel tenant add", () => {
   }, 60_000);
 
   it("takes over at once the lock of a killed command (its pid is gone)", async () => {
-    // One process (node with tsx's loader, not the tsx CLI, which would run a child).
-    const holder = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "-e",
-        `require("@pgforks/config").withEnvironmentsLock(${JSON.stringify(scratch.environmentsDir)}, () => { process.stdout.write(String(process.pid)); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120000); });`,
-      ],
-      { cwd: root },
-    );
-    const pid = await new Promise<string>((ready) =>
-      holder.stdout?.once("data", (d) => ready(`${d}`)),
-    );
-    expect(pid).toBe(String(holder.pid));
+    const holder = await holdLock(scratch.environmentsDir);
+    expect(holder.lockPid).toBe(holder.pid);
     expect(existsSync(join(scratch.environmentsDir, LOCK_NAME))).toBe(true);
-    const exited = new Promise((done) => holder.on("exit", done));
-    holder.kill("SIGKILL");
-    await exited;
+    await holder.kill();
     const run = await addProcess("after_kill", { PGFORKS_LOCK_TIMEOUT_MS: "0" });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
@@ -145,14 +112,14 @@ describe("parallel tenant add", () => {
     expect(leftovers()).toEqual([]);
   }, 60_000);
 
-  it("says when a lock left with no owner (its command killed while taking it) is taken over", () => {
+  it("says when a lock left with no owner (its command killed while taking it) is taken over", async () => {
     const lock = join(scratch.environmentsDir, LOCK_NAME);
     mkdirSync(lock);
     const tenSecondsAgo = new Date(Date.now() - 10_000);
     utimesSync(lock, tenSecondsAgo, tenSecondsAgo);
     let error: unknown;
     try {
-      withEnvironmentsLock(scratch.environmentsDir, () => undefined, { timeoutMs: 200 });
+      await withEnvironmentsLock(scratch.environmentsDir, () => undefined, { timeoutMs: 200 });
     } catch (caught) {
       error = caught;
     }
@@ -165,11 +132,11 @@ describe("parallel tenant add", () => {
     ]);
   });
 
-  it("treats an empty PGFORKS_LOCK_TIMEOUT_MS as unset: a second writer still waits", () => {
+  it("treats an empty PGFORKS_LOCK_TIMEOUT_MS as unset: a second writer still waits", async () => {
     const file = tenantsFilePath(scratch.environmentsDir, ENV);
     const original = readFileSync(file, "utf8");
     const started = Date.now();
-    const run = suspendWhileLocked("");
+    const run = await suspendWhileLocked("");
     expect(run.status).toBe(1);
     // The default wait (5 s), not Number("") = 0.
     expect(run.stderr.trim()).toMatch(/; waited 5\.0s: try again when it has finished$/);

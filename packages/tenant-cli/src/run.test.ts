@@ -9,15 +9,15 @@ describe("runTenant", () => {
   });
   afterEach(() => scratch.cleanup());
 
-  const run = (request: TenantRequest) => {
+  const run = async (request: TenantRequest) => {
     const io = captureIo();
-    const code = runTenant({ ...request, root: scratch.root, io });
+    const code = await runTenant({ ...request, root: scratch.root, io });
     return { code, io };
   };
   const prod = () => loadEnvironment("prod", scratch.environmentsDir);
 
-  it("add writes the entry with every option", () => {
-    const { code, io } = run({
+  it("add writes the entry with every option", async () => {
+    const { code, io } = await run({
       command: "add",
       env: "prod",
       name: "shop",
@@ -47,19 +47,19 @@ describe("runTenant", () => {
   it.each([
     ["suspend", "suspended"],
     ["retire", "retired"],
-  ] as const)("%s moves the tenant to %s", (command, state) => {
-    expect(run({ command, env: "prod", name: "healthtech" }).code).toBe(0);
+  ] as const)("%s moves the tenant to %s", async (command, state) => {
+    expect((await run({ command, env: "prod", name: "healthtech" })).code).toBe(0);
     expect(prod().tenants.find((t) => t.name === "healthtech")?.state).toBe(state);
-    expect(run({ command: "activate", env: "prod", name: "healthtech" }).code).toBe(0);
+    expect((await run({ command: "activate", env: "prod", name: "healthtech" })).code).toBe(0);
     expect(prod().tenants.find((t) => t.name === "healthtech")?.state).toBe("active");
   });
 
-  it("drop needs the matching --confirm", () => {
-    const refused = run({ command: "drop", env: "prod", name: "fintech" });
+  it("drop needs the matching --confirm", async () => {
+    const refused = await run({ command: "drop", env: "prod", name: "fintech" });
     expect(refused.code).toBe(1);
     expect(refused.io.err.join("\n")).toContain("needs --confirm fintech_experiment");
     expect(prod().tenants.find((t) => t.name === "fintech")?.state).toBe("active");
-    const confirmed = run({
+    const confirmed = await run({
       command: "drop",
       env: "prod",
       name: "fintech",
@@ -69,8 +69,8 @@ describe("runTenant", () => {
     expect(prod().tenants.find((t) => t.name === "fintech")?.state).toBe("dropped");
   });
 
-  it("refuses an unknown environment in one line, exit 1", () => {
-    const { code, io } = run({ command: "suspend", env: "nowhere", name: "fintech" });
+  it("refuses an unknown environment in one line, exit 1", async () => {
+    const { code, io } = await run({ command: "suspend", env: "nowhere", name: "fintech" });
     expect(code).toBe(1);
     expect(io.err).toEqual([expect.stringMatching(/^error: unknown environment "nowhere"/)]);
   });

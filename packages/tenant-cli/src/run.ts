@@ -27,8 +27,8 @@ export const STATE_OF = { suspend: "suspended", retire: "retired", activate: "ac
 
 export type StateCommand = keyof typeof STATE_OF;
 
-/** Runs one tenant command; returns the exit code (0 done, 1 refused or failed). */
-export function runTenant(request: TenantRequest): number {
+/** Runs one tenant command; resolves to the exit code (0 done, 1 refused or failed). */
+export async function runTenant(request: TenantRequest): Promise<number> {
   switch (request.command) {
     case "add":
       return addTenant(request);

@@ -5,19 +5,33 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { withEnvironmentsLock } from "../environments-lock";
+import {
+  interruptibleUntilLocked,
+  LockBusyError,
+  withEnvironmentsLock,
+} from "../environments-lock";
+import { FileSystemError } from "../fs-errors";
 import { CONFIG_SCHEMAS, type ConfigKind, renderJsonSchema, schemaFileName } from "../json-schema";
 import { environmentsDir } from "../load";
-import { deferSignals } from "../processes";
 
-deferSignals((signal) => `interrupted (${signal}): the schemas were written together, or none`);
+// Ctrl-C: nothing written before the lock is taken; after, the schemas are written together or none.
+interruptibleUntilLocked();
 const dir = join(environmentsDir(), "schema");
 mkdirSync(dir, { recursive: true });
-const written = withEnvironmentsLock(environmentsDir(), (tx) =>
+withEnvironmentsLock(environmentsDir(), (tx) =>
   (Object.keys(CONFIG_SCHEMAS) as ConfigKind[]).map((kind) => {
     const file = join(dir, schemaFileName(kind));
     tx.write(file, renderJsonSchema(kind));
     return file;
   }),
+).then(
+  (written) => {
+    for (const file of written) console.log(`wrote ${file}`);
+  },
+  (error: unknown) => {
+    // Another command holds the lock, an unwritable file: one line, nothing written.
+    if (!(error instanceof LockBusyError || error instanceof FileSystemError)) throw error;
+    console.error(`error: ${error.message}`);
+    process.exitCode = 1;
+  },
 );
-for (const file of written) console.log(`wrote ${file}`);
