@@ -3,9 +3,11 @@ import {
   chmodSync,
   constants,
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
+  realpathSync,
   renameSync,
   rmSync,
   statSync,
@@ -193,6 +195,11 @@ export function recoverTransactions(environmentsDir: string): string[] {
   return completed;
 }
 
+/** The file a path names: itself, or the file its symbolic links lead to. */
+function linkedFile(file: string): string {
+  return existsSync(file) && lstatSync(file).isSymbolicLink() ? realpathSync(file) : file;
+}
+
 /**
  * Writes every staged file or none: each goes to a staging folder in environments/ (same file
  * system, original file mode kept), then a manifest is renamed into place (the commit point),
@@ -207,9 +214,19 @@ function commit(environmentsDir: string, files: [string, string][]): void {
   onFile(environmentsDir, "write", () => mkdirSync(dir));
   try {
     const manifest: Array<[string, string]> = [];
-    files.forEach(([target, text], i) => {
+    files.forEach(([file, text], i) => {
       const staged = join(dir, String(i));
-      onFile(target, "write", () => {
+      // A symbolic link stays one: the file it points to gets the new content.
+      const target = onFile(file, "write", () => linkedFile(file));
+      onFile(file, "write", () => {
+        if (target !== file && statSync(dirname(target)).dev !== statSync(dir).dev) {
+          throw new FileSystemError(
+            file,
+            "EXDEV",
+            "write",
+            `it is a symbolic link to ${target}, on another file system than ${FileSystemError.display(environmentsDir)}, so the change could not be written all or nothing; put the file itself there`,
+          );
+        }
         accessSync(dirname(target), constants.W_OK);
         const mode = existsSync(target) ? statSync(target) : undefined;
         if (mode?.isDirectory()) {

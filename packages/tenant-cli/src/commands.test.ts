@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { connectionBudget, loadEnvironment, repoRoot, tenantDatabaseName } from "@pgforks/config";
 import { parse, parseDocument } from "yaml";
 import { captureIo, readText, scratchRoot, writeText } from "../test/helpers";
@@ -25,6 +25,19 @@ const stateOf = (name: string) =>
   loadEnvironment(ENV, scratch.environmentsDir).tenants.find((t) => t.name === name)?.state;
 
 describe("add", () => {
+  it("writes through a symbolically linked tenants.yaml and keeps the link", async () => {
+    const shared = join(scratch.root, "shared", "tenants.yaml");
+    mkdirSync(dirname(shared));
+    renameSync(tenantsFile(), shared);
+    symlinkSync(relative(dirname(tenantsFile()), shared), tenantsFile());
+    const io = captureIo();
+    expect(
+      await addTenant({ root: scratch.root, io, env: ENV, name: "linked", owner: "x@example.com" }),
+    ).toBe(0);
+    expect(lstatSync(tenantsFile()).isSymbolicLink()).toBe(true);
+    expect(readText(shared)).toContain("name: linked");
+  });
+
   it("appends the tenant last, keeps every comment, and prints the plan and budget", async () => {
     const original = readText(tenantsFile());
     const comments = original.split("\n").filter((l) => l.includes("#"));
