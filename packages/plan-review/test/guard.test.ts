@@ -1,0 +1,323 @@
+// Plan JSON here is synthetic, shaped exactly like Terraform's "JSON Output Format" document.
+// Postgres-provider plans (the tenants stacks) cannot be produced offline: there is no
+// cyrilgdn/postgresql binary, so these unit tests stand in for them.
+
+import { APPROVALS_ENV_VAR, ApprovalError, parseApprovals } from "@pgforks/guard";
+import { renderReview } from "../src/render";
+import { buildReview, destroyGuard, type StackPlan } from "../src/review";
+import { synthesizeForReview } from "../src/synthesize";
+import { loadedEnvironment, planJson, resourceChange, tenantAddressOf } from "./test-helpers";
+
+const dev = loadedEnvironment("dev", "development", [
+  { name: "saas", state: "dropped", confirmDrop: "saas" },
+  { name: "fintech", database: "fintech_experiment" },
+  { name: "sloppy", state: "dropped", confirmDrop: "not-the-database" },
+]);
+/** The synth of `dev`: its pgforks-manifest.json names each tenant address. */
+const synth = synthesizeForReview([dev]);
+const SAAS_SECRET = tenantAddressOf(synth, "dev-platform", "saas", "secret");
+const SAAS_DATABASE = tenantAddressOf(synth, "dev-tenants", "saas", "database");
+const SAAS_ROLE = tenantAddressOf(synth, "dev-tenants", "saas", "role");
+const SAAS_READ_ONLY_ROLE = tenantAddressOf(synth, "dev-tenants", "saas", "read-only role");
+const FINTECH_DATABASE = tenantAddressOf(synth, "dev-tenants", "fintech", "database");
+const SLOPPY_ROLE = tenantAddressOf(synth, "dev-tenants", "sloppy", "role");
+
+const dbInstanceReplace = resourceChange("aws_db_instance.database_instance_D7FC2283", {
+  actions: ["delete", "create"],
+  before: { identifier: "pgforks-dev", engine: "postgres", storage_encrypted: false },
+  after: { identifier: "pgforks-dev", engine: "postgres", storage_encrypted: true },
+  replacePaths: [["storage_encrypted"]],
+  actionReason: "replace_because_cannot_update",
+});
+
+function plans(
+  extra: Partial<Record<string, ReturnType<typeof resourceChange>[]>> = {},
+): StackPlan[] {
+  return [
+    {
+      stack: "dev-platform",
+      plan: planJson([
+        dbInstanceReplace,
+        resourceChange("aws_kms_key.key_F64E54E4", {
+          actions: ["delete"],
+          before: { description: "k" },
+        }),
+        resourceChange(`${SAAS_SECRET}`, {
+          actions: ["delete"],
+          before: { name: "pgforks-dev/tenants/saas", tags: { "pgforks:tenant": "saas" } },
+        }),
+        resourceChange("aws_db_parameter_group.database_parameter-group_33D396C4", {
+          actions: ["delete"],
+          before: { name: "pgforks-dev-postgres16-1" },
+        }),
+        ...(extra["dev-platform"] ?? []),
+      ]),
+    },
+    {
+      stack: "dev-tenants",
+      plan: planJson([
+        resourceChange(`${SAAS_DATABASE}`, {
+          actions: ["delete"],
+          before: { name: "saas", owner: "saas" },
+        }),
+        resourceChange(`${SAAS_ROLE}`, {
+          actions: ["delete"],
+          before: { name: "saas", login: true },
+        }),
+        resourceChange(`${FINTECH_DATABASE}`, {
+          actions: ["delete"],
+          before: { name: "fintech_experiment", owner: "fintech" },
+        }),
+        ...(extra["dev-tenants"] ?? []),
+      ]),
+    },
+  ];
+}
+
+describe("destroy guard", () => {
+  it("blocks stateful deletions and counts a replacement as a destruction", () => {
+    const review = buildReview(plans(), { synth, after: [dev] });
+    const { blocked } = destroyGuard(review);
+    expect(blocked.map((f) => `${f.stack}:${f.address}:${f.action}`)).toEqual([
+      "dev-platform:aws_db_instance.database_instance_D7FC2283:replace",
+      "dev-platform:aws_kms_key.key_F64E54E4:delete",
+      `dev-tenants:${FINTECH_DATABASE}:delete`,
+    ]);
+    expect(blocked[0]?.replacePaths).toEqual(["storage_encrypted"]);
+    expect(review.stacks.find((s) => s.stack === "dev-platform")?.status).toBe("blocked");
+  });
+
+  it("allows the resources of a tenant dropped with confirmDrop", () => {
+    const { allowed } = destroyGuard(buildReview(plans(), { synth, after: [dev] }));
+    expect(allowed.map((f) => [f.address, f.allowedBy, f.tenant])).toEqual([
+      [`${SAAS_SECRET}`, "dropped tenant", "saas"],
+      [`${SAAS_DATABASE}`, "dropped tenant", "saas"],
+      [`${SAAS_ROLE}`, "dropped tenant", "saas"],
+    ]);
+  });
+
+  it("does not allow a dropped tenant's database when it is not the confirmed one, nor a replacement", () => {
+    const review = buildReview(
+      plans({
+        "dev-tenants": [
+          // owned by saas (dropped, confirmDrop: saas) but another database
+          resourceChange("postgresql_database.tenants_database-other_4", {
+            actions: ["delete"],
+            before: { name: "other", owner: "saas" },
+          }),
+          // sloppy is dropped but confirmDrop does not repeat its database
+          resourceChange(`${SLOPPY_ROLE}`, {
+            actions: ["delete"],
+            before: { name: "sloppy" },
+          }),
+          // a replacement is never covered by "dropped" (only deletions are)
+          resourceChange(`${SAAS_READ_ONLY_ROLE}`, {
+            actions: ["create", "delete"],
+            before: { name: "saas_readonly" },
+            after: { name: "saas_readonly" },
+          }),
+        ],
+      }),
+      { synth, after: [dev] },
+    );
+    const blocked = destroyGuard(review).blocked.map((f) => f.address);
+    expect(blocked).toEqual(
+      expect.arrayContaining([
+        "postgresql_database.tenants_database-other_4",
+        `${SLOPPY_ROLE}`,
+        `${SAAS_READ_ONLY_ROLE}`,
+      ]),
+    );
+  });
+
+  it("allows what an approval names as <stack>:<address>", () => {
+    const approvals = parseApprovals(
+      "# approved in review #42\ndev-platform:aws_kms_key.key_F64E54E4\n dev-platform:aws_db_instance.database_instance_D7FC2283 , prod-platform:aws_kms_key.key_F64E54E4",
+      "approvals.txt",
+    );
+    const { blocked, allowed } = destroyGuard(
+      buildReview(plans(), { synth, after: [dev], approvals }),
+    );
+    expect(blocked.map((f) => f.address)).toEqual([`${FINTECH_DATABASE}`]);
+    expect(allowed.filter((f) => f.allowedBy === "approval").map((f) => f.address)).toEqual([
+      "aws_db_instance.database_instance_D7FC2283",
+      "aws_kms_key.key_F64E54E4",
+    ]);
+  });
+
+  it("ignores approvals for another stack", () => {
+    const approvals = parseApprovals("prod-platform:aws_kms_key.key_F64E54E4", "approvals.txt");
+    const { blocked } = destroyGuard(buildReview(plans(), { synth, after: [dev], approvals }));
+    expect(blocked.map((f) => f.address)).toContain("aws_kms_key.key_F64E54E4");
+  });
+
+  it("refuses a bare <address>: construct addresses repeat in every environment", () => {
+    // The same construct id, hence the same address, in dev and prod: a bare address approved
+    // for dev would also approve replacing prod's database.
+    expect(() =>
+      parseApprovals("aws_db_instance.database_instance_D7FC2283", APPROVALS_ENV_VAR),
+    ).toThrow(ApprovalError);
+    expect(() =>
+      parseApprovals(
+        "# ok\ndev-platform:aws_kms_key.key_F64E54E4\naws_db_instance.database_instance_D7FC2283\n",
+        ".github/approved-changes.txt",
+      ),
+    ).toThrow(
+      '.github/approved-changes.txt line 3: approval "aws_db_instance.database_instance_D7FC2283" names no stack: write <stack>:<address>',
+    );
+    // An index key may hold a colon; what precedes it is still not a stack name.
+    expect(() => parseApprovals('aws_s3_bucket.b["a:b"]', APPROVALS_ENV_VAR)).toThrow(
+      /names no stack/,
+    );
+    expect(() => parseApprovals("dev-platform:", APPROVALS_ENV_VAR)).toThrow(/names no address/);
+  });
+
+  it("approves a replacement only in the stack it names, though the address is the same elsewhere", () => {
+    const replaceIn = (stack: string): StackPlan => ({
+      stack,
+      plan: planJson([dbInstanceReplace]),
+    });
+    const prod = loadedEnvironment("prod", "production", []);
+    const review = buildReview([replaceIn("dev-platform"), replaceIn("prod-platform")], {
+      after: [dev, prod],
+      approvals: parseApprovals(
+        "dev-platform:aws_db_instance.database_instance_D7FC2283",
+        "approvals.txt",
+      ),
+    });
+    const { blocked, allowed } = destroyGuard(review);
+    expect(blocked.map((f) => `${f.stack}:${f.address}`)).toEqual([
+      "prod-platform:aws_db_instance.database_instance_D7FC2283",
+    ]);
+    expect(allowed.map((f) => `${f.stack}:${f.address}`)).toEqual([
+      "dev-platform:aws_db_instance.database_instance_D7FC2283",
+    ]);
+  });
+
+  it("fails on an approval that matches nothing in the plans of its stack (stale approvals go)", () => {
+    const approvals = parseApprovals(
+      [
+        "dev-platform:aws_kms_key.key_F64E54E4", // matches a stateful deletion
+        "dev-platform:aws_s3_bucket.gone", // nothing of that name in dev-platform's plan
+        "dev-platform:aws_db_proxy.proxy_5B0EBCF1", // deleted, but not stateful
+        `dev-tenants:${SAAS_ROLE}`, // already allowed by the dropped tenant
+        "prod-platform:aws_kms_key.key_F64E54E4", // prod-platform is not in these plans
+      ].join("\n"),
+      ".github/approved-changes.txt",
+    );
+    const review = buildReview(plans(), { synth, after: [dev], approvals });
+    expect(destroyGuard(review).stale.map((s) => s.reason)).toEqual([
+      "approval dev-platform:aws_s3_bucket.gone matches nothing in these plans: remove it from .github/approved-changes.txt",
+      "approval dev-platform:aws_db_proxy.proxy_5B0EBCF1 matches nothing in these plans: remove it from .github/approved-changes.txt",
+    ]);
+    // Blocked resources and stale approvals are both reported.
+    expect(renderReview(review)).toContain(
+      "approval `dev-platform:aws_s3_bucket.gone` matches nothing in these plans: remove it from `.github/approved-changes.txt`",
+    );
+    // Nothing blocked, one stale approval: the guard still fails, and says so.
+    const onlyStale = buildReview(plans(), {
+      synth,
+      after: [dev],
+      approvals: parseApprovals(
+        `dev-platform:aws_kms_key.key_F64E54E4\ndev-platform:aws_db_instance.database_instance_D7FC2283\ndev-tenants:${FINTECH_DATABASE}\ndev-platform:aws_s3_bucket.gone`,
+        ".github/approved-changes.txt",
+      ),
+    });
+    expect(destroyGuard(onlyStale).blocked).toEqual([]);
+    const markdown = renderReview(onlyStale);
+    expect(markdown).toContain("with changes, **destroy guard failed**.");
+    expect(markdown).toContain(
+      "**Destroy guard: failed.** 1 approval no longer matches a stateful deletion or replacement (an approval is good for one change only): approval `dev-platform:aws_s3_bucket.gone` matches nothing in these plans: remove it from `.github/approved-changes.txt`.",
+    );
+    // Nothing stale, nothing blocked: the guard passes.
+    const clean = buildReview(plans(), {
+      synth,
+      after: [dev],
+      approvals: parseApprovals(
+        `dev-platform:aws_kms_key.key_F64E54E4\ndev-platform:aws_db_instance.database_instance_D7FC2283\ndev-tenants:${FINTECH_DATABASE}`,
+        "approvals.txt",
+      ),
+    });
+    expect(destroyGuard(clean)).toMatchObject({ blocked: [], stale: [] });
+  });
+
+  it("only warns about stale approvals when asked to (main's re-plans after the approved apply)", () => {
+    const approvals = parseApprovals(
+      `dev-platform:aws_kms_key.key_F64E54E4\ndev-platform:aws_db_instance.database_instance_D7FC2283\ndev-tenants:${FINTECH_DATABASE}\ndev-platform:aws_s3_bucket.gone`,
+      ".github/approved-changes.txt",
+    );
+    const warned = buildReview(plans(), { synth, after: [dev], approvals, staleApprovals: "warn" });
+    expect(destroyGuard(warned)).toMatchObject({ blocked: [], stale: [] });
+    expect(warned.notes).toContain(
+      "Warning: approval dev-platform:aws_s3_bucket.gone matches nothing in these plans: remove it from .github/approved-changes.txt (stale approvals only warn here).",
+    );
+    // The default still fails.
+    expect(
+      destroyGuard(buildReview(plans(), { synth, after: [dev], approvals })).stale,
+    ).toHaveLength(1);
+  });
+
+  it("leaves non-stateful deletions to the banner", () => {
+    const review = buildReview(plans(), { synth, after: [dev] });
+    const group = "aws_db_parameter_group.database_parameter-group_33D396C4";
+    const all = [...review.guard.blocked, ...review.guard.allowed].map((f) => f.address);
+    expect(all).not.toContain(group);
+    expect(review.destroyed.map((d) => d.address)).toContain(group);
+    // Stateful first in the banner.
+    expect(review.destroyed.at(-1)?.address).toBe(group);
+  });
+
+  it("blocks replacing the RDS Proxy (a new endpoint: every tenant's connection path is down)", () => {
+    const proxyReplace = resourceChange("aws_db_proxy.proxy_5B0EBCF1", {
+      actions: ["delete", "create"],
+      before: { name: "pgforks-dev", vpc_subnet_ids: ["subnet-0a1b2c3d"] },
+      after: { name: "pgforks-dev", vpc_subnet_ids: ["subnet-0a1b2c3d", "subnet-4e5f6a7b"] },
+      replacePaths: [["vpc_subnet_ids"]],
+      actionReason: "replace_because_cannot_update",
+    });
+    const review = buildReview([{ stack: "dev-platform", plan: planJson([proxyReplace]) }], {
+      synth,
+      after: [dev],
+    });
+    expect(destroyGuard(review).blocked.map((f) => `${f.address}:${f.action}`)).toEqual([
+      "aws_db_proxy.proxy_5B0EBCF1:replace",
+    ]);
+    const line = renderReview(review)
+      .split("\n")
+      .find((l) => l.includes("aws_db_proxy.proxy_5B0EBCF1") && l.startsWith("> -"));
+    expect(line).toContain("**RDS Proxy**");
+    expect(line).toContain("forced by `vpc_subnet_ids`");
+    expect(line).toContain("**BLOCKED**");
+  });
+
+  it("says it in the banner: what, where, which attributes force it, and the verdict", () => {
+    const markdown = renderReview(buildReview(plans(), { synth, after: [dev] }));
+    expect(markdown).toContain("> [!CAUTION]");
+    expect(markdown).toContain("**Destroy guard: blocked.**");
+    const line = markdown
+      .split("\n")
+      .find((l) => l.includes("aws_db_instance.database_instance_D7FC2283") && l.startsWith("> -"));
+    expect(line).toContain("**RDS instance**");
+    expect(line).toContain("forced by `storage_encrypted`");
+    expect(line).toContain("**BLOCKED**");
+    expect(markdown).toContain("`dev-platform:aws_db_instance.database_instance_D7FC2283`");
+  });
+
+  it("passes when nothing stateful goes", () => {
+    const review = buildReview(
+      [
+        {
+          stack: "dev-platform",
+          plan: planJson([
+            resourceChange("aws_cloudwatch_metric_alarm.alarms_db-load_F2E8A2AE", {
+              actions: ["delete"],
+            }),
+          ]),
+        },
+      ],
+      { synth, after: [dev] },
+    );
+    expect(destroyGuard(review).blocked).toEqual([]);
+    expect(renderReview(review)).toContain("> [!WARNING]");
+  });
+});

@@ -1,0 +1,192 @@
+import { spawn, spawnSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { ConfigError, environmentsDir, repoRoot } from "@pgforks/config";
+import {
+  countBlocks,
+  readSynthesizedStacks,
+  readTenantManifests,
+  removeStaleSynthFolders,
+  renderSynthSummary,
+  type StackJson,
+  synthEnvironments,
+} from "../src/synth";
+
+const scratch = mkdtempSync(join(tmpdir(), "pgforks-synth-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("synthEnvironments", () => {
+  const outdir = join(scratch, "cdktf.out");
+  const result = synthEnvironments({ outdir });
+
+  it("writes cdktf.out/stacks/<stack>/cdk.tf.json for the six stable stack names", () => {
+    const expected = [
+      "dev-platform",
+      "dev-tenants",
+      "prod-platform",
+      "prod-tenants",
+      "staging-platform",
+      "staging-tenants",
+    ];
+    expect(readdirSync(join(outdir, "stacks")).sort()).toEqual(expected);
+    for (const name of expected)
+      expect(existsSync(join(outdir, "stacks", name, "cdk.tf.json"))).toBe(true);
+    expect(JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")).stacks).toHaveProperty(
+      "prod-tenants",
+    );
+  });
+
+  it("writes pgforks-manifest.json beside each stack: every tenant address of the stack, with its tenant and kind", () => {
+    for (const [name, stack] of Object.entries(result.stacks)) {
+      const manifest = readTenantManifests(outdir)[name];
+      expect(manifest?.stack).toBe(name);
+      const entries = manifest?.resources ?? [];
+      expect(entries.length).toBeGreaterThan(0);
+      for (const entry of entries.filter((e) => e.state === "present")) {
+        const [type = "", id = ""] = entry.address.split(".");
+        expect(stack.resource?.[type]).toHaveProperty([id]);
+      }
+    }
+    const prod = readTenantManifests(outdir)["prod-tenants"]?.resources ?? [];
+    const fintech = prod.filter((e) => e.tenant === "fintech").map((e) => e.kind);
+    expect(fintech).toEqual(expect.arrayContaining(["role", "database", "schema", "secret value"]));
+  });
+
+  it("gives every stack an S3 backend with native locking and KMS, and no credentials", () => {
+    for (const [name, stack] of Object.entries(result.stacks)) {
+      const terraform = stack.terraform as {
+        backend: { s3: Record<string, unknown> };
+        required_version: string;
+      };
+      expect(terraform.required_version).toBe(">= 1.11.0");
+      expect(terraform.backend.s3).toMatchObject({
+        encrypt: true,
+        use_lockfile: true,
+        key: expect.stringContaining(`${name}.tfstate`),
+      });
+      const text = JSON.stringify(stack);
+      expect(text).not.toMatch(/access_key|secret_key|skip_credentials_validation|"local"/);
+      expect((stack.provider as { aws: Array<Record<string, unknown>> }).aws[0]).toHaveProperty(
+        "allowed_account_ids",
+      );
+    }
+  });
+
+  it("wires the tenants stack to its platform stack through remote state", () => {
+    const tenants = result.stacks["prod-tenants"] as StackJson;
+    expect(Object.keys(tenants.data?.terraform_remote_state ?? {})).toEqual([
+      "cross-stack-reference-input-prod-platform",
+    ]);
+  });
+
+  it("summarizes stacks, resource counts and tenants per environment", () => {
+    const summary = renderSynthSummary(result, 1.25);
+    const prod = countBlocks(result.stacks["prod-platform"] as StackJson).resources;
+    expect(summary).toContain(`prod-platform     ${String(prod).padStart(4)} resources`);
+    expect(summary).toMatch(
+      /staging\s+db\.t4g\.small\s+active: startupwebapp, healthtech, edtech; suspended: saas/,
+    );
+    expect(summary.split("\n")[0]).toBe(`Synthesized 6 stacks into ${outdir} in 1.3s`);
+  });
+});
+
+describe("a bad config", () => {
+  it("stops before writing anything and leaves the previous cdktf.out untouched", () => {
+    const envs = join(scratch, "environments");
+    cpSync(environmentsDir(), envs, { recursive: true });
+    writeFileSync(
+      join(envs, "prod", "tenants.yaml"),
+      "tenants:\n  - name: Bad-Name\n    owner: x@example.com\n",
+    );
+    const outdir = join(scratch, "kept.out");
+    mkdirSync(outdir);
+    writeFileSync(join(outdir, "marker"), "previous synth");
+    expect(() => synthEnvironments({ outdir, environmentsDir: envs })).toThrow(ConfigError);
+    expect(readdirSync(outdir)).toEqual(["marker"]);
+    expect(readdirSync(scratch).filter((n) => n.includes(".staging-"))).toEqual([]);
+  });
+});
+
+describe("folders of interrupted synths", () => {
+  it("removes the staging and previous folders of killed synths, keeps those of running ones", () => {
+    const dir = mkdtempSync(join(scratch, "leftovers-"));
+    const outdir = join(dir, "cdktf.out");
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    const alive = process.ppid;
+    for (const name of [
+      `cdktf.out.staging-${dead}`,
+      `cdktf.out.previous-${dead}`,
+      `cdktf.out.staging-${alive}`,
+      `other.staging-${dead}`,
+    ]) {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, "half"), "x");
+    }
+    expect(removeStaleSynthFolders(outdir).sort()).toEqual(
+      [join(dir, `cdktf.out.previous-${dead}`), join(dir, `cdktf.out.staging-${dead}`)].sort(),
+    );
+    expect(readdirSync(dir).sort()).toEqual(
+      [`cdktf.out.staging-${alive}`, `other.staging-${dead}`].sort(),
+    );
+  });
+
+  it("ctrl-C during a synth leaves the complete output or none, and no staging folder", async () => {
+    const cwd = mkdtempSync(join(scratch, "interrupted-"));
+    const main = join(repoRoot(), "apps", "main.ts");
+    // node with tsx's loader (one process, so the signal reaches the synth itself).
+    const loader = pathToFileURL(join(repoRoot(), "node_modules", "tsx", "dist", "loader.mjs"));
+    const child = spawn(process.execPath, ["--import", loader.href, main, "prod"], { cwd });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<string>((done) =>
+      child.on("exit", (code, signal) => done(String(code ?? signal))),
+    );
+    setTimeout(() => child.kill("SIGINT"), 1500);
+    const code = await exited;
+    expect(stderr).not.toMatch(/^\s{4}at /m);
+    // Finished first (0), stopped after the synth (130), or before anything ran (killed by it).
+    expect(["0", "130", "SIGINT"]).toContain(code);
+    const left = readdirSync(cwd);
+    expect(left.filter((n) => n !== "cdktf.out")).toEqual([]);
+    if (left.includes("cdktf.out")) {
+      expect(Object.keys(readSynthesizedStacks(join(cwd, "cdktf.out"))).sort()).toEqual([
+        "prod-platform",
+        "prod-tenants",
+      ]);
+    }
+  }, 60_000);
+});
+
+describe("the Terraform binary", () => {
+  it("is not needed to synthesize: required_version is checked by Terraform, not at synth", () => {
+    const cwd = mkdtempSync(join(scratch, "no-terraform-"));
+    const loader = pathToFileURL(join(repoRoot(), "node_modules", "tsx", "dist", "loader.mjs"));
+    const main = join(repoRoot(), "apps", "main.ts");
+    // A PATH without terraform (nor anything else): cdktf's own version probe would fail here.
+    const emptyPath = mkdtempSync(join(scratch, "empty-path-"));
+    const result = spawnSync(process.execPath, ["--import", loader.href, main, "dev"], {
+      cwd,
+      env: { ...process.env, PATH: emptyPath },
+      encoding: "utf8",
+    });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(readdirSync(join(cwd, "cdktf.out", "stacks")).sort()).toEqual([
+      "dev-platform",
+      "dev-tenants",
+    ]);
+  }, 60_000);
+});

@@ -1,0 +1,201 @@
+import { spawnSync } from "node:child_process";
+import { cpSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { DATABASE_RENAMED_NOTE } from "@pgforks/tenants/footprint";
+import { parseDocument, type YAMLSeq } from "yaml";
+import {
+  compareTenants,
+  DATABASE_RENAME_RISK,
+  REMOVE_INSTEAD,
+  RENAME_INSTEAD,
+  readTenantIdentities,
+  type TenantIdentity,
+} from "../src/check";
+import { addTenant, checkTenants, dropTenant } from "../src/commands";
+import { tenantsFilePath } from "../src/files";
+import { captureIo, readText, scratchRoot, writeText } from "./helpers";
+
+describe("compareTenants", () => {
+  const t = (name: string, database = name, state: TenantIdentity["state"] = "active") => ({
+    name,
+    database,
+    state,
+  });
+
+  it("accepts new environments and new tenants", () => {
+    expect(compareTenants("e", undefined, [t("a")])).toEqual([]);
+    expect(compareTenants("e", [t("a")], [t("a"), t("b")])).toEqual([]);
+  });
+
+  it.each(["active", "suspended", "retired"] as const)(
+    "fails when a %s entry disappears, saying how to remove it instead",
+    (state) => {
+      const [finding] = compareTenants("e", [t("a", "a_db", state)], [t("b")]);
+      expect(finding).toMatchObject({ level: "failure", kind: "removed", database: "a_db" });
+      expect(finding?.message).toContain(REMOVE_INSTEAD);
+    },
+  );
+
+  it("fails when the whole tenants.yaml is gone", () => {
+    expect(compareTenants("e", [t("a")], undefined)).toMatchObject([{ kind: "removed" }]);
+  });
+
+  it("accepts removing an entry that was dropped at the base", () => {
+    expect(compareTenants("e", [t("a", "a", "dropped")], [])).toEqual([]);
+  });
+
+  it("fails on a database rename and on a tenant rename, saying a rename is a new tenant", () => {
+    const [db] = compareTenants("e", [t("a", "a_old")], [t("a", "a_new")]);
+    expect(db).toMatchObject({ level: "failure", kind: "database-changed", database: "a_old" });
+    expect(db?.message).toContain(RENAME_INSTEAD);
+    // The tenants stack refuses the rename at plan time: the message says so, as the preview does,
+    // and neither claims a destroy nor an in-place rename.
+    expect(db?.message).toContain(DATABASE_RENAME_RISK);
+    expect(db?.message).toContain(`a_old to a_new: ${DATABASE_RENAMED_NOTE}`);
+    expect(db?.message).not.toMatch(/would be destroyed|renames it in place/);
+    const [role] = compareTenants("e", [t("a", "shared")], [t("b", "shared")]);
+    expect(role).toMatchObject({ level: "failure", kind: "renamed" });
+    expect(role?.message).toContain(RENAME_INSTEAD);
+  });
+
+  it("announces a drop made in this change loudly, without failing", () => {
+    expect(compareTenants("e", [t("a")], [t("a", "a", "dropped")])).toMatchObject([
+      { level: "notice", kind: "dropping", database: "a" },
+    ]);
+    expect(compareTenants("e", [t("a", "a", "dropped")], [t("a", "a", "dropped")])).toEqual([]);
+  });
+
+  it("reads identities with the schema's defaults", () => {
+    expect(
+      readTenantIdentities(
+        "tenants:\n  - name: a\n  - name: b\n    database: b_db\n    state: retired\n",
+      ),
+    ).toEqual([t("a"), t("b", "b_db", "retired")]);
+  });
+});
+
+describe("check --base in a git repository", () => {
+  let scratch: ReturnType<typeof scratchRoot>;
+  const git = (...args: string[]) => {
+    const result = spawnSync(
+      "git",
+      [
+        "-c",
+        "user.name=test",
+        "-c",
+        "user.email=test@example.com",
+        "-c",
+        "commit.gpgsign=false",
+        ...args,
+      ],
+      { cwd: scratch.root, encoding: "utf8" },
+    );
+    if (result.status !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr}`);
+  };
+  const commit = (message: string) => {
+    git("add", "-A");
+    git("commit", "-q", "-m", message);
+  };
+  const prodFile = () => tenantsFilePath(scratch.environmentsDir, "prod");
+  const removeEntry = (name: string) => {
+    const doc = parseDocument(readText(prodFile()));
+    const seq = doc.get("tenants") as YAMLSeq;
+    seq.items = seq.items.filter(
+      (item) => (item as { get(k: string): unknown }).get("name") !== name,
+    );
+    writeText(prodFile(), doc.toString());
+  };
+  const check = () => {
+    const io = captureIo();
+    const code = checkTenants({ root: scratch.root, io, base: "HEAD" });
+    return { code, text: io.all() };
+  };
+
+  beforeEach(() => {
+    scratch = scratchRoot();
+    git("init", "-q");
+    commit("base");
+  });
+  afterEach(() => scratch.cleanup());
+
+  it("fails when an active entry is removed", () => {
+    removeEntry("healthtech");
+    const { code, text } = check();
+    expect(code).toBe(1);
+    expect(text).toContain("FAIL prod/healthtech: was removed while active");
+    expect(text).toContain("set state: dropped with confirmDrop");
+  });
+
+  it("accepts removing an entry that was dropped at the base", async () => {
+    expect(
+      await dropTenant({
+        root: scratch.root,
+        io: captureIo(),
+        env: "prod",
+        name: "healthtech",
+        confirm: "healthtech_experiment",
+      }),
+    ).toBe(0);
+    commit("drop healthtech");
+    removeEntry("healthtech");
+    const { code, text } = check();
+    expect(text).not.toContain("FAIL");
+    expect(code).toBe(0);
+  });
+
+  it("fails when a database is renamed", () => {
+    writeText(prodFile(), readText(prodFile()).replace("fintech_experiment", "fintech_prod"));
+    const { code, text } = check();
+    expect(code).toBe(1);
+    expect(text).toContain("database changed from fintech_experiment to fintech_prod");
+    expect(text).toContain("add a new entry, migrate with pg_dump/pg_restore");
+  });
+
+  it("accepts a new tenant and a new environment", async () => {
+    expect(
+      await addTenant({
+        root: scratch.root,
+        io: captureIo(),
+        env: "prod",
+        name: "newfork",
+        owner: "n@example.com",
+      }),
+    ).toBe(0);
+    cpSync(join(scratch.environmentsDir, "dev"), join(scratch.environmentsDir, "qa"), {
+      recursive: true,
+    });
+    const { code, text } = check();
+    expect(text).not.toContain("FAIL");
+    expect(code).toBe(0);
+  });
+
+  it("fails when a whole environment folder disappears", () => {
+    rmSync(join(scratch.environmentsDir, "staging"), { recursive: true });
+    const { code, text } = check();
+    expect(code).toBe(1);
+    expect(text).toContain("FAIL staging/startupwebapp");
+  });
+
+  it("prints a drop in this change as a loud notice with the backup command", async () => {
+    expect(
+      await dropTenant({
+        root: scratch.root,
+        io: captureIo(),
+        env: "prod",
+        name: "fintech",
+        confirm: "fintech_experiment",
+      }),
+    ).toBe(0);
+    const { code, text } = check();
+    expect(code).toBe(0);
+    expect(text).toContain("NOTICE prod/fintech: DROPS database fintech_experiment");
+    expect(text).toMatch(/pg_dump ".*dbname=fintech_experiment .*" --format=custom/);
+    expect(text).toContain(`REVOKE "fintech" FROM "`);
+  });
+
+  it("explains an unknown base ref", () => {
+    const io = captureIo();
+    expect(checkTenants({ root: scratch.root, io, base: "origin/nope" })).toBe(1);
+    expect(io.err.join("\n")).toContain('unknown git ref "origin/nope": fetch it first');
+  });
+});

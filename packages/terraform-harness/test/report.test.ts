@@ -1,0 +1,117 @@
+import { constructPathOf, formatDiagnostic, type StackReport } from "../src/harness";
+import { addressesWithActions, type PlanJson, summarizePlan } from "../src/json-output";
+import { exitCodeOf, formatReport, formatSummary } from "../src/report";
+
+const passed: StackReport = {
+  stack: "prod-platform",
+  status: "passed",
+  changes: { add: 123, change: 0, destroy: 0, replace: 0 },
+  timings: { init: 1600, validate: 1700, plan: 2000, show: 1500 },
+  totalMs: 12_345,
+};
+const notValidated: StackReport = {
+  stack: "prod-tenants",
+  status: "not-validated",
+  reason: "provider unavailable offline (registry.terraform.io/cyrilgdn/postgresql 1.26.0)",
+  timings: {},
+  totalMs: 1,
+};
+const failed: StackReport = {
+  stack: "dev-platform",
+  status: "failed",
+  error: "error: terraform plan failed",
+  timings: {},
+  totalMs: 1,
+};
+
+describe("formatReport", () => {
+  it("prints one aligned line per stack", () => {
+    expect(formatReport(passed, 16)).toBe(
+      "prod-platform   validate ✓  plan ✓ (+123 ~0 -0)  12.3s (init 1.6s, validate 1.7s, plan 2.0s, show 1.5s)",
+    );
+    expect(formatReport(notValidated, 16)).toBe(
+      "prod-tenants    not validated: provider unavailable offline (registry.terraform.io/cyrilgdn/postgresql 1.26.0)",
+    );
+    expect(formatReport(failed, 16)).toContain("\n    error: terraform plan failed");
+  });
+});
+
+describe("formatSummary and exitCodeOf", () => {
+  it("never counts a not-validated stack as passed, and names it loudly", () => {
+    const summary = formatSummary([passed, notValidated]);
+    expect(summary).toContain("1 passed, 0 failed, 1 NOT VALIDATED");
+    expect(summary).toContain("NOT validated (never run, not counted as passed): prod-tenants");
+  });
+
+  it("exits non-zero only on failures", () => {
+    expect(exitCodeOf([passed, notValidated])).toBe(0);
+    expect(exitCodeOf([passed, failed, notValidated])).toBe(1);
+  });
+});
+
+describe("summarizePlan", () => {
+  const change = (address: string, actions: string[], mode = "managed") => ({
+    address,
+    mode,
+    type: address.split(".")[0],
+    name: address.split(".")[1],
+    provider_name: "registry.terraform.io/hashicorp/aws",
+    change: { actions, before: null, after: null },
+  });
+  const plan = {
+    format_version: "1.2",
+    terraform_version: "1.11.4",
+    resource_changes: [
+      change("aws_vpc.a", ["create"]),
+      change("aws_vpc.b", ["update"]),
+      change("aws_vpc.c", ["delete", "create"]),
+      change("aws_vpc.d", ["delete"]),
+      change("aws_vpc.e", ["no-op"]),
+      change("data.aws_x.f", ["read"], "data"),
+    ],
+  } as unknown as PlanJson;
+
+  it("counts like Terraform's 'Plan: X to add, Y to change, Z to destroy'", () => {
+    expect(summarizePlan(plan)).toEqual({ add: 2, change: 1, destroy: 2, replace: 1 });
+  });
+
+  it("lists addresses by exact actions", () => {
+    expect(addressesWithActions(plan, ["create"])).toEqual(["aws_vpc.a"]);
+    expect(addressesWithActions(plan, ["delete", "create"])).toEqual(["aws_vpc.c"]);
+  });
+});
+
+describe("diagnostics", () => {
+  const config = {
+    resource: {
+      aws_kms_key: { key: { "//": { metadata: { path: "prod-platform/kms/key" } } } },
+    },
+  };
+  const diagnostic = {
+    severity: "error" as const,
+    summary: "expected deletion_window_in_days to be in the range (7 - 30), got 2",
+    detail: "",
+    snippet: { context: "resource.aws_kms_key.key", code: "", start_line: 3 },
+  };
+
+  it("finds the cdktf construct path from an address or a block context", () => {
+    expect(constructPathOf(config, diagnostic)).toBe("prod-platform/kms/key");
+    expect(constructPathOf(config, { ...diagnostic, address: "aws_kms_key.key[0]" })).toBe(
+      "prod-platform/kms/key",
+    );
+    expect(constructPathOf(config, { ...diagnostic, snippet: undefined })).toBeUndefined();
+  });
+
+  it("formats summary, construct, address and location", () => {
+    expect(
+      formatDiagnostic({
+        ...diagnostic,
+        constructPath: "prod-platform/kms/key",
+        location: "cdk.tf.json:3:5",
+      }),
+    ).toBe(
+      "error: expected deletion_window_in_days to be in the range (7 - 30), got 2\n" +
+        "  construct prod-platform/kms/key (resource.aws_kms_key.key) at cdk.tf.json:3:5",
+    );
+  });
+});
