@@ -13,6 +13,7 @@ import {
   environmentsDir,
   type LoadedEnvironment,
   loadEnvironment,
+  TUNNEL_HOST,
 } from "@pgforks/config";
 import type { Command } from "commander";
 import { Client, type ClientConfig } from "pg";
@@ -39,7 +40,7 @@ export type SslMode = (typeof SSL_MODES)[number];
 export const DEFAULT_SSL_MODE: SslMode = "prefer";
 
 /** The audit goes through a local tunnel (or straight to a local server). */
-export const DEFAULT_HOST = "127.0.0.1";
+export const DEFAULT_HOST = TUNNEL_HOST;
 
 /** PostgreSQL's default port, used when the environment has no tunnel. */
 export const DEFAULT_PORT = 5432;
@@ -196,6 +197,13 @@ function connectionProblem(
   error: unknown,
 ) {
   const where = `${settings.host}:${settings.port} as ${settings.user} (database ${settings.database}, sslmode ${settings.sslmode})`;
+  // node-postgres' own words for "the server asked for a password and none was given".
+  if (
+    settings.password === undefined &&
+    /client password must be a string/.test(describeError(error))
+  ) {
+    return `cannot connect to PostgreSQL at ${where}: no password: set PGPASSWORD to the master user's password (the RDS-managed secret, docs/operations.md) or add it to ~/.pgpass`;
+  }
   const tunnel = loaded.environment.tunnel;
   const hint = isConnectionRefused(error)
     ? tunnel

@@ -207,6 +207,21 @@ test("exit 2 naming the server's refusal when the password is wrong", async () =
   expect(result.stderr).toContain(`password authentication failed for user "${ADMIN}"`);
 });
 
+test("exit 2 saying where the password comes from when none is given", async () => {
+  const pgpassFile = process.env.PGPASSFILE;
+  process.env.PGPASSFILE = join(environments, "no-such-pgpass");
+  try {
+    const result = await runInProcess({ ...envFlags(), json: true }, {});
+    expect(result.code).toBe(EXIT_ERROR);
+    const error = `cannot connect to PostgreSQL at 127.0.0.1:${server.port} as ${ADMIN} (database postgres, sslmode prefer): no password: set PGPASSWORD to the master user's password (the RDS-managed secret, docs/operations.md) or add it to ~/.pgpass`;
+    expect(JSON.parse(result.stdout)).toEqual({ ok: false, error });
+    expect(result.stderr).toBe(`audit: ${error}\n`);
+  } finally {
+    if (pgpassFile === undefined) delete process.env.PGPASSFILE;
+    else process.env.PGPASSFILE = pgpassFile;
+  }
+});
+
 test("a violation seen only inside a tenant database is found: the CLI's factory opens it", async () => {
   // Schema public's ACL lives in the shop database, not in the cluster-wide catalogs.
   await adminSql(server, "shop", "GRANT CREATE ON SCHEMA public TO shop");
