@@ -6,6 +6,13 @@
 export const ADMIN_DATABASE = "postgres";
 
 /**
+ * Where the admin connects when the environment has a tunnel: the local end of the SSM port
+ * forward (docs/operations.md, "Connecting through the tunnel"). The tenants stack's provider, the
+ * audit's default and the backup commands `tenant drop` prints all use it.
+ */
+export const TUNNEL_HOST = "127.0.0.1";
+
+/**
  * What a tenant holds on its database: CONNECT and TEMPORARY, not CREATE. CREATE on a database
  * lets a role create schemas, and a schema named like the admin role would sit first on the
  * admin's search path ("$user", public) in that database, where the provider's sessions run

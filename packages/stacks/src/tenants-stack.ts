@@ -3,6 +3,7 @@ import {
   environmentConnectionTarget,
   type LoadedEnvironment,
   RDS_PROXY_POSTGRESQL_PORT,
+  TUNNEL_HOST,
 } from "@pgforks/config";
 import {
   ADMIN_DATABASE,
@@ -36,11 +37,9 @@ export interface TenantsStackProps {
 }
 
 /** Where the tenants stack connects when a tunnel is configured: the local end of the SSM port forward. */
-export const TUNNEL_HOST = "127.0.0.1";
-
 /** Port of an RDS Proxy endpoint for PostgreSQL; defined in @pgforks/config, shared with the network. */
 /** The maintenance database the provider connects to (the provider's default as well). */
-export { ADMIN_DATABASE, RDS_PROXY_POSTGRESQL_PORT };
+export { ADMIN_DATABASE, RDS_PROXY_POSTGRESQL_PORT, TUNNEL_HOST };
 
 /** TLS required, certificate not pinned (the tunnel's 127.0.0.1 would not match the RDS certificate name). */
 export const ADMIN_SSLMODE = "require";

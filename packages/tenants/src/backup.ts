@@ -1,4 +1,4 @@
-import { ADMIN_DATABASE, type EnvironmentConfig } from "@pgforks/config";
+import { ADMIN_DATABASE, type EnvironmentConfig, TUNNEL_HOST } from "@pgforks/config";
 
 /** Where the admin (the RDS master user) connects for a backup or a restore. */
 export interface AdminConnection {
@@ -24,7 +24,7 @@ export function environmentAdminConnection(
   environment: Pick<EnvironmentConfig, "database" | "tunnel"> | undefined,
 ): AdminConnection {
   return {
-    host: environment?.tunnel ? "localhost" : "<instance endpoint>",
+    host: environment?.tunnel ? TUNNEL_HOST : "<instance endpoint>",
     port: environment?.tunnel?.localPort ?? environment?.database.port ?? "<port>",
     user: environment?.database.masterUsername ?? "<master user>",
   };

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { loadEnvironment, TUNNEL_HOST, tenantDatabaseName } from "@pgforks/config";
 import { environmentFixture } from "@pgforks/testing";
 import { backupCommands, environmentAdminConnection, restoreCommands } from "../src/backup";
 
@@ -32,7 +33,7 @@ describe("backupCommands", () => {
   it("connects through the tunnel when the environment has one, else names the endpoint", () => {
     const tunneled = environmentFixture({ tunnel: { localPort: 15432 } });
     expect(environmentAdminConnection(tunneled)).toEqual({
-      host: "localhost",
+      host: TUNNEL_HOST,
       port: 15432,
       user: tunneled.database.masterUsername,
     });
@@ -44,11 +45,16 @@ describe("backupCommands", () => {
     });
   });
 
-  it("is what docs/operations.md tells operators to run, line for line", () => {
+  it("is what docs/operations.md tells operators to run, line for line: prod's tunnel, as `tenant drop` prints", () => {
     const runbook = readFileSync(resolve(__dirname, "../../../docs/operations.md"), "utf8");
+    const prod = loadEnvironment("prod");
+    const healthtech = prod.tenants.find((t) => t.name === "healthtech");
+    if (!healthtech) throw new Error("environments/prod/tenants.yaml has no healthtech");
+    const documented = { name: healthtech.name, database: tenantDatabaseName(healthtech) };
+    const admin = environmentAdminConnection(prod.environment);
     const lines = [
-      ...backupCommands(connection, tenant),
-      ...restoreCommands(connection, tenant, "healthtech_experiment-20261121.dump"),
+      ...backupCommands(admin, documented),
+      ...restoreCommands(admin, documented, `${documented.database}-20261121.dump`),
     ];
     for (const line of lines) expect(runbook.split("\n")).toContain(line);
   });
