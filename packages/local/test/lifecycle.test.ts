@@ -1,8 +1,11 @@
 // Tenant lifecycle on real applies: real Terraform, the real cyrilgdn/postgresql provider and a
 // PostgreSQL 16 bootstrapped like RDS (non-superuser admin, log_statement = ddl, SCRAM). After
 // every step a second plan is empty and the audit finds nothing (RealApplyWorld.apply).
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type { TenantConfig } from "@pgforks/config";
 import { tenantFixture, testWhen } from "@pgforks/testing";
+import type { Client } from "pg";
 import { realApplyUnavailable } from "../src/local-stack";
 import { APPLY_TIMEOUT_MS, RealApplyWorld } from "./support";
 
@@ -12,6 +15,31 @@ const step = testWhen(realApplyUnavailable());
 const tableReadable = (role: string, schema: string, table: string) =>
   `SELECT has_table_privilege('${role}', c.oid, 'SELECT') AS ok FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '${schema}' AND c.relname = '${table}'`;
 const world = new RealApplyWorld();
+
+/** The suspend runbook's line that ends a tenant's open sessions (docs/operations.md), for `tenant`. */
+function documentedTerminateSql(tenant: string): string {
+  const runbook = readFileSync(resolve(__dirname, "../../../docs/operations.md"), "utf8");
+  const line = runbook.match(/`(SELECT pg_terminate_backend\(pid\) [^`]*'<tenant>';)`/)?.[1];
+  if (!line)
+    throw new Error("docs/operations.md: no pg_terminate_backend line in the suspend runbook");
+  return line.replace("<tenant>", tenant);
+}
+
+/** A session that stays open across steps, as an app's pooled connection does. */
+let lingering: Client | undefined;
+const lingeringAlive = async () =>
+  lingering
+    ?.query("SELECT 1 AS ok")
+    .then(() => true)
+    .catch(() => false);
+/** Whether the lingering session has ended within a few seconds (a terminated backend exits promptly). */
+async function lingeringEnded(): Promise<boolean> {
+  for (let i = 0; i < 20; i++) {
+    if (!(await lingeringAlive())) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
 
 const alpha = tenantFixture({
   name: "alpha",
@@ -37,7 +65,10 @@ const withDelta = (patch: Partial<TenantConfig>): TenantConfig[] => [
 beforeAll(async () => {
   if (realApplyUnavailable() === undefined) await world.open();
 }, APPLY_TIMEOUT_MS);
-afterAll(() => world.close(), APPLY_TIMEOUT_MS);
+afterAll(async () => {
+  await lingering?.end().catch(() => undefined);
+  await world.close();
+}, APPLY_TIMEOUT_MS);
 
 step(
   "creates every tenant; a Django-style migration works in the tenant's own database",
@@ -69,7 +100,7 @@ step(
 );
 
 step(
-  "adds a tenant, then suspends it: new logins refused, data kept",
+  "adds a tenant, then suspends it: new logins refused, open sessions run until the runbook's SQL ends them, data kept",
   async () => {
     await world.apply(withDelta({}));
     await world.sqlAs(
@@ -77,8 +108,17 @@ step(
       "delta_db",
       "CREATE TABLE notes (body citext); INSERT INTO notes VALUES ('kept')",
     );
+    lingering = await world.connectAs("delta", "delta_db");
+    lingering.on("error", () => undefined);
     await world.apply(withDelta({ state: "suspended" }));
     await expect(world.connectAs("delta", "delta_db")).rejects.toThrow(/not permitted to log in/);
+    expect(await lingeringAlive()).toBe(true);
+    // As the master user (rds_superuser may end any session), the runbook's line, word for word.
+    expect(await world.sqlAsAdmin("postgres", documentedTerminateSql("delta"))).toEqual([
+      { pg_terminate_backend: true },
+    ]);
+    expect(await lingeringEnded()).toBe(true);
+    await lingering.end().catch(() => undefined);
     // Checked as the bootstrap superuser: the admin itself cannot read into a tenant's schema.
     expect(
       JSON.parse(
@@ -96,16 +136,21 @@ step(
     expect(await world.sqlAs("delta", "delta_db", "SELECT body FROM notes")).toEqual([
       { body: "kept" },
     ]);
+    // A session opened while active outlives the retirement, up to the drop below.
+    lingering = await world.connectAs("delta", "delta_db");
+    lingering.on("error", () => undefined);
     await world.apply(withDelta({ state: "retired" }));
     await expect(world.connectAs("delta", "delta_db")).rejects.toThrow(/not permitted to log in/);
+    expect(await lingeringAlive()).toBe(true);
   },
   APPLY_TIMEOUT_MS,
 );
 
 step(
-  "drops it with confirmDrop although a column uses its extension: database and roles gone, nothing locked",
+  "drops it with confirmDrop although a column uses its extension and a session is open: session ended, database and roles gone, nothing locked",
   async () => {
     await world.apply(withDelta({ state: "dropped", confirmDrop: "delta_db" }));
+    expect(await lingeringEnded()).toBe(true);
     expect(
       await world.sqlAsAdmin(
         "postgres",

@@ -54,7 +54,8 @@ export const BOOTSTRAP_SUPERUSER = "pgforks_bootstrap";
 
 /**
  * How the server is set up like an RDS for PostgreSQL instance: the admin (the master user) is not
- * a superuser but CREATEROLE, CREATEDB and a member of an `rds_superuser` stand-in group, owns the
+ * a superuser but CREATEROLE, CREATEDB and a member of an `rds_superuser` stand-in group (which,
+ * as on RDS, may end any session: a member of `pg_signal_backend`), owns the
  * `postgres` database, and logs in with a SCRAM-SHA-256 password over TCP; the server logs DDL
  * statements (`log_statement = ddl`, as the parameter group of @pgforks/rds) and hashes passwords
  * with SCRAM-SHA-256 (RDS for PostgreSQL 14+ default).
@@ -317,6 +318,11 @@ export function rdsLikeBootstrapSql(rds: RdsLikeOptions): string {
   const admin = sqlIdentifier(rds.adminRole);
   return [
     "CREATE ROLE rds_superuser NOLOGIN",
+    // RDS User Guide, "Understanding the rds_superuser role": it can stop any connection with
+    // pg_terminate_backend and pg_cancel_backend. The suspend runbook and DROP DATABASE ... WITH
+    // (FORCE) of a dropped tenant rely on it; without it PostgreSQL 16 refuses both while the
+    // tenant has a session open (the master user holds ADMIN OPTION on tenant roles, not INHERIT).
+    "GRANT pg_signal_backend TO rds_superuser",
     `CREATE ROLE ${admin} LOGIN CREATEROLE CREATEDB PASSWORD ${sqlLiteral(scramSha256Verifier(rds.adminPassword))}`,
     `GRANT rds_superuser TO ${admin}`,
     `ALTER DATABASE postgres OWNER TO ${admin}`,

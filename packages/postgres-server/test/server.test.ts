@@ -97,7 +97,7 @@ test(`an RDS-like server: PostgreSQL ${POSTGRES_MAJOR}, the admin is no superuse
     await client.connect();
     try {
       const { rows } = await client.query(
-        "SELECT current_setting('server_version_num')::int / 10000 AS major, r.rolsuper, r.rolcreaterole, r.rolcreatedb, pg_has_role('rds_superuser', 'MEMBER') AS rds, current_setting('log_statement') AS log_statement, current_setting('password_encryption') AS encryption, (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'postgres') AS postgres_owner FROM pg_roles r WHERE r.rolname = current_user",
+        "SELECT current_setting('server_version_num')::int / 10000 AS major, r.rolsuper, r.rolcreaterole, r.rolcreatedb, pg_has_role('rds_superuser', 'MEMBER') AS rds, pg_has_role('pg_signal_backend', 'USAGE') AS signal, current_setting('log_statement') AS log_statement, current_setting('password_encryption') AS encryption, (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'postgres') AS postgres_owner FROM pg_roles r WHERE r.rolname = current_user",
       );
       expect(rows).toEqual([
         {
@@ -106,6 +106,7 @@ test(`an RDS-like server: PostgreSQL ${POSTGRES_MAJOR}, the admin is no superuse
           rolcreaterole: true,
           rolcreatedb: true,
           rds: true,
+          signal: true,
           log_statement: "ddl",
           encryption: "scram-sha-256",
           postgres_owner: "forks_admin",
