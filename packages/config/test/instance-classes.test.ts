@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { INSTANCE_CLASS_NAMES, instanceCapacity } from "../src";
 
 describe("instanceCapacity", () => {
@@ -28,6 +30,23 @@ describe("instanceCapacity", () => {
       const c = instanceCapacity(name);
       expect(c.maxCpuCreditBalance !== undefined).toBe(c.burstable);
       expect(c.burstable).toBe(/^db\.t\d/.test(name));
+    }
+  });
+});
+
+describe("docs/operations.md, Scaling the shared instance", () => {
+  it("lists the max_connections the budget assumes per class, as instanceCapacity computes them", () => {
+    const runbook = readFileSync(resolve(__dirname, "../../../docs/operations.md"), "utf8");
+    const rows = [...runbook.matchAll(/^\| (db\.[a-z0-9.]+) \| (\d+) GiB \| (\d+) \|$/gm)];
+    expect(rows.length).toBeGreaterThanOrEqual(5);
+    for (const [, name, gib, connections] of rows) {
+      if (!INSTANCE_CLASS_NAMES.includes(name as never)) throw new Error(`unknown class ${name}`);
+      const capacity = instanceCapacity(name as (typeof INSTANCE_CLASS_NAMES)[number]);
+      expect({ name, gib: Number(gib), connections: Number(connections) }).toEqual({
+        name,
+        gib: capacity.memoryGib,
+        connections: capacity.maxConnections,
+      });
     }
   });
 });
