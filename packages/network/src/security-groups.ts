@@ -75,6 +75,8 @@ export class SecurityGroupChain extends Construct {
   readonly proxyPort: number = RDS_PROXY_POSTGRESQL_PORT;
 
   private readonly props: SecurityGroupChainProps;
+  /** The ingress rules `connect` opened on each group, by group. */
+  private readonly ingress = new Map<SecurityGroup, VpcSecurityGroupIngressRule[]>();
 
   constructor(scope: Construct, id: string, props: SecurityGroupChainProps) {
     super(scope, id);
@@ -128,6 +130,7 @@ export class SecurityGroupChain extends Construct {
         toPort: HTTPS_PORT,
         cidrIpv4: props.vpcCidr,
         description: "HTTPS to the AWS APIs from hosts in the VPC",
+        lifecycle: { createBeforeDestroy: true },
       });
     }
 
@@ -146,6 +149,7 @@ export class SecurityGroupChain extends Construct {
           toPort: HTTPS_PORT,
           referencedSecurityGroupId: this.endpointsSecurityGroup.id,
           description: "To the SSM and Secrets Manager interface endpoints",
+          lifecycle: { createBeforeDestroy: true },
         });
       } else if (props.natGateway || props.bastionPublicIp) {
         new VpcSecurityGroupEgressRule(this, "bastion-to-ssm-via-nat", {
@@ -157,6 +161,7 @@ export class SecurityGroupChain extends Construct {
           description: props.bastionPublicIp
             ? "To the public SSM APIs over its public IP (no interface endpoints, no inbound rule)"
             : "To the public SSM APIs through the NAT gateway (no interface endpoints)",
+          lifecycle: { createBeforeDestroy: true },
         });
       }
     }
@@ -173,6 +178,9 @@ export class SecurityGroupChain extends Construct {
     sourceLabel: string,
     targetLabel: string,
   ): void {
+    // create_before_destroy: a rule is replaced with either group. Without it Terraform deletes
+    // the old rule first, while the instance still sits in the old group (checked with Terraform
+    // 1.11.4: "rule: Destroying..." came before the new group was created).
     new VpcSecurityGroupEgressRule(this, `${sourceLabel}-to-${targetLabel}-${port}`, {
       securityGroupId: source.id,
       ipProtocol: "tcp",
@@ -180,15 +188,30 @@ export class SecurityGroupChain extends Construct {
       toPort: port,
       referencedSecurityGroupId: target.id,
       description: `To ${targetLabel} on ${port}`,
+      lifecycle: { createBeforeDestroy: true },
     });
-    new VpcSecurityGroupIngressRule(this, `${targetLabel}-from-${sourceLabel}-${port}`, {
-      securityGroupId: target.id,
-      ipProtocol: "tcp",
-      fromPort: port,
-      toPort: port,
-      referencedSecurityGroupId: source.id,
-      description: `From ${sourceLabel} on ${port}`,
-    });
+    const rule = new VpcSecurityGroupIngressRule(
+      this,
+      `${targetLabel}-from-${sourceLabel}-${port}`,
+      {
+        securityGroupId: target.id,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        referencedSecurityGroupId: source.id,
+        description: `From ${sourceLabel} on ${port}`,
+        lifecycle: { createBeforeDestroy: true },
+      },
+    );
+    this.ingress.set(target, [...(this.ingress.get(target) ?? []), rule]);
+  }
+
+  /**
+   * The ingress rules opened on `group`. What joins the group depends on them, so that when the
+   * group is replaced it moves to the new group only once the new group's rules exist.
+   */
+  ingressRulesOf(group: SecurityGroup): readonly VpcSecurityGroupIngressRule[] {
+    return this.ingress.get(group) ?? [];
   }
 
   /**

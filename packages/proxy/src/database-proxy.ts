@@ -5,6 +5,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { EnvironmentConfig } from "@pgforks/config";
 import { proxySecretProblem } from "@pgforks/config";
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 
 /** A tenant that may connect through the proxy, and the secret holding its credentials. */
@@ -33,6 +34,8 @@ export interface DatabaseProxyProps {
   readonly subnetIds: string[];
   /** The network module's proxySecurityGroup id. Required. */
   readonly securityGroupIds: string[];
+  /** The ingress rules of that group: the proxy moves to a replaced group once its rules exist. */
+  readonly securityGroupRules?: readonly ITerraformDependable[];
   /**
    * ARN of the KMS key that encrypts the tenant secrets. The proxy role may decrypt with it only
    * through Secrets Manager. Required.
@@ -237,7 +240,7 @@ export class DatabaseProxy extends Construct {
       debugLogging: false,
       idleClientTimeout: settings.idleClientTimeoutSeconds,
       auth,
-      dependsOn: [this.rolePolicy],
+      dependsOn: [this.rolePolicy, ...(props.securityGroupRules ?? [])],
     });
 
     this.targetGroup = new DbProxyDefaultTargetGroup(this, "target-group", {

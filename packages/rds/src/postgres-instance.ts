@@ -8,6 +8,7 @@ import {
   instanceCapacity,
   partitionOf,
 } from "@pgforks/config";
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import {
   CA_CERT_IDENTIFIER,
@@ -65,6 +66,11 @@ export interface PostgresInstanceProps {
   readonly availabilityZoneNames?: Readonly<Record<string, string>>;
   /** Security groups of the instance and its replicas (the network's databaseSecurityGroup). Required. */
   readonly securityGroupIds: string[];
+  /**
+   * The ingress rules of those groups (the network's `ingressRulesOf`): the instance and its
+   * replicas depend on them, so a replaced group's rules exist before the instance moves to it.
+   */
+  readonly securityGroupRules?: readonly ITerraformDependable[];
   /** Customer-managed KMS key ARN for storage, Performance Insights, log groups and the master secret. Required. */
   readonly kmsKeyArn: string;
   /** Account id of the instance (the Enhanced Monitoring role trusts RDS for it only). Required. */
@@ -232,7 +238,11 @@ export class PostgresInstance extends Construct {
       deleteAutomatedBackups: false,
       skipFinalSnapshot: false,
       finalSnapshotIdentifier: this.finalSnapshotName.value,
-      dependsOn: [...logGroups.groups, this.monitoringRole.policyAttachment],
+      dependsOn: [
+        ...logGroups.groups,
+        this.monitoringRole.policyAttachment,
+        ...(props.securityGroupRules ?? []),
+      ],
     });
 
     this.replicas = database.readReplicas.map((replica, i) => {
@@ -258,7 +268,11 @@ export class PostgresInstance extends Construct {
         // Availability comes from the primary's Multi-AZ standby; a Multi-AZ replica would double
         // its cost for a copy that can be re-created from the primary.
         multiAz: false,
-        dependsOn: [...replicaLogs.groups, this.monitoringRole.policyAttachment],
+        dependsOn: [
+          ...replicaLogs.groups,
+          this.monitoringRole.policyAttachment,
+          ...(props.securityGroupRules ?? []),
+        ],
         // When the primary is replaced (new resource_id), RDS promotes its replicas to standalone
         // instances; rebuild them from the new primary instead of keeping diverged copies.
         lifecycle: { replaceTriggeredBy: [`${this.resourceAddress(this.instance)}.resource_id`] },

@@ -108,6 +108,9 @@ export class PlatformStack extends TerraformStack {
       subnetIds: this.network.privateSubnetIds,
       availabilityZoneNames: this.network.availabilityZoneNames,
       securityGroupIds: [this.network.databaseSecurityGroup.id],
+      securityGroupRules: this.network.securityGroups.ingressRulesOf(
+        this.network.databaseSecurityGroup,
+      ),
       kmsKeyArn: this.key.arn,
       account: environment.account,
       region: environment.region,
@@ -126,6 +129,9 @@ export class PlatformStack extends TerraformStack {
         settings: environment.proxy,
         subnetIds: this.network.privateSubnetIds,
         securityGroupIds: [this.network.proxySecurityGroup.id],
+        securityGroupRules: this.network.securityGroups.ingressRulesOf(
+          this.network.proxySecurityGroup,
+        ),
         kmsKeyArn: this.key.arn,
         region: environment.region,
         tenantSecrets: this.tenantSecrets.proxyAuth(),
