@@ -21,12 +21,18 @@ import {
   loadEnvironments,
   onFile,
   repoRoot,
+  type TenantConfig,
   type TenantState,
   tenantDatabaseName,
   tenantSchema,
   withEnvironmentsLock,
 } from "@pgforks/config";
-import { backupCommands, environmentAdminConnection } from "@pgforks/tenants";
+import {
+  backupCommands,
+  environmentAdminConnection,
+  READDED_SECRET_WINDOW_DAYS,
+  readdedSecretCommands,
+} from "@pgforks/tenants";
 import { type CheckFinding, checkAgainstBase } from "./check";
 import { displayPath, tenantsFilePath, validateProposedTenants } from "./files";
 import {
@@ -323,9 +329,11 @@ export async function setTenantState(options: SetStateOptions): Promise<number> 
   const ctx = resolveContext(options);
   return guardedWrite(ctx.io, async () => {
     const env = requireEnvironment(ctx.environmentsDir, options.env);
+    const environment = tryEnvironment(ctx.environmentsDir, env);
     return editTenants(ctx, env, (doc) => {
       doc.entry(options.name);
-      const current = doc.tenant(options.name)?.state;
+      const before = doc.tenant(options.name);
+      const current = before?.state;
       if (current === options.state) {
         return `tenant ${options.name} in ${env} is already ${options.state}; nothing to change`;
       }
@@ -337,11 +345,29 @@ export async function setTenantState(options: SetStateOptions): Promise<number> 
           current === "dropped"
             ? [
                 `WARNING: ${options.name} was dropped. If that drop was applied, database ${doc.databaseOf(options.name)} is created again EMPTY; restore it with pg_restore from your pg_dump.`,
+                ...readdedSecretLines(environment, before),
               ]
             : [],
       };
     });
   });
+}
+
+/**
+ * For a dropped tenant made active again: its secret may still be scheduled for deletion, and the
+ * platform apply cannot create it again until it is restored and imported.
+ */
+function readdedSecretLines(
+  environment: EnvironmentConfig | undefined,
+  tenant: TenantConfig | undefined,
+): string[] {
+  if (!environment || !tenant) return [];
+  const commands = readdedSecretCommands(environment, tenant);
+  if (commands.length === 0) return [];
+  return [
+    `If that drop was applied less than ${READDED_SECRET_WINDOW_DAYS} days ago, its secret is still scheduled for deletion and the platform apply cannot create it again: restore and import it first (docs/operations.md, "Lifecycle of a fork"):`,
+    ...commands.map((line) => `  ${line}`),
+  ];
 }
 
 /** Options of `drop`. */

@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { connectionBudget, loadEnvironment, repoRoot, tenantDatabaseName } from "@pgforks/config";
+import { readdedSecretCommands } from "@pgforks/tenants";
 import { parse, parseDocument } from "yaml";
 import {
   addTenant,
@@ -204,6 +205,32 @@ describe("suspend, retire, activate", () => {
     expect(await run("active")).toBe(0);
     expect(stateOf("healthtech")).toBe("active");
     expect(readText(tenantsFile())).toBe(original);
+  });
+
+  it("activating a dropped tenant prints how to restore and import its secret, with the database warning", async () => {
+    const io = captureIo();
+    expect(
+      await dropTenant({
+        root: scratch.root,
+        io,
+        env: ENV,
+        name: "fintech",
+        confirm: "fintech_experiment",
+      }),
+    ).toBe(0);
+    expect(
+      await setTenantState({ root: scratch.root, io, env: ENV, name: "fintech", state: "active" }),
+    ).toBe(0);
+    const loaded = loadEnvironment(ENV, scratch.environmentsDir);
+    const fintech = loaded.tenants.find((t) => t.name === "fintech");
+    if (!fintech) throw new Error("no fintech");
+    const commands = readdedSecretCommands(loaded.environment, fintech);
+    expect(commands[0]).toBe(
+      "aws secretsmanager restore-secret --secret-id pgforks-prod/tenants/fintech",
+    );
+    const out = io.out.join("\n").split("\n");
+    expect(out).toEqual(expect.arrayContaining(commands.map((c) => `  ${c}`)));
+    expect(io.out.join("\n")).toContain("database fintech_experiment is created again EMPTY");
   });
 
   it("says so when the tenant is already in that state, without writing", async () => {
