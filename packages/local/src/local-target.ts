@@ -78,6 +78,8 @@ export async function applyTenants(options: {
   readonly tenants: readonly TenantConfig[];
   readonly credentials: LocalCredentials;
   readonly workDir: string;
+  /** Called with `terraform show -json` of the saved plan before it is applied (tests). */
+  readonly onPlan?: (planJson: string) => void;
 }): Promise<{ terraform: LocalTerraform; changed: boolean; summary: string }> {
   const { server, tenants, credentials } = options;
   const terraform = new LocalTerraform(options.workDir, {
@@ -102,6 +104,9 @@ export async function applyTenants(options: {
   if (plan.exitCode === 0) {
     rmSync(join(options.workDir, "local.tfplan"), { force: true });
     return { terraform, changed: false, summary: "0 to add, 0 to change, 0 to destroy" };
+  }
+  if (options.onPlan) {
+    options.onPlan((await terraform.run(["show", "-json", "-no-color", "local.tfplan"])).stdout);
   }
   await terraform.run(["apply", "-input=false", "-no-color", "local.tfplan"]);
   rmSync(join(options.workDir, "local.tfplan"), { force: true });

@@ -52,8 +52,11 @@ export class RealApplyWorld {
     expect(await this.findings()).toEqual([]);
   }
 
-  /** Applies without the checks (for steps expected to fail). */
-  async applyOnly(tenants: readonly TenantConfig[]): Promise<void> {
+  /** Applies without the checks (for steps expected to fail); `onPlan` sees the saved plan's JSON. */
+  async applyOnly(
+    tenants: readonly TenantConfig[],
+    onPlan?: (planJson: string) => void,
+  ): Promise<void> {
     this.tenants = tenants;
     this.credentials = ensureLocalCredentials(join(this.dir, "credentials.json"), tenants);
     await applyTenants({
@@ -61,7 +64,13 @@ export class RealApplyWorld {
       tenants,
       credentials: this.credentials,
       workDir: join(this.dir, "terraform"),
+      ...(onPlan ? { onPlan } : {}),
     });
+  }
+
+  /** The Terraform state file's text. */
+  stateText(): string {
+    return readFileSync(join(this.dir, "terraform", "terraform.tfstate"), "utf8");
   }
 
   /** `terraform plan -detailed-exitcode` of the current configuration. */
