@@ -128,3 +128,56 @@ step(
   },
   APPLY_TIMEOUT_MS,
 );
+
+// Moving a tenant's data elsewhere (docs/operations.md, "Lifecycle of a fork": renaming a
+// database; "Graduating a fork"): the dump names the tenant's schema in every statement, so the
+// restore works into a tenant of the same name only.
+const ledger = tenantFixture({ name: "ledger", database: "ledger_db", connectionLimit: 3 });
+
+step(
+  "restoring into another tenant's database fails: the dump names the old tenant's schema",
+  async () => {
+    await world.apply([fintech, ledger]);
+    const file = run("ls fintech_db-*.dump").output.trim();
+    const commands = restoreCommands(connection, { name: "ledger", database: "ledger_db" }, file);
+    runAll(commands.slice(0, 2));
+    const restore = run(commands[2] as string);
+    runAll(commands.slice(3));
+    expect(restore.code).not.toBe(0);
+    expect(restore.output).toMatch(/schema "fintech" does not exist/);
+    expect(
+      await world.sqlAs(
+        "ledger",
+        "ledger_db",
+        "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+      ),
+    ).toEqual([{ n: 0 }]);
+    expect(await world.findings()).toEqual([]);
+  },
+  APPLY_TIMEOUT_MS,
+);
+
+step(
+  "a database rename as the runbook does it: back up, drop, add the same tenant with the new database, restore",
+  async () => {
+    // The backup taken above (before the third row): the data to move.
+    const file = run("ls fintech_db-*.dump").output.trim();
+    await world.apply([{ ...fintech, state: "dropped", confirmDrop: "fintech_db" }, ledger]);
+    const moved = { ...fintech, database: "fintech_moved", passwordVersion: 2 };
+    await world.apply([moved, ledger]);
+    runAll(restoreCommands(connection, { name: "fintech", database: "fintech_moved" }, file));
+    expect(
+      await world.sqlAs("fintech", "fintech_moved", "SELECT note::text FROM invoices ORDER BY id"),
+    ).toEqual([{ note: "first" }, { note: "second" }]);
+    expect(
+      await world.sqlAs(
+        "fintech",
+        "fintech_moved",
+        "SELECT tableowner FROM pg_tables WHERE tablename = 'invoices'",
+      ),
+    ).toEqual([{ tableowner: "fintech" }]);
+    expect(await world.findings()).toEqual([]);
+    expect((await world.plan()).code).toBe(0);
+  },
+  APPLY_TIMEOUT_MS,
+);
