@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadEnvironment } from "@pgforks/config";
-import { readdedSecretCommands } from "./readd";
+import { readdedSecretCommands } from "../src/readd";
 
 describe("readdedSecretCommands", () => {
   const prod = loadEnvironment("prod");

@@ -3,7 +3,7 @@
 // synthesized platform stack gives that secret, in every environment.
 import { environmentNames, loadEnvironment } from "@pgforks/config";
 import { readdedSecretCommands } from "@pgforks/tenants";
-import { type StackJson, synthesizeInMemory } from "./synth";
+import { type StackJson, synthesizeInMemory } from "../src/synth";
 
 describe.each(environmentNames())("%s-platform", (name) => {
   it("has every tenant's secret at the address the re-add commands import it to", () => {

@@ -7,7 +7,7 @@
 // before the new rule was created; with them: group, rule, instance, then the old rule and group.
 import { environmentNames, loadEnvironment } from "@pgforks/config";
 import { withProxyEnabled } from "@pgforks/testing";
-import { type StackJson, synthesizeInMemory } from "./synth";
+import { type StackJson, synthesizeInMemory } from "../src/synth";
 
 type Resources = Record<string, Record<string, unknown>>;
 
