@@ -114,8 +114,32 @@ function destroyedLine(d: DestroyedResource, blocked: boolean, reason?: string):
 /** Most non-stateful deletions/replacements the banner lists by name. */
 const BANNER_OTHERS_SHOWN = 10;
 
+/**
+ * Tenant databases that the configuration deletes in a stack not planned here (a pull request
+ * never plans `<env>-tenants`): the data loss the banner must name although no plan shows it yet.
+ */
+function unplannedDatabaseLosses(review: Review): Inline[][] {
+  return review.tenants.flatMap((t) =>
+    t.components
+      .filter(
+        (c) =>
+          c.kind === "database" && !c.planned && (c.action === "delete" || c.action === "replace"),
+      )
+      .map((c): Inline[] => [
+        `${c.action === "replace" ? "±" : "−"} `,
+        strong("tenant database"),
+        ` of tenant ${t.tenant} in `,
+        code(c.stack),
+        " — ",
+        strong(c.action === "replace" ? "data DESTROYED and recreated empty" : "data DESTROYED"),
+        ` at the apply of ${c.stack}; from the configuration (${c.stack} is not planned here: the destroy guard judges its plan on main)`,
+      ]),
+  );
+}
+
 function banner(review: Review): Block {
-  if (review.destroyed.length === 0) return [];
+  const unplanned = unplannedDatabaseLosses(review);
+  if (review.destroyed.length === 0 && unplanned.length === 0) return [];
   const stateful = review.destroyed.filter((d) => d.stateful);
   const others = review.destroyed.filter((d) => !d.stateful);
   const blocked = review.guard.blocked.length > 0;
@@ -125,23 +149,23 @@ function banner(review: Review): Block {
     const finding = findings.find((f) => f.stack === d.stack && f.address === d.address);
     items.push(destroyedLine(d, finding?.allowedBy === undefined, finding?.reason));
   }
+  items.push(...unplanned);
   for (const d of others.slice(0, BANNER_OTHERS_SHOWN)) items.push(destroyedLine(d, false));
   if (others.length > BANNER_OTHERS_SHOWN) {
     items.push([
       `and ${plural(others.length - BANNER_OTHERS_SHOWN, "other resource")} (not stateful), listed below`,
     ]);
   }
-  return [
-    alert(
-      blocked ? "CAUTION" : "WARNING",
-      [
-        strong(
-          `This change deletes or replaces ${plural(review.destroyed.length, "resource")}, ${stateful.length} of them stateful.`,
-        ),
-      ],
-      [bulletList(items)],
-    ),
-  ];
+  const deleted =
+    review.destroyed.length > 0
+      ? `deletes or replaces ${plural(review.destroyed.length, "resource")}, ${stateful.length} of them stateful`
+      : undefined;
+  const lost =
+    unplanned.length > 0
+      ? `destroys the data of ${plural(unplanned.length, "tenant database")} in a stack not planned here`
+      : undefined;
+  const headline = `This change ${[deleted, lost].filter((p) => p !== undefined).join(", and ")}.`;
+  return [alert(blocked ? "CAUTION" : "WARNING", [strong(headline)], [bulletList(items)])];
 }
 
 /** The top-level warning of lowered protections (blocked in production without approval). */
