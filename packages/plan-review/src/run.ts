@@ -110,10 +110,11 @@ export interface ReviewOptions {
 export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): number {
   try {
     const at = (p: string) => resolve(io.cwd, p);
-    const plans: StackPlan[] = [
-      ...(options.stack ?? []).map(({ stack, file }) => readPlan(stack, at(file))),
-      ...(options.plans ?? []).map((file) => readPlan(stackNameOfFile(file), at(file))),
+    const files = [
+      ...(options.stack ?? []),
+      ...(options.plans ?? []).map((file) => ({ stack: stackNameOfFile(file), file })),
     ];
+    const plans: StackPlan[] = files.map(({ stack, file }) => readPlan(stack, at(file)));
     if (plans.length === 0) {
       throw new UsageError("no plan given: name <stack>.json files or --stack <stack>=<plan.json>");
     }
@@ -146,6 +147,15 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
       notes.push(`${outdir} does not exist: the working tree was synthesized in memory.`);
     }
 
+    // A plan under a name that is no stack would be reviewed as a stack of its own: nothing
+    // attributed to tenants, no cost, and the real stack shown as "not planned".
+    for (const { stack, file } of files) {
+      if (synth.stacks[stack] !== undefined) continue;
+      const known = Object.keys(synth.stacks).sort().join(", ");
+      throw new UsageError(
+        `${file}: no stack named ${stack} (stacks: ${known}): name the file <stack>.json or pass --stack <stack>=${file}`,
+      );
+    }
     const approvals = readApprovals(io.env, options.approveFile, at, io.cwd);
     const review = buildReview(plans, {
       synth,

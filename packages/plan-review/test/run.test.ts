@@ -210,9 +210,18 @@ describe("review CLI", () => {
       { envDir: "nowhere", plans: ["test-platform.json"] },
       /^review: --env-dir \S*nowhere does not exist$/,
     ],
+    [
+      { plans: ["plan.json"] },
+      "review: plan.json: no stack named plan (stacks: test-platform): name the file <stack>.json or pass --stack <stack>=plan.json",
+    ],
+    [
+      { stack: [{ stack: "test-platfrom", file: "plan.json" }] },
+      "review: plan.json: no stack named test-platfrom (stacks: test-platform): name the file <stack>.json or pass --stack <stack>=plan.json",
+    ],
   ] as const)("exits 2 on an input error (%j), in one line", (options, line) => {
     writeFileSync(join(root, "broken.json"), "{ not json");
     writeJson("state.json", { format_version: "1.0", values: {} });
+    writeJson("plan.json", planJson([]));
     const cli = io();
     expect(runReview(options, cli)).toBe(EXIT_USAGE);
     expect(cli.stderr).toEqual([typeof line === "string" ? line : expect.stringMatching(line)]);
