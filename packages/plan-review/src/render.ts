@@ -9,7 +9,7 @@
 import type { ConnectionBudget } from "@pgforks/config";
 import { APPROVALS_ENV_VAR, approvalKey } from "@pgforks/guard";
 import type { RootContent } from "mdast";
-import { type CostEstimate, EXCLUDED_COSTS, formatUsd } from "./cost";
+import { type CostEstimate, costLineChanges, EXCLUDED_COSTS, formatUsd } from "./cost";
 import { instanceChangesSection } from "./instance-changes";
 import {
   alert,
@@ -380,11 +380,37 @@ function budgetSection(review: Review): Block {
   ];
 }
 
+function signedUsd(delta: number): string {
+  const cents = Math.round(delta * 100) / 100;
+  if (cents === 0) return "unchanged";
+  return cents > 0 ? `+${formatUsd(cents)}` : `−${formatUsd(-cents)}`;
+}
+
 function costDelta(before?: CostEstimate, after?: CostEstimate): string {
   if (!before || !after) return "n/a";
-  const delta = Math.round((after.total - before.total) * 100) / 100;
-  if (delta === 0) return "unchanged";
-  return delta > 0 ? `+${formatUsd(delta)}` : `−${formatUsd(-delta)}`;
+  return signedUsd(after.total - before.total);
+}
+
+/**
+ * The lines behind each environment's cost change (a new RDS Proxy, a larger class, more
+ * secrets), outside the collapsed breakdown so a reviewer sees what the money is for.
+ */
+function costChangeList(review: Review): Block {
+  const items: Inline[][] = review.costs.flatMap((c) =>
+    c.before && c.after
+      ? costLineChanges(c.before, c.after).map((line): Inline[] => [
+          `${c.environment}: `,
+          line.before === 0
+            ? `+ ${line.item}: `
+            : line.after === 0
+              ? `− ${line.item}: `
+              : `~ ${line.item}: ${formatUsd(line.before)} → ${formatUsd(line.after)}, `,
+          strong(signedUsd(line.after - line.before)),
+        ])
+      : [],
+  );
+  if (items.length === 0) return [];
+  return [paragraph("What changes the cost:"), bulletList(items)];
 }
 
 function costLinesTable(estimate: CostEstimate): RootContent[] {
@@ -453,6 +479,7 @@ function costSection(review: Review): Block {
   );
   return [
     overview,
+    ...(review.noBase === undefined ? costChangeList(review) : []),
     ...(breakdown.length > 0 ? details("How the cost is counted", breakdown) : []),
     footnote,
   ];
