@@ -479,6 +479,20 @@ describe("hygiene", () => {
     expect(at(/locale-gen en_US\.UTF-8/)).toBeGreaterThan(-1);
   });
 
+  it("reviews the configuration's changes even when no platform stack was planned", () => {
+    const steps = workflow("pull-request.yml").jobs.comment?.steps ?? [];
+    const run = steps.find((s) => s.id === "review")?.run ?? "";
+    // One call for every case: with no plan JSON the script reviews the configuration against
+    // the base (a tenants stack alone, e.g. a suspension), instead of "nothing to plan".
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash array expansion, as written
+    expect(run).toContain('.github/scripts/review-plan.sh "${files[@]}"');
+    expect(run).not.toContain("nothing to plan");
+    expect(steps.find((s) => s.id === "review")?.env?.BASE_REF).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, as written
+      "origin/${{ github.base_ref }}",
+    );
+  });
+
   it("posts the review through the sticky-comment script, before the guard fails the job", () => {
     const steps = workflow("pull-request.yml").jobs.comment?.steps ?? [];
     const commentAt = steps.findIndex((s) => s.uses?.startsWith("actions/github-script@"));

@@ -115,8 +115,12 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
       ...(options.plans ?? []).map((file) => ({ stack: stackNameOfFile(file), file })),
     ];
     const plans: StackPlan[] = files.map(({ stack, file }) => readPlan(stack, at(file)));
-    if (plans.length === 0) {
-      throw new UsageError("no plan given: name <stack>.json files or --stack <stack>=<plan.json>");
+    // Without plans, a base still makes a review: the configuration's changes (tenants, budget,
+    // cost) of stacks a pull request does not plan, such as a tenants stack alone.
+    if (plans.length === 0 && options.baseEnvDir === undefined) {
+      throw new UsageError(
+        "no plan given: name <stack>.json files or --stack <stack>=<plan.json> (or only --base-env-dir, for the configuration's changes)",
+      );
     }
     const names = plans.map((p) => p.stack);
     const duplicate = names.find((n, i) => names.indexOf(n) !== i);

@@ -195,7 +195,10 @@ describe("review CLI", () => {
   });
 
   it.each([
-    [{}, "review: no plan given: name <stack>.json files or --stack <stack>=<plan.json>"],
+    [
+      {},
+      "review: no plan given: name <stack>.json files or --stack <stack>=<plan.json> (or only --base-env-dir, for the configuration's changes)",
+    ],
     [{ plans: ["broken.json"] }, /^review: \S*broken\.json: not JSON \(/],
     [{ plans: ["state.json"] }, /^review: \S*state\.json: not the JSON of a saved plan/],
     [{ plans: ["missing.json"] }, /^review: \S*missing\.json: no such file$/],
@@ -226,6 +229,18 @@ describe("review CLI", () => {
     expect(runReview(options, cli)).toBe(EXIT_USAGE);
     expect(cli.stderr).toEqual([typeof line === "string" ? line : expect.stringMatching(line)]);
     expect(cli.stdout).toEqual([]);
+  });
+
+  it("without plans but with a base, reviews the configuration's changes (a tenants stack alone)", () => {
+    const cli = io();
+    expect(runReview({ baseEnvDir: "base" }, cli)).toBe(EXIT_OK);
+    const markdown = cli.stdout.join("");
+    expect(markdown).toContain("0 stacks planned, 0 with changes.");
+    // The base had no tenant: shop is described from the configuration, in both stacks.
+    expect(markdown).toMatch(
+      /\+ tenant shop in test: database, role, secret.*_\(from the configuration/,
+    );
+    expect(checkMarkdownStructure(markdown).ok).toBe(true);
   });
 
   it("refuses approvals under their earlier names, never ignoring them", () => {
