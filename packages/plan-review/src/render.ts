@@ -168,6 +168,43 @@ function banner(review: Review): Block {
   return [alert(blocked ? "CAUTION" : "WARNING", [strong(headline)], [bulletList(items)])];
 }
 
+/**
+ * The top-level warning of an RDS Proxy turned on or off: every tenant's connection target moves,
+ * and between the platform apply (security-group path) and the tenants apply (secrets) the apps
+ * still hold a host their group no longer reaches (docs/operations.md, "Turning the proxy on or off").
+ */
+function proxySwitchBanner(review: Review): Block {
+  const switched = review.budgets.filter(
+    (b) =>
+      b.before &&
+      b.after &&
+      (b.before.proxyShare === undefined) !== (b.after.proxyShare === undefined),
+  );
+  return switched.map((b) => {
+    const on = b.after?.proxyShare !== undefined;
+    const env = b.environment;
+    return alert(
+      "WARNING",
+      [
+        strong(
+          `This change turns the RDS Proxy ${on ? "on" : "off"} in ${env}: every tenant connects to ${on ? "the proxy" : "the instance"} from then on.`,
+        ),
+      ],
+      [
+        paragraph(
+          "The ",
+          code(`${env}-platform`),
+          ` apply moves the clients' security-group path to the ${on ? "proxy" : "instance"} (the direct rules to the ${on ? "instance" : "proxy"} are deleted); apps keep the old host, which their group no longer reaches, until the `,
+          code(`${env}-tenants`),
+          " apply writes the new host and a new password into every tenant's secret. Merge in a maintenance window, approve both applies in the same run, and restart apps that cache their secret (",
+          code("docs/operations.md"),
+          ', "Turning the proxy on or off").',
+        ),
+      ],
+    );
+  });
+}
+
 /** The top-level warning of lowered protections (blocked in production without approval). */
 function loweredBanner(review: Review): Block {
   const { lowered } = review.guard;
@@ -807,6 +844,7 @@ export function renderReview(review: Review, opts: RenderOptions = {}): string {
     ],
     review.noBase !== undefined ? [alert("NOTE", inlineMarkdown(review.noBase))] : [],
     banner(review),
+    proxySwitchBanner(review),
     loweredBanner(review),
     guardBlock(review),
   ];
