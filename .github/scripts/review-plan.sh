@@ -5,6 +5,8 @@
 # nothing that needs the calling job (an apply, a green check) goes ahead.
 #
 #   review-plan.sh <stack>.json... | --stack <stack>=<plan.json>...
+#   review-plan.sh                 (with BASE_REF: no stack planned, the configuration's changes,
+#                                   e.g. a pull request that changes a tenants stack only)
 #
 # Environment:
 #   REVIEW_OUT  Markdown output file (default: $RUNNER_TEMP/plan-review.md)
@@ -20,7 +22,10 @@
 # for the tier); an approval matching nothing in the plan of its stack fails the guard until the
 # line is removed.
 set -euo pipefail
-[ $# -gt 0 ] || { echo "usage: $0 <stack>.json... | --stack <stack>=<plan.json>..." >&2; exit 2; }
+[ $# -gt 0 ] || [ -n "${BASE_REF:-}" ] || {
+  echo "usage: $0 <stack>.json... | --stack <stack>=<plan.json>... (none: BASE_REF set)" >&2
+  exit 2
+}
 
 tmp="${RUNNER_TEMP:-${TMPDIR:-/tmp}}"
 out="${REVIEW_OUT:-$tmp/plan-review.md}"

@@ -121,6 +121,27 @@ describe("review-plan.sh", () => {
     }
   });
 
+  it("with no plan but a base, reviews the configuration's changes (a tenants stack alone)", () => {
+    const run = review({ BASE_REF: "HEAD" });
+    expect(run.status).toBe(0);
+    expect(run.npmArgs.slice(4)).toEqual([
+      "--outdir",
+      "cdktf.out",
+      "--base-env-dir",
+      join(tmp, "review-base", "environments"),
+      "--out",
+      join(tmp, "plan-review.md"),
+    ]);
+    expect(run.summary).toBe("## review (base: before)\n");
+  });
+
+  it("with neither a plan nor a base, is a usage error (exit 2) and runs nothing", () => {
+    const run = review({});
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("usage: ");
+    expect(run.npmArgs).toEqual([]);
+  });
+
   it("ignores a base revision that does not exist (first push, zero SHA)", () => {
     const run = review(
       { BASE_REF: "0000000000000000000000000000000000000000" },

@@ -452,15 +452,51 @@ describe("hygiene", () => {
     for (const step of setups) {
       expect(step.with).toEqual({ terraform_version: "1.11.4", terraform_wrapper: false });
     }
-    const pinned = (
-      JSON.parse(readFileSync(require.resolve("@cdktf/provider-aws/package.json"), "utf8")) as {
-        cdktf: { provider: { version: string } };
-      }
-    ).cdktf.provider.version;
+    const pinned = (bindings: string) =>
+      (
+        JSON.parse(readFileSync(require.resolve(`${bindings}/package.json`), "utf8")) as {
+          cdktf: { provider: { version: string } };
+        }
+      ).cdktf.provider.version;
     const verify = workflow("pull-request.yml").jobs.verify as Job & {
       env: Record<string, string>;
     };
-    expect(verify.env.AWS_PROVIDER_VERSION).toBe(pinned);
+    expect(verify.env.AWS_PROVIDER_VERSION).toBe(pinned("@cdktf/provider-aws"));
+    expect(verify.env.POSTGRESQL_PROVIDER_VERSION).toBe(pinned("@cdktf/provider-postgresql"));
+  });
+
+  it("gives verify's npm test everything it needs, so no required test is NOT RUN (skipped, green)", () => {
+    const steps = workflow("pull-request.yml").jobs.verify?.steps ?? [];
+    const at = (pattern: RegExp) => steps.findIndex((s) => pattern.test(s.run ?? ""));
+    const test = at(/^npm test$/m);
+    const mirror = steps[at(/terraform .*providers mirror/)]?.run ?? "";
+    // Both providers in the mirror: the tenants stacks' validation and the real applies need
+    // cyrilgdn/postgresql, the platform stacks hashicorp/aws.
+    expect(mirror).toContain('"source":"hashicorp/aws"');
+    expect(mirror).toContain('"source":"cyrilgdn/postgresql"');
+    expect(mirror).toContain("$POSTGRESQL_PROVIDER_VERSION");
+    expect(at(/terraform .*providers mirror/)).toBeLessThan(test);
+    // checkov (policy suite) and the PostgreSQL 16 client (backup runbook), installed first.
+    expect(at(/bash tools\/checkov\/install\.sh/)).toBeGreaterThan(-1);
+    expect(at(/bash tools\/checkov\/install\.sh/)).toBeLessThan(test);
+    expect(at(/bash tools\/pg-client\/install\.sh/)).toBeGreaterThan(-1);
+    expect(at(/bash tools\/pg-client\/install\.sh/)).toBeLessThan(test);
+    expect(at(/locale-gen en_US\.UTF-8/)).toBeLessThan(test);
+    expect(at(/locale-gen en_US\.UTF-8/)).toBeGreaterThan(-1);
+  });
+
+  it("reviews the configuration's changes even when no platform stack was planned", () => {
+    const steps = workflow("pull-request.yml").jobs.comment?.steps ?? [];
+    const run = steps.find((s) => s.id === "review")?.run ?? "";
+    // One call for every case: with no plan JSON the script reviews the configuration against
+    // the base (a tenants stack alone, e.g. a suspension), instead of "nothing to plan".
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash array expansion, as written
+    expect(run).toContain('.github/scripts/review-plan.sh "${files[@]}"');
+    expect(run).not.toContain("nothing to plan");
+    expect(steps.find((s) => s.id === "review")?.env?.BASE_REF).toBe(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, as written
+      "origin/${{ github.base_ref }}",
+    );
   });
 
   it("posts the review through the sticky-comment script, before the guard fails the job", () => {

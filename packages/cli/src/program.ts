@@ -39,7 +39,11 @@ export function buildProgram(): Command {
   // Before the subcommands, which inherit it; each package's own exit code replaces it below.
   exitOnUsageError(program, 1);
   exitOnUsageError(describeTenantCommand(program.command("tenant")), TENANT_USAGE_EXIT);
-  const review = describeReviewCommand(program.command("review"));
+  // Positional options, here and on review: `review offline` declares --out, --approve-file and
+  // --max-chars as review does, and without them review took those from after `offline` (offline
+  // never saw them: its review went to stdout, its approvals were not read).
+  program.enablePositionalOptions();
+  const review = describeReviewCommand(program.command("review")).enablePositionalOptions();
   describePlanOfflineCommand(review.command("offline"));
   exitOnUsageError(review, REVIEW_USAGE_EXIT);
   exitOnUsageError(describeAuditCommand(program.command("audit")), EXIT_ERROR);

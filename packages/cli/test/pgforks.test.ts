@@ -200,6 +200,34 @@ describe("a subcommand runs its tool with the options commander checked", () => 
   );
 
   it(
+    "review offline reads its own --approve-file (review's option of the same name did not take it)",
+    () => {
+      const missing = join(tmpdir(), "pgforks-cli-no-such-approvals.txt");
+      const run = pgforks("review", "offline", "--env", "prod", "--approve-file", missing);
+      expect(run.stderr).toBe(`review offline: --approve-file ${missing} does not exist\n`);
+      expect(run.status).toBe(2);
+      expect(run.stdout).toBe("");
+    },
+    SPAWN_TIMEOUT_MS,
+  );
+
+  it("review offline receives --out and --max-chars, which review also declares", async () => {
+    const program = buildProgram();
+    const review = program.commands.find((c) => c.name() === "review");
+    const offline = review?.commands.find((c) => c.name() === "offline");
+    const received: Record<string, unknown>[] = [];
+    offline?.action((options: Record<string, unknown>) => {
+      received.push(options);
+    });
+    await program.parseAsync(
+      ["review", "offline", "--env", "prod", "--out", "r.md", "--max-chars", "2000"],
+      { from: "user" },
+    );
+    expect(received).toEqual([{ env: "prod", out: "r.md", maxChars: 2000 }]);
+    expect(review?.opts()).toEqual({});
+  });
+
+  it(
     "ci: a missing input file is one line naming it, exit 1",
     () => {
       const missing = join(tmpdir(), "pgforks-cli-no-such-outputs.json");

@@ -332,3 +332,60 @@ export function renderCostSummary(result: {
   out.push(`  Not included: ${EXCLUDED_COSTS.join("; ")}.`);
   return out.join("\n");
 }
+
+/** One line of an estimate that a change adds, removes or reprices. */
+export interface CostLineChange {
+  /** The item, changed counts and classes as "before → after": "CloudWatch alarms, standard resolution (10 → 14)". */
+  readonly item: string;
+  /** Monthly USD before (0 when the line is new). */
+  readonly before: number;
+  /** Monthly USD after (0 when the line goes). */
+  readonly after: number;
+}
+
+/** The parts of an item a change may vary: counts "(3)" and instance classes "db.t4g.small". */
+const VARYING = /\(\d+\)|db\.[a-z0-9]+\.[a-z0-9]+/g;
+
+/** An item with its counts and classes taken out, so "secrets (3)" and "secrets (4)" pair up. */
+function itemKey(item: string): string {
+  return item.replace(VARYING, "*");
+}
+
+/** `after`'s item with each count or class that differs from `before`'s written "before → after". */
+function itemWithChanges(before: string, after: string): string {
+  const was = [...before.matchAll(VARYING)].map((m) => m[0]);
+  let i = 0;
+  return after.replace(VARYING, (now) => {
+    const old = was[i++];
+    if (old === undefined || old === now) return now;
+    return now.startsWith("(") ? `(${old.slice(1, -1)} → ${now.slice(1, -1)})` : `${old} → ${now}`;
+  });
+}
+
+/**
+ * What a change does to an environment's monthly cost, line by line: new lines, lines gone, and
+ * lines whose amount changed (paired by item, counts and instance classes aside), largest change first. Lines equal in
+ * both estimates are left out.
+ */
+export function costLineChanges(before: CostEstimate, after: CostEstimate): CostLineChange[] {
+  const old = new Map<string, CostLine>();
+  for (const line of before.lines) old.set(itemKey(line.item), line);
+  const changes: CostLineChange[] = [];
+  for (const line of after.lines) {
+    const key = itemKey(line.item);
+    const was = old.get(key);
+    old.delete(key);
+    if (!was) changes.push({ item: line.item, before: 0, after: line.monthly });
+    else if (was.monthly !== line.monthly || was.item !== line.item)
+      changes.push({
+        item: itemWithChanges(was.item, line.item),
+        before: was.monthly,
+        after: line.monthly,
+      });
+  }
+  for (const line of old.values())
+    changes.push({ item: line.item, before: line.monthly, after: 0 });
+  return changes
+    .filter((c) => c.before !== c.after)
+    .sort((a, b) => Math.abs(b.after - b.before) - Math.abs(a.after - a.before));
+}

@@ -9,7 +9,7 @@
 import type { ConnectionBudget } from "@pgforks/config";
 import { APPROVALS_ENV_VAR, approvalKey } from "@pgforks/guard";
 import type { RootContent } from "mdast";
-import { type CostEstimate, EXCLUDED_COSTS, formatUsd } from "./cost";
+import { type CostEstimate, costLineChanges, EXCLUDED_COSTS, formatUsd } from "./cost";
 import { instanceChangesSection } from "./instance-changes";
 import {
   alert,
@@ -114,8 +114,32 @@ function destroyedLine(d: DestroyedResource, blocked: boolean, reason?: string):
 /** Most non-stateful deletions/replacements the banner lists by name. */
 const BANNER_OTHERS_SHOWN = 10;
 
+/**
+ * Tenant databases that the configuration deletes in a stack not planned here (a pull request
+ * never plans `<env>-tenants`): the data loss the banner must name although no plan shows it yet.
+ */
+function unplannedDatabaseLosses(review: Review): Inline[][] {
+  return review.tenants.flatMap((t) =>
+    t.components
+      .filter(
+        (c) =>
+          c.kind === "database" && !c.planned && (c.action === "delete" || c.action === "replace"),
+      )
+      .map((c): Inline[] => [
+        `${c.action === "replace" ? "±" : "−"} `,
+        strong("tenant database"),
+        ` of tenant ${t.tenant} in `,
+        code(c.stack),
+        " — ",
+        strong(c.action === "replace" ? "data DESTROYED and recreated empty" : "data DESTROYED"),
+        ` at the apply of ${c.stack}; from the configuration (${c.stack} is not planned here: the destroy guard judges its plan on main)`,
+      ]),
+  );
+}
+
 function banner(review: Review): Block {
-  if (review.destroyed.length === 0) return [];
+  const unplanned = unplannedDatabaseLosses(review);
+  if (review.destroyed.length === 0 && unplanned.length === 0) return [];
   const stateful = review.destroyed.filter((d) => d.stateful);
   const others = review.destroyed.filter((d) => !d.stateful);
   const blocked = review.guard.blocked.length > 0;
@@ -125,23 +149,60 @@ function banner(review: Review): Block {
     const finding = findings.find((f) => f.stack === d.stack && f.address === d.address);
     items.push(destroyedLine(d, finding?.allowedBy === undefined, finding?.reason));
   }
+  items.push(...unplanned);
   for (const d of others.slice(0, BANNER_OTHERS_SHOWN)) items.push(destroyedLine(d, false));
   if (others.length > BANNER_OTHERS_SHOWN) {
     items.push([
       `and ${plural(others.length - BANNER_OTHERS_SHOWN, "other resource")} (not stateful), listed below`,
     ]);
   }
-  return [
-    alert(
-      blocked ? "CAUTION" : "WARNING",
+  const deleted =
+    review.destroyed.length > 0
+      ? `deletes or replaces ${plural(review.destroyed.length, "resource")}, ${stateful.length} of them stateful`
+      : undefined;
+  const lost =
+    unplanned.length > 0
+      ? `destroys the data of ${plural(unplanned.length, "tenant database")} in a stack not planned here`
+      : undefined;
+  const headline = `This change ${[deleted, lost].filter((p) => p !== undefined).join(", and ")}.`;
+  return [alert(blocked ? "CAUTION" : "WARNING", [strong(headline)], [bulletList(items)])];
+}
+
+/**
+ * The top-level warning of an RDS Proxy turned on or off: every tenant's connection target moves,
+ * and between the platform apply (security-group path) and the tenants apply (secrets) the apps
+ * still hold a host their group no longer reaches (docs/operations.md, "Turning the proxy on or off").
+ */
+function proxySwitchBanner(review: Review): Block {
+  const switched = review.budgets.filter(
+    (b) =>
+      b.before &&
+      b.after &&
+      (b.before.proxyShare === undefined) !== (b.after.proxyShare === undefined),
+  );
+  return switched.map((b) => {
+    const on = b.after?.proxyShare !== undefined;
+    const env = b.environment;
+    return alert(
+      "WARNING",
       [
         strong(
-          `This change deletes or replaces ${plural(review.destroyed.length, "resource")}, ${stateful.length} of them stateful.`,
+          `This change turns the RDS Proxy ${on ? "on" : "off"} in ${env}: every tenant connects to ${on ? "the proxy" : "the instance"} from then on.`,
         ),
       ],
-      [bulletList(items)],
-    ),
-  ];
+      [
+        paragraph(
+          "The ",
+          code(`${env}-platform`),
+          ` apply moves the clients' security-group path to the ${on ? "proxy" : "instance"} (the direct rules to the ${on ? "instance" : "proxy"} are deleted); apps keep the old host, which their group no longer reaches, until the `,
+          code(`${env}-tenants`),
+          " apply writes the new host and a new password into every tenant's secret. Merge in a maintenance window, approve both applies in the same run, and restart apps that cache their secret (",
+          code("docs/operations.md"),
+          ', "Turning the proxy on or off").',
+        ),
+      ],
+    );
+  });
 }
 
 /** The top-level warning of lowered protections (blocked in production without approval). */
@@ -356,11 +417,37 @@ function budgetSection(review: Review): Block {
   ];
 }
 
+function signedUsd(delta: number): string {
+  const cents = Math.round(delta * 100) / 100;
+  if (cents === 0) return "unchanged";
+  return cents > 0 ? `+${formatUsd(cents)}` : `−${formatUsd(-cents)}`;
+}
+
 function costDelta(before?: CostEstimate, after?: CostEstimate): string {
   if (!before || !after) return "n/a";
-  const delta = Math.round((after.total - before.total) * 100) / 100;
-  if (delta === 0) return "unchanged";
-  return delta > 0 ? `+${formatUsd(delta)}` : `−${formatUsd(-delta)}`;
+  return signedUsd(after.total - before.total);
+}
+
+/**
+ * The lines behind each environment's cost change (a new RDS Proxy, a larger class, more
+ * secrets), outside the collapsed breakdown so a reviewer sees what the money is for.
+ */
+function costChangeList(review: Review): Block {
+  const items: Inline[][] = review.costs.flatMap((c) =>
+    c.before && c.after
+      ? costLineChanges(c.before, c.after).map((line): Inline[] => [
+          `${c.environment}: `,
+          line.before === 0
+            ? `+ ${line.item}: `
+            : line.after === 0
+              ? `− ${line.item}: `
+              : `~ ${line.item}: ${formatUsd(line.before)} → ${formatUsd(line.after)}, `,
+          strong(signedUsd(line.after - line.before)),
+        ])
+      : [],
+  );
+  if (items.length === 0) return [];
+  return [paragraph("What changes the cost:"), bulletList(items)];
 }
 
 function costLinesTable(estimate: CostEstimate): RootContent[] {
@@ -429,6 +516,7 @@ function costSection(review: Review): Block {
   );
   return [
     overview,
+    ...(review.noBase === undefined ? costChangeList(review) : []),
     ...(breakdown.length > 0 ? details("How the cost is counted", breakdown) : []),
     footnote,
   ];
@@ -756,6 +844,7 @@ export function renderReview(review: Review, opts: RenderOptions = {}): string {
     ],
     review.noBase !== undefined ? [alert("NOTE", inlineMarkdown(review.noBase))] : [],
     banner(review),
+    proxySwitchBanner(review),
     loweredBanner(review),
     guardBlock(review),
   ];

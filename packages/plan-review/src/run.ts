@@ -110,12 +110,17 @@ export interface ReviewOptions {
 export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): number {
   try {
     const at = (p: string) => resolve(io.cwd, p);
-    const plans: StackPlan[] = [
-      ...(options.stack ?? []).map(({ stack, file }) => readPlan(stack, at(file))),
-      ...(options.plans ?? []).map((file) => readPlan(stackNameOfFile(file), at(file))),
+    const files = [
+      ...(options.stack ?? []),
+      ...(options.plans ?? []).map((file) => ({ stack: stackNameOfFile(file), file })),
     ];
-    if (plans.length === 0) {
-      throw new UsageError("no plan given: name <stack>.json files or --stack <stack>=<plan.json>");
+    const plans: StackPlan[] = files.map(({ stack, file }) => readPlan(stack, at(file)));
+    // Without plans, a base still makes a review: the configuration's changes (tenants, budget,
+    // cost) of stacks a pull request does not plan, such as a tenants stack alone.
+    if (plans.length === 0 && options.baseEnvDir === undefined) {
+      throw new UsageError(
+        "no plan given: name <stack>.json files or --stack <stack>=<plan.json> (or only --base-env-dir, for the configuration's changes)",
+      );
     }
     const names = plans.map((p) => p.stack);
     const duplicate = names.find((n, i) => names.indexOf(n) !== i);
@@ -146,6 +151,15 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
       notes.push(`${outdir} does not exist: the working tree was synthesized in memory.`);
     }
 
+    // A plan under a name that is no stack would be reviewed as a stack of its own: nothing
+    // attributed to tenants, no cost, and the real stack shown as "not planned".
+    for (const { stack, file } of files) {
+      if (synth.stacks[stack] !== undefined) continue;
+      const known = Object.keys(synth.stacks).sort().join(", ");
+      throw new UsageError(
+        `${file}: no stack named ${stack} (stacks: ${known}): name the file <stack>.json or pass --stack <stack>=${file}`,
+      );
+    }
     const approvals = readApprovals(io.env, options.approveFile, at, io.cwd);
     const review = buildReview(plans, {
       synth,

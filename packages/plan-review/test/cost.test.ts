@@ -122,6 +122,33 @@ describe("budget and cost before → after", () => {
     expect(row).toContain(`| +${formatUsd(Math.round(expected * 100) / 100)} |`);
   });
 
+  it("names the lines behind the change above the collapsed breakdown: what goes, what comes, what grows", () => {
+    const markdown = renderReview(review);
+    const shown = markdown.slice(
+      markdown.indexOf("What changes the cost:"),
+      markdown.indexOf("<details><summary>How the cost is counted"),
+    );
+    const instance = (cls: "db.t4g.small" | "db.t4g.medium") =>
+      formatUsd(
+        RDS_POSTGRES_SINGLE_AZ_HOURLY[cls].usd * MULTI_AZ_INSTANCE_FACTOR * HOURS_PER_MONTH,
+      );
+    const instanceDelta =
+      Math.round(
+        (RDS_POSTGRES_SINGLE_AZ_HOURLY["db.t4g.medium"].usd -
+          RDS_POSTGRES_SINGLE_AZ_HOURLY["db.t4g.small"].usd) *
+          MULTI_AZ_INSTANCE_FACTOR *
+          HOURS_PER_MONTH *
+          100,
+      ) / 100;
+    // The proxy's price follows the class's vCPUs (2 for both): unchanged, so not listed.
+    const secrets = before.tenants.filter((t) => t.state !== "dropped").length;
+    const lines = shown.split("\n").filter((l) => l.startsWith("- "));
+    expect(lines).toEqual([
+      `- prod: \\~ RDS instance db.t4g.small → db.t4g.medium, Multi-AZ (primary + standby): ${instance("db.t4g.small")} → ${instance("db.t4g.medium")}, **+${formatUsd(instanceDelta)}**`,
+      `- prod: \\~ Secrets Manager secrets (${secrets} → ${secrets + 1}): ${formatUsd(secrets * PRICES.secret.usd)} → ${formatUsd((secrets + 1) * PRICES.secret.usd)}, **+${formatUsd(PRICES.secret.usd)}**`,
+    ]);
+  });
+
   it("shows the connection budget before → after", () => {
     const [budget] = review.budgets;
     const was = connectionBudget(before.environment, before.tenants);

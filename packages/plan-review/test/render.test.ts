@@ -227,3 +227,30 @@ describe("stack order", () => {
     ]);
   });
 });
+
+describe("turning the RDS Proxy on or off", () => {
+  const tenants = [{ name: "fintech" }];
+  const off = loadedEnvironment("prod", "production", tenants, { proxy: { enabled: false } });
+  const on = loadedEnvironment("prod", "production", tenants, { proxy: { enabled: true } });
+  const warning = (before: typeof on, after: typeof on) => {
+    const markdown = renderReview(buildReview([], { after: [after], before: [before] }));
+    return markdown.split("\n").find((l) => l.startsWith("> **This change turns the RDS Proxy"));
+  };
+
+  it("warns at the top that apps lose their path until the tenants apply, in both directions", () => {
+    expect(warning(off, on)).toBe(
+      "> **This change turns the RDS Proxy on in prod: every tenant connects to the proxy from then on.**",
+    );
+    expect(warning(on, off)).toBe(
+      "> **This change turns the RDS Proxy off in prod: every tenant connects to the instance from then on.**",
+    );
+    const markdown = renderReview(buildReview([], { after: [on], before: [off] }));
+    expect(markdown).toContain("restart apps that cache their secret");
+    expect(markdown.indexOf("turns the RDS Proxy")).toBeLessThan(markdown.indexOf("### Stacks"));
+  });
+
+  it("says nothing when the proxy stays as it was", () => {
+    expect(warning(on, on)).toBeUndefined();
+    expect(warning(off, off)).toBeUndefined();
+  });
+});

@@ -195,7 +195,10 @@ describe("review CLI", () => {
   });
 
   it.each([
-    [{}, "review: no plan given: name <stack>.json files or --stack <stack>=<plan.json>"],
+    [
+      {},
+      "review: no plan given: name <stack>.json files or --stack <stack>=<plan.json> (or only --base-env-dir, for the configuration's changes)",
+    ],
     [{ plans: ["broken.json"] }, /^review: \S*broken\.json: not JSON \(/],
     [{ plans: ["state.json"] }, /^review: \S*state\.json: not the JSON of a saved plan/],
     [{ plans: ["missing.json"] }, /^review: \S*missing\.json: no such file$/],
@@ -210,13 +213,34 @@ describe("review CLI", () => {
       { envDir: "nowhere", plans: ["test-platform.json"] },
       /^review: --env-dir \S*nowhere does not exist$/,
     ],
+    [
+      { plans: ["plan.json"] },
+      "review: plan.json: no stack named plan (stacks: test-platform): name the file <stack>.json or pass --stack <stack>=plan.json",
+    ],
+    [
+      { stack: [{ stack: "test-platfrom", file: "plan.json" }] },
+      "review: plan.json: no stack named test-platfrom (stacks: test-platform): name the file <stack>.json or pass --stack <stack>=plan.json",
+    ],
   ] as const)("exits 2 on an input error (%j), in one line", (options, line) => {
     writeFileSync(join(root, "broken.json"), "{ not json");
     writeJson("state.json", { format_version: "1.0", values: {} });
+    writeJson("plan.json", planJson([]));
     const cli = io();
     expect(runReview(options, cli)).toBe(EXIT_USAGE);
     expect(cli.stderr).toEqual([typeof line === "string" ? line : expect.stringMatching(line)]);
     expect(cli.stdout).toEqual([]);
+  });
+
+  it("without plans but with a base, reviews the configuration's changes (a tenants stack alone)", () => {
+    const cli = io();
+    expect(runReview({ baseEnvDir: "base" }, cli)).toBe(EXIT_OK);
+    const markdown = cli.stdout.join("");
+    expect(markdown).toContain("0 stacks planned, 0 with changes.");
+    // The base had no tenant: shop is described from the configuration, in both stacks.
+    expect(markdown).toMatch(
+      /\+ tenant shop in test: database, role, secret.*_\(from the configuration/,
+    );
+    expect(checkMarkdownStructure(markdown).ok).toBe(true);
   });
 
   it("refuses approvals under their earlier names, never ignoring them", () => {

@@ -183,6 +183,38 @@ describe("tenant changes in words", () => {
     expect(review.guard.blocked).toEqual([]);
   });
 
+  it("names a dropped tenant's database in the top warning when its stack is not planned (pull requests)", () => {
+    const before = loadedEnvironment("dev", "development", [{ name: "saas" }, { name: "shop" }]);
+    const after = loadedEnvironment("dev", "development", [
+      { name: "saas", state: "dropped", confirmDrop: "saas" },
+      { name: "shop" },
+    ]);
+    const { synth, address } = synthOf(after);
+    // A pull request plans dev-platform only: the plan shows the secret going, not the database.
+    const review = buildReview(
+      [
+        {
+          stack: "dev-platform",
+          plan: planJson([
+            resourceChange(address("dev-platform", "saas", "secret"), {
+              actions: ["delete"],
+              before: { name: "pgforks-dev/tenants/saas" },
+            }),
+          ]),
+        },
+      ],
+      { synth, after: [after], before: [before] },
+    );
+    const markdown = renderReview(review);
+    const warning = markdown.slice(markdown.indexOf("> [!"), markdown.indexOf("**Destroy guard"));
+    expect(warning).toContain(
+      "**This change deletes or replaces 1 resource, 1 of them stateful, and destroys the data of 1 tenant database in a stack not planned here.**",
+    );
+    expect(warning).toContain(
+      "> - − **tenant database** of tenant saas in `dev-tenants` — **data DESTROYED** at the apply of dev-tenants",
+    );
+  });
+
   it("says what a suspension does: login off, in words and in numbers", () => {
     const before = loadedEnvironment("staging", "staging", [
       { name: "saas", connectionLimit: 10, readOnlyRole: true },
