@@ -20,7 +20,10 @@ export interface LocalCredentials {
 
 /**
  * Reads the credentials file and draws what is missing: the admin password once, a tenant's
- * password when it has none or its passwordVersion changed. Written back atomically.
+ * password when it has none or its passwordVersion changed. Written back atomically. Returns the
+ * credentials of `tenants`; the file forgets a tenant's password only once it is dropped (a tenant
+ * missing from the list keeps it: `npm start` refuses to drop its database, and the entry may come
+ * back).
  */
 export function ensureLocalCredentials(
   file: string,
@@ -30,6 +33,8 @@ export function ensureLocalCredentials(
     ? (JSON.parse(readFileSync(file, "utf8")) as LocalCredentials)
     : {};
   const entries: Record<string, LocalTenantCredential> = {};
+  const listed = new Set(tenants.map((tenant) => tenant.name));
+  const unlisted = Object.entries(previous.tenants ?? {}).filter(([name]) => !listed.has(name));
   for (const tenant of tenants) {
     if (tenant.state === "dropped") continue;
     const old = previous.tenants?.[tenant.name];
@@ -46,8 +51,9 @@ export function ensureLocalCredentials(
     admin: previous.admin ?? generatePassword(),
     tenants: entries,
   };
+  const kept = { ...credentials, tenants: { ...Object.fromEntries(unlisted), ...entries } };
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(temp, `${JSON.stringify(kept, null, 2)}\n`, { mode: 0o600 });
   renameSync(temp, file);
   return credentials;
 }

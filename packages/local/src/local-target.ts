@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { type AuditConnectionFactory, auditEnvironment } from "@pgforks/audit";
 import {
   type EnvironmentConfig,
@@ -10,6 +10,7 @@ import {
   type TenantConfig,
   tenantDatabaseName,
 } from "@pgforks/config";
+import type { PlanJson } from "@pgforks/plan-json";
 import {
   adminConnections,
   BOOTSTRAP_SUPERUSER,
@@ -78,7 +79,7 @@ export async function applyTenants(options: {
   readonly tenants: readonly TenantConfig[];
   readonly credentials: LocalCredentials;
   readonly workDir: string;
-  /** Called with `terraform show -json` of the saved plan before it is applied (tests). */
+  /** Called with `terraform show -json` of the saved plan before it is applied; throwing refuses the apply. */
   readonly onPlan?: (planJson: string) => void;
 }): Promise<{ terraform: LocalTerraform; changed: boolean; summary: string }> {
   const { server, tenants, credentials } = options;
@@ -105,17 +106,64 @@ export async function applyTenants(options: {
     rmSync(join(options.workDir, "local.tfplan"), { force: true });
     return { terraform, changed: false, summary: "0 to add, 0 to change, 0 to destroy" };
   }
-  if (options.onPlan) {
-    options.onPlan((await terraform.run(["show", "-json", "-no-color", "local.tfplan"])).stdout);
+  try {
+    if (options.onPlan) {
+      options.onPlan((await terraform.run(["show", "-json", "-no-color", "local.tfplan"])).stdout);
+    }
+    await terraform.run(["apply", "-input=false", "-no-color", "local.tfplan"]);
+  } finally {
+    rmSync(join(options.workDir, "local.tfplan"), { force: true });
   }
-  await terraform.run(["apply", "-input=false", "-no-color", "local.tfplan"]);
-  rmSync(join(options.workDir, "local.tfplan"), { force: true });
   return {
     terraform,
     changed: true,
     summary: counts
       ? `${counts[1]} to add, ${counts[2]} to change, ${counts[3]} to destroy`
       : "applied",
+  };
+}
+
+/**
+ * The local databases a saved plan would drop although `tenants` does not drop them on purpose
+ * (`state: dropped` with its confirmDrop): an entry deleted from the file, or renamed. Their data
+ * would go without anyone having asked for it, so `npm start` refuses such a plan.
+ */
+export function unconfirmedDatabaseDrops(
+  planJson: string,
+  tenants: readonly TenantConfig[],
+): string[] {
+  const confirmed = new Set(
+    tenants.filter((tenant) => tenant.state === "dropped").map(tenantDatabaseName),
+  );
+  const plan = JSON.parse(planJson) as PlanJson;
+  return (plan.resource_changes ?? [])
+    .filter((rc) => rc.type === "postgresql_database" && rc.change.actions.includes("delete"))
+    .map((rc) => {
+      const before = rc.change.before as { name?: unknown } | null | undefined;
+      return typeof before?.name === "string" ? before.name : rc.address;
+    })
+    .filter((database) => !confirmed.has(database))
+    .sort();
+}
+
+/**
+ * applyTenants' `onPlan` for `tenants` read from `tenantsFile` (named as given): refuses a plan
+ * that drops a database no entry drops on purpose (see unconfirmedDatabaseDrops).
+ */
+export function refuseUnconfirmedDrops(
+  tenantsFile: string,
+  tenants: readonly TenantConfig[],
+): (planJson: string) => void {
+  return (planJson) => {
+    const drops = unconfirmedDatabaseDrops(planJson, tenants);
+    if (drops.length === 0) return;
+    const databases = `${drops.length === 1 ? "database" : "databases"} ${drops.join(", ")}`;
+    throw new Error(
+      [
+        `${tenantsFile}: no fork there drops ${databases}, but applying it would: an entry was removed or renamed. Nothing was changed.`,
+        "Fix: put the entry back to keep the data; to drop it, keep the entry with state: dropped and confirmDrop: <its database>; or npm run local -- reset to start over (deletes every fork's data).",
+      ].join("\n"),
+    );
   };
 }
 
@@ -155,6 +203,7 @@ export async function startLocal(log: (line: string) => void = console.log): Pro
     tenants,
     credentials,
     workDir: join(dir, "terraform"),
+    onPlan: refuseUnconfirmedDrops(relative(repoRoot(), tenantsFile), tenants),
   });
   log(result.changed ? `Applied: ${result.summary}.` : `No changes: ${result.summary}.`);
   const report = await auditEnvironment(

@@ -7,6 +7,7 @@ import type { TenantConfig } from "@pgforks/config";
 import { tenantFixture, testWhen } from "@pgforks/testing";
 import type { Client } from "pg";
 import { realApplyUnavailable } from "../src/local-stack";
+import { refuseUnconfirmedDrops } from "../src/local-target";
 import { APPLY_TIMEOUT_MS, RealApplyWorld } from "./support";
 
 const step = testWhen(realApplyUnavailable());
@@ -146,10 +147,38 @@ step(
   APPLY_TIMEOUT_MS,
 );
 
+/** npm start's check of the local tenants file before it applies a plan. */
+const startsCheck = (tenants: readonly TenantConfig[]) =>
+  refuseUnconfirmedDrops("environments/local/tenants.yaml", tenants);
+
+step(
+  "npm start refuses a plan that drops it because its entry was removed: nothing changed, data kept",
+  async () => {
+    const password = world.credentials.tenants.delta?.password;
+    await expect(world.applyOnly(base, startsCheck(base))).rejects.toThrow(
+      [
+        "environments/local/tenants.yaml: no fork there drops database delta_db, but applying it would: an entry was removed or renamed. Nothing was changed.",
+        "Fix: put the entry back to keep the data; to drop it, keep the entry with state: dropped and confirmDrop: <its database>; or npm run local -- reset to start over (deletes every fork's data).",
+      ].join("\n"),
+    );
+    expect(
+      JSON.parse(
+        await world.server.superuserSql("SELECT count(*)::int AS n FROM delta.notes", "delta_db"),
+      ),
+    ).toEqual([{ n: 1 }]);
+    expect(await lingeringAlive()).toBe(true);
+    // The entry back: the same tenant, its password kept through the refused run.
+    await world.apply(withDelta({ state: "retired" }));
+    expect(world.credentials.tenants.delta?.password).toBe(password);
+  },
+  APPLY_TIMEOUT_MS,
+);
+
 step(
   "drops it with confirmDrop although a column uses its extension and a session is open: session ended, database and roles gone, nothing locked",
   async () => {
-    await world.apply(withDelta({ state: "dropped", confirmDrop: "delta_db" }));
+    const dropped = withDelta({ state: "dropped", confirmDrop: "delta_db" });
+    await world.apply(dropped, startsCheck(dropped));
     expect(await lingeringEnded()).toBe(true);
     expect(
       await world.sqlAsAdmin(

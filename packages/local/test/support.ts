@@ -42,8 +42,11 @@ export class RealApplyWorld {
    * Applies `tenants` with real Terraform and the real provider, then asserts what must hold after
    * every step: a second `terraform plan -detailed-exitcode` exits 0, and the audit finds nothing.
    */
-  async apply(tenants: readonly TenantConfig[]): Promise<void> {
-    await this.applyOnly(tenants);
+  async apply(
+    tenants: readonly TenantConfig[],
+    onPlan?: (planJson: string) => void,
+  ): Promise<void> {
+    await this.applyOnly(tenants, onPlan);
     const plan = await this.plan();
     expect({ exitCode: plan.code, output: plan.code === 0 ? "" : plan.output }).toEqual({
       exitCode: 0,
