@@ -5,5 +5,6 @@ export * from "./credentials";
 export * from "./databases";
 export * from "./ephemeral";
 export * from "./footprint";
+export * from "./resolve-once";
 export * from "./secret-value";
 export * from "./secrets";
