@@ -105,6 +105,8 @@ export class TenantsStack extends TerraformStack {
     // the secret's ARN and this host (remote state of the platform, applied first, so known at
     // plan time): a proxy toggle, a new endpoint or a recreated secret rotates the password and
     // rewrites the secret in the same apply.
+    // resolvedOnce: these recur in every tenant's expressions, each a remote-state lookup that
+    // cdktf would resolve again at every use (resolve-once.ts).
     const secretArns = Object.fromEntries(
       Object.entries(platform.tenantSecretArns).map(([name, arn]) => [name, resolvedOnce(arn)]),
     );
