@@ -198,8 +198,9 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
   }
 
   rolePasswordVersion(tenant: TenantConfig): string {
-    // A string token: cdktf resolves a number argument of a function twice, a string once.
-    return Fn.tostring(Token.asString(this.sharedVersion(tenant)));
+    // A string token: cdktf resolves a number argument of a function twice, a string once. The
+    // whole call resolvedOnce too: the synthesis then reuses what the preparing pass wrote.
+    return resolvedOnce(Fn.tostring(Token.asString(this.sharedVersion(tenant))));
   }
 
   publish(scope: Construct, tenant: TenantConfig, resources: PublishedTenant): TerraformResource {
@@ -217,7 +218,8 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
     });
     return new SecretsmanagerSecretVersion(scope, resources.id, {
       secretId: this.secretArn(tenant),
-      secretStringWo: Fn.jsonencode(value),
+      // Resolved once for both passes (resolvedOnce): cdktf resolves each map value three times.
+      secretStringWo: resolvedOnce(Fn.jsonencode(value)),
       secretStringWoVersion: this.sharedVersion(tenant),
     });
   }
