@@ -8,6 +8,7 @@ import {
 import {
   ADMIN_DATABASE,
   EphemeralResource,
+  resolvedOnce,
   SecretsManagerCredentials,
   TenantDatabases,
 } from "@pgforks/tenants";
@@ -103,10 +104,17 @@ export class TenantsStack extends TerraformStack {
     // the secret's ARN and this host (remote state of the platform, applied first, so known at
     // plan time): a proxy toggle, a new endpoint or a recreated secret rotates the password and
     // rewrites the secret in the same apply.
+    // resolvedOnce: these recur in every tenant's expressions, each a remote-state lookup that
+    // cdktf would resolve again at every use (resolve-once.ts).
+    const secretArns = Object.fromEntries(
+      Object.entries(platform.tenantSecretArns).map(([name, arn]) => [name, resolvedOnce(arn)]),
+    );
     const credentials = new SecretsManagerCredentials(this, "credentials", {
-      secretArns: platform.tenantSecretArns,
-      applicationHost: proxyEndpoint ?? platform.databaseAddress,
-      applicationPort: proxyEndpoint ? RDS_PROXY_POSTGRESQL_PORT : platform.databasePort,
+      secretArns,
+      applicationHost: resolvedOnce(proxyEndpoint ?? platform.databaseAddress),
+      applicationPort: resolvedOnce(
+        proxyEndpoint ? RDS_PROXY_POSTGRESQL_PORT : platform.databasePort,
+      ),
       connectionTarget: environmentConnectionTarget(environment),
     });
     this.databases = new TenantDatabases(this, "tenants", {

@@ -5,6 +5,7 @@ import { type TenantConfig, tenantDatabaseName } from "@pgforks/config";
 import { Fn, type TerraformResource, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { type ConnectionTarget, credentialsVersionExpression } from "./credentials";
+import { resolvedOnce } from "./resolve-once";
 import { tenantSecretValue } from "./secret-value";
 
 /**
@@ -138,6 +139,8 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
   private readonly props: SecretsManagerCredentialsProps;
   private readonly passwords: TerraformVariable;
   private readonly verifiers: TerraformVariable;
+  /** sharedVersion's expressions, by tenant name. */
+  private readonly versions = new Map<string, number>();
 
   constructor(scope: Construct, id: string, props: SecretsManagerCredentialsProps) {
     super(scope, id);
@@ -177,30 +180,47 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
     });
   }
 
+  /**
+   * The role's and the secret's credentials version of a tenant: one expression for both, resolved
+   * once per pass (resolvedOnce), made on first use.
+   */
+  private sharedVersion(tenant: TenantConfig): number {
+    let version = this.versions.get(tenant.name);
+    if (version === undefined) {
+      version = resolvedOnce(this.credentialsVersion(tenant, tenantDatabaseName(tenant)));
+      this.versions.set(tenant.name, version);
+    }
+    return version;
+  }
+
   rolePassword(_scope: Construct, tenant: TenantConfig): string {
     return entryOf(this.verifiers, tenant);
   }
 
   rolePasswordVersion(tenant: TenantConfig): string {
-    return Fn.tostring(this.credentialsVersion(tenant, tenantDatabaseName(tenant)));
+    // A string token: cdktf resolves a number argument of a function twice, a string once. The
+    // whole call resolvedOnce too: the synthesis then reuses what the preparing pass wrote.
+    return resolvedOnce(Fn.tostring(Token.asString(this.sharedVersion(tenant))));
   }
 
   publish(scope: Construct, tenant: TenantConfig, resources: PublishedTenant): TerraformResource {
+    const value = tenantSecretValue({
+      host: this.props.applicationHost,
+      port: this.props.applicationPort,
+      portInUrl: Token.isUnresolved(this.props.applicationPort)
+        ? Token.asString(this.props.applicationPort)
+        : String(this.props.applicationPort),
+      // Each reference once: cdktf resolves every value of a map argument three times, and
+      // these recur in DATABASE_URL (host and port come resolvedOnce from the stack).
+      username: resolvedOnce(resources.role.name),
+      password: resolvedOnce(entryOf(this.passwords, tenant)),
+      dbname: resolvedOnce(resources.database.name),
+    });
     return new SecretsmanagerSecretVersion(scope, resources.id, {
       secretId: this.secretArn(tenant),
-      secretStringWo: Fn.jsonencode(
-        tenantSecretValue({
-          host: this.props.applicationHost,
-          port: this.props.applicationPort,
-          portInUrl: Token.isUnresolved(this.props.applicationPort)
-            ? Token.asString(this.props.applicationPort)
-            : String(this.props.applicationPort),
-          username: resources.role.name,
-          password: entryOf(this.passwords, tenant),
-          dbname: resources.database.name,
-        }),
-      ),
-      secretStringWoVersion: this.credentialsVersion(tenant, tenantDatabaseName(tenant)),
+      // Resolved once for both passes (resolvedOnce): cdktf resolves each map value three times.
+      secretStringWo: resolvedOnce(Fn.jsonencode(value)),
+      secretStringWoVersion: this.sharedVersion(tenant),
     });
   }
 }

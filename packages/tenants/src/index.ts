@@ -6,5 +6,6 @@ export * from "./databases";
 export * from "./ephemeral";
 export * from "./footprint";
 export * from "./readd";
+export * from "./resolve-once";
 export * from "./secret-value";
 export * from "./secrets";
