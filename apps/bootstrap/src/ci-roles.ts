@@ -79,6 +79,17 @@ export const PERFORMANCE_INSIGHTS_SQL_READ_ACTIONS = [
 ] as const;
 
 /**
+ * Actions that return an S3 object's content or metadata: AWS managed ReadOnlyAccess grants
+ * `s3:Get*` on every bucket of the account (as AmazonS3ReadOnlyAccess does: `s3:Get*`,
+ * `s3:List*`, `s3-object-lambda:Get*` on "*"), so without a deny a plan role reads every object
+ * in the account: the other stacks' state, and whatever else lives there, such as the tenant
+ * dumps docs/operations.md archives with `--sse aws:kms` (the account's aws/s3 key, which S3
+ * uses for any principal of the account allowed to read the object). Each plan role may read only
+ * its own state objects ({@link neverReadOtherObjects}).
+ */
+export const OBJECT_READ_ACTIONS = ["s3:GetObject*", "s3-object-lambda:GetObject*"] as const;
+
+/**
  * Condition that makes Session Manager check the caller's permission on the session document
  * even when `start-session` names none; otherwise it silently uses SSM-SessionManagerRunShell, an
  * interactive shell, without any permission on that document. Exactly the element the AWS
@@ -268,6 +279,21 @@ function neverReadStatements(inputs: PlanRolePolicyInputs): PolicyStatement[] {
   ];
 }
 
+/**
+ * Denies {@link OBJECT_READ_ACTIONS} on every object of every bucket except `readable` (the
+ * role's own state objects). Terraform's S3 backend reads nothing else, and the stacks manage no
+ * S3 object, so the plans need no other object. An explicit deny, because ReadOnlyAccess's
+ * `s3:Get*` on "*" makes any narrower Allow meaningless.
+ */
+function neverReadOtherObjects(readable: readonly string[]): PolicyStatement {
+  return {
+    Sid: "NeverReadOtherObjects",
+    Effect: "Deny",
+    Action: [...OBJECT_READ_ACTIONS],
+    NotResource: [...readable],
+  };
+}
+
 function stateKeyPrefix(inputs: PlanRolePolicyInputs): string {
   return inputs.stateKeyPrefix.replace(/\/+$/, "");
 }
@@ -293,7 +319,8 @@ export const PLATFORM_ROLE_DENIED_ACTIONS = [
  * The inline policy of the platform plan role (pull requests, unprotected branches), on top of
  * ReadOnlyAccess:
  * - read the platform stack's state only (`<keyPrefix>/<env>-platform.tfstate`), decrypting it
- *   with the state key; the workflows plan with `-lock=false`, so the role writes nothing: every
+ *   with the state key; every other S3 object of the account is denied
+ *   ({@link neverReadOtherObjects}: the tenants state, other stacks, archived dumps); the workflows plan with `-lock=false`, so the role writes nothing: every
  *   object write is denied, lock files included (a branch could otherwise hold main's lock);
  * - {@link PLATFORM_ROLE_DENIED_ACTIONS} denied on everything: no secret value, no session, no
  *   instance started;
@@ -301,6 +328,7 @@ export const PLATFORM_ROLE_DENIED_ACTIONS = [
  */
 export function platformPlanRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocument {
   const prefix = stateKeyPrefix(inputs);
+  const platformState = `${inputs.stateBucketArn}/${prefix}/${inputs.platformStack}.tfstate`;
   return policyDocument([
     {
       Sid: "ListStateBucket",
@@ -312,7 +340,7 @@ export function platformPlanRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocu
       Sid: "ReadPlatformStateOnly",
       Effect: "Allow",
       Action: "s3:GetObject",
-      Resource: `${inputs.stateBucketArn}/${prefix}/${inputs.platformStack}.tfstate`,
+      Resource: platformState,
     },
     {
       Sid: "DecryptStateOnly",
@@ -326,6 +354,9 @@ export function platformPlanRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocu
       Action: ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
       Resource: "*",
     },
+    // ReadPlatformStateOnly is narrow, but ReadOnlyAccess's s3:Get* is not: without this deny a
+    // pull request reads the tenants state and every other object of the account.
+    neverReadOtherObjects([platformState]),
     {
       Sid: "NeverReachTheDatabase",
       Effect: "Deny",
@@ -339,7 +370,8 @@ export function platformPlanRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocu
 /**
  * The inline policy of the tenants plan role (main and the protected environment), on top of
  * ReadOnlyAccess:
- * - state: list the bucket, read the environment's state objects (the tenants stack also reads
+ * - state: list the bucket, read the environment's state objects and no other S3 object
+ *   ({@link neverReadOtherObjects}; the tenants stack also reads
  *   the platform's outputs through terraform_remote_state), decrypt with the state key;
  * - locking: create and delete only `*.tflock` objects (Terraform S3 backend docs, use_lockfile:
  *   s3:GetObject, s3:PutObject, s3:DeleteObject on `<key>.tflock`), encrypting them with the
@@ -378,6 +410,7 @@ export function tenantsPlanRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocum
       Resource: inputs.stateBucketArn,
     },
     { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: stateObjects },
+    neverReadOtherObjects([stateObjects]),
     {
       Sid: "WriteLockFilesOnly",
       Effect: "Allow",

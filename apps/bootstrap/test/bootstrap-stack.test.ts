@@ -9,6 +9,7 @@ import {
   CI_IDENTITY_MUTATIONS,
   DB_LOG_FILE_READ_ACTIONS,
   LOG_CONTENT_READ_ACTIONS,
+  OBJECT_READ_ACTIONS,
   PERFORMANCE_INSIGHTS_SQL_READ_ACTIONS,
   PLAN_ROLE_MAX_SESSION_SECONDS,
   PLATFORM_ROLE_DENIED_ACTIONS,
@@ -53,6 +54,7 @@ const READ_ONLY_ACCESS_EXCERPT: PolicyDocument = {
       Action: [
         "s3:Get*",
         "s3:List*",
+        "s3-object-lambda:Get*",
         "logs:Describe*",
         "logs:FilterLogEvents",
         "logs:Get*",
@@ -190,6 +192,39 @@ const BASTION_ARN = `arn:aws:ec2:us-east-1:${account}:instance/i-0abc`;
 const PORT_FORWARDING =
   "arn:aws:ssm:us-east-1::document/AWS-StartPortForwardingSessionToRemoteHost";
 
+/**
+ * Objects a plan role must not read although ReadOnlyAccess's `s3:Get*` reaches them: a tenant
+ * dump archived as docs/operations.md says (`aws s3 cp ... s3://<archive>/database-archives/
+ * --sse aws:kms`), the same through an access point and through an Object Lambda access point,
+ * another environment's state in a shared bucket, and the bootstrap state.
+ */
+const FOREIGN_OBJECTS = [
+  "arn:aws:s3:::example-archive/database-archives/healthtech_experiment-20261121.dump",
+  `arn:aws:s3:us-east-1:${account}:accesspoint/archive/object/database-archives/x.dump`,
+  `arn:aws:s3-object-lambda:us-east-1:${account}:accesspoint/archive/object/x.dump`,
+  `${bucketArn}/pgforks/other/other-tenants.tfstate`,
+  `${bucketArn}/bootstrap/bootstrap-test.tfstate`,
+];
+/** Every action OBJECT_READ_ACTIONS stands for that ReadOnlyAccess grants on an object. */
+const OBJECT_READS = [
+  "s3:GetObject",
+  "s3:GetObjectVersion",
+  "s3:GetObjectAttributes",
+  "s3:GetObjectTagging",
+  "s3-object-lambda:GetObject",
+];
+/** Every object read of OBJECT_READS on each of `objects` is explicitly denied by `policies`. */
+function expectNoObjectReads(policies: readonly PolicyDocument[], objects: readonly string[]) {
+  for (const action of OBJECT_READS) {
+    for (const object of objects) {
+      // An s3-object-lambda action is only ever made on an Object Lambda ARN, and the reverse.
+      const objectLambda = object.startsWith("arn:aws:s3-object-lambda:");
+      if (action.startsWith("s3-object-lambda:") !== objectLambda) continue;
+      expect([action, object, decide(policies, action, object)]).toEqual([action, object, "deny"]);
+    }
+  }
+}
+
 describe("platform plan role (pull requests, unprotected branches): platform state only", () => {
   const inline = inlinePolicies("-terraform-plan");
   const effective = [READ_ONLY_ACCESS_EXCERPT, ...inline];
@@ -203,7 +238,8 @@ describe("platform plan role (pull requests, unprotected branches): platform sta
   it("reads the platform state only and writes no object, not even a lock file", () => {
     expect(decide(inline, "s3:GetObject", state("test-platform.tfstate"))).toBe("allow");
     expect(decide(inline, "kms:Decrypt", String(inline[0]?.Statement[2]?.Resource))).toBe("allow");
-    expect(decide(inline, "s3:GetObject", state("test-tenants.tfstate"))).toBe("implicit-deny");
+    // Denied, not merely not allowed: ReadOnlyAccess alone would allow it (see the next test).
+    expect(decide(effective, "s3:GetObject", state("test-tenants.tfstate"))).toBe("deny");
     for (const action of ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"]) {
       for (const key of ["test-platform.tfstate.tflock", "test-tenants.tfstate.tflock", "x"]) {
         expect([action, key, decide(effective, action, state(key), true)]).toEqual([
@@ -213,6 +249,13 @@ describe("platform plan role (pull requests, unprotected branches): platform sta
         ]);
       }
     }
+  });
+
+  it("reads no other S3 object although ReadOnlyAccess grants s3:Get* on every bucket", () => {
+    // The tenants state sits next to the platform state, readable through ReadOnlyAccess alone.
+    expectNoObjectReads(effective, [state("test-tenants.tfstate"), ...FOREIGN_OBJECTS]);
+    expect(decide(effective, "s3:GetObject", state("test-platform.tfstate"))).toBe("allow");
+    expect(decide(effective, "s3:ListBucket", bucketArn)).toBe("allow");
   });
 
   it("can read no secret value, open no session and start no instance, whatever else it gets", () => {
@@ -312,6 +355,20 @@ describe("tenants plan role (main, protected environment): read-only plus lock f
       expect(decide(inline, action, `${bucketArn}/other/x.tfstate.tflock`)).toBe("deny");
     }
     expect(decide(inline, "s3:DeleteObjectVersion", state("test-platform.tfstate"))).toBe("deny");
+  });
+
+  it("reads its environment's state objects and no other S3 object, despite ReadOnlyAccess", () => {
+    const effective = [READ_ONLY_ACCESS_EXCERPT, ...inline];
+    expectNoObjectReads(effective, FOREIGN_OBJECTS);
+    // Both stacks' state (terraform_remote_state reads the platform's) and their lock files.
+    for (const key of [
+      "test-platform.tfstate",
+      "test-tenants.tfstate",
+      "test-tenants.tfstate.tflock",
+    ]) {
+      expect([key, decide(effective, "s3:GetObject", state(key))]).toEqual([key, "allow"]);
+    }
+    expect(OBJECT_READ_ACTIONS).toEqual(["s3:GetObject*", "s3-object-lambda:GetObject*"]);
   });
 
   it("cannot read the bootstrap state, although ReadOnlyAccess grants s3:Get* on every bucket", () => {
