@@ -543,6 +543,30 @@ export const BOUNDED_ROLE_ACTIONS = [
 ] as const;
 
 /**
+ * IAM actions that hand a role to someone else, neither of which supports the
+ * `iam:PermissionsBoundary` condition key (the Service Authorization Reference lists that key for
+ * the role-creating and policy-changing actions only): `iam:UpdateAssumeRolePolicy` rewrites who
+ * may assume a role, `iam:PassRole` gives a role to a service (an EC2 instance profile, RDS
+ * monitoring, flow logs, RDS Proxy). Without a limit, the apply role could make any existing
+ * role of the account, e.g. an administrator role such as OrganizationAccountAccessRole,
+ * assumable by a GitHub workflow of any repository through the account's OIDC provider, or pass
+ * it to an instance it launches, and so escape its own boundary. The apply boundary allows both
+ * only on the stacks' own roles, all named `<project>-<env>-*` ({@link stackRolesArn}).
+ */
+export const ROLE_HANDOVER_ACTIONS = ["iam:UpdateAssumeRolePolicy", "iam:PassRole"] as const;
+
+/**
+ * ARN pattern of the roles the platform stacks create: every one is named after the resource
+ * prefix (`pgforks-dev-bastion`, `-rds-monitoring`, `-vpc-flow-logs`, `-rds-proxy`). The CI
+ * roles match it too; {@link CI_IDENTITY_MUTATIONS} keeps their trust unchangeable, and their
+ * trust admits no service to pass them to.
+ */
+export function stackRolesArn(environment: CiEnvironment): string {
+  const partition = partitionOf(environment.region).name;
+  return `arn:${partition}:iam::${environment.accountId}:role/${environment.resourcePrefix}-*`;
+}
+
+/**
  * What the platform's service roles may ever do, whatever policies they get: the actions of the
  * roles the stacks create (VPC flow-log delivery and RDS enhanced monitoring write CloudWatch
  * Logs, RDS Proxy reads the tenant secrets and decrypts them, the bastion's
@@ -657,7 +681,8 @@ export interface TerraformApplyRoleProps {
  * long-lived credentials or new identity providers, and creating or widening any role that does
  * not carry the workload boundary ({@link WorkloadBoundary}): the platform's service roles carry it
  * (PlatformStack sets it on every aws_iam_role), so a role the apply role creates can never hold
- * more than the workload boundary allows, and no boundary can be removed.
+ * more than the workload boundary allows, and no boundary can be removed; and rewriting a role's
+ * trust or passing a role to a service only for the stacks' own roles ({@link ROLE_HANDOVER_ACTIONS}).
  */
 export class TerraformApplyRole extends Construct {
   /** The `aws_iam_role`. */
@@ -682,6 +707,7 @@ export class TerraformApplyRole extends Construct {
           stateKeyArn: props.stateKey.arn,
           stateKeyAliasArn: props.stateKey.aliasArn,
           workloadBoundaryArn: props.workloadBoundaryArn,
+          stackRolesArn: stackRolesArn(props.environment),
           protectedIdentityArns: [
             roleArn,
             ...props.planRoleArns,
@@ -718,6 +744,8 @@ export interface ApplyBoundaryInputs {
   readonly stateKeyAliasArn: string;
   /** The boundary every role the apply role creates or changes must carry. */
   readonly workloadBoundaryArn: string;
+  /** ARN pattern of the stacks' own roles ({@link stackRolesArn}): the only roles it may hand over. */
+  readonly stackRolesArn: string;
   /** ARNs of the roles, policies and OIDC provider the apply role must not change. */
   readonly protectedIdentityArns: readonly string[];
 }
@@ -784,6 +812,12 @@ export function applyBoundaryPolicy(inputs: ApplyBoundaryInputs): PolicyDocument
       Action: [...BOUNDED_ROLE_ACTIONS],
       Resource: "*",
       Condition: { StringNotEquals: { "iam:PermissionsBoundary": inputs.workloadBoundaryArn } },
+    },
+    {
+      Sid: "HandOverOnlyTheStacksRoles",
+      Effect: "Deny",
+      Action: [...ROLE_HANDOVER_ACTIONS],
+      NotResource: inputs.stackRolesArn,
     },
     {
       Sid: "NeverRemoveBoundaries",

@@ -13,6 +13,7 @@ import {
   PERFORMANCE_INSIGHTS_SQL_READ_ACTIONS,
   PLAN_ROLE_MAX_SESSION_SECONDS,
   PLATFORM_ROLE_DENIED_ACTIONS,
+  ROLE_HANDOVER_ACTIONS,
   WORKLOAD_BOUNDARY_ACTIONS,
 } from "../src/ci-roles";
 import { GITHUB_OIDC_LOGICAL_ID, githubSubjects } from "../src/github-oidc";
@@ -640,7 +641,6 @@ describe("apply role: administrator, capped by a boundary", () => {
       "ec2:RunInstances",
       "rds:ModifyDBInstance",
       "iam:CreateRole",
-      "iam:PassRole",
       "kms:CreateKey",
       "secretsmanager:PutSecretValue",
       "logs:CreateLogGroup",
@@ -655,6 +655,10 @@ describe("apply role: administrator, capped by a boundary", () => {
     }
     expect(
       decide([boundary], "s3:PutObject", `${bucketArn}/pgforks/test/test-platform.tfstate`),
+    ).toBe("allow");
+    // iam:PassRole only for the stacks' roles (see "hands over ... only the stacks' own roles").
+    expect(
+      decide([boundary], "iam:PassRole", `arn:aws:iam::${account}:role/pgforks-test-bastion`),
     ).toBe("allow");
   });
 
@@ -751,6 +755,29 @@ describe("apply role: administrator, capped by a boundary", () => {
         "iam:PermissionsBoundary": workloadBoundary,
       }),
     ).toBe("deny");
+  });
+
+  it("hands over (new trust, passed to a service) only the stacks' own roles", () => {
+    // Roles the account may hold besides the stacks': an Organizations member account's
+    // administrator role, and any other team's role. With iam:UpdateAssumeRolePolicy the apply role
+    // could make one assumable by a workflow of any repository (the account's GitHub OIDC
+    // provider), or pass it to an instance it launches: an exit from its own boundary.
+    const foreign = [
+      `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`,
+      `arn:aws:iam::${account}:role/admin`,
+      `arn:aws:iam::${account}:role/pgforks-other-bastion`,
+      `arn:aws:iam::${account}:role/service-role/pgforks-test-bastion`,
+    ];
+    for (const action of ROLE_HANDOVER_ACTIONS) {
+      for (const arn of foreign) {
+        // Worst case for the caller: every condition of an Allow holds.
+        expect([action, arn, decide([boundary], action, arn, true)]).toEqual([action, arn, "deny"]);
+      }
+      const own = `arn:aws:iam::${account}:role/pgforks-test-rds-monitoring`;
+      expect([action, decide([boundary], action, own)]).toEqual([action, "allow"]);
+    }
+    // The CI roles match the pattern, but their trust stays unchangeable.
+    expect(decide([boundary], "iam:UpdateAssumeRolePolicy", applyRoleArn)).toBe("deny");
   });
 
   it("creates the workload boundary under the name the platform stacks derive from config", () => {
@@ -998,7 +1025,9 @@ describe("the platform stacks' roles carry the boundary the apply role requires"
       for (const role of roles) {
         const arn = `arn:aws:iam::${loaded.environment.account}:role/${String(role.name)}`;
         const context = { "iam:PermissionsBoundary": String(role.permissions_boundary) };
-        for (const action of BOUNDED_ROLE_ACTIONS) {
+        // Created and widened with the workload boundary; its trust written and the role passed
+        // to its service (RDS monitoring, flow logs, the bastion's instance profile, RDS Proxy).
+        for (const action of [...BOUNDED_ROLE_ACTIONS, ...ROLE_HANDOVER_ACTIONS]) {
           expect([role.name, action, decideInContext([boundary], action, arn, context)]).toEqual([
             role.name,
             action,
