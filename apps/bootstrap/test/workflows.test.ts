@@ -363,6 +363,36 @@ describe("main: the tenants plan role", () => {
   });
 });
 
+describe("main's identity never meets a pull request's code", () => {
+  // The tenants plan role (database secrets, tunnel) trusts the subject ref:refs/heads/main, which
+  // every workflow running on main's behalf gets: a push, the schedule, a dispatch on main, but
+  // also workflow_run (runs on the default branch, typically after a pull request's run, whose
+  // artifacts it can download) and pull_request_target (the base branch's context with the
+  // pull request's number at hand). Those two are how pull request content reaches privileged
+  // workflows ("pwn requests", GitHub Security Lab); none is used, and adding one must be deliberate.
+  it("triggers no workflow by pull_request_target or workflow_run", () => {
+    for (const [file, wf] of workflows) {
+      const events = Object.keys(wf.on ?? {});
+      expect([file, events.filter((e) => /^(pull_request_target|workflow_run)$/.test(e))]).toEqual([
+        file,
+        [],
+      ]);
+    }
+  });
+
+  it("runs pull request code only in pull-request.yml, whose jobs name no GitHub environment", () => {
+    for (const [file, wf] of workflows) {
+      const prEvent = Object.keys(wf.on ?? {}).some((e) => e.startsWith("pull_request"));
+      expect([file, prEvent]).toEqual([file, file === "pull-request.yml"]);
+    }
+    // A job naming an environment gets the subject environment:<name>, which the apply and
+    // tenants plan roles trust (only the environment's branch rule keeps a pull request out).
+    for (const { file, id, job } of allJobs.filter((j) => j.file === "pull-request.yml")) {
+      expect([file, id, job.environment]).toEqual([file, id, undefined]);
+    }
+  });
+});
+
 describe("environment order and concurrency", () => {
   const main = workflow("main.yml");
 
