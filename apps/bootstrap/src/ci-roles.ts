@@ -556,6 +556,27 @@ export const BOUNDED_ROLE_ACTIONS = [
 export const ROLE_HANDOVER_ACTIONS = ["iam:UpdateAssumeRolePolicy", "iam:PassRole"] as const;
 
 /**
+ * Systems Manager actions that run commands on instances (Run Command, Automation, State Manager
+ * associations, Maintenance Windows tasks, Change Manager): the stacks use none of them, and each
+ * would let the apply role act as any SSM-managed instance's role in the account, outside its
+ * boundary. Denied by the apply boundary; the platform plan role denies two of them too
+ * ({@link PLATFORM_ROLE_DENIED_ACTIONS}). For the same reason the boundary allows
+ * `ssm:StartSession` (a shell as the instance's role) and `ec2:ModifyInstanceAttribute` (new user
+ * data runs as its role at the next start) only on the environment's bastion, matched by its Name
+ * tag as in the tenants plan role's tunnel statements.
+ */
+export const SSM_COMMAND_ACTIONS = [
+  "ssm:SendCommand",
+  "ssm:StartAutomationExecution",
+  "ssm:StartChangeRequestExecution",
+  "ssm:CreateAssociation",
+  "ssm:CreateAssociationBatch",
+  "ssm:UpdateAssociation",
+  "ssm:RegisterTaskWithMaintenanceWindow",
+  "ssm:UpdateMaintenanceWindowTask",
+] as const;
+
+/**
  * ARN pattern of the roles the platform stacks create: every one is named after the resource
  * prefix (`pgforks-dev-bastion`, `-rds-monitoring`, `-vpc-flow-logs`, `-rds-proxy`). The CI
  * roles match it too; {@link CI_IDENTITY_MUTATIONS} keeps their trust unchangeable, and their
@@ -708,6 +729,8 @@ export class TerraformApplyRole extends Construct {
           stateKeyAliasArn: props.stateKey.aliasArn,
           workloadBoundaryArn: props.workloadBoundaryArn,
           stackRolesArn: stackRolesArn(props.environment),
+          instancesArn: `arn:${partition}:ec2:*:${accountId}:instance/*`,
+          bastionName: `${props.environment.resourcePrefix}-bastion`,
           protectedIdentityArns: [
             roleArn,
             ...props.planRoleArns,
@@ -746,6 +769,10 @@ export interface ApplyBoundaryInputs {
   readonly workloadBoundaryArn: string;
   /** ARN pattern of the stacks' own roles ({@link stackRolesArn}): the only roles it may hand over. */
   readonly stackRolesArn: string;
+  /** ARN pattern of every EC2 instance of the account. */
+  readonly instancesArn: string;
+  /** Name tag of the environment's bastion (`<project>-<env>-bastion`). */
+  readonly bastionName: string;
   /** ARNs of the roles, policies and OIDC provider the apply role must not change. */
   readonly protectedIdentityArns: readonly string[];
 }
@@ -818,6 +845,27 @@ export function applyBoundaryPolicy(inputs: ApplyBoundaryInputs): PolicyDocument
       Effect: "Deny",
       Action: [...ROLE_HANDOVER_ACTIONS],
       NotResource: inputs.stackRolesArn,
+    },
+    {
+      Sid: "RunNoCommandsOnInstances",
+      Effect: "Deny",
+      Action: [...SSM_COMMAND_ACTIONS],
+      Resource: "*",
+    },
+    // StringNotEquals holds when the tag is missing: an untagged instance is denied too.
+    {
+      Sid: "SessionsOnTheBastionOnly",
+      Effect: "Deny",
+      Action: "ssm:StartSession",
+      Resource: inputs.instancesArn,
+      Condition: { StringNotEquals: { "ssm:resourceTag/Name": inputs.bastionName } },
+    },
+    {
+      Sid: "InstanceAttributesOfTheBastionOnly",
+      Effect: "Deny",
+      Action: "ec2:ModifyInstanceAttribute",
+      Resource: inputs.instancesArn,
+      Condition: { StringNotEquals: { "ec2:ResourceTag/Name": inputs.bastionName } },
     },
     {
       Sid: "NeverRemoveBoundaries",

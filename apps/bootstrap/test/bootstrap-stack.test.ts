@@ -14,6 +14,7 @@ import {
   PLAN_ROLE_MAX_SESSION_SECONDS,
   PLATFORM_ROLE_DENIED_ACTIONS,
   ROLE_HANDOVER_ACTIONS,
+  SSM_COMMAND_ACTIONS,
   WORKLOAD_BOUNDARY_ACTIONS,
 } from "../src/ci-roles";
 import { GITHUB_OIDC_LOGICAL_ID, githubSubjects } from "../src/github-oidc";
@@ -778,6 +779,37 @@ describe("apply role: administrator, capped by a boundary", () => {
     }
     // The CI roles match the pattern, but their trust stays unchangeable.
     expect(decide([boundary], "iam:UpdateAssumeRolePolicy", applyRoleArn)).toBe("deny");
+  });
+
+  it("runs no command on an instance, and opens sessions and changes attributes only on the bastion", () => {
+    // Any SSM-managed instance of the account runs as its own role: a command, an automation, an
+    // association, a maintenance window task or a session on it would act outside this boundary.
+    for (const action of SSM_COMMAND_ACTIONS) {
+      expect([action, decide([boundary], action, "*", true)]).toEqual([action, "deny"]);
+    }
+    const instance = `arn:aws:ec2:us-east-1:${account}:instance/i-0abc`;
+    const cases: Array<[string, string, Readonly<Record<string, string>>, string]> = [
+      ["ssm:StartSession", instance, { "ssm:resourceTag/Name": "pgforks-test-bastion" }, "allow"],
+      ["ssm:StartSession", instance, { "ssm:resourceTag/Name": "payments-worker" }, "deny"],
+      ["ssm:StartSession", instance, {}, "deny"],
+      // The session document is no instance: the tunnel's document stays allowed.
+      ["ssm:StartSession", PORT_FORWARDING, {}, "allow"],
+      [
+        "ec2:ModifyInstanceAttribute",
+        instance,
+        { "ec2:ResourceTag/Name": "pgforks-test-bastion" },
+        "allow",
+      ],
+      ["ec2:ModifyInstanceAttribute", instance, { "ec2:ResourceTag/Name": "legacy-app" }, "deny"],
+      ["ec2:ModifyInstanceAttribute", instance, {}, "deny"],
+    ];
+    for (const [action, resource, context, expected] of cases) {
+      expect([action, context, decideInContext([boundary], action, resource, context)]).toEqual([
+        action,
+        context,
+        expected,
+      ]);
+    }
   });
 
   it("creates the workload boundary under the name the platform stacks derive from config", () => {
