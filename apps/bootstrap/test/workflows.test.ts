@@ -190,10 +190,25 @@ describe("permissions: an OIDC token only where a role is assumed", () => {
 
   it("keeps fork pull requests away from AWS and from the comment", () => {
     const pr = workflow("pull-request.yml");
-    for (const id of ["plan", "comment"]) {
-      expect(pr.jobs[id]?.if).toContain(
-        "github.event.pull_request.head.repo.full_name == github.repository",
-      );
+    expect(pr.jobs.plan?.if).toContain(
+      "github.event.pull_request.head.repo.full_name == github.repository",
+    );
+  });
+
+  it("fails, not skips, the required review check for a fork, before any of its code runs", () => {
+    // A skipped job reports success and satisfies a required check (GitHub Docs, "Status
+    // checks"): a fork pull request would pass "plan review comment" unplanned and unguarded.
+    const comment = workflow("pull-request.yml").jobs.comment;
+    expect(comment?.if).not.toContain("head.repo.full_name");
+    const [first, ...rest] = comment?.steps ?? [];
+    expect(first?.if).toBe("github.event.pull_request.head.repo.full_name != github.repository");
+    expect(first?.run).toMatch(/::error::.*\n\s*exit 1\s*$/);
+    // Every later step runs only while nothing failed (no always(), failure() or cancelled()).
+    for (const step of rest) {
+      expect([step.name ?? step.uses, step.if ?? ""]).toEqual([
+        step.name ?? step.uses,
+        expect.not.stringMatching(/always\(\)|failure\(\)|cancelled\(\)|success\(\) \|\|/),
+      ]);
     }
   });
 });
