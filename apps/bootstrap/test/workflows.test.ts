@@ -385,6 +385,19 @@ describe("main's identity never meets a pull request's code", () => {
   // artifacts it can download) and pull_request_target (the base branch's context with the
   // pull request's number at hand). Those two are how pull request content reaches privileged
   // workflows ("pwn requests", GitHub Security Lab); none is used, and adding one must be deliberate.
+  it("downloads artifacts of its own run only (no run-id, repository or token: no pull request's plan)", () => {
+    const downloads = allJobs
+      .flatMap((j) => j.steps.map((s) => ({ ...j, step: s })))
+      .filter((j) => j.step.uses?.startsWith("actions/download-artifact@"));
+    expect(downloads.length).toBeGreaterThan(0);
+    for (const { file, id, step } of downloads) {
+      const inputs = Object.keys(step.with ?? {}).filter((k) =>
+        ["run-id", "repository", "github-token"].includes(k),
+      );
+      expect([file, id, inputs]).toEqual([file, id, []]);
+    }
+  });
+
   it("triggers no workflow by pull_request_target or workflow_run", () => {
     for (const [file, wf] of workflows) {
       const events = Object.keys(wf.on ?? {});
