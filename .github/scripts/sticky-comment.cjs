@@ -6,6 +6,8 @@ const { join } = require("node:path");
 
 /** Hidden marker that identifies the comment among the pull request's comments. */
 const MARKER = "<!-- pgforks-plan-review -->";
+/** The author of comments made with a workflow's GITHUB_TOKEN. */
+const WORKFLOW_BOT = "github-actions[bot]";
 /** GitHub rejects an issue comment body longer than this many characters. */
 const GITHUB_COMMENT_LIMIT = 65536;
 
@@ -40,9 +42,15 @@ async function upsertComment({ github, context }, body) {
     issue_number,
     per_page: 100,
   });
-  // Only a bot's comment (github-actions[bot]): a person quoting the marker is never overwritten.
+  // Only this workflow's own comment (github-actions[bot]): neither a person nor another app
+  // (which may quote a pull request's text, marker included) is ever overwritten.
   const existing = comments.find(
-    (c) => c.user && c.user.type === "Bot" && typeof c.body === "string" && c.body.includes(MARKER),
+    (c) =>
+      c.user &&
+      c.user.type === "Bot" &&
+      c.user.login === WORKFLOW_BOT &&
+      typeof c.body === "string" &&
+      c.body.startsWith(MARKER),
   );
   if (existing) {
     await github.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body });

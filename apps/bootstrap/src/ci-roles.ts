@@ -79,6 +79,17 @@ export const PERFORMANCE_INSIGHTS_SQL_READ_ACTIONS = [
 ] as const;
 
 /**
+ * Actions that return an S3 object's content or metadata: AWS managed ReadOnlyAccess grants
+ * `s3:Get*` on every bucket of the account (as AmazonS3ReadOnlyAccess does: `s3:Get*`,
+ * `s3:List*`, `s3-object-lambda:Get*` on "*"), so without a deny a plan role reads every object
+ * in the account: the other stacks' state, and whatever else lives there, such as the tenant
+ * dumps docs/operations.md archives with `--sse aws:kms` (the account's aws/s3 key, which S3
+ * uses for any principal of the account allowed to read the object). Each plan role may read only
+ * its own state objects ({@link neverReadOtherObjects}).
+ */
+export const OBJECT_READ_ACTIONS = ["s3:GetObject*", "s3-object-lambda:GetObject*"] as const;
+
+/**
  * Condition that makes Session Manager check the caller's permission on the session document
  * even when `start-session` names none; otherwise it silently uses SSM-SessionManagerRunShell, an
  * interactive shell, without any permission on that document. Exactly the element the AWS
@@ -268,6 +279,21 @@ function neverReadStatements(inputs: PlanRolePolicyInputs): PolicyStatement[] {
   ];
 }
 
+/**
+ * Denies {@link OBJECT_READ_ACTIONS} on every object of every bucket except `readable` (the
+ * role's own state objects). Terraform's S3 backend reads nothing else, and the stacks manage no
+ * S3 object, so the plans need no other object. An explicit deny, because ReadOnlyAccess's
+ * `s3:Get*` on "*" makes any narrower Allow meaningless.
+ */
+function neverReadOtherObjects(readable: readonly string[]): PolicyStatement {
+  return {
+    Sid: "NeverReadOtherObjects",
+    Effect: "Deny",
+    Action: [...OBJECT_READ_ACTIONS],
+    NotResource: [...readable],
+  };
+}
+
 function stateKeyPrefix(inputs: PlanRolePolicyInputs): string {
   return inputs.stateKeyPrefix.replace(/\/+$/, "");
 }
@@ -293,7 +319,8 @@ export const PLATFORM_ROLE_DENIED_ACTIONS = [
  * The inline policy of the platform plan role (pull requests, unprotected branches), on top of
  * ReadOnlyAccess:
  * - read the platform stack's state only (`<keyPrefix>/<env>-platform.tfstate`), decrypting it
- *   with the state key; the workflows plan with `-lock=false`, so the role writes nothing: every
+ *   with the state key; every other S3 object of the account is denied
+ *   ({@link neverReadOtherObjects}: the tenants state, other stacks, archived dumps); the workflows plan with `-lock=false`, so the role writes nothing: every
  *   object write is denied, lock files included (a branch could otherwise hold main's lock);
  * - {@link PLATFORM_ROLE_DENIED_ACTIONS} denied on everything: no secret value, no session, no
  *   instance started;
@@ -301,6 +328,7 @@ export const PLATFORM_ROLE_DENIED_ACTIONS = [
  */
 export function platformPlanRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocument {
   const prefix = stateKeyPrefix(inputs);
+  const platformState = `${inputs.stateBucketArn}/${prefix}/${inputs.platformStack}.tfstate`;
   return policyDocument([
     {
       Sid: "ListStateBucket",
@@ -312,7 +340,7 @@ export function platformPlanRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocu
       Sid: "ReadPlatformStateOnly",
       Effect: "Allow",
       Action: "s3:GetObject",
-      Resource: `${inputs.stateBucketArn}/${prefix}/${inputs.platformStack}.tfstate`,
+      Resource: platformState,
     },
     {
       Sid: "DecryptStateOnly",
@@ -326,6 +354,9 @@ export function platformPlanRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocu
       Action: ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
       Resource: "*",
     },
+    // ReadPlatformStateOnly is narrow, but ReadOnlyAccess's s3:Get* is not: without this deny a
+    // pull request reads the tenants state and every other object of the account.
+    neverReadOtherObjects([platformState]),
     {
       Sid: "NeverReachTheDatabase",
       Effect: "Deny",
@@ -339,7 +370,8 @@ export function platformPlanRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocu
 /**
  * The inline policy of the tenants plan role (main and the protected environment), on top of
  * ReadOnlyAccess:
- * - state: list the bucket, read the environment's state objects (the tenants stack also reads
+ * - state: list the bucket, read the environment's state objects and no other S3 object
+ *   ({@link neverReadOtherObjects}; the tenants stack also reads
  *   the platform's outputs through terraform_remote_state), decrypt with the state key;
  * - locking: create and delete only `*.tflock` objects (Terraform S3 backend docs, use_lockfile:
  *   s3:GetObject, s3:PutObject, s3:DeleteObject on `<key>.tflock`), encrypting them with the
@@ -378,6 +410,7 @@ export function tenantsPlanRolePolicy(inputs: PlanRolePolicyInputs): PolicyDocum
       Resource: inputs.stateBucketArn,
     },
     { Sid: "ReadState", Effect: "Allow", Action: "s3:GetObject", Resource: stateObjects },
+    neverReadOtherObjects([stateObjects]),
     {
       Sid: "WriteLockFilesOnly",
       Effect: "Allow",
@@ -510,6 +543,51 @@ export const BOUNDED_ROLE_ACTIONS = [
 ] as const;
 
 /**
+ * IAM actions that hand a role to someone else, neither of which supports the
+ * `iam:PermissionsBoundary` condition key (the Service Authorization Reference lists that key for
+ * the role-creating and policy-changing actions only): `iam:UpdateAssumeRolePolicy` rewrites who
+ * may assume a role, `iam:PassRole` gives a role to a service (an EC2 instance profile, RDS
+ * monitoring, flow logs, RDS Proxy). Without a limit, the apply role could make any existing
+ * role of the account, e.g. an administrator role such as OrganizationAccountAccessRole,
+ * assumable by a GitHub workflow of any repository through the account's OIDC provider, or pass
+ * it to an instance it launches, and so escape its own boundary. The apply boundary allows both
+ * only on the stacks' own roles, all named `<project>-<env>-*` ({@link stackRolesArn}).
+ */
+export const ROLE_HANDOVER_ACTIONS = ["iam:UpdateAssumeRolePolicy", "iam:PassRole"] as const;
+
+/**
+ * Systems Manager actions that run commands on instances (Run Command, Automation, State Manager
+ * associations, Maintenance Windows tasks, Change Manager): the stacks use none of them, and each
+ * would let the apply role act as any SSM-managed instance's role in the account, outside its
+ * boundary. Denied by the apply boundary; the platform plan role denies two of them too
+ * ({@link PLATFORM_ROLE_DENIED_ACTIONS}). For the same reason the boundary allows
+ * `ssm:StartSession` (a shell as the instance's role) and `ec2:ModifyInstanceAttribute` (new user
+ * data runs as its role at the next start) only on the environment's bastion, matched by its Name
+ * tag as in the tenants plan role's tunnel statements.
+ */
+export const SSM_COMMAND_ACTIONS = [
+  "ssm:SendCommand",
+  "ssm:StartAutomationExecution",
+  "ssm:StartChangeRequestExecution",
+  "ssm:CreateAssociation",
+  "ssm:CreateAssociationBatch",
+  "ssm:UpdateAssociation",
+  "ssm:RegisterTaskWithMaintenanceWindow",
+  "ssm:UpdateMaintenanceWindowTask",
+] as const;
+
+/**
+ * ARN pattern of the roles the platform stacks create: every one is named after the resource
+ * prefix (`pgforks-dev-bastion`, `-rds-monitoring`, `-vpc-flow-logs`, `-rds-proxy`). The CI
+ * roles match it too; {@link CI_IDENTITY_MUTATIONS} keeps their trust unchangeable, and their
+ * trust admits no service to pass them to.
+ */
+export function stackRolesArn(environment: CiEnvironment): string {
+  const partition = partitionOf(environment.region).name;
+  return `arn:${partition}:iam::${environment.accountId}:role/${environment.resourcePrefix}-*`;
+}
+
+/**
  * What the platform's service roles may ever do, whatever policies they get: the actions of the
  * roles the stacks create (VPC flow-log delivery and RDS enhanced monitoring write CloudWatch
  * Logs, RDS Proxy reads the tenant secrets and decrypts them, the bastion's
@@ -624,7 +702,8 @@ export interface TerraformApplyRoleProps {
  * long-lived credentials or new identity providers, and creating or widening any role that does
  * not carry the workload boundary ({@link WorkloadBoundary}): the platform's service roles carry it
  * (PlatformStack sets it on every aws_iam_role), so a role the apply role creates can never hold
- * more than the workload boundary allows, and no boundary can be removed.
+ * more than the workload boundary allows, and no boundary can be removed; and rewriting a role's
+ * trust or passing a role to a service only for the stacks' own roles ({@link ROLE_HANDOVER_ACTIONS}).
  */
 export class TerraformApplyRole extends Construct {
   /** The `aws_iam_role`. */
@@ -649,6 +728,9 @@ export class TerraformApplyRole extends Construct {
           stateKeyArn: props.stateKey.arn,
           stateKeyAliasArn: props.stateKey.aliasArn,
           workloadBoundaryArn: props.workloadBoundaryArn,
+          stackRolesArn: stackRolesArn(props.environment),
+          instancesArn: `arn:${partition}:ec2:*:${accountId}:instance/*`,
+          bastionName: `${props.environment.resourcePrefix}-bastion`,
           protectedIdentityArns: [
             roleArn,
             ...props.planRoleArns,
@@ -685,6 +767,12 @@ export interface ApplyBoundaryInputs {
   readonly stateKeyAliasArn: string;
   /** The boundary every role the apply role creates or changes must carry. */
   readonly workloadBoundaryArn: string;
+  /** ARN pattern of the stacks' own roles ({@link stackRolesArn}): the only roles it may hand over. */
+  readonly stackRolesArn: string;
+  /** ARN pattern of every EC2 instance of the account. */
+  readonly instancesArn: string;
+  /** Name tag of the environment's bastion (`<project>-<env>-bastion`). */
+  readonly bastionName: string;
   /** ARNs of the roles, policies and OIDC provider the apply role must not change. */
   readonly protectedIdentityArns: readonly string[];
 }
@@ -751,6 +839,33 @@ export function applyBoundaryPolicy(inputs: ApplyBoundaryInputs): PolicyDocument
       Action: [...BOUNDED_ROLE_ACTIONS],
       Resource: "*",
       Condition: { StringNotEquals: { "iam:PermissionsBoundary": inputs.workloadBoundaryArn } },
+    },
+    {
+      Sid: "HandOverOnlyTheStacksRoles",
+      Effect: "Deny",
+      Action: [...ROLE_HANDOVER_ACTIONS],
+      NotResource: inputs.stackRolesArn,
+    },
+    {
+      Sid: "RunNoCommandsOnInstances",
+      Effect: "Deny",
+      Action: [...SSM_COMMAND_ACTIONS],
+      Resource: "*",
+    },
+    // StringNotEquals holds when the tag is missing: an untagged instance is denied too.
+    {
+      Sid: "SessionsOnTheBastionOnly",
+      Effect: "Deny",
+      Action: "ssm:StartSession",
+      Resource: inputs.instancesArn,
+      Condition: { StringNotEquals: { "ssm:resourceTag/Name": inputs.bastionName } },
+    },
+    {
+      Sid: "InstanceAttributesOfTheBastionOnly",
+      Effect: "Deny",
+      Action: "ec2:ModifyInstanceAttribute",
+      Resource: inputs.instancesArn,
+      Condition: { StringNotEquals: { "ec2:ResourceTag/Name": inputs.bastionName } },
     },
     {
       Sid: "NeverRemoveBoundaries",

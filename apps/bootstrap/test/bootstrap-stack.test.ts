@@ -9,9 +9,12 @@ import {
   CI_IDENTITY_MUTATIONS,
   DB_LOG_FILE_READ_ACTIONS,
   LOG_CONTENT_READ_ACTIONS,
+  OBJECT_READ_ACTIONS,
   PERFORMANCE_INSIGHTS_SQL_READ_ACTIONS,
   PLAN_ROLE_MAX_SESSION_SECONDS,
   PLATFORM_ROLE_DENIED_ACTIONS,
+  ROLE_HANDOVER_ACTIONS,
+  SSM_COMMAND_ACTIONS,
   WORKLOAD_BOUNDARY_ACTIONS,
 } from "../src/ci-roles";
 import { GITHUB_OIDC_LOGICAL_ID, githubSubjects } from "../src/github-oidc";
@@ -53,6 +56,7 @@ const READ_ONLY_ACCESS_EXCERPT: PolicyDocument = {
       Action: [
         "s3:Get*",
         "s3:List*",
+        "s3-object-lambda:Get*",
         "logs:Describe*",
         "logs:FilterLogEvents",
         "logs:Get*",
@@ -190,6 +194,39 @@ const BASTION_ARN = `arn:aws:ec2:us-east-1:${account}:instance/i-0abc`;
 const PORT_FORWARDING =
   "arn:aws:ssm:us-east-1::document/AWS-StartPortForwardingSessionToRemoteHost";
 
+/**
+ * Objects a plan role must not read although ReadOnlyAccess's `s3:Get*` reaches them: a tenant
+ * dump archived as docs/operations.md says (`aws s3 cp ... s3://<archive>/database-archives/
+ * --sse aws:kms`), the same through an access point and through an Object Lambda access point,
+ * another environment's state in a shared bucket, and the bootstrap state.
+ */
+const FOREIGN_OBJECTS = [
+  "arn:aws:s3:::example-archive/database-archives/healthtech_experiment-20261121.dump",
+  `arn:aws:s3:us-east-1:${account}:accesspoint/archive/object/database-archives/x.dump`,
+  `arn:aws:s3-object-lambda:us-east-1:${account}:accesspoint/archive/object/x.dump`,
+  `${bucketArn}/pgforks/other/other-tenants.tfstate`,
+  `${bucketArn}/bootstrap/bootstrap-test.tfstate`,
+];
+/** Every action OBJECT_READ_ACTIONS stands for that ReadOnlyAccess grants on an object. */
+const OBJECT_READS = [
+  "s3:GetObject",
+  "s3:GetObjectVersion",
+  "s3:GetObjectAttributes",
+  "s3:GetObjectTagging",
+  "s3-object-lambda:GetObject",
+];
+/** Every object read of OBJECT_READS on each of `objects` is explicitly denied by `policies`. */
+function expectNoObjectReads(policies: readonly PolicyDocument[], objects: readonly string[]) {
+  for (const action of OBJECT_READS) {
+    for (const object of objects) {
+      // An s3-object-lambda action is only ever made on an Object Lambda ARN, and the reverse.
+      const objectLambda = object.startsWith("arn:aws:s3-object-lambda:");
+      if (action.startsWith("s3-object-lambda:") !== objectLambda) continue;
+      expect([action, object, decide(policies, action, object)]).toEqual([action, object, "deny"]);
+    }
+  }
+}
+
 describe("platform plan role (pull requests, unprotected branches): platform state only", () => {
   const inline = inlinePolicies("-terraform-plan");
   const effective = [READ_ONLY_ACCESS_EXCERPT, ...inline];
@@ -203,7 +240,8 @@ describe("platform plan role (pull requests, unprotected branches): platform sta
   it("reads the platform state only and writes no object, not even a lock file", () => {
     expect(decide(inline, "s3:GetObject", state("test-platform.tfstate"))).toBe("allow");
     expect(decide(inline, "kms:Decrypt", String(inline[0]?.Statement[2]?.Resource))).toBe("allow");
-    expect(decide(inline, "s3:GetObject", state("test-tenants.tfstate"))).toBe("implicit-deny");
+    // Denied, not merely not allowed: ReadOnlyAccess alone would allow it (see the next test).
+    expect(decide(effective, "s3:GetObject", state("test-tenants.tfstate"))).toBe("deny");
     for (const action of ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"]) {
       for (const key of ["test-platform.tfstate.tflock", "test-tenants.tfstate.tflock", "x"]) {
         expect([action, key, decide(effective, action, state(key), true)]).toEqual([
@@ -213,6 +251,13 @@ describe("platform plan role (pull requests, unprotected branches): platform sta
         ]);
       }
     }
+  });
+
+  it("reads no other S3 object although ReadOnlyAccess grants s3:Get* on every bucket", () => {
+    // The tenants state sits next to the platform state, readable through ReadOnlyAccess alone.
+    expectNoObjectReads(effective, [state("test-tenants.tfstate"), ...FOREIGN_OBJECTS]);
+    expect(decide(effective, "s3:GetObject", state("test-platform.tfstate"))).toBe("allow");
+    expect(decide(effective, "s3:ListBucket", bucketArn)).toBe("allow");
   });
 
   it("can read no secret value, open no session and start no instance, whatever else it gets", () => {
@@ -312,6 +357,20 @@ describe("tenants plan role (main, protected environment): read-only plus lock f
       expect(decide(inline, action, `${bucketArn}/other/x.tfstate.tflock`)).toBe("deny");
     }
     expect(decide(inline, "s3:DeleteObjectVersion", state("test-platform.tfstate"))).toBe("deny");
+  });
+
+  it("reads its environment's state objects and no other S3 object, despite ReadOnlyAccess", () => {
+    const effective = [READ_ONLY_ACCESS_EXCERPT, ...inline];
+    expectNoObjectReads(effective, FOREIGN_OBJECTS);
+    // Both stacks' state (terraform_remote_state reads the platform's) and their lock files.
+    for (const key of [
+      "test-platform.tfstate",
+      "test-tenants.tfstate",
+      "test-tenants.tfstate.tflock",
+    ]) {
+      expect([key, decide(effective, "s3:GetObject", state(key))]).toEqual([key, "allow"]);
+    }
+    expect(OBJECT_READ_ACTIONS).toEqual(["s3:GetObject*", "s3-object-lambda:GetObject*"]);
   });
 
   it("cannot read the bootstrap state, although ReadOnlyAccess grants s3:Get* on every bucket", () => {
@@ -583,7 +642,6 @@ describe("apply role: administrator, capped by a boundary", () => {
       "ec2:RunInstances",
       "rds:ModifyDBInstance",
       "iam:CreateRole",
-      "iam:PassRole",
       "kms:CreateKey",
       "secretsmanager:PutSecretValue",
       "logs:CreateLogGroup",
@@ -598,6 +656,10 @@ describe("apply role: administrator, capped by a boundary", () => {
     }
     expect(
       decide([boundary], "s3:PutObject", `${bucketArn}/pgforks/test/test-platform.tfstate`),
+    ).toBe("allow");
+    // iam:PassRole only for the stacks' roles (see "hands over ... only the stacks' own roles").
+    expect(
+      decide([boundary], "iam:PassRole", `arn:aws:iam::${account}:role/pgforks-test-bastion`),
     ).toBe("allow");
   });
 
@@ -694,6 +756,60 @@ describe("apply role: administrator, capped by a boundary", () => {
         "iam:PermissionsBoundary": workloadBoundary,
       }),
     ).toBe("deny");
+  });
+
+  it("hands over (new trust, passed to a service) only the stacks' own roles", () => {
+    // Roles the account may hold besides the stacks': an Organizations member account's
+    // administrator role, and any other team's role. With iam:UpdateAssumeRolePolicy the apply role
+    // could make one assumable by a workflow of any repository (the account's GitHub OIDC
+    // provider), or pass it to an instance it launches: an exit from its own boundary.
+    const foreign = [
+      `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`,
+      `arn:aws:iam::${account}:role/admin`,
+      `arn:aws:iam::${account}:role/pgforks-other-bastion`,
+      `arn:aws:iam::${account}:role/service-role/pgforks-test-bastion`,
+    ];
+    for (const action of ROLE_HANDOVER_ACTIONS) {
+      for (const arn of foreign) {
+        // Worst case for the caller: every condition of an Allow holds.
+        expect([action, arn, decide([boundary], action, arn, true)]).toEqual([action, arn, "deny"]);
+      }
+      const own = `arn:aws:iam::${account}:role/pgforks-test-rds-monitoring`;
+      expect([action, decide([boundary], action, own)]).toEqual([action, "allow"]);
+    }
+    // The CI roles match the pattern, but their trust stays unchangeable.
+    expect(decide([boundary], "iam:UpdateAssumeRolePolicy", applyRoleArn)).toBe("deny");
+  });
+
+  it("runs no command on an instance, and opens sessions and changes attributes only on the bastion", () => {
+    // Any SSM-managed instance of the account runs as its own role: a command, an automation, an
+    // association, a maintenance window task or a session on it would act outside this boundary.
+    for (const action of SSM_COMMAND_ACTIONS) {
+      expect([action, decide([boundary], action, "*", true)]).toEqual([action, "deny"]);
+    }
+    const instance = `arn:aws:ec2:us-east-1:${account}:instance/i-0abc`;
+    const cases: Array<[string, string, Readonly<Record<string, string>>, string]> = [
+      ["ssm:StartSession", instance, { "ssm:resourceTag/Name": "pgforks-test-bastion" }, "allow"],
+      ["ssm:StartSession", instance, { "ssm:resourceTag/Name": "payments-worker" }, "deny"],
+      ["ssm:StartSession", instance, {}, "deny"],
+      // The session document is no instance: the tunnel's document stays allowed.
+      ["ssm:StartSession", PORT_FORWARDING, {}, "allow"],
+      [
+        "ec2:ModifyInstanceAttribute",
+        instance,
+        { "ec2:ResourceTag/Name": "pgforks-test-bastion" },
+        "allow",
+      ],
+      ["ec2:ModifyInstanceAttribute", instance, { "ec2:ResourceTag/Name": "legacy-app" }, "deny"],
+      ["ec2:ModifyInstanceAttribute", instance, {}, "deny"],
+    ];
+    for (const [action, resource, context, expected] of cases) {
+      expect([action, context, decideInContext([boundary], action, resource, context)]).toEqual([
+        action,
+        context,
+        expected,
+      ]);
+    }
   });
 
   it("creates the workload boundary under the name the platform stacks derive from config", () => {
@@ -941,7 +1057,9 @@ describe("the platform stacks' roles carry the boundary the apply role requires"
       for (const role of roles) {
         const arn = `arn:aws:iam::${loaded.environment.account}:role/${String(role.name)}`;
         const context = { "iam:PermissionsBoundary": String(role.permissions_boundary) };
-        for (const action of BOUNDED_ROLE_ACTIONS) {
+        // Created and widened with the workload boundary; its trust written and the role passed
+        // to its service (RDS monitoring, flow logs, the bastion's instance profile, RDS Proxy).
+        for (const action of [...BOUNDED_ROLE_ACTIONS, ...ROLE_HANDOVER_ACTIONS]) {
           expect([role.name, action, decideInContext([boundary], action, arn, context)]).toEqual([
             role.name,
             action,

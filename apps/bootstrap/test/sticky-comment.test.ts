@@ -105,6 +105,16 @@ describe("sticky plan-review comment", () => {
     expect(fake.comments.find((c) => c.id === 5)?.body).toBe(`quoting ${sticky.MARKER}`);
   });
 
+  it("never overwrites another app's comment, even one that starts with the marker", async () => {
+    // E.g. a bot that quotes the pull request's description, which anyone can make start with it.
+    const quoted = `${sticky.MARKER}\n### Terraform plan review\nNo changes. (quoted from the PR body)`;
+    const fake = fakeGithub([
+      { id: 7, body: quoted, user: { type: "Bot", login: "summary-helper[bot]" } },
+    ]);
+    expect(await runWith(fake.github, "review")).toEqual({ action: "created", id: 1000 });
+    expect(fake.comments.find((c) => c.id === 7)?.body).toBe(quoted);
+  });
+
   it("shows the plan jobs' notes (deferred or failed plans) above the review", async () => {
     const fake = fakeGithub([]);
     await runWith(fake.github, "the review", {

@@ -190,10 +190,25 @@ describe("permissions: an OIDC token only where a role is assumed", () => {
 
   it("keeps fork pull requests away from AWS and from the comment", () => {
     const pr = workflow("pull-request.yml");
-    for (const id of ["plan", "comment"]) {
-      expect(pr.jobs[id]?.if).toContain(
-        "github.event.pull_request.head.repo.full_name == github.repository",
-      );
+    expect(pr.jobs.plan?.if).toContain(
+      "github.event.pull_request.head.repo.full_name == github.repository",
+    );
+  });
+
+  it("fails, not skips, the required review check for a fork, before any of its code runs", () => {
+    // A skipped job reports success and satisfies a required check (GitHub Docs, "Status
+    // checks"): a fork pull request would pass "plan review comment" unplanned and unguarded.
+    const comment = workflow("pull-request.yml").jobs.comment;
+    expect(comment?.if).not.toContain("head.repo.full_name");
+    const [first, ...rest] = comment?.steps ?? [];
+    expect(first?.if).toBe("github.event.pull_request.head.repo.full_name != github.repository");
+    expect(first?.run).toMatch(/::error::.*\n\s*exit 1\s*$/);
+    // Every later step runs only while nothing failed (no always(), failure() or cancelled()).
+    for (const step of rest) {
+      expect([step.name ?? step.uses, step.if ?? ""]).toEqual([
+        step.name ?? step.uses,
+        expect.not.stringMatching(/always\(\)|failure\(\)|cancelled\(\)|success\(\) \|\|/),
+      ]);
     }
   });
 });
@@ -363,6 +378,49 @@ describe("main: the tenants plan role", () => {
   });
 });
 
+describe("main's identity never meets a pull request's code", () => {
+  // The tenants plan role (database secrets, tunnel) trusts the subject ref:refs/heads/main, which
+  // every workflow running on main's behalf gets: a push, the schedule, a dispatch on main, but
+  // also workflow_run (runs on the default branch, typically after a pull request's run, whose
+  // artifacts it can download) and pull_request_target (the base branch's context with the
+  // pull request's number at hand). Those two are how pull request content reaches privileged
+  // workflows ("pwn requests", GitHub Security Lab); none is used, and adding one must be deliberate.
+  it("downloads artifacts of its own run only (no run-id, repository or token: no pull request's plan)", () => {
+    const downloads = allJobs
+      .flatMap((j) => j.steps.map((s) => ({ ...j, step: s })))
+      .filter((j) => j.step.uses?.startsWith("actions/download-artifact@"));
+    expect(downloads.length).toBeGreaterThan(0);
+    for (const { file, id, step } of downloads) {
+      const inputs = Object.keys(step.with ?? {}).filter((k) =>
+        ["run-id", "repository", "github-token"].includes(k),
+      );
+      expect([file, id, inputs]).toEqual([file, id, []]);
+    }
+  });
+
+  it("triggers no workflow by pull_request_target or workflow_run", () => {
+    for (const [file, wf] of workflows) {
+      const events = Object.keys(wf.on ?? {});
+      expect([file, events.filter((e) => /^(pull_request_target|workflow_run)$/.test(e))]).toEqual([
+        file,
+        [],
+      ]);
+    }
+  });
+
+  it("runs pull request code only in pull-request.yml, whose jobs name no GitHub environment", () => {
+    for (const [file, wf] of workflows) {
+      const prEvent = Object.keys(wf.on ?? {}).some((e) => e.startsWith("pull_request"));
+      expect([file, prEvent]).toEqual([file, file === "pull-request.yml"]);
+    }
+    // A job naming an environment gets the subject environment:<name>, which the apply and
+    // tenants plan roles trust (only the environment's branch rule keeps a pull request out).
+    for (const { file, id, job } of allJobs.filter((j) => j.file === "pull-request.yml")) {
+      expect([file, id, job.environment]).toEqual([file, id, undefined]);
+    }
+  });
+});
+
 describe("environment order and concurrency", () => {
   const main = workflow("main.yml");
 
@@ -430,18 +488,34 @@ describe("environment order and concurrency", () => {
 });
 
 describe("hygiene", () => {
-  it("pins every action to at least a major version and sets a timeout on every job", () => {
-    for (const { file, id, job, steps } of allJobs) {
+  it("sets a timeout on every job", () => {
+    for (const { file, id, job } of allJobs) {
       if (!job.uses)
         expect([file, id, typeof job["timeout-minutes"]]).toEqual([file, id, "number"]);
-      for (const step of steps.filter((s) => s.uses)) {
-        expect([file, id, step.uses]).toEqual([
-          file,
-          id,
-          expect.stringMatching(/^[\w.-]+\/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/),
-        ]);
-      }
     }
+  });
+
+  // A tag can be moved to other code by whoever controls the action's repository (or steals its
+  // token); the apply jobs run these actions next to the apply role's credentials. GitHub's
+  // security hardening guide: pinning to a full-length commit SHA is the only immutable reference.
+  it("pins every action to a full commit SHA, with its release as a comment, one release per action", () => {
+    const pinned = new Map<string, string>();
+    for (const file of files) {
+      const lines = readFileSync(file, "utf8").split("\n");
+      lines.forEach((line, i) => {
+        const uses = /^\s*(?:- )?uses:\s*(\S+)(.*)$/.exec(line);
+        if (!uses?.[1] || uses[1].startsWith("./")) return;
+        const where = `${basename(file)}:${i + 1}`;
+        const ref = /^([\w.-]+\/[\w./-]+)@([0-9a-f]{40})$/.exec(uses[1]);
+        expect([where, uses[1], ref !== null]).toEqual([where, uses[1], true]);
+        expect([where, uses[2]]).toEqual([where, expect.stringMatching(/^ # v\d+\.\d+\.\d+$/)]);
+        const action = ref?.[1] ?? "";
+        const pin = `${ref?.[2]}${uses[2]}`;
+        expect([where, action, pin]).toEqual([where, action, pinned.get(action) ?? pin]);
+        pinned.set(action, pin);
+      });
+    }
+    expect(pinned.size).toBeGreaterThanOrEqual(9);
   });
 
   it("uses Terraform 1.11.4 without the wrapper everywhere, and mirrors the provider the stacks pin", () => {

@@ -19,10 +19,21 @@ export function registryPath(environmentsDir: string, env: string): string {
   return join(environmentsDir, env, REGISTRY_FILE);
 }
 
-/** Escapes a value for a Markdown table cell. */
-function cell(value: string | undefined): string {
+/**
+ * Characters through which a table cell's text can turn into something else than text: links
+ * and images (`[`, `]`), raw HTML and comments (`<`, `>`), the cell separator and the backslash.
+ * Owner and description are free text from tenants.yaml; GitHub renders the registry, so
+ * `[Security contact](https://phish.example.com)` would become a link showing other text than
+ * its target, and `<!-- ...` or `<details>` could hide text. Each is backslash-escaped
+ * (CommonMark: any ASCII punctuation). Emphasis and code spans stay: they change no meaning, and
+ * the identifiers' underscores stay readable in the file.
+ */
+const MARKDOWN_SPECIAL = /[\\|[\]<>]/g;
+
+/** A value as literal text in a Markdown table cell: one line, no markup. */
+export function cell(value: string | undefined): string {
   if (value === undefined || value === "") return "-";
-  return value.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+  return value.replace(/\r?\n/g, " ").replace(MARKDOWN_SPECIAL, "\\$&");
 }
 
 /**
