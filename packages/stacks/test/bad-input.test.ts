@@ -635,6 +635,14 @@ const cliCases: CliCase[] = [
     expect: ["tenants.yaml", "tenants[3].name", "reserved by PostgreSQL/RDS"],
   },
   {
+    name: "tenant named after the master user (names the real environment.yaml, not a scratch copy)",
+    args: ["add", "--env", "prod", "forks_admin", "--owner", "a@b.cd"],
+    expect: [
+      "tenants.yaml tenants[3].name",
+      /is the master username of (?!\S*pgforks-tenant-)\S*prod\/environment\.yaml; choose another name/,
+    ],
+  },
+  {
     name: "tenants.yaml is a named pipe (add does not wait forever)",
     args: ["add", "--env", "prod", "x", "--owner", "a@b.cd"],
     edit: replaceFile("prod/tenants.yaml", mkfifo),
