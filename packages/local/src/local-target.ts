@@ -40,10 +40,11 @@ export function localDir(root = repoRoot()): string {
 export function localPort(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.PGFORKS_LOCAL_PORT;
   if (raw === undefined || raw === "") return DEFAULT_LOCAL_PORT;
-  const port = Number(raw);
+  // Decimal digits only: Number() also reads "0x1000" (4096), "1e4" and "5432.0".
+  const port = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(port) || port < 1024 || port > 65535) {
     throw new Error(
-      `PGFORKS_LOCAL_PORT: must be a port number from 1024 to 65535 (found "${raw}")`,
+      `PGFORKS_LOCAL_PORT: must be a port number from 1024 to 65535 in decimal digits (found "${raw}")`,
     );
   }
   return port;

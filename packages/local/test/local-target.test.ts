@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startPostgres, stopPostgres } from "@pgforks/postgres-server";
-import { explainStartFailure, resetLocal } from "../src/local-target";
+import { explainStartFailure, localPort, resetLocal } from "../src/local-target";
 
 describe("resetLocal", () => {
   let root: string;
@@ -27,6 +27,27 @@ describe("resetLocal", () => {
     const lines: string[] = [];
     expect(await resetLocal((line) => lines.push(line), dir)).toBe(0);
     expect(lines).toEqual([`Nothing to delete: ${dir} does not exist.`]);
+  });
+});
+
+describe("localPort (PGFORKS_LOCAL_PORT)", () => {
+  it.each(["abc", "80", "99999", "0x1000", "1e4", "5432.0", " 5432", "-5432", "+5432"])(
+    "refuses %j in one line naming the variable, what was found and what is allowed",
+    (raw) => {
+      expect(() => localPort({ PGFORKS_LOCAL_PORT: raw })).toThrow(
+        new Error(
+          `PGFORKS_LOCAL_PORT: must be a port number from 1024 to 65535 in decimal digits (found "${raw}")`,
+        ),
+      );
+    },
+  );
+
+  it.each([
+    ["54394", 54394],
+    ["1024", 1024],
+    ["65535", 65535],
+  ])("takes %j", (raw, port) => {
+    expect(localPort({ PGFORKS_LOCAL_PORT: raw })).toBe(port);
   });
 });
 
