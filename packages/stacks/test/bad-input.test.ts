@@ -718,6 +718,42 @@ describe("bad CLI arguments (the real tenant CLI)", () => {
   );
 });
 
+// `pgforks credentials --env <name>` (the real CLI, on this repository's environments/, which it
+// only reads): an --env that is no environment folder is named with the ones there are, instead
+// of two "file is missing" lines for environments/<name>/ (or environments/ itself for "").
+const credentialsCases: readonly (readonly [string, RegExp])[] = [
+  ["prdo", /^credentials: --env: unknown environment "prdo" \(environments: [^)]*\bprod\b[^)]*\)$/],
+  ["", /^credentials: --env: unknown environment "" \(environments: [^)]*\bprod\b[^)]*\)$/],
+  [
+    "../environments/prod",
+    /^credentials: --env: unknown environment "\.\.\/environments\/prod" \(/,
+  ],
+  [
+    "local",
+    /^credentials: --env local: the local target has no Terraform run to credential: npm start draws its passwords/,
+  ],
+];
+
+describe("credentials with an --env that is no environment", () => {
+  it.each(credentialsCases)(
+    "--env %j: one line naming the environments, no password printed",
+    (env, line) => {
+      const before = snapshot(environmentsDir());
+      const run = spawnSync(
+        tsx,
+        [join(root, "packages", "cli", "src", "main.ts"), "credentials", "--env", env],
+        { cwd: root, encoding: "utf8", timeout: 50_000 },
+      );
+      expect(run.status).toBe(1);
+      expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(line)]);
+      expect(run.stderr).not.toMatch(NO_STACK);
+      expect(run.stdout).toBe("");
+      expect(snapshot(environmentsDir())).toEqual(before);
+    },
+    60_000,
+  );
+});
+
 // File-system failures a user hits: a folder they may read but not write (EACCES), a full disk
 // (ENOSPC). Everything runs as root here, and root writes anywhere, so the command under test
 // runs as an unprivileged user (setpriv, as packages/postgres-server does); the full disk is a
