@@ -17,7 +17,7 @@ import {
   parseApprovals,
   refuseRenamedApprovals,
 } from "@pgforks/guard";
-import { isPlanJson } from "./plan-json";
+import { isPlanJson, type ReviewPlanJson } from "./plan-json";
 import { renderReview } from "./render";
 import { buildReview, destroyGuard, type Review, type StackPlan } from "./review";
 import { loadSynthOutput, type SynthOutput } from "./synth-output";
@@ -160,6 +160,17 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
         `${file}: no stack named ${stack} (stacks: ${known}): name the file <stack>.json or pass --stack <stack>=${file}`,
       );
     }
+    // A plan of another environment's stack under this stack's name (a renamed artifact, a
+    // `terraform show -json` run in the wrong folder) would be reviewed, and guarded, as this one.
+    for (const { stack, plan } of plans) {
+      const planned = environmentTag(planProviderTags(plan));
+      const synthesized = environmentTag(stackProviderTags(synth.stacks[stack]?.json));
+      if (planned === undefined || synthesized === undefined || planned === synthesized) continue;
+      const file = files.find((f) => f.stack === stack)?.file ?? stack;
+      throw new UsageError(
+        `${file}: a plan of environment ${planned} (its AWS provider's default tag environment = ${planned}), not of stack ${stack} (environment ${synthesized}): plan ${stack} itself, or name the file after the stack it is of`,
+      );
+    }
     const approvals = readApprovals(io.env, options.approveFile, at, io.cwd);
     const review = buildReview(plans, {
       synth,
@@ -185,6 +196,34 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
     }
     throw error;
   }
+}
+
+/** The value at `path` below `value`, when every step is an object. */
+function dig(value: unknown, ...path: readonly (string | number)[]): unknown {
+  return path.reduce<unknown>(
+    (v, key) =>
+      v !== null && typeof v === "object"
+        ? (v as Record<string | number, unknown>)[key]
+        : undefined,
+    value,
+  );
+}
+
+/** The `environment` tag among an AWS provider's default tags, when it is a plain string. */
+function environmentTag(tags: unknown): string | undefined {
+  const value = dig(tags, "environment");
+  return typeof value === "string" ? value : undefined;
+}
+
+/** The default tags of the plan's AWS provider (`configuration.provider_config.aws`), as planned. */
+function planProviderTags(plan: ReviewPlanJson): unknown {
+  const tags = dig(plan.configuration, "provider_config", "aws", "expressions", "default_tags", 0);
+  return dig(tags, "tags", "constant_value");
+}
+
+/** The default tags of a synthesized stack's AWS provider (`provider.aws[0]`). */
+function stackProviderTags(json: unknown): unknown {
+  return dig(json, "provider", "aws", 0, "default_tags", 0, "tags");
 }
 
 /**

@@ -79,6 +79,7 @@ beforeAll(() => {
   writeFileSync(
     join(root, "cdktf.out", "stacks", "test-platform", "cdk.tf.json"),
     JSON.stringify({
+      provider: { aws: [{ default_tags: [{ tags: { environment: "test" } }] }] },
       resource: {
         aws_db_instance: {
           database_instance_D7FC2283: {
@@ -95,6 +96,14 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const destroyPlan = { stack: "test-platform", file: "destroy.json" };
+
+/** A plan's configuration whose AWS provider tags everything with environment = `env`. */
+const awsTags = (env: string) => ({
+  root_module: {},
+  provider_config: {
+    aws: { expressions: { default_tags: [{ tags: { constant_value: { environment: env } } }] } },
+  },
+});
 
 describe("review CLI", () => {
   it("names stacks after their files", () => {
@@ -221,14 +230,26 @@ describe("review CLI", () => {
       { stack: [{ stack: "test-platfrom", file: "plan.json" }] },
       "review: plan.json: no stack named test-platfrom (stacks: test-platform): name the file <stack>.json or pass --stack <stack>=plan.json",
     ],
+    [
+      { stack: [{ stack: "test-platform", file: "prod-platform.json" }] },
+      "review: prod-platform.json: a plan of environment prod (its AWS provider's default tag environment = prod), not of stack test-platform (environment test): plan test-platform itself, or name the file after the stack it is of",
+    ],
   ] as const)("exits 2 on an input error (%j), in one line", (options, line) => {
     writeFileSync(join(root, "broken.json"), "{ not json");
+    writeJson("prod-platform.json", planJson([dbDelete], { configuration: awsTags("prod") }));
     writeJson("state.json", { format_version: "1.0", values: {} });
     writeJson("plan.json", planJson([]));
     const cli = io();
     expect(runReview(options, cli)).toBe(EXIT_USAGE);
     expect(cli.stderr).toEqual([typeof line === "string" ? line : expect.stringMatching(line)]);
     expect(cli.stdout).toEqual([]);
+  });
+
+  it("reviews a plan whose AWS provider tags the stack's own environment", () => {
+    writeJson("own.json", planJson([], { configuration: awsTags("test") }));
+    const cli = io();
+    expect(runReview({ stack: [{ stack: "test-platform", file: "own.json" }] }, cli)).toBe(EXIT_OK);
+    expect(cli.stderr).toEqual([]);
   });
 
   it("without plans but with a base, reviews the configuration's changes (a tenants stack alone)", () => {
