@@ -17,7 +17,7 @@ import {
   parseApprovals,
   refuseRenamedApprovals,
 } from "@pgforks/guard";
-import { isPlanJson, type ReviewPlanJson } from "./plan-json";
+import { isPlanJson, type ReviewPlanJson, reviewActionOf } from "./plan-json";
 import { renderReview } from "./render";
 import { buildReview, destroyGuard, type Review, type StackPlan } from "./review";
 import { loadSynthOutput, type SynthOutput } from "./synth-output";
@@ -169,6 +169,25 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
       const file = files.find((f) => f.stack === stack)?.file ?? stack;
       throw new UsageError(
         `${file}: a plan of environment ${planned} (its AWS provider's default tag environment = ${planned}), not of stack ${stack} (environment ${synthesized}): plan ${stack} itself, or name the file after the stack it is of`,
+      );
+    }
+    // The same for a plan of another stack of the environment (the tenants stack's plan named
+    // <env>-platform.json): what it creates, changes or keeps must be in the synthesized stack.
+    for (const { stack, plan } of plans) {
+      const json = synth.stacks[stack]?.json;
+      const strangers = (plan.resource_changes ?? []).filter(
+        (c) =>
+          c.mode === "managed" &&
+          c.module_address === undefined &&
+          c.deposed === undefined &&
+          !["delete", "forget"].includes(reviewActionOf(c.change.actions)) &&
+          dig(json, "resource", c.type, c.name) === undefined,
+      );
+      const first = strangers[0];
+      if (first === undefined) continue;
+      const file = files.find((f) => f.stack === stack)?.file ?? stack;
+      throw new UsageError(
+        `${file}: ${strangers.length} resource(s) it plans are not in stack ${stack} (first: ${first.address}): a plan of another stack, or ${options.outdir ?? "cdktf.out"} is older than the plan (npm run synth); name the file after the stack it is of`,
       );
     }
     const approvals = readApprovals(io.env, options.approveFile, at, io.cwd);

@@ -234,9 +234,22 @@ describe("review CLI", () => {
       { stack: [{ stack: "test-platform", file: "prod-platform.json" }] },
       "review: prod-platform.json: a plan of environment prod (its AWS provider's default tag environment = prod), not of stack test-platform (environment test): plan test-platform itself, or name the file after the stack it is of",
     ],
+    [
+      { stack: [{ stack: "test-platform", file: "tenants-plan.json" }] },
+      "review: tenants-plan.json: 2 resource(s) it plans are not in stack test-platform (first: postgresql_role.shop): a plan of another stack, or cdktf.out is older than the plan (npm run synth); name the file after the stack it is of",
+    ],
   ] as const)("exits 2 on an input error (%j), in one line", (options, line) => {
     writeFileSync(join(root, "broken.json"), "{ not json");
     writeJson("prod-platform.json", planJson([dbDelete], { configuration: awsTags("prod") }));
+    writeJson(
+      "tenants-plan.json",
+      planJson([
+        resourceChange("postgresql_role.shop", { actions: ["create"] }),
+        resourceChange("postgresql_database.shop", { actions: ["update"] }),
+        // A deletion's resource is gone from the configuration: never a stranger.
+        resourceChange("postgresql_grant.gone", { actions: ["delete"] }),
+      ]),
+    );
     writeJson("state.json", { format_version: "1.0", values: {} });
     writeJson("plan.json", planJson([]));
     const cli = io();
