@@ -280,6 +280,17 @@ const tenantsCases: ConfigCase[] = [
     expect: ["tenants[2].name", "reserved"],
   },
   {
+    name: "name with a zero-width space pasted in (the found value shows it)",
+    edit: replaceIn(e(TEN), "name: fintech", "name: fintech\u200b"),
+    expect: ["tenants[2].name", "lowercase", '(found "fintech\\u200b")'],
+    synth: true,
+  },
+  {
+    name: "name with a right-to-left override (the found value is not shown reversed)",
+    edit: replaceIn(e(TEN), "name: fintech", "name: fin\u202etech"),
+    expect: ["tenants[2].name", '(found "fin\\u202etech")'],
+  },
+  {
     name: "name with the pg_ prefix",
     edit: replaceIn(e(TEN), "name: fintech", "name: pg_fintech"),
     expect: ["tenants[2].name", "pg_"],
@@ -604,6 +615,18 @@ const cliCases: CliCase[] = [
     name: "drop with the wrong --confirm",
     args: ["drop", "--env", "prod", "healthtech", "--confirm", "healthtech"],
     expect: ['--confirm "healthtech" does not match'],
+  },
+  {
+    name: "drop with a --confirm that has a zero-width space (pasted from a chat)",
+    args: ["drop", "--env", "prod", "healthtech", "--confirm", "healthtech_experiment\u200b"],
+    expect: [
+      '--confirm "healthtech_experiment\\u200b" does not match the database name "healthtech_experiment"',
+    ],
+  },
+  {
+    name: "suspend a tenant whose name has a zero-width space",
+    args: ["suspend", "--env", "prod", "fintech\u200b"],
+    expect: ['no tenant named "fintech\\u200b" (existing: '],
   },
   {
     name: "suspend an unknown tenant",

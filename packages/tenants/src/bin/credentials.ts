@@ -14,6 +14,7 @@ import {
   environmentsDir,
   LOCAL_ENVIRONMENT,
   loadEnvironment,
+  visibleJson,
 } from "@pgforks/config";
 import { generatePassword, scramSha256Verifier } from "@pgforks/postgres-server";
 import { Command } from "commander";
@@ -52,7 +53,7 @@ export function requireEnvironmentName(env: string, dir = environmentsDir()): st
     );
   }
   throw new Error(
-    `--env: unknown environment ${JSON.stringify(env)} (environments: ${known.join(", ")})`,
+    `--env: unknown environment ${visibleJson(env)} (environments: ${known.join(", ")})`,
   );
 }
 
