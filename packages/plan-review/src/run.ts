@@ -3,9 +3,10 @@
  * configuration, prints the Markdown review and exits 1 when the destroy guard blocks.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import {
   ConfigError,
+  ENVIRONMENT_FILE,
   environmentNames,
   type LoadedEnvironment,
   loadEnvironments,
@@ -77,7 +78,16 @@ function readPlan(stack: string, file: string): StackPlan {
 
 function loadConfig(dir: string, what: string): LoadedEnvironment[] {
   if (!existsSync(dir)) throw new UsageError(`${what} ${dir} does not exist`);
-  return loadEnvironments(environmentNames(dir), dir);
+  const names = environmentNames(dir);
+  // A checkout's root (or any folder) instead of its environments/: every subfolder would be
+  // an environment without files, and the base would be "not loadable with today's rules".
+  if (names.length > 0 && !names.some((name) => existsSync(join(dir, name, ENVIRONMENT_FILE)))) {
+    const nested = join(dir, "environments");
+    throw new UsageError(
+      `${what} ${dir} holds no environment folder (no <env>/${ENVIRONMENT_FILE} in ${names.join(", ")})${existsSync(nested) ? `: pass ${nested}` : ": pass the environments/ folder of a checkout"}`,
+    );
+  }
+  return loadEnvironments(names, dir);
 }
 
 /** A plan file with its stack named explicitly (`--stack <stack>=<plan.json>`). */
@@ -131,6 +141,7 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
     const after = loadConfig(at(options.envDir ?? "environments"), "--env-dir");
     let before: LoadedEnvironment[] | undefined;
     let beforeSynth: SynthOutput | undefined;
+    let noBaseHint: string | undefined;
     if (options.baseEnvDir !== undefined) {
       try {
         before = loadConfig(at(options.baseEnvDir), "--base-env-dir");
@@ -141,6 +152,7 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
         notes.push(
           `The base configuration could not be loaded with today's rules, so there is no "before": ${error instanceof ConfigError ? error.message : (error as Error).message}`,
         );
+        noBaseHint = `The base configuration (${options.baseEnvDir}) could not be loaded with today's rules (see the notes at the end), so there is no diff of costs or configuration.`;
       }
     }
     const outdir = at(options.outdir ?? "cdktf.out");
@@ -195,6 +207,7 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
       synth,
       after,
       ...(before ? { before, beforeSynth } : {}),
+      ...(noBaseHint ? { noBaseHint } : {}),
       approvals,
       staleApprovals: io.env[STALE_APPROVALS_ENV_VAR] === "warn" ? "warn" : "fail",
     });

@@ -201,6 +201,11 @@ describe("review CLI", () => {
       EXIT_OK,
     );
     expect(cli.stdout.join("")).toContain("The base configuration could not be loaded");
+    // Not, at the top, that none was given.
+    expect(cli.stdout.join("")).toContain(
+      "The base configuration (invalid-base) could not be loaded with today's rules (see the notes at the end)",
+    );
+    expect(cli.stdout.join("")).not.toContain("No base configuration was given");
   });
 
   it.each([
@@ -237,6 +242,11 @@ describe("review CLI", () => {
     [
       { stack: [{ stack: "test-platform", file: "tenants-plan.json" }] },
       "review: tenants-plan.json: 2 resource(s) it plans are not in stack test-platform (first: postgresql_role.shop): a plan of another stack, or cdktf.out is older than the plan (npm run synth); name the file after the stack it is of",
+    ],
+    [
+      // The checkout's root instead of its environments/ (root holds environments/, base/, ...).
+      { baseEnvDir: "." },
+      /^review: --base-env-dir \S+ holds no environment folder \(no <env>\/environment\.yaml in [^)]*\benvironments\b[^)]*\): pass \S+\/environments$/,
     ],
   ] as const)("exits 2 on an input error (%j), in one line", (options, line) => {
     writeFileSync(join(root, "broken.json"), "{ not json");
