@@ -550,6 +550,8 @@ interface CliCase {
   readonly name: string;
   readonly args: readonly string[];
   readonly edit?: (envs: string) => void;
+  /** Environment variables of the run, over this process's. */
+  readonly env?: NodeJS.ProcessEnv;
   /** Text the one error message must contain: the option or field, and the file when one is involved. */
   readonly expect: readonly (string | RegExp)[];
 }
@@ -628,6 +630,14 @@ const cliCases: CliCase[] = [
     args: ["suspend", "--env", "prod", "fintech\u200b"],
     expect: ['no tenant named "fintech\\u200b" (existing: '],
   },
+  ...["30s", "-1", "1e3"].map((value) => ({
+    name: `PGFORKS_LOCK_TIMEOUT_MS=${value} (was silently the default 5 s)`,
+    args: ["suspend", "--env", "prod", "fintech"],
+    env: { PGFORKS_LOCK_TIMEOUT_MS: value },
+    expect: [
+      `error: PGFORKS_LOCK_TIMEOUT_MS: must be a whole number of milliseconds, 0 or more (found "${value}"); unset it for the default 5000 ms`,
+    ],
+  })),
   {
     name: "suspend an unknown tenant",
     args: ["suspend", "--env", "prod", "nobody"],
@@ -725,7 +735,7 @@ describe("bad CLI arguments (the real tenant CLI)", () => {
         tsx,
         [join(root, "packages", "tenant-cli", "src", "cli.ts"), ...c.args, "--root", dir],
         // A command that waits forever (a named pipe read) is killed and fails the case.
-        { cwd: root, encoding: "utf8", timeout: 50_000 },
+        { cwd: root, encoding: "utf8", timeout: 50_000, env: { ...process.env, ...c.env } },
       );
       expect(run.status).toBe(1);
       expect(run.stderr).toMatch(/^error: /);
