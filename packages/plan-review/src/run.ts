@@ -203,6 +203,14 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
       );
     }
     const approvals = readApprovals(io.env, options.approveFile, at, io.cwd);
+    // A stack no environment has (a typo: prod-plaform) would wait, unmatched, for ever.
+    for (const approval of approvals) {
+      if (synth.stacks[approval.stack] !== undefined) continue;
+      const known = Object.keys(synth.stacks).sort().join(", ");
+      throw new ApprovalError(
+        `${approval.source ?? "the approvals"}: approval "${approval.stack}:${approval.address}" names no stack of this configuration (stacks: ${known})`,
+      );
+    }
     const review = buildReview(plans, {
       synth,
       after,

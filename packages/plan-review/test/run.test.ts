@@ -154,6 +154,25 @@ describe("review CLI", () => {
     expect(fromFile.stderr.join("\n")).toContain("review: bare.txt line 2: approval");
   });
 
+  it.each([
+    [
+      "prod-plaform:aws_db_instance.database_instance_D7FC2283",
+      `review: ${APPROVALS_ENV_VAR}: approval "prod-plaform:aws_db_instance.database_instance_D7FC2283" names no stack of this configuration (stacks: test-platform)`,
+    ],
+    [
+      ":aws_db_instance.database_instance_D7FC2283",
+      `review: ${APPROVALS_ENV_VAR}: approval ":aws_db_instance.database_instance_D7FC2283" names no stack: write <stack>:<address> (e.g. dev-platform:aws_db_instance.database_instance_D7FC2283); the same address exists in every environment's stack, so a bare one would approve it in all of them`,
+    ],
+  ])(
+    "exits 2 on the approval %j, in one line (a typo'd stack never waits unmatched)",
+    (value, line) => {
+      const cli = io({ [APPROVALS_ENV_VAR]: value });
+      expect(runReview({ stack: [destroyPlan] }, cli)).toBe(EXIT_USAGE);
+      expect(cli.stderr).toEqual([line]);
+      expect(cli.stdout).toEqual([]);
+    },
+  );
+
   it("exits 1 when an approval matches nothing in the plans, naming the file to remove it from", () => {
     writeFileSync(
       join(root, "stale.txt"),
