@@ -73,6 +73,13 @@ function readPlan(stack: string, file: string): StackPlan {
       `${file}: not the JSON of a saved plan (expected \`terraform show -json <planfile>\` output with format_version and resource_changes)`,
     );
   }
+  // Saved by `terraform plan -out` although planning failed (Terraform 1.4+): what it deletes is
+  // unknown, so the guard could only say "passed" about a part of the change.
+  if (value.errored === true) {
+    throw new UsageError(
+      `${file}: the plan errored (errored: true): Terraform stopped before planning everything and the plan cannot be applied; fix the error terraform plan printed and plan again`,
+    );
+  }
   return { stack, plan: value };
 }
 

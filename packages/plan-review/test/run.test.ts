@@ -236,6 +236,10 @@ describe("review CLI", () => {
     [{ plans: ["state.json"] }, /^review: \S*state\.json: not the JSON of a saved plan/],
     [{ plans: ["missing.json"] }, /^review: \S*missing\.json: no such file$/],
     [
+      { stack: [{ stack: "test-platform", file: "errored.json" }] },
+      /^review: \S*errored\.json: the plan errored \(errored: true\): Terraform stopped before planning everything/,
+    ],
+    [
       {
         plans: ["test-platform.json"],
         stack: [{ stack: "test-platform", file: "test-platform.json" }],
@@ -281,6 +285,7 @@ describe("review CLI", () => {
     );
     writeJson("state.json", { format_version: "1.0", values: {} });
     writeJson("plan.json", planJson([]));
+    writeJson("errored.json", planJson([], { errored: true }));
     const cli = io();
     expect(runReview(options, cli)).toBe(EXIT_USAGE);
     expect(cli.stderr).toEqual([typeof line === "string" ? line : expect.stringMatching(line)]);
