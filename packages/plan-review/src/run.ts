@@ -8,8 +8,10 @@ import {
   ConfigError,
   ENVIRONMENT_FILE,
   environmentNames,
+  FileSystemError,
   type LoadedEnvironment,
   loadEnvironments,
+  onFile,
 } from "@pgforks/config";
 import {
   APPROVALS_ENV_VAR,
@@ -228,15 +230,18 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
     });
     const withNotes = notes.length > 0 ? { ...review, notes: [...review.notes, ...notes] } : review;
     const markdown = renderReview(withNotes, maxChars !== undefined ? { maxChars } : {});
-    if (options.out !== undefined) writeFileSync(at(options.out), markdown);
-    else io.out(markdown);
+    const out = options.out;
+    if (out !== undefined) {
+      onFile(at(out), "write the review (--out)", () => writeFileSync(at(out), markdown));
+    } else io.out(markdown);
 
     return reportGuard(review, io.err) ? EXIT_BLOCKED : EXIT_OK;
   } catch (error) {
     if (
       error instanceof UsageError ||
       error instanceof ApprovalError ||
-      error instanceof ConfigError
+      error instanceof ConfigError ||
+      error instanceof FileSystemError
     ) {
       io.err(`review: ${error.message}`);
       return EXIT_USAGE;
@@ -288,7 +293,10 @@ export function readApprovals(
   const fromEnv = parseApprovals(env[APPROVALS_ENV_VAR] ?? "", APPROVALS_ENV_VAR);
   if (file === undefined) return fromEnv;
   if (!existsSync(at(file))) throw new ApprovalError(`--approve-file ${file} does not exist`);
-  return [...fromEnv, ...parseApprovals(readFileSync(at(file), "utf8"), file)];
+  const text = onFile(at(file), "read the approvals (--approve-file)", () =>
+    readFileSync(at(file), "utf8"),
+  );
+  return [...fromEnv, ...parseApprovals(text, file)];
 }
 
 /**

@@ -236,6 +236,14 @@ describe("review CLI", () => {
     [{ plans: ["state.json"] }, /^review: \S*state\.json: not the JSON of a saved plan/],
     [{ plans: ["missing.json"] }, /^review: \S*missing\.json: no such file$/],
     [
+      { plans: ["test-platform.json"], out: "cdktf.out" },
+      /^review: \S*cdktf\.out: cannot write the review \(--out\): is a directory, expected a file \(EISDIR\)$/,
+    ],
+    [
+      { plans: ["test-platform.json"], approveFile: "cdktf.out" },
+      /^review: \S*cdktf\.out: cannot read the approvals \(--approve-file\): is a directory, expected a file \(EISDIR\)$/,
+    ],
+    [
       { stack: [{ stack: "test-platform", file: "errored.json" }] },
       /^review: \S*errored\.json: the plan errored \(errored: true\): Terraform stopped before planning everything/,
     ],

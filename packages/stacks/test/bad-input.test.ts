@@ -767,6 +767,32 @@ const credentialsCases: readonly (readonly [string, RegExp])[] = [
   ],
 ];
 
+describe("credentials --github-env with a GITHUB_ENV that cannot be appended to", () => {
+  it("one line naming the file and the variable, exit 1", () => {
+    const run = spawnSync(
+      tsx,
+      [
+        join(root, "packages", "cli", "src", "main.ts"),
+        "credentials",
+        "--env",
+        "prod",
+        "--github-env",
+      ],
+      {
+        cwd: root,
+        encoding: "utf8",
+        timeout: 50_000,
+        env: { ...process.env, GITHUB_ENV: scratch },
+      },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split("\n")).toEqual([
+      `credentials: ${scratch}: cannot append to $GITHUB_ENV: is a directory, expected a file (EISDIR)`,
+    ]);
+    expect(run.stderr).not.toMatch(NO_STACK);
+  }, 60_000);
+});
+
 describe("credentials with an --env that is no environment", () => {
   it.each(credentialsCases)(
     "--env %j: one line naming the environments, no password printed",

@@ -14,6 +14,7 @@ import {
   environmentsDir,
   LOCAL_ENVIRONMENT,
   loadEnvironment,
+  onFile,
   visibleJson,
 } from "@pgforks/config";
 import { generatePassword, scramSha256Verifier } from "@pgforks/postgres-server";
@@ -77,7 +78,7 @@ function printCredentials(options: { env: string; githubEnv?: boolean }): void {
     for (const value of [...Object.values(passwords), ...Object.values(verifiers)]) {
       console.log(`::add-mask::${value}`);
     }
-    appendFileSync(file, `${lines.join("\n")}\n`);
+    onFile(file, "append to $GITHUB_ENV", () => appendFileSync(file, `${lines.join("\n")}\n`));
     console.log(
       `credentials: ${Object.keys(passwords).length} tenant(s) of ${options.env} in $GITHUB_ENV`,
     );
