@@ -93,11 +93,27 @@ function deferSignalsFromNowOn(): void {
   );
 }
 
+/**
+ * A PGFORKS_LOCK_TIMEOUT_MS that is no number of milliseconds ("30s", "-1", "abc"): refused
+ * before anything is waited for or written, where a busy lock is reported (it was silently the
+ * default 5 s).
+ */
+export class LockTimeoutSettingError extends LockBusyError {
+  constructor(raw: string) {
+    super(
+      `PGFORKS_LOCK_TIMEOUT_MS: must be a whole number of milliseconds, 0 or more (found ${JSON.stringify(raw)}); unset it for the default ${DEFAULT_LOCK_TIMEOUT_MS} ms`,
+    );
+    this.name = "LockTimeoutSettingError";
+  }
+}
+
 function timeoutMs(explicit?: number): number {
-  // Empty is unset (Number("") would be 0: no waiting at all).
-  const fromEnv = Number(process.env.PGFORKS_LOCK_TIMEOUT_MS?.trim() || Number.NaN);
   if (explicit !== undefined) return explicit;
-  return Number.isFinite(fromEnv) && fromEnv >= 0 ? fromEnv : DEFAULT_LOCK_TIMEOUT_MS;
+  // Empty is unset (Number("") would be 0: no waiting at all).
+  const raw = process.env.PGFORKS_LOCK_TIMEOUT_MS?.trim() ?? "";
+  if (raw === "") return DEFAULT_LOCK_TIMEOUT_MS;
+  if (!/^[0-9]+$/.test(raw)) throw new LockTimeoutSettingError(raw);
+  return Number(raw);
 }
 
 /**

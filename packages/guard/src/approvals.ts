@@ -92,7 +92,7 @@ export function parseApprovals(text: string, source: string): Approval[] {
       const address = colon < 0 ? "" : text.slice(colon + 1).trim();
       if (!STACK_NAME.test(stack)) {
         throw new ApprovalError(
-          `${where(i + 1)}: approval "${text}" names no stack: write <stack>:<address> (e.g. dev-platform:${text}); the same address exists in every environment's stack, so a bare one would approve it in all of them`,
+          `${where(i + 1)}: approval "${text}" names no stack: write <stack>:<address> (e.g. dev-platform:${colon < 0 ? text : text.slice(colon + 1).trim()}); the same address exists in every environment's stack, so a bare one would approve it in all of them`,
         );
       }
       if (address === "") {

@@ -40,10 +40,11 @@ export function localDir(root = repoRoot()): string {
 export function localPort(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.PGFORKS_LOCAL_PORT;
   if (raw === undefined || raw === "") return DEFAULT_LOCAL_PORT;
-  const port = Number(raw);
+  // Decimal digits only: Number() also reads "0x1000" (4096), "1e4" and "5432.0".
+  const port = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(port) || port < 1024 || port > 65535) {
     throw new Error(
-      `PGFORKS_LOCAL_PORT: must be a port number from 1024 to 65535 (found "${raw}")`,
+      `PGFORKS_LOCAL_PORT: must be a port number from 1024 to 65535 in decimal digits (found "${raw}")`,
     );
   }
   return port;
@@ -168,6 +169,34 @@ export function refuseUnconfirmedDrops(
 }
 
 /**
+ * A plan stopped by the tenants stack's rename postcondition (a tenant's `database` edited) as
+ * the one refusal it is, naming the file and the field, instead of Terraform's refresh log;
+ * `error` as is otherwise.
+ */
+export function explainRenamedDatabase(
+  error: unknown,
+  tenantsFile: string,
+  tenants: readonly TenantConfig[],
+): unknown {
+  if (!(error instanceof Error)) return error;
+  const renamed =
+    /Tenant "([^"]+)" is configured with database "([^"]+)",\s+but\s+its\s+database\s+has/.exec(
+      error.message,
+    );
+  if (!renamed) return error;
+  const [, name, wanted] = renamed;
+  const index = tenants.findIndex((t) => t.name === name);
+  const current = /self\.name is "([^"]+)"/.exec(error.message)?.[1];
+  const keep = current ? `put database: ${current} back` : "put its database name back";
+  return new Error(
+    [
+      `${tenantsFile}: tenants[${index}].database: fork ${name}'s local database is ${current ?? "another"}, not ${wanted}: a tenant database is never renamed (docs/operations.md, "Renaming a database"). Nothing was changed.`,
+      `Fix: ${keep}; or npm run local -- reset to start over (deletes every fork's data).`,
+    ].join("\n"),
+  );
+}
+
+/**
  * Why the local server did not start, with the fix when its port is taken (every clone's
  * `npm start` uses the same default port): `error` as is otherwise.
  */
@@ -198,12 +227,15 @@ export async function startLocal(log: (line: string) => void = console.log): Pro
   log(
     `PostgreSQL 16 on 127.0.0.1:${port} (data in ${join(dir, "postgres")}; npm run local -- stop | reset)`,
   );
+  const shownFile = relative(repoRoot(), tenantsFile);
   const result = await applyTenants({
     server,
     tenants,
     credentials,
     workDir: join(dir, "terraform"),
-    onPlan: refuseUnconfirmedDrops(relative(repoRoot(), tenantsFile), tenants),
+    onPlan: refuseUnconfirmedDrops(shownFile, tenants),
+  }).catch((error: unknown) => {
+    throw explainRenamedDatabase(error, shownFile, tenants);
   });
   log(result.changed ? `Applied: ${result.summary}.` : `No changes: ${result.summary}.`);
   const report = await auditEnvironment(

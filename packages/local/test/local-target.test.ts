@@ -3,7 +3,12 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startPostgres, stopPostgres } from "@pgforks/postgres-server";
-import { explainStartFailure, resetLocal } from "../src/local-target";
+import {
+  explainRenamedDatabase,
+  explainStartFailure,
+  localPort,
+  resetLocal,
+} from "../src/local-target";
 
 describe("resetLocal", () => {
   let root: string;
@@ -27,6 +32,68 @@ describe("resetLocal", () => {
     const lines: string[] = [];
     expect(await resetLocal((line) => lines.push(line), dir)).toBe(0);
     expect(lines).toEqual([`Nothing to delete: ${dir} does not exist.`]);
+  });
+});
+
+describe("explainRenamedDatabase (npm start after a tenant's database was edited)", () => {
+  // The end of the real plan failure (Terraform 1.11.4 wraps the postcondition's message).
+  const planFailure = new Error(
+    [
+      "terraform plan -detailed-exitcode -input=false -no-color -out=local.tfplan failed (exit 1) in /x/.local/terraform:",
+      "postgresql_role.tenants_role-saas_1A2B3C4D: Refreshing state... [id=saas]",
+      "Planning failed. Terraform encountered an error while generating this plan.",
+      "Error: Resource postcondition failed",
+      "  on cdk.tf.json line 148, in resource.postgresql_database.tenants_database-saas_9CADBC00.lifecycle.postcondition[0]:",
+      "    ├────────────────",
+      '    │ self.name is "saas_dev"',
+      'Tenant "saas" is configured with database "saas2_dev", but its database has',
+      "another name. Renaming a tenant database is refused: it needs every session",
+      'gone and moves every grant (docs/operations.md, "Renaming a database").',
+    ].join("\n"),
+  );
+  const tenants = [
+    { name: "shop", owner: "a@example.com" },
+    { name: "saas", database: "saas2_dev", owner: "a@example.com" },
+  ] as unknown as Parameters<typeof explainRenamedDatabase>[2];
+
+  it("is one refusal naming the file, the field, what is there and what was written", () => {
+    const explained = explainRenamedDatabase(
+      planFailure,
+      "environments/local/tenants.yaml",
+      tenants,
+    );
+    expect((explained as Error).message).toBe(
+      [
+        `environments/local/tenants.yaml: tenants[1].database: fork saas's local database is saas_dev, not saas2_dev: a tenant database is never renamed (docs/operations.md, "Renaming a database"). Nothing was changed.`,
+        "Fix: put database: saas_dev back; or npm run local -- reset to start over (deletes every fork's data).",
+      ].join("\n"),
+    );
+  });
+
+  it("leaves every other failure as it is", () => {
+    const other = new Error("terraform apply failed (exit 1): connection refused");
+    expect(explainRenamedDatabase(other, "environments/local/tenants.yaml", tenants)).toBe(other);
+  });
+});
+
+describe("localPort (PGFORKS_LOCAL_PORT)", () => {
+  it.each(["abc", "80", "99999", "0x1000", "1e4", "5432.0", " 5432", "-5432", "+5432"])(
+    "refuses %j in one line naming the variable, what was found and what is allowed",
+    (raw) => {
+      expect(() => localPort({ PGFORKS_LOCAL_PORT: raw })).toThrow(
+        new Error(
+          `PGFORKS_LOCAL_PORT: must be a port number from 1024 to 65535 in decimal digits (found "${raw}")`,
+        ),
+      );
+    },
+  );
+
+  it.each([
+    ["54394", 54394],
+    ["1024", 1024],
+    ["65535", 65535],
+  ])("takes %j", (raw, port) => {
+    expect(localPort({ PGFORKS_LOCAL_PORT: raw })).toBe(port);
   });
 });
 

@@ -3,12 +3,15 @@
  * configuration, prints the Markdown review and exits 1 when the destroy guard blocks.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import {
   ConfigError,
+  ENVIRONMENT_FILE,
   environmentNames,
+  FileSystemError,
   type LoadedEnvironment,
   loadEnvironments,
+  onFile,
 } from "@pgforks/config";
 import {
   APPROVALS_ENV_VAR,
@@ -17,7 +20,7 @@ import {
   parseApprovals,
   refuseRenamedApprovals,
 } from "@pgforks/guard";
-import { isPlanJson } from "./plan-json";
+import { isPlanJson, type ReviewPlanJson, reviewActionOf } from "./plan-json";
 import { renderReview } from "./render";
 import { buildReview, destroyGuard, type Review, type StackPlan } from "./review";
 import { loadSynthOutput, type SynthOutput } from "./synth-output";
@@ -72,12 +75,28 @@ function readPlan(stack: string, file: string): StackPlan {
       `${file}: not the JSON of a saved plan (expected \`terraform show -json <planfile>\` output with format_version and resource_changes)`,
     );
   }
+  // Saved by `terraform plan -out` although planning failed (Terraform 1.4+): what it deletes is
+  // unknown, so the guard could only say "passed" about a part of the change.
+  if (value.errored === true) {
+    throw new UsageError(
+      `${file}: the plan errored (errored: true): Terraform stopped before planning everything and the plan cannot be applied; fix the error terraform plan printed and plan again`,
+    );
+  }
   return { stack, plan: value };
 }
 
 function loadConfig(dir: string, what: string): LoadedEnvironment[] {
   if (!existsSync(dir)) throw new UsageError(`${what} ${dir} does not exist`);
-  return loadEnvironments(environmentNames(dir), dir);
+  const names = environmentNames(dir);
+  // A checkout's root (or any folder) instead of its environments/: every subfolder would be
+  // an environment without files, and the base would be "not loadable with today's rules".
+  if (names.length > 0 && !names.some((name) => existsSync(join(dir, name, ENVIRONMENT_FILE)))) {
+    const nested = join(dir, "environments");
+    throw new UsageError(
+      `${what} ${dir} holds no environment folder (no <env>/${ENVIRONMENT_FILE} in ${names.join(", ")})${existsSync(nested) ? `: pass ${nested}` : ": pass the environments/ folder of a checkout"}`,
+    );
+  }
+  return loadEnvironments(names, dir);
 }
 
 /** A plan file with its stack named explicitly (`--stack <stack>=<plan.json>`). */
@@ -131,6 +150,7 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
     const after = loadConfig(at(options.envDir ?? "environments"), "--env-dir");
     let before: LoadedEnvironment[] | undefined;
     let beforeSynth: SynthOutput | undefined;
+    let noBaseHint: string | undefined;
     if (options.baseEnvDir !== undefined) {
       try {
         before = loadConfig(at(options.baseEnvDir), "--base-env-dir");
@@ -141,6 +161,7 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
         notes.push(
           `The base configuration could not be loaded with today's rules, so there is no "before": ${error instanceof ConfigError ? error.message : (error as Error).message}`,
         );
+        noBaseHint = `The base configuration (${options.baseEnvDir}) could not be loaded with today's rules (see the notes at the end), so there is no diff of costs or configuration.`;
       }
     }
     const outdir = at(options.outdir ?? "cdktf.out");
@@ -160,31 +181,101 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
         `${file}: no stack named ${stack} (stacks: ${known}): name the file <stack>.json or pass --stack <stack>=${file}`,
       );
     }
+    // A plan of another environment's stack under this stack's name (a renamed artifact, a
+    // `terraform show -json` run in the wrong folder) would be reviewed, and guarded, as this one.
+    for (const { stack, plan } of plans) {
+      const planned = environmentTag(planProviderTags(plan));
+      const synthesized = environmentTag(stackProviderTags(synth.stacks[stack]?.json));
+      if (planned === undefined || synthesized === undefined || planned === synthesized) continue;
+      const file = files.find((f) => f.stack === stack)?.file ?? stack;
+      throw new UsageError(
+        `${file}: a plan of environment ${planned} (its AWS provider's default tag environment = ${planned}), not of stack ${stack} (environment ${synthesized}): plan ${stack} itself, or name the file after the stack it is of`,
+      );
+    }
+    // The same for a plan of another stack of the environment (the tenants stack's plan named
+    // <env>-platform.json): what it creates, changes or keeps must be in the synthesized stack.
+    for (const { stack, plan } of plans) {
+      const json = synth.stacks[stack]?.json;
+      const strangers = (plan.resource_changes ?? []).filter(
+        (c) =>
+          c.mode === "managed" &&
+          c.module_address === undefined &&
+          c.deposed === undefined &&
+          !["delete", "forget"].includes(reviewActionOf(c.change.actions)) &&
+          dig(json, "resource", c.type, c.name) === undefined,
+      );
+      const first = strangers[0];
+      if (first === undefined) continue;
+      const file = files.find((f) => f.stack === stack)?.file ?? stack;
+      throw new UsageError(
+        `${file}: ${strangers.length} resource(s) it plans are not in stack ${stack} (first: ${first.address}): a plan of another stack, or ${options.outdir ?? "cdktf.out"} is older than the plan (npm run synth); name the file after the stack it is of`,
+      );
+    }
     const approvals = readApprovals(io.env, options.approveFile, at, io.cwd);
+    // A stack no environment has (a typo: prod-plaform) would wait, unmatched, for ever.
+    for (const approval of approvals) {
+      if (synth.stacks[approval.stack] !== undefined) continue;
+      const known = Object.keys(synth.stacks).sort().join(", ");
+      throw new ApprovalError(
+        `${approval.source ?? "the approvals"}: approval "${approval.stack}:${approval.address}" names no stack of this configuration (stacks: ${known})`,
+      );
+    }
     const review = buildReview(plans, {
       synth,
       after,
       ...(before ? { before, beforeSynth } : {}),
+      ...(noBaseHint ? { noBaseHint } : {}),
       approvals,
       staleApprovals: io.env[STALE_APPROVALS_ENV_VAR] === "warn" ? "warn" : "fail",
     });
     const withNotes = notes.length > 0 ? { ...review, notes: [...review.notes, ...notes] } : review;
     const markdown = renderReview(withNotes, maxChars !== undefined ? { maxChars } : {});
-    if (options.out !== undefined) writeFileSync(at(options.out), markdown);
-    else io.out(markdown);
+    const out = options.out;
+    if (out !== undefined) {
+      onFile(at(out), "write the review (--out)", () => writeFileSync(at(out), markdown));
+    } else io.out(markdown);
 
     return reportGuard(review, io.err) ? EXIT_BLOCKED : EXIT_OK;
   } catch (error) {
     if (
       error instanceof UsageError ||
       error instanceof ApprovalError ||
-      error instanceof ConfigError
+      error instanceof ConfigError ||
+      error instanceof FileSystemError
     ) {
       io.err(`review: ${error.message}`);
       return EXIT_USAGE;
     }
     throw error;
   }
+}
+
+/** The value at `path` below `value`, when every step is an object. */
+function dig(value: unknown, ...path: readonly (string | number)[]): unknown {
+  return path.reduce<unknown>(
+    (v, key) =>
+      v !== null && typeof v === "object"
+        ? (v as Record<string | number, unknown>)[key]
+        : undefined,
+    value,
+  );
+}
+
+/** The `environment` tag among an AWS provider's default tags, when it is a plain string. */
+function environmentTag(tags: unknown): string | undefined {
+  const value = dig(tags, "environment");
+  return typeof value === "string" ? value : undefined;
+}
+
+/** The default tags of the plan's AWS provider (`configuration.provider_config.aws`), as planned. */
+function planProviderTags(plan: ReviewPlanJson): unknown {
+  const tags = dig(plan.configuration, "provider_config", "aws", "expressions", "default_tags", 0);
+  return dig(tags, "tags", "constant_value");
+}
+
+/** The default tags of a synthesized stack's AWS provider (`provider.aws[0]`). */
+function stackProviderTags(json: unknown): unknown {
+  return dig(json, "provider", "aws", 0, "default_tags", 0, "tags");
 }
 
 /**
@@ -202,7 +293,10 @@ export function readApprovals(
   const fromEnv = parseApprovals(env[APPROVALS_ENV_VAR] ?? "", APPROVALS_ENV_VAR);
   if (file === undefined) return fromEnv;
   if (!existsSync(at(file))) throw new ApprovalError(`--approve-file ${file} does not exist`);
-  return [...fromEnv, ...parseApprovals(readFileSync(at(file), "utf8"), file)];
+  const text = onFile(at(file), "read the approvals (--approve-file)", () =>
+    readFileSync(at(file), "utf8"),
+  );
+  return [...fromEnv, ...parseApprovals(text, file)];
 }
 
 /**

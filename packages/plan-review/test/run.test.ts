@@ -79,6 +79,7 @@ beforeAll(() => {
   writeFileSync(
     join(root, "cdktf.out", "stacks", "test-platform", "cdk.tf.json"),
     JSON.stringify({
+      provider: { aws: [{ default_tags: [{ tags: { environment: "test" } }] }] },
       resource: {
         aws_db_instance: {
           database_instance_D7FC2283: {
@@ -95,6 +96,14 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const destroyPlan = { stack: "test-platform", file: "destroy.json" };
+
+/** A plan's configuration whose AWS provider tags everything with environment = `env`. */
+const awsTags = (env: string) => ({
+  root_module: {},
+  provider_config: {
+    aws: { expressions: { default_tags: [{ tags: { constant_value: { environment: env } } }] } },
+  },
+});
 
 describe("review CLI", () => {
   it("names stacks after their files", () => {
@@ -145,6 +154,25 @@ describe("review CLI", () => {
     expect(fromFile.stderr.join("\n")).toContain("review: bare.txt line 2: approval");
   });
 
+  it.each([
+    [
+      "prod-plaform:aws_db_instance.database_instance_D7FC2283",
+      `review: ${APPROVALS_ENV_VAR}: approval "prod-plaform:aws_db_instance.database_instance_D7FC2283" names no stack of this configuration (stacks: test-platform)`,
+    ],
+    [
+      ":aws_db_instance.database_instance_D7FC2283",
+      `review: ${APPROVALS_ENV_VAR}: approval ":aws_db_instance.database_instance_D7FC2283" names no stack: write <stack>:<address> (e.g. dev-platform:aws_db_instance.database_instance_D7FC2283); the same address exists in every environment's stack, so a bare one would approve it in all of them`,
+    ],
+  ])(
+    "exits 2 on the approval %j, in one line (a typo'd stack never waits unmatched)",
+    (value, line) => {
+      const cli = io({ [APPROVALS_ENV_VAR]: value });
+      expect(runReview({ stack: [destroyPlan] }, cli)).toBe(EXIT_USAGE);
+      expect(cli.stderr).toEqual([line]);
+      expect(cli.stdout).toEqual([]);
+    },
+  );
+
   it("exits 1 when an approval matches nothing in the plans, naming the file to remove it from", () => {
     writeFileSync(
       join(root, "stale.txt"),
@@ -192,6 +220,11 @@ describe("review CLI", () => {
       EXIT_OK,
     );
     expect(cli.stdout.join("")).toContain("The base configuration could not be loaded");
+    // Not, at the top, that none was given.
+    expect(cli.stdout.join("")).toContain(
+      "The base configuration (invalid-base) could not be loaded with today's rules (see the notes at the end)",
+    );
+    expect(cli.stdout.join("")).not.toContain("No base configuration was given");
   });
 
   it.each([
@@ -202,6 +235,18 @@ describe("review CLI", () => {
     [{ plans: ["broken.json"] }, /^review: \S*broken\.json: not JSON \(/],
     [{ plans: ["state.json"] }, /^review: \S*state\.json: not the JSON of a saved plan/],
     [{ plans: ["missing.json"] }, /^review: \S*missing\.json: no such file$/],
+    [
+      { plans: ["test-platform.json"], out: "cdktf.out" },
+      /^review: \S*cdktf\.out: cannot write the review \(--out\): is a directory, expected a file \(EISDIR\)$/,
+    ],
+    [
+      { plans: ["test-platform.json"], approveFile: "cdktf.out" },
+      /^review: \S*cdktf\.out: cannot read the approvals \(--approve-file\): is a directory, expected a file \(EISDIR\)$/,
+    ],
+    [
+      { stack: [{ stack: "test-platform", file: "errored.json" }] },
+      /^review: \S*errored\.json: the plan errored \(errored: true\): Terraform stopped before planning everything/,
+    ],
     [
       {
         plans: ["test-platform.json"],
@@ -221,14 +266,45 @@ describe("review CLI", () => {
       { stack: [{ stack: "test-platfrom", file: "plan.json" }] },
       "review: plan.json: no stack named test-platfrom (stacks: test-platform): name the file <stack>.json or pass --stack <stack>=plan.json",
     ],
+    [
+      { stack: [{ stack: "test-platform", file: "prod-platform.json" }] },
+      "review: prod-platform.json: a plan of environment prod (its AWS provider's default tag environment = prod), not of stack test-platform (environment test): plan test-platform itself, or name the file after the stack it is of",
+    ],
+    [
+      { stack: [{ stack: "test-platform", file: "tenants-plan.json" }] },
+      "review: tenants-plan.json: 2 resource(s) it plans are not in stack test-platform (first: postgresql_role.shop): a plan of another stack, or cdktf.out is older than the plan (npm run synth); name the file after the stack it is of",
+    ],
+    [
+      // The checkout's root instead of its environments/ (root holds environments/, base/, ...).
+      { baseEnvDir: "." },
+      /^review: --base-env-dir \S+ holds no environment folder \(no <env>\/environment\.yaml in [^)]*\benvironments\b[^)]*\): pass \S+\/environments$/,
+    ],
   ] as const)("exits 2 on an input error (%j), in one line", (options, line) => {
     writeFileSync(join(root, "broken.json"), "{ not json");
+    writeJson("prod-platform.json", planJson([dbDelete], { configuration: awsTags("prod") }));
+    writeJson(
+      "tenants-plan.json",
+      planJson([
+        resourceChange("postgresql_role.shop", { actions: ["create"] }),
+        resourceChange("postgresql_database.shop", { actions: ["update"] }),
+        // A deletion's resource is gone from the configuration: never a stranger.
+        resourceChange("postgresql_grant.gone", { actions: ["delete"] }),
+      ]),
+    );
     writeJson("state.json", { format_version: "1.0", values: {} });
     writeJson("plan.json", planJson([]));
+    writeJson("errored.json", planJson([], { errored: true }));
     const cli = io();
     expect(runReview(options, cli)).toBe(EXIT_USAGE);
     expect(cli.stderr).toEqual([typeof line === "string" ? line : expect.stringMatching(line)]);
     expect(cli.stdout).toEqual([]);
+  });
+
+  it("reviews a plan whose AWS provider tags the stack's own environment", () => {
+    writeJson("own.json", planJson([], { configuration: awsTags("test") }));
+    const cli = io();
+    expect(runReview({ stack: [{ stack: "test-platform", file: "own.json" }] }, cli)).toBe(EXIT_OK);
+    expect(cli.stderr).toEqual([]);
   });
 
   it("without plans but with a base, reviews the configuration's changes (a tenants stack alone)", () => {

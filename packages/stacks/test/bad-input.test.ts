@@ -280,6 +280,17 @@ const tenantsCases: ConfigCase[] = [
     expect: ["tenants[2].name", "reserved"],
   },
   {
+    name: "name with a zero-width space pasted in (the found value shows it)",
+    edit: replaceIn(e(TEN), "name: fintech", "name: fintech\u200b"),
+    expect: ["tenants[2].name", "lowercase", '(found "fintech\\u200b")'],
+    synth: true,
+  },
+  {
+    name: "name with a right-to-left override (the found value is not shown reversed)",
+    edit: replaceIn(e(TEN), "name: fintech", "name: fin\u202etech"),
+    expect: ["tenants[2].name", '(found "fin\\u202etech")'],
+  },
+  {
     name: "name with the pg_ prefix",
     edit: replaceIn(e(TEN), "name: fintech", "name: pg_fintech"),
     expect: ["tenants[2].name", "pg_"],
@@ -539,6 +550,8 @@ interface CliCase {
   readonly name: string;
   readonly args: readonly string[];
   readonly edit?: (envs: string) => void;
+  /** Environment variables of the run, over this process's. */
+  readonly env?: NodeJS.ProcessEnv;
   /** Text the one error message must contain: the option or field, and the file when one is involved. */
   readonly expect: readonly (string | RegExp)[];
 }
@@ -606,6 +619,26 @@ const cliCases: CliCase[] = [
     expect: ['--confirm "healthtech" does not match'],
   },
   {
+    name: "drop with a --confirm that has a zero-width space (pasted from a chat)",
+    args: ["drop", "--env", "prod", "healthtech", "--confirm", "healthtech_experiment\u200b"],
+    expect: [
+      '--confirm "healthtech_experiment\\u200b" does not match the database name "healthtech_experiment"',
+    ],
+  },
+  {
+    name: "suspend a tenant whose name has a zero-width space",
+    args: ["suspend", "--env", "prod", "fintech\u200b"],
+    expect: ['no tenant named "fintech\\u200b" (existing: '],
+  },
+  ...["30s", "-1", "1e3"].map((value) => ({
+    name: `PGFORKS_LOCK_TIMEOUT_MS=${value} (was silently the default 5 s)`,
+    args: ["suspend", "--env", "prod", "fintech"],
+    env: { PGFORKS_LOCK_TIMEOUT_MS: value },
+    expect: [
+      `error: PGFORKS_LOCK_TIMEOUT_MS: must be a whole number of milliseconds, 0 or more (found "${value}"); unset it for the default 5000 ms`,
+    ],
+  })),
+  {
     name: "suspend an unknown tenant",
     args: ["suspend", "--env", "prod", "nobody"],
     expect: ['no tenant named "nobody"'],
@@ -633,6 +666,14 @@ const cliCases: CliCase[] = [
     name: "tenant named none",
     args: ["add", "--env", "prod", "none", "--owner", "a@b.cd"],
     expect: ["tenants.yaml", "tenants[3].name", "reserved by PostgreSQL/RDS"],
+  },
+  {
+    name: "tenant named after the master user (names the real environment.yaml, not a scratch copy)",
+    args: ["add", "--env", "prod", "forks_admin", "--owner", "a@b.cd"],
+    expect: [
+      "tenants.yaml tenants[3].name",
+      /is the master username of (?!\S*pgforks-tenant-)\S*prod\/environment\.yaml; choose another name/,
+    ],
   },
   {
     name: "tenants.yaml is a named pipe (add does not wait forever)",
@@ -694,7 +735,7 @@ describe("bad CLI arguments (the real tenant CLI)", () => {
         tsx,
         [join(root, "packages", "tenant-cli", "src", "cli.ts"), ...c.args, "--root", dir],
         // A command that waits forever (a named pipe read) is killed and fails the case.
-        { cwd: root, encoding: "utf8", timeout: 50_000 },
+        { cwd: root, encoding: "utf8", timeout: 50_000, env: { ...process.env, ...c.env } },
       );
       expect(run.status).toBe(1);
       expect(run.stderr).toMatch(/^error: /);
@@ -705,6 +746,68 @@ describe("bad CLI arguments (the real tenant CLI)", () => {
       expect(run.stderr).not.toMatch(NO_STACK);
       expect(run.stdout).not.toMatch(/^added|^wrote/m);
       expect(snapshot(envs)).toEqual(before);
+    },
+    60_000,
+  );
+});
+
+// `pgforks credentials --env <name>` (the real CLI, on this repository's environments/, which it
+// only reads): an --env that is no environment folder is named with the ones there are, instead
+// of two "file is missing" lines for environments/<name>/ (or environments/ itself for "").
+const credentialsCases: readonly (readonly [string, RegExp])[] = [
+  ["prdo", /^credentials: --env: unknown environment "prdo" \(environments: [^)]*\bprod\b[^)]*\)$/],
+  ["", /^credentials: --env: unknown environment "" \(environments: [^)]*\bprod\b[^)]*\)$/],
+  [
+    "../environments/prod",
+    /^credentials: --env: unknown environment "\.\.\/environments\/prod" \(/,
+  ],
+  [
+    "local",
+    /^credentials: --env local: the local target has no Terraform run to credential: npm start draws its passwords/,
+  ],
+];
+
+describe("credentials --github-env with a GITHUB_ENV that cannot be appended to", () => {
+  it("one line naming the file and the variable, exit 1", () => {
+    const run = spawnSync(
+      tsx,
+      [
+        join(root, "packages", "cli", "src", "main.ts"),
+        "credentials",
+        "--env",
+        "prod",
+        "--github-env",
+      ],
+      {
+        cwd: root,
+        encoding: "utf8",
+        timeout: 50_000,
+        env: { ...process.env, GITHUB_ENV: scratch },
+      },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split("\n")).toEqual([
+      `credentials: ${scratch}: cannot append to $GITHUB_ENV: is a directory, expected a file (EISDIR)`,
+    ]);
+    expect(run.stderr).not.toMatch(NO_STACK);
+  }, 60_000);
+});
+
+describe("credentials with an --env that is no environment", () => {
+  it.each(credentialsCases)(
+    "--env %j: one line naming the environments, no password printed",
+    (env, line) => {
+      const before = snapshot(environmentsDir());
+      const run = spawnSync(
+        tsx,
+        [join(root, "packages", "cli", "src", "main.ts"), "credentials", "--env", env],
+        { cwd: root, encoding: "utf8", timeout: 50_000 },
+      );
+      expect(run.status).toBe(1);
+      expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(line)]);
+      expect(run.stderr).not.toMatch(NO_STACK);
+      expect(run.stdout).toBe("");
+      expect(snapshot(environmentsDir())).toEqual(before);
     },
     60_000,
   );

@@ -16,7 +16,10 @@ describe.each(environmentNames())("%s-platform", (name) => {
     const live = loaded.tenants.filter((t) => t.state !== "dropped");
     expect(live.length).toBeGreaterThan(0);
     for (const tenant of live) {
-      const importLine = readdedSecretCommands(loaded.environment, tenant)[2] ?? "";
+      const importLine =
+        readdedSecretCommands(loaded.environment, tenant).find((line) =>
+          line.startsWith("terraform import "),
+        ) ?? "";
       const address = /^terraform import 'aws_secretsmanager_secret\.([^']+)'/.exec(
         importLine,
       )?.[1];

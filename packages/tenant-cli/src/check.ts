@@ -8,6 +8,7 @@ import {
   type TenantState,
   tenantDatabaseName,
   tenantSchema,
+  visibleJson,
 } from "@pgforks/config";
 import { DATABASE_RENAMED_NOTE } from "@pgforks/tenants/footprint";
 import { parse } from "yaml";
@@ -17,6 +18,8 @@ export interface TenantIdentity {
   readonly name: string;
   readonly database: string;
   readonly state: TenantState;
+  /** confirmDrop as written, when it is a string. */
+  readonly confirmDrop?: string;
 }
 
 /** The default state, taken from the schema so the two never disagree. */
@@ -32,7 +35,7 @@ export function readTenantIdentities(text: string): TenantIdentity[] {
   const entries = Array.isArray(value?.tenants) ? value.tenants : [];
   return entries.flatMap((entry: unknown) => {
     if (entry === null || typeof entry !== "object") return [];
-    const { name, database, state } = entry as Record<string, unknown>;
+    const { name, database, state, confirmDrop } = entry as Record<string, unknown>;
     if (typeof name !== "string") return [];
     return [
       {
@@ -44,6 +47,7 @@ export function readTenantIdentities(text: string): TenantIdentity[] {
         state: (TENANT_STATES as readonly unknown[]).includes(state)
           ? (state as TenantState)
           : DEFAULT_STATE,
+        ...(typeof confirmDrop === "string" ? { confirmDrop } : {}),
       },
     ];
   });
@@ -63,6 +67,7 @@ export interface CheckFinding {
     | "database-changed"
     | "dropping"
     | "undropped"
+    | "unconfirmed-drop"
     | "unreadable";
   readonly env: string;
   readonly tenant: string;
@@ -142,6 +147,19 @@ export function compareTenants(
     if (current.state !== "dropped") continue;
     const old = before.find((t) => t.name === current.name);
     if (old?.state === "dropped") continue;
+    // A typo in confirmDrop: the configuration is refused, so nothing is dropped, and the
+    // notice below ("DROPS database ...") would announce what never happens.
+    if (current.confirmDrop !== current.database) {
+      findings.push({
+        level: "failure",
+        kind: "unconfirmed-drop",
+        env,
+        tenant: current.name,
+        database: current.database,
+        message: `state: dropped, but confirmDrop is ${current.confirmDrop === undefined ? "missing" : visibleJson(current.confirmDrop)}, not its database ${current.database}: the configuration is refused and nothing is dropped. To drop it: npm run tenant -- drop --env ${env} ${current.name} --confirm ${current.database}; to keep it, remove state: dropped and confirmDrop`,
+      });
+      continue;
+    }
     findings.push({
       level: "notice",
       kind: "dropping",

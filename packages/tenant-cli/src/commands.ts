@@ -25,6 +25,7 @@ import {
   type TenantState,
   tenantDatabaseName,
   tenantSchema,
+  visibleJson,
   withEnvironmentsLock,
 } from "@pgforks/config";
 import {
@@ -116,7 +117,9 @@ function requireEnvironment(environmentsDir: string, env: string | undefined): s
         `"${env}" is the local target, not an environment: edit environments/${env}/tenants.yaml by hand (same fields as every tenants.yaml), then run npm start (environments: ${existing.join(", ")})`,
       );
     }
-    throw new Refusal(`unknown environment "${env}" (environments: ${existing.join(", ")})`);
+    throw new Refusal(
+      `unknown environment ${visibleJson(env)} (environments: ${existing.join(", ")})`,
+    );
   }
   return env;
 }
@@ -399,7 +402,7 @@ export async function dropTenant(options: DropTenantOptions): Promise<number> {
           [
             options.confirm === undefined
               ? `dropping ${options.name} needs --confirm ${database}.`
-              : `--confirm "${options.confirm}" does not match the database name "${database}".`,
+              : `--confirm ${visibleJson(options.confirm)} does not match the database name ${visibleJson(database)}.`,
             `Dropping DESTROYS database ${database} in ${env} at the next apply (and role ${options.name}, its secret${environment?.proxy.enabled ? " and proxy entry" : ""}); the data is gone unless you have a backup.`,
             "To stop the tenant but keep its data, use suspend or retire instead.",
             `Back it up first${environment?.tunnel ? " (with the SSM tunnel open)" : ""}, as the master user (docs/operations.md, "Backup and restore of one tenant"):`,

@@ -55,12 +55,19 @@ export function validateProposedTenants(
 }
 
 function relocate(problem: ConfigProblem, scratchEnv: string, realEnv: string): ConfigProblem {
+  // A message may name a file of the scratch copy too ("is the master username of
+  // <environment.yaml>"): it names the real one, never a temporary folder.
+  const message = [ENVIRONMENT_FILE, TENANTS_FILE].reduce(
+    (text, name) =>
+      text.split(displayPath(join(scratchEnv, name))).join(displayPath(join(realEnv, name))),
+    problem.message,
+  );
   const file = resolve(problem.file);
-  if (dirname(file) !== scratchEnv) return problem;
+  if (dirname(file) !== scratchEnv) return { ...problem, message };
   const real = displayPath(join(realEnv, basename(file)));
   if (basename(file) === TENANTS_FILE) {
     const { line: _line, column: _column, ...rest } = problem;
-    return { ...rest, file: real };
+    return { ...rest, message, file: real };
   }
-  return { ...problem, file: real };
+  return { ...problem, message, file: real };
 }

@@ -4,6 +4,7 @@ import {
   type TenantState,
   tenantDatabaseName,
   tenantSchema,
+  visibleJson,
 } from "@pgforks/config";
 import {
   type Document,
@@ -208,7 +209,7 @@ export class UnknownTenantError extends Error {
     readonly existing: readonly string[],
   ) {
     super(
-      `no tenant named "${tenant}"${existing.length > 0 ? ` (existing: ${existing.join(", ")})` : " (the file has no tenants)"}`,
+      `no tenant named ${visibleJson(tenant)}${existing.length > 0 ? ` (existing: ${existing.join(", ")})` : " (the file has no tenants)"}`,
     );
     this.name = "UnknownTenantError";
   }

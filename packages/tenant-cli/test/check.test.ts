@@ -20,6 +20,7 @@ describe("compareTenants", () => {
     name,
     database,
     state,
+    ...(state === "dropped" ? { confirmDrop: database } : {}),
   });
 
   it("accepts new environments and new tenants", () => {
@@ -63,6 +64,20 @@ describe("compareTenants", () => {
       { level: "notice", kind: "dropping", database: "a" },
     ]);
     expect(compareTenants("e", [t("a", "a", "dropped")], [t("a", "a", "dropped")])).toEqual([]);
+  });
+
+  it.each([
+    ["a typo", { confirmDrop: "a_dbb" }, 'confirmDrop is "a_dbb", not its database a_db'],
+    ["an invisible character", { confirmDrop: "a_db\u200b" }, 'confirmDrop is "a_db\\u200b", not'],
+    ["none", {}, "confirmDrop is missing, not its database a_db"],
+  ])("fails a drop whose confirmDrop has %s, instead of announcing it", (_what, extra, part) => {
+    const dropping = { name: "a", database: "a_db", state: "dropped" as const, ...extra };
+    const [finding] = compareTenants("e", [t("a", "a_db")], [dropping]);
+    expect(finding).toMatchObject({ level: "failure", kind: "unconfirmed-drop", database: "a_db" });
+    expect(finding?.message).toContain(part);
+    expect(finding?.message).toContain("nothing is dropped");
+    expect(finding?.message).toContain("npm run tenant -- drop --env e a --confirm a_db");
+    expect(finding?.message).not.toContain("DROPS");
   });
 
   it("reads identities with the schema's defaults", () => {

@@ -9,10 +9,12 @@ describe("readdedSecretCommands", () => {
   if (!fintech) throw new Error("environments/prod/tenants.yaml has no fintech");
 
   it("restores the secret by name and imports it by ARN at its platform-stack address", () => {
-    const [restore, init, importLine] = readdedSecretCommands(prod.environment, fintech);
+    const [restore, synth, init, importLine] = readdedSecretCommands(prod.environment, fintech);
     expect(restore).toBe(
       "aws secretsmanager restore-secret --secret-id pgforks-prod/tenants/fintech",
     );
+    // Before the import: a cdktf.out from while the tenant was dropped has no such address.
+    expect(synth).toBe("npm run synth");
     expect(init).toBe("cd cdktf.out/stacks/prod-platform && terraform init");
     expect(importLine).toMatch(
       /^terraform import 'aws_secretsmanager_secret\.tenant-secrets_fintech_[0-9A-F]{8}' "\$\(aws secretsmanager describe-secret --secret-id pgforks-prod\/tenants\/fintech --query ARN --output text\)"$/,

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { TerraformHarness } from "./harness";
+import { liveOnlyProviders, TerraformHarness } from "./harness";
 import { MirrorNotFoundError } from "./mirror";
 import { OfflineModeRefusedError } from "./offline";
 import { DEFAULT_OUTDIR, DEFAULT_WORK_DIR, findRepoRoot } from "./repo";
@@ -219,6 +219,15 @@ async function planCommand(
   const stack = harness.stack(name);
   if (!stack.offline.runnable) {
     io.err(`${name}: not validated: ${stack.offline.reason}`);
+    return EXIT_SETUP_ERROR;
+  }
+  // Its plan would stop at "No value for required variable tenant_passwords" (the offline run
+  // drops TF_VAR_*), and past that at a connection error: say why before running Terraform.
+  const live = liveOnlyProviders(stack);
+  if (live) {
+    io.err(
+      `${name}: not planned offline: it ${live}; validate checks it offline (npm run validate -- --stack ${name})`,
+    );
     return EXIT_SETUP_ERROR;
   }
   const priorState = priorStateFile

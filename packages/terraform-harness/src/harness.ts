@@ -192,7 +192,8 @@ export interface StackReport {
  */
 export const LIVE_ONLY_PROVIDERS = ["registry.terraform.io/cyrilgdn/postgresql"] as const;
 
-function liveOnlyProviders(stack: StackInfo): string | undefined {
+/** Why `stack` cannot be planned offline although it validates (a live-only provider), if so. */
+export function liveOnlyProviders(stack: StackInfo): string | undefined {
   const live = stack.requiredProviders.filter((p) =>
     (LIVE_ONLY_PROVIDERS as readonly string[]).includes(p.source),
   );

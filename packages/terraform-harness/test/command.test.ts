@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type CliIo, EXIT_SETUP_ERROR, runPlan, runValidate } from "../src/command";
 import { MIRROR_ENV_VAR } from "../src/mirror";
-import { fakeMirror, synthFixture, tempDir } from "./fixture";
+import { addUnpacked, fakeMirror, synthFixture, tempDir } from "./fixture";
 
 function capture(env: NodeJS.ProcessEnv, cwd = process.cwd()): { io: CliIo; text: () => string } {
   const lines: string[] = [];
@@ -52,6 +52,16 @@ describe("setup errors of validate and plan", () => {
     const { io, text } = capture(mirrorEnv);
     expect(await runPlan({ ...common, stack: "cmd-tenants" }, io)).toBe(EXIT_SETUP_ERROR);
     expect(text()).toContain("cmd-tenants: not validated: provider unavailable offline");
+  });
+
+  it("refuses to plan a stack that needs a live database, before Terraform asks for its passwords", async () => {
+    const mirror = fakeMirror();
+    addUnpacked(mirror, "registry.terraform.io/cyrilgdn/postgresql", "1.26.0");
+    const { io, text } = capture({ [MIRROR_ENV_VAR]: mirror });
+    expect(await runPlan({ ...common, stack: "cmd-tenants" }, io)).toBe(EXIT_SETUP_ERROR);
+    expect(text()).toBe(
+      "cmd-tenants: not planned offline: it needs a live database (cyrilgdn/postgresql); real applies run in @pgforks/local; validate checks it offline (npm run validate -- --stack cmd-tenants)",
+    );
   });
 
   it("explains an outdir without synthesized stacks", async () => {

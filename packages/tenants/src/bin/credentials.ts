@@ -8,7 +8,15 @@
  * --github-env appends them to $GITHUB_ENV and masks every value in the job log first.
  */
 import { appendFileSync } from "node:fs";
-import { ConfigError, loadEnvironment } from "@pgforks/config";
+import {
+  ConfigError,
+  environmentNames,
+  environmentsDir,
+  LOCAL_ENVIRONMENT,
+  loadEnvironment,
+  onFile,
+  visibleJson,
+} from "@pgforks/config";
 import { generatePassword, scramSha256Verifier } from "@pgforks/postgres-server";
 import { Command } from "commander";
 import { TENANT_PASSWORDS_VARIABLE, TENANT_VERIFIERS_VARIABLE } from "../credential-sources";
@@ -33,8 +41,25 @@ export function describeCredentialsCommand(command: Command): Command {
     });
 }
 
+/**
+ * `env` when it is an environment folder; otherwise an Error that lists them ("--env prdo"
+ * named two missing files, "--env ''" the files of environments/ itself).
+ */
+export function requireEnvironmentName(env: string, dir = environmentsDir()): string {
+  const known = environmentNames(dir);
+  if (known.includes(env)) return env;
+  if (env === LOCAL_ENVIRONMENT) {
+    throw new Error(
+      `--env ${env}: the local target has no Terraform run to credential: npm start draws its passwords (.local/credentials.json) (environments: ${known.join(", ")})`,
+    );
+  }
+  throw new Error(
+    `--env: unknown environment ${visibleJson(env)} (environments: ${known.join(", ")})`,
+  );
+}
+
 function printCredentials(options: { env: string; githubEnv?: boolean }): void {
-  const { tenants } = loadEnvironment(options.env);
+  const { tenants } = loadEnvironment(requireEnvironmentName(options.env));
   const passwords: Record<string, string> = {};
   const verifiers: Record<string, string> = {};
   for (const tenant of tenants) {
@@ -53,7 +78,7 @@ function printCredentials(options: { env: string; githubEnv?: boolean }): void {
     for (const value of [...Object.values(passwords), ...Object.values(verifiers)]) {
       console.log(`::add-mask::${value}`);
     }
-    appendFileSync(file, `${lines.join("\n")}\n`);
+    onFile(file, "append to $GITHUB_ENV", () => appendFileSync(file, `${lines.join("\n")}\n`));
     console.log(
       `credentials: ${Object.keys(passwords).length} tenant(s) of ${options.env} in $GITHUB_ENV`,
     );
