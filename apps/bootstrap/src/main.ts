@@ -19,9 +19,9 @@ function main(argv: readonly string[]): number {
     }
   }
   try {
-    // Every environment folder by default; PGFORKS_ENVIRONMENTS_DIR: another environments/
-    // folder, as for the root app (tests).
-    const dir = process.env.PGFORKS_ENVIRONMENTS_DIR || environmentsDir();
+    // Every environment folder by default, of environmentsDir() (PGFORKS_ENVIRONMENTS_DIR when
+    // set), as for the root app.
+    const dir = environmentsDir();
     const environments = loadEnvironments(envs.length > 0 ? envs : environmentNames(dir), dir);
     const stacks = synthesizeBootstrap(environments, {
       ...(process.env.CDKTF_OUTDIR ? { outdir: process.env.CDKTF_OUTDIR } : {}),

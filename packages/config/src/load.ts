@@ -1,4 +1,12 @@
-import { existsSync, readdirSync, readFileSync, readlinkSync, type Stats, statSync } from "node:fs";
+import {
+  type Dirent,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  type Stats,
+  statSync,
+} from "node:fs";
 import { join, relative, resolve } from "node:path";
 import {
   type Document,
@@ -44,8 +52,27 @@ export function repoRoot(): string {
   }
 }
 
-export function environmentsDir(root = repoRoot()): string {
-  return join(root, "environments");
+/** Names another environments folder for every command that reads one (tests, benchmarks, a copy). */
+export const ENVIRONMENTS_DIR_VARIABLE = "PGFORKS_ENVIRONMENTS_DIR";
+
+/**
+ * The folder $PGFORKS_ENVIRONMENTS_DIR names, resolved against the working folder, or undefined
+ * when it is unset or empty (an empty value is unset, as CDKTF_OUTDIR).
+ */
+export function environmentsDirOverride(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[ENVIRONMENTS_DIR_VARIABLE];
+  return value ? resolve(value) : undefined;
+}
+
+/**
+ * The environments folder a command reads: `<root>/environments` when a root is given (a
+ * command's --root), else $PGFORKS_ENVIRONMENTS_DIR when set, else this repository's. Every
+ * command resolves it here, so synth, credentials, npm start, audit, policy, ci, review and
+ * tenant read the same folder.
+ */
+export function environmentsDir(root?: string): string {
+  if (root !== undefined) return join(root, "environments");
+  return environmentsDirOverride() ?? join(repoRoot(), "environments");
 }
 
 /**
@@ -60,7 +87,23 @@ export const NON_ENVIRONMENT_FOLDERS: readonly string[] = ["schema", LOCAL_ENVIR
  * files is still one, and loading it names the missing file (never silently skipped).
  */
 export function environmentNames(dir = environmentsDir()): string[] {
-  return readdirSync(dir, { withFileTypes: true })
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    if (!isErrnoError(error)) throw error;
+    // One problem naming the folder (and the variable, when it chose the folder), not Node's
+    // "ENOENT: no such file or directory, scandir ..." from every command that lists them.
+    const named = dir === environmentsDirOverride() ? ` (${ENVIRONMENTS_DIR_VARIABLE})` : "";
+    throw new ConfigError([
+      {
+        file: displayPath(dir),
+        path: "",
+        message: `cannot read the environments folder${named}: ${fileSystemReason(error.code)} (${error.code})`,
+      },
+    ]);
+  }
+  return entries
     .filter(
       (e) =>
         e.isDirectory() && !e.name.startsWith(".") && !NON_ENVIRONMENT_FOLDERS.includes(e.name),
@@ -413,11 +456,26 @@ function reserveProblems(parsed: ParsedYaml, envFile: string): ConfigProblem[] {
 }
 
 /**
+ * An environment with no folder (`--env prdo`, a typo): one problem listing the environments
+ * there are, instead of "file is missing" for each of its two files. Throws (ConfigError) when
+ * `dir` itself cannot be read.
+ */
+function unknownEnvironmentProblem(name: string, dir: string): ConfigProblem {
+  const known = environmentNames(dir);
+  return {
+    file: displayPath(dir),
+    path: "",
+    message: `has no environment ${visibleJson(name)} (environments: ${known.join(", ") || "none"})`,
+  };
+}
+
+/**
  * Reads and validates one environment folder. Throws ConfigError listing every problem in
  * both files (and the cross-file checks) at once.
  */
 export function loadEnvironment(name: string, dir = environmentsDir()): LoadedEnvironment {
   const envDir = join(dir, name);
+  if (!existsSync(envDir)) throw new ConfigError([unknownEnvironmentProblem(name, dir)]);
   const problems: ConfigProblem[] = [];
   const envFile = join(envDir, ENVIRONMENT_FILE);
   const tenantsFile = join(envDir, TENANTS_FILE);

@@ -1,11 +1,13 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
   availabilityZoneIdPrefix,
   ConfigError,
   environmentNames,
+  environmentsDir,
   loadEnvironment,
   loadEnvironments,
+  repoRoot,
 } from "../src";
 import { copyEnvironments, writeTenants } from "./helpers";
 
@@ -258,6 +260,37 @@ describe("read-only roles", () => {
     );
     expect(problemsOf(() => loadEnvironment("dev", dir))).toEqual([
       `tenants[0].readOnlyRole: tenant "${name}": read-only role "${name}_readonly" is longer than 63 bytes; shorten the tenant name to at most 54 bytes or set readOnlyRole: false (found true)`,
+    ]);
+  });
+});
+
+describe("environmentsDir: the one place every command learns which folder to read", () => {
+  const saved = process.env.PGFORKS_ENVIRONMENTS_DIR;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.PGFORKS_ENVIRONMENTS_DIR;
+    else process.env.PGFORKS_ENVIRONMENTS_DIR = saved;
+  });
+
+  it("is a given root's, else PGFORKS_ENVIRONMENTS_DIR (relative to the working folder), else the repository's", () => {
+    delete process.env.PGFORKS_ENVIRONMENTS_DIR;
+    expect(environmentsDir()).toBe(join(repoRoot(), "environments"));
+    process.env.PGFORKS_ENVIRONMENTS_DIR = "";
+    expect(environmentsDir()).toBe(join(repoRoot(), "environments"));
+    process.env.PGFORKS_ENVIRONMENTS_DIR = "some/copy";
+    expect(environmentsDir()).toBe(resolve("some/copy"));
+    expect(environmentsDir("/x/checkout")).toBe("/x/checkout/environments");
+  });
+
+  it("a folder that is not there is one problem naming it and the variable", () => {
+    process.env.PGFORKS_ENVIRONMENTS_DIR = "/nonexistent/pgforks-environments";
+    expect(problemsOf(() => loadEnvironments())).toEqual([
+      ": cannot read the environments folder (PGFORKS_ENVIRONMENTS_DIR): does not exist (ENOENT)",
+    ]);
+  });
+
+  it("an environment without a folder (a typo) is one problem listing the environments", () => {
+    expect(problemsOf(() => loadEnvironment("prdo"))).toEqual([
+      ': has no environment "prdo" (environments: dev, prod, staging)',
     ]);
   });
 });

@@ -58,7 +58,10 @@ export function describeReviewCommand(command: Command): Command {
       "--outdir <dir>",
       "synthesized stacks (default cdktf.out; synthesized in memory if absent)",
     )
-    .option("--env-dir <dir>", "configuration after the change (default: environments)")
+    .option(
+      "--env-dir <dir>",
+      "configuration after the change (default: $PGFORKS_ENVIRONMENTS_DIR, else environments)",
+    )
     .option("--base-env-dir <dir>", "configuration before the change (a checkout of the base)")
     .option("--approve-file <file>", "approvals for the guard, one per line")
     .option("--out <file>", "write the review to a file instead of stdout")

@@ -15,7 +15,6 @@ import {
   environmentNames,
   environmentsDir,
   FileSystemError,
-  fileSystemReason,
   isErrnoError,
   type LoadedEnvironment,
   loadEnvironments,
@@ -190,7 +189,7 @@ export interface SynthOptions {
   readonly environments?: readonly string[];
   /** Output directory. Default CDKTF_OUTDIR (under the cdktf CLI), else ./cdktf.out. */
   readonly outdir?: string;
-  /** The environments/ folder. Default the repository's. */
+  /** The environments/ folder. Default environmentsDir(): PGFORKS_ENVIRONMENTS_DIR, else the repository's. */
   readonly environmentsDir?: string;
 }
 
@@ -210,7 +209,7 @@ function inPromotionOrder(loaded: readonly LoadedEnvironment[]): LoadedEnvironme
 export function synthEnvironments(options: SynthOptions = {}): SynthResult {
   const dir = options.environmentsDir ?? environmentsDir();
   const environments = inPromotionOrder(
-    loadEnvironments([...(options.environments ?? readEnvironmentNames(dir))], dir),
+    loadEnvironments([...(options.environments ?? environmentNames(dir))], dir),
   );
   // An empty CDKTF_OUTDIR is unset (as PGFORKS_ENVIRONMENTS_DIR): resolve("") is the working
   // directory, which synth would otherwise fill with manifest.json and stacks/.
@@ -236,21 +235,6 @@ export function synthEnvironments(options: SynthOptions = {}): SynthResult {
 }
 
 /** The environment folders of `dir`; a missing or unreadable `dir` is a configuration problem naming it. */
-function readEnvironmentNames(dir: string): string[] {
-  try {
-    return environmentNames(dir);
-  } catch (error) {
-    if (!isErrnoError(error)) throw error;
-    throw new ConfigError([
-      {
-        file: FileSystemError.display(dir),
-        path: "",
-        message: `cannot read the environments folder: ${fileSystemReason(error.code)} (${error.code})`,
-      },
-    ]);
-  }
-}
-
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
@@ -309,11 +293,10 @@ export function runSynth(
   deferSignals((signal) => `interrupted (${signal}) after the synth had finished`);
   skipStackTraceCapture();
   try {
-    // PGFORKS_ENVIRONMENTS_DIR: synthesize another environments/ folder (benchmarks, tests).
-    const result = synthEnvironments({
-      ...(options.environments ? { environments: options.environments } : {}),
-      environmentsDir: process.env.PGFORKS_ENVIRONMENTS_DIR || undefined,
-    });
+    // The environments folder is environmentsDir()'s: PGFORKS_ENVIRONMENTS_DIR when set.
+    const result = synthEnvironments(
+      options.environments ? { environments: options.environments } : {},
+    );
     if (!process.env.CDKTF_OUTDIR) {
       console.log(renderSynthSummary(result, (performance.now() - started) / 1000));
       if (options.extraSummary) console.log(options.extraSummary(result));

@@ -1107,7 +1107,7 @@ describe("a wrong environments folder, a garbage environment variable", () => {
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
-      "Synth stopped before writing anything: 1 configuration problem:\n  - nowhere cannot read the environments folder: does not exist (ENOENT)\n",
+      "Synth stopped before writing anything: 1 configuration problem:\n  - nowhere cannot read the environments folder (PGFORKS_ENVIRONMENTS_DIR): does not exist (ENOENT)\n",
     );
     expect(readdirSync(dir)).toEqual([]);
   }, 60_000);
