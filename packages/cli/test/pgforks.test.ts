@@ -233,6 +233,38 @@ describe("a subcommand runs its tool with the options commander checked", () => 
     expect(review?.opts()).toEqual({});
   });
 
+  it("tenant add: --connection-limit 05 is 5 (decimal digits, as PGFORKS_LOCAL_PORT), --extensions add up", async () => {
+    const program = buildProgram();
+    const tenant = program.commands.find((c) => c.name() === "tenant");
+    const add = tenant?.commands.find((c) => c.name() === "add");
+    const received: Record<string, unknown>[] = [];
+    add?.action((_name: string, options: Record<string, unknown>) => {
+      received.push(options);
+    });
+    await program.parseAsync(
+      [
+        "tenant",
+        "add",
+        "x",
+        "--env",
+        "prod",
+        "--owner",
+        "a@b.cd",
+        "--connection-limit",
+        "05",
+      ].concat(["--extensions", "citext", "--extensions", "pgcrypto, vector"]),
+      { from: "user" },
+    );
+    expect(received).toEqual([
+      {
+        env: "prod",
+        owner: "a@b.cd",
+        connectionLimit: 5,
+        extensions: ["citext", "pgcrypto", "vector"],
+      },
+    ]);
+  });
+
   it(
     "ci: a missing input file is one line naming it, exit 1",
     () => {

@@ -15,4 +15,5 @@ export * from "./schema/environment";
 export * from "./schema/tenants";
 export * from "./tenant-access";
 export * from "./terraform-escape";
+export * from "./visible";
 export * from "./yaml-errors";

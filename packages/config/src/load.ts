@@ -28,6 +28,7 @@ import { proxySecretProblem, tenantInProxy } from "./proxy-quota";
 import { type EnvironmentConfig, environmentSchema } from "./schema/environment";
 import { type TenantConfig, tenantsFileSchema } from "./schema/tenants";
 import { LOCAL_ENVIRONMENT } from "./tenant-access";
+import { visibleJson } from "./visible";
 import { describeYamlErrors } from "./yaml-errors";
 
 export const ENVIRONMENT_FILE = "environment.yaml";
@@ -119,21 +120,6 @@ function displayPath(file: string): string {
 
 /** Longest rendering of a found value: a binary dump or a long list stays on one line. */
 const MAX_FOUND = 80;
-
-/**
- * Characters a terminal does not show, or shows elsewhere: zero-width and bidirectional
- * controls, other format characters, unusual spaces, line/paragraph separators, private-use
- * and unassigned code points. A found value "saas" that is really "saas\u200b" must say so.
- */
-const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu;
-
-/** JSON of `value` with every {@link INVISIBLE} character written as a \u escape. */
-export function visibleJson(value: unknown): string {
-  return JSON.stringify(value).replace(INVISIBLE, (c) => {
-    const code = c.codePointAt(0) as number;
-    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
-  });
-}
 
 function render(value: unknown): string {
   if (value === undefined) return "nothing";

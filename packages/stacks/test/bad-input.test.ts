@@ -583,10 +583,41 @@ const cliCases: CliCase[] = [
     args: ["add", "--env", "prod", "x"],
     expect: ["required option '--owner <who>' not specified"],
   },
+  // Decimal digits only (as PGFORKS_LOCAL_PORT): " 5" and "5 " were trimmed and written as 5.
+  ...["abc", " 5", "5 ", "0x5", "5e0", "+5", "-1", "\uff15", ""].map((value) => ({
+    name: `connection limit ${JSON.stringify(value)}`,
+    args: ["add", "--env", "prod", "x", "--owner", "a@b.cd", "--connection-limit", value],
+    expect: [
+      `error: option '--connection-limit <n>' argument '${value}' is invalid. Must be a whole number written in decimal digits only, e.g. 20 (found ${JSON.stringify(value)}`,
+    ],
+  })),
   {
-    name: "connection limit not a number",
-    args: ["add", "--env", "prod", "x", "--owner", "a@b.cd", "--connection-limit", "abc"],
-    expect: ["tenants.yaml", "tenants[3].connectionLimit", "must be a number"],
+    name: "connection limit given twice (the last one won)",
+    args: [...["add", "--env", "prod", "x", "--owner", "a@b.cd"], "--connection-limit", "5"].concat(
+      ["--connection-limit", "50"],
+    ),
+    expect: [`Give --connection-limit once (found "5", then "50")`],
+  },
+  {
+    name: "--env given twice (add edited the last one's tenants.yaml, prod)",
+    args: ["add", "--env", "dev", "--env", "prod", "x", "--owner", "a@b.cd"],
+    expect: [
+      `error: option '--env <env>' argument 'prod' is invalid. Give --env once (found "dev", then "prod").`,
+    ],
+  },
+  {
+    name: "drop with --confirm given twice",
+    args: [
+      "drop",
+      "--env",
+      "prod",
+      "healthtech",
+      "--confirm",
+      "x",
+      "--confirm",
+      "healthtech_experiment",
+    ],
+    expect: [`Give --confirm once (found "x", then "healthtech_experiment")`],
   },
   {
     name: "duplicate tenant",

@@ -283,7 +283,7 @@ export interface AddTenantOptions extends CommandContext {
   readonly owner: string;
   /** Database name. Default: the tenant name (schema/tenants.ts). */
   readonly database?: string;
-  /** Connection limit; a non-integer is reported by the schema. Default: the schema's (10). */
+  /** Connection limit; a string not of decimal digits (" 5", "0x5") is reported by the schema. Default: the schema's (10). */
   readonly connectionLimit?: number | string;
   /** Extensions (allow-listed by the schema). Default none. */
   readonly extensions?: readonly string[];
@@ -310,7 +310,7 @@ export async function addTenant(options: AddTenantOptions): Promise<number> {
       connectionLimit:
         limit === undefined
           ? DEFAULT_CONNECTION_LIMIT
-          : typeof limit === "string" && /^-?\d+$/.test(limit.trim())
+          : typeof limit === "string" && /^-?[0-9]+$/.test(limit)
             ? Number(limit)
             : limit,
       extensions:
