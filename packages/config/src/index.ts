@@ -1,5 +1,6 @@
 export * from "./capacity";
 export * from "./connection-target";
+export * from "./cross-environment";
 export * from "./environments-lock";
 export * from "./errors";
 export * from "./fs-errors";

@@ -3,10 +3,13 @@ import { join, resolve } from "node:path";
 import {
   availabilityZoneIdPrefix,
   ConfigError,
+  crossEnvironmentWarnings,
   environmentNames,
   environmentsDir,
+  ipv4CidrsOverlap,
   loadEnvironment,
   loadEnvironments,
+  parseIpv4Cidr,
   repoRoot,
 } from "../src";
 import { copyEnvironments, writeTenants } from "./helpers";
@@ -292,5 +295,36 @@ describe("environmentsDir: the one place every command learns which folder to re
     expect(problemsOf(() => loadEnvironment("prdo"))).toEqual([
       ': has no environment "prdo" (environments: dev, prod, staging)',
     ]);
+  });
+});
+
+describe("crossEnvironmentWarnings: valid alone, clashing together", () => {
+  const at = (name: string, cidr: string) =>
+    ({
+      name,
+      dir: join("/x/environments", name),
+      environment: { network: { cidr } },
+      tenants: [],
+    }) as unknown as Parameters<typeof crossEnvironmentWarnings>[0][number];
+
+  it("names both files and both ranges of overlapping VPCs, and a free range", () => {
+    expect(
+      crossEnvironmentWarnings([
+        at("dev", "10.10.0.0/16"),
+        at("prod", "10.30.0.0/16"),
+        at("healthtech-prod", "10.30.128.0/20"),
+      ]),
+    ).toEqual([
+      'warning: /x/environments/healthtech-prod/environment.yaml network.cidr: 10.30.128.0/20 overlaps network.cidr 10.30.0.0/16 of /x/environments/prod/environment.yaml; a VPC cannot be peered or routed to both (docs/architecture.md, "Another VPC"): give each environment its own range, e.g. 10.20.0.0/16',
+    ]);
+  });
+
+  it("says nothing of adjacent ranges", () => {
+    expect(crossEnvironmentWarnings([at("a", "10.30.0.0/24"), at("b", "10.30.1.0/24")])).toEqual(
+      [],
+    );
+    expect(ipv4CidrsOverlap(parseIpv4Cidr("10.0.0.0/16"), parseIpv4Cidr("10.1.0.0/16"))).toBe(
+      false,
+    );
   });
 });

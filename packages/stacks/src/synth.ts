@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import {
   ConfigError,
+  crossEnvironmentWarnings,
   deferSignals,
   environmentNames,
   environmentsDir,
@@ -297,6 +298,7 @@ export function runSynth(
     const result = synthEnvironments(
       options.environments ? { environments: options.environments } : {},
     );
+    for (const warning of crossEnvironmentWarnings(result.environments)) console.error(warning);
     if (!process.env.CDKTF_OUTDIR) {
       console.log(renderSynthSummary(result, (performance.now() - started) / 1000));
       if (options.extraSummary) console.log(options.extraSummary(result));

@@ -546,6 +546,28 @@ describe("an environment folder without its files", () => {
   }, 60_000);
 });
 
+describe("environments valid alone that clash together", () => {
+  it("a copy of prod (graduation runbook) keeps its VPC CIDR: synth warns naming both files, still writes", () => {
+    const { dir, envs } = fixture((envs) => {
+      cpSync(join(envs, "prod"), join(envs, "healthtech-prod"), { recursive: true });
+      replaceIn("healthtech-prod/environment.yaml", "name: prod", "name: healthtech-prod")(envs);
+    });
+    const before = snapshot(envs);
+    const run = spawnSync(tsx, [join(root, "apps", "main.ts")], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, PGFORKS_ENVIRONMENTS_DIR: envs },
+      timeout: 50_000,
+    });
+    expect(run.stderr).toBe(
+      `warning: ${join("environments", "prod", "environment.yaml")} network.cidr: 10.30.0.0/16 overlaps network.cidr 10.30.0.0/16 of ${join("environments", "healthtech-prod", "environment.yaml")}; a VPC cannot be peered or routed to both (docs/architecture.md, "Another VPC"): give each environment its own range, e.g. 10.40.0.0/16\n`,
+    );
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain("healthtech-prod-platform");
+    expect(snapshot(envs)).toEqual(before);
+  }, 60_000);
+});
+
 interface CliCase {
   readonly name: string;
   readonly args: readonly string[];
