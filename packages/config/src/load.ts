@@ -25,7 +25,8 @@ import { INSTANCE_CLASS_NAMES, type InstanceClass, instanceCapacity } from "./in
 import { allowedKeysAt } from "./json-schema";
 import { readOnlyRoleName } from "./naming";
 import { proxySecretProblem, tenantInProxy } from "./proxy-quota";
-import { type EnvironmentConfig, environmentSchema } from "./schema/environment";
+import { backupWindowProblem, maintenanceWindowProblem, windowsConflict } from "./rds-windows";
+import { databaseSchema, type EnvironmentConfig, environmentSchema } from "./schema/environment";
 import { type TenantConfig, tenantsFileSchema } from "./schema/tenants";
 import { LOCAL_ENVIRONMENT } from "./tenant-access";
 import { visibleJson } from "./visible";
@@ -442,6 +443,52 @@ function reserveProblems(parsed: ParsedYaml, envFile: string): ConfigProblem[] {
 }
 
 /**
+ * The backup and maintenance windows as RDS checks them at apply time: each at least 30 minutes,
+ * not overlapping (the defaults do not). The problem goes to the window written in the file.
+ */
+function windowProblems(parsed: ParsedYaml, envFile: string): ConfigProblem[] {
+  const backupPath = ["database", "backupWindow"];
+  const maintenancePath = ["database", "maintenanceWindow"];
+  const written = (path: string[]) => {
+    const value = valueAt(parsed.value, path);
+    return typeof value === "string" ? value : undefined;
+  };
+  const backup = written(backupPath);
+  const maintenance = written(maintenancePath);
+  const problem = (path: string[], message: string): ConfigProblem => ({
+    file: displayPath(envFile),
+    path: formatPath(path),
+    ...locate(parsed, path),
+    found: render(valueAt(parsed.value, path)),
+    message,
+  });
+  const problems: ConfigProblem[] = [];
+  const backupProblem = backup && backupWindowProblem(backup);
+  if (backupProblem) problems.push(problem(backupPath, backupProblem));
+  const maintenanceProblem = maintenance && maintenanceWindowProblem(maintenance);
+  if (maintenanceProblem) problems.push(problem(maintenancePath, maintenanceProblem));
+  const [b, m] = [backup ?? DEFAULT_BACKUP_WINDOW, maintenance ?? DEFAULT_MAINTENANCE_WINDOW];
+  if (!backupProblem && !maintenanceProblem && windowsConflict(b, m)) {
+    // On the window written in the file (both written: the backup window).
+    problems.push(
+      backup !== undefined
+        ? problem(
+            backupPath,
+            `overlaps maintenanceWindow ${m}${maintenance === undefined ? " (the default)" : ""}; RDS refuses windows that conflict: move one of them`,
+          )
+        : problem(
+            maintenancePath,
+            `overlaps backupWindow ${b} (the default, every day); RDS refuses windows that conflict: move one of them`,
+          ),
+    );
+  }
+  return problems;
+}
+
+const DEFAULT_BACKUP_WINDOW: string = databaseSchema.shape.backupWindow.parse(undefined);
+const DEFAULT_MAINTENANCE_WINDOW: string = databaseSchema.shape.maintenanceWindow.parse(undefined);
+
+/**
  * An environment with no folder (`--env prdo`, a typo): one problem listing the environments
  * there are, instead of "file is missing" for each of its two files. Throws (ConfigError) when
  * `dir` itself cannot be read.
@@ -470,7 +517,11 @@ export function loadEnvironment(name: string, dir = environmentsDir()): LoadedEn
     envFile,
     problems,
     (p) => allowedKeysAt("environment", p),
-    (parsed) => [...folderNameProblems(parsed, envFile, name), ...reserveProblems(parsed, envFile)],
+    (parsed) => [
+      ...folderNameProblems(parsed, envFile, name),
+      ...reserveProblems(parsed, envFile),
+      ...windowProblems(parsed, envFile),
+    ],
   );
   const tenantsFileConfig = validate(tenantsFileSchema, tenantsFile, problems, (p) =>
     allowedKeysAt("tenants", p),

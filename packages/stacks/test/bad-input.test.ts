@@ -255,6 +255,50 @@ const environmentCases: ConfigCase[] = [
     synth: true,
     problems: 1,
   },
+  // RDS's window rules beyond the format (CreateDBInstance): refused at apply time before.
+  {
+    name: "backup window overlapping the default maintenance window (RDS refuses it at apply)",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      'backupRetentionDays: 14\n  backupWindow: "04:00-05:00"',
+    ),
+    expect: [
+      ':26:17 database.backupWindow: overlaps maintenanceWindow sun:04:30-sun:05:30 (the default); RDS refuses windows that conflict: move one of them (found "04:00-05:00")',
+    ],
+    synth: true,
+    problems: 1,
+  },
+  {
+    name: "maintenance window across midnight over the default backup window",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  maintenanceWindow: sat:23:50-sun:03:10",
+    ),
+    expect: [
+      "database.maintenanceWindow: overlaps backupWindow 03:00-04:00 (the default, every day)",
+    ],
+    problems: 1,
+  },
+  {
+    name: "backup window of 10 minutes",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      'backupRetentionDays: 14\n  backupWindow: "03:00-03:10"',
+    ),
+    expect: ["database.backupWindow: must be at least 30 minutes long", '(found "03:00-03:10")'],
+  },
+  {
+    name: "maintenance window of 10 minutes",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  maintenanceWindow: sun:04:30-sun:04:40",
+    ),
+    expect: ["database.maintenanceWindow: must be at least 30 minutes long"],
+  },
   {
     name: "a symbolic link to a file that does not exist",
     edit: replaceFile(e(ENV), (p) => symlinkSync("../shared/environment.yaml", p)),
