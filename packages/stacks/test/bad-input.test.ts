@@ -255,6 +255,29 @@ const environmentCases: ConfigCase[] = [
     synth: true,
     problems: 1,
   },
+  {
+    name: "project with two hyphens in a row (an RDS identifier; synth printed a stack trace)",
+    edit: replaceIn(e(ENV), "name: prod\n", "name: prod\nproject: pg--forks\n"),
+    expect: ["project: must be 3-32 characters of lowercase letters, digits and single hyphens"],
+    synth: true,
+    problems: 1,
+  },
+  {
+    name: "state key other than the one the bootstrap stack creates (bootstrap synth's stack trace)",
+    edit: replaceIn(e(ENV), "kmsKeyId: alias/pgforks-tfstate", "kmsKeyId: alias/other-tfstate"),
+    expect: [
+      'stateBackend.kmsKeyId: must be alias/pgforks-tfstate (or its alias ARN), the state key the bootstrap stack creates for project "pgforks"',
+      '(found "alias/other-tfstate")',
+    ],
+    synth: true,
+    problems: 1,
+  },
+  {
+    name: "state under the bootstrap stacks' own prefix",
+    edit: replaceIn(e(ENV), "keyPrefix: pgforks/prod", "keyPrefix: bootstrap/prod"),
+    expect: ['stateBackend.keyPrefix: lies under "bootstrap/"'],
+    problems: 1,
+  },
   // RDS's window rules beyond the format (CreateDBInstance): refused at apply time before.
   {
     name: "backup window overlapping the default maintenance window (RDS refuses it at apply)",
@@ -588,6 +611,47 @@ describe("an environment folder without its files", () => {
     expect(snapshot(envs)).toEqual(before);
     expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
   }, 60_000);
+});
+
+describe("names built from <project>-<env> that AWS refuses at apply", () => {
+  it("a graduated environment with a long name: one problem each for project and replica, no stack trace", () => {
+    const name = "healthtech-production";
+    const { dir, envs } = fixture((envs) => {
+      cpSync(join(envs, "prod"), join(envs, name), { recursive: true });
+      const file = `${name}/environment.yaml`;
+      replaceIn(file, "name: prod\n", `name: ${name}\nproject: startupwebapp-platform\n`)(envs);
+      replaceIn(file, "cidr: 10.30.0.0/16", "cidr: 10.40.0.0/16")(envs);
+      replaceIn(file, "alias/pgforks-tfstate", "alias/startupwebapp-platform-tfstate")(envs);
+      replaceIn(
+        file,
+        "backupRetentionDays: 14",
+        "backupRetentionDays: 14\n  readReplicas:\n    - name: reporting-replica-for-analytics",
+      )(envs);
+    });
+    const before = snapshot(envs);
+    for (const app of [
+      ["apps", "main.ts"],
+      ["apps", "bootstrap", "src", "main.ts"],
+    ]) {
+      const run = spawnSync(tsx, [join(root, ...app)], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, PGFORKS_ENVIRONMENTS_DIR: envs, CDKTF_OUTDIR: "" },
+        timeout: 50_000,
+      });
+      expect(run.status).toBe(1);
+      const file = join("environments", name, "environment.yaml");
+      expect(run.stderr).toContain(
+        `${file}:4:10 project: makes the IAM role startupwebapp-platform-healthtech-production-terraform-tenants-plan 67 characters long, over IAM's 64: <project>-<name> may be at most 41 characters (now 44)`,
+      );
+      expect(run.stderr).toContain(
+        `${file}:28:13 database.readReplicas[0].name: makes the replica's DB instance identifier startupwebapp-platform-healthtech-production-reporting-replica-for-analytics 76 characters long, over RDS's 63`,
+      );
+      expect(run.stderr).not.toMatch(NO_STACK);
+      expect(readdirSync(dir)).toEqual(["environments"]);
+    }
+    expect(snapshot(envs)).toEqual(before);
+  }, 120_000);
 });
 
 describe("environments valid alone that clash together", () => {

@@ -2,6 +2,13 @@ import { z } from "zod";
 import { identifierProblem } from "../identifiers";
 import { INSTANCE_CLASS_NAMES } from "../instance-classes";
 import { ipv4CidrProblem } from "../ipv4";
+import {
+  DB_IDENTIFIER_MAX_LENGTH,
+  IAM_ROLE_NAME_MAX_LENGTH,
+  LONGEST_ROLE_NAME_SUFFIX,
+  resourcePrefix,
+  stateBackendProblems,
+} from "../naming";
 
 /** Values CloudWatch Logs accepts for `retention_in_days` (PutRetentionPolicy API reference). */
 export const LOG_RETENTION_DAYS = [
@@ -139,19 +146,21 @@ const postgresIdentifier = z.string().superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
+// No "--": these names become part of DB instance identifiers, which RDS refuses with two
+// consecutive hyphens ("pgforks-qa--eu").
 const resourceName = z
   .string()
   .regex(
-    /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/,
-    "must be 3-32 characters of lowercase letters, digits and hyphens, starting with a letter",
+    /^[a-z](?!.*--)[a-z0-9-]{1,30}[a-z0-9]$/,
+    "must be 3-32 characters of lowercase letters, digits and single hyphens, starting with a letter",
   );
 
 /** An environment's name: a resourceName of 2 characters or more (qa, dev, prod). */
 const environmentName = z
   .string()
   .regex(
-    /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
-    "must be 2-32 characters of lowercase letters, digits and hyphens, starting with a letter",
+    /^[a-z](?!.*--)[a-z0-9-]{0,30}[a-z0-9]$/,
+    "must be 2-32 characters of lowercase letters, digits and single hyphens, starting with a letter",
   );
 
 export const networkSchema = z
@@ -583,6 +592,61 @@ export const environmentSchema = z
         });
       }
       const replicas = Array.isArray(database.readReplicas) ? database.readReplicas : [];
+      // Names built from <project>-<env>: RDS and IAM refuse them at apply when too long.
+      // Only a valid project: an invalid one is already its own problem.
+      const project = resourceName.safeParse(raw.project).success
+        ? (raw.project as string)
+        : undefined;
+      if (project !== undefined && typeof raw.name === "string") {
+        const prefix = resourcePrefix({ project, name: raw.name });
+        const longest = `${prefix}${LONGEST_ROLE_NAME_SUFFIX}`;
+        if (longest.length > IAM_ROLE_NAME_MAX_LENGTH) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["project"],
+            message: `makes the IAM role ${longest} ${longest.length} characters long, over IAM's ${IAM_ROLE_NAME_MAX_LENGTH}: <project>-<name> may be at most ${IAM_ROLE_NAME_MAX_LENGTH - LONGEST_ROLE_NAME_SUFFIX.length} characters (now ${prefix.length}); shorten project or name`,
+          });
+        }
+        replicas.forEach((replica: { name?: unknown } | null, i) => {
+          const identifier = `${prefix}-${String(replica?.name)}`;
+          if (typeof replica?.name === "string" && identifier.length > DB_IDENTIFIER_MAX_LENGTH) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["database", "readReplicas", i, "name"],
+              message: `makes the replica's DB instance identifier ${identifier} ${identifier.length} characters long, over RDS's ${DB_IDENTIFIER_MAX_LENGTH}: at most ${DB_IDENTIFIER_MAX_LENGTH - prefix.length - 1} characters here`,
+            });
+          }
+        });
+      }
+      // The state key and prefix the bootstrap stack creates: another key does not exist, and
+      // every state write of the stacks would fail at plan or apply.
+      const backend = raw.stateBackend as
+        | { region?: unknown; keyPrefix?: unknown; kmsKeyId?: unknown }
+        | undefined;
+      if (
+        project !== undefined &&
+        typeof raw.account === "string" &&
+        typeof backend?.region === "string" &&
+        typeof backend.keyPrefix === "string" &&
+        (backend.kmsKeyId === undefined || typeof backend.kmsKeyId === "string")
+      ) {
+        const settings = {
+          region: backend.region,
+          keyPrefix: backend.keyPrefix,
+          kmsKeyId: backend.kmsKeyId,
+        };
+        for (const problem of stateBackendProblems({
+          project,
+          account: raw.account,
+          stateBackend: settings,
+        })) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["stateBackend", problem.field],
+            message: problem.message,
+          });
+        }
+      }
       replicas.forEach((replica: { availabilityZone?: unknown } | null, i) => {
         const az = replica?.availabilityZone;
         if (typeof az === "string" && !azs.includes(az)) {
