@@ -140,6 +140,24 @@ const environmentCases: ConfigCase[] = [
     expect: ["tags.aws:team", "reserved by AWS"],
   },
   {
+    name: "more tags than AWS allows on a resource with pgforks' own (refused at apply)",
+    edit: append(
+      e(ENV),
+      `tags:\n${Array.from({ length: 47 }, (_, i) => `  team${i}: x\n`).join("")}`,
+    ),
+    expect: ["tags: has 47 tags; at most 46 fit: AWS allows 50 per resource"],
+    problems: 1,
+  },
+  {
+    name: "a tag key pgforks sets (the environment tag would be overridden)",
+    edit: append(e(ENV), "tags:\n  environment: production\n"),
+    expect: [
+      'tags.environment: is a tag pgforks sets on every resource (project, environment, managed-by); choose another key (found "production")',
+    ],
+    synth: true,
+    problems: 1,
+  },
+  {
     name: "tag value with a Terraform template",
     edit: append(e(ENV), `tags:\n  team: ${TEMPLATE}\n`),
     expect: ["tags.team", "must be at most 256 characters of letters"],

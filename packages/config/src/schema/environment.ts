@@ -117,6 +117,13 @@ const tagValue = z
     `must be at most 256 characters of ${TAG_CHARACTERS}`,
   );
 
+/** Tags pgforks puts on every resource (provider default_tags, packages/stacks backend.ts). */
+export const DEFAULT_TAG_KEYS = ["project", "environment", "managed-by"] as const;
+/** Tags AWS allows on one resource (Tagging AWS resources, "Tag naming limits and requirements"). */
+const AWS_MAX_TAGS = 50;
+/** What is left for environment.yaml's tags: the defaults and a resource's own Name tag take 4. */
+const MAX_EXTRA_TAGS = AWS_MAX_TAGS - DEFAULT_TAG_KEYS.length - 1;
+
 const ipv4Cidr = z
   .string()
   .regex(
@@ -519,7 +526,29 @@ export const environmentSchema = z
       .describe(
         "At least two AZ IDs of the region (use1-az1, not the account-specific name us-east-1a), one private subnet each, listed explicitly so plans need no AWS lookup. The plan refuses a zone where the instance class is not offered.",
       ),
-    tags: z.record(tagKey, tagValue).default({}).describe("Extra tags on every resource."),
+    tags: z
+      .record(tagKey, tagValue)
+      .superRefine((tags, ctx) => {
+        const keys = Object.keys(tags);
+        for (const key of keys.filter((k) => (DEFAULT_TAG_KEYS as readonly string[]).includes(k))) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: `is a tag pgforks sets on every resource (${DEFAULT_TAG_KEYS.join(", ")}); choose another key`,
+          });
+        }
+        if (keys.length > MAX_EXTRA_TAGS) {
+          ctx.addIssue({
+            code: "custom",
+            path: [],
+            message: `has ${keys.length} tags; at most ${MAX_EXTRA_TAGS} fit: AWS allows ${AWS_MAX_TAGS} per resource, and pgforks adds ${DEFAULT_TAG_KEYS.join(", ")} and Name`,
+          });
+        }
+      })
+      .default({})
+      .describe(
+        `Extra tags on every resource: at most ${MAX_EXTRA_TAGS} (AWS allows ${AWS_MAX_TAGS} per resource; pgforks adds project, environment, managed-by and Name).`,
+      ),
     network: networkSchema,
     database: databaseSchema,
     proxy: proxySchema,
