@@ -95,7 +95,22 @@ describe("bad input: one line, the tool's usage exit code, no stack trace", () =
     [
       ["review", "--max-chars", "500", "x.json"],
       2,
-      "error: option '--max-chars <n>' argument '500' is invalid. Must be an integer of at least 1000.",
+      "error: option '--max-chars <n>' argument '500' is invalid. Must be an integer of at least 1000, in decimal digits.",
+    ],
+    [
+      ["review", "--max-chars", " 2000", "x.json"],
+      2,
+      "error: option '--max-chars <n>' argument ' 2000' is invalid. Must be an integer of at least 1000, in decimal digits.",
+    ],
+    [
+      ["audit", "--env", "prod", "--port", "0x10"],
+      2,
+      'audit: --port must be a port number from 1 to 65535 in decimal digits (found "0x10")',
+    ],
+    [
+      ["credentials", "--env", "dev", "--env", "prod"],
+      1,
+      `error: option '--env <name>' argument 'prod' is invalid. Give --env once (found "dev", then "prod").`,
     ],
     [
       ["review", "--stack", "no-equals-sign"],

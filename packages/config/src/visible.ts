@@ -14,3 +14,16 @@ export function visibleJson(value: unknown): string {
     return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
   });
 }
+
+/**
+ * What a command line says of a value option given twice (commander keeps the last one silently:
+ * `--env dev --env prod` acted on prod): both values, visibly.
+ */
+export function repeatedOptionMessage(flag: string, previous: unknown, value: string): string {
+  return `Give ${flag} once (found ${visibleJson(String(previous))}, then ${visibleJson(value)}).`;
+}
+
+/** Whether `text` is a whole number in decimal digits only (no spaces, sign, 0x, exponent or point). */
+export function isDecimalDigits(text: string): boolean {
+  return /^[0-9]+$/.test(text);
+}

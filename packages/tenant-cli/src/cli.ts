@@ -1,6 +1,6 @@
 // `pgforks tenant <command>` (npm run tenant -- <command>); run directly, this file is the same
 // command on its own (node --import tsx packages/tenant-cli/src/cli.ts <command>).
-import { visibleJson } from "@pgforks/config/src/visible";
+import { isDecimalDigits, repeatedOptionMessage, visibleJson } from "@pgforks/config/src/visible";
 import { Command, InvalidArgumentError } from "commander";
 import type { StateCommand, TenantRequest } from "./run";
 
@@ -25,9 +25,7 @@ function commaList(value: string, previous: readonly string[] = []): string[] {
 function once(flag: string) {
   return <T>(value: string, previous: T | undefined): string => {
     if (previous !== undefined) {
-      throw new InvalidArgumentError(
-        `Give ${flag} once (found ${visibleJson(String(previous))}, then ${visibleJson(value)}).`,
-      );
+      throw new InvalidArgumentError(repeatedOptionMessage(flag, previous, value));
     }
     return value;
   };
@@ -40,7 +38,7 @@ function once(flag: string) {
  */
 function connectionLimit(value: string, previous: number | undefined): number {
   once("--connection-limit")(value, previous);
-  if (!/^[0-9]+$/.test(value)) {
+  if (!isDecimalDigits(value)) {
     throw new InvalidArgumentError(
       `Must be a whole number written in decimal digits only, e.g. 20 (found ${visibleJson(value)}: no spaces, sign, exponent or 0x).`,
     );
