@@ -107,6 +107,22 @@ describe("bad input: one line, the tool's usage exit code, no stack trace", () =
       2,
       'audit: --port must be a port number from 1 to 65535 in decimal digits (found "0x10")',
     ],
+    // A value option given twice: commander kept the last one silently.
+    [
+      ["audit", "--env", "dev", "--env", "prod"],
+      2,
+      `error: option '--env <env>' argument 'prod' is invalid. Give --env once (found "dev", then "prod").`,
+    ],
+    [
+      ["review", "offline", "--env", "dev", "--env", "prod"],
+      2,
+      `error: option '--env <env>' argument 'prod' is invalid. Give --env once (found "dev", then "prod").`,
+    ],
+    [
+      ["ci", "env", "--env", "dev", "--env", "prod"],
+      2,
+      `error: option '--env <name>' argument 'prod' is invalid. Give --env once (found "dev", then "prod").`,
+    ],
     [
       ["credentials", "--env", "dev", "--env", "prod"],
       1,
