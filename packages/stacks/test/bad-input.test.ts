@@ -135,6 +135,19 @@ const environmentCases: ConfigCase[] = [
     expect: ["network.bastionAvailabilityZone", "must be one of availabilityZones"],
   },
   {
+    name: "interface endpoints in more zones than the environment has (silently fewer)",
+    edit: replaceIn(
+      e(ENV),
+      "  bastion: true\n",
+      "  bastion: true\n  interfaceEndpoints: true\n  interfaceEndpointZones: 6\n",
+    ),
+    expect: [
+      "network.interfaceEndpointZones: must be at most the number of availabilityZones (3)",
+      "(found 6)",
+    ],
+    problems: 1,
+  },
+  {
     name: "tag key reserved by AWS",
     edit: append(e(ENV), "tags:\n  aws:team: x\n"),
     expect: ["tags.aws:team", "reserved by AWS"],

@@ -612,6 +612,16 @@ export const environmentSchema = z
         }
       }
       const network = (raw.network ?? {}) as Partial<Record<string, unknown>>;
+      // interfaceEndpointZones counts the first zones of availabilityZones: more than there are
+      // was silently the number there are.
+      const endpointZones = network.interfaceEndpointZones;
+      if (typeof endpointZones === "number" && azs.length > 0 && endpointZones > azs.length) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["network", "interfaceEndpointZones"],
+          message: `must be at most the number of availabilityZones (${azs.length}): the endpoints get a network interface in the first zones of that list`,
+        });
+      }
       const bastionZone = network.bastionAvailabilityZone;
       if (typeof bastionZone === "string" && !azs.includes(bastionZone)) {
         ctx.addIssue({
