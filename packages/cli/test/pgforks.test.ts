@@ -365,4 +365,22 @@ describe("PGFORKS_ENVIRONMENTS_DIR: every command that reads environments/ reads
     },
     SPAWN_TIMEOUT_MS,
   );
+
+  it(
+    "naming the folder that holds environments/ (a checkout) is one problem saying which to name",
+    () => {
+      for (const args of [
+        ["credentials", "--env", "prod"],
+        ["tenant", "list"],
+      ]) {
+        const run = pgforksWith({ PGFORKS_ENVIRONMENTS_DIR: scratch }, ...args);
+        expect(run.stderr).toContain(
+          `${scratch} is not an environments folder (PGFORKS_ENVIRONMENTS_DIR): none of its folders holds an environment.yaml; set PGFORKS_ENVIRONMENTS_DIR=${envs}\n`,
+        );
+        expect(run.status).toBe(1);
+        expect(run.stdout).not.toContain("TF_VAR");
+      }
+    },
+    2 * SPAWN_TIMEOUT_MS,
+  );
 });

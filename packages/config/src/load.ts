@@ -105,18 +105,35 @@ export function environmentNames(dir = environmentsDir()): string[] {
       },
     ]);
   }
-  return entries
+  const names = entries
     .filter(
       (e) =>
         e.isDirectory() && !e.name.startsWith(".") && !NON_ENVIRONMENT_FOLDERS.includes(e.name),
     )
     .map((e) => e.name)
     .sort();
+  // PGFORKS_ENVIRONMENTS_DIR naming a checkout instead of its environments/: apps, docs and
+  // node_modules were environments "without their files", one "file is missing" pair each.
+  const nested = join(dir, "environments");
+  if (
+    dir === environmentsDirOverride() &&
+    names.includes("environments") &&
+    !names.some((name) => existsSync(join(dir, name, ENVIRONMENT_FILE)))
+  ) {
+    throw new ConfigError([
+      {
+        file: displayPath(dir),
+        path: "",
+        message: `is not an environments folder (${ENVIRONMENTS_DIR_VARIABLE}): none of its folders holds an ${ENVIRONMENT_FILE}; set ${ENVIRONMENTS_DIR_VARIABLE}=${nested}`,
+      },
+    ]);
+  }
+  return names;
 }
 
 function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
-  return rel.startsWith("..") ? file : rel;
+  return rel === "" || rel.startsWith("..") ? file : rel;
 }
 
 /** Longest rendering of a found value: a binary dump or a long list stays on one line. */
