@@ -3,7 +3,13 @@
 //   npx tsx apps/bootstrap/src/main.ts [--env <name>]... [--first-run]
 // See apps/bootstrap/README.md for the first-run procedure.
 import { relative } from "node:path";
-import { ConfigError, environmentNames, environmentsDir, loadEnvironments } from "@pgforks/config";
+import {
+  ConfigError,
+  environmentNames,
+  environmentsDir,
+  loadEnvironments,
+  sharedAccountProblems,
+} from "@pgforks/config";
 import { synthesizeBootstrap } from "./app";
 
 function main(argv: readonly string[]): number {
@@ -23,6 +29,11 @@ function main(argv: readonly string[]): number {
     // set), as for the root app.
     const dir = environmentsDir();
     const environments = loadEnvironments(envs.length > 0 ? envs : environmentNames(dir), dir);
+    const shared = sharedAccountProblems(environments);
+    if (shared.length > 0) {
+      console.error(`Bootstrap synth stopped: ${shared.join("\n")}`);
+      return 1;
+    }
     const stacks = synthesizeBootstrap(environments, {
       ...(process.env.CDKTF_OUTDIR ? { outdir: process.env.CDKTF_OUTDIR } : {}),
       firstRun,

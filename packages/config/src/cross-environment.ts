@@ -11,7 +11,8 @@ export function ipv4CidrsOverlap(a: Ipv4Cidr, b: Ipv4Cidr): boolean {
 
 /**
  * What is valid in each environment alone but clashes between two of them, as one warning line
- * each (synth goes on): two VPCs whose network.cidr overlap. Environments are not peered with one
+ * each (synth goes on): a shared account (see sharedAccountProblems; bootstrap synth refuses it)
+ * and two VPCs whose network.cidr overlap. Environments are not peered with one
  * another, so AWS accepts it; but a VPC cannot be peered or routed to two overlapping ranges
  * (docs/architecture.md, "Another VPC": an app's VPC is peered and routed between the CIDRs), and
  * a new environment copied from prod (the graduation runbook) keeps prod's range unless changed.
@@ -22,7 +23,7 @@ export function crossEnvironmentWarnings(loaded: readonly LoadedEnvironment[]): 
     file: FileSystemError.display(join(env.dir, ENVIRONMENT_FILE)),
     cidr: parseIpv4Cidr(env.environment.network.cidr),
   }));
-  const warnings: string[] = [];
+  const warnings: string[] = sharedAccountProblems(loaded).map((p) => `warning: ${p}`);
   networks.forEach((a, i) => {
     for (const b of networks.slice(i + 1)) {
       if (!ipv4CidrsOverlap(a.cidr, b.cidr)) continue;
@@ -33,6 +34,29 @@ export function crossEnvironmentWarnings(loaded: readonly LoadedEnvironment[]): 
     }
   });
   return warnings;
+}
+
+/**
+ * Environments that share an AWS account, one line per later one: the bootstrap stack of each
+ * creates the account's GitHub OIDC provider (one per account and URL) and the state key alias
+ * `alias/<project>-tfstate`, so the second bootstrap apply fails (EntityAlreadyExists,
+ * AlreadyExistsException). Each environment gets its own account (README, apps/bootstrap).
+ */
+export function sharedAccountProblems(loaded: readonly LoadedEnvironment[]): string[] {
+  const first = new Map<string, LoadedEnvironment>();
+  const problems: string[] = [];
+  for (const env of loaded) {
+    const earlier = first.get(env.environment.account);
+    if (earlier === undefined) {
+      first.set(env.environment.account, env);
+      continue;
+    }
+    const file = (e: LoadedEnvironment) => FileSystemError.display(join(e.dir, ENVIRONMENT_FILE));
+    problems.push(
+      `${file(env)} account: ${env.environment.account} is also the account of ${file(earlier)}; each environment's bootstrap stack creates the account's GitHub OIDC provider and state key alias, so the second bootstrap apply would fail (already exists): give each environment its own account`,
+    );
+  }
+  return problems;
 }
 
 /** The first 10.n.0.0/16 that overlaps none of `taken` (n a multiple of 10 first, as committed), if any. */

@@ -303,7 +303,7 @@ describe("crossEnvironmentWarnings: valid alone, clashing together", () => {
     ({
       name,
       dir: join("/x/environments", name),
-      environment: { network: { cidr } },
+      environment: { account: `${name}-account`, network: { cidr } },
       tenants: [],
     }) as unknown as Parameters<typeof crossEnvironmentWarnings>[0][number];
 
@@ -316,6 +316,14 @@ describe("crossEnvironmentWarnings: valid alone, clashing together", () => {
       ]),
     ).toEqual([
       'warning: /x/environments/healthtech-prod/environment.yaml network.cidr: 10.30.128.0/20 overlaps network.cidr 10.30.0.0/16 of /x/environments/prod/environment.yaml; a VPC cannot be peered or routed to both (docs/architecture.md, "Another VPC"): give each environment its own range, e.g. 10.20.0.0/16',
+    ]);
+  });
+
+  it("names an account two environments share (each bootstrap stack creates its OIDC provider)", () => {
+    const [a, b] = [at("prod", "10.30.0.0/16"), at("healthtech-prod", "10.40.0.0/16")];
+    const shared = { ...b, environment: { ...b.environment, account: a.environment.account } };
+    expect(crossEnvironmentWarnings([a, shared])).toEqual([
+      "warning: /x/environments/healthtech-prod/environment.yaml account: prod-account is also the account of /x/environments/prod/environment.yaml; each environment's bootstrap stack creates the account's GitHub OIDC provider and state key alias, so the second bootstrap apply would fail (already exists): give each environment its own account",
     ]);
   });
 

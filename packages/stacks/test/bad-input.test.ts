@@ -686,25 +686,36 @@ describe("names built from <project>-<env> that AWS refuses at apply", () => {
 });
 
 describe("environments valid alone that clash together", () => {
-  it("a copy of prod (graduation runbook) keeps its VPC CIDR: synth warns naming both files, still writes", () => {
+  it("a copy of prod (graduation runbook) keeps its account and VPC CIDR: synth warns naming both files, bootstrap synth refuses", () => {
     const { dir, envs } = fixture((envs) => {
       cpSync(join(envs, "prod"), join(envs, "healthtech-prod"), { recursive: true });
       replaceIn("healthtech-prod/environment.yaml", "name: prod", "name: healthtech-prod")(envs);
     });
     const before = snapshot(envs);
-    const run = spawnSync(tsx, [join(root, "apps", "main.ts")], {
-      cwd: dir,
-      encoding: "utf8",
-      env: { ...process.env, PGFORKS_ENVIRONMENTS_DIR: envs },
-      timeout: 50_000,
-    });
-    expect(run.stderr).toBe(
-      `warning: ${join("environments", "prod", "environment.yaml")} network.cidr: 10.30.0.0/16 overlaps network.cidr 10.30.0.0/16 of ${join("environments", "healthtech-prod", "environment.yaml")}; a VPC cannot be peered or routed to both (docs/architecture.md, "Another VPC"): give each environment its own range, e.g. 10.40.0.0/16\n`,
+    const [prod, copy] = ["prod", "healthtech-prod"].map((env) =>
+      join("environments", env, "environment.yaml"),
     );
-    expect(run.status).toBe(0);
-    expect(run.stdout).toContain("healthtech-prod-platform");
+    const sharedAccount = `${prod} account: 333333333333 is also the account of ${copy}; each environment's bootstrap stack creates the account's GitHub OIDC provider and state key alias, so the second bootstrap apply would fail (already exists): give each environment its own account`;
+    const run = (app: string[]) =>
+      spawnSync(tsx, [join(root, ...app)], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, PGFORKS_ENVIRONMENTS_DIR: envs, CDKTF_OUTDIR: "" },
+        timeout: 50_000,
+      });
+    const synth = run(["apps", "main.ts"]);
+    expect(synth.stderr).toBe(
+      `warning: ${sharedAccount}\nwarning: ${prod} network.cidr: 10.30.0.0/16 overlaps network.cidr 10.30.0.0/16 of ${copy}; a VPC cannot be peered or routed to both (docs/architecture.md, "Another VPC"): give each environment its own range, e.g. 10.40.0.0/16\n`,
+    );
+    expect(synth.status).toBe(0);
+    expect(synth.stdout).toContain("healthtech-prod-platform");
+    rmSync(join(dir, "cdktf.out"), { recursive: true });
+    const bootstrap = run(["apps", "bootstrap", "src", "main.ts"]);
+    expect(bootstrap.stderr).toBe(`Bootstrap synth stopped: ${sharedAccount}\n`);
+    expect(bootstrap.status).toBe(1);
+    expect(readdirSync(dir)).toEqual(["environments"]);
     expect(snapshot(envs)).toEqual(before);
-  }, 60_000);
+  }, 120_000);
 });
 
 interface CliCase {
