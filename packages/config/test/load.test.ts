@@ -152,6 +152,22 @@ describe("environment.yaml rules", () => {
     ]);
   });
 
+  it.each([0, -31, 30, 744])(
+    "refuses a Performance Insights retention of %i days (RDS takes 7, months of 31 days up to 713, or 731)",
+    (days) => {
+      const dir = copyEnvironments();
+      patchEnvironment(
+        dir,
+        "dev",
+        "instanceClass: db.t4g.micro",
+        `instanceClass: db.t4g.micro\n  performanceInsightsRetentionDays: ${days}`,
+      );
+      expect(problemsOf(() => loadEnvironment("dev", dir))).toEqual([
+        `database.performanceInsightsRetentionDays: must be 7 (free tier), a multiple of 31 up to 713, or 731 (found ${days})`,
+      ]);
+    },
+  );
+
   it("rejects AZs of another region, an unknown instance class and a name that is not its folder", () => {
     const dir = copyEnvironments();
     patchEnvironment(dir, "dev", "[use1-az1, use1-az2]", "[use1-az1, euw1-az2]");

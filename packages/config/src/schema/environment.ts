@@ -12,12 +12,20 @@ export const LOG_RETENTION_DAYS = [
 /** Enhanced Monitoring granularities RDS accepts (CreateDBInstance, MonitoringInterval). */
 export const MONITORING_INTERVALS = [1, 5, 10, 15, 30, 60] as const;
 
+/** What Performance Insights keeps: 7 days (free tier), whole months of 31 days up to 23, or 731. */
+const PERFORMANCE_INSIGHTS_RETENTION_DAYS = [
+  7,
+  ...Array.from({ length: 23 }, (_, i) => 31 * (i + 1)),
+  731,
+];
+
 const retentionDays = z
   .number()
   .int()
   .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
     message: `must be one of the CloudWatch Logs retention values: ${LOG_RETENTION_DAYS.join(", ")}`,
-  });
+  })
+  .meta({ enum: [...LOG_RETENTION_DAYS] });
 
 /**
  * AWS regions (commercial, GovCloud, China), from the AWS General Reference "Regional endpoints".
@@ -63,9 +71,12 @@ export const AWS_REGIONS = [
   "us-west-2",
 ] as const;
 
-const awsRegion = z.string().refine((r) => (AWS_REGIONS as readonly string[]).includes(r), {
-  message: "must be an AWS region such as us-east-1",
-});
+const awsRegion = z
+  .string()
+  .refine((r) => (AWS_REGIONS as readonly string[]).includes(r), {
+    message: "must be an AWS region such as us-east-1",
+  })
+  .meta({ enum: [...AWS_REGIONS] });
 
 /**
  * An AZ ID such as use1-az1. AZ names (us-east-1a) map to different physical zones in each
@@ -274,9 +285,19 @@ export const databaseSchema = z
       .int()
       .max(65536)
       .default(100)
-      .describe("Storage autoscaling ceiling in GB. Default 100 (seed 004)."),
-    multiAz: z.boolean().describe("Run a synchronous standby in a second AZ (automatic failover)."),
-    deletionProtection: z.boolean().describe("Refuse DeleteDBInstance until this is turned off."),
+      .describe(
+        "Storage autoscaling ceiling in GB; must be greater than allocatedStorageGb. Default 100 (seed 004).",
+      ),
+    multiAz: z
+      .boolean()
+      .describe(
+        "Run a synchronous standby in a second AZ (automatic failover); it doubles the instance and storage price. Must be true in the production tier.",
+      ),
+    deletionProtection: z
+      .boolean()
+      .describe(
+        "Refuse DeleteDBInstance until this is turned off. Must be true in the production tier.",
+      ),
     backupRetentionDays: z
       .number()
       .int()
@@ -311,17 +332,21 @@ export const databaseSchema = z
     performanceInsightsRetentionDays: z
       .number()
       .int()
-      .refine((n) => n === 7 || (n % 31 === 0 && n <= 713) || n === 731, {
+      .refine((n) => PERFORMANCE_INSIGHTS_RETENTION_DAYS.includes(n), {
         message: "must be 7 (free tier), a multiple of 31 up to 713, or 731",
       })
+      .meta({ enum: PERFORMANCE_INSIGHTS_RETENTION_DAYS })
       .default(7)
-      .describe("Performance Insights retention in days. Default 7 (free tier, seed 004)."),
+      .describe(
+        "Performance Insights retention in days: 7, whole months of 31 days (31 to 713), or 731. Default 7 (the free tier, seed 004); longer retention is priced per vCPU-month.",
+      ),
     monitoringIntervalSeconds: z
       .number()
       .int()
       .refine((n) => (MONITORING_INTERVALS as readonly number[]).includes(n), {
         message: `must be one of ${MONITORING_INTERVALS.join(", ")}`,
       })
+      .meta({ enum: [...MONITORING_INTERVALS] })
       .default(60)
       .describe("Enhanced Monitoring granularity in seconds. Default 60."),
     logRetentionDays: retentionDays
@@ -365,7 +390,9 @@ export const proxySchema = z
   .strictObject({
     enabled: z
       .boolean()
-      .describe("Put an RDS Proxy (connection pooling, TLS required) in front of the instance."),
+      .describe(
+        "Put an RDS Proxy (connection pooling, TLS required) in front of the instance. Priced per vCPU-hour of the instance class, at least 2 vCPUs: $0.015 × 2 × 730 h = $21.90/month on a db.t4g.small (us-east-1 list price; the plan review prices it).",
+      ),
     maxConnectionsPercent: z
       .number()
       .int()
@@ -381,7 +408,9 @@ export const proxySchema = z
       .min(0)
       .max(100)
       .default(50)
-      .describe("Share of max_connections the proxy keeps idle. Default 50 (the RDS default)."),
+      .describe(
+        "Share of max_connections the proxy keeps idle; must not exceed maxConnectionsPercent. Default 50 (the RDS default).",
+      ),
     connectionBorrowTimeoutSeconds: z
       .number()
       .int()
@@ -511,12 +540,20 @@ export const environmentSchema = z
         "At least two AZ IDs of the region (use1-az1, not the account-specific name us-east-1a), one private subnet each, listed explicitly so plans need no AWS lookup. The plan refuses a zone where the instance class is not offered.",
       ),
     tags: z.record(tagKey, tagValue).default({}).describe("Extra tags on every resource."),
-    network: networkSchema,
-    database: databaseSchema,
-    proxy: proxySchema,
-    alarms: alarmsSchema,
-    stateBackend: stateBackendSchema,
-    tunnel: tunnelSchema.optional(),
+    network: networkSchema.describe(
+      "The VPC: its private subnets, flow log, security groups, and how CI reaches the database (bastion, endpoints, NAT).",
+    ),
+    database: databaseSchema.describe(
+      "The one shared RDS for PostgreSQL instance of the environment, its replicas and its connection budget.",
+    ),
+    proxy: proxySchema.describe("RDS Proxy in front of the instance, and its pool settings."),
+    alarms: alarmsSchema.describe("Who is alerted, and the thresholds the alarms do not derive."),
+    stateBackend: stateBackendSchema.describe(
+      "Where both stacks keep their Terraform state (S3, locked with a lock file, encrypted).",
+    ),
+    tunnel: tunnelSchema
+      .optional()
+      .describe("The SSM port-forwarding tunnel CI opens to plan and apply the tenants stack."),
     ci: ciSchema.describe("Continuous delivery: who may plan and apply from CI."),
   })
   .superRefine(
