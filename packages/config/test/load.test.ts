@@ -184,6 +184,60 @@ describe("environment.yaml rules", () => {
   });
 });
 
+describe("backup and maintenance windows (RDS: at least 30 minutes, never overlapping)", () => {
+  function windowProblems(backupWindow: string, maintenanceWindow: string): string[] {
+    const dir = copyEnvironments();
+    patchEnvironment(
+      dir,
+      "prod",
+      "  backupRetentionDays: 14",
+      `  backupRetentionDays: 14\n  backupWindow: "${backupWindow}"\n  maintenanceWindow: "${maintenanceWindow}"`,
+    );
+    return problemsOf(() => loadEnvironment("prod", dir));
+  }
+
+  it("refuses seed 001's Sunday 3-4 AM maintenance over seed 004's 03:00-04:00 backups", () => {
+    expect(windowProblems("03:00-04:00", "sun:03:00-sun:04:00")).toEqual([
+      'database.maintenanceWindow: must not overlap the daily backup window 03:00-04:00 (it does on sun); RDS refuses overlapping windows. Fix: move one of database.maintenanceWindow and database.backupWindow (found "sun:03:00-sun:04:00")',
+    ]);
+  });
+
+  it("sees the daily backup window on every day, across midnight and across Sunday night", () => {
+    // Monday's backup runs past midnight into Tuesday's maintenance; Sunday's maintenance runs
+    // past the week's end into Monday's backup.
+    expect(windowProblems("23:30-00:30", "tue:00:00-tue:01:00")[0]).toMatch(
+      /^database\.maintenanceWindow: must not overlap the daily backup window 23:30-00:30 \(it does on mon\)/,
+    );
+    expect(windowProblems("00:15-00:45", "sun:23:30-mon:00:30")[0]).toMatch(
+      /^database\.maintenanceWindow: must not overlap the daily backup window 00:15-00:45 \(it does on mon\)/,
+    );
+  });
+
+  it("refuses windows shorter than 30 minutes", () => {
+    expect(windowProblems("03:00-03:20", "sun:04:30-sun:04:45")).toEqual([
+      'database.backupWindow: must be at least 30 minutes long (RDS refuses a shorter window), found 20 (found "03:00-03:20")',
+      'database.maintenanceWindow: must be at least 30 minutes long (RDS refuses a shorter window), found 15 (found "sun:04:30-sun:04:45")',
+    ]);
+  });
+
+  it("accepts adjacent windows and the defaults", () => {
+    expect(loadEnvironment("prod", copyEnvironments()).environment.database).toMatchObject({
+      backupWindow: "03:00-04:00",
+      maintenanceWindow: "sun:04:30-sun:05:30",
+    });
+    const dir = copyEnvironments();
+    patchEnvironment(
+      dir,
+      "prod",
+      "  backupRetentionDays: 14",
+      '  backupRetentionDays: 14\n  backupWindow: "03:00-04:00"\n  maintenanceWindow: "sun:04:00-sun:04:30"',
+    );
+    expect(loadEnvironment("prod", dir).environment.database.maintenanceWindow).toBe(
+      "sun:04:00-sun:04:30",
+    );
+  });
+});
+
 describe("availability zones by AZ ID", () => {
   it("refuses AZ names, which map to different zones in each account", () => {
     const dir = copyEnvironments();

@@ -2,6 +2,11 @@ import { z } from "zod";
 import { identifierProblem } from "../identifiers";
 import { INSTANCE_CLASS_NAMES } from "../instance-classes";
 import { ipv4CidrProblem } from "../ipv4";
+import {
+  backupWindowProblem,
+  maintenanceWindowProblem,
+  windowsOverlapProblem,
+} from "../rds-windows";
 
 /** Values CloudWatch Logs accepts for `retention_in_days` (PutRetentionPolicy API reference). */
 export const LOG_RETENTION_DAYS = [
@@ -135,7 +140,11 @@ const ipv4Cidr = z
 /** `hh24:mi-hh24:mi` in UTC, as RDS expects for backup_window. */
 const dailyWindow = z
   .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, "must look like 03:00-04:00 (UTC)");
+  .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, "must look like 03:00-04:00 (UTC)")
+  .superRefine((window, ctx) => {
+    const problem = backupWindowProblem(window);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 /** `ddd:hh24:mi-ddd:hh24:mi` in UTC, as RDS expects for maintenance_window. */
 const weeklyWindow = z
@@ -143,7 +152,11 @@ const weeklyWindow = z
   .regex(
     /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/,
     "must look like sun:04:30-sun:05:30 (UTC)",
-  );
+  )
+  .superRefine((window, ctx) => {
+    const problem = maintenanceWindowProblem(window);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 const postgresIdentifier = z.string().superRefine((value, ctx) => {
   const problem = identifierProblem(value);
@@ -309,11 +322,13 @@ export const databaseSchema = z
       ),
     backupWindow: dailyWindow
       .default("03:00-04:00")
-      .describe("Daily backup window, UTC. Default 03:00-04:00 (seed 004)."),
+      .describe(
+        "Daily backup window, UTC, at least 30 minutes (RDS API, PreferredBackupWindow). Default 03:00-04:00 (seed 004).",
+      ),
     maintenanceWindow: weeklyWindow
       .default("sun:04:30-sun:05:30")
       .describe(
-        "Weekly maintenance window, UTC. Default sun:04:30-sun:05:30: seed 001 asks for Sunday early morning, and RDS requires it not to overlap the backup window.",
+        "Weekly maintenance window, UTC, at least 30 minutes and not overlapping the daily backup window on any day (RDS API, PreferredMaintenanceWindow). Default sun:04:30-sun:05:30: seed 001 asks for Sunday early morning (its 3-4 AM would overlap seed 004's 03:00-04:00 backups).",
       ),
     masterUsername: postgresIdentifier
       .default("forks_admin")
@@ -366,6 +381,10 @@ export const databaseSchema = z
       ),
   })
   .superRefine((db, ctx) => {
+    const windows = windowsOverlapProblem(db.backupWindow, db.maintenanceWindow);
+    if (windows) {
+      ctx.addIssue({ code: "custom", path: ["maintenanceWindow"], message: windows });
+    }
     if (db.maxAllocatedStorageGb <= db.allocatedStorageGb) {
       ctx.addIssue({
         code: "custom",
