@@ -426,9 +426,9 @@ export const proxySchema = z
       .int()
       .min(0)
       .max(100)
-      .default(50)
+      .optional()
       .describe(
-        "Share of max_connections the proxy keeps idle; must not exceed maxConnectionsPercent. Default 50 (the RDS default).",
+        "Share of max_connections the proxy keeps idle; must not exceed maxConnectionsPercent. Default: half of maxConnectionsPercent, rounded down (45 with the default 90), as RDS defaults it (RDS API, ConnectionPoolConfiguration MaxIdleConnectionsPercent).",
       ),
     connectionBorrowTimeoutSeconds: z
       .number()
@@ -446,7 +446,10 @@ export const proxySchema = z
       .describe("Idle client connections are closed after this. Default 1800 (the RDS default)."),
   })
   .superRefine((proxy, ctx) => {
-    if (proxy.maxIdleConnectionsPercent > proxy.maxConnectionsPercent) {
+    if (
+      proxy.maxIdleConnectionsPercent !== undefined &&
+      proxy.maxIdleConnectionsPercent > proxy.maxConnectionsPercent
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["maxIdleConnectionsPercent"],
