@@ -198,14 +198,20 @@ export function explainRenamedDatabase(
 
 /**
  * Why the local server did not start, with the fix when its port is taken (every clone's
- * `npm start` uses the same default port): `error` as is otherwise.
+ * `npm start` uses the same default port): the cause, the fix and the server's own line about
+ * the port, not pg_ctl's output and the log's tail (earlier runs' shutdown lines among them).
+ * `error` as is otherwise.
  */
 export function explainStartFailure(error: unknown, port: number): unknown {
   if (!(error instanceof Error) || !/could not (bind|create listen)/i.test(error.message)) {
     return error;
   }
+  const said = /could not bind [^\n]*/i.exec(error.message)?.[0];
   return new Error(
-    `${error.message}\nFix: port ${port} is taken (another PostgreSQL, perhaps another clone's npm start): stop that server, or set PGFORKS_LOCAL_PORT to a free port from 1024 to 65535 and run npm start again.`,
+    [
+      `the local server could not start: port ${port} on 127.0.0.1 is taken (another PostgreSQL, perhaps another clone's npm start)${said ? `; PostgreSQL: ${said}` : ""}`,
+      "Fix: stop that server, or set PGFORKS_LOCAL_PORT to a free port from 1024 to 65535 and run npm start again.",
+    ].join("\n"),
   );
 }
 
