@@ -24,10 +24,10 @@ import {
   passwordVerifiers,
   passwordVersions,
 } from "./credentials";
+import { DEFAULT_LOCAL_PORT, LOCAL_PORT_ENV } from "./local-port";
 import { LocalTerraform, synthesizeLocalStack } from "./local-stack";
 
-/** Port of the local server unless PGFORKS_LOCAL_PORT says otherwise (5432 + 16 * 3073: unlikely taken). */
-export const DEFAULT_LOCAL_PORT = 54316;
+export { DEFAULT_LOCAL_PORT, LOCAL_PORT_ENV };
 
 /** The admin role of the local server: like the RDS master user, not a superuser. */
 export const LOCAL_ADMIN_ROLE = "pgforks_admin";
@@ -38,7 +38,7 @@ export function localDir(root = repoRoot()): string {
 }
 
 export function localPort(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.PGFORKS_LOCAL_PORT;
+  const raw = env[LOCAL_PORT_ENV];
   if (raw === undefined || raw === "") return DEFAULT_LOCAL_PORT;
   // Decimal digits only: Number() also reads "0x1000" (4096), "1e4" and "5432.0".
   const port = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
