@@ -48,3 +48,14 @@ it("comes before the tenants stack's deploy in the README's real-AWS steps", () 
   expect(draw).toBeGreaterThan(-1);
   expect(readme.indexOf("npx cdktf deploy prod-tenants")).toBeGreaterThan(draw);
 });
+
+it("--help says how to use the printed lines and the exit codes", () => {
+  const run = spawnSync(process.execPath, ["--import", "tsx", main, "credentials", "--help"], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  expect(run.status).toBe(0);
+  expect(run.stdout).toContain('  eval "$(npm run -s credentials -- --env <env>)"');
+  expect(run.stdout).toContain(`export TF_VAR_${TENANT_PASSWORDS_VARIABLE}='...'`);
+  expect(run.stdout).toContain("Exit codes: 0 done, 1 usage, configuration or $GITHUB_ENV error.");
+}, 60_000);
