@@ -413,11 +413,36 @@ function reserveProblems(parsed: ParsedYaml, envFile: string): ConfigProblem[] {
 }
 
 /**
+ * A name that is no environment folder at all: one that does not exist (a typo: `--env prdo`), or
+ * one of NON_ENVIRONMENT_FOLDERS (`local`, the local target's tenants only, which npm start
+ * reads). Named with the environments there are, instead of two "file is missing" lines. A folder
+ * that exists without its files is still an environment: its missing file is named.
+ */
+function notAnEnvironmentProblem(name: string, dir: string): ConfigProblem | undefined {
+  const envDir = join(dir, name);
+  const local = name === LOCAL_ENVIRONMENT;
+  if (!local && !NON_ENVIRONMENT_FOLDERS.includes(name) && existsSync(envDir)) return undefined;
+  if (!existsSync(dir)) return undefined;
+  const known = `(environments: ${environmentNames(dir).join(", ") || "none"})`;
+  return {
+    file: displayPath(envDir),
+    path: "",
+    message: local
+      ? `is the local target (npm start reads its tenants.yaml), not an environment ${known}`
+      : existsSync(envDir)
+        ? `is not an environment folder ${known}`
+        : `does not exist: no environment "${name}" ${known}`,
+  };
+}
+
+/**
  * Reads and validates one environment folder. Throws ConfigError listing every problem in
  * both files (and the cross-file checks) at once.
  */
 export function loadEnvironment(name: string, dir = environmentsDir()): LoadedEnvironment {
   const envDir = join(dir, name);
+  const notEnvironment = notAnEnvironmentProblem(name, dir);
+  if (notEnvironment) throw new ConfigError([notEnvironment]);
   const problems: ConfigProblem[] = [];
   const envFile = join(envDir, ENVIRONMENT_FILE);
   const tenantsFile = join(envDir, TENANTS_FILE);

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   availabilityZoneIdPrefix,
@@ -32,6 +32,39 @@ describe("the committed environments", () => {
   it("spread the seed's forks across the environments", () => {
     const names = new Set(loadEnvironments().flatMap((e) => e.tenants.map((t) => t.name)));
     expect([...names].sort()).toEqual(["edtech", "fintech", "healthtech", "saas", "startupwebapp"]);
+  });
+});
+
+describe("a name that is no environment folder", () => {
+  const messageOf = (name: string, dir: string) => {
+    try {
+      loadEnvironment(name, dir);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return error.problems.map((p) => `${p.file} ${p.message}`);
+    }
+    throw new Error("expected a ConfigError");
+  };
+
+  it.each([
+    ["prdo", 'does not exist: no environment "prdo" (environments: dev, prod, staging)'],
+    ["local", "is the local target (npm start reads its tenants.yaml), not an environment"],
+    ["schema", "is not an environment folder (environments: dev, prod, staging)"],
+  ])("%s: one problem naming the environments, not two 'file is missing'", (name, message) => {
+    const dir = copyEnvironments();
+    const problems = messageOf(name, dir);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(`${join(dir, name)} ${message}`);
+    expect(problems[0]).not.toContain("file is missing");
+  });
+
+  it("a folder that exists without its files is still an environment: the missing file is named", () => {
+    const dir = copyEnvironments();
+    mkdirSync(join(dir, "qa"));
+    expect(messageOf("qa", dir)).toEqual([
+      `${join(dir, "qa", "environment.yaml")} file is missing`,
+      `${join(dir, "qa", "tenants.yaml")} file is missing`,
+    ]);
   });
 });
 
