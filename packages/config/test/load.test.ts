@@ -163,6 +163,26 @@ describe("a broken tenants.yaml", () => {
   });
 });
 
+describe("a value outside a long list of allowed values", () => {
+  it.each([
+    ["tenants.yaml", "tenants:\n  - name: a\n    owner: x@example.com\n    extensions: [foo]\n"],
+    ["environment.yaml", undefined],
+  ])("%s: names the schema file that lists them all", (file, tenants) => {
+    const dir = copyEnvironments();
+    if (tenants) writeTenants(dir, "dev", tenants);
+    else patchEnvironment(dir, "dev", "instanceClass: db.t4g.micro", "instanceClass: db.t9.huge");
+    const [problem] = problemsOf(() => loadEnvironment("dev", dir));
+    const schema = `environments/schema/${file.replace(".yaml", ".schema.json")}`;
+    expect(problem).toMatch(new RegExp(`\\(\\d+ allowed values, listed in ${schema}\\)`));
+    // The file named holds every allowed value the message cuts short.
+    const allowed = (problem ?? "").split(" (found ")[0] ?? "";
+    const listed = [...allowed.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string);
+    expect(listed.length).toBeGreaterThan(0);
+    const text = readFileSync(join(__dirname, "..", "..", "..", schema), "utf8");
+    for (const value of listed) expect(text).toContain(`"${value}"`);
+  });
+});
+
 /** Replaces `from` (which must be there) by `to` in environments/<env>/environment.yaml of `dir`. */
 function patchEnvironment(dir: string, env: string, from: string, to: string) {
   const file = join(dir, env, "environment.yaml");
