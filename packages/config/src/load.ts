@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, type Stats, statSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import {
   type Document,
   isMap,
@@ -305,7 +305,7 @@ function issuesToProblems(
       path: formatPath(issue.path),
       ...locate(parsed, issue.path),
       found: renderAsWritten(parsed, issue.path, found),
-      message: describeIssue(issue, found),
+      message: describeIssue(issue, found, schemaFileOf(file)),
     });
   }
   return problems;
@@ -321,7 +321,12 @@ const TYPE_WORDS: Record<string, string> = {
   boolean: "a boolean (true or false)",
 };
 
-function describeIssue(issue: z.core.$ZodIssue, found: unknown): string {
+/** The JSON Schema of a configuration file: environments/schema/<tenants|environment>.schema.json. */
+function schemaFileOf(file: string): string {
+  return `environments/schema/${basename(file, ".yaml")}.schema.json`;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, found: unknown, schemaFile: string): string {
   if (issue.code === "invalid_type") {
     const expected = TYPE_WORDS[issue.expected] ?? `a ${issue.expected}`;
     if (found === undefined) return `is required (expected ${expected})`;
@@ -337,7 +342,7 @@ function describeIssue(issue: z.core.$ZodIssue, found: unknown): string {
   if (issue.code === "invalid_value") {
     const values = issue.values.map((v) => JSON.stringify(v));
     return values.length > 8
-      ? `must be one of ${values.slice(0, 6).join(", ")}, ... (${values.length} allowed values, listed in environments/schema/)`
+      ? `must be one of ${values.slice(0, 6).join(", ")}, ... (${values.length} allowed values, listed in ${schemaFile})`
       : `must be one of ${values.join(", ")}`;
   }
   if (issue.code === "too_small") {
@@ -413,11 +418,36 @@ function reserveProblems(parsed: ParsedYaml, envFile: string): ConfigProblem[] {
 }
 
 /**
+ * A name that is no environment folder at all: one that does not exist (a typo: `--env prdo`), or
+ * one of NON_ENVIRONMENT_FOLDERS (`local`, the local target's tenants only, which npm start
+ * reads). Named with the environments there are, instead of two "file is missing" lines. A folder
+ * that exists without its files is still an environment: its missing file is named.
+ */
+function notAnEnvironmentProblem(name: string, dir: string): ConfigProblem | undefined {
+  const envDir = join(dir, name);
+  const local = name === LOCAL_ENVIRONMENT;
+  if (!local && !NON_ENVIRONMENT_FOLDERS.includes(name) && existsSync(envDir)) return undefined;
+  if (!existsSync(dir)) return undefined;
+  const known = `(environments: ${environmentNames(dir).join(", ") || "none"})`;
+  return {
+    file: displayPath(envDir),
+    path: "",
+    message: local
+      ? `is the local target (npm start reads its tenants.yaml), not an environment ${known}`
+      : existsSync(envDir)
+        ? `is not an environment folder ${known}`
+        : `does not exist: no environment "${name}" ${known}`,
+  };
+}
+
+/**
  * Reads and validates one environment folder. Throws ConfigError listing every problem in
  * both files (and the cross-file checks) at once.
  */
 export function loadEnvironment(name: string, dir = environmentsDir()): LoadedEnvironment {
   const envDir = join(dir, name);
+  const notEnvironment = notAnEnvironmentProblem(name, dir);
+  if (notEnvironment) throw new ConfigError([notEnvironment]);
   const problems: ConfigProblem[] = [];
   const envFile = join(envDir, ENVIRONMENT_FILE);
   const tenantsFile = join(envDir, TENANTS_FILE);

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   availabilityZoneIdPrefix,
@@ -32,6 +32,39 @@ describe("the committed environments", () => {
   it("spread the seed's forks across the environments", () => {
     const names = new Set(loadEnvironments().flatMap((e) => e.tenants.map((t) => t.name)));
     expect([...names].sort()).toEqual(["edtech", "fintech", "healthtech", "saas", "startupwebapp"]);
+  });
+});
+
+describe("a name that is no environment folder", () => {
+  const messageOf = (name: string, dir: string) => {
+    try {
+      loadEnvironment(name, dir);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return error.problems.map((p) => `${p.file} ${p.message}`);
+    }
+    throw new Error("expected a ConfigError");
+  };
+
+  it.each([
+    ["prdo", 'does not exist: no environment "prdo" (environments: dev, prod, staging)'],
+    ["local", "is the local target (npm start reads its tenants.yaml), not an environment"],
+    ["schema", "is not an environment folder (environments: dev, prod, staging)"],
+  ])("%s: one problem naming the environments, not two 'file is missing'", (name, message) => {
+    const dir = copyEnvironments();
+    const problems = messageOf(name, dir);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(`${join(dir, name)} ${message}`);
+    expect(problems[0]).not.toContain("file is missing");
+  });
+
+  it("a folder that exists without its files is still an environment: the missing file is named", () => {
+    const dir = copyEnvironments();
+    mkdirSync(join(dir, "qa"));
+    expect(messageOf("qa", dir)).toEqual([
+      `${join(dir, "qa", "environment.yaml")} file is missing`,
+      `${join(dir, "qa", "tenants.yaml")} file is missing`,
+    ]);
   });
 });
 
@@ -127,6 +160,26 @@ describe("a broken tenants.yaml", () => {
     expect(problemsOf(() => loadEnvironment("dev", dir))[0]).toMatch(
       /^tenants\[0\]\.name: is the master username/,
     );
+  });
+});
+
+describe("a value outside a long list of allowed values", () => {
+  it.each([
+    ["tenants.yaml", "tenants:\n  - name: a\n    owner: x@example.com\n    extensions: [foo]\n"],
+    ["environment.yaml", undefined],
+  ])("%s: names the schema file that lists them all", (file, tenants) => {
+    const dir = copyEnvironments();
+    if (tenants) writeTenants(dir, "dev", tenants);
+    else patchEnvironment(dir, "dev", "instanceClass: db.t4g.micro", "instanceClass: db.t9.huge");
+    const [problem] = problemsOf(() => loadEnvironment("dev", dir));
+    const schema = `environments/schema/${file.replace(".yaml", ".schema.json")}`;
+    expect(problem).toMatch(new RegExp(`\\(\\d+ allowed values, listed in ${schema}\\)`));
+    // The file named holds every allowed value the message cuts short.
+    const allowed = (problem ?? "").split(" (found ")[0] ?? "";
+    const listed = [...allowed.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string);
+    expect(listed.length).toBeGreaterThan(0);
+    const text = readFileSync(join(__dirname, "..", "..", "..", schema), "utf8");
+    for (const value of listed) expect(text).toContain(`"${value}"`);
   });
 });
 
