@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { parseMarkdown, type RootContent } from "@pgforks/markdown";
+import type { Root } from "mdast";
 
 // Every Markdown file git tracks: its relative links must reach a file (and a heading, for an
 // anchor), and each repository path it names in backticks (`packages/x/test/y.test.ts`) must exist.
@@ -10,19 +12,24 @@ const markdownFiles = execFileSync("git", ["ls-files", "*.md"], { cwd: root, enc
   .split("\n")
   .filter(Boolean);
 
+/** Every node of an mdast tree, depth first. */
+function nodes(node: Root | RootContent): (Root | RootContent)[] {
+  return [node, ...("children" in node ? node.children.flatMap((c) => nodes(c)) : [])];
+}
+
+/** The text of a node as GitHub reads it for an anchor: text and code, markup dropped. */
+function plainText(node: Root | RootContent): string {
+  if (node.type === "text" || node.type === "inlineCode") return node.value;
+  return "children" in node ? node.children.map((c) => plainText(c)).join("") : "";
+}
+
 /** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
 function headingAnchors(markdown: string): Set<string> {
   const anchors = new Set<string>();
-  let fence: string | undefined;
-  for (const line of markdown.split("\n")) {
-    const marker = /^(```|~~~)/.exec(line)?.[1];
-    if (marker && (fence === undefined || fence === marker)) {
-      fence = fence === undefined ? marker : undefined;
-      continue;
-    }
-    const heading = fence === undefined ? /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line)?.[1] : undefined;
-    if (heading === undefined) continue;
-    const slug = heading
+  for (const node of nodes(parseMarkdown(markdown))) {
+    if (node.type !== "heading") continue;
+    const slug = plainText(node)
+      .trim()
       .toLowerCase()
       .replace(/[^\p{L}\p{N}\s_-]/gu, "")
       .replace(/\s/g, "-");
@@ -33,11 +40,10 @@ function headingAnchors(markdown: string): Set<string> {
   return anchors;
 }
 
-/** Relative link targets outside code: `[text](target)`. */
+/** Relative link targets, as the Markdown parser finds them (never inside code). */
 function linkTargets(markdown: string): string[] {
-  const prose = markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, "");
-  return [...prose.matchAll(/\]\(([^)\s]+)\)/g)]
-    .map((m) => m[1] as string)
+  return nodes(parseMarkdown(markdown))
+    .flatMap((node) => (node.type === "link" || node.type === "definition" ? [node.url] : []))
     .filter((target) => !/^[a-z]+:/i.test(target));
 }
 
@@ -61,6 +67,13 @@ describe("links and paths in the Markdown files", () => {
       "# A `b` (c)\n```\n# not a heading\n```\n## Lifecycle of a fork\n## A b c\n",
     );
     expect([...anchors]).toEqual(["a-b-c", "lifecycle-of-a-fork", "a-b-c-1"]);
+  });
+
+  it("finds links in prose and tables, never in code", () => {
+    const targets = linkTargets(
+      "[a](x.md) and `[b](y.md)`\n\n| c |\n| - |\n| [d](z.md#h) `^1[4-7](\\.\\d+)?$` |\n\n```\n[e](w.md)\n```\n[f]: v.md\n",
+    );
+    expect(targets).toEqual(["x.md", "z.md#h", "v.md"]);
   });
 
   it.each(markdownFiles)("%s: every relative link reaches its file and heading", (file) => {
