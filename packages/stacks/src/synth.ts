@@ -290,7 +290,11 @@ export function renderSynthSummary(result: SynthResult, seconds: number): string
   lines.push("Tenants:");
   for (const env of result.environments) {
     const byState = new Map<string, string[]>();
-    for (const t of env.tenants) byState.set(t.state, [...(byState.get(t.state) ?? []), t.name]);
+    for (const t of env.tenants) {
+      const names = byState.get(t.state);
+      if (names) names.push(t.name);
+      else byState.set(t.state, [t.name]);
+    }
     const parts = [...byState].map(([state, names]) => `${state}: ${names.join(", ")}`);
     lines.push(
       `  ${env.name.padEnd(width)}  ${env.environment.database.instanceClass}  ${parts.join("; ") || "none"}`,
