@@ -65,7 +65,10 @@ export class ExpressionTemplate<S extends Record<string, SlotKind>, T extends st
     );
     if (!fits) return this.build(values);
     const copy = new TemplateCopy(this, values);
-    return (typeof this.rendered === "number" ? Token.asNumber(copy) : Token.asString(copy)) as T;
+    // resolvedOnce: the synthesis reuses the text the preparing pass wrote.
+    return resolvedOnce(
+      (typeof this.rendered === "number" ? Token.asNumber(copy) : Token.asString(copy)) as T,
+    );
   }
 
   /** @internal The text of one copy in `context`. */

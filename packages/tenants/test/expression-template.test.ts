@@ -121,6 +121,17 @@ describe("ExpressionTemplate", () => {
     expect(resolutions("expression", 20)).toBeGreaterThan(10 * resolutions("template", 20));
   });
 
+  it("resolves a copy's own values once: the synthesis reuses what the preparing pass wrote", () => {
+    const user = countedToken("var.user");
+    synthApp((app) => {
+      const stack = new TerraformStack(app, "stack");
+      const template = new ExpressionTemplate(SECRET_SLOTS, builders("var.host").secret);
+      const value = template.fill({ user: user.token, target: "db" });
+      new TerraformOutput(stack, "secret", { value });
+    });
+    expect(user.count()).toBe(1);
+  });
+
   it("refuses a slot name that is not letters only, and a slot the expression does not use", () => {
     expect(() => new ExpressionTemplate({ "a-b": "text" }, (v) => v["a-b"])).toThrow(
       'bad slot name "a-b"',
