@@ -22,9 +22,10 @@ export type SlotValues<S extends Record<string, SlotKind>> = {
  *
  * Why: cdktf renders a function's arguments by resolving them up to three times over and
  * re-tokenizing their strings piece by piece (TFExpression.resolveArg), and every Fn call and
- * operator creates and validates tokens: per tenant, the secret value's `jsonencode` and the
- * credentials version cost more than the six resources around them. A copy is one token that
- * resolves only the tenant's references, once each.
+ * operator creates and validates tokens. In the preparing pass of prod with 1000 tenants, the
+ * secret value's `jsonencode` took about 1.1 ms a tenant and the role's credentials version
+ * 0.3 ms, where a grant, schema or database took 0.3 to 0.5 ms. A copy is one token that resolves
+ * only the tenant's references, once each.
  *
  * Sound because of how cdktf writes what a slot takes, wherever it stands in an expression: a
  * whole token as its text resolved without braces (bare as an argument, operand or map value,
