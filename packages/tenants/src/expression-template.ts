@@ -75,16 +75,26 @@ export class ExpressionTemplate<S extends Record<string, SlotKind>, T extends st
   /** @internal The text of one copy in `context`. */
   public resolveCopy(context: IResolveContext, values: SlotValues<S>): unknown {
     if (context.iteratorContext !== undefined) return context.resolve(this.build(values));
-    let text = context.resolve(this.rendered);
+    const text = context.resolve(this.rendered);
     if (typeof text !== "string") {
       throw new Error(`ExpressionTemplate: the expression resolved to a ${typeof text}`);
     }
-    for (const [slot, kind] of Object.entries(this.slots)) {
-      const parts = text.split(marker(slot));
-      if (parts.length < 2) throw new Error(`ExpressionTemplate: slot "${slot}" is not used`);
-      text = parts.join(slotText(context, kind, values[slot] as string | number));
+    // One pass over the rendered text: a value put in place is never read again as a marker.
+    const filled = new Map<string, string>();
+    const result = text.replace(MARKER, (found, slot: string) => {
+      const kind = this.slots[slot];
+      if (kind === undefined) return found;
+      let value = filled.get(slot);
+      if (value === undefined) {
+        value = slotText(context, kind, values[slot] as string | number);
+        filled.set(slot, value);
+      }
+      return value;
+    });
+    for (const slot of Object.keys(this.slots)) {
+      if (!filled.has(slot)) throw new Error(`ExpressionTemplate: slot "${slot}" is not used`);
     }
-    return text;
+    return result;
   }
 }
 
@@ -92,6 +102,9 @@ export class ExpressionTemplate<S extends Record<string, SlotKind>, T extends st
 function marker(slot: string): string {
   return `PGFORKS_TEMPLATE_SLOT_${slot}_`;
 }
+
+/** Every marker in a rendered text, with its slot name. */
+const MARKER = /PGFORKS_TEMPLATE_SLOT_([A-Za-z]+)_/g;
 
 function markerToken(slot: string): IResolvable {
   const resolvable: IResolvable = {

@@ -132,6 +132,21 @@ describe("ExpressionTemplate", () => {
     expect(user.count()).toBe(1);
   });
 
+  it("puts a value in place once: a value spelled like another slot's marker stays as written", () => {
+    const template = new ExpressionTemplate({ a: "text", b: "text" }, (v) =>
+      Fn.join("/", [v.a, v.b]),
+    );
+    const written = synthApp((app) => {
+      const stack = new TerraformStack(app, "stack");
+      new TerraformOutput(stack, "out", {
+        value: template.fill({ a: "PGFORKS_TEMPLATE_SLOT_b_", b: "x" }),
+      });
+    });
+    expect(JSON.stringify(written.stack?.output)).toContain(
+      `join(\\"/\\", [\\"PGFORKS_TEMPLATE_SLOT_b_\\", \\"x\\"])`,
+    );
+  });
+
   it("refuses a slot name that is not letters only, and a slot the expression does not use", () => {
     expect(() => new ExpressionTemplate({ "a-b": "text" }, (v) => v["a-b"])).toThrow(
       'bad slot name "a-b"',
