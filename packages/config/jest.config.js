@@ -1,1 +1,1 @@
-module.exports = { ...require("@pgforks/testing/jest-preset") };
+module.exports = require("@pgforks/testing/jest-preset-esm");

@@ -20,7 +20,7 @@ exec 9>"$root/.tools/pg-client.lock"
 flock 9
 
 if [[ -x "$bin/pg_dump" ]] && "$bin/pg_dump" --version 2>/dev/null | grep -q " $PG_CLIENT_VERSION\$"; then
-  echo "pg-client: PostgreSQL $PG_CLIENT_VERSION client in .tools/pg-client (reused)"
+  echo "pg-client: PostgreSQL $PG_CLIENT_VERSION client in .tools/pg-client (reused): psql, pg_dump and pg_restore are in ${bin#"$root"/}"
   exit 0
 fi
 
@@ -51,4 +51,4 @@ with zipfile.ZipFile(wheel) as z:
 PY
 mv "$target.tmp" "$target"
 "$bin/pg_dump" --version
-echo "pg-client: installed in .tools/pg-client in $((SECONDS - started)) s"
+echo "pg-client: installed in .tools/pg-client in $((SECONDS - started)) s: psql, pg_dump and pg_restore are in ${bin#"$root"/}"

@@ -65,6 +65,12 @@ describe.each(["dev", "staging", "prod"])("bootstrap-%s through real Terraform",
     expect(types).toContain("aws_iam_openid_connect_provider");
   });
 
+  it("plans as many creations as apps/bootstrap/README.md's first run tells the operator", () => {
+    const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+    const promised = /terraform plan -out=bootstrap\.tfplan\s+# (\d+) to add/.exec(readme)?.[1];
+    expect(Number(promised)).toBe(resultOf(env).plan.changes.add);
+  });
+
   it("names the roles exactly as the workflows assume them", () => {
     const loaded = environments.find((e) => e.name === env);
     if (!loaded) throw new Error(env);

@@ -12,6 +12,7 @@ import {
   environmentNames,
   environmentsDir,
   isDecimalDigits,
+  LOCAL_ENVIRONMENT,
   type LoadedEnvironment,
   loadEnvironment,
   TUNNEL_HOST,
@@ -223,6 +224,12 @@ function connectionProblem(
 function load(name: string, dir: string): LoadedEnvironment {
   if (!existsSync(join(dir, name, ENVIRONMENT_FILE))) {
     const known = existsSync(dir) ? environmentNames(dir) : [];
+    if (name === LOCAL_ENVIRONMENT) {
+      // environments/local holds only the local target's tenants.yaml: no instance to audit here.
+      throw new UsageError(
+        `"${name}" is the local target, not an environment: npm start audits it after every apply (its "Audit:" line) (known: ${known.join(", ") || "none"})`,
+      );
+    }
     throw new UsageError(
       `unknown environment "${name}": no ${join(dir, name, ENVIRONMENT_FILE)} (known: ${known.join(", ") || "none"})`,
     );

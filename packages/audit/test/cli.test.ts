@@ -368,6 +368,10 @@ test("bad settings: one line naming the problem, exit 2; with --json also the fa
       `unknown environment "nope": no ${join(environments, "nope", "environment.yaml")} (known: ${ENV})`,
     ],
     [
+      { env: "local", environmentsDir: environments },
+      `"local" is the local target, not an environment: npm start audits it after every apply (its "Audit:" line) (known: ${ENV})`,
+    ],
+    [
       { ...envFlags(), port: "0" },
       '--port must be a port number from 1 to 65535 in decimal digits (found "0")',
     ],

@@ -160,6 +160,40 @@ describe("bad input: one line, the tool's usage exit code, no stack trace", () =
   );
 });
 
+describe("the README's list of usage exit codes", () => {
+  it("names every subcommand with the code it exits with on an unknown option", async () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8").replace(/\s+/g, " ");
+    const list = /with the tool's usage exit code \(([^)]*)\)/.exec(readme)?.[1] ?? "";
+    const documented = new Map(
+      list.split(", ").flatMap((entry) => {
+        const [names = "", code] = entry.split(" ");
+        return names.split("/").map((name) => [name, Number(code)] as const);
+      }),
+    );
+    const exit = jest.spyOn(process, "exit").mockImplementation((code) => {
+      throw new Error(`exit ${code}`);
+    });
+    const stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      const actual = new Map<string, number>();
+      for (const command of buildProgram().commands) {
+        if (command.name() === "help") continue;
+        const failure = await buildProgram()
+          .parseAsync([command.name(), "--bogus"], { from: "user" })
+          .then(
+            () => "no exit",
+            (error: Error) => error.message,
+          );
+        actual.set(command.name(), Number(/^exit (\d+)$/.exec(failure)?.[1]));
+      }
+      expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(actual));
+    } finally {
+      exit.mockRestore();
+      stderr.mockRestore();
+    }
+  });
+});
+
 describe("a reader that stops early", () => {
   it(
     "ends the command quietly (exit 0, no EPIPE stack trace)",

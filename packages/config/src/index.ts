@@ -12,6 +12,7 @@ export * from "./load";
 export * from "./naming";
 export * from "./processes";
 export * from "./proxy-quota";
+export * from "./rds-windows";
 export * from "./schema/environment";
 export * from "./schema/tenants";
 export * from "./tenant-access";

@@ -7,7 +7,7 @@ import {
   type Stats,
   statSync,
 } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { basename, join, relative, resolve } from "node:path";
 import {
   type Document,
   isMap,
@@ -25,8 +25,7 @@ import { INSTANCE_CLASS_NAMES, type InstanceClass, instanceCapacity } from "./in
 import { allowedKeysAt } from "./json-schema";
 import { readOnlyRoleName } from "./naming";
 import { proxySecretProblem, tenantInProxy } from "./proxy-quota";
-import { backupWindowProblem, maintenanceWindowProblem, windowsConflict } from "./rds-windows";
-import { databaseSchema, type EnvironmentConfig, environmentSchema } from "./schema/environment";
+import { type EnvironmentConfig, environmentSchema } from "./schema/environment";
 import { type TenantConfig, tenantsFileSchema } from "./schema/tenants";
 import { LOCAL_ENVIRONMENT } from "./tenant-access";
 import { visibleJson } from "./visible";
@@ -352,7 +351,7 @@ function issuesToProblems(
       path: formatPath(issue.path),
       ...locate(parsed, issue.path),
       found: renderAsWritten(parsed, issue.path, found),
-      message: describeIssue(issue, found),
+      message: describeIssue(issue, found, schemaFileOf(file)),
     });
   }
   return problems;
@@ -368,7 +367,12 @@ const TYPE_WORDS: Record<string, string> = {
   boolean: "a boolean (true or false)",
 };
 
-function describeIssue(issue: z.core.$ZodIssue, found: unknown): string {
+/** The JSON Schema of a configuration file: environments/schema/<tenants|environment>.schema.json. */
+function schemaFileOf(file: string): string {
+  return `environments/schema/${basename(file, ".yaml")}.schema.json`;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, found: unknown, schemaFile: string): string {
   if (issue.code === "invalid_type") {
     const expected = TYPE_WORDS[issue.expected] ?? `a ${issue.expected}`;
     if (found === undefined) return `is required (expected ${expected})`;
@@ -384,7 +388,7 @@ function describeIssue(issue: z.core.$ZodIssue, found: unknown): string {
   if (issue.code === "invalid_value") {
     const values = issue.values.map((v) => JSON.stringify(v));
     return values.length > 8
-      ? `must be one of ${values.slice(0, 6).join(", ")}, ... (${values.length} allowed values, listed in environments/schema/)`
+      ? `must be one of ${values.slice(0, 6).join(", ")}, ... (${values.length} allowed values, listed in ${schemaFile})`
       : `must be one of ${values.join(", ")}`;
   }
   if (issue.code === "too_small") {
@@ -460,62 +464,25 @@ function reserveProblems(parsed: ParsedYaml, envFile: string): ConfigProblem[] {
 }
 
 /**
- * The backup and maintenance windows as RDS checks them at apply time: each at least 30 minutes,
- * not overlapping (the defaults do not). The problem goes to the window written in the file.
+ * A name that is no environment folder at all: one that does not exist (a typo: `--env prdo`), or
+ * one of NON_ENVIRONMENT_FOLDERS (`local`, the local target's tenants only, which npm start
+ * reads). Named with the environments there are, instead of two "file is missing" lines. A folder
+ * that exists without its files is still an environment: its missing file is named.
  */
-function windowProblems(parsed: ParsedYaml, envFile: string): ConfigProblem[] {
-  const backupPath = ["database", "backupWindow"];
-  const maintenancePath = ["database", "maintenanceWindow"];
-  const written = (path: string[]) => {
-    const value = valueAt(parsed.value, path);
-    return typeof value === "string" ? value : undefined;
-  };
-  const backup = written(backupPath);
-  const maintenance = written(maintenancePath);
-  const problem = (path: string[], message: string): ConfigProblem => ({
-    file: displayPath(envFile),
-    path: formatPath(path),
-    ...locate(parsed, path),
-    found: render(valueAt(parsed.value, path)),
-    message,
-  });
-  const problems: ConfigProblem[] = [];
-  const backupProblem = backup && backupWindowProblem(backup);
-  if (backupProblem) problems.push(problem(backupPath, backupProblem));
-  const maintenanceProblem = maintenance && maintenanceWindowProblem(maintenance);
-  if (maintenanceProblem) problems.push(problem(maintenancePath, maintenanceProblem));
-  const [b, m] = [backup ?? DEFAULT_BACKUP_WINDOW, maintenance ?? DEFAULT_MAINTENANCE_WINDOW];
-  if (!backupProblem && !maintenanceProblem && windowsConflict(b, m)) {
-    // On the window written in the file (both written: the backup window).
-    problems.push(
-      backup !== undefined
-        ? problem(
-            backupPath,
-            `overlaps maintenanceWindow ${m}${maintenance === undefined ? " (the default)" : ""}; RDS refuses windows that conflict: move one of them`,
-          )
-        : problem(
-            maintenancePath,
-            `overlaps backupWindow ${b} (the default, every day); RDS refuses windows that conflict: move one of them`,
-          ),
-    );
-  }
-  return problems;
-}
-
-const DEFAULT_BACKUP_WINDOW: string = databaseSchema.shape.backupWindow.parse(undefined);
-const DEFAULT_MAINTENANCE_WINDOW: string = databaseSchema.shape.maintenanceWindow.parse(undefined);
-
-/**
- * An environment with no folder (`--env prdo`, a typo): one problem listing the environments
- * there are, instead of "file is missing" for each of its two files. Throws (ConfigError) when
- * `dir` itself cannot be read.
- */
-function unknownEnvironmentProblem(name: string, dir: string): ConfigProblem {
-  const known = environmentNames(dir);
+function notAnEnvironmentProblem(name: string, dir: string): ConfigProblem | undefined {
+  const envDir = join(dir, name);
+  const local = name === LOCAL_ENVIRONMENT;
+  if (!local && !NON_ENVIRONMENT_FOLDERS.includes(name) && existsSync(envDir)) return undefined;
+  if (!existsSync(dir)) return undefined;
+  const known = `(environments: ${environmentNames(dir).join(", ") || "none"})`;
   return {
-    file: displayPath(dir),
+    file: displayPath(envDir),
     path: "",
-    message: `has no environment ${visibleJson(name)} (environments: ${known.join(", ") || "none"})`,
+    message: local
+      ? `is the local target (npm start reads its tenants.yaml), not an environment ${known}`
+      : existsSync(envDir)
+        ? `is not an environment folder ${known}`
+        : `does not exist: no environment "${name}" ${known}`,
   };
 }
 
@@ -525,7 +492,8 @@ function unknownEnvironmentProblem(name: string, dir: string): ConfigProblem {
  */
 export function loadEnvironment(name: string, dir = environmentsDir()): LoadedEnvironment {
   const envDir = join(dir, name);
-  if (!existsSync(envDir)) throw new ConfigError([unknownEnvironmentProblem(name, dir)]);
+  const notEnvironment = notAnEnvironmentProblem(name, dir);
+  if (notEnvironment) throw new ConfigError([notEnvironment]);
   const problems: ConfigProblem[] = [];
   const envFile = join(envDir, ENVIRONMENT_FILE);
   const tenantsFile = join(envDir, TENANTS_FILE);
@@ -534,11 +502,7 @@ export function loadEnvironment(name: string, dir = environmentsDir()): LoadedEn
     envFile,
     problems,
     (p) => allowedKeysAt("environment", p),
-    (parsed) => [
-      ...folderNameProblems(parsed, envFile, name),
-      ...reserveProblems(parsed, envFile),
-      ...windowProblems(parsed, envFile),
-    ],
+    (parsed) => [...folderNameProblems(parsed, envFile, name), ...reserveProblems(parsed, envFile)],
   );
   const tenantsFileConfig = validate(tenantsFileSchema, tenantsFile, problems, (p) =>
     allowedKeysAt("tenants", p),

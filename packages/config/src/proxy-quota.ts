@@ -46,3 +46,17 @@ export function proxySecretProblem(count: number): string | undefined {
 export function tenantInProxy(tenant: { readonly state: string }): boolean {
   return tenant.state === "active" || tenant.state === "suspended";
 }
+
+/**
+ * The proxy's idle share of max_connections when environment.yaml sets none: half of
+ * `maxConnectionsPercent`, rounded down, which is what RDS itself applies. Source: RDS API
+ * Reference, ConnectionPoolConfiguration, MaxIdleConnectionsPercent: "The default value is half of
+ * the value of MaxConnectionsPercent. For example, if MaxConnectionsPercent is 80, then the default
+ * value of MaxIdleConnectionsPercent is 40."
+ */
+export function proxyMaxIdleConnectionsPercent(proxy: {
+  readonly maxConnectionsPercent: number;
+  readonly maxIdleConnectionsPercent?: number;
+}): number {
+  return proxy.maxIdleConnectionsPercent ?? Math.floor(proxy.maxConnectionsPercent / 2);
+}

@@ -1,66 +1,100 @@
 /**
- * RDS's rules for the backup and maintenance windows beyond their format (CreateDBInstance,
- * PreferredBackupWindow and PreferredMaintenanceWindow: "Must be at least 30 minutes", "Must not
- * conflict with the preferred maintenance window"), checked before a plan instead of at apply.
+ * The backup and maintenance windows of an RDS instance, as RDS checks them.
+ *
+ * Source: RDS API Reference, CreateDBInstance / ModifyDBInstance: `PreferredBackupWindow` "Must be
+ * in the format hh24:mi-hh24:mi ... Must not conflict with the preferred maintenance window. Must
+ * be at least 30 minutes."; `PreferredMaintenanceWindow` "Must be in the format
+ * ddd:hh24:mi-ddd:hh24:mi ... Must not conflict with the preferred backup window. Must be at least
+ * 30 minutes." RDS refuses such windows only at apply time; these checks refuse them when the
+ * config is loaded.
  */
-const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
-const DAY = 24 * 60;
-const WEEK = 7 * DAY;
-/** The shortest window RDS accepts, in minutes. */
-export const MIN_WINDOW_MINUTES = 30;
 
-/** A window on a circle of `period` minutes (a day or a week): its start and length. */
+/** Shortest backup or maintenance window RDS accepts, in minutes. */
+export const MIN_RDS_WINDOW_MINUTES = 30;
+
+const MINUTES_PER_DAY = 24 * 60;
+const MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY;
+const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+
+/** A window as a start minute and a length; starts are counted from Monday 00:00 UTC. */
 interface Window {
   readonly start: number;
-  readonly minutes: number;
+  readonly length: number;
 }
 
-const minutesOf = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
-
-/** `03:00-04:00` on the circle of a day; undefined when not in that format. */
-function dailyWindow(text: string): Window | undefined {
-  const m = /^(\d\d:\d\d)-(\d\d:\d\d)$/.exec(text);
-  if (!m) return undefined;
-  const start = minutesOf(m[1] as string);
-  return { start, minutes: (minutesOf(m[2] as string) - start + DAY) % DAY };
+function minuteOfDay(hhmm: string): number | undefined {
+  const match = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(hhmm);
+  if (!match) return undefined;
+  return Number(match[1]) * 60 + Number(match[2]);
 }
 
-/** `sun:04:30-sun:05:30` on the circle of a week; undefined when not in that format. */
-function weeklyWindow(text: string): Window | undefined {
-  const m = /^([a-z]{3}):(\d\d:\d\d)-([a-z]{3}):(\d\d:\d\d)$/.exec(text);
-  if (!m) return undefined;
-  const at = (day: string, hhmm: string) =>
-    DAYS.indexOf(day as (typeof DAYS)[number]) * DAY + minutesOf(hhmm);
-  const start = at(m[1] as string, m[2] as string);
-  return { start, minutes: (at(m[3] as string, m[4] as string) - start + WEEK) % WEEK };
+function minuteOfWeek(dddhhmm: string): number | undefined {
+  const day = WEEKDAYS.indexOf(dddhhmm.slice(0, 3) as (typeof WEEKDAYS)[number]);
+  const minute = dddhhmm.charAt(3) === ":" ? minuteOfDay(dddhhmm.slice(4)) : undefined;
+  if (day < 0 || minute === undefined) return undefined;
+  return day * MINUTES_PER_DAY + minute;
 }
 
-/** Whether two windows on a circle of `period` minutes share a minute (end is exclusive). */
-function overlap(a: Window, b: Window, period: number): boolean {
-  const mod = (n: number) => ((n % period) + period) % period;
-  return mod(b.start - a.start) < a.minutes || mod(a.start - b.start) < b.minutes;
+/** `<from>-<to>` as a start and a length; an end before the start wraps around `period`. */
+function parseWindow(
+  value: string,
+  minuteOf: (point: string) => number | undefined,
+  period: number,
+): Window | undefined {
+  const [from = "", to = "", ...rest] = value.split("-");
+  const start = minuteOf(from);
+  const end = minuteOf(to);
+  if (rest.length > 0 || start === undefined || end === undefined) return undefined;
+  return { start, length: (end - start + period) % period };
 }
 
-/** Why the backup window is refused by RDS for its length, or undefined (a malformed value is the schema's). */
-export function backupWindowProblem(backup: string): string | undefined {
-  const daily = dailyWindow(backup);
-  if (!daily || daily.minutes >= MIN_WINDOW_MINUTES) return undefined;
-  return `must be at least ${MIN_WINDOW_MINUTES} minutes long (RDS refuses a shorter backup window), e.g. 03:00-03:30`;
+/** `03:00-04:00` -> start 180, length 60. An end before the start runs past midnight. */
+function dailyWindow(value: string): Window | undefined {
+  return parseWindow(value, minuteOfDay, MINUTES_PER_DAY);
 }
 
-/** Why the maintenance window is refused by RDS for its length, or undefined. */
-export function maintenanceWindowProblem(maintenance: string): string | undefined {
-  const weekly = weeklyWindow(maintenance);
-  if (!weekly || weekly.minutes >= MIN_WINDOW_MINUTES) return undefined;
-  return `must be at least ${MIN_WINDOW_MINUTES} minutes long (RDS refuses a shorter maintenance window), e.g. sun:04:30-sun:05:00`;
+/** `sun:04:30-sun:05:30` -> start and length in minutes of the week; may run past Sunday. */
+function weeklyWindow(value: string): Window | undefined {
+  return parseWindow(value, minuteOfWeek, MINUTES_PER_WEEK);
 }
 
-/** Whether the daily backup window meets the weekly maintenance window on any day (RDS refuses it). */
-export function windowsConflict(backup: string, maintenance: string): boolean {
-  const daily = dailyWindow(backup);
-  const weekly = weeklyWindow(maintenance);
-  if (!daily || !weekly) return false;
-  return DAYS.some((_, d) =>
-    overlap({ start: d * DAY + daily.start, minutes: daily.minutes }, weekly, WEEK),
+function lengthProblem(window: Window | undefined): string | undefined {
+  if (window === undefined || window.length >= MIN_RDS_WINDOW_MINUTES) return undefined;
+  return `must be at least ${MIN_RDS_WINDOW_MINUTES} minutes long (RDS refuses a shorter window), found ${window.length}`;
+}
+
+/** Why a backup window (`hh24:mi-hh24:mi`) is too short for RDS, or undefined. */
+export function backupWindowProblem(value: string): string | undefined {
+  return lengthProblem(dailyWindow(value));
+}
+
+/** Why a maintenance window (`ddd:hh24:mi-ddd:hh24:mi`) is too short for RDS, or undefined. */
+export function maintenanceWindowProblem(value: string): string | undefined {
+  return lengthProblem(weeklyWindow(value));
+}
+
+/** Whether two windows on the weekly circle share a minute (end minutes are exclusive). */
+function overlap(a: Window, b: Window): boolean {
+  const bAfterA = (b.start - a.start + MINUTES_PER_WEEK) % MINUTES_PER_WEEK;
+  const aAfterB = (a.start - b.start + MINUTES_PER_WEEK) % MINUTES_PER_WEEK;
+  return bAfterA < a.length || aAfterB < b.length;
+}
+
+/**
+ * Why the maintenance window conflicts with the daily backup window, or undefined when it does
+ * not (or when either window is malformed, which its own check reports). The backup window
+ * recurs every day, so it is checked on each of the seven days of the maintenance window's week.
+ */
+export function windowsOverlapProblem(
+  backupWindow: string,
+  maintenanceWindow: string,
+): string | undefined {
+  const backup = dailyWindow(backupWindow);
+  const maintenance = weeklyWindow(maintenanceWindow);
+  if (backup === undefined || maintenance === undefined) return undefined;
+  const clash = WEEKDAYS.find((_, day) =>
+    overlap({ start: day * MINUTES_PER_DAY + backup.start, length: backup.length }, maintenance),
   );
+  if (clash === undefined) return undefined;
+  return `must not overlap the daily backup window ${backupWindow} (it does on ${clash}); RDS refuses overlapping windows. Fix: move one of database.maintenanceWindow and database.backupWindow`;
 }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
   availabilityZoneIdPrefix,
@@ -37,6 +37,39 @@ describe("the committed environments", () => {
   it("spread the seed's forks across the environments", () => {
     const names = new Set(loadEnvironments().flatMap((e) => e.tenants.map((t) => t.name)));
     expect([...names].sort()).toEqual(["edtech", "fintech", "healthtech", "saas", "startupwebapp"]);
+  });
+});
+
+describe("a name that is no environment folder", () => {
+  const messageOf = (name: string, dir: string) => {
+    try {
+      loadEnvironment(name, dir);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      return error.problems.map((p) => `${p.file} ${p.message}`);
+    }
+    throw new Error("expected a ConfigError");
+  };
+
+  it.each([
+    ["prdo", 'does not exist: no environment "prdo" (environments: dev, prod, staging)'],
+    ["local", "is the local target (npm start reads its tenants.yaml), not an environment"],
+    ["schema", "is not an environment folder (environments: dev, prod, staging)"],
+  ])("%s: one problem naming the environments, not two 'file is missing'", (name, message) => {
+    const dir = copyEnvironments();
+    const problems = messageOf(name, dir);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(`${join(dir, name)} ${message}`);
+    expect(problems[0]).not.toContain("file is missing");
+  });
+
+  it("a folder that exists without its files is still an environment: the missing file is named", () => {
+    const dir = copyEnvironments();
+    mkdirSync(join(dir, "qa"));
+    expect(messageOf("qa", dir)).toEqual([
+      `${join(dir, "qa", "environment.yaml")} file is missing`,
+      `${join(dir, "qa", "tenants.yaml")} file is missing`,
+    ]);
   });
 });
 
@@ -135,6 +168,26 @@ describe("a broken tenants.yaml", () => {
   });
 });
 
+describe("a value outside a long list of allowed values", () => {
+  it.each([
+    ["tenants.yaml", "tenants:\n  - name: a\n    owner: x@example.com\n    extensions: [foo]\n"],
+    ["environment.yaml", undefined],
+  ])("%s: names the schema file that lists them all", (file, tenants) => {
+    const dir = copyEnvironments();
+    if (tenants) writeTenants(dir, "dev", tenants);
+    else patchEnvironment(dir, "dev", "instanceClass: db.t4g.micro", "instanceClass: db.t9.huge");
+    const [problem] = problemsOf(() => loadEnvironment("dev", dir));
+    const schema = `environments/schema/${file.replace(".yaml", ".schema.json")}`;
+    expect(problem).toMatch(new RegExp(`\\(\\d+ allowed values, listed in ${schema}\\)`));
+    // The file named holds every allowed value the message cuts short.
+    const allowed = (problem ?? "").split(" (found ")[0] ?? "";
+    const listed = [...allowed.matchAll(/"([^"]+)"/g)].map((m) => m[1] as string);
+    expect(listed.length).toBeGreaterThan(0);
+    const text = readFileSync(join(__dirname, "..", "..", "..", schema), "utf8");
+    for (const value of listed) expect(text).toContain(`"${value}"`);
+  });
+});
+
 /** Replaces `from` (which must be there) by `to` in environments/<env>/environment.yaml of `dir`. */
 function patchEnvironment(dir: string, env: string, from: string, to: string) {
   const file = join(dir, env, "environment.yaml");
@@ -157,6 +210,22 @@ describe("environment.yaml rules", () => {
     ]);
   });
 
+  it.each([0, -31, 30, 744])(
+    "refuses a Performance Insights retention of %i days (RDS takes 7, months of 31 days up to 713, or 731)",
+    (days) => {
+      const dir = copyEnvironments();
+      patchEnvironment(
+        dir,
+        "dev",
+        "instanceClass: db.t4g.micro",
+        `instanceClass: db.t4g.micro\n  performanceInsightsRetentionDays: ${days}`,
+      );
+      expect(problemsOf(() => loadEnvironment("dev", dir))).toEqual([
+        `database.performanceInsightsRetentionDays: must be 7 (free tier), a multiple of 31 up to 713, or 731 (found ${days})`,
+      ]);
+    },
+  );
+
   it("rejects AZs of another region, an unknown instance class and a name that is not its folder", () => {
     const dir = copyEnvironments();
     patchEnvironment(dir, "dev", "[use1-az1, use1-az2]", "[use1-az1, euw1-az2]");
@@ -170,6 +239,60 @@ describe("environment.yaml rules", () => {
       'availabilityZones[1]: must be an AZ ID of region us-east-1, e.g. use1-az1 (found "euw1-az2")',
     );
     expect(problems[2]).toMatch(/^database\.instanceClass: must be one of "db\.t3\.micro"/);
+  });
+});
+
+describe("backup and maintenance windows (RDS: at least 30 minutes, never overlapping)", () => {
+  function windowProblems(backupWindow: string, maintenanceWindow: string): string[] {
+    const dir = copyEnvironments();
+    patchEnvironment(
+      dir,
+      "prod",
+      "  backupRetentionDays: 14",
+      `  backupRetentionDays: 14\n  backupWindow: "${backupWindow}"\n  maintenanceWindow: "${maintenanceWindow}"`,
+    );
+    return problemsOf(() => loadEnvironment("prod", dir));
+  }
+
+  it("refuses seed 001's Sunday 3-4 AM maintenance over seed 004's 03:00-04:00 backups", () => {
+    expect(windowProblems("03:00-04:00", "sun:03:00-sun:04:00")).toEqual([
+      'database.maintenanceWindow: must not overlap the daily backup window 03:00-04:00 (it does on sun); RDS refuses overlapping windows. Fix: move one of database.maintenanceWindow and database.backupWindow (found "sun:03:00-sun:04:00")',
+    ]);
+  });
+
+  it("sees the daily backup window on every day, across midnight and across Sunday night", () => {
+    // Monday's backup runs past midnight into Tuesday's maintenance; Sunday's maintenance runs
+    // past the week's end into Monday's backup.
+    expect(windowProblems("23:30-00:30", "tue:00:00-tue:01:00")[0]).toMatch(
+      /^database\.maintenanceWindow: must not overlap the daily backup window 23:30-00:30 \(it does on mon\)/,
+    );
+    expect(windowProblems("00:15-00:45", "sun:23:30-mon:00:30")[0]).toMatch(
+      /^database\.maintenanceWindow: must not overlap the daily backup window 00:15-00:45 \(it does on mon\)/,
+    );
+  });
+
+  it("refuses windows shorter than 30 minutes", () => {
+    expect(windowProblems("03:00-03:20", "sun:04:30-sun:04:45")).toEqual([
+      'database.backupWindow: must be at least 30 minutes long (RDS refuses a shorter window), found 20 (found "03:00-03:20")',
+      'database.maintenanceWindow: must be at least 30 minutes long (RDS refuses a shorter window), found 15 (found "sun:04:30-sun:04:45")',
+    ]);
+  });
+
+  it("accepts adjacent windows and the defaults", () => {
+    expect(loadEnvironment("prod", copyEnvironments()).environment.database).toMatchObject({
+      backupWindow: "03:00-04:00",
+      maintenanceWindow: "sun:04:30-sun:05:30",
+    });
+    const dir = copyEnvironments();
+    patchEnvironment(
+      dir,
+      "prod",
+      "  backupRetentionDays: 14",
+      '  backupRetentionDays: 14\n  backupWindow: "03:00-04:00"\n  maintenanceWindow: "sun:04:00-sun:04:30"',
+    );
+    expect(loadEnvironment("prod", dir).environment.database.maintenanceWindow).toBe(
+      "sun:04:00-sun:04:30",
+    );
   });
 });
 
@@ -288,12 +411,6 @@ describe("environmentsDir: the one place every command learns which folder to re
     process.env.PGFORKS_ENVIRONMENTS_DIR = "/nonexistent/pgforks-environments";
     expect(problemsOf(() => loadEnvironments())).toEqual([
       ": cannot read the environments folder (PGFORKS_ENVIRONMENTS_DIR): does not exist (ENOENT)",
-    ]);
-  });
-
-  it("an environment without a folder (a typo) is one problem listing the environments", () => {
-    expect(problemsOf(() => loadEnvironment("prdo"))).toEqual([
-      ': has no environment "prdo" (environments: dev, prod, staging)',
     ]);
   });
 });

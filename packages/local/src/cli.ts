@@ -1,10 +1,21 @@
 import { ConfigError } from "@pgforks/config";
 import { Command } from "commander";
+import { DEFAULT_LOCAL_PORT, LOCAL_PORT_ENV } from "./local-port";
 
 /** Declares `local`'s subcommands (start is the default), help and actions on `command`. */
 export function describeLocalCommand(command: Command): Command {
   command.description(
     "the local target: PostgreSQL 16 on this machine with the forks of environments/local/tenants.yaml",
+  );
+  command.addHelpText(
+    "after",
+    [
+      "",
+      "npm start runs `local start`, the default step. Data, state and local passwords in .local/ (ignored by git).",
+      `Environment: ${LOCAL_PORT_ENV} (the server's port, default ${DEFAULT_LOCAL_PORT}); PGFORKS_PG_USER (who runs the`,
+      "server when this runs as root, default postgres, else nobody).",
+      "Exit codes: 0 done, 1 failure or usage.",
+    ].join("\n"),
   );
   const run = (step: () => Promise<number>) => async () => {
     try {
@@ -23,7 +34,9 @@ export function describeLocalCommand(command: Command): Command {
   const start = run(async () => (await target()).startLocal());
   command
     .command("start", { isDefault: true })
-    .description("start the server, apply the tenants, print each fork's DATABASE_URL")
+    .description(
+      "(the default) start the server, apply the tenants, print each fork's DATABASE_URL",
+    )
     // A mistyped step (`npm run local -- stpo`) reaches this default command as an argument: name
     // it as the unknown command it is, not "too many arguments for 'start'".
     .allowExcessArguments()

@@ -24,10 +24,10 @@ import {
   passwordVerifiers,
   passwordVersions,
 } from "./credentials";
+import { DEFAULT_LOCAL_PORT, LOCAL_PORT_ENV } from "./local-port";
 import { LocalTerraform, synthesizeLocalStack } from "./local-stack";
 
-/** Port of the local server unless PGFORKS_LOCAL_PORT says otherwise (5432 + 16 * 3073: unlikely taken). */
-export const DEFAULT_LOCAL_PORT = 54316;
+export { DEFAULT_LOCAL_PORT, LOCAL_PORT_ENV };
 
 /** The admin role of the local server: like the RDS master user, not a superuser. */
 export const LOCAL_ADMIN_ROLE = "pgforks_admin";
@@ -38,7 +38,7 @@ export function localDir(root = repoRoot()): string {
 }
 
 export function localPort(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.PGFORKS_LOCAL_PORT;
+  const raw = env[LOCAL_PORT_ENV];
   if (raw === undefined || raw === "") return DEFAULT_LOCAL_PORT;
   // Decimal digits only: Number() also reads "0x1000" (4096), "1e4" and "5432.0".
   const port = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
@@ -198,14 +198,20 @@ export function explainRenamedDatabase(
 
 /**
  * Why the local server did not start, with the fix when its port is taken (every clone's
- * `npm start` uses the same default port): `error` as is otherwise.
+ * `npm start` uses the same default port): the cause, the fix and the server's own line about
+ * the port, not pg_ctl's output and the log's tail (earlier runs' shutdown lines among them).
+ * `error` as is otherwise.
  */
 export function explainStartFailure(error: unknown, port: number): unknown {
   if (!(error instanceof Error) || !/could not (bind|create listen)/i.test(error.message)) {
     return error;
   }
+  const said = /could not bind [^\n]*/i.exec(error.message)?.[0];
   return new Error(
-    `${error.message}\nFix: port ${port} is taken (another PostgreSQL, perhaps another clone's npm start): stop that server, or set PGFORKS_LOCAL_PORT to a free port from 1024 to 65535 and run npm start again.`,
+    [
+      `the local server could not start: port ${port} on 127.0.0.1 is taken (another PostgreSQL, perhaps another clone's npm start)${said ? `; PostgreSQL: ${said}` : ""}`,
+      "Fix: stop that server, or set PGFORKS_LOCAL_PORT to a free port from 1024 to 65535 and run npm start again.",
+    ].join("\n"),
   );
 }
 

@@ -120,12 +120,16 @@ describe("explainStartFailure", () => {
       () => new Error("the server started on a taken port"),
       (error: unknown) => explainStartFailure(error, port) as Error,
     );
-    const lines = failure.message.split("\n");
-    expect(lines[0]).toMatch(/^pg_ctl start failed/);
-    expect(failure.message).toMatch(/could not bind IPv4 address "127\.0\.0\.1"/);
-    expect(lines.at(-1)).toBe(
-      `Fix: port ${port} is taken (another PostgreSQL, perhaps another clone's npm start): stop that server, or set PGFORKS_LOCAL_PORT to a free port from 1024 to 65535 and run npm start again.`,
-    );
+    // Two lines: the cause with the server's own line about the port, then the fix; not pg_ctl's
+    // output and the log's tail.
+    expect(failure.message.split("\n")).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^the local server could not start: port ${port} on 127\\.0\\.0\\.1 is taken \\(another PostgreSQL, perhaps another clone's npm start\\); PostgreSQL: could not bind IPv4 address "127\\.0\\.0\\.1": Address already in use$`,
+        ),
+      ),
+      "Fix: stop that server, or set PGFORKS_LOCAL_PORT to a free port from 1024 to 65535 and run npm start again.",
+    ]);
   }, 120_000);
 
   it("leaves any other failure as it is", () => {

@@ -10,6 +10,7 @@ import {
   EC2_HOURLY,
   EXCLUDED_COSTS,
   HOURS_PER_MONTH,
+  KMS_ROTATION_NOTE,
   MULTI_AZ_INSTANCE_FACTOR,
   MULTI_AZ_STORAGE_FACTOR,
   PERFORMANCE_INSIGHTS_FREE_DAYS,
@@ -131,6 +132,11 @@ export function estimatePlatformCost(stack: StackJson, region = PRICE_REGION): C
           price,
         ),
       );
+      if (INSTANCE_CLASSES[cls].burstable) {
+        unpriced.push(
+          `CPU credits beyond the baseline (${role} ${cls}): RDS runs T classes in Unlimited mode, so load above the baseline is billed as surplus credits per vCPU-hour (the CPUSurplusCreditsCharged alarm says when)`,
+        );
+      }
     } else {
       unpriced.push(
         `${role} ${name}: instance class ${cls ?? "(unknown)"} is not in the price table`,
@@ -224,8 +230,13 @@ export function estimatePlatformCost(stack: StackJson, region = PRICE_REGION): C
   if (dashboards > 0)
     lines.push(line(`CloudWatch dashboards (${dashboards})`, dashboards, PRICES.dashboard));
 
-  const keys = resources(stack, "aws_kms_key").length;
-  if (keys > 0) lines.push(line(`KMS customer managed keys (${keys})`, keys, PRICES.kmsKey));
+  const keys = resources(stack, "aws_kms_key");
+  if (keys.length > 0)
+    lines.push(line(`KMS customer managed keys (${keys.length})`, keys.length, PRICES.kmsKey));
+  const rotating = keys.filter(([, key]) => key.enable_key_rotation === true).length;
+  if (rotating > 0) {
+    unpriced.push(`automatic rotation of ${rotating} KMS key(s): ${KMS_ROTATION_NOTE}`);
+  }
 
   const nats = resources(stack, "aws_nat_gateway").length;
   if (nats > 0)

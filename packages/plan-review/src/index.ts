@@ -1,6 +1,5 @@
 export * from "@pgforks/guard";
 export * from "./cost";
-export * from "./markdown";
 export * from "./plan-json";
 export * from "./prices";
 export * from "./render";

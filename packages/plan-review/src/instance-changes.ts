@@ -6,6 +6,7 @@
  * @pgforks/rds (modifications.ts), where each statement names its AWS source.
  */
 import type { ConnectionBudget } from "@pgforks/config";
+import { code, heading, parseMarkdown, table } from "@pgforks/markdown";
 import {
   type ExplainedInstanceSetting,
   INSTANCE_SETTING_EFFECTS,
@@ -13,7 +14,6 @@ import {
   type TakesEffect,
 } from "@pgforks/rds";
 import type { RootContent } from "mdast";
-import { code, heading, parseMarkdown, table } from "./markdown";
 import type { BudgetChange, ResourceReview, Review } from "./review";
 
 /** One change and its consequences. */

@@ -172,7 +172,7 @@ export const PRICES = {
     read: PRICES_READ_ON,
     confirmed: true,
   },
-  /** A customer managed KMS key, per month (each automatic rotation adds $1/month, not counted). */
+  /** A customer managed KMS key, per month (rotations are not counted: {@link KMS_ROTATION_NOTE}). */
   kmsKey: {
     usd: 1,
     unit: "key-month",
@@ -217,6 +217,18 @@ export const PRICES = {
     confirmed: true,
   },
 } as const satisfies Record<string, Price>;
+
+/**
+ * What automatic key rotation adds to a key's monthly price, as the estimate states it (not priced:
+ * the first rotation comes a year after creation, 365 days by default). The old KMS pricing page
+ * charged $1/month for every rotated key version (a 2019 copy of https://aws.amazon.com/kms/pricing/
+ * says "each newly rotated version will raise the cost of the CMK by $1/month"); AWS lowered this
+ * in 2024 to the first two rotations only (reported by cloudburn.io, "AWS KMS Pricing", March
+ * 2026, and canglad.com, 2023 post with its April 2024 update). No stored copy of the current AWS
+ * page confirmed the cap, hence the wording.
+ */
+export const KMS_ROTATION_NOTE =
+  "each of a key's first two yearly rotations adds $1/month (AWS KMS pricing since 2024; before, every rotation did; the cap is not confirmed by a stored copy of the AWS page)";
 
 /** EC2 on-demand Linux price per hour, for the bastion's instance types. */
 export const EC2_HOURLY: Readonly<Record<string, Price>> = {

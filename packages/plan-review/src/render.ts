@@ -8,9 +8,6 @@
  */
 import type { ConnectionBudget } from "@pgforks/config";
 import { APPROVALS_ENV_VAR, approvalKey } from "@pgforks/guard";
-import type { RootContent } from "mdast";
-import { type CostEstimate, costLineChanges, EXCLUDED_COSTS, formatUsd } from "./cost";
-import { instanceChangesSection } from "./instance-changes";
 import {
   alert,
   bulletList,
@@ -27,7 +24,10 @@ import {
   stringify,
   strong,
   table,
-} from "./markdown";
+} from "@pgforks/markdown";
+import type { RootContent } from "mdast";
+import { type CostEstimate, costLineChanges, EXCLUDED_COSTS, formatUsd } from "./cost";
+import { instanceChangesSection } from "./instance-changes";
 import { PRICE_REGION, PRICES_READ_ON } from "./prices";
 import { resourceShape } from "./provider-shapes";
 import {

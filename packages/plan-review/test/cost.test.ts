@@ -91,6 +91,23 @@ describe("estimatePlatformCost", () => {
     expect(unpriced.join("\n")).toContain("Performance Insights retention of 31 days");
   });
 
+  it("says what a burstable class and a rotating KMS key may add beyond the table", () => {
+    const cpuCredits = (u: readonly string[]) =>
+      u.filter((x) => x.startsWith("CPU credits beyond the baseline"));
+    expect(cpuCredits(estimate.unpriced)).toEqual([
+      expect.stringContaining("(RDS instance db.t4g.small): RDS runs T classes in Unlimited mode"),
+    ]);
+    expect(estimate.unpriced).toContainEqual(
+      expect.stringMatching(/^automatic rotation of 1 KMS key\(s\): each of a key's first two/),
+    );
+    // A non-burstable class earns no credits and pays none.
+    const steady = loadedEnvironment("prod", "production", tenants, {
+      database: { instanceClass: "db.m7g.large" },
+    });
+    const json = synthesizeForReview([steady]).stacks["prod-platform"]?.json ?? {};
+    expect(cpuCredits(estimatePlatformCost(json).unpriced)).toEqual([]);
+  });
+
   it("formats dollars", () => {
     expect(formatUsd(1234.5)).toBe("$1,234.50");
     expect(formatUsd(-3)).toBe("-$3.00");

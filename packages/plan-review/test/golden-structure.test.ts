@@ -5,8 +5,8 @@
 // tables must be tables.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseMarkdown } from "@pgforks/markdown";
 import type { List, Nodes, Root, RootContent } from "mdast";
-import { parseMarkdown } from "../src/markdown";
 
 const GOLDEN_DIR = join(__dirname, "golden");
 const goldens = readdirSync(GOLDEN_DIR)

@@ -4,8 +4,8 @@
 // POSTGRES_PARAMETERS), so its plan is written here in the provider's shape: `parameter` is a set
 // of {apply_method, name, value}.
 
+import { stringify } from "@pgforks/markdown";
 import { instanceChangesSection, instanceEffects } from "../src/instance-changes";
-import { stringify } from "../src/markdown";
 import { buildReview } from "../src/review";
 import { loadedEnvironment, planJson, resourceChange } from "./test-helpers";
 

@@ -7,7 +7,7 @@ import {
   GITHUB_COMMENT_LIMIT,
   paragraph,
   stringify,
-} from "../src/markdown";
+} from "@pgforks/markdown";
 import { REVIEW_MARKER, renderReview } from "../src/render";
 import { buildReview, orderStacks, type Review, type StackPlan } from "../src/review";
 import { synthOutputFromStacks } from "../src/synth-output";

@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { APPROVALS_ENV_VAR } from "@pgforks/guard";
+import { checkMarkdownStructure } from "@pgforks/markdown";
 import { environmentInput } from "@pgforks/testing";
-import { checkMarkdownStructure } from "../src/markdown";
 import { EXIT_BLOCKED, EXIT_OK, EXIT_USAGE, runReview, stackNameOfFile } from "../src/run";
 import { planJson, resourceChange } from "./test-helpers";
 

@@ -15,9 +15,9 @@ import {
   loadEnvironment,
   MAX_PROXY_SECRETS,
 } from "@pgforks/config";
+import { checkMarkdownStructure, GITHUB_COMMENT_LIMIT } from "@pgforks/markdown";
 import { toMatchFile } from "jest-file-snapshot";
 import { instanceEffects } from "../src/instance-changes";
-import { checkMarkdownStructure, GITHUB_COMMENT_LIMIT } from "../src/markdown";
 import { renderReview } from "../src/render";
 import { buildReview, destroyGuard, type Review } from "../src/review";
 import {

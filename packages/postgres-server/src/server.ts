@@ -416,7 +416,7 @@ export async function startPostgres(
       const runningPort = Number(pid[3]);
       if (runningPort !== port) {
         throw new Error(
-          `the server in ${baseDir} is already running on port ${runningPort}, not ${port}: stop it first (npm run local -- stop)`,
+          `the server in ${baseDir} is already running on port ${runningPort}, not ${port}: stop it first (npm run local -- stop), or use it where it runs (PGFORKS_LOCAL_PORT=${runningPort})`,
         );
       }
     }

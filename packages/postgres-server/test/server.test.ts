@@ -141,6 +141,11 @@ test("a persistent server keeps its data across stop and start", async () => {
     expect(await stopPostgres(dir)).toBe(false);
     const second = await startPostgres({ persistent: { dir, port }, rds });
     expect(JSON.parse(await second.superuserSql("SELECT x FROM kept"))).toEqual([{ x: 42 }]);
+    // Started again with another port (PGFORKS_LOCAL_PORT set in one shell, not in the next):
+    // refused, with both ways out.
+    await expect(startPostgres({ persistent: { dir, port: port + 1 }, rds })).rejects.toThrow(
+      `the server in ${dir} is already running on port ${port}, not ${port + 1}: stop it first (npm run local -- stop), or use it where it runs (PGFORKS_LOCAL_PORT=${port})`,
+    );
     await second.stop();
     expect(existsSync(join(dir, "data", "PG_VERSION"))).toBe(true);
   } finally {

@@ -4,7 +4,7 @@ import { DbProxyTarget } from "@cdktf/provider-aws/lib/db-proxy-target";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { EnvironmentConfig } from "@pgforks/config";
-import { proxySecretProblem } from "@pgforks/config";
+import { proxyMaxIdleConnectionsPercent, proxySecretProblem } from "@pgforks/config";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 
@@ -195,9 +195,10 @@ export class DatabaseProxy extends Construct {
     }
     // RDS rejects an idle share above the pool size at apply time; say so now
     // (RDS API Reference, ConnectionPoolConfiguration, MaxIdleConnectionsPercent).
-    if (settings.maxIdleConnectionsPercent > settings.maxConnectionsPercent) {
+    const maxIdleConnectionsPercent = proxyMaxIdleConnectionsPercent(settings);
+    if (maxIdleConnectionsPercent > settings.maxConnectionsPercent) {
       throw new Error(
-        `DatabaseProxy ${name}: proxy.maxIdleConnectionsPercent (${settings.maxIdleConnectionsPercent}) must not exceed proxy.maxConnectionsPercent (${settings.maxConnectionsPercent}). Fix: lower maxIdleConnectionsPercent or raise maxConnectionsPercent in environment.yaml.`,
+        `DatabaseProxy ${name}: proxy.maxIdleConnectionsPercent (${maxIdleConnectionsPercent}) must not exceed proxy.maxConnectionsPercent (${settings.maxConnectionsPercent}). Fix: lower maxIdleConnectionsPercent or raise maxConnectionsPercent in environment.yaml.`,
       );
     }
     this.tenantSecrets = sortedTenantSecrets(name, props.tenantSecrets);
@@ -247,7 +248,7 @@ export class DatabaseProxy extends Construct {
       dbProxyName: this.proxy.name,
       connectionPoolConfig: {
         maxConnectionsPercent: settings.maxConnectionsPercent,
-        maxIdleConnectionsPercent: settings.maxIdleConnectionsPercent,
+        maxIdleConnectionsPercent,
         connectionBorrowTimeout: settings.connectionBorrowTimeoutSeconds,
       },
     });

@@ -156,6 +156,22 @@ describe("DatabaseProxy", () => {
     });
   });
 
+  it("keeps half of the pool idle when no idle share is set, as RDS defaults it", () => {
+    // env.proxy is environment.yaml's proxy section as loaded: maxConnectionsPercent 90, no idle share.
+    expect(env.proxy.maxIdleConnectionsPercent).toBeUndefined();
+    expect(only(synth(), "aws_db_proxy_default_target_group").connection_pool_config).toEqual({
+      max_connections_percent: 90,
+      max_idle_connections_percent: 45,
+      connection_borrow_timeout: 120,
+    });
+    // A smaller pool no longer trips the idle-share check with a fixed default of 50.
+    const small = synth({ ...props, settings: { ...env.proxy, maxConnectionsPercent: 40 } });
+    expect(only(small, "aws_db_proxy_default_target_group").connection_pool_config).toMatchObject({
+      max_connections_percent: 40,
+      max_idle_connections_percent: 20,
+    });
+  });
+
   it("registers the instance in the default target group", () => {
     const s = synth();
     expect(s.json).toHaveResourceWithProperties(DbProxyTarget, {

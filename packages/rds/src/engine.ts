@@ -55,6 +55,18 @@ export const CRITICAL_INSTANCE_EVENT_CATEGORIES = [
   "configuration change",
 ] as const;
 
+/**
+ * How long a session may sit idle inside an open transaction before PostgreSQL ends it, in
+ * milliseconds (the parameter's unit): 30 minutes. Source: RDS User Guide, "Database has
+ * long-running idle in transaction connection" (DevOps Guru proactive insight for RDS for
+ * PostgreSQL), which flags connections idle in transaction for more than 1800 seconds (they hold
+ * locks and keep VACUUM from removing dead rows) and recommends setting
+ * idle_in_transaction_session_timeout in the parameter group. A dynamic, user-settable parameter:
+ * applied without a reboot, and a session that needs longer can `SET` its own value (pg_dump sets
+ * 0 for itself).
+ */
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30 * 60 * 1000;
+
 /** How RDS applies a parameter (RDS API, `Parameter.ApplyMethod`). */
 export type ApplyMethod = "immediate" | "pending-reboot";
 
@@ -79,6 +91,9 @@ export interface PostgresParameter {
  * - `log_statement=ddl`: every schema/role change is in the log (audit trail of tenant changes).
  * - `log_connections` / `log_disconnections`: who connected from where and for how long, for
  *   incident review of a shared instance with many tenant roles.
+ * - `idle_in_transaction_session_timeout` ({@link IDLE_IN_TRANSACTION_TIMEOUT_MS}): a session
+ *   left idle inside an open transaction is ended, so one tenant's forgotten transaction cannot
+ *   hold its locks and connection slots, and hold back vacuum, indefinitely on the shared instance.
  * - `shared_preload_libraries=pg_stat_statements`: per-query statistics (seed 004,
  *   "High CPU Usage" queries `pg_stat_statements`); static, so it waits for a reboot.
  */
@@ -92,6 +107,11 @@ export const POSTGRES_PARAMETERS: readonly PostgresParameter[] = [
   { name: "log_statement", value: "ddl", applyMethod: "immediate" },
   { name: "log_connections", value: "1", applyMethod: "immediate" },
   { name: "log_disconnections", value: "1", applyMethod: "immediate" },
+  {
+    name: "idle_in_transaction_session_timeout",
+    value: String(IDLE_IN_TRANSACTION_TIMEOUT_MS),
+    applyMethod: "immediate",
+  },
   { name: "shared_preload_libraries", value: "pg_stat_statements", applyMethod: "pending-reboot" },
 ];
 

@@ -195,7 +195,7 @@ describe.each(tiers)("PostgresInstance (%s config)", (_tier, environment) => {
     expect(instance.parameter_group_name).toBe(`\${aws_db_parameter_group.${id}.name}`);
   });
 
-  test("the parameter group forces TLS (RDS.38), logs slow queries, DDL and connections", () => {
+  test("the parameter group forces TLS (RDS.38), logs slow queries, DDL and connections, ends idle transactions", () => {
     const [, group] = only(parsed, DbParameterGroup.tfResourceType);
     expect(group.parameter).toEqual(
       expect.arrayContaining([
@@ -204,6 +204,12 @@ describe.each(tiers)("PostgresInstance (%s config)", (_tier, environment) => {
         { name: "log_statement", value: "ddl", apply_method: "immediate" },
         { name: "log_connections", value: "1", apply_method: "immediate" },
         { name: "log_disconnections", value: "1", apply_method: "immediate" },
+        // 30 minutes, the RDS User Guide's idle-in-transaction threshold; no reboot.
+        {
+          name: "idle_in_transaction_session_timeout",
+          value: "1800000",
+          apply_method: "immediate",
+        },
         {
           name: "shared_preload_libraries",
           value: "pg_stat_statements",

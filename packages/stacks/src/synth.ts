@@ -77,29 +77,31 @@ export function readSynthesizedStacks(outdir: string): Record<string, StackJson>
  * Writes `stacks/<stack>/pgforks-manifest.json` beside each synthesized stack: which tenant each
  * Terraform address of the tenant footprint belongs to, and as what (the plan review reads it
  * instead of guessing from attributes). Throws when an address it would write is not in the
- * stack, so the manifest never names a resource the stack does not have.
+ * stack, so the manifest never names a resource the stack does not have. `stacks`: the
+ * synthesized JSON by stack name (readSynthesizedStacks of `dir`).
  */
-export function writeTenantManifests(app: App, dir: string): Record<string, TenantManifest> {
+export function writeTenantManifests(
+  app: App,
+  dir: string,
+  stacks: Readonly<Record<string, StackJson>>,
+): Record<string, TenantManifest> {
   const manifests: Record<string, TenantManifest> = {};
   for (const stack of app.node.children.filter((c) => c instanceof TerraformStack)) {
     const name = stack.node.id;
-    const folder = join(dir, "stacks", name);
-    const file = join(folder, "cdk.tf.json");
-    if (!existsSync(file)) continue;
+    const json = stacks[name];
+    if (json === undefined) continue;
     const resources = stack.node
       .findAll()
       .flatMap((c) => (isTenantManifestSource(c) ? c.tenantManifestEntries() : []));
-    const problems = manifestProblems(
-      resources,
-      JSON.parse(readFileSync(file, "utf8")) as StackJson,
-    );
+    const problems = manifestProblems(resources, json);
     if (problems.length > 0) {
       throw new Error(
         `${name}: the tenant footprint does not match the stack: ${problems.join("; ")}`,
       );
     }
     const manifest: TenantManifest = { version: TENANT_MANIFEST_VERSION, stack: name, resources };
-    writeFileSync(join(folder, TENANT_MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    const file = join(dir, "stacks", name, TENANT_MANIFEST_FILE);
+    writeFileSync(file, `${JSON.stringify(manifest, null, 2)}\n`);
     manifests[name] = manifest;
   }
   return manifests;
@@ -116,8 +118,10 @@ export function synthesizeInto(
   const app = newApp(dir);
   for (const env of loaded) composeEnvironment(app, env);
   app.synth();
-  writeTenantManifests(app, dir);
-  return readSynthesizedStacks(dir);
+  // Read once: the manifests are checked against the same JSON the caller gets.
+  const stacks = readSynthesizedStacks(dir);
+  writeTenantManifests(app, dir, stacks);
+  return stacks;
 }
 
 /** Reads `stacks/<stack>/pgforks-manifest.json` of every stack that has one. */
@@ -271,7 +275,11 @@ export function renderSynthSummary(result: SynthResult, seconds: number): string
   lines.push("Tenants:");
   for (const env of result.environments) {
     const byState = new Map<string, string[]>();
-    for (const t of env.tenants) byState.set(t.state, [...(byState.get(t.state) ?? []), t.name]);
+    for (const t of env.tenants) {
+      const names = byState.get(t.state);
+      if (names) names.push(t.name);
+      else byState.set(t.state, [t.name]);
+    }
     const parts = [...byState].map(([state, names]) => `${state}: ${names.join(", ")}`);
     lines.push(
       `  ${env.name.padEnd(width)}  ${env.environment.database.instanceClass}  ${parts.join("; ") || "none"}`,

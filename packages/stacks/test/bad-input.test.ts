@@ -317,8 +317,9 @@ const environmentCases: ConfigCase[] = [
       "backupRetentionDays: 14",
       'backupRetentionDays: 14\n  backupWindow: "04:00-05:00"',
     ),
+    // Reported on maintenanceWindow (the default here), though only backupWindow is written.
     expect: [
-      ':26:17 database.backupWindow: overlaps maintenanceWindow sun:04:30-sun:05:30 (the default); RDS refuses windows that conflict: move one of them (found "04:00-05:00")',
+      "database.maintenanceWindow: must not overlap the daily backup window 04:00-05:00 (it does on sun); RDS refuses overlapping windows",
     ],
     synth: true,
     problems: 1,
@@ -331,7 +332,8 @@ const environmentCases: ConfigCase[] = [
       "backupRetentionDays: 14\n  maintenanceWindow: sat:23:50-sun:03:10",
     ),
     expect: [
-      "database.maintenanceWindow: overlaps backupWindow 03:00-04:00 (the default, every day)",
+      ":26:22 database.maintenanceWindow: must not overlap the daily backup window 03:00-04:00 (it does on sun)",
+      '(found "sat:23:50-sun:03:10")',
     ],
     problems: 1,
   },

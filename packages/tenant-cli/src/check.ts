@@ -80,9 +80,19 @@ export interface CheckFinding {
 export const REMOVE_INSTEAD =
   "set state: dropped with confirmDrop: <database> first (npm run tenant -- drop), merge and apply, then remove the entry; to stop it but keep the data, use suspend or retire";
 
-/** How to rename a tenant or its database without losing data. */
-export const RENAME_INSTEAD =
-  "a rename is a new tenant: add a new entry, migrate with pg_dump/pg_restore, then drop the old one";
+/**
+ * What to do instead of renaming a tenant (docs/operations.md, "Renaming a tenant"): a dump names
+ * the tenant's schema in every statement, so it does not restore into another tenant's database.
+ */
+export const TENANT_RENAME_INSTEAD =
+  "keep the tenant's name: a pg_dump of it names its schema in every statement and fails to restore into another tenant's database, and a new tenant name has no tested procedure (docs/operations.md, \"Renaming a tenant\")";
+
+/**
+ * What to do instead of renaming a tenant's database (docs/operations.md, "Moving a tenant's data
+ * to another database", run by packages/local/test/backup.test.ts).
+ */
+export const DATABASE_RENAME_INSTEAD =
+  'keep the database name (applications only see it in their secret); to move the data to a new database, keep the tenant: back it up, drop it and apply, then give the dropped entry the new database, activate it, apply and restore (docs/operations.md, "Moving a tenant\'s data to another database")';
 
 /**
  * Why a database rename fails the check. The tenants stack refuses it at plan time (a postcondition
@@ -127,7 +137,7 @@ export function compareTenants(
         tenant: old.name,
         database: old.database,
         message: sameDatabase
-          ? `was renamed to "${sameDatabase.name}" (database ${old.database}): the old role and database would be destroyed and new ones created. Instead: ${RENAME_INSTEAD}`
+          ? `was renamed to "${sameDatabase.name}" (database ${old.database}): the old role and database would be destroyed and new ones created. Instead: ${TENANT_RENAME_INSTEAD}`
           : `was removed while ${old.state} at the base: database ${old.database} would be destroyed. Instead: ${REMOVE_INSTEAD}`,
       });
       continue;
@@ -139,7 +149,7 @@ export function compareTenants(
         env,
         tenant: old.name,
         database: old.database,
-        message: `database changed from ${old.database} to ${current.database}: ${DATABASE_RENAME_RISK}. Instead: keep the database name (applications only see it in their secret), or ${RENAME_INSTEAD}`,
+        message: `database changed from ${old.database} to ${current.database}: ${DATABASE_RENAME_RISK}. Instead: ${DATABASE_RENAME_INSTEAD}`,
       });
     }
   }

@@ -255,13 +255,11 @@ function stageTenantsEdit(
     );
   }
   out.push("the next plan will contain:");
-  const changes = describeTenantChange(
-    env,
-    before.find((t) => t.name === plan.tenant),
-    loaded.tenants.find((t) => t.name === plan.tenant),
-    loaded.environment,
-  );
-  for (const line of formatStackChanges(changes)) out.push(`  ${line}`);
+  const previous = before.find((t) => t.name === plan.tenant);
+  const next = loaded.tenants.find((t) => t.name === plan.tenant);
+  const changes = describeTenantChange(env, previous, next, loaded.environment);
+  const states = { before: previous?.state, after: next?.state, env };
+  for (const line of formatStackChanges(changes, states)) out.push(`  ${line}`);
   out.push(
     formatBudgetChange(
       env,

@@ -2,6 +2,7 @@ import {
   type ConnectionBudget,
   type EnvironmentConfig,
   type TenantConfig,
+  type TenantState,
   tenantDatabaseName,
 } from "@pgforks/config";
 import {
@@ -177,10 +178,23 @@ export function describeTenantChange(
     .map((kind) => ({ stack: stackName(env, kind), changes: lines[kind] }));
 }
 
-/** `<stack>: change, change` lines; a single line saying so when nothing changes. */
-export function formatStackChanges(changes: readonly StackChange[]): string[] {
-  if (changes.length === 0) return ["no infrastructure change (only documentation fields)"];
-  return changes.map((c) => `${c.stack}: ${c.changes.join(", ")}`);
+/**
+ * `<stack>: change, change` lines; a single line saying so, and why, when nothing changes:
+ * suspended and retired differ only in the RDS Proxy's auth list, so without a proxy moving
+ * between them changes nothing; otherwise only fields no stack reads (owner, description) changed.
+ */
+export function formatStackChanges(
+  changes: readonly StackChange[],
+  states?: { readonly before?: TenantState; readonly after?: TenantState; readonly env: string },
+): string[] {
+  if (changes.length > 0) return changes.map((c) => `${c.stack}: ${c.changes.join(", ")}`);
+  const { before, after, env } = states ?? {};
+  if (before && after && before !== after) {
+    return [
+      `no infrastructure change: ${before} and ${after} differ only in the RDS Proxy's auth list, and ${env} has no proxy (proxy.enabled is off)`,
+    ];
+  }
+  return ["no infrastructure change (only documentation fields)"];
 }
 
 /** "80/202 connections (max_connections 225 of db.t4g.small, reserve 10, proxy share 202)". */

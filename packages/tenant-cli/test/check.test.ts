@@ -5,10 +5,11 @@ import { DATABASE_RENAMED_NOTE } from "@pgforks/tenants/footprint";
 import { parseDocument, type YAMLSeq } from "yaml";
 import {
   compareTenants,
+  DATABASE_RENAME_INSTEAD,
   DATABASE_RENAME_RISK,
   REMOVE_INSTEAD,
-  RENAME_INSTEAD,
   readTenantIdentities,
+  TENANT_RENAME_INSTEAD,
   type TenantIdentity,
 } from "../src/check";
 import { addTenant, checkTenants, dropTenant } from "../src/commands";
@@ -45,10 +46,13 @@ describe("compareTenants", () => {
     expect(compareTenants("e", [t("a", "a", "dropped")], [])).toEqual([]);
   });
 
-  it("fails on a database rename and on a tenant rename, saying a rename is a new tenant", () => {
+  it("fails on a database rename and on a tenant rename, with the runbook's way instead", () => {
     const [db] = compareTenants("e", [t("a", "a_old")], [t("a", "a_new")]);
     expect(db).toMatchObject({ level: "failure", kind: "database-changed", database: "a_old" });
-    expect(db?.message).toContain(RENAME_INSTEAD);
+    expect(db?.message).toContain(DATABASE_RENAME_INSTEAD);
+    // Not "add a new entry and migrate with pg_dump/pg_restore": docs/operations.md shows that a
+    // tenant's dump fails to restore into another tenant's database (schema named after it).
+    expect(db?.message).not.toMatch(/new entry|new tenant/);
     // The tenants stack refuses the rename at plan time: the message says so, as the preview does,
     // and neither claims a destroy nor an in-place rename.
     expect(db?.message).toContain(DATABASE_RENAME_RISK);
@@ -56,7 +60,8 @@ describe("compareTenants", () => {
     expect(db?.message).not.toMatch(/would be destroyed|renames it in place/);
     const [role] = compareTenants("e", [t("a", "shared")], [t("b", "shared")]);
     expect(role).toMatchObject({ level: "failure", kind: "renamed" });
-    expect(role?.message).toContain(RENAME_INSTEAD);
+    expect(role?.message).toContain(TENANT_RENAME_INSTEAD);
+    expect(role?.message).not.toMatch(/add a new entry|migrate with/);
   });
 
   it("announces a drop made in this change loudly, without failing", () => {
@@ -163,7 +168,7 @@ describe("check --base in a git repository", () => {
     const { code, text } = check();
     expect(code).toBe(1);
     expect(text).toContain("database changed from fintech_experiment to fintech_prod");
-    expect(text).toContain("add a new entry, migrate with pg_dump/pg_restore");
+    expect(text).toContain('(docs/operations.md, "Moving a tenant\'s data to another database")');
   });
 
   it("accepts a new tenant and a new environment", async () => {

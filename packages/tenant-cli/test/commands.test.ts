@@ -207,6 +207,18 @@ describe("suspend, retire, activate", () => {
     expect(readText(tenantsFile())).toBe(original);
   });
 
+  it("retiring a suspended tenant without a proxy says the state alone changed nothing", async () => {
+    const io = captureIo();
+    const run = (state: "suspended" | "retired") =>
+      setTenantState({ root: scratch.root, io, env: ENV, name: "healthtech", state });
+    expect(await run("suspended")).toBe(0);
+    expect(await run("retired")).toBe(0);
+    expect(io.all()).toContain(
+      `no infrastructure change: suspended and retired differ only in the RDS Proxy's auth list, and ${ENV} has no proxy (proxy.enabled is off)`,
+    );
+    expect(io.all()).not.toContain("only documentation fields");
+  });
+
   it("activating a dropped tenant prints how to restore and import its secret, with the database warning", async () => {
     const io = captureIo();
     expect(

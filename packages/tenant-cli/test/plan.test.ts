@@ -155,4 +155,14 @@ describe("describeTenantChange", () => {
       "no infrastructure change (only documentation fields)",
     ]);
   });
+
+  it("says why suspended -> retired changes nothing without a proxy (not 'documentation fields')", () => {
+    const suspended = { ...shop, state: "suspended" as const };
+    const retired = { ...shop, state: "retired" as const };
+    const changes = describeTenantChange(env, suspended, retired, proxyOff);
+    expect(changes).toEqual([]);
+    expect(formatStackChanges(changes, { before: "suspended", after: "retired", env })).toEqual([
+      `no infrastructure change: suspended and retired differ only in the RDS Proxy's auth list, and ${env} has no proxy (proxy.enabled is off)`,
+    ]);
+  });
 });

@@ -4,8 +4,14 @@ import type { Role } from "@cdktf/provider-postgresql/lib/role";
 import { type TenantConfig, tenantDatabaseName } from "@pgforks/config";
 import { Fn, type TerraformResource, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { type ConnectionTarget, credentialsVersionExpression } from "./credentials";
-import { resolvedOnce } from "./resolve-once";
+import {
+  type ConnectionTarget,
+  credentialsHashParts,
+  credentialsVersionOf,
+  describeConnectionTarget,
+  scaledPasswordVersion,
+} from "./credentials";
+import { ExpressionTemplate, type SlotValues } from "./expression-template";
 import { tenantSecretValue } from "./secret-value";
 
 /**
@@ -114,6 +120,10 @@ export class EphemeralVariableCredentials extends Construct implements TenantCre
   }
 }
 
+/** The places of a credentials version that differ per tenant (credentialsVersionOf). */
+const VERSION_SLOTS = { scaledVersion: "integer", target: "text", secretArn: "reference" } as const;
+type VersionSlots = typeof VERSION_SLOTS;
+
 export interface SecretsManagerCredentialsProps {
   /** ARNs of the tenants' secrets (TenantSecrets.secretArns of the platform stack), by tenant name. */
   readonly secretArns: Readonly<Record<string, string>>;
@@ -139,8 +149,15 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
   private readonly props: SecretsManagerCredentialsProps;
   private readonly passwords: TerraformVariable;
   private readonly verifiers: TerraformVariable;
-  /** sharedVersion's expressions, by tenant name. */
-  private readonly versions = new Map<string, number>();
+  /** The secret value's JSON (jsonencode), filled per tenant with its role, password and database. */
+  private readonly secretValue: ExpressionTemplate<
+    Record<"username" | "password" | "dbname", "reference">,
+    string
+  >;
+  /** The secret's credentials version (credentialsVersionExpression). */
+  private readonly version: ExpressionTemplate<VersionSlots, number>;
+  /** The role's: the same version through tostring. */
+  private readonly roleVersion: ExpressionTemplate<VersionSlots, string>;
 
   constructor(scope: Construct, id: string, props: SecretsManagerCredentialsProps) {
     super(scope, id);
@@ -161,6 +178,32 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
       "The tenants' new passwords, by tenant name, for their secrets only (never stored: ephemeral).",
     );
     this.verifiers = ephemeralMapVariable(this, TENANT_VERIFIERS_VARIABLE, VERIFIERS_DESCRIPTION);
+    // Templates (ExpressionTemplate): cdktf renders each of these once per stack, and a
+    // tenant's copy only puts in its own values. Host and port are the same for every tenant.
+    this.secretValue = new ExpressionTemplate(
+      { username: "reference", password: "reference", dbname: "reference" },
+      (tenant) =>
+        Fn.jsonencode(
+          tenantSecretValue({
+            host: props.applicationHost,
+            port: props.applicationPort,
+            portInUrl: Token.isUnresolved(props.applicationPort)
+              ? Token.asString(props.applicationPort)
+              : String(props.applicationPort),
+            ...tenant,
+          }),
+        ),
+    );
+    const versionOf = (tenant: SlotValues<VersionSlots>) =>
+      credentialsVersionOf(
+        tenant.scaledVersion,
+        credentialsHashParts({ ...tenant, host: props.applicationHost }),
+      );
+    this.version = new ExpressionTemplate(VERSION_SLOTS, versionOf);
+    // A string token inside tostring: cdktf resolves a number argument of a function twice.
+    this.roleVersion = new ExpressionTemplate(VERSION_SLOTS, (tenant) =>
+      Fn.tostring(Token.asString(versionOf(tenant))),
+    );
   }
 
   private secretArn(tenant: TenantConfig): string {
@@ -170,27 +213,18 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
     return arn;
   }
 
-  /** The credentials version of one tenant (a Terraform expression; see credentialsVersionExpression). */
-  credentialsVersion(tenant: TenantConfig, database: string): number {
-    return credentialsVersionExpression({
-      passwordVersion: tenant.passwordVersion,
-      target: { ...this.props.connectionTarget, database },
+  /** What a tenant's credentials version is made of: the values of VERSION_SLOTS. */
+  private versionSlots(tenant: TenantConfig, database: string): SlotValues<VersionSlots> {
+    return {
+      scaledVersion: scaledPasswordVersion(tenant.passwordVersion),
+      target: describeConnectionTarget({ ...this.props.connectionTarget, database }),
       secretArn: this.secretArn(tenant),
-      host: this.props.applicationHost,
-    });
+    };
   }
 
-  /**
-   * The role's and the secret's credentials version of a tenant: one expression for both, resolved
-   * once per pass (resolvedOnce), made on first use.
-   */
-  private sharedVersion(tenant: TenantConfig): number {
-    let version = this.versions.get(tenant.name);
-    if (version === undefined) {
-      version = resolvedOnce(this.credentialsVersion(tenant, tenantDatabaseName(tenant)));
-      this.versions.set(tenant.name, version);
-    }
-    return version;
+  /** The credentials version of one tenant (a Terraform expression; see credentialsVersionExpression). */
+  credentialsVersion(tenant: TenantConfig, database: string): number {
+    return this.version.fill(this.versionSlots(tenant, database));
   }
 
   rolePassword(_scope: Construct, tenant: TenantConfig): string {
@@ -198,29 +232,18 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
   }
 
   rolePasswordVersion(tenant: TenantConfig): string {
-    // A string token: cdktf resolves a number argument of a function twice, a string once. The
-    // whole call resolvedOnce too: the synthesis then reuses what the preparing pass wrote.
-    return resolvedOnce(Fn.tostring(Token.asString(this.sharedVersion(tenant))));
+    return this.roleVersion.fill(this.versionSlots(tenant, tenantDatabaseName(tenant)));
   }
 
   publish(scope: Construct, tenant: TenantConfig, resources: PublishedTenant): TerraformResource {
-    const value = tenantSecretValue({
-      host: this.props.applicationHost,
-      port: this.props.applicationPort,
-      portInUrl: Token.isUnresolved(this.props.applicationPort)
-        ? Token.asString(this.props.applicationPort)
-        : String(this.props.applicationPort),
-      // Each reference once: cdktf resolves every value of a map argument three times, and
-      // these recur in DATABASE_URL (host and port come resolvedOnce from the stack).
-      username: resolvedOnce(resources.role.name),
-      password: resolvedOnce(entryOf(this.passwords, tenant)),
-      dbname: resolvedOnce(resources.database.name),
-    });
     return new SecretsmanagerSecretVersion(scope, resources.id, {
       secretId: this.secretArn(tenant),
-      // Resolved once for both passes (resolvedOnce): cdktf resolves each map value three times.
-      secretStringWo: resolvedOnce(Fn.jsonencode(value)),
-      secretStringWoVersion: this.sharedVersion(tenant),
+      secretStringWo: this.secretValue.fill({
+        username: resources.role.name,
+        password: entryOf(this.passwords, tenant),
+        dbname: resources.database.name,
+      }),
+      secretStringWoVersion: this.credentialsVersion(tenant, tenantDatabaseName(tenant)),
     });
   }
 }

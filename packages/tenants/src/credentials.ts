@@ -57,18 +57,28 @@ function checkPasswordVersion(passwordVersion: number): void {
   }
 }
 
+/** passwordVersion * PASSWORD_VERSION_SCALE, the first term of the version; throws when out of range. */
+export function scaledPasswordVersion(passwordVersion: number): number {
+  checkPasswordVersion(passwordVersion);
+  return passwordVersion * PASSWORD_VERSION_SCALE;
+}
+
 /** Separates the parts of the hashed string (none of them contains it: names, ARNs, host names). */
 export const CREDENTIALS_HASH_SEPARATOR = "|";
 
 /**
- * What is hashed into the version, in order: the target in words ("proxy:5432/shop_prod"), the
- * secret's ARN and the host. Tokens stay references, so Terraform fills in the ARN and host at
- * plan time.
+ * What is hashed into the version, in order: the target in words ("proxy:5432/shop_prod"; a string
+ * is taken as those words), the secret's ARN and the host. Tokens stay references, so Terraform
+ * fills in the ARN and host at plan time.
  */
 export function credentialsHashParts(
-  input: Omit<CredentialsVersionInput, "passwordVersion">,
+  input: Omit<CredentialsVersionInput, "passwordVersion" | "target"> & {
+    readonly target: ConnectionTarget | string;
+  },
 ): string[] {
-  return [describeConnectionTarget(input.target), input.secretArn, input.host];
+  const target =
+    typeof input.target === "string" ? input.target : describeConnectionTarget(input.target);
+  return [target, input.secretArn, input.host];
 }
 
 /**
@@ -88,11 +98,21 @@ export function credentialsHashParts(
  * known at plan time. A collision of two inputs' hashes (1 in 16^7) would only skip that rewrite.
  */
 export function credentialsVersionExpression(input: CredentialsVersionInput): number {
-  checkPasswordVersion(input.passwordVersion);
+  return credentialsVersionOf(
+    scaledPasswordVersion(input.passwordVersion),
+    credentialsHashParts(input),
+  );
+}
+
+/**
+ * credentialsVersionExpression from its two terms: the scaled passwordVersion
+ * (scaledPasswordVersion) and the parts hashed (credentialsHashParts).
+ */
+export function credentialsVersionOf(scaledVersion: number, hashParts: readonly string[]): number {
   // join() rather than a template string: cdktf warns about "${...}" inside function arguments.
-  const hashed = Fn.join(CREDENTIALS_HASH_SEPARATOR, credentialsHashParts(input));
+  const hashed = Fn.join(CREDENTIALS_HASH_SEPARATOR, [...hashParts]);
   const hash = Fn.parseint(Fn.substr(Fn.sha256(hashed), 0, CREDENTIALS_HASH_HEX_DIGITS), 16);
-  return Op.add(input.passwordVersion * PASSWORD_VERSION_SCALE, hash);
+  return Op.add(scaledVersion, hash);
 }
 
 /**

@@ -143,7 +143,7 @@ export class TenantDatabases extends Construct implements TenantManifestSource {
     const environment: FootprintEnvironment = { adminRole: admin, aws: props.aws };
     const scopes = { ...DEFAULT_FOOTPRINT_SCOPES, databases: pathBelowStack(this) };
     const footprintOf = (tenant: TenantConfig) =>
-      tenantFootprint(tenant, environment, scopes).filter((i) => i.address.stack === "tenants");
+      tenantFootprint(tenant, environment, scopes, "tenants");
     const footprints: Record<string, readonly TenantIntent[]> = {};
 
     link(

@@ -246,11 +246,15 @@ function address(
  *   (the admin's) keeps its limit and its data; its secret stays in the proxy's auth list;
  * - retired: as suspended, and its secret leaves the RDS Proxy's auth list;
  * - dropped: nothing (database, role, grants and secret are destroyed).
+ *
+ * `stack`: only the intents in that stack (a stack's construct needs no more: the synth builds
+ * each tenant's footprint once per stack, and the platform's is the smaller part).
  */
 export function tenantFootprint(
   tenant: TenantConfig,
   environment: FootprintEnvironment,
   scopes: FootprintScopes = DEFAULT_FOOTPRINT_SCOPES,
+  stack?: FootprintStack,
 ): TenantIntent[] {
   const dropped = tenant.state === "dropped";
   const kept: IntentState = dropped ? "absent" : "present";
@@ -278,7 +282,7 @@ export function tenantFootprint(
 
   const intents: TenantIntent[] = [];
   const aws = environment.aws;
-  if (aws) {
+  if (aws && stack !== "tenants") {
     const secretName = tenantSecretName(resourcePrefix(aws), tenant.name);
     intents.push({
       ...base,
@@ -318,6 +322,7 @@ export function tenantFootprint(
       });
     }
   }
+  if (stack === "platform") return intents;
 
   intents.push({
     ...base,

@@ -4,6 +4,7 @@ export * from "./credential-sources";
 export * from "./credentials";
 export * from "./databases";
 export * from "./ephemeral";
+export * from "./expression-template";
 export * from "./footprint";
 export * from "./readd";
 export * from "./resolve-once";

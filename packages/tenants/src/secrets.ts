@@ -86,8 +86,8 @@ export class TenantSecrets extends Construct implements TenantManifestSource {
       aws: props.environment,
     };
     for (const tenant of props.tenants) {
-      const intents = tenantFootprint(tenant, environment, scopes);
-      platformIntents.push(...intents.filter((i) => i.address.stack === "platform"));
+      const intents = tenantFootprint(tenant, environment, scopes, "platform");
+      platformIntents.push(...intents);
       const proxyAuth = intentOf(intents, "proxy auth");
       if (proxyAuth?.state === "present") proxyEntries.push(proxyAuth);
       const intent = intentOf(intents, "secret");

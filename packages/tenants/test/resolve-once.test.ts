@@ -1,11 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { countedToken, synthApp } from "@pgforks/testing";
 import {
-  App,
   DefaultTokenResolver,
   Fn,
-  type IResolvable,
   Op,
   StringConcat,
   TerraformOutput,
@@ -15,20 +11,6 @@ import {
 } from "cdktf";
 import { EphemeralResource } from "../src/ephemeral";
 import { resolvedOnce } from "../src/resolve-once";
-
-/** A token that counts how often cdktf resolves it. */
-function counted(text: string): { token: string; count: () => number } {
-  let n = 0;
-  const resolvable: IResolvable = {
-    creationStack: [],
-    resolve: () => {
-      n += 1;
-      return text;
-    },
-    toString: () => Token.asString(resolvable),
-  };
-  return { token: Token.asString(resolvable), count: () => n };
-}
 
 type Once = <T extends string | number>(value: T) => T;
 const identity: Once = (value) => value;
@@ -41,10 +23,8 @@ const identity: Once = (value) => value;
 function synth(
   once: Once,
   beforeSynth: (tenants: TerraformStack, token: string) => void = () => {},
-): { platform: unknown; tenants: Record<string, unknown> } {
-  const dir = mkdtempSync(join(tmpdir(), "resolve-once-"));
-  try {
-    const app = new App({ outdir: dir, stackTraces: false });
+): Record<string, Record<string, unknown>> {
+  return synthApp((app) => {
     const platform = new TerraformStack(app, "platform");
     const source = new EphemeralResource(platform, "source", "aws_thing", {});
     const remote = once(source.getStringAttribute("id"));
@@ -74,13 +54,7 @@ function synth(
       }),
     });
     beforeSynth(tenants, remote);
-    app.synth();
-    const read = (stack: string) =>
-      JSON.parse(readFileSync(join(dir, "stacks", stack, "cdk.tf.json"), "utf8"));
-    return { platform: read("platform"), tenants: read("tenants") };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 describe("resolvedOnce", () => {
@@ -89,7 +63,7 @@ describe("resolvedOnce", () => {
     const once = synth(resolvedOnce);
     expect(once).toEqual(plain);
     // The expressions really went through the wrapper's paths: a remote-state lookup, quoting.
-    const outputs = JSON.stringify(once.tenants.output);
+    const outputs = JSON.stringify(once.tenants?.output);
     expect(outputs).toContain("data.terraform_remote_state.cross-stack-reference-input-platform");
     expect(outputs).toContain(`\\"url\\" = \\"x://\${ephemeral.aws_thing.local.name}@\${`);
     expect(JSON.stringify(once.platform)).toContain(
@@ -108,20 +82,15 @@ describe("resolvedOnce", () => {
 
   it("resolves its expression once per rendering where cdktf would resolve it again and again", () => {
     const resolutions = (once: Once): number => {
-      const dir = mkdtempSync(join(tmpdir(), "resolve-once-"));
-      try {
-        const app = new App({ outdir: dir, stackTraces: false });
+      const leaf = countedToken("var.leaf");
+      synthApp((app) => {
         const stack = new TerraformStack(app, "stack");
-        const leaf = counted("var.leaf");
         const value = once(leaf.token);
         new TerraformOutput(stack, "out", {
           value: Fn.jsonencode({ a: value, b: Fn.join("-", [value, value]) }),
         });
-        app.synth();
-        return leaf.count();
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
+      });
+      return leaf.count();
     };
     const plain = resolutions(identity);
     const once = resolutions(resolvedOnce);
@@ -131,7 +100,7 @@ describe("resolvedOnce", () => {
   });
 
   it("returns values without tokens, and strings mixing text and tokens, as they are", () => {
-    const leaf = counted("var.leaf").token;
+    const leaf = countedToken("var.leaf").token;
     expect(resolvedOnce("plain")).toBe("plain");
     expect(resolvedOnce(5432)).toBe(5432);
     expect(resolvedOnce(`x://${leaf}/`)).toBe(`x://${leaf}/`);

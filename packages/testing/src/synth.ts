@@ -1,4 +1,7 @@
-import { Testing } from "cdktf";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App, type IResolvable, Testing, Token } from "cdktf";
 import type { Construct } from "constructs";
 
 /** One synthesized block (resource, data source, provider), as cdktf writes it. */
@@ -30,4 +33,43 @@ export function synthScope(build: (scope: Construct) => void): SynthesizedScope 
   const resource = parsed.resource ?? {};
   const all = <T>(type: string) => Object.values(resource[type] ?? {}) as T[];
   return { json, parsed, resource, all };
+}
+
+/**
+ * A string token that resolves to `text` and counts how often cdktf resolves it (tests of what is
+ * resolved once: resolvedOnce, ExpressionTemplate).
+ */
+export function countedToken(text: string): { token: string; count: () => number } {
+  let n = 0;
+  const resolvable: IResolvable = {
+    creationStack: [],
+    resolve: () => {
+      n += 1;
+      return text;
+    },
+    toString: () => Token.asString(resolvable),
+  };
+  return { token: Token.asString(resolvable), count: () => n };
+}
+
+/**
+ * Synthesizes the app `build` fills (several stacks, cross-stack references) into a throw-away
+ * folder and returns each stack's Terraform JSON by stack name.
+ */
+export function synthApp(build: (app: App) => void): Record<string, Record<string, unknown>> {
+  const dir = mkdtempSync(join(tmpdir(), "pgforks-app-"));
+  try {
+    const app = new App({ outdir: dir, stackTraces: false });
+    build(app);
+    app.synth();
+    const stacks = join(dir, "stacks");
+    return Object.fromEntries(
+      readdirSync(stacks).map((name) => [
+        name,
+        JSON.parse(readFileSync(join(stacks, name, "cdk.tf.json"), "utf8")),
+      ]),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

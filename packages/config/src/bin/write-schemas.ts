@@ -1,7 +1,7 @@
 /**
- * Writes environments/schema/*.schema.json from the zod schemas (`npm run schema`), under the
- * environments/ lock and all together. A test fails when the committed files differ from what
- * this writes.
+ * Writes environments/schema/*.schema.json and the configuration reference
+ * (environments/README.md) from the zod schemas (`npm run schema`), under the environments/ lock
+ * and all together. A test fails when the committed files differ from what this writes.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -13,18 +13,22 @@ import {
 import { FileSystemError } from "../fs-errors";
 import { CONFIG_SCHEMAS, type ConfigKind, renderJsonSchema, schemaFileName } from "../json-schema";
 import { environmentsDir } from "../load";
+import { CONFIG_REFERENCE_FILE, renderConfigReference } from "../reference";
 
 // Ctrl-C: nothing written before the lock is taken; after, the schemas are written together or none.
 interruptibleUntilLocked();
 const dir = join(environmentsDir(), "schema");
 mkdirSync(dir, { recursive: true });
-withEnvironmentsLock(environmentsDir(), (tx) =>
-  (Object.keys(CONFIG_SCHEMAS) as ConfigKind[]).map((kind) => {
+withEnvironmentsLock(environmentsDir(), (tx) => {
+  const written = (Object.keys(CONFIG_SCHEMAS) as ConfigKind[]).map((kind) => {
     const file = join(dir, schemaFileName(kind));
     tx.write(file, renderJsonSchema(kind));
     return file;
-  }),
-).then(
+  });
+  const reference = join(environmentsDir(), CONFIG_REFERENCE_FILE);
+  tx.write(reference, renderConfigReference());
+  return [...written, reference];
+}).then(
   (written) => {
     for (const file of written) console.log(`wrote ${file}`);
   },

@@ -9,6 +9,11 @@ import {
   resourcePrefix,
   stateBackendProblems,
 } from "../naming";
+import {
+  backupWindowProblem,
+  maintenanceWindowProblem,
+  windowsOverlapProblem,
+} from "../rds-windows";
 
 /** Values CloudWatch Logs accepts for `retention_in_days` (PutRetentionPolicy API reference). */
 export const LOG_RETENTION_DAYS = [
@@ -19,12 +24,20 @@ export const LOG_RETENTION_DAYS = [
 /** Enhanced Monitoring granularities RDS accepts (CreateDBInstance, MonitoringInterval). */
 export const MONITORING_INTERVALS = [1, 5, 10, 15, 30, 60] as const;
 
+/** What Performance Insights keeps: 7 days (free tier), whole months of 31 days up to 23, or 731. */
+const PERFORMANCE_INSIGHTS_RETENTION_DAYS = [
+  7,
+  ...Array.from({ length: 23 }, (_, i) => 31 * (i + 1)),
+  731,
+];
+
 const retentionDays = z
   .number()
   .int()
   .refine((n) => (LOG_RETENTION_DAYS as readonly number[]).includes(n), {
     message: `must be one of the CloudWatch Logs retention values: ${LOG_RETENTION_DAYS.join(", ")}`,
-  });
+  })
+  .meta({ enum: [...LOG_RETENTION_DAYS] });
 
 /**
  * AWS regions (commercial, GovCloud, China), from the AWS General Reference "Regional endpoints".
@@ -70,9 +83,12 @@ export const AWS_REGIONS = [
   "us-west-2",
 ] as const;
 
-const awsRegion = z.string().refine((r) => (AWS_REGIONS as readonly string[]).includes(r), {
-  message: "must be an AWS region such as us-east-1",
-});
+const awsRegion = z
+  .string()
+  .refine((r) => (AWS_REGIONS as readonly string[]).includes(r), {
+    message: "must be an AWS region such as us-east-1",
+  })
+  .meta({ enum: [...AWS_REGIONS] });
 
 /**
  * An AZ ID such as use1-az1. AZ names (us-east-1a) map to different physical zones in each
@@ -138,7 +154,11 @@ const ipv4Cidr = z
 /** `hh24:mi-hh24:mi` in UTC, as RDS expects for backup_window. */
 const dailyWindow = z
   .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, "must look like 03:00-04:00 (UTC)");
+  .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, "must look like 03:00-04:00 (UTC)")
+  .superRefine((window, ctx) => {
+    const problem = backupWindowProblem(window);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 /** `ddd:hh24:mi-ddd:hh24:mi` in UTC, as RDS expects for maintenance_window. */
 const weeklyWindow = z
@@ -146,7 +166,11 @@ const weeklyWindow = z
   .regex(
     /^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):[0-5]\d$/,
     "must look like sun:04:30-sun:05:30 (UTC)",
-  );
+  )
+  .superRefine((window, ctx) => {
+    const problem = maintenanceWindowProblem(window);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 const postgresIdentifier = z.string().superRefine((value, ctx) => {
   const problem = identifierProblem(value);
@@ -290,9 +314,19 @@ export const databaseSchema = z
       .int()
       .max(65536)
       .default(100)
-      .describe("Storage autoscaling ceiling in GB. Default 100 (seed 004)."),
-    multiAz: z.boolean().describe("Run a synchronous standby in a second AZ (automatic failover)."),
-    deletionProtection: z.boolean().describe("Refuse DeleteDBInstance until this is turned off."),
+      .describe(
+        "Storage autoscaling ceiling in GB; must be greater than allocatedStorageGb. Default 100 (seed 004).",
+      ),
+    multiAz: z
+      .boolean()
+      .describe(
+        "Run a synchronous standby in a second AZ (automatic failover); it doubles the instance and storage price. Must be true in the production tier.",
+      ),
+    deletionProtection: z
+      .boolean()
+      .describe(
+        "Refuse DeleteDBInstance until this is turned off. Must be true in the production tier.",
+      ),
     backupRetentionDays: z
       .number()
       .int()
@@ -304,11 +338,13 @@ export const databaseSchema = z
       ),
     backupWindow: dailyWindow
       .default("03:00-04:00")
-      .describe("Daily backup window, UTC. Default 03:00-04:00 (seed 004)."),
+      .describe(
+        "Daily backup window, UTC, at least 30 minutes (RDS API, PreferredBackupWindow). Default 03:00-04:00 (seed 004).",
+      ),
     maintenanceWindow: weeklyWindow
       .default("sun:04:30-sun:05:30")
       .describe(
-        "Weekly maintenance window, UTC. Default sun:04:30-sun:05:30: seed 001 asks for Sunday early morning, and RDS requires it not to overlap the backup window.",
+        "Weekly maintenance window, UTC, at least 30 minutes and not overlapping the daily backup window on any day (RDS API, PreferredMaintenanceWindow). Default sun:04:30-sun:05:30: seed 001 asks for Sunday early morning (its 3-4 AM would overlap seed 004's 03:00-04:00 backups).",
       ),
     masterUsername: postgresIdentifier
       .default("forks_admin")
@@ -327,17 +363,21 @@ export const databaseSchema = z
     performanceInsightsRetentionDays: z
       .number()
       .int()
-      .refine((n) => n === 7 || (n % 31 === 0 && n <= 713) || n === 731, {
+      .refine((n) => PERFORMANCE_INSIGHTS_RETENTION_DAYS.includes(n), {
         message: "must be 7 (free tier), a multiple of 31 up to 713, or 731",
       })
+      .meta({ enum: PERFORMANCE_INSIGHTS_RETENTION_DAYS })
       .default(7)
-      .describe("Performance Insights retention in days. Default 7 (free tier, seed 004)."),
+      .describe(
+        "Performance Insights retention in days: 7, whole months of 31 days (31 to 713), or 731. Default 7 (the free tier, seed 004); longer retention is priced per vCPU-month.",
+      ),
     monitoringIntervalSeconds: z
       .number()
       .int()
       .refine((n) => (MONITORING_INTERVALS as readonly number[]).includes(n), {
         message: `must be one of ${MONITORING_INTERVALS.join(", ")}`,
       })
+      .meta({ enum: [...MONITORING_INTERVALS] })
       .default(60)
       .describe("Enhanced Monitoring granularity in seconds. Default 60."),
     logRetentionDays: retentionDays
@@ -357,6 +397,10 @@ export const databaseSchema = z
       ),
   })
   .superRefine((db, ctx) => {
+    const windows = windowsOverlapProblem(db.backupWindow, db.maintenanceWindow);
+    if (windows) {
+      ctx.addIssue({ code: "custom", path: ["maintenanceWindow"], message: windows });
+    }
     if (db.maxAllocatedStorageGb <= db.allocatedStorageGb) {
       ctx.addIssue({
         code: "custom",
@@ -381,7 +425,9 @@ export const proxySchema = z
   .strictObject({
     enabled: z
       .boolean()
-      .describe("Put an RDS Proxy (connection pooling, TLS required) in front of the instance."),
+      .describe(
+        "Put an RDS Proxy (connection pooling, TLS required) in front of the instance. Priced per vCPU-hour of the instance class, at least 2 vCPUs: $0.015 × 2 × 730 h = $21.90/month on a db.t4g.small (us-east-1 list price; the plan review prices it).",
+      ),
     maxConnectionsPercent: z
       .number()
       .int()
@@ -396,8 +442,10 @@ export const proxySchema = z
       .int()
       .min(0)
       .max(100)
-      .default(50)
-      .describe("Share of max_connections the proxy keeps idle. Default 50 (the RDS default)."),
+      .optional()
+      .describe(
+        "Share of max_connections the proxy keeps idle; must not exceed maxConnectionsPercent. Default: half of maxConnectionsPercent, rounded down (45 with the default 90), as RDS defaults it (RDS API, ConnectionPoolConfiguration MaxIdleConnectionsPercent).",
+      ),
     connectionBorrowTimeoutSeconds: z
       .number()
       .int()
@@ -414,7 +462,10 @@ export const proxySchema = z
       .describe("Idle client connections are closed after this. Default 1800 (the RDS default)."),
   })
   .superRefine((proxy, ctx) => {
-    if (proxy.maxIdleConnectionsPercent > proxy.maxConnectionsPercent) {
+    if (
+      proxy.maxIdleConnectionsPercent !== undefined &&
+      proxy.maxIdleConnectionsPercent > proxy.maxConnectionsPercent
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["maxIdleConnectionsPercent"],
@@ -549,12 +600,20 @@ export const environmentSchema = z
       .describe(
         `Extra tags on every resource: at most ${MAX_EXTRA_TAGS} (AWS allows ${AWS_MAX_TAGS} per resource; pgforks adds project, environment, managed-by and Name).`,
       ),
-    network: networkSchema,
-    database: databaseSchema,
-    proxy: proxySchema,
-    alarms: alarmsSchema,
-    stateBackend: stateBackendSchema,
-    tunnel: tunnelSchema.optional(),
+    network: networkSchema.describe(
+      "The VPC: its private subnets, flow log, security groups, and how CI reaches the database (bastion, endpoints, NAT).",
+    ),
+    database: databaseSchema.describe(
+      "The one shared RDS for PostgreSQL instance of the environment, its replicas and its connection budget.",
+    ),
+    proxy: proxySchema.describe("RDS Proxy in front of the instance, and its pool settings."),
+    alarms: alarmsSchema.describe("Who is alerted, and the thresholds the alarms do not derive."),
+    stateBackend: stateBackendSchema.describe(
+      "Where both stacks keep their Terraform state (S3, locked with a lock file, encrypted).",
+    ),
+    tunnel: tunnelSchema
+      .optional()
+      .describe("The SSM port-forwarding tunnel CI opens to plan and apply the tenants stack."),
     ci: ciSchema.describe("Continuous delivery: who may plan and apply from CI."),
   })
   .superRefine(

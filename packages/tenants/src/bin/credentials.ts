@@ -40,6 +40,16 @@ export function describeCredentialsCommand(command: Command): Command {
       },
     )
     .option("--github-env", "append to $GITHUB_ENV (values masked in the log) instead of printing")
+    .addHelpText(
+      "after",
+      [
+        "",
+        `Without --github-env: two lines, export TF_VAR_${TENANT_PASSWORDS_VARIABLE}='...' and`,
+        `export TF_VAR_${TENANT_VERIFIERS_VARIABLE}='...'; to set them in this shell:`,
+        '  eval "$(npm run -s credentials -- --env <env>)"',
+        "Exit codes: 0 done, 1 usage, configuration or $GITHUB_ENV error.",
+      ].join("\n"),
+    )
     .action((options: { env: string; githubEnv?: boolean }) => {
       try {
         printCredentials(options);

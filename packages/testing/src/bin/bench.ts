@@ -27,6 +27,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { signedSeconds } from "../bench/format";
 
 const root = resolve(__dirname, "../../../..");
 const tsx = join(root, "node_modules", ".bin", "tsx");
@@ -227,15 +228,14 @@ try {
     number,
   ];
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
-  const extra = (ms: number) => `+${(ms / 1000).toFixed(2)} s`;
   console.log(`six stacks / bare tsx:        ${ratio(six, bare)} (target at most 1.5x)`);
   console.log(`200 tenants / 5 tenants:      ${ratio(twoHundred, five)} (target at most 1.5x)`);
   console.log("the 195 tenants beyond the first 5:");
-  console.log(`  cost the app                ${extra(twoHundred - five)}`);
+  console.log(`  cost the app                ${signedSeconds(twoHundred - five)}`);
   console.log(
-    `  cost cdktf alone            ${extra(floorTwoHundred - floorFive)} (1170 literal resources)`,
+    `  cost cdktf alone            ${signedSeconds(floorTwoHundred - floorFive)} (1170 literal resources)`,
   );
-  console.log(`  the 1.5x target allows      ${extra(five / 2)}`);
+  console.log(`  the 1.5x target allows      ${signedSeconds(five / 2)}`);
 } finally {
   cleanup();
 }

@@ -27,6 +27,8 @@ import { gfm } from "micromark-extension-gfm";
 /** GitHub rejects issue and pull-request comments longer than this many characters. */
 export const GITHUB_COMMENT_LIMIT = 65536;
 
+export type { RootContent };
+
 /** Phrasing content given as a plain string (text) or as nodes. */
 export type Inline = string | PhrasingContent;
 
@@ -36,6 +38,11 @@ const inlineNode = (part: Inline): PhrasingContent =>
 /** `text` as an inline code span (backticks inside are handled by the serializer). */
 export function code(value: string): InlineCode {
   return { type: "inlineCode", value: value.replace(/\r?\n/g, " ") };
+}
+
+/** A link to `url` (relative links resolve from the file the Markdown is committed as). */
+export function link(url: string, ...parts: Inline[]): PhrasingContent {
+  return { type: "link", url, children: parts.map(inlineNode) };
 }
 
 export function strong(...parts: Inline[]): PhrasingContent {
