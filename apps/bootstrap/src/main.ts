@@ -3,7 +3,13 @@
 //   npx tsx apps/bootstrap/src/main.ts [--env <name>]... [--first-run]
 // See apps/bootstrap/README.md for the first-run procedure.
 import { relative } from "node:path";
-import { ConfigError, environmentNames, environmentsDir, loadEnvironments } from "@pgforks/config";
+import {
+  ConfigError,
+  environmentNames,
+  environmentsDir,
+  loadEnvironments,
+  sharedAccountProblems,
+} from "@pgforks/config";
 import { synthesizeBootstrap } from "./app";
 
 function main(argv: readonly string[]): number {
@@ -19,10 +25,15 @@ function main(argv: readonly string[]): number {
     }
   }
   try {
-    // Every environment folder by default; PGFORKS_ENVIRONMENTS_DIR: another environments/
-    // folder, as for the root app (tests).
-    const dir = process.env.PGFORKS_ENVIRONMENTS_DIR || environmentsDir();
+    // Every environment folder by default, of environmentsDir() (PGFORKS_ENVIRONMENTS_DIR when
+    // set), as for the root app.
+    const dir = environmentsDir();
     const environments = loadEnvironments(envs.length > 0 ? envs : environmentNames(dir), dir);
+    const shared = sharedAccountProblems(environments);
+    if (shared.length > 0) {
+      console.error(`Bootstrap synth stopped: ${shared.join("\n")}`);
+      return 1;
+    }
     const stacks = synthesizeBootstrap(environments, {
       ...(process.env.CDKTF_OUTDIR ? { outdir: process.env.CDKTF_OUTDIR } : {}),
       firstRun,

@@ -1,4 +1,11 @@
-import { type EnvironmentConfig, partitionOf, resourcePrefix } from "@pgforks/config";
+import {
+  stateBackendProblems as configStateBackendProblems,
+  type EnvironmentConfig,
+  LONGEST_ROLE_NAME_SUFFIX,
+  partitionOf,
+  resourcePrefix,
+  stateKeyAlias,
+} from "@pgforks/config";
 import { stackNames } from "@pgforks/stacks";
 
 /**
@@ -20,11 +27,8 @@ export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
  */
 export const CI_ROLE_SESSION_NAME = "pgforks-ci";
 
-/**
- * Key prefix of the bootstrap stacks' own state inside the state bucket: outside every
- * environment's keyPrefix, so neither CI role can read or overwrite it.
- */
-export const BOOTSTRAP_STATE_PREFIX = "bootstrap";
+/** Key prefix of the bootstrap stacks' own state (defined beside the rule that keeps it apart). */
+export { BOOTSTRAP_STATE_PREFIX, stateKeyAlias } from "@pgforks/config";
 
 /** Session document for port forwarding to a host behind the target instance (AWS-owned). */
 export const PORT_FORWARDING_DOCUMENT = "AWS-StartPortForwardingSessionToRemoteHost";
@@ -55,17 +59,13 @@ export interface DeliveryNames {
   readonly stacks: { readonly platform: string; readonly tenants: string };
 }
 
-/** Alias of the KMS key encrypting an account's Terraform state: `alias/<project>-tfstate`. */
-export function stateKeyAlias(project: string): string {
-  return `alias/${project}-tfstate`;
-}
-
 /** The names and ARNs of an environment's delivery identities, derived from config only. */
 export function deliveryNames(environment: EnvironmentConfig): DeliveryNames {
   const prefix = resourcePrefix(environment);
   const iam = `arn:${partitionOf(environment.region).name}:iam::${environment.account}`;
   const planRoleName = `${prefix}-terraform-plan`;
-  const tenantsPlanRoleName = `${prefix}-terraform-tenants-plan`;
+  // The longest role name: environment.yaml's validation keeps it within IAM's 64 characters.
+  const tenantsPlanRoleName = `${prefix}${LONGEST_ROLE_NAME_SUFFIX}`;
   const applyRoleName = `${prefix}-terraform-apply`;
   const applyBoundaryName = `${applyRoleName}-boundary`;
   return {
@@ -87,29 +87,10 @@ export function deliveryNames(environment: EnvironmentConfig): DeliveryNames {
 
 /**
  * Why the environment's state backend settings do not match what the bootstrap stack creates, or
- * an empty list. The bootstrap stack creates the key `alias/<project>-tfstate`, so a configured
- * kmsKeyId must name that alias (bare or as an alias ARN); the stacks' own state must not live
- * under the bootstrap prefix.
+ * an empty list (the rule is @pgforks/config's, which environment.yaml is validated with).
  */
 export function stateBackendProblems(environment: EnvironmentConfig): string[] {
-  const backend = environment.stateBackend;
-  const problems: string[] = [];
-  const alias = stateKeyAlias(environment.project);
-  const aliasArn = `arn:${partitionOf(backend.region).name}:kms:${backend.region}:${environment.account}:${alias}`;
-  if (
-    backend.kmsKeyId !== undefined &&
-    backend.kmsKeyId !== alias &&
-    backend.kmsKeyId !== aliasArn
-  ) {
-    problems.push(
-      `stateBackend.kmsKeyId is "${backend.kmsKeyId}" but the bootstrap stack creates the state key as ${alias}; set kmsKeyId: ${alias} (or leave it out to rely on the bucket's default encryption with that key)`,
-    );
-  }
-  const prefix = backend.keyPrefix.replace(/\/+$/, "");
-  if (prefix === BOOTSTRAP_STATE_PREFIX || prefix.startsWith(`${BOOTSTRAP_STATE_PREFIX}/`)) {
-    problems.push(
-      `stateBackend.keyPrefix "${backend.keyPrefix}" lies under "${BOOTSTRAP_STATE_PREFIX}/", where the bootstrap stacks keep their own state; choose another prefix`,
-    );
-  }
-  return problems;
+  return configStateBackendProblems(environment).map(
+    (p) => `stateBackend.${p.field} "${environment.stateBackend[p.field]}" ${p.message}`,
+  );
 }

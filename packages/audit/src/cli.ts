@@ -11,10 +11,12 @@ import {
   ENVIRONMENT_FILE,
   environmentNames,
   environmentsDir,
+  isDecimalDigits,
   LOCAL_ENVIRONMENT,
   type LoadedEnvironment,
   loadEnvironment,
   TUNNEL_HOST,
+  visibleJson,
 } from "@pgforks/config";
 import type { Command } from "commander";
 import { Client, type ClientConfig } from "pg";
@@ -97,12 +99,17 @@ export function connectionSettings(
   loaded: Pick<LoadedEnvironment, "environment">,
 ): ConnectionSettings {
   const portText = flags.port ?? env.PGPORT;
+  // Decimal digits only: Number() also reads " 5432", "0x10" (port 16) and "5e3".
   const port =
     portText === undefined
       ? (loaded.environment.tunnel?.localPort ?? DEFAULT_PORT)
-      : Number(portText);
+      : isDecimalDigits(portText)
+        ? Number(portText)
+        : Number.NaN;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new UsageError(`--port must be a port number from 1 to 65535 (found "${portText}")`);
+    throw new UsageError(
+      `${flags.port !== undefined ? "--port" : "PGPORT"} must be a port number from 1 to 65535 in decimal digits (found ${visibleJson(portText)})`,
+    );
   }
   const sslmode = flags.sslmode ?? env.PGSSLMODE ?? DEFAULT_SSL_MODE;
   if (!(SSL_MODES as readonly string[]).includes(sslmode)) {

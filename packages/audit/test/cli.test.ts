@@ -339,7 +339,8 @@ test(
     expect(badPort).toEqual({
       code: EXIT_ERROR,
       stdout: "",
-      stderr: 'audit: --port must be a port number from 1 to 65535 (found "http")\n',
+      stderr:
+        'audit: --port must be a port number from 1 to 65535 in decimal digits (found "http")\n',
     });
     expect(help.stderr).toBe("");
     expect(help.code).toBe(EXIT_OK);
@@ -370,7 +371,15 @@ test("bad settings: one line naming the problem, exit 2; with --json also the fa
       { env: "local", environmentsDir: environments },
       `"local" is the local target, not an environment: npm start audits it after every apply (its "Audit:" line) (known: ${ENV})`,
     ],
-    [{ ...envFlags(), port: "0" }, '--port must be a port number from 1 to 65535 (found "0")'],
+    [
+      { ...envFlags(), port: "0" },
+      '--port must be a port number from 1 to 65535 in decimal digits (found "0")',
+    ],
+    // Number() read these: " 5432" as 5432, "0x10" as port 16, "5e3" as 5000.
+    ...[" 5432", "0x10", "5e3"].map((port): [AuditFlags, string] => [
+      { ...envFlags(), port },
+      `--port must be a port number from 1 to 65535 in decimal digits (found ${JSON.stringify(port)})`,
+    ]),
     [
       { ...envFlags(), sslmode: "maybe" },
       '--sslmode must be one of disable, allow, prefer, require, verify-ca, verify-full (found "maybe")',

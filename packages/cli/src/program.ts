@@ -1,5 +1,6 @@
 import { CI_USAGE_EXIT, describeCiCommand } from "@pgforks/app-bootstrap/src/ci-cli";
 import { describeAuditCommand, EXIT_ERROR } from "@pgforks/audit/src/cli";
+import { repeatedOptionMessage } from "@pgforks/config/src/visible";
 import { describeLocalCommand } from "@pgforks/local/src/cli";
 import {
   describePlanOfflineCommand,
@@ -14,7 +15,28 @@ import {
   describeValidateCommand,
   HARNESS_USAGE_EXIT,
 } from "@pgforks/terraform-harness/src/cli";
-import { Command, type CommanderError } from "commander";
+import { Command, type CommanderError, InvalidArgumentError } from "commander";
+
+/**
+ * A value option given twice is a usage error naming both values, in every subcommand: commander
+ * keeps the last one silently (`audit --env dev --env prod` audited prod). Options that collect
+ * (--ignore-role, --stack of review) or parse their value declare a parser of their own and keep it.
+ */
+function refuseRepeatedValues(command: Command): Command {
+  for (const option of command.options) {
+    if (option.parseArg || option.variadic || !(option.required || option.optional)) continue;
+    option.argParser((value: string, previous: unknown) => {
+      if (previous !== undefined && previous !== option.defaultValue) {
+        throw new InvalidArgumentError(
+          repeatedOptionMessage(option.long ?? option.flags, previous, value),
+        );
+      }
+      return value;
+    });
+  }
+  for (const sub of command.commands) refuseRepeatedValues(sub);
+  return command;
+}
 
 /**
  * Usage errors (unknown option, missing argument, unknown command) print commander's one line and
@@ -53,5 +75,5 @@ export function buildProgram(): Command {
   exitOnUsageError(describeLocalCommand(program.command("local")), 1);
   exitOnUsageError(describeCredentialsCommand(program.command("credentials")), 1);
   exitOnUsageError(describeCiCommand(program.command("ci")), CI_USAGE_EXIT);
-  return program;
+  return refuseRepeatedValues(program);
 }

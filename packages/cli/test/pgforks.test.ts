@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "@pgforks/config";
@@ -11,9 +11,15 @@ const main = join(root, "packages", "cli", "src", "main.ts");
 
 /** Runs the real `pgforks` command (as the root package.json's scripts do: node with tsx's loader). */
 function pgforks(...args: string[]) {
+  return pgforksWith({}, ...args);
+}
+
+/** `pgforks` with environment variables over this process's. */
+function pgforksWith(env: NodeJS.ProcessEnv, ...args: string[]) {
   return spawnSync(process.execPath, ["--import", "tsx", main, ...args], {
     cwd: root,
     encoding: "utf8",
+    env: { ...process.env, ...env },
   });
 }
 
@@ -89,7 +95,38 @@ describe("bad input: one line, the tool's usage exit code, no stack trace", () =
     [
       ["review", "--max-chars", "500", "x.json"],
       2,
-      "error: option '--max-chars <n>' argument '500' is invalid. Must be an integer of at least 1000.",
+      "error: option '--max-chars <n>' argument '500' is invalid. Must be an integer of at least 1000, in decimal digits.",
+    ],
+    [
+      ["review", "--max-chars", " 2000", "x.json"],
+      2,
+      "error: option '--max-chars <n>' argument ' 2000' is invalid. Must be an integer of at least 1000, in decimal digits.",
+    ],
+    [
+      ["audit", "--env", "prod", "--port", "0x10"],
+      2,
+      'audit: --port must be a port number from 1 to 65535 in decimal digits (found "0x10")',
+    ],
+    // A value option given twice: commander kept the last one silently.
+    [
+      ["audit", "--env", "dev", "--env", "prod"],
+      2,
+      `error: option '--env <env>' argument 'prod' is invalid. Give --env once (found "dev", then "prod").`,
+    ],
+    [
+      ["review", "offline", "--env", "dev", "--env", "prod"],
+      2,
+      `error: option '--env <env>' argument 'prod' is invalid. Give --env once (found "dev", then "prod").`,
+    ],
+    [
+      ["ci", "env", "--env", "dev", "--env", "prod"],
+      2,
+      `error: option '--env <name>' argument 'prod' is invalid. Give --env once (found "dev", then "prod").`,
+    ],
+    [
+      ["credentials", "--env", "dev", "--env", "prod"],
+      1,
+      `error: option '--env <name>' argument 'prod' is invalid. Give --env once (found "dev", then "prod").`,
     ],
     [
       ["review", "--stack", "no-equals-sign"],
@@ -261,6 +298,38 @@ describe("a subcommand runs its tool with the options commander checked", () => 
     expect(review?.opts()).toEqual({});
   });
 
+  it("tenant add: --connection-limit 05 is 5 (decimal digits, as PGFORKS_LOCAL_PORT), --extensions add up", async () => {
+    const program = buildProgram();
+    const tenant = program.commands.find((c) => c.name() === "tenant");
+    const add = tenant?.commands.find((c) => c.name() === "add");
+    const received: Record<string, unknown>[] = [];
+    add?.action((_name: string, options: Record<string, unknown>) => {
+      received.push(options);
+    });
+    await program.parseAsync(
+      [
+        "tenant",
+        "add",
+        "x",
+        "--env",
+        "prod",
+        "--owner",
+        "a@b.cd",
+        "--connection-limit",
+        "05",
+      ].concat(["--extensions", "citext", "--extensions", "pgcrypto, vector"]),
+      { from: "user" },
+    );
+    expect(received).toEqual([
+      {
+        env: "prod",
+        owner: "a@b.cd",
+        connectionLimit: 5,
+        extensions: ["citext", "pgcrypto", "vector"],
+      },
+    ]);
+  });
+
   it(
     "ci: a missing input file is one line naming it, exit 1",
     () => {
@@ -271,5 +340,81 @@ describe("a subcommand runs its tool with the options commander checked", () => 
       expect(run.stdout).toBe("");
     },
     SPAWN_TIMEOUT_MS,
+  );
+});
+
+// One helper (environmentsDir in @pgforks/config) resolves the environments folder for every
+// command: `npm run credentials` read this repository's environments/ while `npm run synth`
+// read PGFORKS_ENVIRONMENTS_DIR's, so the same --env named two different configurations.
+describe("PGFORKS_ENVIRONMENTS_DIR: every command that reads environments/ reads the folder it names", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "pgforks-cli-envdir-"));
+  const envs = join(scratch, "environments");
+  const edit = (file: string, from: RegExp, to: string) => {
+    const path = join(envs, file);
+    const text = readFileSync(path, "utf8");
+    if (!from.test(text)) throw new Error(`fixture edit matched nothing in ${file}: ${from}`);
+    writeFileSync(path, text.replace(from, to));
+  };
+  beforeAll(() => {
+    cpSync(join(root, "environments"), envs, { recursive: true });
+    // qa: only in the named folder, valid. broken: only there, refused (a command that would
+    // reach AWS or PostgreSQL stops at its configuration, naming the file it read).
+    cpSync(join(envs, "dev"), join(envs, "qa"), { recursive: true });
+    edit("qa/environment.yaml", /^name: dev$/m, "name: qa");
+    cpSync(join(envs, "dev"), join(envs, "broken"), { recursive: true });
+    edit("broken/environment.yaml", /^name: dev$/m, "name: broken");
+    edit("broken/environment.yaml", /^region: us-east-1$/m, "region: mars-east-1");
+    edit("local/tenants.yaml", /name: startupwebapp$/m, "name: Local-Only");
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  const brokenFile: string = join(envs, "broken", "environment.yaml");
+  it.each([
+    ["credentials --env qa", ["credentials", "--env", "qa"], 0, "TF_VAR_tenant_passwords="],
+    ["tenant list --env qa", ["tenant", "list", "--env", "qa"], 0, "qa   startupwebapp"],
+    ["ci env --env qa", ["ci", "env", "--env", "qa"], 0, "environment=qa"],
+    ["audit --env broken", ["audit", "--env", "broken"], 2, brokenFile],
+    ["policy broken", ["policy", "broken"], 2, brokenFile],
+    ["review offline --env broken", ["review", "offline", "--env", "broken"], 2, brokenFile],
+    [
+      "review (default --env-dir)",
+      ["review", "--base-env-dir", join(root, "environments")],
+      2,
+      brokenFile,
+    ],
+    ["validate (synth)", ["validate"], 2, brokenFile],
+    ["local start (npm start)", ["local", "start"], 1, join(envs, "local", "tenants.yaml")],
+  ] as const)(
+    "%s",
+    (_name, args, code, expected) => {
+      // No server binaries: were the folder ignored, npm start would stop before starting one.
+      const noServer = join(scratch, "no-postgres-here");
+      const run = pgforksWith(
+        { PGFORKS_ENVIRONMENTS_DIR: envs, PGFORKS_PG_BIN: noServer },
+        ...args,
+      );
+      expect(`${run.stdout}${run.stderr}`).toContain(expected);
+      expect(run.status).toBe(code);
+      expect(run.stderr).not.toMatch(/^\s{4}at /m);
+    },
+    SPAWN_TIMEOUT_MS,
+  );
+
+  it(
+    "naming the folder that holds environments/ (a checkout) is one problem saying which to name",
+    () => {
+      for (const args of [
+        ["credentials", "--env", "prod"],
+        ["tenant", "list"],
+      ]) {
+        const run = pgforksWith({ PGFORKS_ENVIRONMENTS_DIR: scratch }, ...args);
+        expect(run.stderr).toContain(
+          `${scratch} is not an environments folder (PGFORKS_ENVIRONMENTS_DIR): none of its folders holds an environment.yaml; set PGFORKS_ENVIRONMENTS_DIR=${envs}\n`,
+        );
+        expect(run.status).toBe(1);
+        expect(run.stdout).not.toContain("TF_VAR");
+      }
+    },
+    2 * SPAWN_TIMEOUT_MS,
   );
 });

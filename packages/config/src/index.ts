@@ -1,5 +1,6 @@
 export * from "./capacity";
 export * from "./connection-target";
+export * from "./cross-environment";
 export * from "./environments-lock";
 export * from "./errors";
 export * from "./fs-errors";
@@ -16,4 +17,5 @@ export * from "./schema/environment";
 export * from "./schema/tenants";
 export * from "./tenant-access";
 export * from "./terraform-escape";
+export * from "./visible";
 export * from "./yaml-errors";

@@ -1,4 +1,12 @@
-import { existsSync, readdirSync, readFileSync, readlinkSync, type Stats, statSync } from "node:fs";
+import {
+  type Dirent,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  type Stats,
+  statSync,
+} from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
 import {
   type Document,
@@ -20,6 +28,7 @@ import { proxySecretProblem, tenantInProxy } from "./proxy-quota";
 import { type EnvironmentConfig, environmentSchema } from "./schema/environment";
 import { type TenantConfig, tenantsFileSchema } from "./schema/tenants";
 import { LOCAL_ENVIRONMENT } from "./tenant-access";
+import { visibleJson } from "./visible";
 import { describeYamlErrors } from "./yaml-errors";
 
 export const ENVIRONMENT_FILE = "environment.yaml";
@@ -44,8 +53,27 @@ export function repoRoot(): string {
   }
 }
 
-export function environmentsDir(root = repoRoot()): string {
-  return join(root, "environments");
+/** Names another environments folder for every command that reads one (tests, benchmarks, a copy). */
+export const ENVIRONMENTS_DIR_VARIABLE = "PGFORKS_ENVIRONMENTS_DIR";
+
+/**
+ * The folder $PGFORKS_ENVIRONMENTS_DIR names, resolved against the working folder, or undefined
+ * when it is unset or empty (an empty value is unset, as CDKTF_OUTDIR).
+ */
+export function environmentsDirOverride(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env[ENVIRONMENTS_DIR_VARIABLE];
+  return value ? resolve(value) : undefined;
+}
+
+/**
+ * The environments folder a command reads: `<root>/environments` when a root is given (a
+ * command's --root), else $PGFORKS_ENVIRONMENTS_DIR when set, else this repository's. Every
+ * command resolves it here, so synth, credentials, npm start, audit, policy, ci, review and
+ * tenant read the same folder.
+ */
+export function environmentsDir(root?: string): string {
+  if (root !== undefined) return join(root, "environments");
+  return environmentsDirOverride() ?? join(repoRoot(), "environments");
 }
 
 /**
@@ -60,37 +88,55 @@ export const NON_ENVIRONMENT_FOLDERS: readonly string[] = ["schema", LOCAL_ENVIR
  * files is still one, and loading it names the missing file (never silently skipped).
  */
 export function environmentNames(dir = environmentsDir()): string[] {
-  return readdirSync(dir, { withFileTypes: true })
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (error) {
+    if (!isErrnoError(error)) throw error;
+    // One problem naming the folder (and the variable, when it chose the folder), not Node's
+    // "ENOENT: no such file or directory, scandir ..." from every command that lists them.
+    const named = dir === environmentsDirOverride() ? ` (${ENVIRONMENTS_DIR_VARIABLE})` : "";
+    throw new ConfigError([
+      {
+        file: displayPath(dir),
+        path: "",
+        message: `cannot read the environments folder${named}: ${fileSystemReason(error.code)} (${error.code})`,
+      },
+    ]);
+  }
+  const names = entries
     .filter(
       (e) =>
         e.isDirectory() && !e.name.startsWith(".") && !NON_ENVIRONMENT_FOLDERS.includes(e.name),
     )
     .map((e) => e.name)
     .sort();
+  // PGFORKS_ENVIRONMENTS_DIR naming a checkout instead of its environments/: apps, docs and
+  // node_modules were environments "without their files", one "file is missing" pair each.
+  const nested = join(dir, "environments");
+  if (
+    dir === environmentsDirOverride() &&
+    names.includes("environments") &&
+    !names.some((name) => existsSync(join(dir, name, ENVIRONMENT_FILE)))
+  ) {
+    throw new ConfigError([
+      {
+        file: displayPath(dir),
+        path: "",
+        message: `is not an environments folder (${ENVIRONMENTS_DIR_VARIABLE}): none of its folders holds an ${ENVIRONMENT_FILE}; set ${ENVIRONMENTS_DIR_VARIABLE}=${nested}`,
+      },
+    ]);
+  }
+  return names;
 }
 
 function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
-  return rel.startsWith("..") ? file : rel;
+  return rel === "" || rel.startsWith("..") ? file : rel;
 }
 
 /** Longest rendering of a found value: a binary dump or a long list stays on one line. */
 const MAX_FOUND = 80;
-
-/**
- * Characters a terminal does not show, or shows elsewhere: zero-width and bidirectional
- * controls, other format characters, unusual spaces, line/paragraph separators, private-use
- * and unassigned code points. A found value "saas" that is really "saas\u200b" must say so.
- */
-const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}\p{Co}\p{Cn}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu;
-
-/** JSON of `value` with every {@link INVISIBLE} character written as a \u escape. */
-export function visibleJson(value: unknown): string {
-  return JSON.stringify(value).replace(INVISIBLE, (c) => {
-    const code = c.codePointAt(0) as number;
-    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, "0")}`;
-  });
-}
 
 function render(value: unknown): string {
   if (value === undefined) return "nothing";

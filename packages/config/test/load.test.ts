@@ -1,11 +1,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import {
   availabilityZoneIdPrefix,
   ConfigError,
+  crossEnvironmentWarnings,
   environmentNames,
+  environmentsDir,
+  ipv4CidrsOverlap,
   loadEnvironment,
   loadEnvironments,
+  parseIpv4Cidr,
+  repoRoot,
 } from "../src";
 import { copyEnvironments, writeTenants } from "./helpers";
 
@@ -382,5 +387,69 @@ describe("read-only roles", () => {
     expect(problemsOf(() => loadEnvironment("dev", dir))).toEqual([
       `tenants[0].readOnlyRole: tenant "${name}": read-only role "${name}_readonly" is longer than 63 bytes; shorten the tenant name to at most 54 bytes or set readOnlyRole: false (found true)`,
     ]);
+  });
+});
+
+describe("environmentsDir: the one place every command learns which folder to read", () => {
+  const saved = process.env.PGFORKS_ENVIRONMENTS_DIR;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.PGFORKS_ENVIRONMENTS_DIR;
+    else process.env.PGFORKS_ENVIRONMENTS_DIR = saved;
+  });
+
+  it("is a given root's, else PGFORKS_ENVIRONMENTS_DIR (relative to the working folder), else the repository's", () => {
+    delete process.env.PGFORKS_ENVIRONMENTS_DIR;
+    expect(environmentsDir()).toBe(join(repoRoot(), "environments"));
+    process.env.PGFORKS_ENVIRONMENTS_DIR = "";
+    expect(environmentsDir()).toBe(join(repoRoot(), "environments"));
+    process.env.PGFORKS_ENVIRONMENTS_DIR = "some/copy";
+    expect(environmentsDir()).toBe(resolve("some/copy"));
+    expect(environmentsDir("/x/checkout")).toBe("/x/checkout/environments");
+  });
+
+  it("a folder that is not there is one problem naming it and the variable", () => {
+    process.env.PGFORKS_ENVIRONMENTS_DIR = "/nonexistent/pgforks-environments";
+    expect(problemsOf(() => loadEnvironments())).toEqual([
+      ": cannot read the environments folder (PGFORKS_ENVIRONMENTS_DIR): does not exist (ENOENT)",
+    ]);
+  });
+});
+
+describe("crossEnvironmentWarnings: valid alone, clashing together", () => {
+  const at = (name: string, cidr: string) =>
+    ({
+      name,
+      dir: join("/x/environments", name),
+      environment: { account: `${name}-account`, network: { cidr } },
+      tenants: [],
+    }) as unknown as Parameters<typeof crossEnvironmentWarnings>[0][number];
+
+  it("names both files and both ranges of overlapping VPCs, and a free range", () => {
+    expect(
+      crossEnvironmentWarnings([
+        at("dev", "10.10.0.0/16"),
+        at("prod", "10.30.0.0/16"),
+        at("healthtech-prod", "10.30.128.0/20"),
+      ]),
+    ).toEqual([
+      'warning: /x/environments/healthtech-prod/environment.yaml network.cidr: 10.30.128.0/20 overlaps network.cidr 10.30.0.0/16 of /x/environments/prod/environment.yaml; a VPC cannot be peered or routed to both (docs/architecture.md, "Another VPC"): give each environment its own range, e.g. 10.20.0.0/16',
+    ]);
+  });
+
+  it("names an account two environments share (each bootstrap stack creates its OIDC provider)", () => {
+    const [a, b] = [at("prod", "10.30.0.0/16"), at("healthtech-prod", "10.40.0.0/16")];
+    const shared = { ...b, environment: { ...b.environment, account: a.environment.account } };
+    expect(crossEnvironmentWarnings([a, shared])).toEqual([
+      "warning: /x/environments/healthtech-prod/environment.yaml account: prod-account is also the account of /x/environments/prod/environment.yaml; each environment's bootstrap stack creates the account's GitHub OIDC provider and state key alias, so the second bootstrap apply would fail (already exists): give each environment its own account",
+    ]);
+  });
+
+  it("says nothing of adjacent ranges", () => {
+    expect(crossEnvironmentWarnings([at("a", "10.30.0.0/24"), at("b", "10.30.1.0/24")])).toEqual(
+      [],
+    );
+    expect(ipv4CidrsOverlap(parseIpv4Cidr("10.0.0.0/16"), parseIpv4Cidr("10.1.0.0/16"))).toBe(
+      false,
+    );
   });
 });

@@ -1,5 +1,6 @@
 // `pgforks review [<plan.json>...]` and `pgforks review offline --env <env>` (npm run review,
 // npm run plan:offline).
+import { isDecimalDigits } from "@pgforks/config/src/visible";
 import { APPROVALS_ENV_VAR } from "@pgforks/guard";
 import { type Command, InvalidArgumentError } from "commander";
 import type { PlanOfflineOptions } from "./plan-offline";
@@ -14,8 +15,11 @@ export const MIN_REVIEW_CHARS = 1000;
 /** `--max-chars <n>`: an integer of at least {@link MIN_REVIEW_CHARS}. */
 export function parseMaxChars(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < MIN_REVIEW_CHARS) {
-    throw new InvalidArgumentError(`Must be an integer of at least ${MIN_REVIEW_CHARS}.`);
+  // Decimal digits only, as every number on the command line (" 2000" was trimmed and taken).
+  if (!isDecimalDigits(value) || n < MIN_REVIEW_CHARS) {
+    throw new InvalidArgumentError(
+      `Must be an integer of at least ${MIN_REVIEW_CHARS}, in decimal digits.`,
+    );
   }
   return n;
 }
@@ -58,7 +62,10 @@ export function describeReviewCommand(command: Command): Command {
       "--outdir <dir>",
       "synthesized stacks (default cdktf.out; synthesized in memory if absent)",
     )
-    .option("--env-dir <dir>", "configuration after the change (default: environments)")
+    .option(
+      "--env-dir <dir>",
+      "configuration after the change (default: $PGFORKS_ENVIRONMENTS_DIR, else environments)",
+    )
     .option("--base-env-dir <dir>", "configuration before the change (a checkout of the base)")
     .option("--approve-file <file>", "approvals for the guard, one per line")
     .option("--out <file>", "write the review to a file instead of stdout")

@@ -120,7 +120,8 @@ export async function runPlanOffline(
   try {
     const { env, base: baseRef, maxChars } = options;
     const root = io.root ?? repoRoot();
-    const environments = defaultEnvironmentsDir(root);
+    // PGFORKS_ENVIRONMENTS_DIR too, as every command (a root given by the caller wins).
+    const environments = defaultEnvironmentsDir(io.root);
     const at = (p: string) => resolve(io.cwd, p);
     const workDir = at(options.workDir ?? join(root, ".harness", "plan-offline", env));
     const approvals = readApprovals(io.env, options.approveFile, at, root);

@@ -7,7 +7,9 @@ import { basename, join, resolve } from "node:path";
 import {
   ConfigError,
   ENVIRONMENT_FILE,
+  ENVIRONMENTS_DIR_VARIABLE,
   environmentNames,
+  environmentsDirOverride,
   FileSystemError,
   type LoadedEnvironment,
   loadEnvironments,
@@ -85,6 +87,11 @@ function readPlan(stack: string, file: string): StackPlan {
   return { stack, plan: value };
 }
 
+/** What names the default configuration folder in a message. */
+function envDirWhat(): string {
+  return environmentsDirOverride() === undefined ? "--env-dir" : ENVIRONMENTS_DIR_VARIABLE;
+}
+
 function loadConfig(dir: string, what: string): LoadedEnvironment[] {
   if (!existsSync(dir)) throw new UsageError(`${what} ${dir} does not exist`);
   const names = environmentNames(dir);
@@ -113,7 +120,7 @@ export interface ReviewOptions {
   readonly stack?: readonly StackPlanFile[];
   /** Synthesized stacks. Default: `cdktf.out`; synthesized in memory if absent. */
   readonly outdir?: string;
-  /** Configuration after the change. Default: `environments`. */
+  /** Configuration after the change. Default: PGFORKS_ENVIRONMENTS_DIR, else `environments`. */
   readonly envDir?: string;
   /** Configuration before the change (a checkout of the base). Default: none, no "before". */
   readonly baseEnvDir?: string;
@@ -147,7 +154,12 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
     const maxChars = options.maxChars;
 
     const notes: string[] = [];
-    const after = loadConfig(at(options.envDir ?? "environments"), "--env-dir");
+    const after = loadConfig(
+      options.envDir !== undefined
+        ? at(options.envDir)
+        : (environmentsDirOverride() ?? at("environments")),
+      options.envDir !== undefined ? "--env-dir" : envDirWhat(),
+    );
     let before: LoadedEnvironment[] | undefined;
     let beforeSynth: SynthOutput | undefined;
     let noBaseHint: string | undefined;

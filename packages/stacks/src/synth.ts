@@ -11,11 +11,11 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import {
   ConfigError,
+  crossEnvironmentWarnings,
   deferSignals,
   environmentNames,
   environmentsDir,
   FileSystemError,
-  fileSystemReason,
   isErrnoError,
   type LoadedEnvironment,
   loadEnvironments,
@@ -194,7 +194,7 @@ export interface SynthOptions {
   readonly environments?: readonly string[];
   /** Output directory. Default CDKTF_OUTDIR (under the cdktf CLI), else ./cdktf.out. */
   readonly outdir?: string;
-  /** The environments/ folder. Default the repository's. */
+  /** The environments/ folder. Default environmentsDir(): PGFORKS_ENVIRONMENTS_DIR, else the repository's. */
   readonly environmentsDir?: string;
 }
 
@@ -214,7 +214,7 @@ function inPromotionOrder(loaded: readonly LoadedEnvironment[]): LoadedEnvironme
 export function synthEnvironments(options: SynthOptions = {}): SynthResult {
   const dir = options.environmentsDir ?? environmentsDir();
   const environments = inPromotionOrder(
-    loadEnvironments([...(options.environments ?? readEnvironmentNames(dir))], dir),
+    loadEnvironments([...(options.environments ?? environmentNames(dir))], dir),
   );
   // An empty CDKTF_OUTDIR is unset (as PGFORKS_ENVIRONMENTS_DIR): resolve("") is the working
   // directory, which synth would otherwise fill with manifest.json and stacks/.
@@ -240,21 +240,6 @@ export function synthEnvironments(options: SynthOptions = {}): SynthResult {
 }
 
 /** The environment folders of `dir`; a missing or unreadable `dir` is a configuration problem naming it. */
-function readEnvironmentNames(dir: string): string[] {
-  try {
-    return environmentNames(dir);
-  } catch (error) {
-    if (!isErrnoError(error)) throw error;
-    throw new ConfigError([
-      {
-        file: FileSystemError.display(dir),
-        path: "",
-        message: `cannot read the environments folder: ${fileSystemReason(error.code)} (${error.code})`,
-      },
-    ]);
-  }
-}
-
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
@@ -317,11 +302,11 @@ export function runSynth(
   deferSignals((signal) => `interrupted (${signal}) after the synth had finished`);
   skipStackTraceCapture();
   try {
-    // PGFORKS_ENVIRONMENTS_DIR: synthesize another environments/ folder (benchmarks, tests).
-    const result = synthEnvironments({
-      ...(options.environments ? { environments: options.environments } : {}),
-      environmentsDir: process.env.PGFORKS_ENVIRONMENTS_DIR || undefined,
-    });
+    // The environments folder is environmentsDir()'s: PGFORKS_ENVIRONMENTS_DIR when set.
+    const result = synthEnvironments(
+      options.environments ? { environments: options.environments } : {},
+    );
+    for (const warning of crossEnvironmentWarnings(result.environments)) console.error(warning);
     if (!process.env.CDKTF_OUTDIR) {
       console.log(renderSynthSummary(result, (performance.now() - started) / 1000));
       if (options.extraSummary) console.log(options.extraSummary(result));

@@ -135,9 +135,40 @@ const environmentCases: ConfigCase[] = [
     expect: ["network.bastionAvailabilityZone", "must be one of availabilityZones"],
   },
   {
+    name: "interface endpoints in more zones than the environment has (silently fewer)",
+    edit: replaceIn(
+      e(ENV),
+      "  bastion: true\n",
+      "  bastion: true\n  interfaceEndpoints: true\n  interfaceEndpointZones: 6\n",
+    ),
+    expect: [
+      "network.interfaceEndpointZones: must be at most the number of availabilityZones (3)",
+      "(found 6)",
+    ],
+    problems: 1,
+  },
+  {
     name: "tag key reserved by AWS",
     edit: append(e(ENV), "tags:\n  aws:team: x\n"),
     expect: ["tags.aws:team", "reserved by AWS"],
+  },
+  {
+    name: "more tags than AWS allows on a resource with pgforks' own (refused at apply)",
+    edit: append(
+      e(ENV),
+      `tags:\n${Array.from({ length: 47 }, (_, i) => `  team${i}: x\n`).join("")}`,
+    ),
+    expect: ["tags: has 47 tags; at most 46 fit: AWS allows 50 per resource"],
+    problems: 1,
+  },
+  {
+    name: "a tag key pgforks sets (the environment tag would be overridden)",
+    edit: append(e(ENV), "tags:\n  environment: production\n"),
+    expect: [
+      'tags.environment: is a tag pgforks sets on every resource (project, environment, managed-by); choose another key (found "production")',
+    ],
+    synth: true,
+    problems: 1,
   },
   {
     name: "tag value with a Terraform template",
@@ -254,6 +285,75 @@ const environmentCases: ConfigCase[] = [
     ],
     synth: true,
     problems: 1,
+  },
+  {
+    name: "project with two hyphens in a row (an RDS identifier; synth printed a stack trace)",
+    edit: replaceIn(e(ENV), "name: prod\n", "name: prod\nproject: pg--forks\n"),
+    expect: ["project: must be 3-32 characters of lowercase letters, digits and single hyphens"],
+    synth: true,
+    problems: 1,
+  },
+  {
+    name: "state key other than the one the bootstrap stack creates (bootstrap synth's stack trace)",
+    edit: replaceIn(e(ENV), "kmsKeyId: alias/pgforks-tfstate", "kmsKeyId: alias/other-tfstate"),
+    expect: [
+      'stateBackend.kmsKeyId: must be alias/pgforks-tfstate (or its alias ARN), the state key the bootstrap stack creates for project "pgforks"',
+      '(found "alias/other-tfstate")',
+    ],
+    synth: true,
+    problems: 1,
+  },
+  {
+    name: "state under the bootstrap stacks' own prefix",
+    edit: replaceIn(e(ENV), "keyPrefix: pgforks/prod", "keyPrefix: bootstrap/prod"),
+    expect: ['stateBackend.keyPrefix: lies under "bootstrap/"'],
+    problems: 1,
+  },
+  // RDS's window rules beyond the format (CreateDBInstance): refused at apply time before.
+  {
+    name: "backup window overlapping the default maintenance window (RDS refuses it at apply)",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      'backupRetentionDays: 14\n  backupWindow: "04:00-05:00"',
+    ),
+    // Reported on maintenanceWindow (the default here), though only backupWindow is written.
+    expect: [
+      "database.maintenanceWindow: must not overlap the daily backup window 04:00-05:00 (it does on sun); RDS refuses overlapping windows",
+    ],
+    synth: true,
+    problems: 1,
+  },
+  {
+    name: "maintenance window across midnight over the default backup window",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  maintenanceWindow: sat:23:50-sun:03:10",
+    ),
+    expect: [
+      ":26:22 database.maintenanceWindow: must not overlap the daily backup window 03:00-04:00 (it does on sun)",
+      '(found "sat:23:50-sun:03:10")',
+    ],
+    problems: 1,
+  },
+  {
+    name: "backup window of 10 minutes",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      'backupRetentionDays: 14\n  backupWindow: "03:00-03:10"',
+    ),
+    expect: ["database.backupWindow: must be at least 30 minutes long", '(found "03:00-03:10")'],
+  },
+  {
+    name: "maintenance window of 10 minutes",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  maintenanceWindow: sun:04:30-sun:04:40",
+    ),
+    expect: ["database.maintenanceWindow: must be at least 30 minutes long"],
   },
   {
     name: "a symbolic link to a file that does not exist",
@@ -546,6 +646,80 @@ describe("an environment folder without its files", () => {
   }, 60_000);
 });
 
+describe("names built from <project>-<env> that AWS refuses at apply", () => {
+  it("a graduated environment with a long name: one problem each for project and replica, no stack trace", () => {
+    const name = "healthtech-production";
+    const { dir, envs } = fixture((envs) => {
+      cpSync(join(envs, "prod"), join(envs, name), { recursive: true });
+      const file = `${name}/environment.yaml`;
+      replaceIn(file, "name: prod\n", `name: ${name}\nproject: startupwebapp-platform\n`)(envs);
+      replaceIn(file, "cidr: 10.30.0.0/16", "cidr: 10.40.0.0/16")(envs);
+      replaceIn(file, "alias/pgforks-tfstate", "alias/startupwebapp-platform-tfstate")(envs);
+      replaceIn(
+        file,
+        "backupRetentionDays: 14",
+        "backupRetentionDays: 14\n  readReplicas:\n    - name: reporting-replica-for-analytics",
+      )(envs);
+    });
+    const before = snapshot(envs);
+    for (const app of [
+      ["apps", "main.ts"],
+      ["apps", "bootstrap", "src", "main.ts"],
+    ]) {
+      const run = spawnSync(tsx, [join(root, ...app)], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, PGFORKS_ENVIRONMENTS_DIR: envs, CDKTF_OUTDIR: "" },
+        timeout: 50_000,
+      });
+      expect(run.status).toBe(1);
+      const file = join("environments", name, "environment.yaml");
+      expect(run.stderr).toContain(
+        `${file}:4:10 project: makes the IAM role startupwebapp-platform-healthtech-production-terraform-tenants-plan 67 characters long, over IAM's 64: <project>-<name> may be at most 41 characters (now 44)`,
+      );
+      expect(run.stderr).toContain(
+        `${file}:28:13 database.readReplicas[0].name: makes the replica's DB instance identifier startupwebapp-platform-healthtech-production-reporting-replica-for-analytics 76 characters long, over RDS's 63`,
+      );
+      expect(run.stderr).not.toMatch(NO_STACK);
+      expect(readdirSync(dir)).toEqual(["environments"]);
+    }
+    expect(snapshot(envs)).toEqual(before);
+  }, 120_000);
+});
+
+describe("environments valid alone that clash together", () => {
+  it("a copy of prod (graduation runbook) keeps its account and VPC CIDR: synth warns naming both files, bootstrap synth refuses", () => {
+    const { dir, envs } = fixture((envs) => {
+      cpSync(join(envs, "prod"), join(envs, "healthtech-prod"), { recursive: true });
+      replaceIn("healthtech-prod/environment.yaml", "name: prod", "name: healthtech-prod")(envs);
+    });
+    const before = snapshot(envs);
+    const [prod, copy] = ["prod", "healthtech-prod"].map((env) =>
+      join("environments", env, "environment.yaml"),
+    );
+    const sharedAccount = `${prod} account: 333333333333 is also the account of ${copy}; each environment's bootstrap stack creates the account's GitHub OIDC provider and state key alias, so the second bootstrap apply would fail (already exists): give each environment its own account`;
+    const run = (app: string[]) =>
+      spawnSync(tsx, [join(root, ...app)], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...process.env, PGFORKS_ENVIRONMENTS_DIR: envs, CDKTF_OUTDIR: "" },
+        timeout: 50_000,
+      });
+    const synth = run(["apps", "main.ts"]);
+    expect(synth.stderr).toBe(
+      `warning: ${sharedAccount}\nwarning: ${prod} network.cidr: 10.30.0.0/16 overlaps network.cidr 10.30.0.0/16 of ${copy}; a VPC cannot be peered or routed to both (docs/architecture.md, "Another VPC"): give each environment its own range, e.g. 10.40.0.0/16\n`,
+    );
+    expect(synth.status).toBe(0);
+    expect(synth.stdout).toContain("healthtech-prod-platform");
+    rmSync(join(dir, "cdktf.out"), { recursive: true });
+    const bootstrap = run(["apps", "bootstrap", "src", "main.ts"]);
+    expect(bootstrap.stderr).toBe(`Bootstrap synth stopped: ${sharedAccount}\n`);
+    expect(bootstrap.status).toBe(1);
+    expect(readdirSync(dir)).toEqual(["environments"]);
+    expect(snapshot(envs)).toEqual(before);
+  }, 120_000);
+});
+
 interface CliCase {
   readonly name: string;
   readonly args: readonly string[];
@@ -583,10 +757,41 @@ const cliCases: CliCase[] = [
     args: ["add", "--env", "prod", "x"],
     expect: ["required option '--owner <who>' not specified"],
   },
+  // Decimal digits only (as PGFORKS_LOCAL_PORT): " 5" and "5 " were trimmed and written as 5.
+  ...["abc", " 5", "5 ", "0x5", "5e0", "+5", "-1", "\uff15", ""].map((value) => ({
+    name: `connection limit ${JSON.stringify(value)}`,
+    args: ["add", "--env", "prod", "x", "--owner", "a@b.cd", "--connection-limit", value],
+    expect: [
+      `error: option '--connection-limit <n>' argument '${value}' is invalid. Must be a whole number written in decimal digits only, e.g. 20 (found ${JSON.stringify(value)}`,
+    ],
+  })),
   {
-    name: "connection limit not a number",
-    args: ["add", "--env", "prod", "x", "--owner", "a@b.cd", "--connection-limit", "abc"],
-    expect: ["tenants.yaml", "tenants[3].connectionLimit", "must be a number"],
+    name: "connection limit given twice (the last one won)",
+    args: [...["add", "--env", "prod", "x", "--owner", "a@b.cd"], "--connection-limit", "5"].concat(
+      ["--connection-limit", "50"],
+    ),
+    expect: [`Give --connection-limit once (found "5", then "50")`],
+  },
+  {
+    name: "--env given twice (add edited the last one's tenants.yaml, prod)",
+    args: ["add", "--env", "dev", "--env", "prod", "x", "--owner", "a@b.cd"],
+    expect: [
+      `error: option '--env <env>' argument 'prod' is invalid. Give --env once (found "dev", then "prod").`,
+    ],
+  },
+  {
+    name: "drop with --confirm given twice",
+    args: [
+      "drop",
+      "--env",
+      "prod",
+      "healthtech",
+      "--confirm",
+      "x",
+      "--confirm",
+      "healthtech_experiment",
+    ],
+    expect: [`Give --confirm once (found "x", then "healthtech_experiment")`],
   },
   {
     name: "duplicate tenant",
@@ -1107,7 +1312,7 @@ describe("a wrong environments folder, a garbage environment variable", () => {
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
-      "Synth stopped before writing anything: 1 configuration problem:\n  - nowhere cannot read the environments folder: does not exist (ENOENT)\n",
+      "Synth stopped before writing anything: 1 configuration problem:\n  - nowhere cannot read the environments folder (PGFORKS_ENVIRONMENTS_DIR): does not exist (ENOENT)\n",
     );
     expect(readdirSync(dir)).toEqual([]);
   }, 60_000);

@@ -1,17 +1,49 @@
 // `pgforks tenant <command>` (npm run tenant -- <command>); run directly, this file is the same
 // command on its own (node --import tsx packages/tenant-cli/src/cli.ts <command>).
-import { Command } from "commander";
+import { isDecimalDigits, repeatedOptionMessage, visibleJson } from "@pgforks/config/src/visible";
+import { Command, InvalidArgumentError } from "commander";
 import type { StateCommand, TenantRequest } from "./run";
 
 /** Usage errors exit 1, as every other tenant failure. */
 export const TENANT_USAGE_EXIT = 1;
 
-/** `--extensions a, b` -> ["a", "b"]. */
-function commaList(value: string): string[] {
-  return value
-    .split(",")
-    .map((e) => e.trim())
-    .filter((e) => e !== "");
+/** `--extensions a, b` -> ["a", "b"]; given twice, both lists (a repeat is the schema's to name). */
+function commaList(value: string, previous: readonly string[] = []): string[] {
+  return [
+    ...previous,
+    ...value
+      .split(",")
+      .map((e) => e.trim())
+      .filter((e) => e !== ""),
+  ];
+}
+
+/**
+ * A value option given once: `--env dev --env prod` silently edited prod (commander keeps the
+ * last), so a second one is a usage error naming both.
+ */
+function once(flag: string) {
+  return <T>(value: string, previous: T | undefined): string => {
+    if (previous !== undefined) {
+      throw new InvalidArgumentError(repeatedOptionMessage(flag, previous, value));
+    }
+    return value;
+  };
+}
+
+/**
+ * `--connection-limit <n>`: decimal digits only, as PGFORKS_LOCAL_PORT. " 5", "5 ", "+5", "0x5" and
+ * "5e0" are refused here rather than read by Number() (spaces were trimmed and accepted); "05" is
+ * 5. Whether the number fits (1 to 1000, the connection budget) is the schema's to say.
+ */
+function connectionLimit(value: string, previous: number | undefined): number {
+  once("--connection-limit")(value, previous);
+  if (!isDecimalDigits(value)) {
+    throw new InvalidArgumentError(
+      `Must be a whole number written in decimal digits only, e.g. 20 (found ${visibleJson(value)}: no spaces, sign, exponent or 0x).`,
+    );
+  }
+  return Number(value);
 }
 
 /** The options every tenant command takes. */
@@ -26,24 +58,29 @@ export function describeTenantCommand(command: Command): Command {
     command
       .command(name)
       .description(description)
-      .option("--root <dir>", "the folder holding environments/ (default: this repository)");
+      .option(
+        "--root <dir>",
+        "the folder holding environments/ (default: this repository; PGFORKS_ENVIRONMENTS_DIR names another environments folder)",
+        once("--root"),
+      );
   sub("add", "add a tenant (refused, file untouched, if any rule fails)")
     .argument("<name>", "tenant name")
-    .requiredOption("--env <env>", "environment (required)")
-    .requiredOption("--owner <who>", "who answers for this fork (required)")
-    .option("--database <db>", "database name (default: <name>)")
+    .requiredOption("--env <env>", "environment (required)", once("--env"))
+    .requiredOption("--owner <who>", "who answers for this fork (required)", once("--owner"))
+    .option("--database <db>", "database name (default: <name>)", once("--database"))
     .option(
       "--connection-limit <n>",
-      "connection limit (a whole number; checked with the other tenants.yaml rules)",
+      "connection limit (decimal digits; checked with the other tenants.yaml rules)",
+      connectionLimit,
     )
     .option("--extensions <a,b>", "allow-listed extensions, comma separated", commaList)
     .option("--read-only-role", "also create <name>_readonly")
-    .option("--description <text>", "description")
+    .option("--description <text>", "description", once("--description"))
     .action((name: string, options: AddCommandOptions) =>
       runTenantCommand({ command: "add", name, ...options }),
     );
   sub("list", "tenants and the connection budget of each environment")
-    .option("--env <env>", "only this environment")
+    .option("--env <env>", "only this environment", once("--env"))
     .action((options: RootOption & { env?: string }) =>
       runTenantCommand({ command: "list", ...options }),
     );
@@ -54,20 +91,24 @@ export function describeTenantCommand(command: Command): Command {
   ] as const satisfies ReadonlyArray<readonly [StateCommand, string]>) {
     sub(name, description)
       .argument("<name>", "tenant name")
-      .requiredOption("--env <env>", "environment (required)")
+      .requiredOption("--env <env>", "environment (required)", once("--env"))
       .action((tenant: string, options: RootOption & { env: string }) =>
         runTenantCommand({ command: name, name: tenant, ...options }),
       );
   }
   sub("drop", "state dropped: the database is DESTROYED at the next apply")
     .argument("<name>", "tenant name")
-    .requiredOption("--env <env>", "environment (required)")
-    .option("--confirm <database>", "the tenant's database name, to confirm")
+    .requiredOption("--env <env>", "environment (required)", once("--env"))
+    .option("--confirm <database>", "the tenant's database name, to confirm", once("--confirm"))
     .action((name: string, options: RootOption & { env: string; confirm?: string }) =>
       runTenantCommand({ command: "drop", name, ...options }),
     );
   sub("check", "fail when an entry disappeared or changed its database without being dropped first")
-    .requiredOption("--base <git ref>", "the base of the pull request, e.g. origin/main (required)")
+    .requiredOption(
+      "--base <git ref>",
+      "the base of the pull request, e.g. origin/main (required)",
+      once("--base"),
+    )
     .action((options: RootOption & { base: string }) =>
       runTenantCommand({ command: "check", ...options }),
     );
@@ -88,7 +129,7 @@ interface AddCommandOptions extends RootOption {
   readonly env: string;
   readonly owner: string;
   readonly database?: string;
-  readonly connectionLimit?: string;
+  readonly connectionLimit?: number;
   readonly extensions?: string[];
   readonly readOnlyRole?: boolean;
   readonly description?: string;

@@ -7,9 +7,12 @@ import {
   configFileProblem,
   connectionBudget,
   ENVIRONMENT_FILE,
+  ENVIRONMENTS_DIR_VARIABLE,
   type EnvironmentConfig,
   type EnvironmentsTransaction,
   environmentNames,
+  environmentsDir,
+  environmentsDirOverride,
   FileSystemError,
   fileSystemReason,
   formatProblemList,
@@ -67,7 +70,8 @@ export interface CommandContext {
 
 function resolveContext(context: CommandContext) {
   const root = context.root ?? repoRoot();
-  return { root, environmentsDir: join(root, "environments"), io: context.io ?? consoleIo };
+  // --root first, then PGFORKS_ENVIRONMENTS_DIR, then this repository's (environmentsDir()).
+  return { root, environmentsDir: environmentsDir(context.root), io: context.io ?? consoleIo };
 }
 
 /** Refusal raised inside a command; printed as is, exit code 1. */
@@ -88,7 +92,7 @@ function requireEnvironmentsDir(environmentsDir: string): void {
   })();
   if (problem) {
     throw new Refusal(
-      `${displayPath(environmentsDir)}: ${problem}; it must be the environments folder (--root names the folder that holds environments/, default: this repository)`,
+      `${displayPath(environmentsDir)}: ${problem}; it must be the environments folder (${environmentsDir === environmentsDirOverride() ? `named by ${ENVIRONMENTS_DIR_VARIABLE}` : "--root names the folder that holds environments/, default: this repository"})`,
     );
   }
 }
@@ -277,7 +281,7 @@ export interface AddTenantOptions extends CommandContext {
   readonly owner: string;
   /** Database name. Default: the tenant name (schema/tenants.ts). */
   readonly database?: string;
-  /** Connection limit; a non-integer is reported by the schema. Default: the schema's (10). */
+  /** Connection limit; a string not of decimal digits (" 5", "0x5") is reported by the schema. Default: the schema's (10). */
   readonly connectionLimit?: number | string;
   /** Extensions (allow-listed by the schema). Default none. */
   readonly extensions?: readonly string[];
@@ -304,7 +308,7 @@ export async function addTenant(options: AddTenantOptions): Promise<number> {
       connectionLimit:
         limit === undefined
           ? DEFAULT_CONNECTION_LIMIT
-          : typeof limit === "string" && /^-?\d+$/.test(limit.trim())
+          : typeof limit === "string" && /^-?[0-9]+$/.test(limit)
             ? Number(limit)
             : limit,
       extensions:

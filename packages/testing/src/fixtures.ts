@@ -76,14 +76,22 @@ export function withProxyEnabled(loaded: LoadedEnvironment): LoadedEnvironment {
 
 /**
  * A copy of the repository's environments/ in `dir`/environments with one more environment,
- * `name`, copied from the folder `from` (only its name changed): adding an environment is
- * adding a folder. Returns the environments folder (for PGFORKS_ENVIRONMENTS_DIR).
+ * `name`, copied from the folder `from` with its name, account and VPC CIDR changed (each
+ * environment has its own account and range: synth warns, bootstrap synth refuses, otherwise):
+ * adding an environment is adding a folder. Returns the environments folder (for
+ * PGFORKS_ENVIRONMENTS_DIR).
  */
 export function environmentsWithNewFolder(dir: string, name: string, from: string): string {
   const envs = join(dir, "environments");
   cpSync(environmentsDir(), envs, { recursive: true });
   cpSync(join(envs, from), join(envs, name), { recursive: true });
   const file = join(envs, name, ENVIRONMENT_FILE);
-  writeFileSync(file, readFileSync(file, "utf8").replace(/^name: .*$/m, `name: ${name}`));
+  writeFileSync(
+    file,
+    readFileSync(file, "utf8")
+      .replace(/^name: .*$/m, `name: ${name}`)
+      .replace(/^account: .*$/m, 'account: "444444444444" # fake example account id')
+      .replace(/^ {2}cidr: .*$/m, "  cidr: 10.99.0.0/16"),
+  );
   return envs;
 }

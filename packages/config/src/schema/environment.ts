@@ -3,6 +3,13 @@ import { identifierProblem } from "../identifiers";
 import { INSTANCE_CLASS_NAMES } from "../instance-classes";
 import { ipv4CidrProblem } from "../ipv4";
 import {
+  DB_IDENTIFIER_MAX_LENGTH,
+  IAM_ROLE_NAME_MAX_LENGTH,
+  LONGEST_ROLE_NAME_SUFFIX,
+  resourcePrefix,
+  stateBackendProblems,
+} from "../naming";
+import {
   backupWindowProblem,
   maintenanceWindowProblem,
   windowsOverlapProblem,
@@ -126,6 +133,13 @@ const tagValue = z
     `must be at most 256 characters of ${TAG_CHARACTERS}`,
   );
 
+/** Tags pgforks puts on every resource (provider default_tags, packages/stacks backend.ts). */
+export const DEFAULT_TAG_KEYS = ["project", "environment", "managed-by"] as const;
+/** Tags AWS allows on one resource (Tagging AWS resources, "Tag naming limits and requirements"). */
+const AWS_MAX_TAGS = 50;
+/** What is left for environment.yaml's tags: the defaults and a resource's own Name tag take 4. */
+const MAX_EXTRA_TAGS = AWS_MAX_TAGS - DEFAULT_TAG_KEYS.length - 1;
+
 const ipv4Cidr = z
   .string()
   .regex(
@@ -163,19 +177,21 @@ const postgresIdentifier = z.string().superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
+// No "--": these names become part of DB instance identifiers, which RDS refuses with two
+// consecutive hyphens ("pgforks-qa--eu").
 const resourceName = z
   .string()
   .regex(
-    /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/,
-    "must be 3-32 characters of lowercase letters, digits and hyphens, starting with a letter",
+    /^[a-z](?!.*--)[a-z0-9-]{1,30}[a-z0-9]$/,
+    "must be 3-32 characters of lowercase letters, digits and single hyphens, starting with a letter",
   );
 
 /** An environment's name: a resourceName of 2 characters or more (qa, dev, prod). */
 const environmentName = z
   .string()
   .regex(
-    /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/,
-    "must be 2-32 characters of lowercase letters, digits and hyphens, starting with a letter",
+    /^[a-z](?!.*--)[a-z0-9-]{0,30}[a-z0-9]$/,
+    "must be 2-32 characters of lowercase letters, digits and single hyphens, starting with a letter",
   );
 
 export const networkSchema = z
@@ -561,7 +577,29 @@ export const environmentSchema = z
       .describe(
         "At least two AZ IDs of the region (use1-az1, not the account-specific name us-east-1a), one private subnet each, listed explicitly so plans need no AWS lookup. The plan refuses a zone where the instance class is not offered.",
       ),
-    tags: z.record(tagKey, tagValue).default({}).describe("Extra tags on every resource."),
+    tags: z
+      .record(tagKey, tagValue)
+      .superRefine((tags, ctx) => {
+        const keys = Object.keys(tags);
+        for (const key of keys.filter((k) => (DEFAULT_TAG_KEYS as readonly string[]).includes(k))) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: `is a tag pgforks sets on every resource (${DEFAULT_TAG_KEYS.join(", ")}); choose another key`,
+          });
+        }
+        if (keys.length > MAX_EXTRA_TAGS) {
+          ctx.addIssue({
+            code: "custom",
+            path: [],
+            message: `has ${keys.length} tags; at most ${MAX_EXTRA_TAGS} fit: AWS allows ${AWS_MAX_TAGS} per resource, and pgforks adds ${DEFAULT_TAG_KEYS.join(", ")} and Name`,
+          });
+        }
+      })
+      .default({})
+      .describe(
+        `Extra tags on every resource: at most ${MAX_EXTRA_TAGS} (AWS allows ${AWS_MAX_TAGS} per resource; pgforks adds project, environment, managed-by and Name).`,
+      ),
     network: networkSchema.describe(
       "The VPC: its private subnets, flow log, security groups, and how CI reaches the database (bastion, endpoints, NAT).",
     ),
@@ -633,6 +671,16 @@ export const environmentSchema = z
         }
       }
       const network = (raw.network ?? {}) as Partial<Record<string, unknown>>;
+      // interfaceEndpointZones counts the first zones of availabilityZones: more than there are
+      // was silently the number there are.
+      const endpointZones = network.interfaceEndpointZones;
+      if (typeof endpointZones === "number" && azs.length > 0 && endpointZones > azs.length) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["network", "interfaceEndpointZones"],
+          message: `must be at most the number of availabilityZones (${azs.length}): the endpoints get a network interface in the first zones of that list`,
+        });
+      }
       const bastionZone = network.bastionAvailabilityZone;
       if (typeof bastionZone === "string" && !azs.includes(bastionZone)) {
         ctx.addIssue({
@@ -642,6 +690,61 @@ export const environmentSchema = z
         });
       }
       const replicas = Array.isArray(database.readReplicas) ? database.readReplicas : [];
+      // Names built from <project>-<env>: RDS and IAM refuse them at apply when too long.
+      // Only a valid project: an invalid one is already its own problem.
+      const project = resourceName.safeParse(raw.project).success
+        ? (raw.project as string)
+        : undefined;
+      if (project !== undefined && typeof raw.name === "string") {
+        const prefix = resourcePrefix({ project, name: raw.name });
+        const longest = `${prefix}${LONGEST_ROLE_NAME_SUFFIX}`;
+        if (longest.length > IAM_ROLE_NAME_MAX_LENGTH) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["project"],
+            message: `makes the IAM role ${longest} ${longest.length} characters long, over IAM's ${IAM_ROLE_NAME_MAX_LENGTH}: <project>-<name> may be at most ${IAM_ROLE_NAME_MAX_LENGTH - LONGEST_ROLE_NAME_SUFFIX.length} characters (now ${prefix.length}); shorten project or name`,
+          });
+        }
+        replicas.forEach((replica: { name?: unknown } | null, i) => {
+          const identifier = `${prefix}-${String(replica?.name)}`;
+          if (typeof replica?.name === "string" && identifier.length > DB_IDENTIFIER_MAX_LENGTH) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["database", "readReplicas", i, "name"],
+              message: `makes the replica's DB instance identifier ${identifier} ${identifier.length} characters long, over RDS's ${DB_IDENTIFIER_MAX_LENGTH}: at most ${DB_IDENTIFIER_MAX_LENGTH - prefix.length - 1} characters here`,
+            });
+          }
+        });
+      }
+      // The state key and prefix the bootstrap stack creates: another key does not exist, and
+      // every state write of the stacks would fail at plan or apply.
+      const backend = raw.stateBackend as
+        | { region?: unknown; keyPrefix?: unknown; kmsKeyId?: unknown }
+        | undefined;
+      if (
+        project !== undefined &&
+        typeof raw.account === "string" &&
+        typeof backend?.region === "string" &&
+        typeof backend.keyPrefix === "string" &&
+        (backend.kmsKeyId === undefined || typeof backend.kmsKeyId === "string")
+      ) {
+        const settings = {
+          region: backend.region,
+          keyPrefix: backend.keyPrefix,
+          kmsKeyId: backend.kmsKeyId,
+        };
+        for (const problem of stateBackendProblems({
+          project,
+          account: raw.account,
+          stateBackend: settings,
+        })) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["stateBackend", problem.field],
+            message: problem.message,
+          });
+        }
+      }
       replicas.forEach((replica: { availabilityZone?: unknown } | null, i) => {
         const az = replica?.availabilityZone;
         if (typeof az === "string" && !azs.includes(az)) {

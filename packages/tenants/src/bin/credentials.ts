@@ -15,10 +15,11 @@ import {
   LOCAL_ENVIRONMENT,
   loadEnvironment,
   onFile,
+  repeatedOptionMessage,
   visibleJson,
 } from "@pgforks/config";
 import { generatePassword, scramSha256Verifier } from "@pgforks/postgres-server";
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { TENANT_PASSWORDS_VARIABLE, TENANT_VERIFIERS_VARIABLE } from "../credential-sources";
 
 /** Declares `credentials`' options, help and action on `command`. */
@@ -27,7 +28,17 @@ export function describeCredentialsCommand(command: Command): Command {
     .description(
       "fresh tenant passwords for a run of <env>-tenants, as ephemeral Terraform variables",
     )
-    .requiredOption("--env <name>", "environment folder under environments/")
+    .requiredOption(
+      "--env <name>",
+      "environment folder under environments/",
+      (value: string, previous: string | undefined) => {
+        // --env dev --env prod drew prod's passwords without a word (commander keeps the last).
+        if (previous !== undefined) {
+          throw new InvalidArgumentError(repeatedOptionMessage("--env", previous, value));
+        }
+        return value;
+      },
+    )
     .option("--github-env", "append to $GITHUB_ENV (values masked in the log) instead of printing")
     .addHelpText(
       "after",
