@@ -13,6 +13,16 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
+/**
+ * `params.whenUnwritten` of a schema's custom issue: when the file does not write the field the
+ * issue names (its default is in play), the loader reports `message` on the sibling `key` instead,
+ * if the file writes that one: the problem then points at what the person wrote.
+ */
+export interface WhenUnwritten {
+  readonly key: string;
+  readonly message: string;
+}
+
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const part of path) {

@@ -19,7 +19,7 @@ import {
 } from "yaml";
 import type { z } from "zod";
 import { budgetProblem, connectionBudget } from "./capacity";
-import { ConfigError, type ConfigProblem, formatPath } from "./errors";
+import { ConfigError, type ConfigProblem, formatPath, type WhenUnwritten } from "./errors";
 import { fileSystemReason, isErrnoError } from "./fs-errors";
 import { INSTANCE_CLASS_NAMES, type InstanceClass, instanceCapacity } from "./instance-classes";
 import { allowedKeysAt } from "./json-schema";
@@ -312,6 +312,23 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
+/**
+ * Where a custom issue on a field the file does not write is reported instead: the sibling its
+ * `params.whenUnwritten` names, when the file writes that one (see {@link WhenUnwritten}).
+ */
+function writtenSibling(
+  parsed: ParsedYaml,
+  issue: z.core.$ZodIssue,
+): { path: PropertyKey[]; message: string } | undefined {
+  if (issue.code !== "custom") return undefined;
+  const unwritten = (issue.params as { whenUnwritten?: WhenUnwritten } | undefined)?.whenUnwritten;
+  if (!unwritten || valueAt(parsed.value, issue.path) !== undefined) return undefined;
+  const path = [...issue.path.slice(0, -1), unwritten.key];
+  return valueAt(parsed.value, path) === undefined
+    ? undefined
+    : { path, message: unwritten.message };
+}
+
 /** Turns zod issues into problems that name the file, the path, what was found and what is allowed. */
 function issuesToProblems(
   file: string,
@@ -342,6 +359,17 @@ function issuesToProblems(
         ...locate(parsed, issue.path.slice(0, -1), String(key)),
         found: render(key),
         message: `key ${issue.issues.map((i) => i.message).join("; ")}`,
+      });
+      continue;
+    }
+    const sibling = writtenSibling(parsed, issue);
+    if (sibling) {
+      problems.push({
+        file: displayPath(file),
+        path: formatPath(sibling.path),
+        ...locate(parsed, sibling.path),
+        found: renderAsWritten(parsed, sibling.path, valueAt(parsed.value, sibling.path)),
+        message: sibling.message,
       });
       continue;
     }

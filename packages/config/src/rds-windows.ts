@@ -80,6 +80,14 @@ function overlap(a: Window, b: Window): boolean {
   return bAfterA < a.length || aAfterB < b.length;
 }
 
+/** A conflict between the two windows, said from the side of each. */
+export interface WindowsOverlap {
+  /** The problem of the maintenance window. */
+  readonly maintenanceWindow: string;
+  /** The same problem said of the backup window (reported there when only it is written). */
+  readonly backupWindow: string;
+}
+
 /**
  * Why the maintenance window conflicts with the daily backup window, or undefined when it does
  * not (or when either window is malformed, which its own check reports). The backup window
@@ -88,7 +96,7 @@ function overlap(a: Window, b: Window): boolean {
 export function windowsOverlapProblem(
   backupWindow: string,
   maintenanceWindow: string,
-): string | undefined {
+): WindowsOverlap | undefined {
   const backup = dailyWindow(backupWindow);
   const maintenance = weeklyWindow(maintenanceWindow);
   if (backup === undefined || maintenance === undefined) return undefined;
@@ -96,5 +104,10 @@ export function windowsOverlapProblem(
     overlap({ start: day * MINUTES_PER_DAY + backup.start, length: backup.length }, maintenance),
   );
   if (clash === undefined) return undefined;
-  return `must not overlap the daily backup window ${backupWindow} (it does on ${clash}); RDS refuses overlapping windows. Fix: move one of database.maintenanceWindow and database.backupWindow`;
+  const fix =
+    "RDS refuses overlapping windows. Fix: move one of database.maintenanceWindow and database.backupWindow";
+  return {
+    maintenanceWindow: `must not overlap the daily backup window ${backupWindow} (it does on ${clash}); ${fix}`,
+    backupWindow: `must not overlap the maintenance window ${maintenanceWindow} (it does on ${clash}); ${fix}`,
+  };
 }

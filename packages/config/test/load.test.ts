@@ -260,6 +260,19 @@ describe("backup and maintenance windows (RDS: at least 30 minutes, never overla
     ]);
   });
 
+  it("reports the conflict on the window the file writes when the other is the default", () => {
+    const dir = copyEnvironments();
+    patchEnvironment(
+      dir,
+      "prod",
+      "  backupRetentionDays: 14",
+      '  backupRetentionDays: 14\n  backupWindow: "04:00-05:00"',
+    );
+    expect(problemsOf(() => loadEnvironment("prod", dir))).toEqual([
+      'database.backupWindow: must not overlap the maintenance window sun:04:30-sun:05:30 (it does on sun); RDS refuses overlapping windows. Fix: move one of database.maintenanceWindow and database.backupWindow (found "04:00-05:00")',
+    ]);
+  });
+
   it("sees the daily backup window on every day, across midnight and across Sunday night", () => {
     // Monday's backup runs past midnight into Tuesday's maintenance; Sunday's maintenance runs
     // past the week's end into Monday's backup.

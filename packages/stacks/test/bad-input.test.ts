@@ -317,9 +317,10 @@ const environmentCases: ConfigCase[] = [
       "backupRetentionDays: 14",
       'backupRetentionDays: 14\n  backupWindow: "04:00-05:00"',
     ),
-    // Reported on maintenanceWindow (the default here), though only backupWindow is written.
+    // Reported on backupWindow, the one written (the maintenance window is the default).
     expect: [
-      "database.maintenanceWindow: must not overlap the daily backup window 04:00-05:00 (it does on sun); RDS refuses overlapping windows",
+      "database.backupWindow: must not overlap the maintenance window sun:04:30-sun:05:30 (it does on sun); RDS refuses overlapping windows",
+      '(found "04:00-05:00")',
     ],
     synth: true,
     problems: 1,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { WhenUnwritten } from "../errors";
 import { identifierProblem } from "../identifiers";
 import { INSTANCE_CLASS_NAMES } from "../instance-classes";
 import { ipv4CidrProblem } from "../ipv4";
@@ -399,7 +400,14 @@ export const databaseSchema = z
   .superRefine((db, ctx) => {
     const windows = windowsOverlapProblem(db.backupWindow, db.maintenanceWindow);
     if (windows) {
-      ctx.addIssue({ code: "custom", path: ["maintenanceWindow"], message: windows });
+      // On the maintenance window, or on the backup window when only that one is written.
+      const unwritten: WhenUnwritten = { key: "backupWindow", message: windows.backupWindow };
+      ctx.addIssue({
+        code: "custom",
+        path: ["maintenanceWindow"],
+        message: windows.maintenanceWindow,
+        params: { whenUnwritten: unwritten },
+      });
     }
     if (db.maxAllocatedStorageGb <= db.allocatedStorageGb) {
       ctx.addIssue({
