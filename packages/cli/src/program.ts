@@ -22,11 +22,13 @@ import { Command, type CommanderError, InvalidArgumentError } from "commander";
  * keeps the last one silently (`audit --env dev --env prod` audited prod). Options that collect
  * (--ignore-role, --stack of review) or parse their value declare a parser of their own and keep it.
  */
-function refuseRepeatedValues(command: Command): Command {
+export function refuseRepeatedValues(command: Command): Command {
   for (const option of command.options) {
     if (option.parseArg || option.variadic || !(option.required || option.optional)) continue;
     option.argParser((value: string, previous: unknown) => {
-      if (previous !== undefined && previous !== option.defaultValue) {
+      // Repeated when this command line already gave it: comparing `previous` with the default
+      // let `--x <default> --x other` through. Commander records the source before the next value.
+      if (command.getOptionValueSource(option.attributeName()) === "cli") {
         throw new InvalidArgumentError(
           repeatedOptionMessage(option.long ?? option.flags, previous, value),
         );

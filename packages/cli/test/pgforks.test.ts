@@ -3,8 +3,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "@pgforks/config";
-import type { Command } from "commander";
-import { buildProgram } from "../src/program";
+import { Command } from "commander";
+import { buildProgram, refuseRepeatedValues } from "../src/program";
 
 const root = repoRoot();
 const main = join(root, "packages", "cli", "src", "main.ts");
@@ -417,4 +417,46 @@ describe("PGFORKS_ENVIRONMENTS_DIR: every command that reads environments/ reads
     },
     2 * SPAWN_TIMEOUT_MS,
   );
+});
+
+describe("a value option given twice, when the option has a default", () => {
+  // No pgforks option has a default today; one that gets one must still refuse a repetition,
+  // whichever value comes first (the default itself included).
+  function parse(...args: string[]): string {
+    const command = new Command("x")
+      .exitOverride()
+      .configureOutput({ writeErr: () => undefined, writeOut: () => undefined })
+      .option("--env <env>", "environment", "dev");
+    refuseRepeatedValues(command);
+    try {
+      command.parse(args, { from: "user" });
+      return `env ${command.opts().env}`;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  }
+
+  it.each([
+    [["--env", "dev", "--env", "prod"], 'Give --env once (found "dev", then "prod")'],
+    [["--env", "prod", "--env", "dev"], 'Give --env once (found "prod", then "dev")'],
+    [["--env", "dev", "--env", "dev"], 'Give --env once (found "dev", then "dev")'],
+  ])("%j is refused naming both values", (args, message) => {
+    expect(parse(...args)).toContain(message);
+  });
+
+  it.each([
+    [[], "env dev"],
+    [["--env", "dev"], "env dev"],
+    [["--env", "prod"], "env prod"],
+  ])("%j once, or not at all, is taken", (args, result) => {
+    expect(parse(...args)).toBe(result);
+  });
+
+  it("counts each parse of the same command on its own", () => {
+    const command = new Command("x").exitOverride().option("--env <env>", "environment", "dev");
+    refuseRepeatedValues(command);
+    command.parse(["--env", "prod"], { from: "user" });
+    expect(() => command.parse(["--env", "qa"], { from: "user" })).not.toThrow();
+    expect(command.opts().env).toBe("qa");
+  });
 });
