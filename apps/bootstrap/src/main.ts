@@ -7,10 +7,36 @@ import {
   ConfigError,
   environmentNames,
   environmentsDir,
+  type LoadedEnvironment,
+  loadEnvironment,
   loadEnvironments,
   sharedAccountProblems,
 } from "@pgforks/config";
 import { synthesizeBootstrap } from "./app";
+
+/**
+ * The environment folders not selected with --env that share an account with a selected one:
+ * bootstrapping only the new copy of prod (`--env <copy>`, as the first run does) still meets
+ * prod's OIDC provider and key alias in that account. A folder that does not load is left out
+ * (its own bootstrap synth names its problems).
+ */
+function otherEnvironmentsInTheirAccounts(
+  selected: readonly LoadedEnvironment[],
+  dir: string,
+): LoadedEnvironment[] {
+  const accounts = new Set(selected.map((e) => e.environment.account));
+  const names = new Set(selected.map((e) => e.name));
+  return environmentNames(dir).flatMap((name) => {
+    if (names.has(name)) return [];
+    try {
+      const other = loadEnvironment(name, dir);
+      return accounts.has(other.environment.account) ? [other] : [];
+    } catch (error) {
+      if (error instanceof ConfigError) return [];
+      throw error;
+    }
+  });
+}
 
 function main(argv: readonly string[]): number {
   const envs: string[] = [];
@@ -29,7 +55,10 @@ function main(argv: readonly string[]): number {
     // set), as for the root app.
     const dir = environmentsDir();
     const environments = loadEnvironments(envs.length > 0 ? envs : environmentNames(dir), dir);
-    const shared = sharedAccountProblems(environments);
+    const shared = sharedAccountProblems([
+      ...environments,
+      ...otherEnvironmentsInTheirAccounts(environments, dir),
+    ]);
     if (shared.length > 0) {
       console.error(`Bootstrap synth stopped: ${shared.join("\n")}`);
       return 1;

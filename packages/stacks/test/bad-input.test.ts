@@ -699,8 +699,8 @@ describe("environments valid alone that clash together", () => {
       join("environments", env, "environment.yaml"),
     );
     const sharedAccount = `${prod} account: 333333333333 is also the account of ${copy}; each environment's bootstrap stack creates the account's GitHub OIDC provider and state key alias, so the second bootstrap apply would fail (already exists): give each environment its own account`;
-    const run = (app: string[]) =>
-      spawnSync(tsx, [join(root, ...app)], {
+    const run = (app: string[], ...args: string[]) =>
+      spawnSync(tsx, [join(root, ...app), ...args], {
         cwd: dir,
         encoding: "utf8",
         env: { ...process.env, PGFORKS_ENVIRONMENTS_DIR: envs, CDKTF_OUTDIR: "" },
@@ -716,6 +716,10 @@ describe("environments valid alone that clash together", () => {
     const bootstrap = run(["apps", "bootstrap", "src", "main.ts"]);
     expect(bootstrap.stderr).toBe(`Bootstrap synth stopped: ${sharedAccount}\n`);
     expect(bootstrap.status).toBe(1);
+    // Only the copy, as the first run bootstraps one environment: prod's account is still taken.
+    const copyOnly = run(["apps", "bootstrap", "src", "main.ts"], "--env", "healthtech-prod");
+    expect(copyOnly.stderr).toBe(`Bootstrap synth stopped: ${sharedAccount}\n`);
+    expect(copyOnly.status).toBe(1);
     expect(readdirSync(dir)).toEqual(["environments"]);
     expect(snapshot(envs)).toEqual(before);
   }, 120_000);
