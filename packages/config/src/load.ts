@@ -499,6 +499,16 @@ function reserveProblems(parsed: ParsedYaml, envFile: string): ConfigProblem[] {
  */
 function notAnEnvironmentProblem(name: string, dir: string): ConfigProblem | undefined {
   const envDir = join(dir, name);
+  // "" and "." are the environments folder itself, "prod/" and "../x/prod" a path: not a name
+  // (they read the folder's own files, or failed with "must match the folder name").
+  if (name === "" || name === "." || name === ".." || basename(name) !== name) {
+    const known = existsSync(dir) ? environmentNames(dir).join(", ") || "none" : "none";
+    return {
+      file: displayPath(dir),
+      path: "",
+      message: `has no environment ${visibleJson(name)}: an environment is named by its folder's name (environments: ${known})`,
+    };
+  }
   const local = name === LOCAL_ENVIRONMENT;
   if (!local && !NON_ENVIRONMENT_FOLDERS.includes(name) && existsSync(envDir)) return undefined;
   if (!existsSync(dir)) return undefined;

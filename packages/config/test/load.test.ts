@@ -63,6 +63,16 @@ describe("a name that is no environment folder", () => {
     expect(problems[0]).not.toContain("file is missing");
   });
 
+  it.each(["", ".", "..", "prod/", "./prod", "../environments/prod"])(
+    "%j, a path rather than a folder's name: one problem naming the environments folder",
+    (name) => {
+      const dir = copyEnvironments();
+      expect(messageOf(name, dir)).toEqual([
+        `${dir} has no environment ${JSON.stringify(name)}: an environment is named by its folder's name (environments: dev, prod, staging)`,
+      ]);
+    },
+  );
+
   it("a folder that exists without its files is still an environment: the missing file is named", () => {
     const dir = copyEnvironments();
     mkdirSync(join(dir, "qa"));
