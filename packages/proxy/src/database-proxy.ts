@@ -4,7 +4,11 @@ import { DbProxyTarget } from "@cdktf/provider-aws/lib/db-proxy-target";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { EnvironmentConfig } from "@pgforks/config";
-import { proxyMaxIdleConnectionsPercent, proxySecretProblem } from "@pgforks/config";
+import {
+  IAM_ROLE_NAME_MAX_LENGTH,
+  proxyMaxIdleConnectionsPercent,
+  proxySecretProblem,
+} from "@pgforks/config";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 
@@ -68,8 +72,8 @@ export const PROXY_SERVICE_PRINCIPAL = "rds.amazonaws.com";
  */
 export const PROXY_NAME_PATTERN = /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{0,59}(?<!-)$/;
 
-/** Longest IAM role name (IAM User Guide, "IAM and AWS STS quotas": 64 characters). */
-export const IAM_ROLE_NAME_MAX_LENGTH = 64;
+/** Longest IAM role name: @pgforks/config's, which environment.yaml's validation also uses. */
+export { IAM_ROLE_NAME_MAX_LENGTH };
 
 /** DNS suffix of regional service endpoints (`amazonaws.com.cn` in the China partition). */
 function dnsSuffix(region: string): string {

@@ -1,5 +1,6 @@
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { IAM_ROLE_NAME_MAX_LENGTH } from "@pgforks/config";
 import { Construct } from "constructs";
 
 /** Service principal of RDS Enhanced Monitoring (RDS User Guide, "Setting up and enabling Enhanced Monitoring"). */
@@ -8,8 +9,8 @@ export const MONITORING_SERVICE_PRINCIPAL = "monitoring.rds.amazonaws.com";
 /** AWS managed policy Enhanced Monitoring needs (same page as above). */
 export const MONITORING_POLICY_NAME = "service-role/AmazonRDSEnhancedMonitoringRole";
 
-/** Longest IAM role name (IAM User Guide, "IAM and AWS STS quotas": 64 characters). */
-export const IAM_ROLE_NAME_MAX_LENGTH = 64;
+/** Longest IAM role name: @pgforks/config's, which environment.yaml's validation also uses. */
+export { IAM_ROLE_NAME_MAX_LENGTH };
 
 /** Properties of {@link EnhancedMonitoringRole}. */
 export interface EnhancedMonitoringRoleProps {

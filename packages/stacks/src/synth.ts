@@ -239,7 +239,6 @@ export function synthEnvironments(options: SynthOptions = {}): SynthResult {
   return { outdir, stacks, environments };
 }
 
-/** The environment folders of `dir`; a missing or unreadable `dir` is a configuration problem naming it. */
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
