@@ -87,7 +87,7 @@ describe("bad input: one line, the tool's usage exit code, no stack trace", () =
     [
       ["plan", "--stack", "a", "--stack", "b"],
       2,
-      "error: option '--stack <name>' argument 'b' is invalid. Plan takes one --stack.",
+      `error: option '--stack <name>' argument 'b' is invalid. Give --stack once (found "a", then "b").`,
     ],
     [["validate", "--bogus"], 2, "error: unknown option '--bogus'"],
     [["review", "offline", "--env", "prod", "--nope"], 2, "error: unknown option '--nope'"],

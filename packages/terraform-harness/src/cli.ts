@@ -1,4 +1,5 @@
 // `pgforks validate` and `pgforks plan --stack <name>` (npm run validate, npm run plan).
+import { repeatedOptionMessage } from "@pgforks/config/src/visible";
 import { type Command, InvalidArgumentError } from "commander";
 import type { PlanCommandOptions, ValidateOptions } from "./command";
 
@@ -11,7 +12,10 @@ function collect(value: string, previous: string[] = []): string[] {
 
 /** `plan --stack <name>`: one stack, so a second --stack is an error, not silently the winner. */
 function onlyOnce(value: string, previous: string | undefined): string {
-  if (previous !== undefined) throw new InvalidArgumentError("Plan takes one --stack.");
+  // Worded as every other value option given twice (refuseRepeatedValues of @pgforks/cli).
+  if (previous !== undefined) {
+    throw new InvalidArgumentError(repeatedOptionMessage("--stack", previous, value));
+  }
   return value;
 }
 
