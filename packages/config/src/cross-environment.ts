@@ -24,10 +24,21 @@ export function crossEnvironmentWarnings(loaded: readonly LoadedEnvironment[]): 
     cidr: parseIpv4Cidr(env.environment.network.cidr),
   }));
   const warnings: string[] = sharedAccountProblems(loaded).map((p) => `warning: ${p}`);
+  // One free range per warned file, none suggested twice: three environments on one range were
+  // each told the same "e.g.", which taken by both would make them overlap again.
+  const suggested = new Map<string, Ipv4Cidr | undefined>();
+  const suggestion = (file: string): Ipv4Cidr | undefined => {
+    if (!suggested.has(file)) {
+      const taken = [...networks.map((n) => n.cidr), ...suggested.values()];
+      suggested.set(file, freeSlash16(taken.filter((c) => c !== undefined)));
+    }
+    return suggested.get(file);
+  };
   networks.forEach((a, i) => {
     for (const b of networks.slice(i + 1)) {
       if (!ipv4CidrsOverlap(a.cidr, b.cidr)) continue;
-      const free = freeSlash16(networks.map((n) => n.cidr));
+      const range = suggestion(b.file);
+      const free = range && formatIpv4Cidr(range);
       warnings.push(
         `warning: ${b.file} network.cidr: ${formatIpv4Cidr(b.cidr)} overlaps network.cidr ${formatIpv4Cidr(a.cidr)} of ${a.file}; a VPC cannot be peered or routed to both (docs/architecture.md, "Another VPC"): give each environment its own range${free ? `, e.g. ${free}` : ""}`,
       );
@@ -60,13 +71,13 @@ export function sharedAccountProblems(loaded: readonly LoadedEnvironment[]): str
 }
 
 /** The first 10.n.0.0/16 that overlaps none of `taken` (n a multiple of 10 first, as committed), if any. */
-function freeSlash16(taken: readonly Ipv4Cidr[]): string | undefined {
+function freeSlash16(taken: readonly Ipv4Cidr[]): Ipv4Cidr | undefined {
   const order = Array.from({ length: 256 }, (_, n) => n).sort(
     (a, b) => (a % 10) - (b % 10) || a - b,
   );
   for (const n of order.filter((n) => n > 0).concat(0)) {
     const candidate = { address: (10 * 256 + n) * 65536, prefix: 16 };
-    if (!taken.some((t) => ipv4CidrsOverlap(candidate, t))) return formatIpv4Cidr(candidate);
+    if (!taken.some((t) => ipv4CidrsOverlap(candidate, t))) return candidate;
   }
   return undefined;
 }

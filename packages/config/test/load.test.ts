@@ -459,6 +459,24 @@ describe("crossEnvironmentWarnings: valid alone, clashing together", () => {
     ]);
   });
 
+  it("suggests a different free range to each environment it warns, one per file", () => {
+    const warnings = crossEnvironmentWarnings([
+      at("a", "10.30.0.0/16"),
+      at("b", "10.30.0.0/16"),
+      at("c", "10.30.0.0/16"),
+    ]);
+    const suggested = warnings.map((w) => [
+      /^warning: \/x\/environments\/(\w)\//.exec(w)?.[1],
+      / e\.g\. (\S+)$/.exec(w)?.[1],
+    ]);
+    // b overlaps a; c overlaps a and b: b and c are each given their own range.
+    expect(suggested).toEqual([
+      ["b", "10.10.0.0/16"],
+      ["c", "10.20.0.0/16"],
+      ["c", "10.20.0.0/16"],
+    ]);
+  });
+
   it("names an account two environments share (each bootstrap stack creates its OIDC provider)", () => {
     const [a, b] = [at("prod", "10.30.0.0/16"), at("healthtech-prod", "10.40.0.0/16")];
     const shared = { ...b, environment: { ...b.environment, account: a.environment.account } };
