@@ -2,7 +2,7 @@
 // `npx tsx apps/bootstrap/src/ci-cli.ts <command>` (the same commander command).
 // Every command prints `name=value` lines meant for $GITHUB_OUTPUT; explanations go to stderr.
 import { readFileSync } from "node:fs";
-import { loadEnvironment, onFile } from "@pgforks/config";
+import { loadEnvironment, onFile, repeatedOptionMessage } from "@pgforks/config";
 import { Command, InvalidArgumentError } from "commander";
 import {
   ciEnvironmentOutputs,
@@ -100,7 +100,16 @@ export function runCi(request: CiRequest, io: CiCliIo): number {
 }
 
 /** `--changes <json>`: the output of `changed`, a JSON object of stack -> change. */
-export function parseChanges(value: string): Record<string, StackChange> {
+export function parseChanges(
+  value: string,
+  previous?: Record<string, StackChange>,
+): Record<string, StackChange> {
+  // Given twice, refused as every value option is (commander kept the last one silently).
+  if (previous !== undefined) {
+    throw new InvalidArgumentError(
+      repeatedOptionMessage("--changes", JSON.stringify(previous), value),
+    );
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);

@@ -128,6 +128,22 @@ describe("bad input: one line, the tool's usage exit code, no stack trace", () =
       1,
       `error: option '--env <name>' argument 'prod' is invalid. Give --env once (found "dev", then "prod").`,
     ],
+    // Options with a parser of their own (commander kept the last value silently).
+    [
+      ["review", "--max-chars", "2000", "--max-chars", "3000", "x.json"],
+      2,
+      `error: option '--max-chars <n>' argument '3000' is invalid. Give --max-chars once (found "2000", then "3000").`,
+    ],
+    [
+      ["review", "offline", "--env", "prod", "--max-chars", "2000", "--max-chars", "3000"],
+      2,
+      `error: option '--max-chars <n>' argument '3000' is invalid. Give --max-chars once (found "2000", then "3000").`,
+    ],
+    [
+      ["ci", "plan-targets", "--env", "prod", "--changes", "{}", "--changes", "{}"],
+      2,
+      `error: option '--changes <json>' argument '{}' is invalid. Give --changes once (found "{}", then "{}").`,
+    ],
     [
       ["review", "--stack", "no-equals-sign"],
       2,

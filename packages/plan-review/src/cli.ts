@@ -1,6 +1,6 @@
 // `pgforks review [<plan.json>...]` and `pgforks review offline --env <env>` (npm run review,
 // npm run plan:offline).
-import { isDecimalDigits } from "@pgforks/config/src/visible";
+import { isDecimalDigits, repeatedOptionMessage } from "@pgforks/config/src/visible";
 import { APPROVALS_ENV_VAR } from "@pgforks/guard";
 import { type Command, InvalidArgumentError } from "commander";
 import type { PlanOfflineOptions } from "./plan-offline";
@@ -13,7 +13,11 @@ export const REVIEW_USAGE_EXIT = 2;
 export const MIN_REVIEW_CHARS = 1000;
 
 /** `--max-chars <n>`: an integer of at least {@link MIN_REVIEW_CHARS}. */
-export function parseMaxChars(value: string): number {
+export function parseMaxChars(value: string, previous?: number): number {
+  // Given twice, refused as every value option is (commander kept the last one silently).
+  if (previous !== undefined) {
+    throw new InvalidArgumentError(repeatedOptionMessage("--max-chars", previous, value));
+  }
   const n = Number(value);
   // Decimal digits only, as every number on the command line (" 2000" was trimmed and taken).
   if (!isDecimalDigits(value) || n < MIN_REVIEW_CHARS) {
