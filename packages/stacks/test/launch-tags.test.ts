@@ -3,7 +3,8 @@
 // alone (hashicorp/terraform-provider-aws#19387, #32328). The bastion's root volume is created
 // only through its launch template, so without them it carries a Name and nothing else: no
 // project, environment or cost-center for cost allocation.
-import { environmentNames, loadEnvironment } from "@pgforks/config";
+import { DEFAULT_TAG_KEYS, environmentNames, loadEnvironment } from "@pgforks/config";
+import { defaultTags } from "../src/backend";
 import { resourcesOfType, type StackJson, synthesizeInMemory } from "../src/synth";
 
 interface TagSpecification {
@@ -41,6 +42,18 @@ describe.each(environmentNames())("%s-platform", (name) => {
       for (const spec of specs) {
         expect(spec.tags).toEqual({ ...defaults, Name: `pgforks-${name}-bastion` });
       }
+    }
+  });
+});
+
+describe("the tags pgforks sets itself", () => {
+  // environment.yaml's validation refuses these keys in tags and counts them against AWS's 50
+  // (DEFAULT_TAG_KEYS); a tag added here without it would pass the check and fail at apply.
+  it("are exactly the keys environment.yaml's tags may not use", () => {
+    for (const name of environmentNames()) {
+      const { environment } = loadEnvironment(name);
+      const own = Object.keys(defaultTags({ ...environment, tags: {} }));
+      expect(own.sort()).toEqual([...DEFAULT_TAG_KEYS].sort());
     }
   });
 });
