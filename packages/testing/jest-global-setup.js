@@ -11,4 +11,8 @@ module.exports = async () => {
   chmodSync(root, 0o711);
   process.env.PGFORKS_JEST_TMPDIR = root;
   process.env.TMPDIR = root;
+  // The tests read this repository's environments/ (and pass a copy's folder explicitly where
+  // they test the variable): one exported in the shell, as the README shows for a copy, made
+  // dozens of them read the copy instead, and the committed-files checks compare the copy.
+  delete process.env.PGFORKS_ENVIRONMENTS_DIR;
 };
