@@ -207,6 +207,9 @@ export function explainStartFailure(error: unknown, port: number): unknown {
     return error;
   }
   const said = /could not bind [^\n]*/i.exec(error.message)?.[0];
+  // A bind refused for another reason (no 127.0.0.1 in a container: "Cannot assign requested
+  // address") is no taken port: the server's own output says what it is.
+  if (said !== undefined && !/address already in use/i.test(said)) return error;
   return new Error(
     [
       `the local server could not start: port ${port} on 127.0.0.1 is taken (another PostgreSQL, perhaps another clone's npm start)${said ? `; PostgreSQL: ${said}` : ""}`,

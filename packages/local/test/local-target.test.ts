@@ -136,4 +136,11 @@ describe("explainStartFailure", () => {
     const other = new Error("initdb failed (exit 1)");
     expect(explainStartFailure(other, 54316)).toBe(other);
   });
+
+  it("leaves a bind refused for another reason than a taken port as it is", () => {
+    const other = new Error(
+      'pg_ctl start failed\nLOG:  could not bind IPv4 address "127.0.0.1": Cannot assign requested address\nWARNING:  could not create listen socket for "127.0.0.1"',
+    );
+    expect(explainStartFailure(other, 54316)).toBe(other);
+  });
 });
