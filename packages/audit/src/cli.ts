@@ -92,13 +92,22 @@ interface ConnectionFlags {
   readonly sslrootcert?: string;
 }
 
+/**
+ * A libpq variable as libpq reads it for the host, port, user and database: empty is the same as
+ * unset (libpq then takes its default), the project's rule for every variable too.
+ */
+function libpqVariable(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === "" ? undefined : value;
+}
+
 /** Flag, else the libpq environment variable, else a default derived from the environment. */
 export function connectionSettings(
   flags: ConnectionFlags,
   env: NodeJS.ProcessEnv,
   loaded: Pick<LoadedEnvironment, "environment">,
 ): ConnectionSettings {
-  const portText = flags.port ?? env.PGPORT;
+  const portText = flags.port ?? libpqVariable(env, "PGPORT");
   // Decimal digits only: Number() also reads " 5432", "0x10" (port 16) and "5e3".
   const port =
     portText === undefined
@@ -118,10 +127,10 @@ export function connectionSettings(
   const sslrootcert = flags.sslrootcert ?? env.PGSSLROOTCERT;
   const password = env.PGPASSWORD;
   return {
-    host: flags.host ?? env.PGHOST ?? DEFAULT_HOST,
+    host: flags.host ?? libpqVariable(env, "PGHOST") ?? DEFAULT_HOST,
     port,
-    user: flags.user ?? env.PGUSER ?? loaded.environment.database.masterUsername,
-    database: flags.database ?? env.PGDATABASE ?? DEFAULT_DATABASE,
+    user: flags.user ?? libpqVariable(env, "PGUSER") ?? loaded.environment.database.masterUsername,
+    database: flags.database ?? libpqVariable(env, "PGDATABASE") ?? DEFAULT_DATABASE,
     sslmode: sslmode as SslMode,
     ...(sslrootcert ? { sslrootcert } : {}),
     ...(password ? { password } : {}),

@@ -453,6 +453,9 @@ test("connection defaults: flag, else libpq variable, else the environment", () 
   });
   const noTunnel = { environment: { ...loaded.environment, tunnel: undefined } };
   expect(connectionSettings({}, {}, noTunnel).port).toBe(5432);
+  // Empty is unset, as libpq reads PGHOST, PGPORT, PGUSER and PGDATABASE.
+  const empty = { PGHOST: "", PGPORT: "", PGUSER: "", PGDATABASE: "" };
+  expect(connectionSettings({}, empty, loaded)).toEqual(connectionSettings({}, {}, loaded));
 });
 
 // Last: the helper's stop() must leave nothing behind (afterAll's second stop() is a no-op).
