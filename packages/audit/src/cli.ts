@@ -16,6 +16,7 @@ import {
   type LoadedEnvironment,
   loadEnvironment,
   TUNNEL_HOST,
+  unknownEnvironmentMessage,
   visibleJson,
 } from "@pgforks/config";
 import type { Command } from "commander";
@@ -236,12 +237,10 @@ function load(name: string, dir: string): LoadedEnvironment {
     if (name === LOCAL_ENVIRONMENT) {
       // environments/local holds only the local target's tenants.yaml: no instance to audit here.
       throw new UsageError(
-        `"${name}" is the local target, not an environment: npm start audits it after every apply (its "Audit:" line) (known: ${known.join(", ") || "none"})`,
+        `"${name}" is the local target, not an environment: npm start audits it after every apply (its "Audit:" line) (environments: ${known.join(", ") || "none"})`,
       );
     }
-    throw new UsageError(
-      `unknown environment "${name}": no ${join(dir, name, ENVIRONMENT_FILE)} (known: ${known.join(", ") || "none"})`,
-    );
+    throw new UsageError(unknownEnvironmentMessage(name, known));
   }
   try {
     return loadEnvironment(name, dir);

@@ -365,11 +365,11 @@ test("bad settings: one line naming the problem, exit 2; with --json also the fa
     [{}, "--env <env> is required; see: pgforks audit --help"],
     [
       { env: "nope", environmentsDir: environments },
-      `unknown environment "nope": no ${join(environments, "nope", "environment.yaml")} (known: ${ENV})`,
+      `unknown environment "nope" (environments: ${ENV})`,
     ],
     [
       { env: "local", environmentsDir: environments },
-      `"local" is the local target, not an environment: npm start audits it after every apply (its "Audit:" line) (known: ${ENV})`,
+      `"local" is the local target, not an environment: npm start audits it after every apply (its "Audit:" line) (environments: ${ENV})`,
     ],
     [
       { ...envFlags(), port: "0" },

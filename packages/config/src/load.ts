@@ -130,6 +130,11 @@ export function environmentNames(dir = environmentsDir()): string[] {
   return names;
 }
 
+/** What every command says of an --env that names no environment folder. */
+export function unknownEnvironmentMessage(name: string, known: readonly string[]): string {
+  return `unknown environment ${visibleJson(name)} (environments: ${known.join(", ") || "none"})`;
+}
+
 function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel === "" || rel.startsWith("..") ? file : rel;

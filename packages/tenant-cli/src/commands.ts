@@ -28,6 +28,7 @@ import {
   type TenantState,
   tenantDatabaseName,
   tenantSchema,
+  unknownEnvironmentMessage,
   visibleJson,
   withEnvironmentsLock,
 } from "@pgforks/config";
@@ -121,9 +122,7 @@ function requireEnvironment(environmentsDir: string, env: string | undefined): s
         `"${env}" is the local target, not an environment: edit environments/${env}/tenants.yaml by hand (same fields as every tenants.yaml), then run npm start (environments: ${existing.join(", ")})`,
       );
     }
-    throw new Refusal(
-      `unknown environment ${visibleJson(env)} (environments: ${existing.join(", ")})`,
-    );
+    throw new Refusal(unknownEnvironmentMessage(env, existing));
   }
   return env;
 }

@@ -16,7 +16,7 @@ import {
   loadEnvironment,
   onFile,
   repeatedOptionMessage,
-  visibleJson,
+  unknownEnvironmentMessage,
 } from "@pgforks/config";
 import { generatePassword, scramSha256Verifier } from "@pgforks/postgres-server";
 import { Command, InvalidArgumentError } from "commander";
@@ -74,9 +74,7 @@ export function requireEnvironmentName(env: string, dir = environmentsDir()): st
       `--env ${env}: the local target has no Terraform run to credential: npm start draws its passwords (.local/credentials.json) (environments: ${known.join(", ")})`,
     );
   }
-  throw new Error(
-    `--env: unknown environment ${visibleJson(env)} (environments: ${known.join(", ")})`,
-  );
+  throw new Error(`--env: ${unknownEnvironmentMessage(env, known)}`);
 }
 
 function printCredentials(options: { env: string; githubEnv?: boolean }): void {
