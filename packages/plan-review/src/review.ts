@@ -237,8 +237,8 @@ export interface Review {
     readonly stale: readonly StaleApproval[];
     /**
      * Every lowered protection (Multi-AZ, deletion protection, backup retention, encryption, TLS,
-     * public access, tier), each a top-level warning; in production one without an approval
-     * (`allowedBy` undefined) fails the guard.
+     * public access, log retention, tier), each a top-level warning; in production one without an
+     * approval (`allowedBy` undefined) fails the guard.
      */
     readonly lowered: readonly LoweredProtection[];
   };
