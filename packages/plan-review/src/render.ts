@@ -7,7 +7,7 @@
  * left out and where to find it. Deterministic: no timestamps.
  */
 import type { ConnectionBudget } from "@pgforks/config";
-import { APPROVALS_ENV_VAR, approvalKey } from "@pgforks/guard";
+import { APPROVALS_ENV_VAR, approvalKey, lossReason } from "@pgforks/guard";
 import {
   alert,
   bulletList,
@@ -108,6 +108,9 @@ function destroyedLine(d: DestroyedResource, blocked: boolean, reason?: string):
     );
   if (blocked && d.stateful) out.push(`; would lose ${d.stateful.loses}`);
   if (reason) out.push(" — ", blocked ? strong("BLOCKED") : reason);
+  // A reason beyond the loss (a confirmDrop that names another database) is the fix to read.
+  if (blocked && reason && d.stateful && reason !== lossReason({ ...d, stateful: d.stateful }))
+    out.push(`: ${reason.replace(/^blocked: /, "")}`);
   return out;
 }
 

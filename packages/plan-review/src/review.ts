@@ -408,13 +408,25 @@ function guardDecision(
   change: ReviewPlanChange,
   after: readonly LoadedEnvironment[],
   approvals: ReadonlySet<string>,
+  base: readonly LoadedEnvironment[] | undefined,
 ): GuardFinding {
-  const tenant = destroyed.tenant
-    ? after
-        .find((e) => e.name === destroyed.environment)
-        ?.tenants.find((t) => t.name === destroyed.tenant)
-    : undefined;
+  const tenantIn = (environments: readonly LoadedEnvironment[] | undefined) =>
+    destroyed.tenant
+      ? environments
+          ?.find((e) => e.name === destroyed.environment)
+          ?.tenants.find((t) => t.name === destroyed.tenant)
+      : undefined;
+  const tenant = tenantIn(after);
   const before = change.before as Record<string, unknown> | null;
+  // The database a dropped tenant's other resources go with: the one of the base configuration
+  // (an entry whose database is renamed in the same change drops the old one, not the confirmed).
+  const baseTenant = tenantIn(base);
+  const databaseBefore =
+    destroyed.type === "postgresql_database"
+      ? before?.name
+      : baseTenant
+        ? tenantDatabaseName(baseTenant)
+        : undefined;
   return decideDestroy(destroyed, {
     approvals,
     ...(tenant
@@ -427,7 +439,7 @@ function guardDecision(
           },
         }
       : {}),
-    ...(destroyed.type === "postgresql_database" ? { databaseBefore: before?.name } : {}),
+    ...(databaseBefore !== undefined ? { databaseBefore } : {}),
   }) as GuardFinding;
 }
 
@@ -559,7 +571,13 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
         destroyed.push(item);
         if (item.stateful) {
           findings.push(
-            guardDecision({ ...item, stateful: item.stateful }, rc.change, after, approvals),
+            guardDecision(
+              { ...item, stateful: item.stateful },
+              rc.change,
+              after,
+              approvals,
+              ctx.before,
+            ),
           );
         }
       }

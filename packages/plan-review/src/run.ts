@@ -19,6 +19,7 @@ import {
   APPROVALS_ENV_VAR,
   type Approval,
   ApprovalError,
+  lossReason,
   parseApprovals,
   refuseRenamedApprovals,
 } from "@pgforks/guard";
@@ -321,7 +322,10 @@ export function reportGuard(review: Review, err: (text: string) => void): boolea
     err(
       `Destroy guard: ${blocked.length} stateful resource(s) deleted or replaced without approval:`,
     );
-    for (const f of blocked) err(`  ${f.stack}:${f.address} (${f.stateful.what}, ${f.action})`);
+    for (const f of blocked) {
+      const more = f.reason !== lossReason(f) ? `: ${f.reason.replace(/^blocked: /, "")}` : "";
+      err(`  ${f.stack}:${f.address} (${f.stateful.what}, ${f.action})${more}`);
+    }
     err(
       `Approve by listing them as <stack>:<address> in ${APPROVALS_ENV_VAR} (comma separated) or --approve-file.`,
     );

@@ -130,6 +130,61 @@ describe("destroy guard", () => {
     );
   });
 
+  it("does not allow a drop whose entry's database was renamed in the same change: the base's database is the one dropped", () => {
+    // healthtech stays active: the fixture's RDS Proxy needs one tenant secret.
+    const base = loadedEnvironment("dev", "development", [
+      { name: "healthtech" },
+      { name: "fintech", database: "fintech_experiment" },
+    ]);
+    const dropped = (database: string) =>
+      loadedEnvironment("dev", "development", [
+        { name: "healthtech" },
+        { name: "fintech", database, state: "dropped", confirmDrop: database },
+      ]);
+    const baseSynth = synthesizeForReview([base]);
+    const secret = tenantAddressOf(baseSynth, "dev-platform", "fintech", "secret");
+    const review = (head: ReturnType<typeof dropped>) =>
+      buildReview(
+        [
+          {
+            stack: "dev-platform",
+            plan: planJson([
+              resourceChange(secret, {
+                actions: ["delete"],
+                before: {
+                  name: "pgforks-dev/tenants/fintech",
+                  tags: { "pgforks:tenant": "fintech" },
+                },
+              }),
+            ]),
+          },
+        ],
+        {
+          synth: synthesizeForReview([head]),
+          beforeSynth: baseSynth,
+          after: [head],
+          before: [base],
+        },
+      );
+
+    const renamed = review(dropped("fintech_x"));
+    expect(destroyGuard(renamed).allowed).toEqual([]);
+    expect(destroyGuard(renamed).blocked.map((f) => [f.address, f.reason])).toEqual([
+      [
+        secret,
+        "blocked: tenant fintech is dropped with confirmDrop: fintech_x, but the database this change drops is fintech_experiment (the entry's database was renamed in the same change): confirmDrop must repeat the name of the database that is dropped, so keep database: fintech_experiment and confirmDrop: fintech_experiment",
+      ],
+    ]);
+    // The comment says why, beside what the deletion loses.
+    expect(renderReview(renamed)).toContain(
+      "— **BLOCKED**: tenant fintech is dropped with confirmDrop: fintech_x, but the database this change drops is fintech_experiment",
+    );
+    // The same drop with the database kept is allowed.
+    expect(
+      destroyGuard(review(dropped("fintech_experiment"))).allowed.map((f) => f.address),
+    ).toEqual([secret]);
+  });
+
   it("allows what an approval names as <stack>:<address>", () => {
     const approvals = parseApprovals(
       "# approved in review #42\ndev-platform:aws_kms_key.key_F64E54E4\n dev-platform:aws_db_instance.database_instance_D7FC2283 , prod-platform:aws_kms_key.key_F64E54E4",
