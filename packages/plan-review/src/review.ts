@@ -16,9 +16,12 @@ import {
   type Decision,
   decideDestroy,
   decideLowering,
+  decideRelocation,
   type LoweringCandidate,
   loweredProtections,
   loweredTier,
+  type Relocation,
+  relocations,
   type StaleApproval,
   type StatefulKind,
   staleApprovals,
@@ -207,6 +210,9 @@ export interface LoweredProtection extends LoweringCandidate, Decision {
   readonly constructPath?: string;
 }
 
+/** A region, account or state backend changed for an environment, with the guard's decision. */
+export interface MovedEnvironment extends Relocation, Decision {}
+
 /** Connection budget of an environment, before and after. */
 export interface BudgetChange {
   readonly environment: string;
@@ -241,6 +247,12 @@ export interface Review {
      * approval (`allowedBy` undefined) fails the guard.
      */
     readonly lowered: readonly LoweredProtection[];
+    /**
+     * Every change of an environment's region, account or state backend: Terraform recreates the
+     * environment empty and leaves the existing resources, with the data, unmanaged. Blocked in
+     * every tier without an approval (`allowedBy` undefined).
+     */
+    readonly moved: readonly MovedEnvironment[];
   };
   readonly tenants: readonly TenantChange[];
   readonly budgets: readonly BudgetChange[];
@@ -474,6 +486,14 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
   const production = (env: string) =>
     [...before, ...after].some((e) => e.name === env && e.environment.tier === "production");
 
+  // Region, account and state backend are configuration too: judged for every environment with a base.
+  const moved: MovedEnvironment[] = (ctx.before === undefined ? [] : after).flatMap((a) =>
+    relocations(before.find((e) => e.name === a.name)?.environment, {
+      ...a.environment,
+      name: a.name,
+    }).map((r) => decideRelocation(r, approvals)),
+  );
+
   for (const stack of ordered) {
     const environment = environmentOfStack(stack);
     const plan = byStack.get(stack);
@@ -591,7 +611,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
       .filter((o) => o.action !== "no-op" && o.action !== "read")
       .sort((a, b) => compareStrings(a.name, b.name));
     const counts = countsOf(resources, drift.length);
-    const blocked = [...findings, ...lowered].some(
+    const blocked = [...findings, ...lowered, ...moved].some(
       (f) => f.stack === stack && f.allowedBy === undefined,
     );
     const status: StackStatus =
@@ -675,7 +695,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
       ),
     );
   }
-  const judged = new Set([...findings, ...lowered].map(approvalKey));
+  const judged = new Set([...findings, ...lowered, ...moved].map(approvalKey));
   const stale = staleApprovals(ctx.approvals ?? [], judged, plannedStacks);
   if (ctx.staleApprovals === "warn") {
     for (const s of stale) notes.push(`Warning: ${s.reason} (stale approvals only warn here).`);
@@ -692,6 +712,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
           (order.get(x.stack) ?? rank(x.environment)) -
             (order.get(y.stack) ?? rank(y.environment)) || compareStrings(x.address, y.address),
       ),
+      moved,
     },
     tenants,
     budgets,
@@ -702,19 +723,22 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
 }
 
 /**
- * The guard's decision: exit non-zero when `blocked`, `stale` or `lowered` (protections of
- * production lowered without approval) is not empty.
+ * The guard's decision: exit non-zero when `blocked`, `stale`, `lowered` (protections of
+ * production lowered without approval) or `moved` (an environment's region, account or state
+ * backend changed without approval) is not empty.
  */
 export function destroyGuard(review: Review): {
   blocked: GuardFinding[];
   allowed: GuardFinding[];
   stale: StaleApproval[];
   lowered: LoweredProtection[];
+  moved: MovedEnvironment[];
 } {
   return {
     blocked: [...review.guard.blocked],
     allowed: [...review.guard.allowed],
     stale: [...review.guard.stale],
     lowered: review.guard.lowered.filter((l) => l.allowedBy === undefined),
+    moved: review.guard.moved.filter((m) => m.allowedBy === undefined),
   };
 }

@@ -185,6 +185,50 @@ describe("destroy guard", () => {
     ).toEqual([secret]);
   });
 
+  it("blocks moving an environment to another region, account or state backend, which no plan shows as a deletion", () => {
+    const base = loadedEnvironment("dev", "development", [{ name: "healthtech" }]);
+    const moved = {
+      ...base,
+      environment: {
+        ...base.environment,
+        region: "us-east-2",
+        stateBackend: { ...base.environment.stateBackend, keyPrefix: "pgforks/elsewhere" },
+      },
+    };
+    const planned: StackPlan[] = [{ stack: "dev-platform", plan: planJson([]) }];
+    const review = (approvals = "") =>
+      buildReview(planned, {
+        after: [moved],
+        before: [base],
+        approvals: parseApprovals(approvals, "test"),
+      });
+
+    const blocked = review();
+    expect(destroyGuard(blocked).moved.map((m) => `${m.stack}:${m.address}`)).toEqual([
+      "dev-platform:region",
+      "dev-platform:stateBackend",
+    ]);
+    expect(blocked.stacks.find((s) => s.stack === "dev-platform")?.status).toBe("blocked");
+    const markdown = renderReview(blocked);
+    expect(markdown).toContain("destroy guard blocked");
+    expect(markdown).toContain("**This change moves 1 environment:");
+    expect(markdown).toContain("region of environment dev: us-east-1 → us-east-2.");
+    expect(markdown).toContain("**needs an approval: dev-platform:region**");
+
+    const approved = review("dev-platform:region\ndev-platform:stateBackend");
+    expect(destroyGuard(approved)).toMatchObject({ moved: [], stale: [] });
+    // Without a move, the approval is stale: it would approve a later one.
+    expect(
+      destroyGuard(
+        buildReview(planned, {
+          after: [base],
+          before: [base],
+          approvals: parseApprovals("dev-platform:region", "test"),
+        }),
+      ).stale.map((s) => s.reason),
+    ).toEqual(["approval dev-platform:region matches nothing in these plans: remove it from test"]);
+  });
+
   it("allows what an approval names as <stack>:<address>", () => {
     const approvals = parseApprovals(
       "# approved in review #42\ndev-platform:aws_kms_key.key_F64E54E4\n dev-platform:aws_db_instance.database_instance_D7FC2283 , prod-platform:aws_kms_key.key_F64E54E4",
