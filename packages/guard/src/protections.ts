@@ -43,6 +43,10 @@ function forceSsl(values: Record<string, unknown>): string | undefined {
   return isObject(found) && found.value !== undefined ? String(found.value) : undefined;
 }
 
+/** What a shortened Performance Insights retention is called: the older samples are deleted. */
+export const PERFORMANCE_INSIGHTS_RETENTION =
+  "Performance Insights retention (older performance data is deleted)";
+
 /** What a lowered log retention is called: the change deletes data without deleting a resource. */
 export const LOG_RETENTION_PROTECTION = "log retention (older log events are deleted)";
 
@@ -63,9 +67,9 @@ function loweredLogRetention(was: unknown, now: unknown): ProtectionLowering | u
 
 /**
  * The protections a planned update or replacement lowers (an RDS instance's Multi-AZ, deletion
- * protection, backup retention, storage encryption and public accessibility; a log group's
- * retention; a parameter group's `rds.force_ssl`). Creations and deletions lower nothing here: a
- * deletion is the destroy guard's.
+ * protection, backup and Performance Insights retention, storage encryption and public
+ * accessibility; a log group's retention; a parameter group's `rds.force_ssl`). Creations and
+ * deletions lower nothing here: a deletion is the destroy guard's.
  */
 export function loweredProtections(rc: ResourceChange): ProtectionLowering[] {
   const { before, after, actions } = rc.change;
@@ -77,11 +81,16 @@ export function loweredProtections(rc: ResourceChange): ProtectionLowering[] {
     const days = (n: number) => `${n} day${n === 1 ? "" : "s"}`;
     const was = retention(before.backup_retention_period);
     const now = retention(after.backup_retention_period);
+    const piWas = retention(before.performance_insights_retention_period);
+    const piNow = retention(after.performance_insights_retention_period);
     return [
       ...flag(before, after, "multi_az", "Multi-AZ", true),
       ...flag(before, after, "deletion_protection", "deletion protection", true),
       ...(was !== undefined && now !== undefined && now < was
         ? [{ protection: "backup retention", before: days(was), after: days(now) }]
+        : []),
+      ...(piWas !== undefined && piNow !== undefined && piNow < piWas
+        ? [{ protection: PERFORMANCE_INSIGHTS_RETENTION, before: days(piWas), after: days(piNow) }]
         : []),
       ...flag(before, after, "storage_encrypted", "storage encryption", true),
       ...flag(before, after, "publicly_accessible", "not publicly accessible", false).map((l) => ({

@@ -1,7 +1,12 @@
 // Plan JSON here is synthetic, shaped like Terraform's resource_changes entries; the
 // lower-protections scenario of packages/plan-review checks the same on a real offline plan.
 import type { ResourceChange } from "@pgforks/plan-json";
-import { LOG_RETENTION_PROTECTION, loweredProtections, loweredTier } from "../src/protections";
+import {
+  LOG_RETENTION_PROTECTION,
+  loweredProtections,
+  loweredTier,
+  PERFORMANCE_INSIGHTS_RETENTION,
+} from "../src/protections";
 
 function change(
   type: string,
@@ -58,6 +63,23 @@ describe("loweredProtections", () => {
       loweredProtections(change("aws_db_instance", null, { multi_az: false }, ["create"])),
     ).toEqual([]);
     expect(loweredProtections(change("aws_db_instance", SAFE, null, ["delete"]))).toEqual([]);
+  });
+
+  it("names a shorter Performance Insights retention (the older samples are deleted)", () => {
+    const pi = (before: number, after: number) =>
+      loweredProtections(
+        change(
+          "aws_db_instance",
+          { ...SAFE, performance_insights_retention_period: before },
+          { ...SAFE, performance_insights_retention_period: after },
+        ),
+      );
+    expect(pi(31, 7)).toEqual([
+      { protection: PERFORMANCE_INSIGHTS_RETENTION, before: "31 days", after: "7 days" },
+    ]);
+    expect(PERFORMANCE_INSIGHTS_RETENTION).toMatch(/deleted/);
+    expect(pi(7, 31)).toEqual([]);
+    expect(pi(7, 7)).toEqual([]);
   });
 
   it("counts a replacement that lowers a protection", () => {
