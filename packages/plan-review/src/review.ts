@@ -366,7 +366,7 @@ function resourceReview(
   if (group === undefined) return undefined;
   const constructPath = paths.get(resourceAddress(rc.address));
   const tenant = tenantOwnership(rc, book)?.tenant;
-  const stateful = statefulKind(rc.type);
+  const stateful = statefulKind(rc.type, rc.change.before);
   return {
     stack,
     address: rc.address,

@@ -356,6 +356,30 @@ describe("destroy guard", () => {
     ).toHaveLength(1);
   });
 
+  it("names a read replica's deletion as such, not as the loss of every tenant database", () => {
+    const review = buildReview(
+      [
+        {
+          stack: "dev-platform",
+          plan: planJson([
+            resourceChange("aws_db_instance.database_replica-reader_59AB96BD", {
+              actions: ["delete"],
+              before: { identifier: "pgforks-dev-reader", replicate_source_db: "pgforks-dev" },
+            }),
+          ]),
+        },
+      ],
+      { synth, after: [dev] },
+    );
+    const [finding] = destroyGuard(review).blocked;
+    expect(finding?.stateful.what).toBe("RDS read replica");
+    const markdown = renderReview(review);
+    expect(markdown).toContain(
+      "**RDS read replica** `aws_db_instance.database_replica-reader_59AB96BD`",
+    );
+    expect(markdown).not.toContain("every tenant database on it");
+  });
+
   it("leaves non-stateful deletions to the banner", () => {
     const review = buildReview(plans(), { synth, after: [dev] });
     const group = "aws_db_parameter_group.database_parameter-group_33D396C4";
