@@ -135,7 +135,7 @@ function unplannedDatabaseLosses(review: Review): Inline[][] {
         code(c.stack),
         " — ",
         strong(c.action === "replace" ? "data DESTROYED and recreated empty" : "data DESTROYED"),
-        ` at the apply of ${c.stack}; from the configuration (${c.stack} is not planned here: the destroy guard judges its plan on main)`,
+        ` at the apply of ${c.stack}; from the configuration (${c.stack} is not planned here: the destroy guard judges it from the configuration, and its plan on main)`,
       ]),
   );
 }

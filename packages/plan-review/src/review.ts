@@ -434,8 +434,8 @@ function guardDecision(
   // (an entry whose database is renamed in the same change drops the old one, not the confirmed).
   const baseTenant = tenantIn(base);
   const databaseBefore =
-    destroyed.type === "postgresql_database"
-      ? before?.name
+    destroyed.type === "postgresql_database" && before?.name !== undefined
+      ? before.name
       : baseTenant
         ? tenantDatabaseName(baseTenant)
         : undefined;
@@ -666,6 +666,42 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
 
   const plannedStacks = new Set(plans.map((p) => p.stack));
   const tenants = tenantChanges(plannedComponents, plannedStacks, { after, before }, rank);
+  // A stack not planned here (a pull request never plans <env>-tenants) is judged from the
+  // configuration: main's guard will judge its plan the same way, so a deletion it would block
+  // (a tenant's role, schema or database that is not dropped with confirmDrop, a read-only role
+  // turned off) needs its approval in this pull request, not after the merge.
+  for (const t of tenants) {
+    for (const c of t.components) {
+      // A proxy auth entry is part of the proxy (an update of it), never its deletion.
+      if (c.planned || c.address === undefined || c.kind === "proxy auth") continue;
+      if (c.action !== "delete" && c.action !== "replace") continue;
+      const type = c.address.slice(0, c.address.indexOf("."));
+      const stateful = statefulKind(type);
+      if (!stateful) continue;
+      // A dropped tenant's schema is forgotten (a removed block), not deleted: DROP DATABASE takes it.
+      const dropped =
+        after.find((e) => e.name === t.environment)?.tenants.find((x) => x.name === t.tenant)
+          ?.state === "dropped";
+      if (dropped && type === "postgresql_schema") continue;
+      const finding = guardDecision(
+        {
+          stack: c.stack,
+          environment: t.environment,
+          address: c.address,
+          type,
+          action: c.action,
+          replacePaths: [],
+          stateful,
+          tenant: t.tenant,
+        },
+        { actions: [c.action === "replace" ? "create" : "delete"], before: null, after: null },
+        after,
+        approvals,
+        ctx.before,
+      );
+      if (finding.allowedBy !== "dropped tenant") findings.push(finding);
+    }
+  }
 
   const order = new Map(ordered.map((s, i) => [s, i]));
   const byPosition = <T extends DestroyedResource>(list: T[]) =>

@@ -168,12 +168,15 @@ describe("destroy guard", () => {
       );
 
     const renamed = review(dropped("fintech_x"));
+    const reason =
+      "blocked: tenant fintech is dropped with confirmDrop: fintech_x, but the database this change drops is fintech_experiment (the entry's database was renamed in the same change): confirmDrop must repeat the name of the database that is dropped, so keep database: fintech_experiment and confirmDrop: fintech_experiment";
     expect(destroyGuard(renamed).allowed).toEqual([]);
-    expect(destroyGuard(renamed).blocked.map((f) => [f.address, f.reason])).toEqual([
-      [
-        secret,
-        "blocked: tenant fintech is dropped with confirmDrop: fintech_x, but the database this change drops is fintech_experiment (the entry's database was renamed in the same change): confirmDrop must repeat the name of the database that is dropped, so keep database: fintech_experiment and confirmDrop: fintech_experiment",
-      ],
+    // The secret from the plan; the database and role from the configuration (dev-tenants is
+    // not planned here, and main's guard would refuse them).
+    expect(destroyGuard(renamed).blocked.map((f) => [f.stack, f.address, f.reason])).toEqual([
+      ["dev-platform", secret, reason],
+      ["dev-tenants", tenantAddressOf(baseSynth, "dev-tenants", "fintech", "database"), reason],
+      ["dev-tenants", tenantAddressOf(baseSynth, "dev-tenants", "fintech", "role"), reason],
     ]);
     // The comment says why, beside what the deletion loses.
     expect(renderReview(renamed)).toContain(
@@ -227,6 +230,44 @@ describe("destroy guard", () => {
         }),
       ).stale.map((s) => s.reason),
     ).toEqual(["approval dev-platform:region matches nothing in these plans: remove it from test"]);
+  });
+
+  it("judges an unplanned tenants stack from the configuration: what main's guard would refuse needs its approval in the pull request", () => {
+    const base = loadedEnvironment("dev", "development", [
+      { name: "healthtech", readOnlyRole: true },
+      { name: "edtech" },
+    ]);
+    const head = loadedEnvironment("dev", "development", [{ name: "healthtech" }]);
+    const baseSynth = synthesizeForReview([base]);
+    const at = (tenant: string, kind: Parameters<typeof tenantAddressOf>[3]) =>
+      tenantAddressOf(baseSynth, "dev-tenants", tenant, kind);
+    // No plan at all: a pull request that changes only tenants.yaml plans no stack.
+    const review = (approvals = "") =>
+      buildReview([], {
+        synth: synthesizeForReview([head]),
+        beforeSynth: baseSynth,
+        after: [head],
+        before: [base],
+        approvals: parseApprovals(approvals, "test"),
+      });
+    const blocked = destroyGuard(review()).blocked;
+    // The fixture's proxy loses edtech's auth entry: an update of the proxy, not its deletion.
+    expect(blocked.map((f) => `${f.stack}:${f.address}`)).toEqual([
+      `dev-platform:${tenantAddressOf(baseSynth, "dev-platform", "edtech", "secret")}`,
+      `dev-tenants:${at("edtech", "database")}`,
+      `dev-tenants:${at("healthtech", "read-only role")}`,
+      `dev-tenants:${at("edtech", "role")}`,
+      `dev-tenants:${tenantAddressOf(baseSynth, "dev-tenants", "edtech", "schema")}`,
+    ]);
+    const markdown = renderReview(review());
+    expect(markdown).toContain("**Destroy guard: blocked.** 5 stateful resources");
+    expect(markdown).toContain(`\`dev-tenants:${at("healthtech", "read-only role")}\``);
+    // Approved in the pull request, as main will read it: allowed, and the guard passes.
+    const approved = review(blocked.map((f) => `${f.stack}:${f.address}`).join("\n"));
+    expect(destroyGuard(approved).blocked).toEqual([]);
+    expect(destroyGuard(approved).allowed.map((f) => f.allowedBy)).toEqual(
+      blocked.map(() => "approval"),
+    );
   });
 
   it("allows what an approval names as <stack>:<address>", () => {
