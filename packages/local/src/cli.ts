@@ -1,6 +1,18 @@
 import { ConfigError } from "@pgforks/config";
 import { Command } from "commander";
+import { LocalInterruptedError } from "./interrupted";
 import { DEFAULT_LOCAL_PORT, LOCAL_PORT_ENV } from "./local-port";
+
+/** Prints why a `local` step failed, as one message (no stack); returns the exit code. */
+export function reportLocalFailure(error: unknown, print = console.error): number {
+  print(
+    error instanceof ConfigError
+      ? error.message
+      : `local: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  // Ended by ctrl-C: 128 + the signal, as a shell says.
+  return error instanceof LocalInterruptedError ? error.exitCode : 1;
+}
 
 /** Declares `local`'s subcommands (start is the default), help and actions on `command`. */
 export function describeLocalCommand(command: Command): Command {
@@ -21,12 +33,7 @@ export function describeLocalCommand(command: Command): Command {
     try {
       process.exitCode = await step();
     } catch (error) {
-      console.error(
-        error instanceof ConfigError
-          ? error.message
-          : `local: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      process.exitCode = 1;
+      process.exitCode = reportLocalFailure(error);
     }
   };
   // The local target's code (PostgreSQL, Terraform) loads only when a step runs.

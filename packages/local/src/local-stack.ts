@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import {
   type TerraformRun,
 } from "@pgforks/terraform-harness";
 import { App } from "cdktf";
+import { LocalInterruptedError } from "./interrupted";
 
 /** The provider the tenants stacks use (the version @cdktf/provider-postgresql 12.1.1 binds). */
 export const POSTGRESQL_PROVIDER_SOURCE = "registry.terraform.io/cyrilgdn/postgresql";
@@ -93,6 +95,10 @@ export class LocalTerraform {
   private readonly binary: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly mirrorFound: boolean;
+  /** The Terraform process running now, if any. */
+  private running: ChildProcess | undefined;
+  /** The signal that stopped this working directory's runs (interrupt()). */
+  private interruptedBy: NodeJS.Signals | undefined;
 
   constructor(
     /** Working directory: cdk.tf.json, .terraform, the lock file and the state live here. */
@@ -130,12 +136,37 @@ export class LocalTerraform {
     writeFileSync(join(this.dir, "cdk.tf.json"), `${JSON.stringify(stack, null, 2)}\n`);
   }
 
+  /**
+   * Stops Terraform as ctrl-C in its own terminal would: the running command gets one SIGINT
+   * (Terraform then finishes the operations under way, writes its state and exits; a second
+   * SIGINT would make it exit at once and lose what it applied), and no further command starts:
+   * each run() then throws LocalInterruptedError. Terraform runs in a process group of its own, so
+   * a terminal's ctrl-C reaches only this process, which passes it on through here.
+   */
+  interrupt(signal: NodeJS.Signals): void {
+    if (this.interruptedBy) return;
+    this.interruptedBy = signal;
+    this.running?.kill("SIGINT");
+  }
+
   /** Runs terraform with the given arguments; throws with its output when the exit code is not allowed. */
   async run(
     args: readonly string[],
     allowedExitCodes: readonly number[] = [0],
   ): Promise<TerraformRun> {
-    const result = await runTerraform(this.binary, [...args], { cwd: this.dir, env: this.env });
+    const command = args[0] ?? "";
+    if (this.interruptedBy) throw new LocalInterruptedError(this.interruptedBy, command, this.dir);
+    const result = await runTerraform(this.binary, [...args], {
+      cwd: this.dir,
+      env: this.env,
+      ownProcessGroup: true,
+      onSpawn: (child) => {
+        this.running = child;
+      },
+    }).finally(() => {
+      this.running = undefined;
+    });
+    if (this.interruptedBy) throw new LocalInterruptedError(this.interruptedBy, command, this.dir);
     if (!allowedExitCodes.includes(result.exitCode ?? -1)) {
       const output = `${result.stdout}${result.stderr}`;
       const hint = localFailureHint(output, this.mirrorFound);

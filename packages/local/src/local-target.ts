@@ -74,20 +74,53 @@ export function localAdminConnections(
   return adminConnections(server, "pgforks-local");
 }
 
-/** Applies `tenants` to `server` through real Terraform in `workDir`; returns the apply's summary. */
-export async function applyTenants(options: {
+export interface ApplyTenantsOptions {
   readonly server: Pick<TemporaryPostgres, "port" | "user" | "password">;
   readonly tenants: readonly TenantConfig[];
   readonly credentials: LocalCredentials;
   readonly workDir: string;
   /** Called with `terraform show -json` of the saved plan before it is applied; throwing refuses the apply. */
   readonly onPlan?: (planJson: string) => void;
-}): Promise<{ terraform: LocalTerraform; changed: boolean; summary: string }> {
-  const { server, tenants, credentials } = options;
+}
+
+export interface AppliedTenants {
+  readonly terraform: LocalTerraform;
+  readonly changed: boolean;
+  readonly summary: string;
+}
+
+/**
+ * Applies `tenants` to `server` through real Terraform in `workDir`; returns the apply's summary.
+ * Ctrl-C meanwhile ends it with LocalInterruptedError once Terraform has recorded its state.
+ */
+export async function applyTenants(options: ApplyTenantsOptions): Promise<AppliedTenants> {
+  const { server, credentials } = options;
   const terraform = new LocalTerraform(options.workDir, {
     adminPassword: server.password ?? "",
     verifiers: passwordVerifiers(credentials),
   });
+  // Ctrl-C (SIGTERM, SIGHUP) from here on stops Terraform the way that keeps its state true
+  // (LocalTerraform.interrupt), then ends the command with LocalInterruptedError. Node's default,
+  // dying at once, took Terraform's output pipes with it: Terraform died at its next line of
+  // output, before writing what it had applied, and every later npm start failed on roles that
+  // existed but were in no state ("role ... already exists").
+  const interrupt = (signal: NodeJS.Signals) => terraform.interrupt(signal);
+  for (const signal of INTERRUPTING_SIGNALS) process.on(signal, interrupt);
+  try {
+    return await planAndApply(terraform, options);
+  } finally {
+    for (const signal of INTERRUPTING_SIGNALS) process.off(signal, interrupt);
+  }
+}
+
+/** The signals that end `npm start`: ctrl-C, a terminal closed, kill. */
+const INTERRUPTING_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+async function planAndApply(
+  terraform: LocalTerraform,
+  options: ApplyTenantsOptions,
+): Promise<AppliedTenants> {
+  const { server, tenants, credentials } = options;
   terraform.writeConfig(
     synthesizeLocalStack({
       tenants,
