@@ -24,6 +24,7 @@ import {
   passwordVerifiers,
   passwordVersions,
 } from "./credentials";
+import { takeLocalLock } from "./local-lock";
 import { DEFAULT_LOCAL_PORT, LOCAL_PORT_ENV } from "./local-port";
 import { LocalTerraform, synthesizeLocalStack } from "./local-stack";
 
@@ -252,13 +253,24 @@ export function explainStartFailure(error: unknown, port: number): unknown {
 }
 
 /** `npm start`: server up, tenants applied, URLs and the audit's verdict printed. */
-export async function startLocal(log: (line: string) => void = console.log): Promise<number> {
-  const dir = localDir();
+export async function startLocal(
+  log: (line: string) => void = console.log,
+  dir = localDir(),
+): Promise<number> {
+  // 0711: the server's unprivileged user (when run as root) must traverse it; only we list it.
+  mkdirSync(dir, { recursive: true, mode: 0o711 });
+  const release = takeLocalLock(dir, "npm start");
+  try {
+    return await startLocked(log, dir);
+  } finally {
+    release();
+  }
+}
+
+async function startLocked(log: (line: string) => void, dir: string): Promise<number> {
   const port = localPort();
   const tenantsFile = join(environmentsDir(), LOCAL_ENVIRONMENT, "tenants.yaml");
   const tenants = loadTenantsFile(tenantsFile);
-  // 0711: the server's unprivileged user (when run as root) must traverse it; only we list it.
-  mkdirSync(dir, { recursive: true, mode: 0o711 });
   const credentials = ensureLocalCredentials(join(dir, "credentials.json"), tenants);
   const server = await startPostgres({
     persistent: { dir: join(dir, "postgres"), port },
@@ -308,10 +320,18 @@ export async function startLocal(log: (line: string) => void = console.log): Pro
 }
 
 /** `npm run local -- stop`: stops the server, keeps the data. */
-export async function stopLocal(log: (line: string) => void = console.log): Promise<number> {
-  const stopped = await stopPostgres(join(localDir(), "postgres"));
-  log(stopped ? "Local PostgreSQL stopped (data kept)." : "Local PostgreSQL was not running.");
-  return 0;
+export async function stopLocal(
+  log: (line: string) => void = console.log,
+  dir = localDir(),
+): Promise<number> {
+  const release = existsSync(dir) ? takeLocalLock(dir, "npm run local -- stop") : () => {};
+  try {
+    const stopped = await stopPostgres(join(dir, "postgres"));
+    log(stopped ? "Local PostgreSQL stopped (data kept)." : "Local PostgreSQL was not running.");
+    return 0;
+  } finally {
+    release();
+  }
 }
 
 /** `npm run local -- reset`: stops the server and deletes its data, state and credentials. */
@@ -323,6 +343,8 @@ export async function resetLocal(
     log(`Nothing to delete: ${dir} does not exist.`);
     return 0;
   }
+  // The lock folder goes with the rest.
+  takeLocalLock(dir, "npm run local -- reset");
   await stopPostgres(join(dir, "postgres"));
   rmSync(dir, { recursive: true, force: true });
   log(`Deleted ${dir} (server data, Terraform state, local passwords).`);
