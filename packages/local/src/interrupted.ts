@@ -18,11 +18,15 @@ export class LocalInterruptedError extends Error {
     readonly signal: NodeJS.Signals,
     readonly during: string,
     stateDir: string,
+    /** Terraform was stopped at once (ctrl-C pressed three times). */
+    readonly forced = false,
   ) {
     super(
-      during === "apply"
-        ? `interrupted (${signal}) during terraform apply: Terraform finished the changes under way and recorded them in its state (${stateDir}); run npm start again to apply the rest`
-        : `interrupted (${signal}) before terraform apply: nothing was changed`,
+      during !== "apply"
+        ? `interrupted (${signal}) before terraform apply: nothing was changed`
+        : forced
+          ? `interrupted (${signal}) three times during terraform apply: Terraform stopped at once, and its state (${stateDir}) may miss what it applied last; run npm start again: if it fails on a role or database that "already exists", drop that one as pgforks_admin (it is new, without data), then npm start`
+          : `interrupted (${signal}) during terraform apply: Terraform finished the changes under way and recorded them in its state (${stateDir}); run npm start again to apply the rest`,
     );
     this.exitCode = signalExitCode(signal);
   }

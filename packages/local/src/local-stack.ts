@@ -90,6 +90,9 @@ export function localFailureHint(output: string, mirrorFound: boolean): string |
   return undefined;
 }
 
+/** Signals closer together than this are one ctrl-C press (LocalTerraform.interrupt). */
+const PRESS_MS = 500;
+
 /** A Terraform working directory for the local stack, with the variables it needs. */
 export class LocalTerraform {
   private readonly binary: string;
@@ -99,6 +102,10 @@ export class LocalTerraform {
   private running: ChildProcess | undefined;
   /** The signal that stopped this working directory's runs (interrupt()). */
   private interruptedBy: NodeJS.Signals | undefined;
+  /** Ctrl-C presses so far, the last one's time, and whether Terraform was stopped at once. */
+  private presses = 0;
+  private lastPress: number | undefined;
+  private forced = false;
 
   constructor(
     /** Working directory: cdk.tf.json, .terraform, the lock file and the state live here. */
@@ -138,15 +145,31 @@ export class LocalTerraform {
 
   /**
    * Stops Terraform as ctrl-C in its own terminal would: the running command gets one SIGINT
-   * (Terraform then finishes the operations under way, writes its state and exits; a second
-   * SIGINT would make it exit at once and lose what it applied), and no further command starts:
-   * each run() then throws LocalInterruptedError. Terraform runs in a process group of its own, so
-   * a terminal's ctrl-C reaches only this process, which passes it on through here.
+   * (Terraform then finishes the operations under way, writes its state and exits; it does not
+   * cancel them, so an operation waiting on a lock keeps it waiting), and no further command
+   * starts: each run() then throws LocalInterruptedError. Terraform runs in a process group of its
+   * own, so a terminal's ctrl-C reaches only this process, which passes it on through here.
+   * A second press returns the line to print (how to stop at once); a third one passes Terraform
+   * its second SIGINT, on which it exits at once, and what it applied last may then be missing
+   * from its state. Signals within PRESS_MS of the previous one are the same press (npm may pass
+   * the terminal's ctrl-C on once more).
    */
-  interrupt(signal: NodeJS.Signals): void {
-    if (this.interruptedBy) return;
-    this.interruptedBy = signal;
-    this.running?.kill("SIGINT");
+  interrupt(signal: NodeJS.Signals, now = Date.now()): string | undefined {
+    if (this.lastPress !== undefined && now - this.lastPress < PRESS_MS) return undefined;
+    this.lastPress = now;
+    this.presses += 1;
+    if (this.presses === 1) {
+      this.interruptedBy = signal;
+      this.running?.kill("SIGINT");
+      return undefined;
+    }
+    if (!this.running || this.presses > 3) return undefined;
+    if (this.presses === 2) {
+      return "local: waiting for Terraform to finish the changes under way and record them in its state; ctrl-C again stops it at once (what it applied last may then be missing from its state)";
+    }
+    this.forced = true;
+    this.running.kill("SIGINT");
+    return undefined;
   }
 
   /** Runs terraform with the given arguments; throws with its output when the exit code is not allowed. */
@@ -166,7 +189,9 @@ export class LocalTerraform {
     }).finally(() => {
       this.running = undefined;
     });
-    if (this.interruptedBy) throw new LocalInterruptedError(this.interruptedBy, command, this.dir);
+    if (this.interruptedBy) {
+      throw new LocalInterruptedError(this.interruptedBy, command, this.dir, this.forced);
+    }
     if (!allowedExitCodes.includes(result.exitCode ?? -1)) {
       const output = `${result.stdout}${result.stderr}`;
       const hint = localFailureHint(output, this.mirrorFound);

@@ -105,7 +105,10 @@ export async function applyTenants(options: ApplyTenantsOptions): Promise<Applie
   // dying at once, took Terraform's output pipes with it: Terraform died at its next line of
   // output, before writing what it had applied, and every later npm start failed on roles that
   // existed but were in no state ("role ... already exists").
-  const interrupt = (signal: NodeJS.Signals) => terraform.interrupt(signal);
+  const interrupt = (signal: NodeJS.Signals) => {
+    const note = terraform.interrupt(signal);
+    if (note) console.error(note);
+  };
   for (const signal of INTERRUPTING_SIGNALS) process.on(signal, interrupt);
   try {
     return await planAndApply(terraform, options);
