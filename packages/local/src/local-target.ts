@@ -56,6 +56,21 @@ export function localDatabaseUrl(tenant: TenantConfig, password: string, port: n
   return `postgresql://${tenant.name}:${password}@127.0.0.1:${port}/${tenantDatabaseName(tenant)}?sslmode=disable`;
 }
 
+/** The roles the local server has before any fork, with what each is. */
+export const LOCAL_SERVER_ROLES: Readonly<Record<string, string>> = {
+  [LOCAL_ADMIN_ROLE]: "the local target's admin role (the RDS master user's stand-in)",
+  [BOOTSTRAP_SUPERUSER]: "the local server's bootstrap superuser",
+};
+
+/**
+ * The forks of the local tenants.yaml, validated; a fork named like a role of LOCAL_SERVER_ROLES
+ * is refused with the file's line (its CREATE ROLE would fail in the middle of the apply, or,
+ * for the admin, the stack would refuse it without naming the file).
+ */
+export function loadLocalTenants(tenantsFile: string): TenantConfig[] {
+  return loadTenantsFile(tenantsFile, LOCAL_SERVER_ROLES);
+}
+
 /** The bootstrap superuser exists only locally (on RDS its place is taken by rdsadmin). */
 export const LOCAL_AUDIT_OPTIONS = { ignoreRoles: [BOOTSTRAP_SUPERUSER] } as const;
 
@@ -273,7 +288,7 @@ export async function startLocal(
 async function startLocked(log: (line: string) => void, dir: string): Promise<number> {
   const port = localPort();
   const tenantsFile = join(environmentsDir(), LOCAL_ENVIRONMENT, "tenants.yaml");
-  const tenants = loadTenantsFile(tenantsFile);
+  const tenants = loadLocalTenants(tenantsFile);
   const credentials = ensureLocalCredentials(join(dir, "credentials.json"), tenants);
   const server = await startPostgres({
     persistent: { dir: join(dir, "postgres"), port },

@@ -3,12 +3,13 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { processStartTime } from "@pgforks/config";
+import { ConfigError, formatProblem, processStartTime } from "@pgforks/config";
 import { startPostgres, stopPostgres } from "@pgforks/postgres-server";
 import { LOCAL_LOCK_NAME } from "../src/local-lock";
 import {
   explainRenamedDatabase,
   explainStartFailure,
+  loadLocalTenants,
   localPort,
   resetLocal,
   startLocal,
@@ -91,6 +92,50 @@ describe("one local step at a time (npm start, local stop, local reset)", () => 
     const lines: string[] = [];
     expect(await resetLocal((line) => lines.push(line), dir)).toBe(0);
     expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe("loadLocalTenants (environments/local/tenants.yaml)", () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), "pgforks-local-tenants-"));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it("refuses a fork named like a role the local server has before any fork, naming the line", () => {
+    // pgforks_bootstrap passed, and the apply then failed halfway ("role ... already exists");
+    // pgforks_admin was refused by the stack without naming the file.
+    const file = join(root, "tenants.yaml");
+    writeFileSync(
+      file,
+      [
+        "tenants:",
+        "  - name: shop",
+        "    owner: a@example.com",
+        "  - name: pgforks_bootstrap",
+        "    owner: b@example.com",
+        "  - name: pgforks_admin",
+        "    owner: c@example.com",
+        "",
+      ].join("\n"),
+    );
+    let thrown: unknown;
+    try {
+      loadLocalTenants(file);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).problems.map(formatProblem)).toEqual([
+      `${file}:4:11 tenants[1].name: is the local server's bootstrap superuser, a role the server has before any tenant; choose another name (found "pgforks_bootstrap")`,
+      `${file}:6:11 tenants[2].name: is the local target's admin role (the RDS master user's stand-in), a role the server has before any tenant; choose another name (found "pgforks_admin")`,
+    ]);
+  });
+
+  it("takes every other fork", () => {
+    const file = join(root, "tenants.yaml");
+    writeFileSync(file, "tenants:\n  - name: shop\n    owner: a@example.com\n");
+    expect(loadLocalTenants(file).map((t) => t.name)).toEqual(["shop"]);
   });
 });
 
