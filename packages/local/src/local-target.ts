@@ -78,6 +78,7 @@ export const LOCAL_AUDIT_OPTIONS = { ignoreRoles: [BOOTSTRAP_SUPERUSER] } as con
 export function localAuditedEnvironment(tenants: readonly TenantConfig[]) {
   return {
     name: LOCAL_ENVIRONMENT,
+    dir: join(environmentsDir(), LOCAL_ENVIRONMENT),
     environment: { database: { masterUsername: LOCAL_ADMIN_ROLE } } as EnvironmentConfig,
     tenants,
   };
