@@ -26,7 +26,7 @@ export function describeLocalCommand(command: Command): Command {
       "npm start runs `local start`, the default step. Data, state and local passwords in .local/ (ignored by git).",
       `Environment: ${LOCAL_PORT_ENV} (the server's port, default ${DEFAULT_LOCAL_PORT}); PGFORKS_PG_USER (who runs the`,
       "server when this runs as root, default postgres, else nobody).",
-      "Exit codes: 0 done, 1 failure or usage.",
+      "Exit codes: 0 done, 1 failure or usage, 128+signal when ctrl-C (SIGINT: 130), SIGTERM or SIGHUP ended it.",
     ].join("\n"),
   );
   const run = (step: () => Promise<number>) => async () => {
