@@ -19,8 +19,13 @@ mkdir -p "$root/.tools"
 exec 9>"$root/.tools/pg-client.lock"
 flock 9
 
+# The wheel's programs are built without TLS: they refuse sslmode=require themselves, and RDS
+# (rds.force_ssl=1) accepts no other connection.
+readonly NO_TLS_NOTE='pg-client: built without TLS: for the local server (npm start) and the tests only; RDS requires TLS: docs/operations.md, "Backup and restore of one tenant", says which client to use there'
+
 if [[ -x "$bin/pg_dump" ]] && "$bin/pg_dump" --version 2>/dev/null | grep -q " $PG_CLIENT_VERSION\$"; then
   echo "pg-client: PostgreSQL $PG_CLIENT_VERSION client in .tools/pg-client (reused): psql, pg_dump and pg_restore are in ${bin#"$root"/}"
+  echo "$NO_TLS_NOTE"
   exit 0
 fi
 
@@ -52,3 +57,4 @@ PY
 mv "$target.tmp" "$target"
 "$bin/pg_dump" --version
 echo "pg-client: installed in .tools/pg-client in $((SECONDS - started)) s: psql, pg_dump and pg_restore are in ${bin#"$root"/}"
+echo "$NO_TLS_NOTE"

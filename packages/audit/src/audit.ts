@@ -1,9 +1,11 @@
+import { isAbsolute, join, relative } from "node:path";
 import {
   ADMIN_DATABASE,
   type LoadedEnvironment,
   RESERVED_PREFIXES,
   SYSTEM_DATABASES,
   SYSTEM_ROLES,
+  TENANTS_FILE,
   type TenantConfig,
 } from "@pgforks/config";
 import {
@@ -56,7 +58,17 @@ export interface AuditOptions {
 }
 
 /** The environment to audit: a LoadedEnvironment, or just the parts the audit reads. */
-export type AuditedEnvironment = Pick<LoadedEnvironment, "name" | "environment" | "tenants">;
+export type AuditedEnvironment = Pick<LoadedEnvironment, "name" | "environment" | "tenants"> &
+  /** The folder the tenants were read from, for the messages (default environments/<name>). */
+  Partial<Pick<LoadedEnvironment, "dir">>;
+
+/** The tenants.yaml of `loaded` as messages name it: relative to the working folder when inside it. */
+function tenantsFileOf(loaded: AuditedEnvironment): string {
+  if (loaded.dir === undefined) return `environments/${loaded.name}/${TENANTS_FILE}`;
+  const file = join(loaded.dir, TENANTS_FILE);
+  const rel = relative(process.cwd(), file);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? file : rel;
+}
 
 /** What the tenants stack should have created for one tenant: its footprint, as the audit reads it. */
 export interface ExpectedTenant {
@@ -141,7 +153,8 @@ export function compareCatalog(
   const admin = loaded.environment.database.masterUsername;
   const expected = loaded.tenants.map((t) => expectedTenant(t, admin));
   const present = expected.filter((t) => t.present);
-  const file = `environments/${loaded.name}/tenants.yaml`;
+  // The file read: PGFORKS_ENVIRONMENTS_DIR or --environments-dir may name another folder.
+  const file = tenantsFileOf(loaded);
 
   for (const t of expected) {
     const add = (

@@ -181,6 +181,11 @@ test(
       server: { user: ADMIN, database: DEFAULT_DATABASE },
       findings: [{ code: "unknown-database", object: { kind: "database", name: "stray_db" } }],
     });
+    // The file read (--environments-dir names a folder outside the repository), not
+    // environments/<env>/tenants.yaml of the repository.
+    expect(report.findings[0].message).toBe(
+      `database "stray_db" (owner "${ADMIN}") is not in ${join(environments, ENV, "tenants.yaml")}: add it, drop it, or ignore it`,
+    );
   },
   SPAWN_TIMEOUT_MS,
 );

@@ -1,3 +1,4 @@
+import { listWithCount } from "./errors";
 import { INSTANCE_CLASS_NAMES, instanceCapacity } from "./instance-classes";
 import type { EnvironmentConfig } from "./schema/environment";
 import type { TenantConfig } from "./schema/tenants";
@@ -107,7 +108,12 @@ export function budgetProblem(
   budget: ConnectionBudget,
 ): string | undefined {
   if (budget.requested <= budget.available) return undefined;
-  const limits = budget.perTenant.map((t) => `${t.name} ${t.connectionLimit}`).join(", ");
+  // Largest limits first (they are where lowering helps most), then in file order.
+  const limits = listWithCount(
+    [...budget.perTenant]
+      .sort((a, b) => b.connectionLimit - a.connectionLimit)
+      .map((t) => `${t.name} ${t.connectionLimit}`),
+  );
   const ceiling =
     budget.proxyShare !== undefined && budget.proxyShare < budget.maxConnections - budget.reserve
       ? `the proxy's share (${environment.proxy.maxConnectionsPercent}% of max_connections ${budget.maxConnections} = ${budget.proxyShare})`

@@ -44,6 +44,15 @@ export function formatProblem(problem: ConfigProblem): string {
 /** Most problems listed one by one; the rest are counted, so a report stays one screen. */
 export const MAX_LISTED_PROBLEMS = 20;
 
+/** Most items a one-line list names; the rest are counted (a message stays one screen). */
+export const MAX_LISTED_ITEMS = 10;
+
+/** `a, b, c` for a short list; `a, b, ..., j and 490 more` past `max` items. */
+export function listWithCount(items: readonly string[], max = MAX_LISTED_ITEMS): string {
+  if (items.length <= max) return items.join(", ");
+  return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
+}
+
 /** The problems as `  - ...` lines, at most MAX_LISTED_PROBLEMS, then "... and N more". */
 export function formatProblemList(problems: readonly ConfigProblem[]): string[] {
   const lines = problems.slice(0, MAX_LISTED_PROBLEMS).map((p) => `  - ${formatProblem(p)}`);

@@ -588,13 +588,48 @@ export function loadEnvironment(name: string, dir = environmentsDir()): LoadedEn
 
 /**
  * Reads and validates a tenants.yaml on its own (the local target's, which has no
- * environment.yaml). Throws ConfigError listing every problem.
+ * environment.yaml). Throws ConfigError listing every problem. `takenRoles`: the roles the server
+ * has before any tenant, each with what it is (the local admin, the bootstrap superuser): a tenant
+ * of such a name is refused here, as the master username is for an environment, instead of by
+ * the apply's CREATE ROLE halfway through.
  */
-export function loadTenantsFile(file: string): TenantConfig[] {
+export function loadTenantsFile(
+  file: string,
+  takenRoles: Readonly<Record<string, string>> = {},
+): TenantConfig[] {
   const problems: ConfigProblem[] = [];
-  const config = validate(tenantsFileSchema, file, problems, (p) => allowedKeysAt("tenants", p));
+  const config = validate(
+    tenantsFileSchema,
+    file,
+    problems,
+    (p) => allowedKeysAt("tenants", p),
+    (parsed) => takenRoleProblems(parsed, file, takenRoles),
+  );
   if (problems.length > 0 || !config) throw new ConfigError(problems);
   return config.tenants;
+}
+
+/** Tenants of `file` whose role would take the name of a role in `takenRoles`. */
+function takenRoleProblems(
+  parsed: ParsedYaml,
+  file: string,
+  takenRoles: Readonly<Record<string, string>>,
+): ConfigProblem[] {
+  const tenants = valueAt(parsed.value, ["tenants"]);
+  if (!Array.isArray(tenants)) return [];
+  return tenants.flatMap((tenant: unknown, i): ConfigProblem[] => {
+    const name = (tenant as { name?: unknown } | null)?.name;
+    if (typeof name !== "string" || !Object.hasOwn(takenRoles, name)) return [];
+    return [
+      {
+        file: displayPath(file),
+        path: `tenants[${i}].name`,
+        ...locate(parsed, ["tenants", i, "name"]),
+        found: render(name),
+        message: `is ${takenRoles[name]}, a role the server has before any tenant; choose another name`,
+      },
+    ];
+  });
 }
 
 /** Loads several environments, collecting the problems of all of them before throwing. */

@@ -380,6 +380,19 @@ describe("the connection budget", () => {
     );
   });
 
+  it("stays one screen with hundreds of tenants: the largest limits first, the rest counted", () => {
+    const dir = copyEnvironments();
+    const entry = (i: number, limit: number) =>
+      `  - name: t_${i}\n    owner: x@example.com\n    connectionLimit: ${limit}\n`;
+    const entries = Array.from({ length: 300 }, (_, i) => entry(i, i === 299 ? 5 : 1));
+    writeTenants(dir, "dev", `tenants:\n${entries.join("")}`);
+    const [problem] = problemsOf(() => loadEnvironment("dev", dir));
+    expect(problem).toContain(
+      "active tenants need 304 connections (t_299 5, t_0 1, t_1 1, t_2 1, t_3 1, t_4 1, t_5 1, t_6 1, t_7 1, t_8 1 and 290 more), but only 89 fit",
+    );
+    expect((problem as string).length).toBeLessThan(500);
+  });
+
   it("also caps active tenants at the proxy's share when the proxy is on", () => {
     const dir = copyEnvironments();
     // prod with its proxy turned on (off by default for cost).

@@ -1,6 +1,18 @@
 import { ConfigError } from "@pgforks/config";
 import { Command } from "commander";
+import { LocalInterruptedError } from "./interrupted";
 import { DEFAULT_LOCAL_PORT, LOCAL_PORT_ENV } from "./local-port";
+
+/** Prints why a `local` step failed, as one message (no stack); returns the exit code. */
+export function reportLocalFailure(error: unknown, print = console.error): number {
+  print(
+    error instanceof ConfigError
+      ? error.message
+      : `local: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  // Ended by ctrl-C: 128 + the signal, as a shell says.
+  return error instanceof LocalInterruptedError ? error.exitCode : 1;
+}
 
 /** Declares `local`'s subcommands (start is the default), help and actions on `command`. */
 export function describeLocalCommand(command: Command): Command {
@@ -14,19 +26,14 @@ export function describeLocalCommand(command: Command): Command {
       "npm start runs `local start`, the default step. Data, state and local passwords in .local/ (ignored by git).",
       `Environment: ${LOCAL_PORT_ENV} (the server's port, default ${DEFAULT_LOCAL_PORT}); PGFORKS_PG_USER (who runs the`,
       "server when this runs as root, default postgres, else nobody).",
-      "Exit codes: 0 done, 1 failure or usage.",
+      "Exit codes: 0 done, 1 failure or usage, 128+signal when ctrl-C (SIGINT: 130), SIGTERM or SIGHUP ended it.",
     ].join("\n"),
   );
   const run = (step: () => Promise<number>) => async () => {
     try {
       process.exitCode = await step();
     } catch (error) {
-      console.error(
-        error instanceof ConfigError
-          ? error.message
-          : `local: ${error instanceof Error ? error.message : String(error)}`,
-      );
-      process.exitCode = 1;
+      process.exitCode = reportLocalFailure(error);
     }
   };
   // The local target's code (PostgreSQL, Terraform) loads only when a step runs.

@@ -19,6 +19,28 @@ export interface LocalCredentials {
 }
 
 /**
+ * The credentials file as written, or an error naming it when it is no JSON object (edited by
+ * hand). Deleting it is the way out: npm start draws every password again and the server takes
+ * the new admin password (startPostgres), the forks' roles theirs (the next apply); data is kept.
+ */
+function readCredentials(file: string): Partial<LocalCredentials> {
+  const refuse = (what: string) =>
+    new Error(
+      `${file}: ${what}; delete it and run npm start again: it draws new passwords for the admin and every fork, and keeps the data`,
+    );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw refuse(`not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw refuse(`not a JSON object (found ${JSON.stringify(parsed)})`);
+  }
+  return parsed as Partial<LocalCredentials>;
+}
+
+/**
  * Reads the credentials file and draws what is missing: the admin password once, a tenant's
  * password when it has none or its passwordVersion changed. Written back atomically. Returns the
  * credentials of `tenants`; the file forgets a tenant's password only once it is dropped (a tenant
@@ -29,9 +51,7 @@ export function ensureLocalCredentials(
   file: string,
   tenants: readonly TenantConfig[],
 ): LocalCredentials {
-  const previous: Partial<LocalCredentials> = existsSync(file)
-    ? (JSON.parse(readFileSync(file, "utf8")) as LocalCredentials)
-    : {};
+  const previous = existsSync(file) ? readCredentials(file) : {};
   const entries: Record<string, LocalTenantCredential> = {};
   const listed = new Set(tenants.map((tenant) => tenant.name));
   const unlisted = Object.entries(previous.tenants ?? {}).filter(([name]) => !listed.has(name));

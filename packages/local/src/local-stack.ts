@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ import {
   type TerraformRun,
 } from "@pgforks/terraform-harness";
 import { App } from "cdktf";
+import { LocalInterruptedError } from "./interrupted";
 
 /** The provider the tenants stacks use (the version @cdktf/provider-postgresql 12.1.1 binds). */
 export const POSTGRESQL_PROVIDER_SOURCE = "registry.terraform.io/cyrilgdn/postgresql";
@@ -88,11 +90,22 @@ export function localFailureHint(output: string, mirrorFound: boolean): string |
   return undefined;
 }
 
+/** Signals closer together than this are one ctrl-C press (LocalTerraform.interrupt). */
+const PRESS_MS = 500;
+
 /** A Terraform working directory for the local stack, with the variables it needs. */
 export class LocalTerraform {
   private readonly binary: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly mirrorFound: boolean;
+  /** The Terraform process running now, if any. */
+  private running: ChildProcess | undefined;
+  /** The signal that stopped this working directory's runs (interrupt()). */
+  private interruptedBy: NodeJS.Signals | undefined;
+  /** Ctrl-C presses so far, the last one's time, and whether Terraform was stopped at once. */
+  private presses = 0;
+  private lastPress: number | undefined;
+  private forced = false;
 
   constructor(
     /** Working directory: cdk.tf.json, .terraform, the lock file and the state live here. */
@@ -130,12 +143,55 @@ export class LocalTerraform {
     writeFileSync(join(this.dir, "cdk.tf.json"), `${JSON.stringify(stack, null, 2)}\n`);
   }
 
+  /**
+   * Stops Terraform as ctrl-C in its own terminal would: the running command gets one SIGINT
+   * (Terraform then finishes the operations under way, writes its state and exits; it does not
+   * cancel them, so an operation waiting on a lock keeps it waiting), and no further command
+   * starts: each run() then throws LocalInterruptedError. Terraform runs in a process group of its
+   * own, so a terminal's ctrl-C reaches only this process, which passes it on through here.
+   * A second press returns the line to print (how to stop at once); a third one passes Terraform
+   * its second SIGINT, on which it exits at once, and what it applied last may then be missing
+   * from its state. Signals within PRESS_MS of the previous one are the same press (npm may pass
+   * the terminal's ctrl-C on once more).
+   */
+  interrupt(signal: NodeJS.Signals, now = Date.now()): string | undefined {
+    if (this.lastPress !== undefined && now - this.lastPress < PRESS_MS) return undefined;
+    this.lastPress = now;
+    this.presses += 1;
+    if (this.presses === 1) {
+      this.interruptedBy = signal;
+      this.running?.kill("SIGINT");
+      return undefined;
+    }
+    if (!this.running || this.presses > 3) return undefined;
+    if (this.presses === 2) {
+      return "local: waiting for Terraform to finish the changes under way and record them in its state; ctrl-C again stops it at once (what it applied last may then be missing from its state)";
+    }
+    this.forced = true;
+    this.running.kill("SIGINT");
+    return undefined;
+  }
+
   /** Runs terraform with the given arguments; throws with its output when the exit code is not allowed. */
   async run(
     args: readonly string[],
     allowedExitCodes: readonly number[] = [0],
   ): Promise<TerraformRun> {
-    const result = await runTerraform(this.binary, [...args], { cwd: this.dir, env: this.env });
+    const command = args[0] ?? "";
+    if (this.interruptedBy) throw new LocalInterruptedError(this.interruptedBy, command, this.dir);
+    const result = await runTerraform(this.binary, [...args], {
+      cwd: this.dir,
+      env: this.env,
+      ownProcessGroup: true,
+      onSpawn: (child) => {
+        this.running = child;
+      },
+    }).finally(() => {
+      this.running = undefined;
+    });
+    if (this.interruptedBy) {
+      throw new LocalInterruptedError(this.interruptedBy, command, this.dir, this.forced);
+    }
     if (!allowedExitCodes.includes(result.exitCode ?? -1)) {
       const output = `${result.stdout}${result.stderr}`;
       const hint = localFailureHint(output, this.mirrorFound);

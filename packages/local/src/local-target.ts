@@ -24,6 +24,7 @@ import {
   passwordVerifiers,
   passwordVersions,
 } from "./credentials";
+import { takeLocalLock } from "./local-lock";
 import { DEFAULT_LOCAL_PORT, LOCAL_PORT_ENV } from "./local-port";
 import { LocalTerraform, synthesizeLocalStack } from "./local-stack";
 
@@ -55,6 +56,21 @@ export function localDatabaseUrl(tenant: TenantConfig, password: string, port: n
   return `postgresql://${tenant.name}:${password}@127.0.0.1:${port}/${tenantDatabaseName(tenant)}?sslmode=disable`;
 }
 
+/** The roles the local server has before any fork, with what each is. */
+export const LOCAL_SERVER_ROLES: Readonly<Record<string, string>> = {
+  [LOCAL_ADMIN_ROLE]: "the local target's admin role (the RDS master user's stand-in)",
+  [BOOTSTRAP_SUPERUSER]: "the local server's bootstrap superuser",
+};
+
+/**
+ * The forks of the local tenants.yaml, validated; a fork named like a role of LOCAL_SERVER_ROLES
+ * is refused with the file's line (its CREATE ROLE would fail in the middle of the apply, or,
+ * for the admin, the stack would refuse it without naming the file).
+ */
+export function loadLocalTenants(tenantsFile: string): TenantConfig[] {
+  return loadTenantsFile(tenantsFile, LOCAL_SERVER_ROLES);
+}
+
 /** The bootstrap superuser exists only locally (on RDS its place is taken by rdsadmin). */
 export const LOCAL_AUDIT_OPTIONS = { ignoreRoles: [BOOTSTRAP_SUPERUSER] } as const;
 
@@ -62,6 +78,7 @@ export const LOCAL_AUDIT_OPTIONS = { ignoreRoles: [BOOTSTRAP_SUPERUSER] } as con
 export function localAuditedEnvironment(tenants: readonly TenantConfig[]) {
   return {
     name: LOCAL_ENVIRONMENT,
+    dir: join(environmentsDir(), LOCAL_ENVIRONMENT),
     environment: { database: { masterUsername: LOCAL_ADMIN_ROLE } } as EnvironmentConfig,
     tenants,
   };
@@ -74,20 +91,56 @@ export function localAdminConnections(
   return adminConnections(server, "pgforks-local");
 }
 
-/** Applies `tenants` to `server` through real Terraform in `workDir`; returns the apply's summary. */
-export async function applyTenants(options: {
+export interface ApplyTenantsOptions {
   readonly server: Pick<TemporaryPostgres, "port" | "user" | "password">;
   readonly tenants: readonly TenantConfig[];
   readonly credentials: LocalCredentials;
   readonly workDir: string;
   /** Called with `terraform show -json` of the saved plan before it is applied; throwing refuses the apply. */
   readonly onPlan?: (planJson: string) => void;
-}): Promise<{ terraform: LocalTerraform; changed: boolean; summary: string }> {
-  const { server, tenants, credentials } = options;
+}
+
+export interface AppliedTenants {
+  readonly terraform: LocalTerraform;
+  readonly changed: boolean;
+  readonly summary: string;
+}
+
+/**
+ * Applies `tenants` to `server` through real Terraform in `workDir`; returns the apply's summary.
+ * Ctrl-C meanwhile ends it with LocalInterruptedError once Terraform has recorded its state.
+ */
+export async function applyTenants(options: ApplyTenantsOptions): Promise<AppliedTenants> {
+  const { server, credentials } = options;
   const terraform = new LocalTerraform(options.workDir, {
     adminPassword: server.password ?? "",
     verifiers: passwordVerifiers(credentials),
   });
+  // Ctrl-C (SIGTERM, SIGHUP) from here on stops Terraform the way that keeps its state true
+  // (LocalTerraform.interrupt), then ends the command with LocalInterruptedError. Node's default,
+  // dying at once, took Terraform's output pipes with it: Terraform died at its next line of
+  // output, before writing what it had applied, and every later npm start failed on roles that
+  // existed but were in no state ("role ... already exists").
+  const interrupt = (signal: NodeJS.Signals) => {
+    const note = terraform.interrupt(signal);
+    if (note) console.error(note);
+  };
+  for (const signal of INTERRUPTING_SIGNALS) process.on(signal, interrupt);
+  try {
+    return await planAndApply(terraform, options);
+  } finally {
+    for (const signal of INTERRUPTING_SIGNALS) process.off(signal, interrupt);
+  }
+}
+
+/** The signals that end `npm start`: ctrl-C, a terminal closed, kill. */
+const INTERRUPTING_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+async function planAndApply(
+  terraform: LocalTerraform,
+  options: ApplyTenantsOptions,
+): Promise<AppliedTenants> {
+  const { server, tenants, credentials } = options;
   terraform.writeConfig(
     synthesizeLocalStack({
       tenants,
@@ -219,13 +272,24 @@ export function explainStartFailure(error: unknown, port: number): unknown {
 }
 
 /** `npm start`: server up, tenants applied, URLs and the audit's verdict printed. */
-export async function startLocal(log: (line: string) => void = console.log): Promise<number> {
-  const dir = localDir();
-  const port = localPort();
-  const tenantsFile = join(environmentsDir(), LOCAL_ENVIRONMENT, "tenants.yaml");
-  const tenants = loadTenantsFile(tenantsFile);
+export async function startLocal(
+  log: (line: string) => void = console.log,
+  dir = localDir(),
+): Promise<number> {
   // 0711: the server's unprivileged user (when run as root) must traverse it; only we list it.
   mkdirSync(dir, { recursive: true, mode: 0o711 });
+  const release = takeLocalLock(dir, "npm start");
+  try {
+    return await startLocked(log, dir);
+  } finally {
+    release();
+  }
+}
+
+async function startLocked(log: (line: string) => void, dir: string): Promise<number> {
+  const port = localPort();
+  const tenantsFile = join(environmentsDir(), LOCAL_ENVIRONMENT, "tenants.yaml");
+  const tenants = loadLocalTenants(tenantsFile);
   const credentials = ensureLocalCredentials(join(dir, "credentials.json"), tenants);
   const server = await startPostgres({
     persistent: { dir: join(dir, "postgres"), port },
@@ -275,10 +339,18 @@ export async function startLocal(log: (line: string) => void = console.log): Pro
 }
 
 /** `npm run local -- stop`: stops the server, keeps the data. */
-export async function stopLocal(log: (line: string) => void = console.log): Promise<number> {
-  const stopped = await stopPostgres(join(localDir(), "postgres"));
-  log(stopped ? "Local PostgreSQL stopped (data kept)." : "Local PostgreSQL was not running.");
-  return 0;
+export async function stopLocal(
+  log: (line: string) => void = console.log,
+  dir = localDir(),
+): Promise<number> {
+  const release = existsSync(dir) ? takeLocalLock(dir, "npm run local -- stop") : () => {};
+  try {
+    const stopped = await stopPostgres(join(dir, "postgres"));
+    log(stopped ? "Local PostgreSQL stopped (data kept)." : "Local PostgreSQL was not running.");
+    return 0;
+  } finally {
+    release();
+  }
 }
 
 /** `npm run local -- reset`: stops the server and deletes its data, state and credentials. */
@@ -290,6 +362,8 @@ export async function resetLocal(
     log(`Nothing to delete: ${dir} does not exist.`);
     return 0;
   }
+  // The lock folder goes with the rest.
+  takeLocalLock(dir, "npm run local -- reset");
   await stopPostgres(join(dir, "postgres"));
   rmSync(dir, { recursive: true, force: true });
   log(`Deleted ${dir} (server data, Terraform state, local passwords).`);

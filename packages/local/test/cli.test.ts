@@ -17,6 +17,12 @@ describe("pgforks local --help", () => {
     expect(help()).toContain("npm start runs `local start`, the default step.");
   });
 
+  it("names every exit code, ctrl-C's too", () => {
+    expect(help().replace(/\s+/g, " ")).toContain(
+      "Exit codes: 0 done, 1 failure or usage, 128+signal when ctrl-C (SIGINT: 130), SIGTERM or SIGHUP ended it.",
+    );
+  });
+
   it("names the port variable with the default the server really uses", () => {
     expect(localPort({})).toBe(DEFAULT_LOCAL_PORT);
     expect(help().replace(/\s+/g, " ")).toContain(

@@ -1,13 +1,19 @@
+import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ConfigError, formatProblem, processStartTime } from "@pgforks/config";
 import { startPostgres, stopPostgres } from "@pgforks/postgres-server";
+import { LOCAL_LOCK_NAME } from "../src/local-lock";
 import {
   explainRenamedDatabase,
   explainStartFailure,
+  loadLocalTenants,
   localPort,
   resetLocal,
+  startLocal,
+  stopLocal,
 } from "../src/local-target";
 
 describe("resetLocal", () => {
@@ -32,6 +38,104 @@ describe("resetLocal", () => {
     const lines: string[] = [];
     expect(await resetLocal((line) => lines.push(line), dir)).toBe(0);
     expect(lines).toEqual([`Nothing to delete: ${dir} does not exist.`]);
+  });
+});
+
+describe("one local step at a time (npm start, local stop, local reset)", () => {
+  let root: string;
+  let dir: string;
+  let holder: ReturnType<typeof spawn> | undefined;
+  const savedPort = process.env.PGFORKS_LOCAL_PORT;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), "pgforks-local-lock-"));
+    dir = join(root, ".local");
+    mkdirSync(join(dir, "terraform"), { recursive: true });
+    writeFileSync(join(dir, "credentials.json"), "{}");
+  });
+  afterEach(() => {
+    holder?.kill("SIGKILL");
+    holder = undefined;
+    if (savedPort === undefined) delete process.env.PGFORKS_LOCAL_PORT;
+    else process.env.PGFORKS_LOCAL_PORT = savedPort;
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  /** A running process recorded as `command` holding the lock, as a running npm start does. */
+  async function holdLock(command: string): Promise<number> {
+    holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], { stdio: "ignore" });
+    const pid = holder.pid as number;
+    await new Promise((started) => holder?.once("spawn", started));
+    mkdirSync(join(dir, LOCAL_LOCK_NAME));
+    const owner = { pid, startTime: processStartTime(pid), command };
+    writeFileSync(join(dir, LOCAL_LOCK_NAME, "owner.json"), JSON.stringify(owner));
+    return pid;
+  }
+
+  it("refuses reset, stop and start while another step runs, naming it, and deletes nothing", async () => {
+    const pid = await holdLock("npm start");
+    const busy = (command: string) =>
+      `${dir} is in use by npm start (pid ${pid}): wait for it to finish, then run ${command} again`;
+    await expect(resetLocal(() => {}, dir)).rejects.toThrow(busy("npm run local -- reset"));
+    expect(existsSync(join(dir, "credentials.json"))).toBe(true);
+    await expect(stopLocal(() => {}, dir)).rejects.toThrow(busy("npm run local -- stop"));
+    // A port npm start refuses: without the lock it would stop there, before starting a server.
+    process.env.PGFORKS_LOCAL_PORT = "1";
+    await expect(startLocal(() => {}, dir)).rejects.toThrow(busy("npm start"));
+    expect(existsSync(join(dir, LOCAL_LOCK_NAME))).toBe(true);
+  });
+
+  it("takes over the lock of a step that was killed", async () => {
+    await holdLock("npm start");
+    const exited = new Promise((done) => holder?.once("exit", done));
+    holder?.kill("SIGKILL");
+    await exited;
+    const lines: string[] = [];
+    expect(await resetLocal((line) => lines.push(line), dir)).toBe(0);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe("loadLocalTenants (environments/local/tenants.yaml)", () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), "pgforks-local-tenants-"));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it("refuses a fork named like a role the local server has before any fork, naming the line", () => {
+    // pgforks_bootstrap passed, and the apply then failed halfway ("role ... already exists");
+    // pgforks_admin was refused by the stack without naming the file.
+    const file = join(root, "tenants.yaml");
+    writeFileSync(
+      file,
+      [
+        "tenants:",
+        "  - name: shop",
+        "    owner: a@example.com",
+        "  - name: pgforks_bootstrap",
+        "    owner: b@example.com",
+        "  - name: pgforks_admin",
+        "    owner: c@example.com",
+        "",
+      ].join("\n"),
+    );
+    let thrown: unknown;
+    try {
+      loadLocalTenants(file);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).problems.map(formatProblem)).toEqual([
+      `${file}:4:11 tenants[1].name: is the local server's bootstrap superuser, a role the server has before any tenant; choose another name (found "pgforks_bootstrap")`,
+      `${file}:6:11 tenants[2].name: is the local target's admin role (the RDS master user's stand-in), a role the server has before any tenant; choose another name (found "pgforks_admin")`,
+    ]);
+  });
+
+  it("takes every other fork", () => {
+    const file = join(root, "tenants.yaml");
+    writeFileSync(file, "tenants:\n  - name: shop\n    owner: a@example.com\n");
+    expect(loadLocalTenants(file).map((t) => t.name)).toEqual(["shop"]);
   });
 });
 

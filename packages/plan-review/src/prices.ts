@@ -248,7 +248,11 @@ export const EC2_HOURLY: Readonly<Record<string, Price>> = {
   },
 };
 
-/** Performance Insights keeps 7 days of history for free (RDS pricing page, "Performance Insights"). */
+/**
+ * Performance Insights keeps 7 days of history for free (RDS pricing page, "Performance
+ * Insights"); the Standard mode of CloudWatch Database Insights, which it became on 31 July 2026,
+ * keeps that tier and price (AWS, "Turning Performance Insights on and off", Aurora User Guide).
+ */
 export const PERFORMANCE_INSIGHTS_FREE_DAYS = 7;
 
 /** Costs the estimate leaves out, said under every estimate. */

@@ -430,13 +430,21 @@ export async function startPostgres(
     }
     const superuserSql = (sql: string, database = "postgres") =>
       sqlOverSocket(baseDir, port, BOOTSTRAP_SUPERUSER, database, sql);
+    const user = options.rds?.adminRole ?? BOOTSTRAP_SUPERUSER;
+    const password = options.rds?.adminPassword;
     if (existsSync(bootstrapPending)) {
       if (options.rds) await superuserSql(rdsLikeBootstrapSql(options.rds));
       rmSync(bootstrapPending, { force: true });
+    } else if (options.rds && password !== undefined) {
+      // The admin's password is the caller's (npm start: .local/credentials.json). A file drawn
+      // again (deleted, or its admin field lost) left the admin locked out of its own server, the
+      // apply failing on "password authentication failed", with reset (every fork's data) as the
+      // only way back. Set over the superuser's socket, as a verifier: never in the server log.
+      await superuserSql(
+        `ALTER ROLE ${sqlIdentifier(user)} PASSWORD ${sqlLiteral(scramSha256Verifier(password))}`,
+      );
     }
     let stopped = false;
-    const user = options.rds?.adminRole ?? BOOTSTRAP_SUPERUSER;
-    const password = options.rds?.adminPassword;
     const server: TemporaryPostgres = {
       host: LOCALHOST,
       port,

@@ -186,3 +186,30 @@ test("a persistent server keeps its data across stop and start", async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a persistent server takes the admin password it is started with (a credentials file drawn again)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "pgforks-persistent-"));
+  try {
+    const port = 40000 + Math.floor(Math.random() * 20000);
+    const first = { adminRole: "forks_admin", adminPassword: generatePassword() };
+    const started = await startPostgres({ persistent: { dir, port }, rds: first });
+    await started.superuserSql("CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)");
+    expect(await stopPostgres(dir)).toBe(true);
+    const drawnAgain = { adminRole: "forks_admin", adminPassword: generatePassword() };
+    const again = await startPostgres({ persistent: { dir, port }, rds: drawnAgain });
+    const connect = async (password: string) => {
+      const { host, port: at, user, database } = again;
+      const client = new Client({ host, port: at, user, database, password });
+      await client.connect();
+      await client.end();
+    };
+    await expect(connect(drawnAgain.adminPassword)).resolves.toBeUndefined();
+    await expect(connect(first.adminPassword)).rejects.toThrow(/password authentication failed/);
+    expect(JSON.parse(await again.superuserSql("SELECT x FROM kept"))).toEqual([{ x: 7 }]);
+    expect(readFileSync(again.logFile, "utf8")).not.toContain(drawnAgain.adminPassword);
+    await again.stop();
+  } finally {
+    await stopPostgres(dir).catch(() => false);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -18,7 +18,9 @@ import {
   FileSystemError,
   isErrnoError,
   type LoadedEnvironment,
+  listWithCount,
   loadEnvironments,
+  MAX_LISTED_ITEMS,
   removeLeftoversOfDeadProcesses,
   TIERS,
 } from "@pgforks/config";
@@ -279,7 +281,11 @@ export function renderSynthSummary(result: SynthResult, seconds: number): string
       if (names) names.push(t.name);
       else byState.set(t.state, [t.name]);
     }
-    const parts = [...byState].map(([state, names]) => `${state}: ${names.join(", ")}`);
+    const parts = [...byState].map(([state, names]) =>
+      names.length > MAX_LISTED_ITEMS
+        ? `${state} ${names.length}: ${listWithCount(names)}`
+        : `${state}: ${names.join(", ")}`,
+    );
     lines.push(
       `  ${env.name.padEnd(width)}  ${env.environment.database.instanceClass}  ${parts.join("; ") || "none"}`,
     );

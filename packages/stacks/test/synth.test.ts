@@ -12,7 +12,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ConfigError, environmentsDir, repoRoot } from "@pgforks/config";
+import { ConfigError, environmentsDir, type LoadedEnvironment, repoRoot } from "@pgforks/config";
 import {
   countBlocks,
   readSynthesizedStacks,
@@ -98,6 +98,22 @@ describe("synthEnvironments", () => {
       /staging\s+db\.t4g\.small\s+active: startupwebapp, healthtech, edtech; suspended: saas/,
     );
     expect(summary.split("\n")[0]).toBe(`Synthesized 6 stacks into ${outdir} in 1.3s`);
+  });
+});
+
+describe("the synth summary with many tenants", () => {
+  it("names ten tenants of a state and counts the rest, so the line stays one screen", () => {
+    const tenants = Array.from({ length: 200 }, (_, i) => ({
+      name: `t_${i}`,
+      state: i < 3 ? "suspended" : "active",
+    }));
+    const environments = [
+      { name: "prod", environment: { database: { instanceClass: "db.t4g.small" } }, tenants },
+    ] as unknown as LoadedEnvironment[];
+    const summary = renderSynthSummary({ outdir: "/x", stacks: {}, environments }, 1);
+    expect(summary.split("\n").at(-1)).toBe(
+      "  prod  db.t4g.small  suspended: t_0, t_1, t_2; active 197: t_3, t_4, t_5, t_6, t_7, t_8, t_9, t_10, t_11, t_12 and 187 more",
+    );
   });
 });
 

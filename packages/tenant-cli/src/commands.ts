@@ -315,6 +315,13 @@ export async function addTenant(options: AddTenantOptions): Promise<number> {
       readOnlyRole: options.readOnlyRole ? true : undefined,
     };
     return editTenants(ctx, env, (doc) => {
+      // A dropped tenant's entry stays until its drop is applied: the schema would only call the
+      // name a duplicate, while the way back is activate (which also prints the re-add steps).
+      if (doc.tenant(options.name)?.state === "dropped") {
+        throw new Refusal(
+          `tenant ${options.name} in ${env} is dropped (its entry stays in ${displayPath(tenantsFilePath(ctx.environmentsDir, env))} with state: dropped): to bring it back, run npm run tenant -- activate --env ${env} ${options.name}`,
+        );
+      }
       doc.append(entry);
       return { tenant: options.name, summary: `added tenant ${options.name} to ${env}` };
     });

@@ -1,5 +1,6 @@
 import {
   describeYamlErrors,
+  listWithCount,
   type TenantConfig,
   type TenantState,
   tenantDatabaseName,
@@ -202,14 +203,27 @@ function keyOf(pair: unknown): unknown {
   return isScalar(pair.key) ? pair.key.value : pair.key;
 }
 
-/** No entry with that name: the message lists the names that exist. */
+/** Length of the prefix `a` and `b` share. */
+function sharedPrefix(a: string, b: string): number {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return n;
+}
+
+/**
+ * No entry with that name: the message lists the names that exist, those that start most like
+ * the name given first (a typo's intended name), the rest counted past ten.
+ */
 export class UnknownTenantError extends Error {
   constructor(
     readonly tenant: string,
     readonly existing: readonly string[],
   ) {
+    const likeFirst = [...existing].sort(
+      (a, b) => sharedPrefix(b, tenant) - sharedPrefix(a, tenant),
+    );
     super(
-      `no tenant named ${visibleJson(tenant)}${existing.length > 0 ? ` (existing: ${existing.join(", ")})` : " (the file has no tenants)"}`,
+      `no tenant named ${visibleJson(tenant)}${existing.length > 0 ? ` (existing: ${listWithCount(likeFirst)})` : " (the file has no tenants)"}`,
     );
     this.name = "UnknownTenantError";
   }

@@ -10,7 +10,7 @@ import {
   setTenantState,
   writeRegistries,
 } from "../src/commands";
-import { tenantsFilePath } from "../src/files";
+import { displayPath, tenantsFilePath } from "../src/files";
 import { formatBudget } from "../src/plan";
 import { REGISTRY_HEADER, registryPath } from "../src/registry";
 import { captureIo, readText, scratchRoot, writeText } from "./helpers";
@@ -100,6 +100,36 @@ describe("add", () => {
     expect(io.err[0]).toContain("is unchanged");
     expect(readText(tenantsFile())).toBe(before);
     expect(readIfExists(registryPath(scratch.environmentsDir, ENV))).toBe(registryBefore);
+  });
+
+  it("refuses the name of a dropped tenant, pointing to activate, and leaves the file byte-identical", async () => {
+    const io = captureIo();
+    const dropped = await dropTenant({
+      root: scratch.root,
+      io,
+      env: ENV,
+      name: "fintech",
+      confirm: tenantDatabaseName(
+        loadEnvironment(ENV, scratch.environmentsDir).tenants.find((t) => t.name === "fintech") ?? {
+          name: "fintech",
+        },
+      ),
+    });
+    expect(dropped).toBe(0);
+    const before = readText(tenantsFile());
+    const refused = captureIo();
+    const code = await addTenant({
+      root: scratch.root,
+      io: refused,
+      env: ENV,
+      name: "fintech",
+      owner: "fintech-team@example.com",
+    });
+    expect(code).toBe(1);
+    expect(refused.err).toEqual([
+      `error: tenant fintech in ${ENV} is dropped (its entry stays in ${displayPath(tenantsFile())} with state: dropped): to bring it back, run npm run tenant -- activate --env ${ENV} fintech`,
+    ]);
+    expect(readText(tenantsFile())).toBe(before);
   });
 
   it("refuses a tenant over the connection budget, and accepts one that exactly fits", async () => {

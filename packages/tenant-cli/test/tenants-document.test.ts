@@ -100,6 +100,15 @@ describe("TenantsDocument", () => {
     expect(() => doc.entry("gamma")).toThrow('no tenant named "gamma" (existing: alpha, beta)');
   });
 
+  it("names the likeliest of many tenants first and counts the rest", () => {
+    const names = Array.from({ length: 300 }, (_, i) => `team_${i}`);
+    const text = `tenants:\n${names.map((n) => `  - name: ${n}\n    owner: x@example.com\n`).join("")}`;
+    const doc = TenantsDocument.parse(text);
+    expect(() => doc.entry("team_29x")).toThrow(
+      'no tenant named "team_29x" (existing: team_29, team_290, team_291, team_292, team_293, team_294, team_295, team_296, team_297, team_298 and 290 more)',
+    );
+  });
+
   it.each([
     ["CRLF line endings", (text: string) => text.replace(/\n/g, "\r\n")],
     ["a byte-order mark", (text: string) => `\uFEFF${text}`],

@@ -31,8 +31,9 @@ export type SlotValues<S extends Record<string, SlotKind>> = {
  * whole token as its text resolved without braces (bare as an argument, operand or map value,
  * inside `${...}` in a string), a plain literal string as itself in quotes, an integer in decimal;
  * and a marker stands exactly where the value would. A value a slot cannot stand for (a literal
- * in a reference slot, a string needing escapes) gets its own full expression, and so does a copy
- * inside an iterator (for-expression, dynamic block).
+ * in a reference slot, a string needing escapes) gets its own full expression, and so does every
+ * copy of an expression that is not one token (text and tokens mixed). Inside an iterator
+ * (for-expression, dynamic block) the rendered text is resolved anew (ResolvedOnce).
  */
 export class ExpressionTemplate<S extends Record<string, SlotKind>, T extends string | number> {
   /** The expression with a marker in each slot, resolved once per stack and rendering. */
@@ -61,6 +62,9 @@ export class ExpressionTemplate<S extends Record<string, SlotKind>, T extends st
 
   /** The expression `build(values)` stands for, as a token of the same kind. */
   public fill(values: SlotValues<S>): T {
+    // One token can only stand for an expression that is one token itself: cdktf writes a string
+    // mixing text and tokens from its pieces (quotes and `${...}` where it stands).
+    if (!isWholeToken(this.rendered)) return this.build(values);
     const fits = Object.entries(this.slots).every(([slot, kind]) =>
       slotTakes(kind, values[slot] as string | number),
     );
@@ -74,7 +78,6 @@ export class ExpressionTemplate<S extends Record<string, SlotKind>, T extends st
 
   /** @internal The text of one copy in `context`. */
   public resolveCopy(context: IResolveContext, values: SlotValues<S>): unknown {
-    if (context.iteratorContext !== undefined) return context.resolve(this.build(values));
     const text = context.resolve(this.rendered);
     if (typeof text !== "string") {
       throw new Error(`ExpressionTemplate: the expression resolved to a ${typeof text}`);
@@ -96,6 +99,13 @@ export class ExpressionTemplate<S extends Record<string, SlotKind>, T extends st
     }
     return result;
   }
+}
+
+/** Whether `value` is one whole token (a reference, a function call, an operator), nothing else. */
+function isWholeToken(value: string | number): boolean {
+  if (typeof value === "number") return Token.isUnresolved(value);
+  const fragments = Tokenization.reverseString(value);
+  return fragments.length === 1 && fragments.firstToken !== undefined;
 }
 
 /** What stands in a slot of the rendered text: letters and underscores, nothing cdktf parses. */
@@ -120,11 +130,8 @@ const PLAIN_TEXT = /^[A-Za-z0-9_.:/@-]*$/;
 
 function slotTakes(kind: SlotKind, value: string | number): boolean {
   switch (kind) {
-    case "reference": {
-      if (typeof value !== "string") return false;
-      const fragments = Tokenization.reverseString(value);
-      return fragments.length === 1 && fragments.firstToken !== undefined;
-    }
+    case "reference":
+      return typeof value === "string" && isWholeToken(value);
     case "text":
       return typeof value === "string" && !Token.isUnresolved(value) && PLAIN_TEXT.test(value);
     case "integer":

@@ -1,5 +1,15 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { countedToken, synthApp } from "@pgforks/testing";
-import { Fn, Op, TerraformOutput, TerraformStack, Token } from "cdktf";
+import {
+  Fn,
+  type ListTerraformIterator,
+  Op,
+  TerraformIterator,
+  TerraformOutput,
+  TerraformStack,
+  Token,
+} from "cdktf";
 import { EphemeralResource } from "../src/ephemeral";
 import { ExpressionTemplate, type SlotValues } from "../src/expression-template";
 
@@ -144,6 +154,58 @@ describe("ExpressionTemplate", () => {
     });
     expect(JSON.stringify(written.stack?.output)).toContain(
       `join(\\"/\\", [\\"PGFORKS_TEMPLATE_SLOT_b_\\", \\"x\\"])`,
+    );
+  });
+
+  /**
+   * Synthesizes one stack with `build` written once in an output and once in a dynamic block
+   * (a for-expression, where an iterator's value is `val`, not `each.value`), through a template
+   * or as the expression itself.
+   */
+  function withIterator(
+    way: Way,
+    build: (names: ListTerraformIterator, v: SlotValues<{ target: "text" }>) => string,
+  ): Record<string, Record<string, unknown>> {
+    return synthApp((app) => {
+      const stack = new TerraformStack(app, "stack");
+      new AwsProvider(stack, "aws", { region: "us-east-1" });
+      const names = TerraformIterator.fromList(["a", "b"]);
+      const template = new ExpressionTemplate({ target: "text" }, (v) => build(names, v));
+      const value = (v: SlotValues<{ target: "text" }>) =>
+        way === "template" ? template.fill(v) : build(names, v);
+      new TerraformOutput(stack, "outside", { value: value({ target: "proxy" }) });
+      new SecurityGroup(stack, "group", {
+        ingress: names.dynamic({
+          description: value({ target: "proxy" }),
+          fromPort: 5432,
+          toPort: 5432,
+          protocol: "tcp",
+        }),
+      });
+    });
+  }
+
+  it("writes a copy inside an iterator as its expression: the text rendered outside is not reused", () => {
+    const build = (names: ListTerraformIterator, v: SlotValues<{ target: "text" }>) =>
+      Fn.lower(Fn.join("@", [Token.asString(names.value), v.target]));
+    const template = withIterator("template", build);
+    expect(template).toEqual(withIterator("expression", build));
+    expect(template.stack?.output).toEqual({
+      outside: { value: `\${lower(join("@", [each.value, "proxy"]))}` },
+    });
+    expect(JSON.stringify(template.stack?.resource)).toContain(
+      '\\"description\\" = lower(join(\\"@\\", [val, \\"proxy\\"]))',
+    );
+  });
+
+  it("writes an expression that is not one token (text and tokens mixed) as itself", () => {
+    // One token standing for `${val}@proxy` would lose its quotes inside the for-expression.
+    const build = (names: ListTerraformIterator, v: SlotValues<{ target: "text" }>) =>
+      `${names.value}@${v.target}`;
+    const template = withIterator("template", build);
+    expect(template).toEqual(withIterator("expression", build));
+    expect(JSON.stringify(template.stack?.resource)).toContain(
+      `\\"description\\" = \\"\${val}@proxy\\"`,
     );
   });
 

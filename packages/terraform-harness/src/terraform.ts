@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 
@@ -72,11 +72,25 @@ export interface TerraformRun {
   readonly ms: number;
 }
 
+/** How runTerraform starts Terraform. */
+export interface RunTerraformOptions {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  /**
+   * Start Terraform in a process group of its own, so that a terminal's ctrl-C reaches only the
+   * caller, which decides what Terraform gets (one SIGINT: it stops after the operations under way
+   * and writes its state; a second one makes it exit at once).
+   */
+  readonly ownProcessGroup?: boolean;
+  /** Called with the Terraform process once it is started (to signal it). */
+  readonly onSpawn?: (child: ChildProcess) => void;
+}
+
 /** Runs `binary args` in `cwd` with exactly `env`, capturing output; never throws on a non-zero exit. */
 export function runTerraform(
   binary: string,
   args: readonly string[],
-  options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv },
+  options: RunTerraformOptions,
 ): Promise<TerraformRun> {
   const started = performance.now();
   return new Promise((resolvePromise, reject) => {
@@ -84,7 +98,9 @@ export function runTerraform(
       cwd: options.cwd,
       env: options.env,
       stdio: ["ignore", "pipe", "pipe"],
+      detached: options.ownProcessGroup === true,
     });
+    options.onSpawn?.(child);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));

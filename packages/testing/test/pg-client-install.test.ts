@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 // tools/pg-client/install.sh must say where psql is: the README's "connect to a fork" step uses
-// that folder. Run on a copy of the script in a scratch tree whose client is already there (the
+// that folder; and that the programs have no TLS, so they cannot serve the backup runbook on RDS. Run on a copy of the script in a scratch tree whose client is already there (the
 // reuse path: no download), with a stand-in pg_dump that reports the pinned version.
 const root = resolve(__dirname, "../../..");
 let scratch: string;
@@ -29,7 +29,11 @@ it("names the folder of psql, pg_dump and pg_restore when the client is already 
   });
   expect(run.stderr).toBe("");
   expect(run.status).toBe(0);
-  expect(run.stdout).toBe(
-    "pg-client: PostgreSQL 16.2 client in .tools/pg-client (reused): psql, pg_dump and pg_restore are in .tools/pg-client/pgserver/pginstall/bin\n",
-  );
+  expect(run.stdout.split("\n")).toEqual([
+    "pg-client: PostgreSQL 16.2 client in .tools/pg-client (reused): psql, pg_dump and pg_restore are in .tools/pg-client/pgserver/pginstall/bin",
+    // The wheel's programs have no TLS (`sslmode value "require" invalid when SSL support is not
+    // compiled in`): whoever installs them for the backup runbook must learn they cannot reach RDS.
+    'pg-client: built without TLS: for the local server (npm start) and the tests only; RDS requires TLS: docs/operations.md, "Backup and restore of one tenant", says which client to use there',
+    "",
+  ]);
 });

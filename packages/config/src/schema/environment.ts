@@ -370,7 +370,7 @@ export const databaseSchema = z
       .meta({ enum: PERFORMANCE_INSIGHTS_RETENTION_DAYS })
       .default(7)
       .describe(
-        "Performance Insights retention in days: 7, whole months of 31 days (31 to 713), or 731. Default 7 (the free tier, seed 004); longer retention is priced per vCPU-month.",
+        'Performance Insights retention in days: 7, whole months of 31 days (31 to 713), or 731. Default 7 (the free tier, seed 004); longer retention is priced per vCPU-month. Since Performance Insights\' end of life (31 July 2026) the same setting is the Standard mode of CloudWatch Database Insights, retention and price unchanged (AWS, "Turning Performance Insights on and off", Aurora User Guide, which announces it for Amazon RDS).',
       ),
     monitoringIntervalSeconds: z
       .number()
