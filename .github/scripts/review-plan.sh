@@ -19,8 +19,9 @@
 # committed in the pull request, so the pull request and main read the same approvals. One
 # <stack>:<address> per line (a bare address exits 2: addresses repeat in every environment), for
 # a stateful deletion or replacement or for a lowered protection of production (`<stack>:tier`
-# for the tier); an approval matching nothing in the plan of its stack fails the guard until the
-# line is removed.
+# for the tier), or for a changed region, account or state backend (`<env>-platform:region`,
+# `:account`, `:stateBackend`); an approval matching nothing in the plan of its stack fails the
+# guard until the line is removed.
 set -euo pipefail
 [ $# -gt 0 ] || [ -n "${BASE_REF:-}" ] || {
   echo "usage: $0 <stack>.json... | --stack <stack>=<plan.json>... (none: BASE_REF set)" >&2
@@ -56,7 +57,7 @@ fi
 cat "$out" >>"${GITHUB_STEP_SUMMARY:-/dev/null}"
 case "$status" in
   0) ;;
-  1) echo "::error::the destroy guard blocked this plan: a stateful resource is deleted or replaced, or a protection of production lowered (Multi-AZ, deletion protection, backups, encryption, TLS, public access, tier), without approval, or an approval in .github/approved-changes.txt matches nothing (see the review)" ;;
+  1) echo "::error::the destroy guard blocked this plan: a stateful resource is deleted or replaced, a protection of production lowered (Multi-AZ, deletion protection, backups, encryption, TLS, public access, log or Performance Insights retention, tier), or an environment's region, account or state backend changed, without approval, or an approval in .github/approved-changes.txt matches nothing (see the review)" ;;
   *) echo "::error::the plan review failed (exit $status)" ;;
 esac
 exit "$status"

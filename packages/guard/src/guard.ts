@@ -36,8 +36,9 @@ export interface Decision {
 }
 
 /**
- * Decides a stateful deletion or replacement. `databaseBefore` is the name of the database a
- * postgresql_database deletion drops (it must be the confirmed one).
+ * Decides a stateful deletion or replacement. `databaseBefore` is the name of the database the
+ * tenant's drop destroys (it must be the confirmed one): a postgresql_database's name in the
+ * state, or for the tenant's other resources its database in the base configuration, when known.
  */
 export function decideDestroy<T extends DestroyCandidate>(
   candidate: T,
@@ -65,10 +66,28 @@ export function decideDestroy<T extends DestroyCandidate>(
   if (options.approvals.has(approval)) {
     return { ...candidate, allowedBy: "approval", reason: `allowed: approved as ${approval}` };
   }
-  return {
-    ...candidate,
-    reason: `blocked: ${candidate.action === "replace" ? "replacing" : "deleting"} it loses ${candidate.stateful.loses}`,
-  };
+  if (
+    tenant?.state === "dropped" &&
+    tenant.confirmDrop === tenant.database &&
+    candidate.action === "delete" &&
+    typeof options.databaseBefore === "string" &&
+    options.databaseBefore !== tenant.confirmDrop
+  ) {
+    return {
+      ...candidate,
+      reason: `blocked: tenant ${tenant.name} is dropped with confirmDrop: ${tenant.confirmDrop}, but the database this change drops is ${options.databaseBefore} (the entry's database was renamed in the same change): confirmDrop must repeat the name of the database that is dropped, so keep database: ${options.databaseBefore} and confirmDrop: ${options.databaseBefore}`,
+    };
+  }
+  return { ...candidate, reason: lossReason(candidate) };
+}
+
+/**
+ * The usual reason a stateful deletion or replacement is blocked ("blocked: deleting it loses
+ * ..."): what it loses. Any other blocked reason says something more (a mismatched confirmDrop),
+ * which the review prints beside the loss.
+ */
+export function lossReason(candidate: Pick<DestroyCandidate, "action" | "stateful">): string {
+  return `blocked: ${candidate.action === "replace" ? "replacing" : "deleting"} it loses ${candidate.stateful.loses}`;
 }
 
 /** A resource (or, for the tier, an environment's platform stack) whose protections a change lowers. */

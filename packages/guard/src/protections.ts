@@ -1,7 +1,8 @@
 /**
  * Changes that lower a protection of the data: the database loses its standby, its deletion
  * protection, days of backups, its encryption or TLS enforcement, or becomes reachable from the
- * internet; or the environment leaves the production tier. Each is read from the plan's before and
+ * internet; a log group keeps its events for fewer days (the older ones are deleted); or the
+ * environment leaves the production tier. Each is read from the plan's before and
  * after values (or from the configuration, for the tier), so what the review warns about is what
  * Terraform will do.
  */
@@ -42,10 +43,33 @@ function forceSsl(values: Record<string, unknown>): string | undefined {
   return isObject(found) && found.value !== undefined ? String(found.value) : undefined;
 }
 
+/** What a shortened Performance Insights retention is called: the older samples are deleted. */
+export const PERFORMANCE_INSIGHTS_RETENTION =
+  "Performance Insights retention (older performance data is deleted)";
+
+/** What a lowered log retention is called: the change deletes data without deleting a resource. */
+export const LOG_RETENTION_PROTECTION = "log retention (older log events are deleted)";
+
+/**
+ * A CloudWatch log group's `retention_in_days` planned shorter. CloudWatch Logs deletes every
+ * event older than the new retention once it applies, so this loses logs (the PostgreSQL log,
+ * the VPC flow log: the audit trail) without deleting the group. 0 or unset keeps events forever.
+ */
+function loweredLogRetention(was: unknown, now: unknown): ProtectionLowering | undefined {
+  const days = (v: unknown) => (typeof v === "number" && v > 0 ? v : Number.POSITIVE_INFINITY);
+  const words = (v: unknown) => {
+    const n = days(v);
+    return n === Number.POSITIVE_INFINITY ? "never expire" : `${n} day${n === 1 ? "" : "s"}`;
+  };
+  if (was === undefined || now === undefined || days(now) >= days(was)) return undefined;
+  return { protection: LOG_RETENTION_PROTECTION, before: words(was), after: words(now) };
+}
+
 /**
  * The protections a planned update or replacement lowers (an RDS instance's Multi-AZ, deletion
- * protection, backup retention, storage encryption and public accessibility; a parameter group's
- * `rds.force_ssl`). Creations and deletions lower nothing here: a deletion is the destroy guard's.
+ * protection, backup and Performance Insights retention, storage encryption and public
+ * accessibility; a log group's retention; a parameter group's `rds.force_ssl`). Creations and
+ * deletions lower nothing here: a deletion is the destroy guard's.
  */
 export function loweredProtections(rc: ResourceChange): ProtectionLowering[] {
   const { before, after, actions } = rc.change;
@@ -57,11 +81,16 @@ export function loweredProtections(rc: ResourceChange): ProtectionLowering[] {
     const days = (n: number) => `${n} day${n === 1 ? "" : "s"}`;
     const was = retention(before.backup_retention_period);
     const now = retention(after.backup_retention_period);
+    const piWas = retention(before.performance_insights_retention_period);
+    const piNow = retention(after.performance_insights_retention_period);
     return [
       ...flag(before, after, "multi_az", "Multi-AZ", true),
       ...flag(before, after, "deletion_protection", "deletion protection", true),
       ...(was !== undefined && now !== undefined && now < was
         ? [{ protection: "backup retention", before: days(was), after: days(now) }]
+        : []),
+      ...(piWas !== undefined && piNow !== undefined && piNow < piWas
+        ? [{ protection: PERFORMANCE_INSIGHTS_RETENTION, before: days(piWas), after: days(piNow) }]
         : []),
       ...flag(before, after, "storage_encrypted", "storage encryption", true),
       ...flag(before, after, "publicly_accessible", "not publicly accessible", false).map((l) => ({
@@ -69,6 +98,10 @@ export function loweredProtections(rc: ResourceChange): ProtectionLowering[] {
         protection: "publicly accessible",
       })),
     ];
+  }
+  if (rc.type === "aws_cloudwatch_log_group") {
+    const lowered = loweredLogRetention(before.retention_in_days, after.retention_in_days);
+    return lowered ? [lowered] : [];
   }
   if (rc.type === "aws_db_parameter_group") {
     const was = forceSsl(before);

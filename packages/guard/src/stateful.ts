@@ -67,7 +67,30 @@ export const STATEFUL_RESOURCE_TYPES: Readonly<Record<string, StatefulKind>> = {
   },
 };
 
-/** The stateful kind of a resource type, if it is one. */
-export function statefulKind(type: string): StatefulKind | undefined {
+/**
+ * An aws_db_instance that replicates another (`replicate_source_db`): still guarded (its readers
+ * lose it), but it holds no data of its own and takes no final snapshot, so it does not lose
+ * "every tenant database on it" as the primary does.
+ */
+export const READ_REPLICA: StatefulKind = {
+  what: "RDS read replica",
+  loses:
+    "its endpoint and the reads sent to it until a new replica has copied the whole primary (no final snapshot: its data is a copy of the primary's)",
+};
+
+/**
+ * The stateful kind of a resource type, if it is one. `before` (the resource's values in the
+ * state) tells a read replica from the primary.
+ */
+export function statefulKind(type: string, before?: unknown): StatefulKind | undefined {
+  if (
+    type === "aws_db_instance" &&
+    before !== null &&
+    typeof before === "object" &&
+    typeof (before as Record<string, unknown>).replicate_source_db === "string" &&
+    (before as Record<string, unknown>).replicate_source_db !== ""
+  ) {
+    return READ_REPLICA;
+  }
   return Object.hasOwn(STATEFUL_RESOURCE_TYPES, type) ? STATEFUL_RESOURCE_TYPES[type] : undefined;
 }

@@ -1,7 +1,12 @@
 // Plan JSON here is synthetic, shaped like Terraform's resource_changes entries; the
 // lower-protections scenario of packages/plan-review checks the same on a real offline plan.
 import type { ResourceChange } from "@pgforks/plan-json";
-import { loweredProtections, loweredTier } from "../src/protections";
+import {
+  LOG_RETENTION_PROTECTION,
+  loweredProtections,
+  loweredTier,
+  PERFORMANCE_INSIGHTS_RETENTION,
+} from "../src/protections";
 
 function change(
   type: string,
@@ -60,6 +65,23 @@ describe("loweredProtections", () => {
     expect(loweredProtections(change("aws_db_instance", SAFE, null, ["delete"]))).toEqual([]);
   });
 
+  it("names a shorter Performance Insights retention (the older samples are deleted)", () => {
+    const pi = (before: number, after: number) =>
+      loweredProtections(
+        change(
+          "aws_db_instance",
+          { ...SAFE, performance_insights_retention_period: before },
+          { ...SAFE, performance_insights_retention_period: after },
+        ),
+      );
+    expect(pi(31, 7)).toEqual([
+      { protection: PERFORMANCE_INSIGHTS_RETENTION, before: "31 days", after: "7 days" },
+    ]);
+    expect(PERFORMANCE_INSIGHTS_RETENTION).toMatch(/deleted/);
+    expect(pi(7, 31)).toEqual([]);
+    expect(pi(7, 7)).toEqual([]);
+  });
+
   it("counts a replacement that lowers a protection", () => {
     expect(
       loweredProtections(
@@ -87,6 +109,55 @@ describe("loweredProtections", () => {
     expect(loweredProtections(change("aws_db_parameter_group", params("0"), params("1")))).toEqual(
       [],
     );
+  });
+});
+
+describe("loweredProtections of a log group", () => {
+  const group = (before: unknown, after: unknown, actions?: string[]) =>
+    loweredProtections(
+      change(
+        "aws_cloudwatch_log_group",
+        { retention_in_days: before },
+        { retention_in_days: after },
+        actions,
+      ),
+    );
+
+  it("names a shorter retention as deleted log events", () => {
+    expect(group(365, 7)).toEqual([
+      { protection: LOG_RETENTION_PROTECTION, before: "365 days", after: "7 days" },
+    ]);
+    expect(group(30, 1)).toEqual([
+      { protection: LOG_RETENTION_PROTECTION, before: "30 days", after: "1 day" },
+    ]);
+    expect(LOG_RETENTION_PROTECTION).toMatch(/deleted/);
+  });
+
+  it("counts 0 (never expire) as the longest retention", () => {
+    expect(group(0, 3653)).toEqual([
+      { protection: LOG_RETENTION_PROTECTION, before: "never expire", after: "3653 days" },
+    ]);
+    expect(group(null, 90)).toHaveLength(1);
+    expect(group(90, 0)).toEqual([]);
+  });
+
+  it("says nothing when the retention stays or grows, or on create and delete", () => {
+    expect(group(30, 30)).toEqual([]);
+    expect(group(30, 365)).toEqual([]);
+    expect(
+      loweredProtections(
+        change("aws_cloudwatch_log_group", null, { retention_in_days: 1 }, ["create"]),
+      ),
+    ).toEqual([]);
+    expect(
+      loweredProtections(
+        change("aws_cloudwatch_log_group", { retention_in_days: 30 }, null, ["delete"]),
+      ),
+    ).toEqual([]);
+  });
+
+  it("counts a replacement that shortens the retention", () => {
+    expect(group(365, 30, ["delete", "create"])).toHaveLength(1);
   });
 });
 

@@ -7,7 +7,7 @@
  * left out and where to find it. Deterministic: no timestamps.
  */
 import type { ConnectionBudget } from "@pgforks/config";
-import { APPROVALS_ENV_VAR, approvalKey } from "@pgforks/guard";
+import { APPROVALS_ENV_VAR, approvalKey, lossReason } from "@pgforks/guard";
 import {
   alert,
   bulletList,
@@ -108,6 +108,9 @@ function destroyedLine(d: DestroyedResource, blocked: boolean, reason?: string):
     );
   if (blocked && d.stateful) out.push(`; would lose ${d.stateful.loses}`);
   if (reason) out.push(" — ", blocked ? strong("BLOCKED") : reason);
+  // A reason beyond the loss (a confirmDrop that names another database) is the fix to read.
+  if (blocked && reason && d.stateful && reason !== lossReason({ ...d, stateful: d.stateful }))
+    out.push(`: ${reason.replace(/^blocked: /, "")}`);
   return out;
 }
 
@@ -132,7 +135,7 @@ function unplannedDatabaseLosses(review: Review): Inline[][] {
         code(c.stack),
         " — ",
         strong(c.action === "replace" ? "data DESTROYED and recreated empty" : "data DESTROYED"),
-        ` at the apply of ${c.stack}; from the configuration (${c.stack} is not planned here: the destroy guard judges its plan on main)`,
+        ` at the apply of ${c.stack}; from the configuration (${c.stack} is not planned here: the destroy guard judges it from the configuration, and its plan on main)`,
       ]),
   );
 }
@@ -233,21 +236,64 @@ function loweredBanner(review: Review): Block {
   ];
 }
 
+/**
+ * The top-level warning of an environment moved to another region, account or state backend: no
+ * plan shows the loss (the old resources only vanish from the state), so the configuration says it.
+ */
+function movedBanner(review: Review): Block {
+  const { moved } = review.guard;
+  if (moved.length === 0) return [];
+  const blocked = moved.some((m) => m.allowedBy === undefined);
+  const items = moved.map((m): Inline[] => [
+    `${m.address} of environment ${m.environment}: ${m.before} → ${m.after}. ${m.loses} — `,
+    m.allowedBy === undefined ? strong(`needs an approval: ${approvalKey(m)}`) : m.reason,
+  ]);
+  return [
+    alert(
+      blocked ? "CAUTION" : "WARNING",
+      [
+        strong(
+          `This change moves ${plural(new Set(moved.map((m) => m.environment)).size, "environment")}: Terraform plans its resources anew, empty, and no longer manages the existing ones, with the data.`,
+        ),
+      ],
+      [bulletList(items)],
+    ),
+  ];
+}
+
+/** "Guard: blocked." with what `said` and the approvals that would let `items` through. */
+function approvalsNeeded(said: string, items: ReadonlyArray<Parameters<typeof approvalKey>[0]>) {
+  return paragraph(
+    strong("Guard: blocked."),
+    ` ${said} If that is intended, approve each one by name: add `,
+    ...joined(
+      items.map((i) => [code(approvalKey(i))]),
+      ", ",
+    ),
+    " to ",
+    code(APPROVALS_ENV_VAR),
+    " (comma separated) or to the approval file.",
+  );
+}
+
 function guardBlock(review: Review): Block {
+  const moved = review.guard.moved.filter((m) => m.allowedBy === undefined);
+  if (moved.length > 0) {
+    return [
+      approvalsNeeded(
+        `${plural(moved.length, "change")} of an environment's region, account or state backend.`,
+        moved,
+      ),
+      ...guardBlock({ ...review, guard: { ...review.guard, moved: [] } }),
+    ];
+  }
   const { blocked, allowed } = review.guard;
   const lowered = review.guard.lowered.filter((l) => l.allowedBy === undefined);
   if (blocked.length === 0 && lowered.length > 0) {
     return [
-      paragraph(
-        strong("Guard: blocked."),
-        ` ${plural(lowered.length, "change")} lower${lowered.length === 1 ? "s" : ""} a protection of a production environment. If that is intended, approve each one by name: add `,
-        ...joined(
-          lowered.map((l) => [code(approvalKey(l))]),
-          ", ",
-        ),
-        " to ",
-        code(APPROVALS_ENV_VAR),
-        " (comma separated) or to the approval file.",
+      approvalsNeeded(
+        `${plural(lowered.length, "change")} lower${lowered.length === 1 ? "s" : ""} a protection of a production environment.`,
+        lowered,
       ),
       ...guardBlock({ ...review, guard: { ...review.guard, lowered: [] } }),
     ];
@@ -827,7 +873,9 @@ export function renderReview(review: Review, opts: RenderOptions = {}): string {
   const planned = review.stacks.filter((s) => s.status !== "not planned");
   const changed = planned.filter((s) => s.status !== "no changes");
   const guardState =
-    review.guard.blocked.length > 0 || review.guard.lowered.some((l) => l.allowedBy === undefined)
+    review.guard.blocked.length > 0 ||
+    review.guard.lowered.some((l) => l.allowedBy === undefined) ||
+    review.guard.moved.some((m) => m.allowedBy === undefined)
       ? [", ", strong("destroy guard blocked")]
       : review.guard.stale.length > 0
         ? [", ", strong("destroy guard failed")]
@@ -845,6 +893,7 @@ export function renderReview(review: Review, opts: RenderOptions = {}): string {
     review.noBase !== undefined ? [alert("NOTE", inlineMarkdown(review.noBase))] : [],
     banner(review),
     proxySwitchBanner(review),
+    movedBanner(review),
     loweredBanner(review),
     guardBlock(review),
   ];

@@ -16,9 +16,12 @@ import {
   type Decision,
   decideDestroy,
   decideLowering,
+  decideRelocation,
   type LoweringCandidate,
   loweredProtections,
   loweredTier,
+  type Relocation,
+  relocations,
   type StaleApproval,
   type StatefulKind,
   staleApprovals,
@@ -207,6 +210,9 @@ export interface LoweredProtection extends LoweringCandidate, Decision {
   readonly constructPath?: string;
 }
 
+/** A region, account or state backend changed for an environment, with the guard's decision. */
+export interface MovedEnvironment extends Relocation, Decision {}
+
 /** Connection budget of an environment, before and after. */
 export interface BudgetChange {
   readonly environment: string;
@@ -237,10 +243,16 @@ export interface Review {
     readonly stale: readonly StaleApproval[];
     /**
      * Every lowered protection (Multi-AZ, deletion protection, backup retention, encryption, TLS,
-     * public access, tier), each a top-level warning; in production one without an approval
-     * (`allowedBy` undefined) fails the guard.
+     * public access, log retention, tier), each a top-level warning; in production one without an
+     * approval (`allowedBy` undefined) fails the guard.
      */
     readonly lowered: readonly LoweredProtection[];
+    /**
+     * Every change of an environment's region, account or state backend: Terraform recreates the
+     * environment empty and leaves the existing resources, with the data, unmanaged. Blocked in
+     * every tier without an approval (`allowedBy` undefined).
+     */
+    readonly moved: readonly MovedEnvironment[];
   };
   readonly tenants: readonly TenantChange[];
   readonly budgets: readonly BudgetChange[];
@@ -354,7 +366,7 @@ function resourceReview(
   if (group === undefined) return undefined;
   const constructPath = paths.get(resourceAddress(rc.address));
   const tenant = tenantOwnership(rc, book)?.tenant;
-  const stateful = statefulKind(rc.type);
+  const stateful = statefulKind(rc.type, rc.change.before);
   return {
     stack,
     address: rc.address,
@@ -408,13 +420,25 @@ function guardDecision(
   change: ReviewPlanChange,
   after: readonly LoadedEnvironment[],
   approvals: ReadonlySet<string>,
+  base: readonly LoadedEnvironment[] | undefined,
 ): GuardFinding {
-  const tenant = destroyed.tenant
-    ? after
-        .find((e) => e.name === destroyed.environment)
-        ?.tenants.find((t) => t.name === destroyed.tenant)
-    : undefined;
+  const tenantIn = (environments: readonly LoadedEnvironment[] | undefined) =>
+    destroyed.tenant
+      ? environments
+          ?.find((e) => e.name === destroyed.environment)
+          ?.tenants.find((t) => t.name === destroyed.tenant)
+      : undefined;
+  const tenant = tenantIn(after);
   const before = change.before as Record<string, unknown> | null;
+  // The database a dropped tenant's other resources go with: the one of the base configuration
+  // (an entry whose database is renamed in the same change drops the old one, not the confirmed).
+  const baseTenant = tenantIn(base);
+  const databaseBefore =
+    destroyed.type === "postgresql_database" && before?.name !== undefined
+      ? before.name
+      : baseTenant
+        ? tenantDatabaseName(baseTenant)
+        : undefined;
   return decideDestroy(destroyed, {
     approvals,
     ...(tenant
@@ -427,7 +451,7 @@ function guardDecision(
           },
         }
       : {}),
-    ...(destroyed.type === "postgresql_database" ? { databaseBefore: before?.name } : {}),
+    ...(databaseBefore !== undefined ? { databaseBefore } : {}),
   }) as GuardFinding;
 }
 
@@ -461,6 +485,14 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
   const stacks: StackReview[] = [];
   const production = (env: string) =>
     [...before, ...after].some((e) => e.name === env && e.environment.tier === "production");
+
+  // Region, account and state backend are configuration too: judged for every environment with a base.
+  const moved: MovedEnvironment[] = (ctx.before === undefined ? [] : after).flatMap((a) =>
+    relocations(before.find((e) => e.name === a.name)?.environment, {
+      ...a.environment,
+      name: a.name,
+    }).map((r) => decideRelocation(r, approvals)),
+  );
 
   for (const stack of ordered) {
     const environment = environmentOfStack(stack);
@@ -559,7 +591,13 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
         destroyed.push(item);
         if (item.stateful) {
           findings.push(
-            guardDecision({ ...item, stateful: item.stateful }, rc.change, after, approvals),
+            guardDecision(
+              { ...item, stateful: item.stateful },
+              rc.change,
+              after,
+              approvals,
+              ctx.before,
+            ),
           );
         }
       }
@@ -573,7 +611,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
       .filter((o) => o.action !== "no-op" && o.action !== "read")
       .sort((a, b) => compareStrings(a.name, b.name));
     const counts = countsOf(resources, drift.length);
-    const blocked = [...findings, ...lowered].some(
+    const blocked = [...findings, ...lowered, ...moved].some(
       (f) => f.stack === stack && f.allowedBy === undefined,
     );
     const status: StackStatus =
@@ -628,6 +666,42 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
 
   const plannedStacks = new Set(plans.map((p) => p.stack));
   const tenants = tenantChanges(plannedComponents, plannedStacks, { after, before }, rank);
+  // A stack not planned here (a pull request never plans <env>-tenants) is judged from the
+  // configuration: main's guard will judge its plan the same way, so a deletion it would block
+  // (a tenant's role, schema or database that is not dropped with confirmDrop, a read-only role
+  // turned off) needs its approval in this pull request, not after the merge.
+  for (const t of tenants) {
+    for (const c of t.components) {
+      // A proxy auth entry is part of the proxy (an update of it), never its deletion.
+      if (c.planned || c.address === undefined || c.kind === "proxy auth") continue;
+      if (c.action !== "delete" && c.action !== "replace") continue;
+      const type = c.address.slice(0, c.address.indexOf("."));
+      const stateful = statefulKind(type);
+      if (!stateful) continue;
+      // A dropped tenant's schema is forgotten (a removed block), not deleted: DROP DATABASE takes it.
+      const dropped =
+        after.find((e) => e.name === t.environment)?.tenants.find((x) => x.name === t.tenant)
+          ?.state === "dropped";
+      if (dropped && type === "postgresql_schema") continue;
+      const finding = guardDecision(
+        {
+          stack: c.stack,
+          environment: t.environment,
+          address: c.address,
+          type,
+          action: c.action,
+          replacePaths: [],
+          stateful,
+          tenant: t.tenant,
+        },
+        { actions: [c.action === "replace" ? "create" : "delete"], before: null, after: null },
+        after,
+        approvals,
+        ctx.before,
+      );
+      if (finding.allowedBy !== "dropped tenant") findings.push(finding);
+    }
+  }
 
   const order = new Map(ordered.map((s, i) => [s, i]));
   const byPosition = <T extends DestroyedResource>(list: T[]) =>
@@ -657,7 +731,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
       ),
     );
   }
-  const judged = new Set([...findings, ...lowered].map(approvalKey));
+  const judged = new Set([...findings, ...lowered, ...moved].map(approvalKey));
   const stale = staleApprovals(ctx.approvals ?? [], judged, plannedStacks);
   if (ctx.staleApprovals === "warn") {
     for (const s of stale) notes.push(`Warning: ${s.reason} (stale approvals only warn here).`);
@@ -674,6 +748,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
           (order.get(x.stack) ?? rank(x.environment)) -
             (order.get(y.stack) ?? rank(y.environment)) || compareStrings(x.address, y.address),
       ),
+      moved,
     },
     tenants,
     budgets,
@@ -684,19 +759,22 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
 }
 
 /**
- * The guard's decision: exit non-zero when `blocked`, `stale` or `lowered` (protections of
- * production lowered without approval) is not empty.
+ * The guard's decision: exit non-zero when `blocked`, `stale`, `lowered` (protections of
+ * production lowered without approval) or `moved` (an environment's region, account or state
+ * backend changed without approval) is not empty.
  */
 export function destroyGuard(review: Review): {
   blocked: GuardFinding[];
   allowed: GuardFinding[];
   stale: StaleApproval[];
   lowered: LoweredProtection[];
+  moved: MovedEnvironment[];
 } {
   return {
     blocked: [...review.guard.blocked],
     allowed: [...review.guard.allowed],
     stale: [...review.guard.stale],
     lowered: review.guard.lowered.filter((l) => l.allowedBy === undefined),
+    moved: review.guard.moved.filter((m) => m.allowedBy === undefined),
   };
 }

@@ -19,6 +19,8 @@ import {
   APPROVALS_ENV_VAR,
   type Approval,
   ApprovalError,
+  approvalKey,
+  lossReason,
   parseApprovals,
   refuseRenamedApprovals,
 } from "@pgforks/guard";
@@ -316,12 +318,15 @@ export function readApprovals(
  * approval, and stale approvals. Returns whether the guard fails.
  */
 export function reportGuard(review: Review, err: (text: string) => void): boolean {
-  const { blocked, stale, lowered } = destroyGuard(review);
+  const { blocked, stale, lowered, moved } = destroyGuard(review);
   if (blocked.length > 0) {
     err(
       `Destroy guard: ${blocked.length} stateful resource(s) deleted or replaced without approval:`,
     );
-    for (const f of blocked) err(`  ${f.stack}:${f.address} (${f.stateful.what}, ${f.action})`);
+    for (const f of blocked) {
+      const more = f.reason !== lossReason(f) ? `: ${f.reason.replace(/^blocked: /, "")}` : "";
+      err(`  ${f.stack}:${f.address} (${f.stateful.what}, ${f.action})${more}`);
+    }
     err(
       `Approve by listing them as <stack>:<address> in ${APPROVALS_ENV_VAR} (comma separated) or --approve-file.`,
     );
@@ -340,5 +345,15 @@ export function reportGuard(review: Review, err: (text: string) => void): boolea
       `Approve by listing them as <stack>:<address> in ${APPROVALS_ENV_VAR} (comma separated) or --approve-file.`,
     );
   }
-  return blocked.length > 0 || stale.length > 0 || lowered.length > 0;
+  if (moved.length > 0) {
+    err(
+      `Guard: ${moved.length} change(s) of an environment's region, account or state backend without approval:`,
+    );
+    for (const m of moved)
+      err(`  ${approvalKey(m)} (${m.before} → ${m.after}): ${m.reason.replace(/^blocked: /, "")}`);
+    err(
+      `Approve by listing them as <stack>:<address> in ${APPROVALS_ENV_VAR} (comma separated) or --approve-file.`,
+    );
+  }
+  return blocked.length > 0 || stale.length > 0 || lowered.length > 0 || moved.length > 0;
 }

@@ -59,7 +59,7 @@ export interface TenantComponent {
   readonly action: ComponentAction;
   /** The stack it lives in. */
   readonly stack: string;
-  /** Its resource address, when it comes from a plan. */
+  /** Its resource address: from the plan, or from the footprint when the stack is not planned. */
   readonly address?: string;
   /** Extension name, or what changes ("connection limit 20 → 30"). */
   readonly detail?: string;
@@ -237,6 +237,7 @@ export function configComponents(
       kind,
       action,
       stack,
+      address: resource.key,
       planned: false,
       ...((extension ?? detail) ? { detail: extension ?? detail } : {}),
     });

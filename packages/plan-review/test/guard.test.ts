@@ -130,6 +130,146 @@ describe("destroy guard", () => {
     );
   });
 
+  it("does not allow a drop whose entry's database was renamed in the same change: the base's database is the one dropped", () => {
+    // healthtech stays active: the fixture's RDS Proxy needs one tenant secret.
+    const base = loadedEnvironment("dev", "development", [
+      { name: "healthtech" },
+      { name: "fintech", database: "fintech_experiment" },
+    ]);
+    const dropped = (database: string) =>
+      loadedEnvironment("dev", "development", [
+        { name: "healthtech" },
+        { name: "fintech", database, state: "dropped", confirmDrop: database },
+      ]);
+    const baseSynth = synthesizeForReview([base]);
+    const secret = tenantAddressOf(baseSynth, "dev-platform", "fintech", "secret");
+    const review = (head: ReturnType<typeof dropped>) =>
+      buildReview(
+        [
+          {
+            stack: "dev-platform",
+            plan: planJson([
+              resourceChange(secret, {
+                actions: ["delete"],
+                before: {
+                  name: "pgforks-dev/tenants/fintech",
+                  tags: { "pgforks:tenant": "fintech" },
+                },
+              }),
+            ]),
+          },
+        ],
+        {
+          synth: synthesizeForReview([head]),
+          beforeSynth: baseSynth,
+          after: [head],
+          before: [base],
+        },
+      );
+
+    const renamed = review(dropped("fintech_x"));
+    const reason =
+      "blocked: tenant fintech is dropped with confirmDrop: fintech_x, but the database this change drops is fintech_experiment (the entry's database was renamed in the same change): confirmDrop must repeat the name of the database that is dropped, so keep database: fintech_experiment and confirmDrop: fintech_experiment";
+    expect(destroyGuard(renamed).allowed).toEqual([]);
+    // The secret from the plan; the database and role from the configuration (dev-tenants is
+    // not planned here, and main's guard would refuse them).
+    expect(destroyGuard(renamed).blocked.map((f) => [f.stack, f.address, f.reason])).toEqual([
+      ["dev-platform", secret, reason],
+      ["dev-tenants", tenantAddressOf(baseSynth, "dev-tenants", "fintech", "database"), reason],
+      ["dev-tenants", tenantAddressOf(baseSynth, "dev-tenants", "fintech", "role"), reason],
+    ]);
+    // The comment says why, beside what the deletion loses.
+    expect(renderReview(renamed)).toContain(
+      "— **BLOCKED**: tenant fintech is dropped with confirmDrop: fintech_x, but the database this change drops is fintech_experiment",
+    );
+    // The same drop with the database kept is allowed.
+    expect(
+      destroyGuard(review(dropped("fintech_experiment"))).allowed.map((f) => f.address),
+    ).toEqual([secret]);
+  });
+
+  it("blocks moving an environment to another region, account or state backend, which no plan shows as a deletion", () => {
+    const base = loadedEnvironment("dev", "development", [{ name: "healthtech" }]);
+    const moved = {
+      ...base,
+      environment: {
+        ...base.environment,
+        region: "us-east-2",
+        stateBackend: { ...base.environment.stateBackend, keyPrefix: "pgforks/elsewhere" },
+      },
+    };
+    const planned: StackPlan[] = [{ stack: "dev-platform", plan: planJson([]) }];
+    const review = (approvals = "") =>
+      buildReview(planned, {
+        after: [moved],
+        before: [base],
+        approvals: parseApprovals(approvals, "test"),
+      });
+
+    const blocked = review();
+    expect(destroyGuard(blocked).moved.map((m) => `${m.stack}:${m.address}`)).toEqual([
+      "dev-platform:region",
+      "dev-platform:stateBackend",
+    ]);
+    expect(blocked.stacks.find((s) => s.stack === "dev-platform")?.status).toBe("blocked");
+    const markdown = renderReview(blocked);
+    expect(markdown).toContain("destroy guard blocked");
+    expect(markdown).toContain("**This change moves 1 environment:");
+    expect(markdown).toContain("region of environment dev: us-east-1 → us-east-2.");
+    expect(markdown).toContain("**needs an approval: dev-platform:region**");
+
+    const approved = review("dev-platform:region\ndev-platform:stateBackend");
+    expect(destroyGuard(approved)).toMatchObject({ moved: [], stale: [] });
+    // Without a move, the approval is stale: it would approve a later one.
+    expect(
+      destroyGuard(
+        buildReview(planned, {
+          after: [base],
+          before: [base],
+          approvals: parseApprovals("dev-platform:region", "test"),
+        }),
+      ).stale.map((s) => s.reason),
+    ).toEqual(["approval dev-platform:region matches nothing in these plans: remove it from test"]);
+  });
+
+  it("judges an unplanned tenants stack from the configuration: what main's guard would refuse needs its approval in the pull request", () => {
+    const base = loadedEnvironment("dev", "development", [
+      { name: "healthtech", readOnlyRole: true },
+      { name: "edtech" },
+    ]);
+    const head = loadedEnvironment("dev", "development", [{ name: "healthtech" }]);
+    const baseSynth = synthesizeForReview([base]);
+    const at = (tenant: string, kind: Parameters<typeof tenantAddressOf>[3]) =>
+      tenantAddressOf(baseSynth, "dev-tenants", tenant, kind);
+    // No plan at all: a pull request that changes only tenants.yaml plans no stack.
+    const review = (approvals = "") =>
+      buildReview([], {
+        synth: synthesizeForReview([head]),
+        beforeSynth: baseSynth,
+        after: [head],
+        before: [base],
+        approvals: parseApprovals(approvals, "test"),
+      });
+    const blocked = destroyGuard(review()).blocked;
+    // The fixture's proxy loses edtech's auth entry: an update of the proxy, not its deletion.
+    expect(blocked.map((f) => `${f.stack}:${f.address}`)).toEqual([
+      `dev-platform:${tenantAddressOf(baseSynth, "dev-platform", "edtech", "secret")}`,
+      `dev-tenants:${at("edtech", "database")}`,
+      `dev-tenants:${at("healthtech", "read-only role")}`,
+      `dev-tenants:${at("edtech", "role")}`,
+      `dev-tenants:${tenantAddressOf(baseSynth, "dev-tenants", "edtech", "schema")}`,
+    ]);
+    const markdown = renderReview(review());
+    expect(markdown).toContain("**Destroy guard: blocked.** 5 stateful resources");
+    expect(markdown).toContain(`\`dev-tenants:${at("healthtech", "read-only role")}\``);
+    // Approved in the pull request, as main will read it: allowed, and the guard passes.
+    const approved = review(blocked.map((f) => `${f.stack}:${f.address}`).join("\n"));
+    expect(destroyGuard(approved).blocked).toEqual([]);
+    expect(destroyGuard(approved).allowed.map((f) => f.allowedBy)).toEqual(
+      blocked.map(() => "approval"),
+    );
+  });
+
   it("allows what an approval names as <stack>:<address>", () => {
     const approvals = parseApprovals(
       "# approved in review #42\ndev-platform:aws_kms_key.key_F64E54E4\n dev-platform:aws_db_instance.database_instance_D7FC2283 , prod-platform:aws_kms_key.key_F64E54E4",
@@ -255,6 +395,30 @@ describe("destroy guard", () => {
     expect(
       destroyGuard(buildReview(plans(), { synth, after: [dev], approvals })).stale,
     ).toHaveLength(1);
+  });
+
+  it("names a read replica's deletion as such, not as the loss of every tenant database", () => {
+    const review = buildReview(
+      [
+        {
+          stack: "dev-platform",
+          plan: planJson([
+            resourceChange("aws_db_instance.database_replica-reader_59AB96BD", {
+              actions: ["delete"],
+              before: { identifier: "pgforks-dev-reader", replicate_source_db: "pgforks-dev" },
+            }),
+          ]),
+        },
+      ],
+      { synth, after: [dev] },
+    );
+    const [finding] = destroyGuard(review).blocked;
+    expect(finding?.stateful.what).toBe("RDS read replica");
+    const markdown = renderReview(review);
+    expect(markdown).toContain(
+      "**RDS read replica** `aws_db_instance.database_replica-reader_59AB96BD`",
+    );
+    expect(markdown).not.toContain("every tenant database on it");
   });
 
   it("leaves non-stateful deletions to the banner", () => {

@@ -313,6 +313,9 @@ export function sqlIdentifier(value: string): string {
   return `"${value.replaceAll('"', '""')}"`;
 }
 
+/** In a cluster's folder while the bootstrap after initdb has not run (see startPostgres). */
+export const BOOTSTRAP_PENDING_FILE = "bootstrap-pending";
+
 /** Bootstrap of an RDS-like server (see RdsLikeOptions), run once as the bootstrap superuser. */
 export function rdsLikeBootstrapSql(rds: RdsLikeOptions): string {
   const admin = sqlIdentifier(rds.adminRole);
@@ -348,6 +351,10 @@ export async function startPostgres(
     mkdirSync(baseDir, { recursive: true, mode: 0o700 });
     if (as.user) chownSync(baseDir, as.user.uid, as.user.gid);
     const fresh = !existsSync(join(dataDir, "PG_VERSION"));
+    // Written after initdb, removed once the first start has run the bootstrap: a first start
+    // that fails in between (its port taken) leaves a cluster without the admin role, which the
+    // next start must still bootstrap (PG_VERSION alone would say it was done).
+    const bootstrapPending = join(baseDir, BOOTSTRAP_PENDING_FILE);
     if (fresh) {
       const init = await run(
         as.wrap([
@@ -368,6 +375,7 @@ export async function startPostgres(
           `initdb failed (exit ${init.code})${as.user ? ` running as ${as.user.name} (that user must be able to enter ${baseDir})` : ""}:\n${init.output}`,
         );
       }
+      writeFileSync(bootstrapPending, "initdb ran; the first start's bootstrap has not yet\n");
       // The bootstrap superuser only over the private socket; everyone else with a SCRAM password
       // over loopback TCP (RDS-like) or trusted (plain test servers).
       const tcpAuth = options.rds ? "scram-sha-256" : "trust";
@@ -424,8 +432,10 @@ export async function startPostgres(
       sqlOverSocket(baseDir, port, BOOTSTRAP_SUPERUSER, database, sql);
     const user = options.rds?.adminRole ?? BOOTSTRAP_SUPERUSER;
     const password = options.rds?.adminPassword;
-    if (fresh && options.rds) await superuserSql(rdsLikeBootstrapSql(options.rds));
-    else if (options.rds && password !== undefined) {
+    if (existsSync(bootstrapPending)) {
+      if (options.rds) await superuserSql(rdsLikeBootstrapSql(options.rds));
+      rmSync(bootstrapPending, { force: true });
+    } else if (options.rds && password !== undefined) {
       // The admin's password is the caller's (npm start: .local/credentials.json). A file drawn
       // again (deleted, or its admin field lost) left the admin locked out of its own server, the
       // apply failing on "password authentication failed", with reset (every fork's data) as the

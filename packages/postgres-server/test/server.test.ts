@@ -7,6 +7,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
@@ -128,6 +129,38 @@ test(`an RDS-like server: PostgreSQL ${POSTGRES_MAJOR}, the admin is no superuse
     await server.stop();
   }
   expect(existsSync(server.baseDir)).toBe(false);
+});
+
+test("a persistent server whose first start failed (port taken) is bootstrapped by the next one", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "pgforks-persistent-"));
+  const taken = createServer();
+  try {
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const busy = (taken.address() as AddressInfo).port;
+    const rds = { adminRole: "forks_admin", adminPassword: generatePassword() };
+    await expect(startPostgres({ persistent: { dir, port: busy }, rds })).rejects.toThrow(
+      /pg_ctl start failed/,
+    );
+    expect(existsSync(join(dir, "data", "PG_VERSION"))).toBe(true);
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const free = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const server = await startPostgres({ persistent: { dir, port: free }, rds });
+    const admin = new Client({ connectionString: server.connectionString });
+    try {
+      await admin.connect();
+      const { rows } = await admin.query("SELECT current_user AS who");
+      expect(rows).toEqual([{ who: "forks_admin" }]);
+    } finally {
+      await admin.end().catch(() => undefined);
+      await server.stop();
+    }
+  } finally {
+    taken.close();
+    await stopPostgres(dir).catch(() => false);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("a persistent server keeps its data across stop and start", async () => {

@@ -157,6 +157,10 @@ export function compareTenants(
     if (current.state !== "dropped") continue;
     const old = before.find((t) => t.name === current.name);
     if (old?.state === "dropped") continue;
+    // Dropped while its database is renamed: the database-changed failure above says it, and
+    // the notice would name (and back up) a database that does not exist; the guard refuses the
+    // drop of the base's database, which nobody confirmed.
+    if (old !== undefined && old.database !== current.database) continue;
     // A typo in confirmDrop: the configuration is refused, so nothing is dropped, and the
     // notice below ("DROPS database ...") would announce what never happens.
     if (current.confirmDrop !== current.database) {

@@ -71,6 +71,14 @@ describe("compareTenants", () => {
     expect(compareTenants("e", [t("a", "a", "dropped")], [t("a", "a", "dropped")])).toEqual([]);
   });
 
+  it("fails a drop whose database is renamed in the same change, without announcing (or backing up) the new name", () => {
+    const findings = compareTenants("e", [t("a", "a_db")], [t("a", "a_new", "dropped")]);
+    expect(findings).toMatchObject([
+      { level: "failure", kind: "database-changed", database: "a_db" },
+    ]);
+    expect(findings.map((f) => f.message).join("\n")).not.toContain("DROPS database a_new");
+  });
+
   it.each([
     ["a typo", { confirmDrop: "a_dbb" }, 'confirmDrop is "a_dbb", not its database a_db'],
     ["an invisible character", { confirmDrop: "a_db\u200b" }, 'confirmDrop is "a_db\\u200b", not'],
