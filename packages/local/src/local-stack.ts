@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { TenantConfig } from "@pgforks/config";
+import { removeLeftoversOfDeadProcesses, type TenantConfig } from "@pgforks/config";
 import { LocalTenantsStack } from "@pgforks/stacks";
 import {
   discoverProviderMirror,
@@ -93,6 +93,12 @@ export function localFailureHint(output: string, mirrorFound: boolean): string |
 /** Signals closer together than this are one ctrl-C press (LocalTerraform.interrupt). */
 const PRESS_MS = 500;
 
+/** Output files of one Terraform run (runTerraform's outputFiles): `terraform-<pid>-<run>.stdout`, `.stderr`. */
+const OUTPUT_FILES = /^terraform-(\d+)-\d+\.(?:stdout|stderr)$/;
+
+/** Terraform runs started by this process, for their output files' names. */
+let runCount = 0;
+
 /** A Terraform working directory for the local stack, with the variables it needs. */
 export class LocalTerraform {
   private readonly binary: string;
@@ -179,10 +185,14 @@ export class LocalTerraform {
   ): Promise<TerraformRun> {
     const command = args[0] ?? "";
     if (this.interruptedBy) throw new LocalInterruptedError(this.interruptedBy, command, this.dir);
+    // Output files of runs whose npm start was killed (their Terraform went on alone and ended).
+    removeLeftoversOfDeadProcesses(this.dir, OUTPUT_FILES);
     const result = await runTerraform(this.binary, [...args], {
       cwd: this.dir,
       env: this.env,
       ownProcessGroup: true,
+      // Not pipes: a Terraform whose npm start is killed goes on to the end of its apply.
+      outputFiles: join(this.dir, `terraform-${process.pid}-${++runCount}`),
       onSpawn: (child) => {
         this.running = child;
       },

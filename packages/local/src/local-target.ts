@@ -136,6 +136,13 @@ export async function applyTenants(options: ApplyTenantsOptions): Promise<Applie
 /** The signals that end `npm start`: ctrl-C, a terminal closed, kill. */
 const INTERRUPTING_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
+/**
+ * How long plan and apply wait for the state lock: the Terraform of an npm start that was killed
+ * (SIGKILL) goes on to the end of its apply alone, holding the lock; the next npm start waits for
+ * it instead of failing with "Error acquiring the state lock".
+ */
+const STATE_LOCK_WAIT = "-lock-timeout=300s";
+
 async function planAndApply(
   terraform: LocalTerraform,
   options: ApplyTenantsOptions,
@@ -152,7 +159,14 @@ async function planAndApply(
   if (!existsSync(join(options.workDir, ".terraform"))) await terraform.init();
   else await terraform.run(["init", "-input=false", "-no-color"]);
   const plan = await terraform.run(
-    ["plan", "-detailed-exitcode", "-input=false", "-no-color", "-out=local.tfplan"],
+    [
+      "plan",
+      "-detailed-exitcode",
+      "-input=false",
+      "-no-color",
+      STATE_LOCK_WAIT,
+      "-out=local.tfplan",
+    ],
     [0, 2],
   );
   const counts = /Plan: (\d+) to add, (\d+) to change, (\d+) to destroy/.exec(plan.stdout);
@@ -164,7 +178,7 @@ async function planAndApply(
     if (options.onPlan) {
       options.onPlan((await terraform.run(["show", "-json", "-no-color", "local.tfplan"])).stdout);
     }
-    await terraform.run(["apply", "-input=false", "-no-color", "local.tfplan"]);
+    await terraform.run(["apply", "-input=false", "-no-color", STATE_LOCK_WAIT, "local.tfplan"]);
   } finally {
     rmSync(join(options.workDir, "local.tfplan"), { force: true });
   }

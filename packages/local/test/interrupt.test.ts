@@ -4,6 +4,7 @@
 // its closed output pipe, and every later npm start failed on roles that existed in PostgreSQL but
 // in no state ("role ... already exists"), until `npm run local -- reset` deleted every fork's data.
 import { type ChildProcess, spawn } from "node:child_process";
+import { readdirSync, readlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { TenantConfig } from "@pgforks/config";
 import { tenantFixture, testWhen } from "@pgforks/testing";
@@ -101,7 +102,7 @@ async function applyHeldAt(applied: readonly TenantConfig[], held: string) {
     process.kill(-(child.pid as number), "SIGINT");
     await pause(800);
   };
-  return { ended, press, release };
+  return { child, ended, press, release };
 }
 
 step(
@@ -122,6 +123,45 @@ step(
     });
     // What the interrupted apply created is in Terraform's state: the next apply creates the rest
     // (no "already exists"), a second plan is empty and the audit finds nothing.
+    await world.apply(tenants);
+  },
+  APPLY_TIMEOUT_MS,
+);
+
+/** Pids of the processes working in `dir` (their current folder): Terraform and its provider. */
+function processesIn(dir: string): number[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`) === dir;
+      } catch {
+        return false; // gone meanwhile, or not ours to read
+      }
+    })
+    .map(Number);
+}
+
+step(
+  "npm start killed (SIGKILL) during the apply: its Terraform finishes alone and records it, the next start waits for it",
+  async () => {
+    const more = [...tenants, ...forks("jay", "kid")];
+    const apply = await applyHeldAt(more, "kid");
+    let killed: Ended;
+    try {
+      // Nothing of npm start can run: only the next start can make good what it left.
+      process.kill(-(apply.child.pid as number), "SIGKILL");
+      killed = await apply.ended;
+    } finally {
+      await apply.release();
+    }
+    expect(killed.signal).toBe("SIGKILL");
+    // Its Terraform goes on (it has its own process group, and no pipe to die on), creates the
+    // role it waited for and writes its state; the next apply waits for its state lock, creates
+    // nothing twice ("already exists"), and its second plan is empty and the audit clean.
+    await world.apply(more);
+    expect(processesIn(workDir())).toEqual([]);
+    expect(readdirSync(workDir()).filter((name) => /^terraform-\d+-/.test(name))).toEqual([]);
     await world.apply(tenants);
   },
   APPLY_TIMEOUT_MS,

@@ -17,7 +17,9 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -313,8 +315,34 @@ export function sqlIdentifier(value: string): string {
   return `"${value.replaceAll('"', '""')}"`;
 }
 
-/** In a cluster's folder while the bootstrap after initdb has not run (see startPostgres). */
-export const BOOTSTRAP_PENDING_FILE = "bootstrap-pending";
+/** A data folder being made by initdb (see startPostgres), with the pid of its maker. */
+const INITDB_FOLDER = /^data\.initdb-(\d+)$/;
+
+/** Removes the initdb folders of starts whose process no longer runs (see startPostgres). */
+function removeDeadInitdbFolders(baseDir: string): void {
+  for (const name of existsSync(baseDir) ? readdirSync(baseDir) : []) {
+    const pid = Number(INITDB_FOLDER.exec(name)?.[1]);
+    if (!pid) continue;
+    try {
+      process.kill(pid, 0);
+      if (pid !== process.pid) continue; // another start, still running
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EPERM") continue;
+    }
+    rmSync(join(baseDir, name), { recursive: true, force: true });
+  }
+}
+
+/** Whether `role` exists, asked over the superuser's private socket. */
+async function hasRole(
+  superuserSql: (sql: string) => Promise<string>,
+  role: string,
+): Promise<boolean> {
+  const rows = JSON.parse(
+    await superuserSql(`SELECT 1 FROM pg_roles WHERE rolname = ${sqlLiteral(role)}`),
+  ) as unknown[];
+  return rows.length > 0;
+}
 
 /** Bootstrap of an RDS-like server (see RdsLikeOptions), run once as the bootstrap superuser. */
 export function rdsLikeBootstrapSql(rds: RdsLikeOptions): string {
@@ -350,17 +378,20 @@ export async function startPostgres(
   try {
     mkdirSync(baseDir, { recursive: true, mode: 0o700 });
     if (as.user) chownSync(baseDir, as.user.uid, as.user.gid);
+    // A persistent cluster is made in a folder of its own and renamed to `data` only once initdb
+    // and the configuration below are complete: a command killed meanwhile (its initdb dies with
+    // it, or on its closed output) leaves that folder, removed here by the next start, never a
+    // half-made `data` that every later start would trip on.
+    if (persistent) removeDeadInitdbFolders(baseDir);
     const fresh = !existsSync(join(dataDir, "PG_VERSION"));
-    // Written after initdb, removed once the first start has run the bootstrap: a first start
-    // that fails in between (its port taken) leaves a cluster without the admin role, which the
-    // next start must still bootstrap (PG_VERSION alone would say it was done).
-    const bootstrapPending = join(baseDir, BOOTSTRAP_PENDING_FILE);
     if (fresh) {
+      const initDir = persistent ? join(baseDir, `data.initdb-${process.pid}`) : dataDir;
+      rmSync(initDir, { recursive: true, force: true });
       const init = await run(
         as.wrap([
           join(binDir, "initdb"),
           "-D",
-          dataDir,
+          initDir,
           "-U",
           BOOTSTRAP_SUPERUSER,
           "--auth=trust",
@@ -371,20 +402,20 @@ export async function startPostgres(
         baseDir,
       );
       if (init.code !== 0) {
+        if (initDir !== dataDir) rmSync(initDir, { recursive: true, force: true });
         throw new Error(
           `initdb failed (exit ${init.code})${as.user ? ` running as ${as.user.name} (that user must be able to enter ${baseDir})` : ""}:\n${init.output}`,
         );
       }
-      writeFileSync(bootstrapPending, "initdb ran; the first start's bootstrap has not yet\n");
       // The bootstrap superuser only over the private socket; everyone else with a SCRAM password
       // over loopback TCP (RDS-like) or trusted (plain test servers).
       const tcpAuth = options.rds ? "scram-sha-256" : "trust";
       writeFileSync(
-        join(dataDir, "pg_hba.conf"),
+        join(initDir, "pg_hba.conf"),
         `local all ${BOOTSTRAP_SUPERUSER} trust\nlocal all all reject\nhost all all 127.0.0.1/32 ${tcpAuth}\n`,
       );
       appendFileSync(
-        join(dataDir, "postgresql.conf"),
+        join(initDir, "postgresql.conf"),
         [
           "",
           "# pgforks server",
@@ -402,6 +433,7 @@ export async function startPostgres(
           "",
         ].join("\n"),
       );
+      if (initDir !== dataDir) renameSync(initDir, dataDir);
     }
     let port = persistent?.port ?? 0;
     const status = await run(pgCtl("status"), baseDir);
@@ -432,9 +464,12 @@ export async function startPostgres(
       sqlOverSocket(baseDir, port, BOOTSTRAP_SUPERUSER, database, sql);
     const user = options.rds?.adminRole ?? BOOTSTRAP_SUPERUSER;
     const password = options.rds?.adminPassword;
-    if (existsSync(bootstrapPending)) {
-      if (options.rds) await superuserSql(rdsLikeBootstrapSql(options.rds));
-      rmSync(bootstrapPending, { force: true });
+    // Checked on every start, not only after initdb: a first start killed between pg_ctl start and
+    // this step left a running server without the admin, which no later start would add (the
+    // password below then failed on "role does not exist"). The statements run as one implicit
+    // transaction: all of them or none.
+    if (options.rds && !(await hasRole(superuserSql, options.rds.adminRole))) {
+      await superuserSql(rdsLikeBootstrapSql(options.rds));
     } else if (options.rds && password !== undefined) {
       // The admin's password is the caller's (npm start: .local/credentials.json). A file drawn
       // again (deleted, or its admin field lost) left the admin locked out of its own server, the

@@ -1,8 +1,10 @@
+import { spawn } from "node:child_process";
 import {
   chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -208,6 +210,100 @@ test("a persistent server takes the admin password it is started with (a credent
     expect(JSON.parse(await again.superuserSql("SELECT x FROM kept"))).toEqual([{ x: 7 }]);
     expect(readFileSync(again.logFile, "utf8")).not.toContain(drawnAgain.adminPassword);
     await again.stop();
+  } finally {
+    await stopPostgres(dir).catch(() => false);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Pids of the processes whose command line names `text` (a cluster folder). */
+function processesNaming(text: string): number[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text);
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+
+/** Waits (polling, no deadline of its own: Jest's timeout is the limit) until `done()` holds. */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+test("a first start killed while initdb runs: the next start makes a working cluster", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "pgforks-persistent-"));
+  const rds = { adminRole: "forks_admin", adminPassword: generatePassword() };
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  try {
+    // `npm start` killed (SIGKILL: no handler runs) while its initdb works: initdb ignores
+    // SIGPIPE and finishes alone, but the configuration and the admin never come.
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "-e",
+        `require(${JSON.stringify(join(__dirname, "../src"))}).startPostgres({ persistent: { dir: ${JSON.stringify(dir)}, port: ${port} }, rds: ${JSON.stringify(rds)} })`,
+      ],
+      { stdio: "ignore" },
+    );
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    await until(
+      () =>
+        existsSync(dir) &&
+        readdirSync(dir).some((name) => existsSync(join(dir, name, "PG_VERSION"))),
+    );
+    child.kill("SIGKILL");
+    await exited;
+    await until(() => processesNaming(dir).length === 0);
+
+    const server = await startPostgres({ persistent: { dir, port }, rds });
+    const client = new Client({
+      host: server.host,
+      port: server.port,
+      user: rds.adminRole,
+      password: rds.adminPassword,
+      database: "postgres",
+    });
+    await client.connect();
+    await client.end();
+    expect(readdirSync(dir).filter((name) => name.startsWith("data"))).toEqual(["data"]);
+  } finally {
+    await stopPostgres(dir).catch(() => false);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a first start killed before the admin was made: the next start makes it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "pgforks-persistent-"));
+  const rds = { adminRole: "forks_admin", adminPassword: generatePassword() };
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  try {
+    const first = await startPostgres({ persistent: { dir, port }, rds });
+    // What a start killed right after pg_ctl start leaves: the server runs, the RDS-like
+    // bootstrap never ran.
+    await first.superuserSql(
+      `ALTER DATABASE postgres OWNER TO pgforks_bootstrap; DROP ROLE ${rds.adminRole}; DROP ROLE rds_superuser`,
+    );
+    const second = await startPostgres({ persistent: { dir, port }, rds });
+    const client = new Client({
+      host: second.host,
+      port: second.port,
+      user: rds.adminRole,
+      password: rds.adminPassword,
+      database: "postgres",
+    });
+    await client.connect();
+    const { rows } = await client.query(
+      "SELECT pg_has_role('rds_superuser', 'MEMBER') AS rds, pg_catalog.pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = 'postgres'",
+    );
+    await client.end();
+    expect(rows).toEqual([{ rds: true, owner: rds.adminRole }]);
   } finally {
     await stopPostgres(dir).catch(() => false);
     rmSync(dir, { recursive: true, force: true });

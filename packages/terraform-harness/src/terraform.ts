@@ -1,5 +1,14 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, statSync } from "node:fs";
+import { type ChildProcess, type StdioOptions, spawn } from "node:child_process";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { delimiter, isAbsolute, join } from "node:path";
 
 /** Environment variable that overrides the Terraform binary (a path, or a name looked up in PATH). */
@@ -84,6 +93,13 @@ export interface RunTerraformOptions {
   readonly ownProcessGroup?: boolean;
   /** Called with the Terraform process once it is started (to signal it). */
   readonly onSpawn?: (child: ChildProcess) => void;
+  /**
+   * Terraform writes its output to `<outputFiles>.stdout` and `.stderr` instead of pipes (read,
+   * then removed, when it ends). A Terraform whose caller is killed (SIGKILL) then goes on to the
+   * end of its apply and writes its state; through a pipe it died on the closed pipe in the
+   * middle of the apply, with what it had created missing from its state.
+   */
+  readonly outputFiles?: string;
 }
 
 /** Runs `binary args` in `cwd` with exactly `env`, capturing output; never throws on a non-zero exit. */
@@ -93,19 +109,43 @@ export function runTerraform(
   options: RunTerraformOptions,
 ): Promise<TerraformRun> {
   const started = performance.now();
+  const files = options.outputFiles;
+  const stdoutFile = `${files}.stdout`;
+  const stderrFile = `${files}.stderr`;
+  /** The output written to the files, which are then removed. */
+  const readFiles = (): { stdout: string; stderr: string } => {
+    const read = (file: string) => (existsSync(file) ? readFileSync(file, "utf8") : "");
+    const output = { stdout: read(stdoutFile), stderr: read(stderrFile) };
+    rmSync(stdoutFile, { force: true });
+    rmSync(stderrFile, { force: true });
+    return output;
+  };
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(binary, args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: options.ownProcessGroup === true,
-    });
+    let stdio: StdioOptions = ["ignore", "pipe", "pipe"];
+    if (files !== undefined) {
+      const out = openSync(stdoutFile, "w", 0o600);
+      const err = openSync(stderrFile, "w", 0o600);
+      stdio = ["ignore", out, err];
+    }
+    let child: ChildProcess;
+    try {
+      child = spawn(binary, args, {
+        cwd: options.cwd,
+        env: options.env,
+        stdio,
+        detached: options.ownProcessGroup === true,
+      });
+    } finally {
+      // The child has its own copies.
+      for (const fd of stdio.slice(1)) if (typeof fd === "number") closeSync(fd);
+    }
     options.onSpawn?.(child);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    child.stdout.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk));
+    child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
     child.on("error", (error: NodeJS.ErrnoException) => {
+      if (files !== undefined) readFiles();
       reject(
         error.code === "ENOENT"
           ? new TerraformNotFoundError(`Cannot start Terraform at ${binary}: ${error.message}`)
@@ -113,12 +153,14 @@ export function runTerraform(
       );
     });
     child.on("close", (exitCode) => {
-      resolvePromise({
-        exitCode,
-        stdout: Buffer.concat(stdout).toString("utf8"),
-        stderr: Buffer.concat(stderr).toString("utf8"),
-        ms: performance.now() - started,
-      });
+      const output =
+        files !== undefined
+          ? readFiles()
+          : {
+              stdout: Buffer.concat(stdout).toString("utf8"),
+              stderr: Buffer.concat(stderr).toString("utf8"),
+            };
+      resolvePromise({ exitCode, ...output, ms: performance.now() - started });
     });
   });
 }
