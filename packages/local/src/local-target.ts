@@ -5,6 +5,7 @@ import {
   type EnvironmentConfig,
   environmentsDir,
   LOCAL_ENVIRONMENT,
+  listWithCount,
   loadTenantsFile,
   repoRoot,
   type TenantConfig,
@@ -225,7 +226,7 @@ export function refuseUnconfirmedDrops(
   return (planJson) => {
     const drops = unconfirmedDatabaseDrops(planJson, tenants);
     if (drops.length === 0) return;
-    const databases = `${drops.length === 1 ? "database" : "databases"} ${drops.join(", ")}`;
+    const databases = `${drops.length === 1 ? "database" : `${drops.length} databases`} ${listWithCount(drops)}`;
     throw new Error(
       [
         `${tenantsFile}: no fork there drops ${databases}, but applying it would: an entry was removed or renamed. Nothing was changed.`,

@@ -11,6 +11,7 @@ import {
   explainStartFailure,
   loadLocalTenants,
   localPort,
+  refuseUnconfirmedDrops,
   resetLocal,
   startLocal,
   stopLocal,
@@ -246,5 +247,19 @@ describe("explainStartFailure", () => {
       'pg_ctl start failed\nLOG:  could not bind IPv4 address "127.0.0.1": Cannot assign requested address\nWARNING:  could not create listen socket for "127.0.0.1"',
     );
     expect(explainStartFailure(other, 54316)).toBe(other);
+  });
+});
+
+describe("refuseUnconfirmedDrops (a plan dropping databases no entry drops)", () => {
+  it("names ten of many databases and counts the rest, so the refusal stays one screen", () => {
+    const deletes = Array.from({ length: 31 }, (_, i) => ({
+      address: `postgresql_database.fork_${i}`,
+      type: "postgresql_database",
+      change: { actions: ["delete"], before: { name: `fork_${String(i).padStart(2, "0")}_dev` } },
+    }));
+    const refuse = refuseUnconfirmedDrops("environments/local/tenants.yaml", []);
+    expect(() => refuse(JSON.stringify({ resource_changes: deletes }))).toThrow(
+      "environments/local/tenants.yaml: no fork there drops 31 databases fork_00_dev, fork_01_dev, fork_02_dev, fork_03_dev, fork_04_dev, fork_05_dev, fork_06_dev, fork_07_dev, fork_08_dev, fork_09_dev and 21 more, but applying it would",
+    );
   });
 });
