@@ -184,7 +184,9 @@ export class LocalTerraform {
     allowedExitCodes: readonly number[] = [0],
   ): Promise<TerraformRun> {
     const command = args[0] ?? "";
-    if (this.interruptedBy) throw new LocalInterruptedError(this.interruptedBy, command, this.dir);
+    // Interrupted before this command started (between two runs): it never ran, so nothing was
+    // changed, whatever the command (an apply not started is not "during terraform apply").
+    if (this.interruptedBy) throw new LocalInterruptedError(this.interruptedBy, "", this.dir);
     // Output files of runs whose npm start was killed (their Terraform went on alone and ended).
     removeLeftoversOfDeadProcesses(this.dir, OUTPUT_FILES);
     const result = await runTerraform(this.binary, [...args], {

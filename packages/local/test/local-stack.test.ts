@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLOSED_PROXY_URL, resolveTerraformBinary } from "@pgforks/terraform-harness";
 import { testWhen } from "@pgforks/testing";
+import type { LocalInterruptedError } from "../src/interrupted";
 import {
   LocalTerraform,
   localFailureHint,
@@ -107,4 +108,30 @@ describe("LocalTerraform on a machine without the provider", () => {
     },
     60_000,
   );
+});
+
+describe("LocalTerraform interrupted between two of its runs", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "pgforks-local-interrupted-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("an apply that had not started yet is not reported as interrupted during the apply: nothing was changed", async () => {
+    // ctrl-C after the plan, before the apply starts (while onPlan checks the saved plan): the
+    // apply never runs. It was reported as "during terraform apply: Terraform finished the
+    // changes under way and recorded them", sending the reader after changes that never were.
+    const terraform = new LocalTerraform(join(dir, "work"), { adminPassword: "x", verifiers: {} });
+    expect(terraform.interrupt("SIGINT")).toBeUndefined();
+    const failure = await terraform
+      .run(["apply", "-input=false", "-no-color", "local.tfplan"])
+      .then(
+        () => new Error("terraform apply ran"),
+        (error: Error) => error,
+      );
+    expect(failure.message).toBe(
+      "interrupted (SIGINT) before terraform apply: nothing was changed",
+    );
+    expect((failure as LocalInterruptedError).exitCode).toBe(130);
+  });
 });
