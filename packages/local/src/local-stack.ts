@@ -15,6 +15,7 @@ import {
 } from "@pgforks/terraform-harness";
 import { App } from "cdktf";
 import { LocalInterruptedError } from "./interrupted";
+import { recordLockChild } from "./local-lock";
 
 /** The provider the tenants stacks use (the version @cdktf/provider-postgresql 12.1.1 binds). */
 export const POSTGRESQL_PROVIDER_SOURCE = "registry.terraform.io/cyrilgdn/postgresql";
@@ -189,6 +190,7 @@ export class LocalTerraform {
     if (this.interruptedBy) throw new LocalInterruptedError(this.interruptedBy, "", this.dir);
     // Output files of runs whose npm start was killed (their Terraform went on alone and ended).
     removeLeftoversOfDeadProcesses(this.dir, OUTPUT_FILES);
+    let forget = () => {};
     const result = await runTerraform(this.binary, [...args], {
       cwd: this.dir,
       env: this.env,
@@ -197,9 +199,12 @@ export class LocalTerraform {
       outputFiles: join(this.dir, `terraform-${process.pid}-${++runCount}`),
       onSpawn: (child) => {
         this.running = child;
+        // A Terraform outliving a killed npm start keeps .local's lock taken until it ends.
+        forget = recordLockChild(child.pid);
       },
     }).finally(() => {
       this.running = undefined;
+      forget();
     });
     if (this.interruptedBy) {
       throw new LocalInterruptedError(this.interruptedBy, command, this.dir, this.forced);
