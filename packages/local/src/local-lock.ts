@@ -68,7 +68,7 @@ export function takeLocalLock(dir: string, command: string): () => void {
     }
     const owner = readRecord<Owner>(lock, OWNER_FILE);
     if (leftBehind(lock, owner)) {
-      rmSync(lock, { recursive: true, force: true });
+      removeLeftLock(lock);
       continue;
     }
     const orphan = owner && !isProcessAlive(owner.pid, owner.startTime) && orphanTerraform(lock);
@@ -92,6 +92,45 @@ export function takeLocalLock(dir: string, command: string): () => void {
     heldLock = undefined;
     rmSync(lock, { recursive: true, force: true });
   };
+}
+
+/** A step killed while taking a lock over (a moment's work) left this folder: it is removed then. */
+const TAKEOVER_STALE_MS = 5_000;
+
+/** Sleeps `ms` without spinning (takeLocalLock is synchronous). */
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Removes a lock judged left behind, one step at a time: under `<lock>.takeover` (mkdir), the lock
+ * is judged again before it is removed. Two steps that both judged it left (two npm starts after
+ * a crash) each removed it: the second removed the lock the first had just taken, and both went
+ * on. Now the second finds the first's record, alive, and is refused with its name.
+ */
+function removeLeftLock(lock: string): void {
+  const takeover = `${lock}.takeover`;
+  try {
+    mkdirSync(takeover);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    try {
+      if (Date.now() - statSync(takeover).mtimeMs > TAKEOVER_STALE_MS) {
+        rmSync(takeover, { recursive: true, force: true });
+      }
+    } catch {
+      // finished meanwhile
+    }
+    sleep(20); // another step is taking it over: judged again once it has
+    return;
+  }
+  try {
+    if (leftBehind(lock, readRecord<Owner>(lock, OWNER_FILE))) {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(takeover, { recursive: true, force: true });
+  }
 }
 
 /** The lock this process holds (takeLocalLock), if any. */
