@@ -145,6 +145,10 @@ export function recordLockChild(pid: number | undefined): () => void {
   const lock = heldLock;
   if (lock === undefined || pid === undefined) return () => {};
   const file = join(lock, CHILD_FILE);
-  writeFileSync(file, JSON.stringify({ pid, startTime: processStartTime(pid) }));
+  try {
+    writeFileSync(file, JSON.stringify({ pid, startTime: processStartTime(pid) }));
+  } catch {
+    // Best effort (a full disk): failing here would leave the Terraform just started untracked.
+  }
   return () => rmSync(file, { force: true });
 }
