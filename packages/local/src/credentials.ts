@@ -37,7 +37,42 @@ function readCredentials(file: string): Partial<LocalCredentials> {
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw refuse(`not a JSON object (found ${JSON.stringify(parsed)})`);
   }
+  // An admin edited by hand failed later without naming the file: 123 with Node's 'The "password"
+  // argument must be of type string', one with a space with the SCRAM helper's "only printable
+  // ASCII passwords". (A fork's unusable entry is drawn anew, as a missing one: ensureLocalCredentials.)
+  const { admin } = parsed as Record<string, unknown>;
+  if (admin !== undefined && admin !== null && !isPassword(admin)) {
+    throw refuse(`field admin: ${PASSWORD_RULE} (found ${found(admin)})`);
+  }
   return parsed as Partial<LocalCredentials>;
+}
+
+/**
+ * Whether a fork's entry can be used as it is; one edited into something else (a password of 5
+ * failed deep in the SCRAM helper with Node's TypeError) is drawn anew, as a missing one is.
+ */
+function isCredential(value: unknown): value is LocalTenantCredential {
+  if (value === null || typeof value !== "object") return false;
+  const { password, passwordVersion, draw } = value as Record<string, unknown>;
+  return isPassword(password) && Number.isInteger(passwordVersion) && typeof draw === "string";
+}
+
+/** What a password may be: what the server's SCRAM verifiers take (scramSha256Verifier). */
+const PASSWORD_RULE = "must be a password of printable ASCII characters, no spaces";
+
+function isPassword(value: unknown): value is string {
+  return typeof value === "string" && /^[\x21-\x7e]+$/.test(value);
+}
+
+/** A found value for a message; a string is not echoed (it may be a password). */
+function found(value: unknown): string {
+  if (typeof value === "string") return value === "" ? "an empty string" : "a string, not shown";
+  if (value === undefined) return "no value";
+  return value === null
+    ? "null"
+    : Array.isArray(value)
+      ? "an array"
+      : `${typeof value} ${JSON.stringify(value)}`;
 }
 
 /**
@@ -57,9 +92,9 @@ export function ensureLocalCredentials(
   const unlisted = Object.entries(previous.tenants ?? {}).filter(([name]) => !listed.has(name));
   for (const tenant of tenants) {
     if (tenant.state === "dropped") continue;
-    const old = previous.tenants?.[tenant.name];
+    const old: unknown = previous.tenants?.[tenant.name];
     entries[tenant.name] =
-      old && old.passwordVersion === tenant.passwordVersion
+      isCredential(old) && old.passwordVersion === tenant.passwordVersion
         ? old
         : {
             password: generatePassword(),

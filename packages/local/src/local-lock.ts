@@ -5,6 +5,8 @@ import { isProcessAlive, processStartTime } from "@pgforks/config";
 /** The folder in .local/ that npm start, local stop and local reset hold while they run. */
 export const LOCAL_LOCK_NAME = "lock";
 const OWNER_FILE = "owner.json";
+/** The Terraform the holder runs now (recordLockChild): it outlives a holder killed outright. */
+const CHILD_FILE = "terraform.json";
 /** A lock folder whose holder has not recorded itself within this time was left by a killed one. */
 const OWNER_GRACE_MS = 2_000;
 
@@ -19,17 +21,28 @@ interface Owner {
   readonly command: string;
 }
 
-function readOwner(lock: string): Owner | undefined {
+function readRecord<T>(lock: string, file: string): T | undefined {
   try {
-    return JSON.parse(readFileSync(join(lock, OWNER_FILE), "utf8")) as Owner;
+    return JSON.parse(readFileSync(join(lock, file), "utf8")) as T;
   } catch {
     return undefined;
   }
 }
 
-/** Whether the lock folder was left by a process that is gone (or is gone itself). */
+/** The Terraform of a holder that was killed (SIGKILL, the OOM killer), while it still runs. */
+function orphanTerraform(lock: string): Pick<Owner, "pid" | "startTime"> | undefined {
+  const child = readRecord<Pick<Owner, "pid" | "startTime">>(lock, CHILD_FILE);
+  return child && isProcessAlive(child.pid, child.startTime) ? child : undefined;
+}
+
+/**
+ * Whether the lock folder was left by a process that is gone (or is gone itself). A holder
+ * killed outright leaves its Terraform running (its own process group, output to files: it
+ * finishes the apply and writes its state); until that ends the lock is not left: a stop or reset
+ * then would take the server or the folder from under its apply.
+ */
 function leftBehind(lock: string, owner: Owner | undefined): boolean {
-  if (owner) return !isProcessAlive(owner.pid, owner.startTime);
+  if (owner) return !isProcessAlive(owner.pid, owner.startTime) && !orphanTerraform(lock);
   try {
     return Date.now() - statSync(lock).mtimeMs > OWNER_GRACE_MS;
   } catch {
@@ -53,14 +66,17 @@ export function takeLocalLock(dir: string, command: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
-    const owner = readOwner(lock);
+    const owner = readRecord<Owner>(lock, OWNER_FILE);
     if (leftBehind(lock, owner)) {
-      rmSync(lock, { recursive: true, force: true });
+      removeLeftLock(lock);
       continue;
     }
-    const holder = owner
-      ? `${owner.command} (pid ${owner.pid})`
-      : "another npm start, stop or reset";
+    const orphan = owner && !isProcessAlive(owner.pid, owner.startTime) && orphanTerraform(lock);
+    const holder = orphan
+      ? `the Terraform (pid ${orphan.pid}) of ${owner.command} (pid ${owner.pid}, killed), which finishes its changes and records them in its state`
+      : owner
+        ? `${owner.command} (pid ${owner.pid})`
+        : "another npm start, stop or reset";
     throw new LocalBusyError(
       `${dir} is in use by ${holder}: wait for it to finish, then run ${command} again`,
     );
@@ -71,5 +87,68 @@ export function takeLocalLock(dir: string, command: string): () => void {
     command,
   };
   writeFileSync(join(lock, OWNER_FILE), JSON.stringify(owner));
-  return () => rmSync(lock, { recursive: true, force: true });
+  heldLock = lock;
+  return () => {
+    heldLock = undefined;
+    rmSync(lock, { recursive: true, force: true });
+  };
+}
+
+/** A step killed while taking a lock over (a moment's work) left this folder: it is removed then. */
+const TAKEOVER_STALE_MS = 5_000;
+
+/** Sleeps `ms` without spinning (takeLocalLock is synchronous). */
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Removes a lock judged left behind, one step at a time: under `<lock>.takeover` (mkdir), the lock
+ * is judged again before it is removed. Two steps that both judged it left (two npm starts after
+ * a crash) each removed it: the second removed the lock the first had just taken, and both went
+ * on. Now the second finds the first's record, alive, and is refused with its name.
+ */
+function removeLeftLock(lock: string): void {
+  const takeover = `${lock}.takeover`;
+  try {
+    mkdirSync(takeover);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    try {
+      if (Date.now() - statSync(takeover).mtimeMs > TAKEOVER_STALE_MS) {
+        rmSync(takeover, { recursive: true, force: true });
+      }
+    } catch {
+      // finished meanwhile
+    }
+    sleep(20); // another step is taking it over: judged again once it has
+    return;
+  }
+  try {
+    if (leftBehind(lock, readRecord<Owner>(lock, OWNER_FILE))) {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  } finally {
+    rmSync(takeover, { recursive: true, force: true });
+  }
+}
+
+/** The lock this process holds (takeLocalLock), if any. */
+let heldLock: string | undefined;
+
+/**
+ * Records in the lock this process holds, if any, that it runs Terraform as process `pid`, until
+ * the returned function is called (when that Terraform has ended). Should this process be killed
+ * meanwhile, the lock stays taken until that Terraform has ended too.
+ */
+export function recordLockChild(pid: number | undefined): () => void {
+  const lock = heldLock;
+  if (lock === undefined || pid === undefined) return () => {};
+  const file = join(lock, CHILD_FILE);
+  try {
+    writeFileSync(file, JSON.stringify({ pid, startTime: processStartTime(pid) }));
+  } catch {
+    // Best effort (a full disk): failing here would leave the Terraform just started untracked.
+  }
+  return () => rmSync(file, { force: true });
 }

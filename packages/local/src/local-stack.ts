@@ -15,6 +15,7 @@ import {
 } from "@pgforks/terraform-harness";
 import { App } from "cdktf";
 import { LocalInterruptedError } from "./interrupted";
+import { recordLockChild } from "./local-lock";
 
 /** The provider the tenants stacks use (the version @cdktf/provider-postgresql 12.1.1 binds). */
 export const POSTGRESQL_PROVIDER_SOURCE = "registry.terraform.io/cyrilgdn/postgresql";
@@ -184,9 +185,12 @@ export class LocalTerraform {
     allowedExitCodes: readonly number[] = [0],
   ): Promise<TerraformRun> {
     const command = args[0] ?? "";
-    if (this.interruptedBy) throw new LocalInterruptedError(this.interruptedBy, command, this.dir);
+    // Interrupted before this command started (between two runs): it never ran, so nothing was
+    // changed, whatever the command (an apply not started is not "during terraform apply").
+    if (this.interruptedBy) throw new LocalInterruptedError(this.interruptedBy, "", this.dir);
     // Output files of runs whose npm start was killed (their Terraform went on alone and ended).
     removeLeftoversOfDeadProcesses(this.dir, OUTPUT_FILES);
+    let forget = () => {};
     const result = await runTerraform(this.binary, [...args], {
       cwd: this.dir,
       env: this.env,
@@ -195,9 +199,12 @@ export class LocalTerraform {
       outputFiles: join(this.dir, `terraform-${process.pid}-${++runCount}`),
       onSpawn: (child) => {
         this.running = child;
+        // A Terraform outliving a killed npm start keeps .local's lock taken until it ends.
+        forget = recordLockChild(child.pid);
       },
     }).finally(() => {
       this.running = undefined;
+      forget();
     });
     if (this.interruptedBy) {
       throw new LocalInterruptedError(this.interruptedBy, command, this.dir, this.forced);

@@ -139,8 +139,9 @@ const INTERRUPTING_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /**
  * How long plan and apply wait for the state lock: the Terraform of an npm start that was killed
- * (SIGKILL) goes on to the end of its apply alone, holding the lock; the next npm start waits for
- * it instead of failing with "Error acquiring the state lock".
+ * (SIGKILL) goes on to the end of its apply alone, holding the lock. npm start itself is refused
+ * meanwhile (the lock on .local names that Terraform: recordLockChild); an applyTenants without
+ * that lock (the tests) waits for it instead of failing with "Error acquiring the state lock".
  */
 const STATE_LOCK_WAIT = "-lock-timeout=300s";
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tenantFixture } from "@pgforks/testing";
-import { ensureLocalCredentials } from "../src/credentials";
+import { ensureLocalCredentials, passwordVerifiers } from "../src/credentials";
 
 let dir: string;
 beforeEach(() => {
@@ -43,6 +43,37 @@ describe("ensureLocalCredentials", () => {
   ])("refuses a file edited into %s in one line naming it and the way out", (text, what) => {
     expect(refusal(text)).toBe(`${join(dir, "credentials.json")}: ${what}; ${deleteIt}`);
   });
+
+  it.each([
+    ['{"admin": 123}', "number 123"],
+    ['{"admin": "two words"}', "a string, not shown"],
+    ['{"admin": ""}', "an empty string"],
+  ])(
+    "refuses an admin edited into %s in one line naming the file, the field and the way out",
+    (text, what) => {
+      expect(refusal(text)).toBe(
+        `${join(dir, "credentials.json")}: field admin: must be a password of printable ASCII characters, no spaces (found ${what}); ${deleteIt}`,
+      );
+    },
+  );
+
+  it.each([
+    '{"password": 5, "passwordVersion": 1, "draw": "ab"}',
+    '{"password": "two words", "passwordVersion": 1, "draw": "ab"}',
+    '"pw"',
+  ])(
+    "draws a fork's password anew when its entry was edited into %s, as when it is missing",
+    (entry) => {
+      const file = join(dir, "credentials.json");
+      writeFileSync(file, `{"admin": "kept", "tenants": {"shop": ${entry}}}`);
+      const credentials = ensureLocalCredentials(file, [
+        tenantFixture({ name: "shop", passwordVersion: 1 }),
+      ]);
+      expect(credentials.admin).toBe("kept");
+      expect(credentials.tenants.shop?.password).toMatch(/^[A-Za-z0-9]{40}$/);
+      expect(Object.keys(passwordVerifiers(credentials))).toEqual(["shop"]);
+    },
+  );
 
   it("draws the admin's and each fork's password when the file is missing, and keeps them", () => {
     const file = join(dir, "credentials.json");

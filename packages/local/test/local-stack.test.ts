@@ -1,8 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLOSED_PROXY_URL, resolveTerraformBinary } from "@pgforks/terraform-harness";
 import { testWhen } from "@pgforks/testing";
+import type { LocalInterruptedError } from "../src/interrupted";
+import { LOCAL_LOCK_NAME, takeLocalLock } from "../src/local-lock";
 import {
   LocalTerraform,
   localFailureHint,
@@ -107,4 +109,63 @@ describe("LocalTerraform on a machine without the provider", () => {
     },
     60_000,
   );
+});
+
+describe("LocalTerraform interrupted between two of its runs", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "pgforks-local-interrupted-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("an apply that had not started yet is not reported as interrupted during the apply: nothing was changed", async () => {
+    // ctrl-C after the plan, before the apply starts (while onPlan checks the saved plan): the
+    // apply never runs. It was reported as "during terraform apply: Terraform finished the
+    // changes under way and recorded them", sending the reader after changes that never were.
+    const terraform = new LocalTerraform(join(dir, "work"), { adminPassword: "x", verifiers: {} });
+    expect(terraform.interrupt("SIGINT")).toBeUndefined();
+    const failure = await terraform
+      .run(["apply", "-input=false", "-no-color", "local.tfplan"])
+      .then(
+        () => new Error("terraform apply ran"),
+        (error: Error) => error,
+      );
+    expect(failure.message).toBe(
+      "interrupted (SIGINT) before terraform apply: nothing was changed",
+    );
+    expect((failure as LocalInterruptedError).exitCode).toBe(130);
+  });
+});
+
+describe("LocalTerraform under the lock of .local", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "pgforks-local-lockchild-"));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("records its running Terraform in the lock (which outlives a killed npm start), and forgets it when it ends", async () => {
+    // A stand-in Terraform that prints its pid and what the lock says runs.
+    const fake = join(dir, "terraform");
+    writeFileSync(fake, '#!/bin/sh\necho "$$"\ncat "$PGFORKS_TEST_LOCK/terraform.json"\n', {
+      mode: 0o755,
+    });
+    const release = takeLocalLock(dir, "npm start");
+    try {
+      const terraform = new LocalTerraform(
+        join(dir, "work"),
+        { adminPassword: "x", verifiers: {} },
+        {
+          PATH: process.env.PATH,
+          TERRAFORM_BINARY: fake,
+          PGFORKS_TEST_LOCK: join(dir, LOCAL_LOCK_NAME),
+        },
+      );
+      const [pid, record] = (await terraform.run(["plan"])).stdout.trim().split("\n");
+      expect(JSON.parse(record ?? "{}")).toMatchObject({ pid: Number(pid) });
+      expect(existsSync(join(dir, LOCAL_LOCK_NAME, "terraform.json"))).toBe(false);
+    } finally {
+      release();
+    }
+  });
 });

@@ -85,6 +85,38 @@ describe("one local step at a time (npm start, local stop, local reset)", () => 
     expect(existsSync(join(dir, LOCAL_LOCK_NAME))).toBe(true);
   });
 
+  it("keeps the lock of a killed npm start while its Terraform still runs, naming it, then takes it over", async () => {
+    // npm start killed outright (SIGKILL) during the apply: its Terraform goes on alone to write
+    // its state. A stop or reset took the lock over at once and pulled the server or the folder
+    // from under that apply.
+    const killedStart = await holdLock("npm start");
+    const startExited = new Promise((done) => holder?.once("exit", done));
+    holder?.kill("SIGKILL");
+    await startExited;
+    const terraform = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)"], {
+      stdio: "ignore",
+    });
+    try {
+      await new Promise((started) => terraform.once("spawn", started));
+      const pid = terraform.pid as number;
+      writeFileSync(
+        join(dir, LOCAL_LOCK_NAME, "terraform.json"),
+        JSON.stringify({ pid, startTime: processStartTime(pid) }),
+      );
+      const busy = (command: string) =>
+        `${dir} is in use by the Terraform (pid ${pid}) of npm start (pid ${killedStart}, killed), which finishes its changes and records them in its state: wait for it to finish, then run ${command} again`;
+      await expect(resetLocal(() => {}, dir)).rejects.toThrow(busy("npm run local -- reset"));
+      expect(existsSync(join(dir, "credentials.json"))).toBe(true);
+      await expect(stopLocal(() => {}, dir)).rejects.toThrow(busy("npm run local -- stop"));
+    } finally {
+      const exited = new Promise((done) => terraform.once("exit", done));
+      terraform.kill("SIGKILL");
+      await exited;
+    }
+    expect(await resetLocal(() => {}, dir)).toBe(0);
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it("takes over the lock of a step that was killed", async () => {
     await holdLock("npm start");
     const exited = new Promise((done) => holder?.once("exit", done));
