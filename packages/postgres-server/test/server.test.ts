@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { Client } from "pg";
 import {
   findPostgresBinDir,
+  freePort,
   generatePassword,
   PG_BIN_ENV,
   POSTGRES_MAJOR,
@@ -144,10 +145,7 @@ test("a persistent server whose first start failed (port taken) is bootstrapped 
       /pg_ctl start failed/,
     );
     expect(existsSync(join(dir, "data", "PG_VERSION"))).toBe(true);
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const free = (probe.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const free = await freePort();
     const server = await startPostgres({ persistent: { dir, port: free }, rds });
     const admin = new Client({ connectionString: server.connectionString });
     try {
@@ -169,7 +167,7 @@ test("a persistent server keeps its data across stop and start", async () => {
   const dir = mkdtempSync(join(tmpdir(), "pgforks-persistent-"));
   try {
     const rds = { adminRole: "forks_admin", adminPassword: generatePassword() };
-    const port = 40000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     const first = await startPostgres({ persistent: { dir, port }, rds });
     await first.superuserSql("CREATE TABLE kept (x int); INSERT INTO kept VALUES (42)");
     expect(await stopPostgres(dir)).toBe(true);
@@ -192,7 +190,7 @@ test("a persistent server keeps its data across stop and start", async () => {
 test("a persistent server takes the admin password it is started with (a credentials file drawn again)", async () => {
   const dir = mkdtempSync(join(tmpdir(), "pgforks-persistent-"));
   try {
-    const port = 40000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     const first = { adminRole: "forks_admin", adminPassword: generatePassword() };
     const started = await startPostgres({ persistent: { dir, port }, rds: first });
     await started.superuserSql("CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)");
@@ -238,7 +236,7 @@ async function until(done: () => boolean): Promise<void> {
 test("a first start killed while initdb runs: the next start makes a working cluster", async () => {
   const dir = mkdtempSync(join(tmpdir(), "pgforks-persistent-"));
   const rds = { adminRole: "forks_admin", adminPassword: generatePassword() };
-  const port = 40000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   try {
     // `npm start` killed (SIGKILL: no handler runs) while its initdb works: initdb ignores
     // SIGPIPE and finishes alone, but the configuration and the admin never come.
@@ -260,6 +258,9 @@ test("a first start killed while initdb runs: the next start makes a working clu
     );
     child.kill("SIGKILL");
     await exited;
+    // On a starved machine the child may have got as far as starting the server before the kill:
+    // stop it, or the wait below would never end (the next start must still work then).
+    await stopPostgres(dir).catch(() => false);
     await until(() => processesNaming(dir).length === 0);
 
     const server = await startPostgres({ persistent: { dir, port }, rds });
@@ -282,7 +283,7 @@ test("a first start killed while initdb runs: the next start makes a working clu
 test("a first start killed before the admin was made: the next start makes it", async () => {
   const dir = mkdtempSync(join(tmpdir(), "pgforks-persistent-"));
   const rds = { adminRole: "forks_admin", adminPassword: generatePassword() };
-  const port = 40000 + Math.floor(Math.random() * 20000);
+  const port = await freePort();
   try {
     const first = await startPostgres({ persistent: { dir, port }, rds });
     // What a start killed right after pg_ctl start leaves: the server runs, the RDS-like
