@@ -97,10 +97,14 @@ async function applyHeldAt(applied: readonly TenantConfig[], held: string) {
     await release();
     throw error;
   }
-  /** The terminal's ctrl-C: SIGINT to every process of the foreground group. */
+  /**
+   * The terminal's ctrl-C: SIGINT to every process of the foreground group. Presses are 2 s apart,
+   * far beyond the 500 ms in which signals count as one press, so that a child whose event loop
+   * stalls on a loaded machine still sees separate presses.
+   */
   const press = async () => {
     process.kill(-(child.pid as number), "SIGINT");
-    await pause(800);
+    await pause(2_000);
   };
   return { child, ended, press, release };
 }
