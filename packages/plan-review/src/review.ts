@@ -38,6 +38,7 @@ import {
 import { resourceShape } from "./provider-shapes";
 import { constructPaths, resourceAddress, type SynthOutput } from "./synth-output";
 import {
+  footprintDestroyLoses,
   type PlannedTenantComponent,
   proxyAuthChanges,
   TenantAddressBook,
@@ -485,6 +486,24 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
   const stacks: StackReview[] = [];
   const production = (env: string) =>
     [...before, ...after].some((e) => e.name === env && e.environment.tier === "production");
+  // What a tenant's stateful resource loses is the footprint's to say (a read-only group has no
+  // password to lose); other resources keep the guard's words for their type.
+  const tenantStateful = (
+    stateful: StatefulKind | undefined,
+    env: string,
+    tenant: string,
+    address: string,
+  ): StatefulKind | undefined => {
+    const loses = stateful
+      ? footprintDestroyLoses([ctx.before, after], env, tenant, address)
+      : undefined;
+    return stateful && loses !== undefined ? { ...stateful, loses } : stateful;
+  };
+  const withTenantLoss = (r: ResourceReview, env: string): ResourceReview => {
+    if (!r.stateful || r.tenant === undefined) return r;
+    const stateful = tenantStateful(r.stateful, env, r.tenant, r.address);
+    return stateful === r.stateful || !stateful ? r : { ...r, stateful };
+  };
 
   // Region, account and state backend are configuration too: judged for every environment with a base.
   const moved: MovedEnvironment[] = (ctx.before === undefined ? [] : after).flatMap((a) =>
@@ -518,8 +537,9 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
     const book = new TenantAddressBook([manifest, beforeSynth?.stacks[stack]?.tenantManifest]);
     const resources: ResourceReview[] = [];
     for (const rc of plan.resource_changes ?? []) {
-      const review = resourceReview(stack, rc, paths, book);
-      if (!review) continue;
+      const reviewed = resourceReview(stack, rc, paths, book);
+      if (!reviewed) continue;
+      const review = withTenantLoss(reviewed, environment);
       resources.push(review);
       const ownership = tenantOwnership(rc, book);
       if (
@@ -676,7 +696,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
       if (c.planned || c.address === undefined || c.kind === "proxy auth") continue;
       if (c.action !== "delete" && c.action !== "replace") continue;
       const type = c.address.slice(0, c.address.indexOf("."));
-      const stateful = statefulKind(type);
+      const stateful = tenantStateful(statefulKind(type), t.environment, t.tenant, c.address);
       if (!stateful) continue;
       // A dropped tenant's schema is forgotten (a removed block), not deleted: DROP DATABASE takes it.
       const dropped =

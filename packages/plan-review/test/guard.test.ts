@@ -270,6 +270,48 @@ describe("destroy guard", () => {
     );
   });
 
+  it("says what removing a read-only group loses from the tenant footprint: read access, not a login or a password", () => {
+    const base = loadedEnvironment("dev", "development", [
+      { name: "healthtech", readOnlyRole: true },
+    ]);
+    const head = loadedEnvironment("dev", "development", [{ name: "healthtech" }]);
+    const baseSynth = synthesizeForReview([base]);
+    const group = tenantAddressOf(baseSynth, "dev-tenants", "healthtech", "read-only role");
+    const context = {
+      synth: synthesizeForReview([head]),
+      beforeSynth: baseSynth,
+      after: [head],
+      before: [base],
+    };
+    const noLogin =
+      /healthtech_readonly is a NOLOGIN group without a password \(no login is lost\)/;
+    // Judged from the configuration (a pull request, dev-tenants not planned) ...
+    const fromConfig = destroyGuard(buildReview([], context)).blocked;
+    expect(fromConfig.map((f) => f.address)).toEqual([group]);
+    expect(fromConfig[0]?.reason).toMatch(noLogin);
+    expect(fromConfig[0]?.reason).not.toContain("password;");
+    // ... and from main's plan of dev-tenants: the banner and the guard say the same.
+    const planned = buildReview(
+      [
+        {
+          stack: "dev-tenants",
+          plan: planJson([
+            resourceChange(group, {
+              actions: ["delete"],
+              before: { name: "healthtech_readonly", login: false },
+            }),
+          ]),
+        },
+      ],
+      context,
+    );
+    expect(destroyGuard(planned).blocked[0]?.reason).toMatch(noLogin);
+    const markdown = renderReview(planned);
+    expect(markdown).toMatch(noLogin);
+    expect(markdown).toContain("SELECT on the tables of healthtech");
+    expect(markdown).not.toContain("the login and its password");
+  });
+
   it("allows what an approval names as <stack>:<address>", () => {
     const approvals = parseApprovals(
       "# approved in review #42\ndev-platform:aws_kms_key.key_F64E54E4\n dev-platform:aws_db_instance.database_instance_D7FC2283 , prod-platform:aws_kms_key.key_F64E54E4",
