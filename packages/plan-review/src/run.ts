@@ -336,10 +336,12 @@ export function reportGuard(review: Review, err: (text: string) => void): boolea
     for (const s of stale) err(`  ${s.reason}`);
   }
   if (lowered.length > 0) {
-    err(`Guard: ${lowered.length} protection lowering(s) in production without approval:`);
+    err(
+      `Guard: ${lowered.length} change(s) in production without approval that lower a protection or delete older data:`,
+    );
     for (const l of lowered)
       err(
-        `  ${l.stack}:${l.address} (${l.lowerings.map((x) => `${x.protection} ${x.before} → ${x.after}`).join(", ")})`,
+        `  ${l.stack}:${l.address} (${l.lowerings.map((x) => (x.deletes !== undefined ? `${x.deletes} DELETED: ${x.protection} ${x.before} → ${x.after}` : `${x.protection} ${x.before} → ${x.after}`)).join(", ")})`,
       );
     err(
       `Approve by listing them as <stack>:<address> in ${APPROVALS_ENV_VAR} (comma separated) or --approve-file.`,

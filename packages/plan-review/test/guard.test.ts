@@ -312,6 +312,63 @@ describe("destroy guard", () => {
     expect(markdown).not.toContain("the login and its password");
   });
 
+  it("says a shortened log or Performance Insights retention deletes data, apart from lowered protections", () => {
+    const logGroup = "aws_cloudwatch_log_group.database_log-groups_postgresql_1A2B3C4D";
+    const instance = "aws_db_instance.database_instance_D7FC2283";
+    const prod = loadedEnvironment("prod", "production", []);
+    const shortened = resourceChange(logGroup, {
+      actions: ["update"],
+      before: { retention_in_days: 365 },
+      after: { retention_in_days: 30 },
+    });
+    const review = buildReview(
+      [
+        {
+          stack: "prod-platform",
+          plan: planJson([
+            shortened,
+            resourceChange(instance, {
+              actions: ["update"],
+              before: { multi_az: true, performance_insights_retention_period: 31 },
+              after: { multi_az: false, performance_insights_retention_period: 7 },
+            }),
+          ]),
+        },
+      ],
+      { after: [prod], before: [prod] },
+    );
+    const markdown = renderReview(review);
+    expect(markdown).toContain(
+      "**This change deletes data: 2 retentions shortened, so the older logs or performance data are deleted.**",
+    );
+    expect(markdown).toContain(
+      `− **log events older than 30 days DELETED** at the apply: \`${logGroup}\` in \`prod-platform\` keeps them 30 days instead of 365 days, and the older ones are gone for good — **needs an approval: prod-platform:${logGroup}**`,
+    );
+    expect(markdown).toContain("− **Performance Insights data older than 7 days DELETED**");
+    // Only Multi-AZ is a lowered protection; the retentions are not counted there.
+    expect(markdown).toContain("**This change lowers 1 protection of a production environment.**");
+    expect(markdown).not.toMatch(/↓ (log retention|Performance Insights retention)/);
+    expect(markdown).toContain(
+      "**Guard: blocked.** 2 changes lower a protection or delete older data of a production environment.",
+    );
+    // A retention alone: no "lowers" banner at all.
+    const logOnly = renderReview(
+      buildReview(
+        [
+          {
+            stack: "prod-platform",
+            plan: planJson([shortened]),
+          },
+        ],
+        { after: [prod], before: [prod] },
+      ),
+    );
+    expect(logOnly).not.toContain("lowers");
+    expect(logOnly).toContain(
+      "1 change deletes older data (a shortened retention) of a production environment.",
+    );
+  });
+
   it("allows what an approval names as <stack>:<address>", () => {
     const approvals = parseApprovals(
       "# approved in review #42\ndev-platform:aws_kms_key.key_F64E54E4\n dev-platform:aws_db_instance.database_instance_D7FC2283 , prod-platform:aws_kms_key.key_F64E54E4",
