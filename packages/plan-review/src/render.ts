@@ -313,6 +313,32 @@ function movedBanner(review: Review): Block {
   ];
 }
 
+/**
+ * The top-level warning of a lowered engine version or allocated storage: RDS cannot do either,
+ * and no plan says so (the storage decrease is not even planned), so the configuration does.
+ */
+function irreversibleBanner(review: Review): Block {
+  const { irreversible } = review.guard;
+  if (irreversible.length === 0) return [];
+  const blocked = irreversible.some((c) => c.allowedBy === undefined);
+  const items = irreversible.map((c): Inline[] => [
+    code(c.address),
+    ` of environment ${c.environment}: ${c.before} → ${c.after}. ${c.why}. Instead: ${c.fix} — `,
+    c.allowedBy === undefined ? strong(`needs an approval: ${approvalKey(c)}`) : c.reason,
+  ]);
+  return [
+    alert(
+      blocked ? "CAUTION" : "WARNING",
+      [
+        strong(
+          `This change asks RDS for what it cannot do: ${plural(irreversible.length, "setting")} of the instance lowered (an engine downgrade or smaller storage).`,
+        ),
+      ],
+      [bulletList(items)],
+    ),
+  ];
+}
+
 /** "Guard: blocked." with what `said` and the approvals that would let `items` through. */
 function approvalsNeeded(said: string, items: ReadonlyArray<Parameters<typeof approvalKey>[0]>) {
   return paragraph(
@@ -329,6 +355,16 @@ function approvalsNeeded(said: string, items: ReadonlyArray<Parameters<typeof ap
 }
 
 function guardBlock(review: Review): Block {
+  const irreversible = review.guard.irreversible.filter((c) => c.allowedBy === undefined);
+  if (irreversible.length > 0) {
+    return [
+      approvalsNeeded(
+        `${plural(irreversible.length, "change")} lower${irreversible.length === 1 ? "s" : ""} the engine version or the storage of an RDS instance, which RDS cannot do.`,
+        irreversible,
+      ),
+      ...guardBlock({ ...review, guard: { ...review.guard, irreversible: [] } }),
+    ];
+  }
   const moved = review.guard.moved.filter((m) => m.allowedBy === undefined);
   if (moved.length > 0) {
     return [
@@ -936,7 +972,8 @@ export function renderReview(review: Review, opts: RenderOptions = {}): string {
   const guardState =
     review.guard.blocked.length > 0 ||
     review.guard.lowered.some((l) => l.allowedBy === undefined) ||
-    review.guard.moved.some((m) => m.allowedBy === undefined)
+    review.guard.moved.some((m) => m.allowedBy === undefined) ||
+    review.guard.irreversible.some((c) => c.allowedBy === undefined)
       ? [", ", strong("destroy guard blocked")]
       : review.guard.stale.length > 0
         ? [", ", strong("destroy guard failed")]
@@ -955,6 +992,7 @@ export function renderReview(review: Review, opts: RenderOptions = {}): string {
     banner(review),
     proxySwitchBanner(review),
     movedBanner(review),
+    irreversibleBanner(review),
     retentionDeletionBanner(review),
     loweredBanner(review),
     guardBlock(review),

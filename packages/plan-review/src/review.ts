@@ -15,8 +15,11 @@ import {
   approvalKey,
   type Decision,
   decideDestroy,
+  decideIrreversible,
   decideLowering,
   decideRelocation,
+  type IrreversibleChange,
+  irreversibleChanges,
   type LoweringCandidate,
   loweredProtections,
   loweredTier,
@@ -214,6 +217,9 @@ export interface LoweredProtection extends LoweringCandidate, Decision {
 /** A region, account or state backend changed for an environment, with the guard's decision. */
 export interface MovedEnvironment extends Relocation, Decision {}
 
+/** An engine version or allocated storage lowered, which RDS cannot do, with the guard's decision. */
+export interface IrreversibleInstanceChange extends IrreversibleChange, Decision {}
+
 /** Connection budget of an environment, before and after. */
 export interface BudgetChange {
   readonly environment: string;
@@ -254,6 +260,11 @@ export interface Review {
      * every tier without an approval (`allowedBy` undefined).
      */
     readonly moved: readonly MovedEnvironment[];
+    /**
+     * Every lowered engine version or allocated storage (configuration before -> after): RDS
+     * cannot do either to the instance. Blocked in every tier without an approval.
+     */
+    readonly irreversible: readonly IrreversibleInstanceChange[];
   };
   readonly tenants: readonly TenantChange[];
   readonly budgets: readonly BudgetChange[];
@@ -513,6 +524,16 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
     }).map((r) => decideRelocation(r, approvals)),
   );
 
+  // Engine version and storage only go up on RDS: judged from the configuration, like the moves.
+  const irreversible: IrreversibleInstanceChange[] = (
+    ctx.before === undefined ? [] : after
+  ).flatMap((a) =>
+    irreversibleChanges(before.find((e) => e.name === a.name)?.environment, {
+      ...a.environment,
+      name: a.name,
+    }).map((c) => decideIrreversible(c, approvals)),
+  );
+
   for (const stack of ordered) {
     const environment = environmentOfStack(stack);
     const plan = byStack.get(stack);
@@ -631,7 +652,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
       .filter((o) => o.action !== "no-op" && o.action !== "read")
       .sort((a, b) => compareStrings(a.name, b.name));
     const counts = countsOf(resources, drift.length);
-    const blocked = [...findings, ...lowered, ...moved].some(
+    const blocked = [...findings, ...lowered, ...moved, ...irreversible].some(
       (f) => f.stack === stack && f.allowedBy === undefined,
     );
     const status: StackStatus =
@@ -751,7 +772,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
       ),
     );
   }
-  const judged = new Set([...findings, ...lowered, ...moved].map(approvalKey));
+  const judged = new Set([...findings, ...lowered, ...moved, ...irreversible].map(approvalKey));
   const stale = staleApprovals(ctx.approvals ?? [], judged, plannedStacks);
   if (ctx.staleApprovals === "warn") {
     for (const s of stale) notes.push(`Warning: ${s.reason} (stale approvals only warn here).`);
@@ -769,6 +790,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
             (order.get(y.stack) ?? rank(y.environment)) || compareStrings(x.address, y.address),
       ),
       moved,
+      irreversible,
     },
     tenants,
     budgets,
@@ -789,6 +811,7 @@ export function destroyGuard(review: Review): {
   stale: StaleApproval[];
   lowered: LoweredProtection[];
   moved: MovedEnvironment[];
+  irreversible: IrreversibleInstanceChange[];
 } {
   return {
     blocked: [...review.guard.blocked],
@@ -796,5 +819,6 @@ export function destroyGuard(review: Review): {
     stale: [...review.guard.stale],
     lowered: review.guard.lowered.filter((l) => l.allowedBy === undefined),
     moved: review.guard.moved.filter((m) => m.allowedBy === undefined),
+    irreversible: review.guard.irreversible.filter((c) => c.allowedBy === undefined),
   };
 }

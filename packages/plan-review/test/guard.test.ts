@@ -5,6 +5,7 @@
 import { APPROVALS_ENV_VAR, ApprovalError, parseApprovals } from "@pgforks/guard";
 import { renderReview } from "../src/render";
 import { buildReview, destroyGuard, type StackPlan } from "../src/review";
+import { reportGuard } from "../src/run";
 import { synthesizeForReview } from "../src/synthesize";
 import { loadedEnvironment, planJson, resourceChange, tenantAddressOf } from "./test-helpers";
 
@@ -230,6 +231,74 @@ describe("destroy guard", () => {
         }),
       ).stale.map((s) => s.reason),
     ).toEqual(["approval dev-platform:region matches nothing in these plans: remove it from test"]);
+  });
+
+  it("blocks an engine downgrade and a storage decrease between the base and the change, which RDS cannot do", () => {
+    const base = loadedEnvironment("dev", "development", [{ name: "healthtech" }]);
+    const bigger = {
+      ...base,
+      environment: {
+        ...base.environment,
+        database: { ...base.environment.database, engineVersion: "16", allocatedStorageGb: 40 },
+      },
+    };
+    const smaller = {
+      ...bigger,
+      environment: {
+        ...bigger.environment,
+        database: { ...bigger.environment.database, engineVersion: "15", allocatedStorageGb: 20 },
+      },
+    };
+    // The instance is not even in the plan: the provider ignores a smaller allocated_storage.
+    const planned: StackPlan[] = [{ stack: "dev-platform", plan: planJson([]) }];
+    const review = (approvals = "") =>
+      buildReview(planned, {
+        after: [smaller],
+        before: [bigger],
+        approvals: parseApprovals(approvals, "test"),
+      });
+
+    const blocked = review();
+    expect(destroyGuard(blocked).irreversible.map((c) => `${c.stack}:${c.address}`)).toEqual([
+      "dev-platform:database.engineVersion",
+      "dev-platform:database.allocatedStorageGb",
+    ]);
+    expect(blocked.stacks.find((s) => s.stack === "dev-platform")?.status).toBe("blocked");
+    const markdown = renderReview(blocked);
+    expect(markdown).toContain("destroy guard blocked");
+    expect(markdown).toContain(
+      "**This change asks RDS for what it cannot do: 2 settings of the instance lowered (an engine downgrade or smaller storage).**",
+    );
+    expect(markdown).toContain(
+      "`database.engineVersion` of environment dev: 16 → 15. RDS cannot downgrade a DB engine",
+    );
+    expect(markdown).toContain(
+      "`database.allocatedStorageGb` of environment dev: 40 GB → 20 GB. RDS cannot shrink an instance's storage",
+    );
+    expect(markdown).toContain("**needs an approval: dev-platform:database.allocatedStorageGb**");
+    expect(markdown).toContain(
+      "**Guard: blocked.** 2 changes lower the engine version or the storage of an RDS instance, which RDS cannot do.",
+    );
+    const err: string[] = [];
+    expect(reportGuard(blocked, (line) => err.push(line))).toBe(true);
+    expect(err.join("\n")).toContain(
+      "dev-platform:database.allocatedStorageGb (40 GB → 20 GB): RDS cannot shrink an instance's storage",
+    );
+
+    const approved = review(
+      "dev-platform:database.engineVersion\ndev-platform:database.allocatedStorageGb",
+    );
+    expect(destroyGuard(approved)).toMatchObject({ irreversible: [], stale: [] });
+    // Raising them is no finding, and an approval for it is stale.
+    const raised = buildReview(planned, {
+      after: [bigger],
+      before: [base],
+      approvals: parseApprovals("dev-platform:database.allocatedStorageGb", "test"),
+    });
+    expect(destroyGuard(raised).irreversible).toEqual([]);
+    expect(destroyGuard(raised).stale.map((s) => s.reason)).toEqual([
+      "approval dev-platform:database.allocatedStorageGb matches nothing in these plans: remove it from test",
+    ]);
   });
 
   it("judges an unplanned tenants stack from the configuration: what main's guard would refuse needs its approval in the pull request", () => {
