@@ -802,8 +802,9 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
 
 /**
  * The guard's decision: exit non-zero when `blocked`, `stale`, `lowered` (protections of
- * production lowered without approval) or `moved` (an environment's region, account or state
- * backend changed without approval) is not empty.
+ * production lowered without approval), `moved` (an environment's region, account or state
+ * backend changed without approval) or `irreversible` (an engine version or allocated storage
+ * lowered without approval) is not empty.
  */
 export function destroyGuard(review: Review): {
   blocked: GuardFinding[];
