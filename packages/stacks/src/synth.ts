@@ -282,21 +282,37 @@ function acquireSwapLock(outdir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
-    let holder: { pid: number; startTime?: string } | undefined;
+    let holder: { pid: number; startTime?: string; text: string } | undefined;
     try {
-      const [pid = "", startTime = ""] = readFileSync(owner, "utf8").split(" ");
-      holder = { pid: Number(pid), ...(startTime ? { startTime } : {}) };
+      const text = readFileSync(owner, "utf8");
+      const [pid = "", startTime = ""] = text.split(" ");
+      holder = { pid: Number(pid), ...(startTime ? { startTime } : {}), text };
     } catch {
       // Between the holder's mkdir and its owner file: it runs.
     }
     if (holder && !isProcessAlive(holder.pid, holder.startTime)) {
-      // Its holder was killed mid-swap: move the lock aside (one taker wins the rename).
+      // Its holder was killed mid-swap: move the lock aside (one taker wins the rename), and
+      // judge what was moved again: another waiter may have taken the dead lock over and made
+      // its own in between, which goes back.
       const stale = `${lock}.stale-${process.pid}`;
       try {
         renameSync(lock, stale);
-        rmSync(stale, { recursive: true, force: true });
       } catch {
-        // Another synth took it over first.
+        continue; // another synth took it over first
+      }
+      let moved: string | undefined;
+      try {
+        moved = readFileSync(join(stale, "owner"), "utf8");
+      } catch {
+        moved = undefined;
+      }
+      if (moved === holder.text) rmSync(stale, { recursive: true, force: true });
+      else {
+        try {
+          renameSync(stale, lock);
+        } catch {
+          rmSync(stale, { recursive: true, force: true });
+        }
       }
       continue;
     }
