@@ -20,7 +20,8 @@
 # <stack>:<address> per line (a bare address exits 2: addresses repeat in every environment), for
 # a stateful deletion or replacement or for a lowered protection of production (`<stack>:tier`
 # for the tier), or for a changed region, account or state backend (`<env>-platform:region`,
-# `:account`, `:stateBackend`); an approval matching nothing in the plan of its stack fails the
+# `:account`, `:stateBackend`), or for a lowered engine version or storage
+# (`<env>-platform:database.engineVersion`, `:database.allocatedStorageGb`); an approval matching nothing in the plan of its stack fails the
 # guard until the line is removed.
 set -euo pipefail
 [ $# -gt 0 ] || [ -n "${BASE_REF:-}" ] || {
@@ -57,7 +58,7 @@ fi
 cat "$out" >>"${GITHUB_STEP_SUMMARY:-/dev/null}"
 case "$status" in
   0) ;;
-  1) echo "::error::the destroy guard blocked this plan: a stateful resource is deleted or replaced, a protection of production lowered (Multi-AZ, deletion protection, backups, encryption, TLS, public access, log or Performance Insights retention, tier), or an environment's region, account or state backend changed, without approval, or an approval in .github/approved-changes.txt matches nothing (see the review)" ;;
+  1) echo "::error::the destroy guard blocked this plan: a stateful resource is deleted or replaced, a protection of production lowered (Multi-AZ, deletion protection, backups, encryption, TLS, public access, tier) or older logs or performance data deleted (a shortened log or Performance Insights retention), an environment's region, account or state backend changed, or its engine version or storage lowered (RDS cannot do either), without approval, or an approval in .github/approved-changes.txt matches nothing (see the review)" ;;
   *) echo "::error::the plan review failed (exit $status)" ;;
 esac
 exit "$status"

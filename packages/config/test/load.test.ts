@@ -236,6 +236,42 @@ describe("environment.yaml rules", () => {
     },
   );
 
+  it.each(["16.8", "15.4", "13", "18"])(
+    "refuses engineVersion %s: a major version RDS offers, without a pinned minor RDS would have to downgrade",
+    (version) => {
+      const dir = copyEnvironments();
+      patchEnvironment(
+        dir,
+        "dev",
+        "instanceClass: db.t4g.micro",
+        `instanceClass: db.t4g.micro\n  engineVersion: "${version}"`,
+      );
+      let error: ConfigError | undefined;
+      try {
+        loadEnvironment("dev", dir);
+      } catch (e) {
+        error = e as ConfigError;
+      }
+      expect(error?.problems).toHaveLength(1);
+      const [problem] = error?.problems ?? [];
+      expect(problem?.file).toMatch(/dev[/\\]environment\.yaml$/);
+      expect(`${problem?.path}: ${problem?.message} (found ${problem?.found})`).toBe(
+        `database.engineVersion: must be a PostgreSQL major version RDS offers, 14 to 17, without a minor (e.g. 16): automatic minor upgrades are on, so a pinned minor such as 16.8 becomes a downgrade in the next plan once RDS upgrades the instance, and RDS cannot downgrade an engine (RDS API Reference, ModifyDBInstance EngineVersion) (found "${version}")`,
+      );
+    },
+  );
+
+  it("accepts a major engine version", () => {
+    const dir = copyEnvironments();
+    patchEnvironment(
+      dir,
+      "dev",
+      "instanceClass: db.t4g.micro",
+      'instanceClass: db.t4g.micro\n  engineVersion: "17"',
+    );
+    expect(loadEnvironment("dev", dir).environment.database.engineVersion).toBe("17");
+  });
+
   it("rejects AZs of another region, an unknown instance class and a name that is not its folder", () => {
     const dir = copyEnvironments();
     patchEnvironment(dir, "dev", "[use1-az1, use1-az2]", "[use1-az1, euw1-az2]");

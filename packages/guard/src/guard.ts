@@ -90,6 +90,22 @@ export function lossReason(candidate: Pick<DestroyCandidate, "action" | "statefu
   return `blocked: ${candidate.action === "replace" ? "replacing" : "deleting"} it loses ${candidate.stateful.loses}`;
 }
 
+/**
+ * Decides a change that is blocked in every tier unless an approval names it as
+ * `<stack>:<address>` (a relocation, a lowered engine version or storage): `blocked` is the
+ * reason when it is not approved.
+ */
+export function decideByApproval<T extends { readonly stack: string; readonly address: string }>(
+  item: T,
+  approvals: ReadonlySet<string>,
+  blocked: string,
+): T & Decision {
+  const approval = approvalKey(item);
+  if (approvals.has(approval))
+    return { ...item, allowedBy: "approval", reason: `allowed: approved as ${approval}` };
+  return { ...item, reason: blocked };
+}
+
 /** A resource (or, for the tier, an environment's platform stack) whose protections a change lowers. */
 export interface LoweringCandidate {
   readonly stack: string;

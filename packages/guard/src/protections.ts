@@ -16,6 +16,12 @@ export interface ProtectionLowering {
   readonly before: string;
   /** Value after ("false", "1 day"). */
   readonly after: string;
+  /**
+   * Set when the lowering deletes data that exists (a shortened retention): what is deleted,
+   * e.g. "log events older than 30 days". The review then words it as data loss, not as a
+   * lowered protection. Undefined for the protections that delete nothing by themselves.
+   */
+  readonly deletes?: string;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -62,7 +68,12 @@ function loweredLogRetention(was: unknown, now: unknown): ProtectionLowering | u
     return n === Number.POSITIVE_INFINITY ? "never expire" : `${n} day${n === 1 ? "" : "s"}`;
   };
   if (was === undefined || now === undefined || days(now) >= days(was)) return undefined;
-  return { protection: LOG_RETENTION_PROTECTION, before: words(was), after: words(now) };
+  return {
+    protection: LOG_RETENTION_PROTECTION,
+    before: words(was),
+    after: words(now),
+    deletes: `log events older than ${words(now)}`,
+  };
 }
 
 /**
@@ -90,7 +101,14 @@ export function loweredProtections(rc: ResourceChange): ProtectionLowering[] {
         ? [{ protection: "backup retention", before: days(was), after: days(now) }]
         : []),
       ...(piWas !== undefined && piNow !== undefined && piNow < piWas
-        ? [{ protection: PERFORMANCE_INSIGHTS_RETENTION, before: days(piWas), after: days(piNow) }]
+        ? [
+            {
+              protection: PERFORMANCE_INSIGHTS_RETENTION,
+              before: days(piWas),
+              after: days(piNow),
+              deletes: `Performance Insights data older than ${days(piNow)}`,
+            },
+          ]
         : []),
       ...flag(before, after, "storage_encrypted", "storage encryption", true),
       ...flag(before, after, "publicly_accessible", "not publicly accessible", false).map((l) => ({

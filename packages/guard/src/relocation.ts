@@ -9,8 +9,7 @@
  * guard never sees it: it is judged from the configuration, and blocked in every tier until an
  * approval names `<env>-platform:<setting>`.
  */
-import { approvalKey } from "./approvals";
-import type { Decision } from "./guard";
+import { type Decision, decideByApproval } from "./guard";
 
 /** The part of an environment's configuration a relocation is read from. */
 export interface LocatedEnvironment {
@@ -92,8 +91,5 @@ export function decideRelocation(
   relocation: Relocation,
   approvals: ReadonlySet<string>,
 ): Relocation & Decision {
-  const approval = approvalKey(relocation);
-  if (approvals.has(approval))
-    return { ...relocation, allowedBy: "approval", reason: `allowed: approved as ${approval}` };
-  return { ...relocation, reason: `blocked: ${relocation.loses}` };
+  return decideByApproval(relocation, approvals, `blocked: ${relocation.loses}`);
 }

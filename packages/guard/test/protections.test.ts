@@ -75,7 +75,12 @@ describe("loweredProtections", () => {
         ),
       );
     expect(pi(31, 7)).toEqual([
-      { protection: PERFORMANCE_INSIGHTS_RETENTION, before: "31 days", after: "7 days" },
+      {
+        protection: PERFORMANCE_INSIGHTS_RETENTION,
+        before: "31 days",
+        after: "7 days",
+        deletes: "Performance Insights data older than 7 days",
+      },
     ]);
     expect(PERFORMANCE_INSIGHTS_RETENTION).toMatch(/deleted/);
     expect(pi(7, 31)).toEqual([]);
@@ -125,17 +130,32 @@ describe("loweredProtections of a log group", () => {
 
   it("names a shorter retention as deleted log events", () => {
     expect(group(365, 7)).toEqual([
-      { protection: LOG_RETENTION_PROTECTION, before: "365 days", after: "7 days" },
+      {
+        protection: LOG_RETENTION_PROTECTION,
+        before: "365 days",
+        after: "7 days",
+        deletes: "log events older than 7 days",
+      },
     ]);
     expect(group(30, 1)).toEqual([
-      { protection: LOG_RETENTION_PROTECTION, before: "30 days", after: "1 day" },
+      {
+        protection: LOG_RETENTION_PROTECTION,
+        before: "30 days",
+        after: "1 day",
+        deletes: "log events older than 1 day",
+      },
     ]);
     expect(LOG_RETENTION_PROTECTION).toMatch(/deleted/);
   });
 
   it("counts 0 (never expire) as the longest retention", () => {
     expect(group(0, 3653)).toEqual([
-      { protection: LOG_RETENTION_PROTECTION, before: "never expire", after: "3653 days" },
+      {
+        protection: LOG_RETENTION_PROTECTION,
+        before: "never expire",
+        after: "3653 days",
+        deletes: "log events older than 3653 days",
+      },
     ]);
     expect(group(null, 90)).toHaveLength(1);
     expect(group(90, 0)).toEqual([]);

@@ -6,6 +6,7 @@
  * @pgforks/rds (modifications.ts), where each statement names its AWS source.
  */
 import type { ConnectionBudget } from "@pgforks/config";
+import { isEngineDowngrade } from "@pgforks/guard";
 import { code, heading, parseMarkdown, table } from "@pgforks/markdown";
 import {
   type ExplainedInstanceSetting,
@@ -93,6 +94,23 @@ function instanceEffectsOf(
         : key === "allocated_storage"
           ? alarmDependents(stackResources)
           : [];
+    // RDS only upgrades an engine: a lower version is refused, not applied (the guard blocks it).
+    if (
+      key === "engine_version" &&
+      !isUnknown &&
+      isEngineDowngrade(String(before[key]), String(after[key]))
+    ) {
+      effects.push({
+        stack: r.stack,
+        target,
+        change: `${effect.what}: ${shown(before[key], false)} → ${shown(after[key], false)}, a DOWNGRADE`,
+        takesEffect: "this apply",
+        downtime:
+          "none: RDS refuses a downgrade, so the apply fails and the instance keeps its version",
+        dependents: [],
+      });
+      continue;
+    }
     effects.push({
       stack: r.stack,
       target,

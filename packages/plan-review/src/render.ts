@@ -208,19 +208,30 @@ function proxySwitchBanner(review: Review): Block {
   });
 }
 
-/** The top-level warning of lowered protections (blocked in production without approval). */
+/** The verdict on a lowering: its approval when blocked, else why it is allowed. */
+function loweringVerdict(l: Review["guard"]["lowered"][number]): Inline {
+  return l.allowedBy === undefined ? strong(`needs an approval: ${approvalKey(l)}`) : l.reason;
+}
+
+/**
+ * The top-level warning of lowered protections (blocked in production without approval). A
+ * lowering that deletes data (a shortened log or Performance Insights retention) is not a
+ * protection: {@link retentionDeletionBanner} says it as data loss.
+ */
 function loweredBanner(review: Review): Block {
-  const { lowered } = review.guard;
+  const lowered = review.guard.lowered
+    .map((l) => ({ l, lowerings: l.lowerings.filter((x) => x.deletes === undefined) }))
+    .filter(({ lowerings }) => lowerings.length > 0);
   if (lowered.length === 0) return [];
-  const blocked = lowered.filter((l) => l.allowedBy === undefined);
-  const items = lowered.flatMap((l) =>
-    l.lowerings.map((x): Inline[] => [
+  const blocked = lowered.filter(({ l }) => l.allowedBy === undefined);
+  const items = lowered.flatMap(({ l, lowerings }) =>
+    lowerings.map((x): Inline[] => [
       `↓ ${x.protection} ${x.before} → ${x.after} `,
       ...(l.address === "tier"
         ? ["of environment ", l.environment]
         : [code(l.address), " in ", code(l.stack)]),
       " — ",
-      l.allowedBy === undefined ? strong(`needs an approval: ${approvalKey(l)}`) : l.reason,
+      loweringVerdict(l),
     ]),
   );
   return [
@@ -229,6 +240,47 @@ function loweredBanner(review: Review): Block {
       [
         strong(
           `This change lowers ${plural(items.length, "protection")}${blocked.length > 0 ? " of a production environment" : ""}.`,
+        ),
+      ],
+      [bulletList(items)],
+    ),
+  ];
+}
+
+/**
+ * The top-level warning of shortened retentions: data loss, worded like the other data loss of
+ * the review (what is DELETED, where, and the verdict). CloudWatch Logs and Performance Insights
+ * delete what is older than the new retention once the apply sets it; nothing brings it back.
+ */
+function retentionDeletionBanner(review: Review): Block {
+  const items = review.guard.lowered.flatMap((l) =>
+    l.lowerings.flatMap((x): Inline[][] =>
+      x.deletes === undefined
+        ? []
+        : [
+            [
+              "− ",
+              strong(`${x.deletes} DELETED`),
+              " at the apply: ",
+              code(l.address),
+              " in ",
+              code(l.stack),
+              ` keeps them ${x.after} instead of ${x.before}, and the older ones are gone for good — `,
+              loweringVerdict(l),
+            ],
+          ],
+    ),
+  );
+  if (items.length === 0) return [];
+  const blocked = review.guard.lowered.some(
+    (l) => l.allowedBy === undefined && l.lowerings.some((x) => x.deletes !== undefined),
+  );
+  return [
+    alert(
+      blocked ? "CAUTION" : "WARNING",
+      [
+        strong(
+          `This change deletes data: ${plural(items.length, "retention")} shortened, so the older logs or performance data are deleted.`,
         ),
       ],
       [bulletList(items)],
@@ -261,6 +313,32 @@ function movedBanner(review: Review): Block {
   ];
 }
 
+/**
+ * The top-level warning of a lowered engine version or allocated storage: RDS cannot do either,
+ * and no plan says so (the storage decrease is not even planned), so the configuration does.
+ */
+function irreversibleBanner(review: Review): Block {
+  const { irreversible } = review.guard;
+  if (irreversible.length === 0) return [];
+  const blocked = irreversible.some((c) => c.allowedBy === undefined);
+  const items = irreversible.map((c): Inline[] => [
+    code(c.address),
+    ` of environment ${c.environment}: ${c.before} → ${c.after}. ${c.why}. Instead: ${c.fix} — `,
+    c.allowedBy === undefined ? strong(`needs an approval: ${approvalKey(c)}`) : c.reason,
+  ]);
+  return [
+    alert(
+      blocked ? "CAUTION" : "WARNING",
+      [
+        strong(
+          `This change asks RDS for what it cannot do: ${plural(irreversible.length, "setting")} of the instance lowered (an engine downgrade or smaller storage).`,
+        ),
+      ],
+      [bulletList(items)],
+    ),
+  ];
+}
+
 /** "Guard: blocked." with what `said` and the approvals that would let `items` through. */
 function approvalsNeeded(said: string, items: ReadonlyArray<Parameters<typeof approvalKey>[0]>) {
   return paragraph(
@@ -277,6 +355,16 @@ function approvalsNeeded(said: string, items: ReadonlyArray<Parameters<typeof ap
 }
 
 function guardBlock(review: Review): Block {
+  const irreversible = review.guard.irreversible.filter((c) => c.allowedBy === undefined);
+  if (irreversible.length > 0) {
+    return [
+      approvalsNeeded(
+        `${plural(irreversible.length, "change")} lower${irreversible.length === 1 ? "s" : ""} the engine version or the storage of an RDS instance, which RDS cannot do.`,
+        irreversible,
+      ),
+      ...guardBlock({ ...review, guard: { ...review.guard, irreversible: [] } }),
+    ];
+  }
   const moved = review.guard.moved.filter((m) => m.allowedBy === undefined);
   if (moved.length > 0) {
     return [
@@ -290,9 +378,18 @@ function guardBlock(review: Review): Block {
   const { blocked, allowed } = review.guard;
   const lowered = review.guard.lowered.filter((l) => l.allowedBy === undefined);
   if (blocked.length === 0 && lowered.length > 0) {
+    const all = lowered.flatMap((l) => l.lowerings);
+    const deletes = all.some((x) => x.deletes !== undefined);
+    const protects = all.some((x) => x.deletes === undefined);
+    const what =
+      deletes && protects
+        ? "lower{s} a protection or delete{s} older data"
+        : deletes
+          ? "delete{s} older data (a shortened retention)"
+          : "lower{s} a protection";
     return [
       approvalsNeeded(
-        `${plural(lowered.length, "change")} lower${lowered.length === 1 ? "s" : ""} a protection of a production environment.`,
+        `${plural(lowered.length, "change")} ${what.replace(/\{s\}/g, lowered.length === 1 ? "s" : "")} of a production environment.`,
         lowered,
       ),
       ...guardBlock({ ...review, guard: { ...review.guard, lowered: [] } }),
@@ -875,7 +972,8 @@ export function renderReview(review: Review, opts: RenderOptions = {}): string {
   const guardState =
     review.guard.blocked.length > 0 ||
     review.guard.lowered.some((l) => l.allowedBy === undefined) ||
-    review.guard.moved.some((m) => m.allowedBy === undefined)
+    review.guard.moved.some((m) => m.allowedBy === undefined) ||
+    review.guard.irreversible.some((c) => c.allowedBy === undefined)
       ? [", ", strong("destroy guard blocked")]
       : review.guard.stale.length > 0
         ? [", ", strong("destroy guard failed")]
@@ -894,6 +992,8 @@ export function renderReview(review: Review, opts: RenderOptions = {}): string {
     banner(review),
     proxySwitchBanner(review),
     movedBanner(review),
+    irreversibleBanner(review),
+    retentionDeletionBanner(review),
     loweredBanner(review),
     guardBlock(review),
   ];

@@ -15,8 +15,11 @@ import {
   approvalKey,
   type Decision,
   decideDestroy,
+  decideIrreversible,
   decideLowering,
   decideRelocation,
+  type IrreversibleChange,
+  irreversibleChanges,
   type LoweringCandidate,
   loweredProtections,
   loweredTier,
@@ -38,6 +41,7 @@ import {
 import { resourceShape } from "./provider-shapes";
 import { constructPaths, resourceAddress, type SynthOutput } from "./synth-output";
 import {
+  footprintDestroyLoses,
   type PlannedTenantComponent,
   proxyAuthChanges,
   TenantAddressBook,
@@ -213,6 +217,9 @@ export interface LoweredProtection extends LoweringCandidate, Decision {
 /** A region, account or state backend changed for an environment, with the guard's decision. */
 export interface MovedEnvironment extends Relocation, Decision {}
 
+/** An engine version or allocated storage lowered, which RDS cannot do, with the guard's decision. */
+export interface IrreversibleInstanceChange extends IrreversibleChange, Decision {}
+
 /** Connection budget of an environment, before and after. */
 export interface BudgetChange {
   readonly environment: string;
@@ -253,6 +260,11 @@ export interface Review {
      * every tier without an approval (`allowedBy` undefined).
      */
     readonly moved: readonly MovedEnvironment[];
+    /**
+     * Every lowered engine version or allocated storage (configuration before -> after): RDS
+     * cannot do either to the instance. Blocked in every tier without an approval.
+     */
+    readonly irreversible: readonly IrreversibleInstanceChange[];
   };
   readonly tenants: readonly TenantChange[];
   readonly budgets: readonly BudgetChange[];
@@ -485,6 +497,24 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
   const stacks: StackReview[] = [];
   const production = (env: string) =>
     [...before, ...after].some((e) => e.name === env && e.environment.tier === "production");
+  // What a tenant's stateful resource loses is the footprint's to say (a read-only group has no
+  // password to lose); other resources keep the guard's words for their type.
+  const tenantStateful = (
+    stateful: StatefulKind | undefined,
+    env: string,
+    tenant: string,
+    address: string,
+  ): StatefulKind | undefined => {
+    const loses = stateful
+      ? footprintDestroyLoses([ctx.before, after], env, tenant, address)
+      : undefined;
+    return stateful && loses !== undefined ? { ...stateful, loses } : stateful;
+  };
+  const withTenantLoss = (r: ResourceReview, env: string): ResourceReview => {
+    if (!r.stateful || r.tenant === undefined) return r;
+    const stateful = tenantStateful(r.stateful, env, r.tenant, r.address);
+    return stateful === r.stateful || !stateful ? r : { ...r, stateful };
+  };
 
   // Region, account and state backend are configuration too: judged for every environment with a base.
   const moved: MovedEnvironment[] = (ctx.before === undefined ? [] : after).flatMap((a) =>
@@ -492,6 +522,16 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
       ...a.environment,
       name: a.name,
     }).map((r) => decideRelocation(r, approvals)),
+  );
+
+  // Engine version and storage only go up on RDS: judged from the configuration, like the moves.
+  const irreversible: IrreversibleInstanceChange[] = (
+    ctx.before === undefined ? [] : after
+  ).flatMap((a) =>
+    irreversibleChanges(before.find((e) => e.name === a.name)?.environment, {
+      ...a.environment,
+      name: a.name,
+    }).map((c) => decideIrreversible(c, approvals)),
   );
 
   for (const stack of ordered) {
@@ -518,8 +558,9 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
     const book = new TenantAddressBook([manifest, beforeSynth?.stacks[stack]?.tenantManifest]);
     const resources: ResourceReview[] = [];
     for (const rc of plan.resource_changes ?? []) {
-      const review = resourceReview(stack, rc, paths, book);
-      if (!review) continue;
+      const reviewed = resourceReview(stack, rc, paths, book);
+      if (!reviewed) continue;
+      const review = withTenantLoss(reviewed, environment);
       resources.push(review);
       const ownership = tenantOwnership(rc, book);
       if (
@@ -611,7 +652,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
       .filter((o) => o.action !== "no-op" && o.action !== "read")
       .sort((a, b) => compareStrings(a.name, b.name));
     const counts = countsOf(resources, drift.length);
-    const blocked = [...findings, ...lowered, ...moved].some(
+    const blocked = [...findings, ...lowered, ...moved, ...irreversible].some(
       (f) => f.stack === stack && f.allowedBy === undefined,
     );
     const status: StackStatus =
@@ -676,7 +717,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
       if (c.planned || c.address === undefined || c.kind === "proxy auth") continue;
       if (c.action !== "delete" && c.action !== "replace") continue;
       const type = c.address.slice(0, c.address.indexOf("."));
-      const stateful = statefulKind(type);
+      const stateful = tenantStateful(statefulKind(type), t.environment, t.tenant, c.address);
       if (!stateful) continue;
       // A dropped tenant's schema is forgotten (a removed block), not deleted: DROP DATABASE takes it.
       const dropped =
@@ -731,7 +772,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
       ),
     );
   }
-  const judged = new Set([...findings, ...lowered, ...moved].map(approvalKey));
+  const judged = new Set([...findings, ...lowered, ...moved, ...irreversible].map(approvalKey));
   const stale = staleApprovals(ctx.approvals ?? [], judged, plannedStacks);
   if (ctx.staleApprovals === "warn") {
     for (const s of stale) notes.push(`Warning: ${s.reason} (stale approvals only warn here).`);
@@ -749,6 +790,7 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
             (order.get(y.stack) ?? rank(y.environment)) || compareStrings(x.address, y.address),
       ),
       moved,
+      irreversible,
     },
     tenants,
     budgets,
@@ -760,8 +802,9 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
 
 /**
  * The guard's decision: exit non-zero when `blocked`, `stale`, `lowered` (protections of
- * production lowered without approval) or `moved` (an environment's region, account or state
- * backend changed without approval) is not empty.
+ * production lowered without approval), `moved` (an environment's region, account or state
+ * backend changed without approval) or `irreversible` (an engine version or allocated storage
+ * lowered without approval) is not empty.
  */
 export function destroyGuard(review: Review): {
   blocked: GuardFinding[];
@@ -769,6 +812,7 @@ export function destroyGuard(review: Review): {
   stale: StaleApproval[];
   lowered: LoweredProtection[];
   moved: MovedEnvironment[];
+  irreversible: IrreversibleInstanceChange[];
 } {
   return {
     blocked: [...review.guard.blocked],
@@ -776,5 +820,6 @@ export function destroyGuard(review: Review): {
     stale: [...review.guard.stale],
     lowered: review.guard.lowered.filter((l) => l.allowedBy === undefined),
     moved: review.guard.moved.filter((m) => m.allowedBy === undefined),
+    irreversible: review.guard.irreversible.filter((c) => c.allowedBy === undefined),
   };
 }

@@ -318,7 +318,7 @@ export function readApprovals(
  * approval, and stale approvals. Returns whether the guard fails.
  */
 export function reportGuard(review: Review, err: (text: string) => void): boolean {
-  const { blocked, stale, lowered, moved } = destroyGuard(review);
+  const { blocked, stale, lowered, moved, irreversible } = destroyGuard(review);
   if (blocked.length > 0) {
     err(
       `Destroy guard: ${blocked.length} stateful resource(s) deleted or replaced without approval:`,
@@ -336,10 +336,12 @@ export function reportGuard(review: Review, err: (text: string) => void): boolea
     for (const s of stale) err(`  ${s.reason}`);
   }
   if (lowered.length > 0) {
-    err(`Guard: ${lowered.length} protection lowering(s) in production without approval:`);
+    err(
+      `Guard: ${lowered.length} change(s) in production without approval that lower a protection or delete older data:`,
+    );
     for (const l of lowered)
       err(
-        `  ${l.stack}:${l.address} (${l.lowerings.map((x) => `${x.protection} ${x.before} → ${x.after}`).join(", ")})`,
+        `  ${l.stack}:${l.address} (${l.lowerings.map((x) => (x.deletes !== undefined ? `${x.deletes} DELETED: ${x.protection} ${x.before} → ${x.after}` : `${x.protection} ${x.before} → ${x.after}`)).join(", ")})`,
       );
     err(
       `Approve by listing them as <stack>:<address> in ${APPROVALS_ENV_VAR} (comma separated) or --approve-file.`,
@@ -355,5 +357,21 @@ export function reportGuard(review: Review, err: (text: string) => void): boolea
       `Approve by listing them as <stack>:<address> in ${APPROVALS_ENV_VAR} (comma separated) or --approve-file.`,
     );
   }
-  return blocked.length > 0 || stale.length > 0 || lowered.length > 0 || moved.length > 0;
+  if (irreversible.length > 0) {
+    err(
+      `Guard: ${irreversible.length} lowered engine version or storage (RDS cannot do it) without approval:`,
+    );
+    for (const c of irreversible)
+      err(`  ${approvalKey(c)} (${c.before} → ${c.after}): ${c.reason.replace(/^blocked: /, "")}`);
+    err(
+      `Approve by listing them as <stack>:<address> in ${APPROVALS_ENV_VAR} (comma separated) or --approve-file.`,
+    );
+  }
+  return (
+    blocked.length > 0 ||
+    stale.length > 0 ||
+    lowered.length > 0 ||
+    moved.length > 0 ||
+    irreversible.length > 0
+  );
 }

@@ -18,7 +18,13 @@ import type {
   TenantState,
 } from "@pgforks/config";
 import { type PlannedResource, stackName, tenantResources } from "@pgforks/tenant-cli";
-import type { IntentKind, ManifestEntry, TenantManifest } from "@pgforks/tenants/footprint";
+import {
+  footprintEnvironment,
+  type IntentKind,
+  type ManifestEntry,
+  type TenantManifest,
+  tenantFootprint,
+} from "@pgforks/tenants/footprint";
 import type { ReviewAction, ReviewResourceChange } from "./plan-json";
 import { resourceAddress } from "./synth-output";
 import { compareStrings } from "./values";
@@ -172,6 +178,31 @@ export function proxyAuthChanges(
       return tenant ? [{ tenant, action }] : [];
     })
     .sort((a, b) => compareStrings(a.tenant, b.tenant));
+}
+
+/**
+ * What destroying a tenant's resource loses, in the footprint's words (`destroyLoses` of the
+ * intent at `address`), or undefined when the footprint says nothing for it. The tenant is looked
+ * up in each configuration in turn (the base first: a resource that goes away was configured
+ * there), so the words follow what the tenant was, e.g. a NOLOGIN read-only group has no password.
+ */
+export function footprintDestroyLoses(
+  configurations: ReadonlyArray<readonly LoadedEnvironment[] | undefined>,
+  environment: string,
+  tenant: string,
+  address: string,
+): string | undefined {
+  const wanted = resourceAddress(address);
+  for (const environments of configurations) {
+    const env = environments?.find((e) => e.name === environment);
+    const config = env?.tenants.find((t) => t.name === tenant);
+    if (!env || !config) continue;
+    const intent = tenantFootprint(config, footprintEnvironment(env.environment)).find(
+      (i) => i.address.terraformAddress === wanted,
+    );
+    if (intent) return intent.preview?.destroyLoses;
+  }
+  return undefined;
 }
 
 /** Attributes worth naming when a tenant's role, database or grant is updated. */

@@ -5,6 +5,7 @@
 import { APPROVALS_ENV_VAR, ApprovalError, parseApprovals } from "@pgforks/guard";
 import { renderReview } from "../src/render";
 import { buildReview, destroyGuard, type StackPlan } from "../src/review";
+import { reportGuard } from "../src/run";
 import { synthesizeForReview } from "../src/synthesize";
 import { loadedEnvironment, planJson, resourceChange, tenantAddressOf } from "./test-helpers";
 
@@ -232,6 +233,74 @@ describe("destroy guard", () => {
     ).toEqual(["approval dev-platform:region matches nothing in these plans: remove it from test"]);
   });
 
+  it("blocks an engine downgrade and a storage decrease between the base and the change, which RDS cannot do", () => {
+    const base = loadedEnvironment("dev", "development", [{ name: "healthtech" }]);
+    const bigger = {
+      ...base,
+      environment: {
+        ...base.environment,
+        database: { ...base.environment.database, engineVersion: "16", allocatedStorageGb: 40 },
+      },
+    };
+    const smaller = {
+      ...bigger,
+      environment: {
+        ...bigger.environment,
+        database: { ...bigger.environment.database, engineVersion: "15", allocatedStorageGb: 20 },
+      },
+    };
+    // The instance is not even in the plan: the provider ignores a smaller allocated_storage.
+    const planned: StackPlan[] = [{ stack: "dev-platform", plan: planJson([]) }];
+    const review = (approvals = "") =>
+      buildReview(planned, {
+        after: [smaller],
+        before: [bigger],
+        approvals: parseApprovals(approvals, "test"),
+      });
+
+    const blocked = review();
+    expect(destroyGuard(blocked).irreversible.map((c) => `${c.stack}:${c.address}`)).toEqual([
+      "dev-platform:database.engineVersion",
+      "dev-platform:database.allocatedStorageGb",
+    ]);
+    expect(blocked.stacks.find((s) => s.stack === "dev-platform")?.status).toBe("blocked");
+    const markdown = renderReview(blocked);
+    expect(markdown).toContain("destroy guard blocked");
+    expect(markdown).toContain(
+      "**This change asks RDS for what it cannot do: 2 settings of the instance lowered (an engine downgrade or smaller storage).**",
+    );
+    expect(markdown).toContain(
+      "`database.engineVersion` of environment dev: 16 → 15. RDS cannot downgrade a DB engine",
+    );
+    expect(markdown).toContain(
+      "`database.allocatedStorageGb` of environment dev: 40 GB → 20 GB. RDS cannot shrink an instance's storage",
+    );
+    expect(markdown).toContain("**needs an approval: dev-platform:database.allocatedStorageGb**");
+    expect(markdown).toContain(
+      "**Guard: blocked.** 2 changes lower the engine version or the storage of an RDS instance, which RDS cannot do.",
+    );
+    const err: string[] = [];
+    expect(reportGuard(blocked, (line) => err.push(line))).toBe(true);
+    expect(err.join("\n")).toContain(
+      "dev-platform:database.allocatedStorageGb (40 GB → 20 GB): RDS cannot shrink an instance's storage",
+    );
+
+    const approved = review(
+      "dev-platform:database.engineVersion\ndev-platform:database.allocatedStorageGb",
+    );
+    expect(destroyGuard(approved)).toMatchObject({ irreversible: [], stale: [] });
+    // Raising them is no finding, and an approval for it is stale.
+    const raised = buildReview(planned, {
+      after: [bigger],
+      before: [base],
+      approvals: parseApprovals("dev-platform:database.allocatedStorageGb", "test"),
+    });
+    expect(destroyGuard(raised).irreversible).toEqual([]);
+    expect(destroyGuard(raised).stale.map((s) => s.reason)).toEqual([
+      "approval dev-platform:database.allocatedStorageGb matches nothing in these plans: remove it from test",
+    ]);
+  });
+
   it("judges an unplanned tenants stack from the configuration: what main's guard would refuse needs its approval in the pull request", () => {
     const base = loadedEnvironment("dev", "development", [
       { name: "healthtech", readOnlyRole: true },
@@ -267,6 +336,105 @@ describe("destroy guard", () => {
     expect(destroyGuard(approved).blocked).toEqual([]);
     expect(destroyGuard(approved).allowed.map((f) => f.allowedBy)).toEqual(
       blocked.map(() => "approval"),
+    );
+  });
+
+  it("says what removing a read-only group loses from the tenant footprint: read access, not a login or a password", () => {
+    const base = loadedEnvironment("dev", "development", [
+      { name: "healthtech", readOnlyRole: true },
+    ]);
+    const head = loadedEnvironment("dev", "development", [{ name: "healthtech" }]);
+    const baseSynth = synthesizeForReview([base]);
+    const group = tenantAddressOf(baseSynth, "dev-tenants", "healthtech", "read-only role");
+    const context = {
+      synth: synthesizeForReview([head]),
+      beforeSynth: baseSynth,
+      after: [head],
+      before: [base],
+    };
+    const noLogin =
+      /healthtech_readonly is a NOLOGIN group without a password \(no login is lost\)/;
+    // Judged from the configuration (a pull request, dev-tenants not planned) ...
+    const fromConfig = destroyGuard(buildReview([], context)).blocked;
+    expect(fromConfig.map((f) => f.address)).toEqual([group]);
+    expect(fromConfig[0]?.reason).toMatch(noLogin);
+    expect(fromConfig[0]?.reason).not.toContain("password;");
+    // ... and from main's plan of dev-tenants: the banner and the guard say the same.
+    const planned = buildReview(
+      [
+        {
+          stack: "dev-tenants",
+          plan: planJson([
+            resourceChange(group, {
+              actions: ["delete"],
+              before: { name: "healthtech_readonly", login: false },
+            }),
+          ]),
+        },
+      ],
+      context,
+    );
+    expect(destroyGuard(planned).blocked[0]?.reason).toMatch(noLogin);
+    const markdown = renderReview(planned);
+    expect(markdown).toMatch(noLogin);
+    expect(markdown).toContain("SELECT on the tables of healthtech");
+    expect(markdown).not.toContain("the login and its password");
+  });
+
+  it("says a shortened log or Performance Insights retention deletes data, apart from lowered protections", () => {
+    const logGroup = "aws_cloudwatch_log_group.database_log-groups_postgresql_1A2B3C4D";
+    const instance = "aws_db_instance.database_instance_D7FC2283";
+    const prod = loadedEnvironment("prod", "production", []);
+    const shortened = resourceChange(logGroup, {
+      actions: ["update"],
+      before: { retention_in_days: 365 },
+      after: { retention_in_days: 30 },
+    });
+    const review = buildReview(
+      [
+        {
+          stack: "prod-platform",
+          plan: planJson([
+            shortened,
+            resourceChange(instance, {
+              actions: ["update"],
+              before: { multi_az: true, performance_insights_retention_period: 31 },
+              after: { multi_az: false, performance_insights_retention_period: 7 },
+            }),
+          ]),
+        },
+      ],
+      { after: [prod], before: [prod] },
+    );
+    const markdown = renderReview(review);
+    expect(markdown).toContain(
+      "**This change deletes data: 2 retentions shortened, so the older logs or performance data are deleted.**",
+    );
+    expect(markdown).toContain(
+      `− **log events older than 30 days DELETED** at the apply: \`${logGroup}\` in \`prod-platform\` keeps them 30 days instead of 365 days, and the older ones are gone for good — **needs an approval: prod-platform:${logGroup}**`,
+    );
+    expect(markdown).toContain("− **Performance Insights data older than 7 days DELETED**");
+    // Only Multi-AZ is a lowered protection; the retentions are not counted there.
+    expect(markdown).toContain("**This change lowers 1 protection of a production environment.**");
+    expect(markdown).not.toMatch(/↓ (log retention|Performance Insights retention)/);
+    expect(markdown).toContain(
+      "**Guard: blocked.** 2 changes lower a protection or delete older data of a production environment.",
+    );
+    // A retention alone: no "lowers" banner at all.
+    const logOnly = renderReview(
+      buildReview(
+        [
+          {
+            stack: "prod-platform",
+            plan: planJson([shortened]),
+          },
+        ],
+        { after: [prod], before: [prod] },
+      ),
+    );
+    expect(logOnly).not.toContain("lowers");
+    expect(logOnly).toContain(
+      "1 change deletes older data (a shortened retention) of a production environment.",
     );
   });
 

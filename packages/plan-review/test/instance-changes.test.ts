@@ -172,6 +172,22 @@ describe("instance changes", () => {
     ]);
   });
 
+  it("calls a lower engine version a downgrade RDS refuses, not an upgrade with its downtime", () => {
+    const [downgrade] = instanceEffects(
+      review([instance({ engine_version: "16" }, { engine_version: "15" })]),
+    );
+    expect(downgrade).toMatchObject({
+      change: "engine version: 16 → 15, a DOWNGRADE",
+      downtime:
+        "none: RDS refuses a downgrade, so the apply fails and the instance keeps its version",
+    });
+    const [upgrade] = instanceEffects(
+      review([instance({ engine_version: "16" }, { engine_version: "17" })]),
+    );
+    expect(upgrade?.change).toBe("engine version: 16 → 17");
+    expect(upgrade?.downtime).toMatch(/upgraded at the same time/);
+  });
+
   it("renders a heading and a table, or nothing without instance changes", () => {
     expect(instanceChangesSection(review([]))).toEqual([]);
     const markdown = stringify(

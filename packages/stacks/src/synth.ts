@@ -1,5 +1,6 @@
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -17,10 +18,12 @@ import {
   environmentsDir,
   FileSystemError,
   isErrnoError,
+  isProcessAlive,
   type LoadedEnvironment,
   listWithCount,
   loadEnvironments,
   MAX_LISTED_ITEMS,
+  processStartTime,
   removeLeftoversOfDeadProcesses,
   TIERS,
 } from "@pgforks/config";
@@ -234,11 +237,110 @@ export function synthEnvironments(options: SynthOptions = {}): SynthResult {
   }
   if (!managedByCli) {
     const previous = `${outdir}.previous-${process.pid}`;
-    if (existsSync(outdir)) renameSync(outdir, previous);
-    renameSync(target, outdir);
+    // Two renames: another synth's between them would find outdir gone (ENOENT) or already
+    // back (ENOTEMPTY). One swap at a time; the last synth's output wins.
+    const release = acquireSwapLock(outdir);
+    try {
+      if (existsSync(outdir)) renameSync(outdir, previous);
+      swapTestHook("swapping");
+      renameSync(target, outdir);
+    } finally {
+      release();
+    }
     rmSync(previous, { recursive: true, force: true });
   }
   return { outdir, stacks, environments };
+}
+
+/** How long a synth waits for another's swap: a swap is two renames, this is for a hung holder. */
+const SWAP_LOCK_TIMEOUT_MS = 30_000;
+
+/** The lock folder of `<outdir>`'s swap (`<outdir>.swap-lock`), holding its owner's pid. */
+export function swapLockPath(outdir: string): string {
+  return `${outdir}.swap-lock`;
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Takes the swap lock of `outdir` (an mkdir, atomic on every file system), waiting while another
+ * synth holds it; a lock whose holder no longer runs (killed mid-swap) is taken over. Returns the
+ * release. Throws after {@link SWAP_LOCK_TIMEOUT_MS} with the holder's pid.
+ */
+function acquireSwapLock(outdir: string): () => void {
+  const lock = swapLockPath(outdir);
+  const owner = join(lock, "owner");
+  const deadline = Date.now() + SWAP_LOCK_TIMEOUT_MS;
+  let announced = false;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(owner, `${process.pid} ${processStartTime(process.pid) ?? ""}`);
+      return () => rmSync(lock, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    let holder: { pid: number; startTime?: string; text: string } | undefined;
+    try {
+      const text = readFileSync(owner, "utf8");
+      const [pid = "", startTime = ""] = text.split(" ");
+      holder = { pid: Number(pid), ...(startTime ? { startTime } : {}), text };
+    } catch {
+      // Between the holder's mkdir and its owner file: it runs.
+    }
+    if (holder && !isProcessAlive(holder.pid, holder.startTime)) {
+      // Its holder was killed mid-swap: move the lock aside (one taker wins the rename), and
+      // judge what was moved again: another waiter may have taken the dead lock over and made
+      // its own in between, which goes back.
+      const stale = `${lock}.stale-${process.pid}`;
+      try {
+        renameSync(lock, stale);
+      } catch {
+        continue; // another synth took it over first
+      }
+      let moved: string | undefined;
+      try {
+        moved = readFileSync(join(stale, "owner"), "utf8");
+      } catch {
+        moved = undefined;
+      }
+      if (moved === holder.text) rmSync(stale, { recursive: true, force: true });
+      else {
+        try {
+          renameSync(stale, lock);
+        } catch {
+          rmSync(stale, { recursive: true, force: true });
+        }
+      }
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `another synth (pid ${holder?.pid ?? "unknown"}) has held ${lock} for ${SWAP_LOCK_TIMEOUT_MS / 1000} s; if no synth runs, remove that folder`,
+      );
+    }
+    if (!announced) {
+      announced = true;
+      swapTestHook("waiting");
+    }
+    sleepSync(10);
+  }
+}
+
+/**
+ * Test hook (PGFORKS_SYNTH_SWAP_TEST_DIR): `waiting` writes `waiting-<pid>` there when the swap
+ * lock is busy; `swapping` (between the two renames) writes `swapping-<pid>`, then waits until
+ * the file `go` appears. Lets a test put two real synths in each other's swap without timing.
+ */
+function swapTestHook(point: "waiting" | "swapping"): void {
+  const dir = process.env.PGFORKS_SYNTH_SWAP_TEST_DIR;
+  if (!dir) return;
+  writeFileSync(join(dir, `${point}-${process.pid}`), "");
+  if (point !== "swapping" || process.env.PGFORKS_SYNTH_SWAP_TEST_PAUSE !== "1") return;
+  const deadline = Date.now() + SWAP_LOCK_TIMEOUT_MS;
+  while (!existsSync(join(dir, "go")) && Date.now() < deadline) sleepSync(10);
 }
 
 function escapeRegExp(text: string): string {

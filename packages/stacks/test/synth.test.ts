@@ -20,6 +20,7 @@ import {
   removeStaleSynthFolders,
   renderSynthSummary,
   type StackJson,
+  swapLockPath,
   synthEnvironments,
 } from "../src/synth";
 
@@ -184,6 +185,80 @@ describe("folders of interrupted synths", () => {
       ]);
     }
   }, 60_000);
+});
+
+describe("concurrent synths", () => {
+  /** Resolves once `done()` holds; fails after `ms` (a hung synth, not a slow one). */
+  async function until(done: () => boolean, what: string, ms = 60_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((wake) => setTimeout(wake, 20));
+    }
+  }
+
+  it("takes over the swap lock of a synth killed mid-swap", () => {
+    const dir = mkdtempSync(join(scratch, "stale-lock-"));
+    const outdir = join(dir, "cdktf.out");
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    mkdirSync(swapLockPath(outdir));
+    writeFileSync(join(swapLockPath(outdir), "owner"), `${dead} `);
+    synthEnvironments({ outdir, environments: ["dev"] });
+    expect(readdirSync(dir)).toEqual(["cdktf.out"]);
+  });
+
+  it("two synths whose final swaps interleave both succeed and leave one complete cdktf.out, nothing else", async () => {
+    const cwd = mkdtempSync(join(scratch, "concurrent-"));
+    const hooks = mkdtempSync(join(scratch, "swap-hooks-"));
+    const loader = pathToFileURL(join(repoRoot(), "node_modules", "tsx", "dist", "loader.mjs"));
+    const main = join(repoRoot(), "apps", "main.ts");
+    const synth = (pause: boolean) => {
+      const child = spawn(process.execPath, ["--import", loader.href, main, "dev"], {
+        cwd,
+        env: {
+          ...process.env,
+          CHECKPOINT_DISABLE: "1",
+          PGFORKS_SYNTH_SWAP_TEST_DIR: hooks,
+          PGFORKS_SYNTH_SWAP_TEST_PAUSE: pause ? "1" : "0",
+        },
+      });
+      let stderr = "";
+      child.stderr.on("data", (d) => {
+        stderr += d;
+      });
+      let code: string | undefined;
+      const exited = new Promise<string>((done) =>
+        child.on("exit", (c, signal) => {
+          code = String(c ?? signal);
+          done(code);
+        }),
+      );
+      return { child, exited, stderr: () => stderr, done: () => code !== undefined };
+    };
+    // The first synth stops between its two renames: its old output moved aside, its new one
+    // not yet in place (the hook waits for the file "go").
+    const first = synth(true);
+    await until(() => existsSync(join(hooks, `swapping-${first.child.pid}`)), "the first swap");
+    // The second synth reaches its swap now: it waits for the first (the lock), or, without
+    // one, swaps its own output into the first's half-done swap and ends.
+    const second = synth(false);
+    await until(
+      () => second.done() || existsSync(join(hooks, `waiting-${second.child.pid}`)),
+      "the second synth to wait or end",
+    );
+    writeFileSync(join(hooks, "go"), "");
+    const codes = await Promise.all([first.exited, second.exited]);
+    expect({ codes, stderr: [first.stderr(), second.stderr()].join("").trim() }).toEqual({
+      codes: ["0", "0"],
+      stderr: "",
+    });
+    // One complete output; no staging, previous or lock folder left.
+    expect(readdirSync(cwd)).toEqual(["cdktf.out"]);
+    expect(Object.keys(readSynthesizedStacks(join(cwd, "cdktf.out"))).sort()).toEqual([
+      "dev-platform",
+      "dev-tenants",
+    ]);
+  }, 120_000);
 });
 
 describe("the Terraform binary", () => {

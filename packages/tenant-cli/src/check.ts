@@ -68,12 +68,27 @@ export interface CheckFinding {
     | "dropping"
     | "undropped"
     | "unconfirmed-drop"
-    | "unreadable";
+    | "unreadable"
+    | "environment-removed";
   readonly env: string;
   readonly tenant: string;
   /** The database concerned (the one that would be lost, for failures). */
   readonly database?: string;
   readonly message: string;
+}
+
+/**
+ * What deleting an environment's folder does. Nothing is destroyed: the synth no longer writes
+ * `<env>-platform` and `<env>-tenants`, so CI plans neither (no plan, no destroy guard, no review)
+ * and Terraform simply stops managing them. Everything they created stays in AWS, running and
+ * billed, with its data and secrets, and nothing watches it any more.
+ */
+export function environmentRemovedMessage(env: string, databases: readonly string[]): string {
+  const instance =
+    databases.length === 0
+      ? "Its RDS instance"
+      : `Its RDS instance, with database${databases.length === 1 ? "" : "s"} ${databases.join(", ")},`;
+  return `the folder environments/${env}/ was deleted: nothing is destroyed, but ${env}-platform and ${env}-tenants are no longer synthesized, so no plan, review or destroy guard covers them and Terraform stops managing them. ${instance} keeps running and billing; the tenants' secrets and the state files under stateBackend stay; the nightly audit and later applies no longer look at any of it (orphaned, not deleted). Instead: keep the folder; to retire the environment, drop its tenants (npm run tenant -- drop), then tear its stacks down on purpose (terraform destroy of ${env}-tenants, then ${env}-platform, after a final backup), and only then remove the folder`;
 }
 
 /** How to remove a tenant without losing data by accident. */
@@ -227,6 +242,21 @@ export function checkAgainstBase(options: CheckOptions): CheckFinding[] {
       baseTenants = readTenantIdentities(baseText);
     } catch {
       continue; // unreadable at the base: there was no valid tenant to lose
+    }
+    if (!existsSync(join(environmentsDir, env))) {
+      // The whole folder is gone: no stack is synthesized, so nothing is planned, let alone
+      // destroyed; the environment is orphaned, which the per-tenant findings would misstate.
+      findings.push({
+        level: "failure",
+        kind: "environment-removed",
+        env,
+        tenant: "*",
+        message: environmentRemovedMessage(
+          env,
+          baseTenants.filter((t) => t.state !== "dropped").map((t) => t.database),
+        ),
+      });
+      continue;
     }
     if (existsSync(workingFile)) {
       try {

@@ -197,11 +197,19 @@ describe("check --base in a git repository", () => {
     expect(code).toBe(0);
   });
 
-  it("fails when a whole environment folder disappears", () => {
+  it("fails when a whole environment folder disappears, saying it orphans the environment rather than destroying it", () => {
     rmSync(join(scratch.environmentsDir, "staging"), { recursive: true });
     const { code, text } = check();
     expect(code).toBe(1);
-    expect(text).toContain("FAIL staging/startupwebapp");
+    // One finding for the environment: no stack is synthesized, so no plan destroys anything.
+    expect(text).toContain(
+      "FAIL staging/*: the folder environments/staging/ was deleted: nothing is destroyed, but staging-platform and staging-tenants are no longer synthesized",
+    );
+    expect(text).toMatch(/databases startupwebapp_staging, [^\n]* keeps running and billing/);
+    expect(text).toContain("the tenants' secrets and the state files under stateBackend stay");
+    expect(text).toContain("orphaned, not deleted");
+    expect(text).not.toMatch(/would be destroyed/);
+    expect(text).not.toContain("FAIL staging/startupwebapp");
   });
 
   it("prints a drop in this change as a loud notice with the backup command", async () => {

@@ -108,6 +108,12 @@ export interface IntentPreview {
   readonly createNote?: string;
   /** Said when it is destroyed. */
   readonly destroyNote?: string;
+  /**
+   * What destroying it loses, for the intents whose deletion the destroy guard stops (roles): the
+   * plan review says "would lose <this>" and the guard's reason "deleting it loses <this>".
+   * Default: the guard's words for the resource type.
+   */
+  readonly destroyLoses?: string;
 }
 
 /** Arguments of a provider resource as the footprint decides them (no meta-arguments, no secrets). */
@@ -214,6 +220,18 @@ export const TARGET_CHANGED_NOTE = "password rotated because the connection targ
 /** What a preview says when a tenant's database is renamed (same address, refused at plan time). */
 export const DATABASE_RENAMED_NOTE =
   "REFUSED at plan time: a tenant database is never renamed by an apply (docs/operations.md)";
+
+/** What dropping a tenant's login role loses. */
+export const ROLE_DESTROY_LOSES =
+  "the tenant's login and its password; the provider runs REASSIGN OWNED / DROP OWNED before DROP ROLE (cyrilgdn/postgresql docs, skip_reassign_owned)";
+
+/**
+ * What dropping a tenant's read-only group loses: it is NOLOGIN and has no password, so only the
+ * read access it carries for the roles made its members.
+ */
+export function readOnlyRoleDestroyLoses(readOnly: string, database: string): string {
+  return `the read access of its members: ${readOnly} is a NOLOGIN group without a password (no login is lost), and with it go the SELECT on the tables of ${database} it was granted (directly and through default privileges) and every membership in it; a group created again later has to be granted to its members again`;
+}
 
 /** No tenant role or group may hold any of these. */
 const UNPRIVILEGED = {
@@ -341,6 +359,7 @@ export function tenantFootprint(
         { name: "login", value: String(active) },
         { name: "connection limit", value: String(tenantRoleConnectionLimit(tenant)) },
       ],
+      destroyLoses: ROLE_DESTROY_LOSES,
     },
   });
   if (hasReadOnly) {
@@ -354,6 +373,7 @@ export function tenantFootprint(
         label: `read-only role ${readOnly}`,
         attributes: [{ name: "CONNECT", value: active ? "granted" : "revoked" }],
         createNote: `NOLOGIN group, SELECT on ${database}'s tables via default privileges`,
+        destroyLoses: readOnlyRoleDestroyLoses(readOnly, database),
       },
     });
   }

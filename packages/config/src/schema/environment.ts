@@ -289,12 +289,12 @@ export const databaseSchema = z
     engineVersion: z
       .string()
       .regex(
-        /^1[4-7](\.\d+)?$/,
-        "must be a PostgreSQL version RDS offers, 14 to 17, e.g. 16 or 16.8",
+        /^1[4-7]$/,
+        "must be a PostgreSQL major version RDS offers, 14 to 17, without a minor (e.g. 16): automatic minor upgrades are on, so a pinned minor such as 16.8 becomes a downgrade in the next plan once RDS upgrades the instance, and RDS cannot downgrade an engine (RDS API Reference, ModifyDBInstance EngineVersion)",
       )
       .default("16")
       .describe(
-        "PostgreSQL engine version. Default 16 (seed 001 recommends PostgreSQL 16.x): a major version only, so RDS picks the newest minor and auto minor upgrades never make Terraform plan a downgrade (it would with a pinned minor such as 16.8).",
+        "PostgreSQL engine version: a major version only, 14 to 17. Default 16 (seed 001 recommends PostgreSQL 16.x). RDS picks the newest minor and upgrades minors by itself; a pinned minor such as 16.8 would make Terraform plan a downgrade after such an upgrade, which RDS refuses. Never lower it: RDS cannot downgrade an engine (the plan review blocks a lower version than the base branch's).",
       ),
     instanceClass: z
       .enum(INSTANCE_CLASS_NAMES)
@@ -308,7 +308,7 @@ export const databaseSchema = z
       .max(65536)
       .default(20)
       .describe(
-        "Initial gp3 storage in GB. Default 20 (seed 004; also the gp3 minimum for RDS PostgreSQL).",
+        "Initial gp3 storage in GB. Default 20 (seed 004; also the gp3 minimum for RDS PostgreSQL). Never lower it: RDS cannot shrink storage (the plan review blocks a lower value than the base branch's).",
       ),
     maxAllocatedStorageGb: z
       .number()
