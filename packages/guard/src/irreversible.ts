@@ -17,7 +17,12 @@
  *   40 -> 20, hashicorp/aws 5.100.0), while the FreeStorageSpace alarm, derived from
  *   allocatedStorageGb, drops to 10% of the smaller size: it no longer matches the real disk.
  *
- * Both are blocked in every tier until an approval names `<env>-platform:database.engineVersion`
+ * - A raise to a new major version without `database.allowMajorVersionUpgrade`: RDS refuses it
+ *   ("Major version upgrades must be allowed when specifying a value for the EngineVersion
+ *   parameter that's a different major version than the DB instance's current version", RDS API
+ *   Reference, ModifyDBInstance, AllowMajorVersionUpgrade), so the apply would fail the same way.
+ *
+ * All are blocked in every tier until an approval names `<env>-platform:database.engineVersion`
  * or `<env>-platform:database.allocatedStorageGb` (e.g. when the instance is replaced in the same
  * change, with its own approval: a new instance may be smaller or older).
  */
@@ -26,7 +31,11 @@ import { type Decision, decideByApproval } from "./guard";
 /** The part of an environment's configuration these changes are read from. */
 export interface InstanceSizing {
   readonly name: string;
-  readonly database: { readonly engineVersion: string; readonly allocatedStorageGb: number };
+  readonly database: {
+    readonly engineVersion: string;
+    readonly allocatedStorageGb: number;
+    readonly allowMajorVersionUpgrade: boolean;
+  };
 }
 
 /** A lowered engine version or allocated storage. */
@@ -51,6 +60,10 @@ export const ENGINE_DOWNGRADE_SOURCE =
 /** AWS's words that RDS cannot shrink storage, and where they are. */
 export const STORAGE_DECREASE_SOURCE =
   'RDS User Guide, "Increasing DB instance storage capacity": "You can\'t reduce the amount of storage for a DB instance after storage has been allocated"';
+
+/** AWS's words that a major upgrade must be allowed, and where they are. */
+export const MAJOR_UPGRADE_SOURCE =
+  "RDS API Reference, ModifyDBInstance, AllowMajorVersionUpgrade: \"Major version upgrades must be allowed when specifying a value for the EngineVersion parameter that's a different major version than the DB instance's current version\"";
 
 /** "16.8" -> [16, 8]; undefined for anything else. */
 function versionParts(version: string): number[] | undefined {
@@ -92,6 +105,23 @@ export function irreversibleChanges(
       after: engine.now,
       why: `RDS cannot downgrade a DB engine (${ENGINE_DOWNGRADE_SOURCE}). The apply would replace the parameter group with a postgres${engine.now.split(".")[0]} one and then fail on the instance, which stays on ${engine.was}`,
       fix: `keep database.engineVersion at ${engine.was} or newer; an older PostgreSQL needs a new instance and a pg_dump/pg_restore of every tenant (a snapshot restores the version it was taken on)`,
+    });
+  }
+  const [wasMajor, nowMajor] = [versionParts(engine.was)?.[0], versionParts(engine.now)?.[0]];
+  if (
+    wasMajor !== undefined &&
+    nowMajor !== undefined &&
+    nowMajor > wasMajor &&
+    !after.database.allowMajorVersionUpgrade
+  ) {
+    found.push({
+      stack,
+      address: "database.engineVersion",
+      environment: env,
+      before: engine.was,
+      after: engine.now,
+      why: `RDS refuses a major version upgrade that is not allowed (${MAJOR_UPGRADE_SOURCE}), and database.allowMajorVersionUpgrade is false. The apply would replace the parameter group with a postgres${nowMajor} one and then fail on the instance, which stays on ${engine.was}`,
+      fix: `set database.allowMajorVersionUpgrade: true in the same change (docs/operations.md, "Upgrading PostgreSQL to a new major version")`,
     });
   }
   const storage = {

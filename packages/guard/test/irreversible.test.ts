@@ -7,11 +7,15 @@ import {
 
 const prod: InstanceSizing = {
   name: "prod",
-  database: { engineVersion: "16", allocatedStorageGb: 40 },
+  database: { engineVersion: "16", allocatedStorageGb: 40, allowMajorVersionUpgrade: false },
 };
-const lowered = (engineVersion: string, allocatedStorageGb: number): InstanceSizing => ({
+const lowered = (
+  engineVersion: string,
+  allocatedStorageGb: number,
+  allowMajorVersionUpgrade = true,
+): InstanceSizing => ({
   name: "prod",
-  database: { engineVersion, allocatedStorageGb },
+  database: { engineVersion, allocatedStorageGb, allowMajorVersionUpgrade },
 });
 
 describe("isEngineDowngrade", () => {
@@ -55,6 +59,23 @@ describe("irreversibleChanges", () => {
     expect(found[1]?.fix).toBe(
       "keep database.allocatedStorageGb at 40 or raise it; a smaller disk needs a new instance and a move of the data",
     );
+  });
+
+  it("names a raise to a new major that is not allowed, with AWS's reason and the fix", () => {
+    const [upgrade, ...rest] = irreversibleChanges(prod, lowered("17", 40, false));
+    expect(rest).toEqual([]);
+    expect(upgrade).toMatchObject({
+      address: "database.engineVersion",
+      before: "16",
+      after: "17",
+      fix: 'set database.allowMajorVersionUpgrade: true in the same change (docs/operations.md, "Upgrading PostgreSQL to a new major version")',
+    });
+    expect(upgrade?.why).toContain(
+      "Major version upgrades must be allowed when specifying a value for the EngineVersion parameter",
+    );
+    // Allowed, or within the major: nothing to say.
+    expect(irreversibleChanges(prod, lowered("17", 40, true))).toEqual([]);
+    expect(irreversibleChanges(prod, lowered("16", 40, false))).toEqual([]);
   });
 
   it("blocks in every tier until an approval names <env>-platform:<setting>", () => {

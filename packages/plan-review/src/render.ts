@@ -331,7 +331,7 @@ function irreversibleBanner(review: Review): Block {
       blocked ? "CAUTION" : "WARNING",
       [
         strong(
-          `This change asks RDS for what it cannot do: ${plural(irreversible.length, "setting")} of the instance lowered (an engine downgrade or smaller storage).`,
+          `This change asks RDS for what it cannot do: ${plural(irreversible.length, "setting")} of the instance lowered (an engine downgrade or smaller storage), or raised to a new major version without allowing it.`,
         ),
       ],
       [bulletList(items)],
@@ -359,7 +359,7 @@ function guardBlock(review: Review): Block {
   if (irreversible.length > 0) {
     return [
       approvalsNeeded(
-        `${plural(irreversible.length, "change")} lower${irreversible.length === 1 ? "s" : ""} the engine version or the storage of an RDS instance, which RDS cannot do.`,
+        `${plural(irreversible.length, "change")} ask${irreversible.length === 1 ? "s" : ""} RDS for what it refuses: a lower engine version or storage, or a new major version not allowed.`,
         irreversible,
       ),
       ...guardBlock({ ...review, guard: { ...review.guard, irreversible: [] } }),

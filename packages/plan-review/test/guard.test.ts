@@ -267,7 +267,7 @@ describe("destroy guard", () => {
     const markdown = renderReview(blocked);
     expect(markdown).toContain("destroy guard blocked");
     expect(markdown).toContain(
-      "**This change asks RDS for what it cannot do: 2 settings of the instance lowered (an engine downgrade or smaller storage).**",
+      "**This change asks RDS for what it cannot do: 2 settings of the instance lowered (an engine downgrade or smaller storage), or raised to a new major version without allowing it.**",
     );
     expect(markdown).toContain(
       "`database.engineVersion` of environment dev: 16 → 15. RDS cannot downgrade a DB engine",
@@ -277,7 +277,7 @@ describe("destroy guard", () => {
     );
     expect(markdown).toContain("**needs an approval: dev-platform:database.allocatedStorageGb**");
     expect(markdown).toContain(
-      "**Guard: blocked.** 2 changes lower the engine version or the storage of an RDS instance, which RDS cannot do.",
+      "**Guard: blocked.** 2 changes ask RDS for what it refuses: a lower engine version or storage, or a new major version not allowed.",
     );
     const err: string[] = [];
     expect(reportGuard(blocked, (line) => err.push(line))).toBe(true);
@@ -299,6 +299,32 @@ describe("destroy guard", () => {
     expect(destroyGuard(raised).stale.map((s) => s.reason)).toEqual([
       "approval dev-platform:database.allocatedStorageGb matches nothing in these plans: remove it from test",
     ]);
+  });
+
+  it("blocks a raise to a new major version unless database.allowMajorVersionUpgrade allows it", () => {
+    const base = loadedEnvironment("dev", "development", [{ name: "healthtech" }]);
+    const raised = (allowMajorVersionUpgrade: boolean) => ({
+      ...base,
+      environment: {
+        ...base.environment,
+        database: { ...base.environment.database, engineVersion: "17", allowMajorVersionUpgrade },
+      },
+    });
+    const planned: StackPlan[] = [{ stack: "dev-platform", plan: planJson([]) }];
+    const review = (allowed: boolean) =>
+      buildReview(planned, {
+        after: [raised(allowed)],
+        before: [base],
+        approvals: parseApprovals("", "test"),
+      });
+    const blocked = review(false);
+    expect(destroyGuard(blocked).irreversible.map((c) => `${c.stack}:${c.address}`)).toEqual([
+      "dev-platform:database.engineVersion",
+    ]);
+    expect(renderReview(blocked)).toContain(
+      "`database.engineVersion` of environment dev: 16 → 17. RDS refuses a major version upgrade that is not allowed",
+    );
+    expect(destroyGuard(review(true)).irreversible).toEqual([]);
   });
 
   it("judges an unplanned tenants stack from the configuration: what main's guard would refuse needs its approval in the pull request", () => {

@@ -80,8 +80,9 @@ export interface PostgresInstanceProps {
   /** ARN partition of the Enhanced Monitoring managed policy and instance ARNs. Default: the region's. */
   readonly partition?: string;
   /**
-   * Allow a change of `database.engineVersion` to a new major version. Default false: a major
-   * upgrade is a deliberate one-off apply (RDS rejects it without this flag).
+   * Allow a change of `database.engineVersion` to a new major version. Default
+   * `database.allowMajorVersionUpgrade` (false unless the configuration sets it): a major upgrade
+   * is a deliberate one-off apply (RDS rejects it without this flag).
    */
   readonly allowMajorVersionUpgrade?: boolean;
   /**
@@ -191,7 +192,7 @@ export class PostgresInstance extends Construct {
       caCertIdentifier: CA_CERT_IDENTIFIER,
       iamDatabaseAuthenticationEnabled: true,
       autoMinorVersionUpgrade: true,
-      allowMajorVersionUpgrade: props.allowMajorVersionUpgrade ?? false,
+      allowMajorVersionUpgrade: props.allowMajorVersionUpgrade ?? database.allowMajorVersionUpgrade,
       applyImmediately: props.applyImmediately ?? APPLY_IMMEDIATELY,
       copyTagsToSnapshot: true,
       deletionProtection: database.deletionProtection,

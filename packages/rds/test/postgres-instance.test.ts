@@ -34,7 +34,7 @@ const REGION = "us-east-1";
 const devEnvironment = environmentFixture({
   tier: "development",
   database: {
-    engineVersion: "15.7",
+    engineVersion: "15",
     instanceClass: "db.t4g.micro",
     multiAz: false,
     deletionProtection: false,
@@ -561,6 +561,14 @@ describe("options and validation", () => {
     expect(primary(parsed)[1]).toMatchObject({
       allow_major_version_upgrade: true,
       apply_immediately: false,
+    });
+  });
+
+  test("database.allowMajorVersionUpgrade of the configuration reaches the instance", () => {
+    const allowed = environmentFixture({ database: { allowMajorVersionUpgrade: true } });
+    expect(primary(synth(allowed).parsed)[1]).toMatchObject({ allow_major_version_upgrade: true });
+    expect(primary(synth(prodEnvironment).parsed)[1]).toMatchObject({
+      allow_major_version_upgrade: false,
     });
   });
 

@@ -296,6 +296,12 @@ export const databaseSchema = z
       .describe(
         "PostgreSQL engine version: a major version only, 14 to 17. Default 16 (seed 001 recommends PostgreSQL 16.x). RDS picks the newest minor and upgrades minors by itself; a pinned minor such as 16.8 would make Terraform plan a downgrade after such an upgrade, which RDS refuses. Never lower it: RDS cannot downgrade an engine (the plan review blocks a lower version than the base branch's).",
       ),
+    allowMajorVersionUpgrade: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Let RDS upgrade the instance to a new major version (AllowMajorVersionUpgrade). Default false. RDS refuses a major upgrade without it (RDS API Reference, ModifyDBInstance: major version upgrades must be allowed when EngineVersion names another major), so a change that raises database.engineVersion to a new major sets it true too (docs/operations.md, "Upgrading PostgreSQL to a new major version"); the plan review blocks the raise without it.',
+      ),
     instanceClass: z
       .enum(INSTANCE_CLASS_NAMES)
       .describe(
