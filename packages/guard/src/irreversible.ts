@@ -96,16 +96,23 @@ export function irreversibleChanges(
   const stack = `${env}-platform`;
   const found: IrreversibleChange[] = [];
   const engine = { was: before.database.engineVersion, now: after.database.engineVersion };
+  /** A change of the engine version RDS refuses, with why and what to do instead. */
+  const engineRefused = (why: string, fix: string): IrreversibleChange => ({
+    stack,
+    address: "database.engineVersion",
+    environment: env,
+    before: engine.was,
+    after: engine.now,
+    why,
+    fix,
+  });
   if (isEngineDowngrade(engine.was, engine.now)) {
-    found.push({
-      stack,
-      address: "database.engineVersion",
-      environment: env,
-      before: engine.was,
-      after: engine.now,
-      why: `RDS cannot downgrade a DB engine (${ENGINE_DOWNGRADE_SOURCE}). The apply would replace the parameter group with a postgres${engine.now.split(".")[0]} one and then fail on the instance, which stays on ${engine.was}`,
-      fix: `keep database.engineVersion at ${engine.was} or newer; an older PostgreSQL needs a new instance and a pg_dump/pg_restore of every tenant (a snapshot restores the version it was taken on)`,
-    });
+    found.push(
+      engineRefused(
+        `RDS cannot downgrade a DB engine (${ENGINE_DOWNGRADE_SOURCE}). The apply would replace the parameter group with a postgres${engine.now.split(".")[0]} one and then fail on the instance, which stays on ${engine.was}`,
+        `keep database.engineVersion at ${engine.was} or newer; an older PostgreSQL needs a new instance and a pg_dump/pg_restore of every tenant (a snapshot restores the version it was taken on)`,
+      ),
+    );
   }
   const [wasMajor, nowMajor] = [versionParts(engine.was)?.[0], versionParts(engine.now)?.[0]];
   if (
@@ -114,15 +121,12 @@ export function irreversibleChanges(
     nowMajor > wasMajor &&
     !after.database.allowMajorVersionUpgrade
   ) {
-    found.push({
-      stack,
-      address: "database.engineVersion",
-      environment: env,
-      before: engine.was,
-      after: engine.now,
-      why: `RDS refuses a major version upgrade that is not allowed (${MAJOR_UPGRADE_SOURCE}), and database.allowMajorVersionUpgrade is false. The apply would replace the parameter group with a postgres${nowMajor} one and then fail on the instance, which stays on ${engine.was}`,
-      fix: `set database.allowMajorVersionUpgrade: true in the same change (docs/operations.md, "Upgrading PostgreSQL to a new major version")`,
-    });
+    found.push(
+      engineRefused(
+        `RDS refuses a major version upgrade that is not allowed (${MAJOR_UPGRADE_SOURCE}), and database.allowMajorVersionUpgrade is false. The apply would replace the parameter group with a postgres${nowMajor} one and then fail on the instance, which stays on ${engine.was}`,
+        `set database.allowMajorVersionUpgrade: true in the same change (docs/operations.md, "Upgrading PostgreSQL to a new major version")`,
+      ),
+    );
   }
   const storage = {
     was: before.database.allocatedStorageGb,
