@@ -285,8 +285,10 @@ function acquireSwapLock(outdir: string): () => void {
     let holder: { pid: number; startTime?: string; text: string } | undefined;
     try {
       const text = readFileSync(owner, "utf8");
-      const [pid = "", startTime = ""] = text.split(" ");
-      holder = { pid: Number(pid), ...(startTime ? { startTime } : {}), text };
+      // writeFileSync creates the file empty, then writes: an owner without "<pid> " is one
+      // being written by a live holder, not a dead one (pid 0 would read as not running).
+      const [, pid = "", startTime = ""] = /^(\d+) (\S*)$/.exec(text) ?? [];
+      if (pid) holder = { pid: Number(pid), ...(startTime ? { startTime } : {}), text };
     } catch {
       // Between the holder's mkdir and its owner file: it runs.
     }

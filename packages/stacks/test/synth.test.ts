@@ -207,6 +207,40 @@ describe("concurrent synths", () => {
     expect(readdirSync(dir)).toEqual(["cdktf.out"]);
   });
 
+  it("waits for a lock whose owner file is still empty (its holder between mkdir and write), instead of taking it over", async () => {
+    const cwd = mkdtempSync(join(scratch, "empty-owner-"));
+    const hooks = mkdtempSync(join(scratch, "empty-owner-hooks-"));
+    const lock = swapLockPath(join(cwd, "cdktf.out"));
+    mkdirSync(lock);
+    // writeFileSync creates the file empty before it writes: a reader can see "" from a live holder.
+    writeFileSync(join(lock, "owner"), "");
+    const loader = pathToFileURL(join(repoRoot(), "node_modules", "tsx", "dist", "loader.mjs"));
+    const child = spawn(
+      process.execPath,
+      ["--import", loader.href, join(repoRoot(), "apps", "main.ts"), "dev"],
+      {
+        cwd,
+        env: { ...process.env, CHECKPOINT_DISABLE: "1", PGFORKS_SYNTH_SWAP_TEST_DIR: hooks },
+      },
+    );
+    let code: string | undefined;
+    const exited = new Promise<string>((done) =>
+      child.on("exit", (c, signal) => {
+        code = String(c ?? signal);
+        done(code);
+      }),
+    );
+    await until(
+      () => code !== undefined || existsSync(join(hooks, `waiting-${child.pid}`)),
+      "the synth to wait or end",
+    );
+    const waited = code === undefined;
+    // The holder finishes: the lock goes, and the waiting synth swaps its output in.
+    rmSync(lock, { recursive: true, force: true });
+    expect({ waited, code: await exited }).toEqual({ waited: true, code: "0" });
+    expect(readdirSync(cwd)).toEqual(["cdktf.out"]);
+  }, 120_000);
+
   it("two synths whose final swaps interleave both succeed and leave one complete cdktf.out, nothing else", async () => {
     const cwd = mkdtempSync(join(scratch, "concurrent-"));
     const hooks = mkdtempSync(join(scratch, "swap-hooks-"));
