@@ -350,11 +350,14 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * Removes `<outdir>.staging-<pid>` and `<outdir>.previous-<pid>` folders of synths that were
- * killed (their pid no longer runs); those of running synths are kept.
+ * Removes `<outdir>.staging-<pid>`, `<outdir>.previous-<pid>` and `<outdir>.swap-lock.stale-<pid>`
+ * (a dead swap lock being taken over) folders of synths that were killed (their pid no longer
+ * runs); those of running synths are kept.
  */
 export function removeStaleSynthFolders(outdir: string): string[] {
-  const pattern = new RegExp(`^${escapeRegExp(basename(outdir))}\\.(?:staging|previous)-(\\d+)$`);
+  const pattern = new RegExp(
+    `^${escapeRegExp(basename(outdir))}\\.(?:staging|previous|swap-lock\\.stale)-(\\d+)$`,
+  );
   return removeLeftoversOfDeadProcesses(dirname(outdir), pattern);
 }
 

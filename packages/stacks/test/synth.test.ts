@@ -10,7 +10,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError, environmentsDir, type LoadedEnvironment, repoRoot } from "@pgforks/config";
 import {
@@ -156,6 +156,24 @@ describe("folders of interrupted synths", () => {
     expect(readdirSync(dir).sort()).toEqual(
       [`cdktf.out.staging-${alive}`, `other.staging-${dead}`].sort(),
     );
+  });
+
+  it("removes the swap locks that killed synths moved aside while taking a dead lock over", () => {
+    const dir = mkdtempSync(join(scratch, "stale-locks-"));
+    const outdir = join(dir, "cdktf.out");
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    const alive = process.ppid;
+    for (const name of [
+      `${basename(swapLockPath(outdir))}.stale-${dead}`,
+      `${basename(swapLockPath(outdir))}.stale-${alive}`,
+    ]) {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, "owner"), `${dead} `);
+    }
+    expect(removeStaleSynthFolders(outdir)).toEqual([
+      join(dir, `cdktf.out.swap-lock.stale-${dead}`),
+    ]);
+    expect(readdirSync(dir)).toEqual([`cdktf.out.swap-lock.stale-${alive}`]);
   });
 
   it("ctrl-C during a synth leaves the complete output or none, and no staging folder", async () => {
