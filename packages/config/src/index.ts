@@ -1,3 +1,4 @@
+export * from "./base-instance";
 export * from "./capacity";
 export * from "./connection-target";
 export * from "./cross-environment";

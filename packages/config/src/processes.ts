@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -27,6 +27,36 @@ export function isProcessAlive(pid: number, startTime?: string): boolean {
   if (startTime === undefined) return true;
   const current = processStartTime(pid);
   return current === undefined || current === startTime;
+}
+
+/**
+ * Runs `judge` under `<lock>.takeover` (an mkdir), the one place a lock judged left behind by a
+ * killed process may be removed: `judge` reads the lock again and removes it only if it is still
+ * the one judged, so two takers never remove a lock one of them has just taken. Returns false,
+ * without running `judge`, while another process holds the takeover folder; one older than
+ * `staleMs` is of a process killed while taking over (a moment's work) and is removed.
+ */
+export function underTakeover(lock: string, staleMs: number, judge: () => void): boolean {
+  const takeover = `${lock}.takeover`;
+  try {
+    mkdirSync(takeover);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    try {
+      if (Date.now() - statSync(takeover).mtimeMs > staleMs) {
+        rmSync(takeover, { recursive: true, force: true });
+      }
+    } catch {
+      // Removed by its taker meanwhile.
+    }
+    return false;
+  }
+  try {
+    judge();
+  } finally {
+    rmSync(takeover, { recursive: true, force: true });
+  }
+  return true;
 }
 
 /**

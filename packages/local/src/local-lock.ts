@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isProcessAlive, processStartTime } from "@pgforks/config";
+import { isProcessAlive, processStartTime, underTakeover } from "@pgforks/config";
 
 /** The folder in .local/ that npm start, local stop and local reset hold while they run. */
 export const LOCAL_LOCK_NAME = "lock";
@@ -109,28 +109,12 @@ function sleep(ms: number): void {
  * on. Now the second finds the first's record, alive, and is refused with its name.
  */
 function removeLeftLock(lock: string): void {
-  const takeover = `${lock}.takeover`;
-  try {
-    mkdirSync(takeover);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    try {
-      if (Date.now() - statSync(takeover).mtimeMs > TAKEOVER_STALE_MS) {
-        rmSync(takeover, { recursive: true, force: true });
-      }
-    } catch {
-      // finished meanwhile
-    }
-    sleep(20); // another step is taking it over: judged again once it has
-    return;
-  }
-  try {
+  const judged = underTakeover(lock, TAKEOVER_STALE_MS, () => {
     if (leftBehind(lock, readRecord<Owner>(lock, OWNER_FILE))) {
       rmSync(lock, { recursive: true, force: true });
     }
-  } finally {
-    rmSync(takeover, { recursive: true, force: true });
-  }
+  });
+  if (!judged) sleep(20); // another step is taking it over: judged again once it has
 }
 
 /** The lock this process holds (takeLocalLock), if any. */

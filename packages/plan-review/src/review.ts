@@ -18,6 +18,7 @@ import {
   decideIrreversible,
   decideLowering,
   decideRelocation,
+  type InstanceSizing,
   type IrreversibleChange,
   irreversibleChanges,
   type LoweringCandidate,
@@ -76,6 +77,12 @@ export interface ReviewContext {
    * its top how to get a diff ({@link ReviewContext.noBaseHint}).
    */
   readonly before?: readonly LoadedEnvironment[];
+  /**
+   * Without `before` (a base today's rules refuse): each base environment's engine version and
+   * storage as written ({@link readWrittenInstanceSizings}), so that a lowered engine version or
+   * storage is still judged. Ignored when `before` is given.
+   */
+  readonly beforeInstances?: readonly InstanceSizing[];
   /**
    * Inline Markdown said at the top of a review without `before`: how to get the diff of the
    * change. Default: {@link DEFAULT_NO_BASE_HINT}.
@@ -524,14 +531,17 @@ export function buildReview(plans: readonly StackPlan[], ctx: ReviewContext): Re
     }).map((r) => decideRelocation(r, approvals)),
   );
 
-  // Engine version and storage only go up on RDS: judged from the configuration, like the moves.
+  // Engine version and storage only go up on RDS: judged from the configuration, like the moves,
+  // and from the base as written when today's rules refuse it (a minor pinned before they did).
+  const baseInstances: readonly InstanceSizing[] | undefined =
+    ctx.before?.map((e) => ({ ...e.environment, name: e.name })) ?? ctx.beforeInstances;
   const irreversible: IrreversibleInstanceChange[] = (
-    ctx.before === undefined ? [] : after
+    baseInstances === undefined ? [] : after
   ).flatMap((a) =>
-    irreversibleChanges(before.find((e) => e.name === a.name)?.environment, {
-      ...a.environment,
-      name: a.name,
-    }).map((c) => decideIrreversible(c, approvals)),
+    irreversibleChanges(
+      baseInstances?.find((e) => e.name === a.name),
+      { ...a.environment, name: a.name },
+    ).map((c) => decideIrreversible(c, approvals)),
   );
 
   for (const stack of ordered) {

@@ -14,6 +14,8 @@ import {
   type LoadedEnvironment,
   loadEnvironments,
   onFile,
+  readWrittenInstanceSizings,
+  type WrittenInstanceSizing,
 } from "@pgforks/config";
 import {
   APPROVALS_ENV_VAR,
@@ -163,6 +165,7 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
       options.envDir !== undefined ? "--env-dir" : envDirWhat(),
     );
     let before: LoadedEnvironment[] | undefined;
+    let beforeInstances: WrittenInstanceSizing[] | undefined;
     let beforeSynth: SynthOutput | undefined;
     let noBaseHint: string | undefined;
     if (options.baseEnvDir !== undefined) {
@@ -172,6 +175,11 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
       } catch (error) {
         if (error instanceof UsageError) throw error;
         before = undefined;
+        try {
+          beforeInstances = readWrittenInstanceSizings(at(options.baseEnvDir));
+        } catch {
+          beforeInstances = undefined; // no folder to read: nothing to judge against
+        }
         notes.push(
           `The base configuration could not be loaded with today's rules, so there is no "before": ${error instanceof ConfigError ? error.message : (error as Error).message}`,
         );
@@ -238,6 +246,7 @@ export function runReview(options: ReviewOptions, io: ReviewCliIo = defaultIo): 
       synth,
       after,
       ...(before ? { before, beforeSynth } : {}),
+      ...(beforeInstances ? { beforeInstances } : {}),
       ...(noBaseHint ? { noBaseHint } : {}),
       approvals,
       staleApprovals: io.env[STALE_APPROVALS_ENV_VAR] === "warn" ? "warn" : "fail",

@@ -227,6 +227,48 @@ describe("review CLI", () => {
     expect(cli.stdout.join("")).not.toContain("No base configuration was given");
   });
 
+  it("judges a lowered engine version or storage against a base today's rules refuse (a minor pinned before versions were major-only)", () => {
+    /** A base whose test environment pins `engineVersion` (a YAML number, as unquoted) on 40 GB. */
+    const pinnedBase = (engineVersion: number) => {
+      const dir = `pinned-base-${engineVersion}`;
+      mkdirSync(join(root, dir, "test"), { recursive: true });
+      const input = environmentInput();
+      writeFileSync(
+        join(root, dir, "test", "environment.yaml"),
+        JSON.stringify({
+          ...input,
+          database: { ...input.database, engineVersion, allocatedStorageGb: 40 },
+        }),
+      );
+      writeFileSync(join(root, dir, "test", "tenants.yaml"), JSON.stringify({ tenants: [] }));
+      return dir;
+    };
+    // 17.2 -> 16 (the change's default) and 40 GB -> 20 GB: RDS can do neither.
+    const lowered = io();
+    expect(
+      runReview({ baseEnvDir: pinnedBase(17.2), plans: ["test-platform.json"] }, lowered),
+    ).toBe(EXIT_BLOCKED);
+    expect(lowered.stdout.join("")).toContain("The base configuration could not be loaded");
+    expect(lowered.stderr.join("\n")).toContain(
+      "Guard: 2 lowered engine version or storage (RDS cannot do it) without approval:",
+    );
+    expect(lowered.stderr.join("\n")).toContain(
+      "test-platform:database.engineVersion (17.2 → 16): RDS cannot downgrade a DB engine",
+    );
+    expect(lowered.stderr.join("\n")).toContain(
+      "test-platform:database.allocatedStorageGb (40 GB → 20 GB)",
+    );
+    // 16.8 -> 16, the change today's rules ask for, is no downgrade: only the storage is blocked.
+    const unpinned = io();
+    expect(
+      runReview({ baseEnvDir: pinnedBase(16.8), plans: ["test-platform.json"] }, unpinned),
+    ).toBe(EXIT_BLOCKED);
+    expect(unpinned.stderr.join("\n")).toContain(
+      "Guard: 1 lowered engine version or storage (RDS cannot do it) without approval:",
+    );
+    expect(unpinned.stderr.join("\n")).not.toContain("database.engineVersion");
+  });
+
   it.each([
     [
       {},

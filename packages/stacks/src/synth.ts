@@ -26,6 +26,7 @@ import {
   processStartTime,
   removeLeftoversOfDeadProcesses,
   TIERS,
+  underTakeover,
 } from "@pgforks/config";
 import {
   isTenantManifestSource,
@@ -285,35 +286,17 @@ function acquireSwapLock(outdir: string): () => void {
     let holder: { pid: number; startTime?: string; text: string } | undefined;
     try {
       const text = readFileSync(owner, "utf8");
-      const [pid = "", startTime = ""] = text.split(" ");
-      holder = { pid: Number(pid), ...(startTime ? { startTime } : {}), text };
+      // writeFileSync creates the file empty, then writes: an owner without "<pid> " is one
+      // being written by a live holder, not a dead one (pid 0 would read as not running).
+      const [, pid = "", startTime = ""] = /^(\d+) (\S*)$/.exec(text) ?? [];
+      if (pid) holder = { pid: Number(pid), ...(startTime ? { startTime } : {}), text };
     } catch {
       // Between the holder's mkdir and its owner file: it runs.
     }
     if (holder && !isProcessAlive(holder.pid, holder.startTime)) {
-      // Its holder was killed mid-swap: move the lock aside (one taker wins the rename), and
-      // judge what was moved again: another waiter may have taken the dead lock over and made
-      // its own in between, which goes back.
-      const stale = `${lock}.stale-${process.pid}`;
-      try {
-        renameSync(lock, stale);
-      } catch {
-        continue; // another synth took it over first
-      }
-      let moved: string | undefined;
-      try {
-        moved = readFileSync(join(stale, "owner"), "utf8");
-      } catch {
-        moved = undefined;
-      }
-      if (moved === holder.text) rmSync(stale, { recursive: true, force: true });
-      else {
-        try {
-          renameSync(stale, lock);
-        } catch {
-          rmSync(stale, { recursive: true, force: true });
-        }
-      }
+      swapTestHook("judged");
+      // Another synth's takeover under way (or killed): waited for, not spun on.
+      if (!takeOverDeadLock(lock, holder.text)) sleepSync(10);
       continue;
     }
     if (Date.now() > deadline) {
@@ -329,16 +312,45 @@ function acquireSwapLock(outdir: string): () => void {
   }
 }
 
+/** A takeover folder older than this is of a synth killed while taking over (it takes ms). */
+const TAKEOVER_STALE_MS = 10_000;
+
+/**
+ * Removes the swap lock `lock` of a killed synth if its owner file still reads `dead`, under
+ * {@link underTakeover}: while the dead lock exists no synth can make a new one, and only the
+ * holder of the takeover folder removes it, so what is read is what is removed. Without it a
+ * waiter that judged the dead lock could move aside the live lock another synth made after a
+ * second waiter removed the dead one (and then fail to put it back). Returns false when another
+ * synth's takeover is under way (nothing done).
+ */
+function takeOverDeadLock(lock: string, dead: string): boolean {
+  return underTakeover(lock, TAKEOVER_STALE_MS, () => {
+    let owner: string | undefined;
+    try {
+      owner = readFileSync(join(lock, "owner"), "utf8");
+    } catch {
+      owner = undefined;
+    }
+    if (owner !== dead) return;
+    // Moved aside first, so that it vanishes at once rather than file by file.
+    const stale = `${lock}.stale-${process.pid}`;
+    renameSync(lock, stale);
+    rmSync(stale, { recursive: true, force: true });
+  });
+}
+
 /**
  * Test hook (PGFORKS_SYNTH_SWAP_TEST_DIR): `waiting` writes `waiting-<pid>` there when the swap
- * lock is busy; `swapping` (between the two renames) writes `swapping-<pid>`, then waits until
- * the file `go` appears. Lets a test put two real synths in each other's swap without timing.
+ * lock is busy; `swapping` (between the two renames) and `judged` (a lock's holder judged dead,
+ * before the takeover) write `swapping-<pid>` or `judged-<pid>`, then, with
+ * PGFORKS_SYNTH_SWAP_TEST_PAUSE=1, wait until the file `go` appears. Lets a test put real synths
+ * in each other's swap or takeover without timing.
  */
-function swapTestHook(point: "waiting" | "swapping"): void {
+function swapTestHook(point: "waiting" | "swapping" | "judged"): void {
   const dir = process.env.PGFORKS_SYNTH_SWAP_TEST_DIR;
   if (!dir) return;
   writeFileSync(join(dir, `${point}-${process.pid}`), "");
-  if (point !== "swapping" || process.env.PGFORKS_SYNTH_SWAP_TEST_PAUSE !== "1") return;
+  if (point === "waiting" || process.env.PGFORKS_SYNTH_SWAP_TEST_PAUSE !== "1") return;
   const deadline = Date.now() + SWAP_LOCK_TIMEOUT_MS;
   while (!existsSync(join(dir, "go")) && Date.now() < deadline) sleepSync(10);
 }
@@ -348,11 +360,14 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * Removes `<outdir>.staging-<pid>` and `<outdir>.previous-<pid>` folders of synths that were
- * killed (their pid no longer runs); those of running synths are kept.
+ * Removes `<outdir>.staging-<pid>`, `<outdir>.previous-<pid>` and `<outdir>.swap-lock.stale-<pid>`
+ * (a dead swap lock being taken over) folders of synths that were killed (their pid no longer
+ * runs); those of running synths are kept.
  */
 export function removeStaleSynthFolders(outdir: string): string[] {
-  const pattern = new RegExp(`^${escapeRegExp(basename(outdir))}\\.(?:staging|previous)-(\\d+)$`);
+  const pattern = new RegExp(
+    `^${escapeRegExp(basename(outdir))}\\.(?:staging|previous|swap-lock\\.stale)-(\\d+)$`,
+  );
   return removeLeftoversOfDeadProcesses(dirname(outdir), pattern);
 }
 

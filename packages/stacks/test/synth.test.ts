@@ -7,10 +7,11 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  watch,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError, environmentsDir, type LoadedEnvironment, repoRoot } from "@pgforks/config";
 import {
@@ -158,6 +159,24 @@ describe("folders of interrupted synths", () => {
     );
   });
 
+  it("removes the swap locks that killed synths moved aside while taking a dead lock over", () => {
+    const dir = mkdtempSync(join(scratch, "stale-locks-"));
+    const outdir = join(dir, "cdktf.out");
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    const alive = process.ppid;
+    for (const name of [
+      `${basename(swapLockPath(outdir))}.stale-${dead}`,
+      `${basename(swapLockPath(outdir))}.stale-${alive}`,
+    ]) {
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, "owner"), `${dead} `);
+    }
+    expect(removeStaleSynthFolders(outdir)).toEqual([
+      join(dir, `cdktf.out.swap-lock.stale-${dead}`),
+    ]);
+    expect(readdirSync(dir)).toEqual([`cdktf.out.swap-lock.stale-${alive}`]);
+  });
+
   it("ctrl-C during a synth leaves the complete output or none, and no staging folder", async () => {
     const cwd = mkdtempSync(join(scratch, "interrupted-"));
     const main = join(repoRoot(), "apps", "main.ts");
@@ -206,6 +225,100 @@ describe("concurrent synths", () => {
     synthEnvironments({ outdir, environments: ["dev"] });
     expect(readdirSync(dir)).toEqual(["cdktf.out"]);
   });
+
+  it("waits for a lock whose owner file is still empty (its holder between mkdir and write), instead of taking it over", async () => {
+    const cwd = mkdtempSync(join(scratch, "empty-owner-"));
+    const hooks = mkdtempSync(join(scratch, "empty-owner-hooks-"));
+    const lock = swapLockPath(join(cwd, "cdktf.out"));
+    mkdirSync(lock);
+    // writeFileSync creates the file empty before it writes: a reader can see "" from a live holder.
+    writeFileSync(join(lock, "owner"), "");
+    const loader = pathToFileURL(join(repoRoot(), "node_modules", "tsx", "dist", "loader.mjs"));
+    const child = spawn(
+      process.execPath,
+      ["--import", loader.href, join(repoRoot(), "apps", "main.ts"), "dev"],
+      {
+        cwd,
+        env: { ...process.env, CHECKPOINT_DISABLE: "1", PGFORKS_SYNTH_SWAP_TEST_DIR: hooks },
+      },
+    );
+    let code: string | undefined;
+    const exited = new Promise<string>((done) =>
+      child.on("exit", (c, signal) => {
+        code = String(c ?? signal);
+        done(code);
+      }),
+    );
+    await until(
+      () => code !== undefined || existsSync(join(hooks, `waiting-${child.pid}`)),
+      "the synth to wait or end",
+    );
+    const waited = code === undefined;
+    // The holder finishes: the lock goes, and the waiting synth swaps its output in.
+    rmSync(lock, { recursive: true, force: true });
+    expect({ waited, code: await exited }).toEqual({ waited: true, code: "0" });
+    expect(readdirSync(cwd)).toEqual(["cdktf.out"]);
+  }, 120_000);
+
+  it("never moves a live lock made after the dead lock it judged was taken over by another synth", async () => {
+    const cwd = mkdtempSync(join(scratch, "takeover-race-"));
+    const hooks = mkdtempSync(join(scratch, "takeover-hooks-"));
+    const lock = swapLockPath(join(cwd, "cdktf.out"));
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid;
+    mkdirSync(lock);
+    writeFileSync(join(lock, "owner"), `${dead} `);
+    const loader = pathToFileURL(join(repoRoot(), "node_modules", "tsx", "dist", "loader.mjs"));
+    const child = spawn(
+      process.execPath,
+      ["--import", loader.href, join(repoRoot(), "apps", "main.ts"), "dev"],
+      {
+        cwd,
+        env: {
+          ...process.env,
+          CHECKPOINT_DISABLE: "1",
+          PGFORKS_SYNTH_SWAP_TEST_DIR: hooks,
+          PGFORKS_SYNTH_SWAP_TEST_PAUSE: "1",
+        },
+      },
+    );
+    let code: string | undefined;
+    const exited = new Promise<string>((done) =>
+      child.on("exit", (c, signal) => {
+        code = String(c ?? signal);
+        done(code);
+      }),
+    );
+    // The synth has judged the lock's holder dead and stops before it takes the lock over ...
+    await until(() => existsSync(join(hooks, `judged-${child.pid}`)), "the judgement");
+    // ... while another waiter removes the dead lock and a third synth takes the lock (alive).
+    rmSync(lock, { recursive: true, force: true });
+    mkdirSync(lock);
+    const live = `${process.pid} `;
+    writeFileSync(join(lock, "owner"), live);
+    const seen: string[] = [];
+    const watcher = watch(cwd, (_event, name) => {
+      if (name) seen.push(String(name));
+    });
+    try {
+      writeFileSync(join(hooks, "go"), "");
+      await until(
+        () => code !== undefined || existsSync(join(hooks, `waiting-${child.pid}`)),
+        "the synth to wait or end",
+      );
+      // The live lock was left where it is, untouched: the synth waits for it.
+      expect({
+        owner: readFileSync(join(lock, "owner"), "utf8"),
+        movedAside: seen.filter((n) => n.includes(".stale-")),
+        running: code === undefined,
+      }).toEqual({ owner: live, movedAside: [], running: true });
+      rmSync(lock, { recursive: true, force: true });
+      expect(await exited).toBe("0");
+    } finally {
+      watcher.close();
+      child.kill();
+    }
+    expect(readdirSync(cwd)).toEqual(["cdktf.out"]);
+  }, 120_000);
 
   it("two synths whose final swaps interleave both succeed and leave one complete cdktf.out, nothing else", async () => {
     const cwd = mkdtempSync(join(scratch, "concurrent-"));
