@@ -10,47 +10,24 @@
  *
  * Run by `npm run bench` through the launcher, like the app. Not a test.
  */
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Database } from "@cdktf/provider-postgresql/lib/database";
 import { Grant } from "@cdktf/provider-postgresql/lib/grant";
-import { PostgresqlProvider } from "@cdktf/provider-postgresql/lib/provider";
 import { Role } from "@cdktf/provider-postgresql/lib/role";
 import { Schema } from "@cdktf/provider-postgresql/lib/schema";
-import { App, TerraformStack } from "cdktf";
+import { FLOOR_DATABASE, FLOOR_ROLE, floorStack } from "./floor-stack";
 
-const [count, outdir] = [Number(process.argv[2]), process.argv[3]];
-if (!Number.isInteger(count) || count < 0 || !outdir) {
-  console.error("usage: cdktf-floor.ts <tenants> <outdir>");
-  process.exit(2);
-}
-
-const app = new App({ outdir, stackTraces: false });
-const stack = new TerraformStack(app, "floor");
-new AwsProvider(stack, "aws", { region: "us-east-1" });
-new PostgresqlProvider(stack, "postgresql", { host: "db.example.com" });
+const { app, stack, count } = floorStack("cdktf-floor.ts");
 for (let i = 0; i < count; i++) {
   const name = `tenant_${i}`;
   new Role(stack, `role-${name}`, {
     name,
-    login: true,
+    ...FLOOR_ROLE,
     connectionLimit: 1,
-    superuser: false,
-    createDatabase: false,
-    createRole: false,
-    replication: false,
-    bypassRowLevelSecurity: false,
   });
   new Database(stack, `database-${name}`, {
     name,
-    owner: "forks_admin",
-    encoding: "UTF8",
-    lcCollate: "en_US.UTF-8",
-    lcCtype: "en_US.UTF-8",
-    template: "template0",
-    connectionLimit: 11,
-    allowConnections: true,
-    isTemplate: false,
+    ...FLOOR_DATABASE,
   });
   new Grant(stack, `revoke-public-${name}`, {
     database: name,

@@ -9,7 +9,10 @@
  * - the same through tsx (`tsx apps/main.ts`), for comparison;
  * - prod with 5 and with 200 tenants (the launcher, `apps/main.ts prod`, generated config);
  * - cdktf's floor for the same tenants (`src/bench/cdktf-floor.ts`, the launcher): one stack of
- *   the six resources an active tenant has, from literal values through the provider bindings.
+ *   the six resources an active tenant has, from literal values through the provider bindings;
+ * - the same six resources as one block per kind with `for_each` over a map of the tenants
+ *   (`src/bench/cdktf-for-each-floor.ts`): what cdktf would cost if the tenants stack were written
+ *   that way (docs/decisions/0001-tenant-resources-and-synth-time.md).
  *
  * and the two ratios the project holds itself to: six stacks at most 1.5x bare tsx, 200
  * tenants at most 1.5x 5 tenants, with what the 195 extra tenants cost the app, what they cost
@@ -140,12 +143,13 @@ function median(values: readonly number[]): number {
 /** The launcher's bundle cache of this benchmark (empty at the start: the first run builds). */
 const launchCache = join(scratch, "launch-cache");
 const synth = (...args: string[]) => [launcher, join(root, "apps", "main.ts"), ...args];
-const floor = (tenants: number) => [
+const floor = (tenants: number, program = "cdktf-floor.ts") => [
   launcher,
-  join(root, "packages", "testing", "src", "bench", "cdktf-floor.ts"),
+  join(root, "packages", "testing", "src", "bench", program),
   String(tenants),
-  join(scratch, `floor-${tenants}`),
+  join(scratch, `${program}-${tenants}`),
 ];
+const forEachFloor = (tenants: number) => floor(tenants, "cdktf-for-each-floor.ts");
 
 const cases: Case[] = [
   { label: "bare tsx start-up (tsx -e '')", args: ["-e", ""] },
@@ -165,6 +169,8 @@ const cases: Case[] = [
   },
   { label: "cdktf floor, 5 tenants", command: process.execPath, args: floor(5) },
   { label: "cdktf floor, 200 tenants", command: process.execPath, args: floor(200) },
+  { label: "for_each floor, 5 tenants", command: process.execPath, args: forEachFloor(5) },
+  { label: "for_each floor, 200 tenants", command: process.execPath, args: forEachFloor(200) },
 ];
 
 /** `plan:offline --base HEAD` of prod: the first run cold, the others with the work dir kept. */
@@ -209,6 +215,11 @@ try {
   );
   // The floor's own bundle, built before its timed runs.
   measure({ label: "floor bundle build", command: process.execPath, args: floor(0) }, undefined, 1);
+  measure(
+    { label: "for_each floor bundle build", command: process.execPath, args: forEachFloor(0) },
+    undefined,
+    1,
+  );
   console.log(`median of ${runs} runs each (min-max), fresh process per run`);
   const medians: number[] = [];
   for (const c of cases) {
@@ -218,15 +229,17 @@ try {
     const range = `${(Math.min(...times) / 1000).toFixed(2)}-${(Math.max(...times) / 1000).toFixed(2)}`;
     console.log(`  ${c.label.padEnd(32)} ${(m / 1000).toFixed(2)} s  (${range})`);
   }
-  const [bare, six, , five, twoHundred, floorFive, floorTwoHundred] = medians as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [
+    bare,
+    six,
+    ,
+    five,
+    twoHundred,
+    floorFive,
+    floorTwoHundred,
+    forEachFive,
+    forEachTwoHundred,
+  ] = medians as [number, number, number, number, number, number, number, number, number];
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   console.log(`six stacks / bare tsx:        ${ratio(six, bare)} (target at most 1.5x)`);
   console.log(`200 tenants / 5 tenants:      ${ratio(twoHundred, five)} (target at most 1.5x)`);
@@ -234,6 +247,9 @@ try {
   console.log(`  cost the app                ${signedSeconds(twoHundred - five)}`);
   console.log(
     `  cost cdktf alone            ${signedSeconds(floorTwoHundred - floorFive)} (1170 literal resources)`,
+  );
+  console.log(
+    `  cost cdktf with for_each    ${signedSeconds(forEachTwoHundred - forEachFive)} (195 map entries)`,
   );
   console.log(`  the 1.5x target allows      ${signedSeconds(five / 2)}`);
 } finally {
