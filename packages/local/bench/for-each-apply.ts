@@ -2,10 +2,12 @@
  * `npx tsx packages/local/bench/for-each-apply.ts [tenants] [rounds]`: applies tenants written
  * as `for_each` blocks (docs/decisions/0001-tenant-resources-and-synth-time.md) to a real
  * PostgreSQL 16 set up like RDS, with real Terraform and the cyrilgdn/postgresql provider from
- * the filesystem mirror, at Terraform's default parallelism (10): role, database owned by the
- * admin, PUBLIC's CONNECT/TEMP revoked, CONNECT/TEMP granted to the tenant, a schema owned by the
- * tenant; within a tenant one block waits for the previous (block-level depends_on), across
- * tenants nothing is serialized. Each round replaces the previous round's tenants, so it also
+ * the filesystem mirror, at Terraform's default parallelism (10), every resource kind an active
+ * tenant with extensions and a read-only group has in `<env>-tenants`: role, read-only group,
+ * database owned by the admin, PUBLIC's CONNECT/TEMP revoked, CONNECT/TEMP granted to the tenant,
+ * a schema owned by the tenant, two extensions, the group's CONNECT, USAGE and SELECT grants and
+ * its default privileges. Within a tenant each block waits for the previous one (block-level
+ * depends_on, today's order); across tenants nothing is serialized. Each round replaces the previous round's tenants, so it also
  * destroys in parallel. Prints per round the exit code, the time and the errors by kind.
  *
  * An experiment for that record, not a test and not the product's tenants stack. Default 40
@@ -16,16 +18,26 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Database } from "@cdktf/provider-postgresql/lib/database";
-import { Grant } from "@cdktf/provider-postgresql/lib/grant";
+import { DefaultPrivileges } from "@cdktf/provider-postgresql/lib/default-privileges";
+import { Extension } from "@cdktf/provider-postgresql/lib/extension";
+import { Grant, type GrantConfig } from "@cdktf/provider-postgresql/lib/grant";
 import { PostgresqlProvider } from "@cdktf/provider-postgresql/lib/provider";
 import { Role } from "@cdktf/provider-postgresql/lib/role";
 import { Schema } from "@cdktf/provider-postgresql/lib/schema";
 import { startPostgres } from "@pgforks/postgres-server";
 import { discoverProviderMirror, renderCliConfig } from "@pgforks/terraform-harness";
-import { App, TerraformIterator, TerraformLocal, TerraformStack } from "cdktf";
+import {
+  App,
+  TerraformIterator,
+  TerraformLocal,
+  type TerraformResource,
+  TerraformStack,
+} from "cdktf";
 
 const ADMIN = "forks_admin";
 const ADMIN_PASSWORD = "for-each-experiment-only";
+/** Two of the allow-listed extensions (packages/config), created in every tenant database. */
+const EXTENSIONS = ["citext", "hstore"] as const;
 
 function synthRound(outdir: string, port: number, names: readonly string[]): string {
   const app = new App({ outdir, stackTraces: false });
@@ -43,7 +55,14 @@ function synthRound(outdir: string, port: number, names: readonly string[]): str
   const tenants = Object.fromEntries(names.map((name) => [name, { name }]));
   const each = TerraformIterator.fromMap(new TerraformLocal(stack, "tenants", tenants).asAnyMap);
   const name = each.getString("name");
+  const readOnly = `${name}_readonly`;
   const role = new Role(stack, "role", { forEach: each, name, login: true, connectionLimit: 2 });
+  const readOnlyRole = new Role(stack, "readonly-role", {
+    forEach: each,
+    name: readOnly,
+    login: false,
+    dependsOn: [role],
+  });
   const database = new Database(stack, "database", {
     forEach: each,
     name,
@@ -52,31 +71,54 @@ function synthRound(outdir: string, port: number, names: readonly string[]): str
     encoding: "UTF8",
     lcCollate: "C",
     lcCtype: "C",
-    dependsOn: [role],
+    dependsOn: [readOnlyRole],
   });
-  const revoke = new Grant(stack, "revoke-public", {
-    forEach: each,
-    database: name,
-    role: "public",
-    objectType: "database",
-    privileges: [],
-    dependsOn: [database],
+  // Every later block waits for the one before it: the chain of one tenant, in the order of
+  // today's TenantDatabases.
+  let previous: TerraformResource = database;
+  const next = <T extends TerraformResource>(resource: T): T => {
+    resource.dependsOn = [`${previous.terraformResourceType}.${previous.friendlyUniqueId}`];
+    previous = resource;
+    return resource;
+  };
+  const grant = (id: string, config: Omit<GrantConfig, "forEach" | "database">) =>
+    next(new Grant(stack, id, { forEach: each, database: name, ...config }));
+  grant("revoke-public", { role: "public", objectType: "database", privileges: [] });
+  grant("connect", { role: name, objectType: "database", privileges: ["CONNECT", "TEMPORARY"] });
+  next(new Schema(stack, "schema", { forEach: each, database: name, name, owner: name }));
+  for (const extension of EXTENSIONS)
+    next(
+      new Extension(stack, `extension-${extension}`, {
+        forEach: each,
+        database: name,
+        name: extension,
+        schema: "public",
+      }),
+    );
+  grant("readonly-connect", { role: readOnly, objectType: "database", privileges: ["CONNECT"] });
+  grant("readonly-schema", {
+    role: readOnly,
+    schema: name,
+    objectType: "schema",
+    privileges: ["USAGE"],
   });
-  const connect = new Grant(stack, "connect", {
-    forEach: each,
-    database: name,
-    role: name,
-    objectType: "database",
-    privileges: ["CONNECT", "TEMPORARY"],
-    dependsOn: [revoke],
+  grant("readonly-tables", {
+    role: readOnly,
+    schema: name,
+    objectType: "table",
+    privileges: ["SELECT"],
   });
-  new Schema(stack, "schema", {
-    forEach: each,
-    database: name,
-    name,
-    owner: name,
-    dependsOn: [connect],
-  });
+  next(
+    new DefaultPrivileges(stack, "readonly-default-tables", {
+      forEach: each,
+      database: name,
+      owner: name,
+      role: readOnly,
+      schema: name,
+      objectType: "table",
+      privileges: ["SELECT"],
+    }),
+  );
   app.synth();
   return join(outdir, "stacks", "for-each");
 }
