@@ -102,7 +102,7 @@ attack(
 );
 
 attack(
-  "another tenant's database and the admin database refuse the connection; template1 lets it create nothing",
+  "another tenant's database, the admin database and template1 refuse the connection",
   async () => {
     await expect(world.connectAs("mallory", "victim_db")).rejects.toThrow(
       /permission denied for database "victim_db"/,
@@ -110,10 +110,8 @@ attack(
     await expect(world.connectAs("mallory", "postgres")).rejects.toThrow(
       /permission denied for database "postgres"/,
     );
-    // template1 is rdsadmin's on RDS: the admin cannot revoke PUBLIC's CONNECT there. Harmless:
-    // no CREATE in its schema public (PostgreSQL 15+), and tenant databases use template0.
-    expect(await refusal("CREATE TABLE planted (x int)", "template1")).toMatch(
-      /permission denied for schema public/,
+    expect(await refusal("SELECT 1", "template1")).toMatch(
+      /permission denied for database "template1"/,
     );
   },
   APPLY_TIMEOUT_MS,
@@ -157,6 +155,26 @@ attack(
     } finally {
       await Promise.all(held.map((c) => c.end()));
     }
+  },
+  APPLY_TIMEOUT_MS,
+);
+
+// Last: it drops mallory.
+attack(
+  "a tenant leaves nothing outside its own database, so dropping it succeeds",
+  async () => {
+    // With PUBLIC's CONNECT on template1 (PostgreSQL's default) any role could leave a large
+    // object and default privileges there, no schema privilege needed. They outlived the tenant's
+    // database, and DROP ROLE failed ("some objects depend on it") in the middle of the apply.
+    const planted = await refusal(
+      "SELECT lo_create(0); ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC",
+      "template1",
+    );
+    await world.apply([{ ...mallory, state: "dropped", confirmDrop: "mallory_db" }, victim]);
+    expect(planted).toMatch(/permission denied for database "template1"/);
+    expect(
+      await world.sqlAsAdmin("postgres", "SELECT rolname FROM pg_roles WHERE rolname = 'mallory'"),
+    ).toEqual([]);
   },
   APPLY_TIMEOUT_MS,
 );
