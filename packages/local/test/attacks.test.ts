@@ -51,6 +51,9 @@ attack(
       await refusal("ALTER DATABASE mallory_db SET search_path = mallory, pg_catalog"),
     ).toMatch(/must be owner of database/);
     expect(await refusal("CREATE SCHEMA pgforks_admin")).toMatch(/permission denied for database/);
+    expect(await refusal("ALTER SCHEMA mallory RENAME TO pgforks_admin")).toMatch(
+      /permission denied for database/,
+    );
     expect(
       await refusal(
         "CREATE FUNCTION public.aclexplode(aclitem[]) RETURNS int LANGUAGE sql AS 'SELECT 1'",
@@ -154,6 +157,63 @@ attack(
       expect(plan.code).toBe(0);
     } finally {
       await Promise.all(held.map((c) => c.end()));
+    }
+  },
+  APPLY_TIMEOUT_MS,
+);
+
+attack(
+  "taking another role, raising its own limits, the server's files and programs, other sessions: refused",
+  async () => {
+    const refused: Array<[string, RegExp]> = [
+      ["SET ROLE victim", /permission denied to set role "victim"/],
+      ["SET ROLE pgforks_admin", /permission denied to set role "pgforks_admin"/],
+      ["SET SESSION AUTHORIZATION victim", /permission denied to set session authorization/],
+      ["ALTER ROLE mallory CONNECTION LIMIT -1", /permission denied to alter role/],
+      ["ALTER ROLE mallory CREATEDB", /permission denied to alter role/],
+      ["ALTER ROLE victim SET search_path = mallory", /permission denied to alter role/],
+      ["ALTER ROLE pgforks_admin SET search_path = mallory", /permission denied to alter role/],
+      ["ALTER ROLE ALL SET search_path = mallory", /permission denied to alter setting/],
+      ["GRANT mallory TO victim", /permission denied to grant role "mallory"/],
+      ["REASSIGN OWNED BY victim TO mallory", /permission denied to reassign objects/],
+      ["DROP OWNED BY victim", /permission denied to drop objects/],
+      [
+        "ALTER DEFAULT PRIVILEGES FOR ROLE victim GRANT SELECT ON TABLES TO mallory",
+        /permission denied to change default privileges/,
+      ],
+      ["CREATE EXTENSION pgcrypto", /permission denied to create extension/],
+      ["CREATE EXTENSION dblink", /permission denied to create extension/],
+      ["DROP EXTENSION citext", /must be owner of extension citext/],
+      [
+        "CREATE EVENT TRIGGER et ON ddl_command_start EXECUTE FUNCTION pg_catalog.now()",
+        /permission denied to create event trigger/,
+      ],
+      ["CREATE PUBLICATION p FOR ALL TABLES", /permission denied for database/],
+      ["SELECT pg_read_file('postgresql.conf')", /permission denied for function pg_read_file/],
+      ["COPY (SELECT 1) TO PROGRAM 'id'", /permission denied to COPY to or from an external/],
+      ["SELECT lo_import('/etc/passwd')", /permission denied for function lo_import/],
+      ["SET temp_file_limit = -1", /permission denied to set parameter "temp_file_limit"/],
+      [
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'victim'",
+        /permission denied to terminate process/,
+      ],
+    ];
+    const victimSession = await world.connectAs("victim", "victim_db");
+    const running = victimSession.query("SELECT pg_sleep(2), 'victim query text' AS marker");
+    try {
+      for (const [sql, refusedWith] of refused)
+        expect([sql, await refusal(sql)]).toEqual([sql, expect.stringMatching(refusedWith)]);
+      // Another tenant's session shows, but not what it runs.
+      expect(
+        await world.sqlAs(
+          "mallory",
+          "mallory_db",
+          "SELECT query, client_addr FROM pg_stat_activity WHERE usename = 'victim'",
+        ),
+      ).toEqual([{ query: "<insufficient privilege>", client_addr: null }]);
+    } finally {
+      await running;
+      await victimSession.end();
     }
   },
   APPLY_TIMEOUT_MS,
