@@ -221,7 +221,7 @@ attack(
 
 // Last: it drops mallory.
 attack(
-  "a tenant leaves nothing outside its own database, so dropping it succeeds",
+  "what a tenant could leave outside its database: template1 refuses it; another tenant's grant is found by the audit, and the documented cleanup lets the drop finish",
   async () => {
     // With PUBLIC's CONNECT on template1 (PostgreSQL's default) any role could leave a large
     // object and default privileges there, no schema privilege needed. They outlived the tenant's
@@ -230,11 +230,32 @@ attack(
       "SELECT lo_create(0); ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC",
       "template1",
     );
-    await world.apply([{ ...mallory, state: "dropped", confirmDrop: "mallory_db" }, victim]);
+    // PostgreSQL lets an owner grant to any role, so nothing can refuse this one. Harmless to the
+    // data (mallory still cannot connect to victim_db), but DROP ROLE mallory fails on it.
+    await world.sqlAs("victim", "victim_db", "GRANT SELECT ON victim.secrets TO mallory");
+    expect(await world.findings()).toEqual([
+      expect.objectContaining({
+        code: "held-elsewhere",
+        tenant: "mallory",
+        object: { kind: "database", name: "victim_db" },
+      }),
+    ]);
+    const dropped = [{ ...mallory, state: "dropped" as const, confirmDrop: "mallory_db" }, victim];
+    await expect(world.applyOnly(dropped)).rejects.toThrow(
+      /role "mallory" cannot be dropped because some objects depend on it/,
+    );
+    // docs/operations.md, "Drop": as the admin holding both roles, in the database named.
+    await world.sqlAsAdmin("postgres", "GRANT mallory, victim TO pgforks_admin WITH INHERIT TRUE");
+    await world.sqlAsAdmin("victim_db", "DROP OWNED BY mallory");
+    await world.sqlAsAdmin("postgres", "REVOKE mallory, victim FROM pgforks_admin");
+    await world.apply(dropped);
     expect(planted).toMatch(/permission denied for database "template1"/);
     expect(
       await world.sqlAsAdmin("postgres", "SELECT rolname FROM pg_roles WHERE rolname = 'mallory'"),
     ).toEqual([]);
+    expect(await world.sqlAs("victim", "victim_db", "SELECT value FROM victim.secrets")).toEqual([
+      { value: "victim data" },
+    ]);
   },
   APPLY_TIMEOUT_MS,
 );
