@@ -5,6 +5,7 @@ import {
   RESERVED_PREFIXES,
   SYSTEM_DATABASES,
   SYSTEM_ROLES,
+  TEMPLATE_DATABASE,
   TENANTS_FILE,
   type TenantConfig,
 } from "@pgforks/config";
@@ -388,18 +389,35 @@ export function compareCatalog(
           `role "${r.name}" can connect to database "${other.database}" of tenant "${other.tenant.name}" (${connectReason(r, otherDb)})`,
         );
       }
+      // Another tenant may grant this role privileges on its own objects (PostgreSQL lets any
+      // owner grant to any role): harmless while the role cannot connect there, but the tenant's
+      // drop then fails on DROP ROLE, after its database is gone.
+      for (const [elsewhere, count] of snapshot.dependenciesIn.get(r.name) ?? []) {
+        if (elsewhere === t.database) continue;
+        add(
+          "held-elsewhere",
+          database(elsewhere),
+          0,
+          count,
+          `role "${r.name}" owns objects or holds privileges in database "${elsewhere}" (${count} in pg_shdepend): DROP ROLE fails while they exist; remove them: docs/operations.md, "Drop"`,
+        );
+      }
     }
   }
 
-  const adminDatabase = snapshot.databases.get(ADMIN_DATABASE);
-  if (adminDatabase?.publicPrivileges.includes("CONNECT")) {
-    findings.push({
-      code: "public-connect",
-      object: database(ADMIN_DATABASE),
-      expected: "revoked",
-      actual: "granted",
-      message: `PUBLIC has CONNECT on the admin database "${ADMIN_DATABASE}": every tenant can connect there`,
-    });
+  for (const [shared, what] of [
+    [ADMIN_DATABASE, "the admin database"],
+    [TEMPLATE_DATABASE, "the template database"],
+  ] as const) {
+    if (snapshot.databases.get(shared)?.publicPrivileges.includes("CONNECT")) {
+      findings.push({
+        code: "public-connect",
+        object: database(shared),
+        expected: "revoked",
+        actual: "granted",
+        message: `PUBLIC has CONNECT on ${what} "${shared}": every tenant can connect there`,
+      });
+    }
   }
 
   const knownRoles = new Set<string>([

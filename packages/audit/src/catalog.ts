@@ -76,6 +76,12 @@ export interface CatalogSnapshot {
    */
   readonly adminInherits: ReadonlySet<string>;
   /**
+   * `role -> database -> count` of what pg_shdepend records in each database for the roles asked:
+   * objects they own, privileges and default privileges granted to them, policies naming them.
+   * DROP ROLE fails while any of it exists outside the database DROP DATABASE takes with it.
+   */
+  readonly dependenciesIn: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /**
    * By tenant database: its own schema and schema public. Only for databases that exist, allow
    * connections and that the audit's role may connect to; each other case has a finding of its
    * own (connections-disallowed; wrong-owner, as the admin reaches its databases as their owner).
@@ -130,6 +136,14 @@ WHERE r.rolname = ANY($1::text[]) AND d.datname = ANY($2::text[])
 // or that the role may not connect to would fail the whole audit instead of reporting it.
 const REACHABLE_SQL = `SELECT d.datname::text AS database FROM pg_database d
 WHERE d.datname = ANY($1::text[]) AND d.datallowconn AND has_database_privilege(d.oid, 'CONNECT')`;
+
+// pg_shdepend is a shared catalog that every role may read: what depends on a role, database by
+// database (a shared object, such as a database's own ACL, has dbid 0 and no pg_database row).
+const DEPENDENCIES_SQL = `SELECT r.rolname::text AS role, d.datname::text AS database,
+  count(*)::int AS count
+FROM pg_shdepend s JOIN pg_roles r ON r.oid = s.refobjid JOIN pg_database d ON d.oid = s.dbid
+WHERE s.refclassid = 'pg_authid'::regclass AND r.rolname = ANY($1::text[])
+GROUP BY 1, 2`;
 
 // 'USAGE' means "holds the role's privileges without SET ROLE": an inheriting membership (or
 // superuser). A NOINHERIT membership, such as the one PostgreSQL 16 gives a CREATEROLE creator,
@@ -199,6 +213,14 @@ export async function readCatalog(
             ).rows as Array<{ role: string }>
           ).map((r) => r.role),
     );
+    const dependenciesIn = new Map<string, Map<string, number>>();
+    for (const { role, database, count } of (
+      await connection.query(DEPENDENCIES_SQL, [[...connectMatrix.roles]])
+    ).rows as Array<{ role: string; database: string; count: number }>) {
+      const byDatabase = dependenciesIn.get(role) ?? new Map<string, number>();
+      byDatabase.set(database, count);
+      dependenciesIn.set(role, byDatabase);
+    }
     const tenantDatabases = connectMatrix.tenantDatabases ?? [];
     const reachable = new Set(
       (
@@ -229,6 +251,7 @@ export async function readCatalog(
       canConnect,
       canCreate,
       adminInherits,
+      dependenciesIn,
       schemas,
     };
   } finally {

@@ -19,7 +19,8 @@ export const FINDING_CODES = {
   "unexpected-membership": "a tenant role is a member of another role",
   "role-granted":
     "another role can use a tenant role's privileges (a member with INHERIT or SET, e.g. left by a backup)",
-  "public-connect": "PUBLIC has CONNECT on a tenant database or on the admin database postgres",
+  "public-connect":
+    "PUBLIC has CONNECT on a tenant database, on the admin database postgres or on template1",
   "public-temp": "PUBLIC has TEMPORARY on a tenant database",
   "public-create": "PUBLIC has CREATE on a tenant database",
   "missing-connect":
@@ -33,6 +34,8 @@ export const FINDING_CODES = {
   "connections-disallowed":
     "a tenant database does not allow connections (ALLOW_CONNECTIONS false)",
   "cross-tenant-connect": "a tenant's role can connect to another tenant's database",
+  "held-elsewhere":
+    "a tenant's role owns objects or holds privileges in a database other than its own (its DROP ROLE would fail)",
   "unknown-database": "a database the config does not know (drift)",
   "unknown-role": "a role the config does not know (drift)",
 } as const;

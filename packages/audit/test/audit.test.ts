@@ -422,6 +422,39 @@ test("PUBLIC CONNECT re-granted: every other tenant can connect", async () => {
   }
 });
 
+test("PUBLIC CONNECT on template1 again: a finding, as on postgres", async () => {
+  await sql("GRANT CONNECT ON DATABASE template1 TO PUBLIC");
+  try {
+    const found = await findings();
+    expect(codes(found)).toEqual(["public-connect"]);
+    expect(found[0]?.object).toEqual({ kind: "database", name: "template1" });
+  } finally {
+    await sql("REVOKE CONNECT ON DATABASE template1 FROM PUBLIC");
+  }
+});
+
+test("another tenant grants a tenant's role privileges: held-elsewhere, as its DROP ROLE would fail", async () => {
+  await asSuperuser(
+    "SET ROLE beta; CREATE TABLE beta.shared (x int); GRANT SELECT ON beta.shared TO alpha",
+    "beta",
+  );
+  try {
+    const found = await findings();
+    expect(codes(found)).toEqual(["held-elsewhere"]);
+    expect(found[0]).toMatchObject({
+      tenant: "alpha",
+      object: { kind: "database", name: "beta" },
+      expected: 0,
+      actual: 1,
+    });
+    expect(found[0]?.message).toContain(
+      'role "alpha" owns objects or holds privileges in database "beta"',
+    );
+  } finally {
+    await asSuperuser("DROP TABLE beta.shared", "beta");
+  }
+});
+
 test("PUBLIC TEMPORARY re-granted", async () => {
   await sql("GRANT TEMPORARY ON DATABASE alpha_db TO PUBLIC");
   try {
@@ -537,22 +570,24 @@ test("the tenant's schema is missing", async () => {
 });
 
 test.each([
-  ["the admin", master],
-  ["another tenant", "alpha"],
-])("the tenant's schema is owned by %s", async (_who, owner) => {
+  ["the admin", master, ["missing-schema"]],
+  // And alpha now owns an object in beta's database: its DROP ROLE would fail.
+  ["another tenant", "alpha", ["held-elsewhere", "missing-schema"]],
+])("the tenant's schema is owned by %s", async (_who, owner, expectedCodes) => {
   await asSuperuser(`ALTER SCHEMA beta OWNER TO ${ident(owner)}`, "beta");
   try {
     const found = await findings();
-    expect(found).toEqual([
+    expect(codes(found)).toEqual(expectedCodes);
+    const missing = found.filter((f) => f.code === "missing-schema");
+    expect(missing).toEqual([
       expect.objectContaining({
-        code: "missing-schema",
         tenant: "beta",
         object: { kind: "database", name: "beta" },
         expected: "beta",
         actual: owner,
       }),
     ]);
-    expect(found[0]?.message).toContain(`is owned by "${owner}"`);
+    expect(missing[0]?.message).toContain(`is owned by "${owner}"`);
   } finally {
     await applyTenant(server, admin, beta);
   }

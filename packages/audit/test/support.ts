@@ -87,8 +87,9 @@ export async function applyTenant(
   const role = tenant.name;
   const readOnly = tenant.readOnlyRole ? readOnlyRoleName(tenant) : undefined;
   const db = tenantDatabaseName(tenant);
-  // Once per stack: PUBLIC loses CONNECT and TEMPORARY on the admin database.
+  // Once per stack: PUBLIC loses CONNECT and TEMPORARY on the admin database and template1.
   await admin.query(`REVOKE ALL ON DATABASE ${ident(ADMIN_DATABASE)} FROM PUBLIC`);
+  await admin.query("REVOKE ALL ON DATABASE template1 FROM PUBLIC");
   if (tenant.state === "dropped") {
     await admin.query(`DROP DATABASE IF EXISTS ${ident(db)} WITH (FORCE)`);
     await admin.query(`DROP ROLE IF EXISTS ${ident(readOnlyRoleName(tenant))}`);

@@ -6,6 +6,15 @@
 export const ADMIN_DATABASE = "postgres";
 
 /**
+ * The default template. PostgreSQL gives PUBLIC CONNECT and TEMPORARY on it, and a role that may
+ * connect can leave large objects and default privileges there without any schema privilege. Those
+ * outlive the tenant's own database, and DROP ROLE then fails ("some objects depend on it"), so a
+ * tenant could block its own drop. PUBLIC loses CONNECT and TEMPORARY on it as on ADMIN_DATABASE;
+ * tenant databases are copied from template0, never from it.
+ */
+export const TEMPLATE_DATABASE = "template1";
+
+/**
  * Where the admin connects when the environment has a tunnel: the local end of the SSM port
  * forward (docs/operations.md, "Connecting through the tunnel"). The tenants stack's provider, the
  * audit's default and the backup commands `tenant drop` prints all use it.

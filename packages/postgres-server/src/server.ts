@@ -57,10 +57,10 @@ export const BOOTSTRAP_SUPERUSER = "pgforks_bootstrap";
 /**
  * How the server is set up like an RDS for PostgreSQL instance: the admin (the master user) is not
  * a superuser but CREATEROLE, CREATEDB and a member of an `rds_superuser` stand-in group (which,
- * as on RDS, may end any session: a member of `pg_signal_backend`), owns the
- * `postgres` database, and logs in with a SCRAM-SHA-256 password over TCP; the server logs DDL
- * statements (`log_statement = ddl`, as the parameter group of @pgforks/rds) and hashes passwords
- * with SCRAM-SHA-256 (RDS for PostgreSQL 14+ default).
+ * as on RDS, may end any session: a member of `pg_signal_backend`), owns the `postgres` and
+ * `template1` databases (rdsLikeDatabaseOwnersSql), and logs in with a SCRAM-SHA-256 password over
+ * TCP; the server logs DDL statements (`log_statement = ddl`, as the parameter group of
+ * @pgforks/rds) and hashes passwords with SCRAM-SHA-256 (RDS for PostgreSQL 14+ default).
  */
 export interface RdsLikeOptions {
   /** The admin role (RDS master username). */
@@ -356,8 +356,21 @@ export function rdsLikeBootstrapSql(rds: RdsLikeOptions): string {
     "GRANT pg_signal_backend TO rds_superuser",
     `CREATE ROLE ${admin} LOGIN CREATEROLE CREATEDB PASSWORD ${sqlLiteral(scramSha256Verifier(rds.adminPassword))}`,
     `GRANT rds_superuser TO ${admin}`,
-    `ALTER DATABASE postgres OWNER TO ${admin}`,
+    rdsLikeDatabaseOwnersSql(rds.adminRole),
   ].join(";\n");
+}
+
+/**
+ * The databases the admin owns: `postgres`, as the master user does on RDS, and `template1`, where
+ * the tenants stack revokes PUBLIC's CONNECT. That the master user may do so on RDS is a
+ * third-party report, not yet seen on an instance (docs/architecture.md, "template1"). Run on
+ * every start, so a cluster bootstrapped before template1 was the admin's gets it too.
+ */
+export function rdsLikeDatabaseOwnersSql(adminRole: string): string {
+  const admin = sqlIdentifier(adminRole);
+  return ["postgres", "template1"]
+    .map((database) => `ALTER DATABASE ${database} OWNER TO ${admin}`)
+    .join(";\n");
 }
 
 /**
@@ -478,6 +491,7 @@ export async function startPostgres(
       await superuserSql(
         `ALTER ROLE ${sqlIdentifier(user)} PASSWORD ${sqlLiteral(scramSha256Verifier(password))}`,
       );
+      await superuserSql(rdsLikeDatabaseOwnersSql(user));
     }
     let stopped = false;
     const server: TemporaryPostgres = {

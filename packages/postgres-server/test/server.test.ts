@@ -101,7 +101,7 @@ test(`an RDS-like server: PostgreSQL ${POSTGRES_MAJOR}, the admin is no superuse
     await client.connect();
     try {
       const { rows } = await client.query(
-        "SELECT current_setting('server_version_num')::int / 10000 AS major, r.rolsuper, r.rolcreaterole, r.rolcreatedb, pg_has_role('rds_superuser', 'MEMBER') AS rds, pg_has_role('pg_signal_backend', 'USAGE') AS signal, current_setting('log_statement') AS log_statement, current_setting('password_encryption') AS encryption, (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'postgres') AS postgres_owner FROM pg_roles r WHERE r.rolname = current_user",
+        "SELECT current_setting('server_version_num')::int / 10000 AS major, r.rolsuper, r.rolcreaterole, r.rolcreatedb, pg_has_role('rds_superuser', 'MEMBER') AS rds, pg_has_role('pg_signal_backend', 'USAGE') AS signal, current_setting('log_statement') AS log_statement, current_setting('password_encryption') AS encryption, (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'postgres') AS postgres_owner, (SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'template1') AS template1_owner FROM pg_roles r WHERE r.rolname = current_user",
       );
       expect(rows).toEqual([
         {
@@ -114,6 +114,7 @@ test(`an RDS-like server: PostgreSQL ${POSTGRES_MAJOR}, the admin is no superuse
           log_statement: "ddl",
           encryption: "scram-sha-256",
           postgres_owner: "forks_admin",
+          template1_owner: "forks_admin",
         },
       ]);
     } finally {
@@ -194,6 +195,8 @@ test("a persistent server takes the admin password it is started with (a credent
     const first = { adminRole: "forks_admin", adminPassword: generatePassword() };
     const started = await startPostgres({ persistent: { dir, port }, rds: first });
     await started.superuserSql("CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)");
+    // A cluster bootstrapped before the admin owned template1.
+    await started.superuserSql("ALTER DATABASE template1 OWNER TO pgforks_bootstrap");
     expect(await stopPostgres(dir)).toBe(true);
     const drawnAgain = { adminRole: "forks_admin", adminPassword: generatePassword() };
     const again = await startPostgres({ persistent: { dir, port }, rds: drawnAgain });
@@ -206,6 +209,13 @@ test("a persistent server takes the admin password it is started with (a credent
     await expect(connect(drawnAgain.adminPassword)).resolves.toBeUndefined();
     await expect(connect(first.adminPassword)).rejects.toThrow(/password authentication failed/);
     expect(JSON.parse(await again.superuserSql("SELECT x FROM kept"))).toEqual([{ x: 7 }]);
+    expect(
+      JSON.parse(
+        await again.superuserSql(
+          "SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = 'template1'",
+        ),
+      ),
+    ).toEqual([{ owner: "forks_admin" }]);
     expect(readFileSync(again.logFile, "utf8")).not.toContain(drawnAgain.adminPassword);
     await again.stop();
   } finally {
@@ -289,7 +299,7 @@ test("a first start killed before the admin was made: the next start makes it", 
     // What a start killed right after pg_ctl start leaves: the server runs, the RDS-like
     // bootstrap never ran.
     await first.superuserSql(
-      `ALTER DATABASE postgres OWNER TO pgforks_bootstrap; DROP ROLE ${rds.adminRole}; DROP ROLE rds_superuser`,
+      `ALTER DATABASE postgres OWNER TO pgforks_bootstrap; ALTER DATABASE template1 OWNER TO pgforks_bootstrap; DROP ROLE ${rds.adminRole}; DROP ROLE rds_superuser`,
     );
     const second = await startPostgres({ persistent: { dir, port }, rds });
     const client = new Client({

@@ -7,6 +7,7 @@ import { Schema } from "@cdktf/provider-postgresql/lib/schema";
 import {
   ADMIN_DATABASE,
   readOnlyRoleNameProblem,
+  TEMPLATE_DATABASE,
   TENANT_DATABASE_PRIVILEGES,
   type TenantConfig,
 } from "@pgforks/config";
@@ -27,7 +28,7 @@ import {
 } from "./footprint";
 import { checkAddress, pathBelowStack, terraformAddress } from "./logical-ids";
 
-export { ADMIN_DATABASE, TENANT_DATABASE_PRIVILEGES };
+export { ADMIN_DATABASE, TEMPLATE_DATABASE, TENANT_DATABASE_PRIVILEGES };
 
 export interface TenantDatabasesProps {
   /** The environment's tenants (validated config). Required. Dropped tenants get no resources. */
@@ -77,7 +78,9 @@ export interface TenantDatabaseResources {
  * - optionally `<name>_readonly`: a NOLOGIN group with CONNECT (while active), USAGE on the
  *   tenant's schema, SELECT on its tables and default privileges for the tables the tenant
  *   creates later. People or tools get it with `GRANT <name>_readonly TO <login>`.
- * - Once per stack: PUBLIC's CONNECT and TEMPORARY revoked on the admin database `postgres`.
+ * - Once per stack: PUBLIC's CONNECT and TEMPORARY revoked on the admin database `postgres` and
+ *   on `template1` (TEMPLATE_DATABASE): a tenant connects to no database but its own, so nothing
+ *   it creates (a large object, default privileges) outlives its database and blocks DROP ROLE.
  *
  * Why the admin, not the tenant, owns the database (each point seen on PostgreSQL 16 with the
  * real provider, see the scenario and attack suites of @pgforks/local):
@@ -146,15 +149,20 @@ export class TenantDatabases extends Construct implements TenantManifestSource {
       tenantFootprint(tenant, environment, scopes, "tenants");
     const footprints: Record<string, readonly TenantIntent[]> = {};
 
-    link(
-      new Grant(this, "revoke-public-admin-database", {
-        provider,
-        database: ADMIN_DATABASE,
-        role: PUBLIC_ROLE,
-        objectType: "database",
-        privileges: [],
-      }),
-    );
+    for (const [id, shared] of [
+      ["revoke-public-admin-database", ADMIN_DATABASE],
+      ["revoke-public-template-database", TEMPLATE_DATABASE],
+    ] as const) {
+      link(
+        new Grant(this, id, {
+          provider,
+          database: shared,
+          role: PUBLIC_ROLE,
+          objectType: "database",
+          privileges: [],
+        }),
+      );
+    }
 
     const tenants: Record<string, TenantDatabaseResources> = {};
     for (const tenant of kept) {

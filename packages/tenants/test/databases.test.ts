@@ -7,7 +7,12 @@ import {
   TENANT_PASSWORDS_VARIABLE,
   TENANT_VERIFIERS_VARIABLE,
 } from "../src/credential-sources";
-import { ADMIN_DATABASE, TENANT_DATABASE_PRIVILEGES, TenantDatabases } from "../src/databases";
+import {
+  ADMIN_DATABASE,
+  TEMPLATE_DATABASE,
+  TENANT_DATABASE_PRIVILEGES,
+  TenantDatabases,
+} from "../src/databases";
 import {
   DATABASE_ENCODING,
   DATABASE_LOCALE,
@@ -178,11 +183,13 @@ describe("one active tenant", () => {
     });
   });
 
-  test("PUBLIC loses CONNECT and TEMPORARY on the admin database once", () => {
-    const admin = blocks(tf, "postgresql_grant").filter(([, b]) => b.database === ADMIN_DATABASE);
-    expect(admin.map(([, b]) => [b.role, b.object_type, b.privileges])).toEqual([
-      ["public", "database", []],
-    ]);
+  test("PUBLIC loses CONNECT and TEMPORARY on the admin database and on template1 once", () => {
+    for (const shared of [ADMIN_DATABASE, TEMPLATE_DATABASE]) {
+      const grants = blocks(tf, "postgresql_grant").filter(([, b]) => b.database === shared);
+      expect(grants.map(([, b]) => [b.role, b.object_type, b.privileges])).toEqual([
+        ["public", "database", []],
+      ]);
+    }
   });
 });
 
