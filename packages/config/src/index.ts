@@ -16,6 +16,7 @@ export * from "./proxy-quota";
 export * from "./rds-windows";
 export * from "./schema/environment";
 export * from "./schema/tenants";
+export * from "./temp-files";
 export * from "./tenant-access";
 export * from "./terraform-escape";
 export * from "./visible";

@@ -11,6 +11,8 @@ import {
   loadEnvironments,
   parseIpv4Cidr,
   repoRoot,
+  tempFileLimitGb,
+  tempFileLimitKb,
 } from "../src";
 import { copyEnvironments, writeTenants } from "./helpers";
 
@@ -260,6 +262,43 @@ describe("environment.yaml rules", () => {
       );
     },
   );
+
+  it("limits one session's temporary files to a tenth of the storage unless tempFileLimitGb says otherwise", () => {
+    const dir = copyEnvironments();
+    const { database } = loadEnvironment("dev", dir).environment;
+    expect(database.tempFileLimitGb).toBeUndefined();
+    expect(tempFileLimitGb(database)).toBe(Math.floor(database.allocatedStorageGb / 10));
+    expect(tempFileLimitGb({ allocatedStorageGb: 20 })).toBe(2);
+    expect(tempFileLimitGb({ allocatedStorageGb: 65536 })).toBe(2047);
+    expect(tempFileLimitKb({ allocatedStorageGb: 20 })).toBe(2 * 1024 * 1024);
+    patchEnvironment(
+      dir,
+      "dev",
+      "instanceClass: db.t4g.micro",
+      "instanceClass: db.t4g.micro\n  tempFileLimitGb: 5",
+    );
+    expect(tempFileLimitKb(loadEnvironment("dev", dir).environment.database)).toBe(5 * 1024 * 1024);
+  });
+
+  it.each([
+    [
+      20,
+      "must be less than allocatedStorageGb (20): one session's temporary files would be allowed to fill the disk every tenant shares (found 20)",
+    ],
+    [0, "must be at least 1 (found 0)"],
+    [2048, "must be at most 2047 (found 2048)"],
+  ])("refuses tempFileLimitGb %i", (value, message) => {
+    const dir = copyEnvironments();
+    patchEnvironment(
+      dir,
+      "dev",
+      "instanceClass: db.t4g.micro",
+      `instanceClass: db.t4g.micro\n  tempFileLimitGb: ${value}`,
+    );
+    expect(problemsOf(() => loadEnvironment("dev", dir))).toEqual([
+      `database.tempFileLimitGb: ${message}`,
+    ]);
+  });
 
   it("accepts a major engine version", () => {
     const dir = copyEnvironments();

@@ -3,6 +3,8 @@
  * Every value names its source; the construct only wires these tables to resources.
  */
 
+import { type EnvironmentConfig, tempFileLimitKb } from "@pgforks/config";
+
 /** The RDS engine name of PostgreSQL (RDS API, CreateDBInstance `Engine`). */
 export const ENGINE = "postgres";
 
@@ -133,7 +135,9 @@ export function parameterGroupFamily(engineVersion: string): string {
 }
 
 /**
- * The parameter group of the instance: {@link POSTGRES_PARAMETERS}, and deliberately no
+ * The parameter group of the instance: {@link POSTGRES_PARAMETERS}, `temp_file_limit` from the
+ * environment's storage (@pgforks/config tempFileLimitKb: one tenant's temporary files cannot fill
+ * the disk every tenant shares), and deliberately no
  * `max_connections`. RDS's default, `LEAST({DBInstanceClassMemory/9531392}, 5000)`, follows the
  * instance class by itself (about 198 on 2 GiB), so a class change moves it at the reboot that
  * applies the class, and the connection budget, the proxy pool and the alarms use the same
@@ -141,6 +145,12 @@ export function parameterGroupFamily(engineVersion: string): string {
  * admit more connections than the memory RDS leaves PostgreSQL, and as a static parameter a
  * changed value would stay pending until someone reboots the instance.
  */
-export function instanceParameters(): PostgresParameter[] {
-  return POSTGRES_PARAMETERS.map((p) => ({ ...p }));
+export function instanceParameters(
+  database: Pick<EnvironmentConfig["database"], "allocatedStorageGb" | "tempFileLimitGb">,
+): PostgresParameter[] {
+  return [
+    ...POSTGRES_PARAMETERS.map((p) => ({ ...p })),
+    // Dynamic and superuser-only: applied without a reboot, and no tenant can raise it.
+    { name: "temp_file_limit", value: String(tempFileLimitKb(database)), applyMethod: "immediate" },
+  ];
 }

@@ -160,7 +160,7 @@ export class PostgresInstance extends Construct {
       namePrefix: `${name}-${family}-`,
       family,
       description: `PostgreSQL parameters of ${name}`,
-      parameter: instanceParameters(),
+      parameter: instanceParameters(database),
       lifecycle: { createBeforeDestroy: true },
     });
 

@@ -222,7 +222,22 @@ describe.each(tiers)("PostgresInstance (%s config)", (_tier, environment) => {
     expect((group.parameter as Array<{ name: string }>).map((p) => p.name)).not.toContain(
       "max_connections",
     );
-    expect(group.parameter).toHaveLength(POSTGRES_PARAMETERS.length);
+    // The fixed list, and temp_file_limit from the environment's storage.
+    expect(group.parameter).toHaveLength(POSTGRES_PARAMETERS.length + 1);
+  });
+
+  test("the parameter group caps one session's temporary files at a tenth of the storage, in kB", () => {
+    const [, group] = only(parsed, DbParameterGroup.tfResourceType);
+    const limit = (group.parameter as Array<{ name: string }>).filter(
+      (p) => p.name === "temp_file_limit",
+    );
+    expect(limit).toEqual([
+      {
+        name: "temp_file_limit",
+        value: String(Math.floor(database.allocatedStorageGb / 10) * 1024 * 1024),
+        apply_method: "immediate",
+      },
+    ]);
   });
 
   test("exports postgresql and upgrade logs (RDS.9, RDS.36) into pre-created encrypted groups", () => {
@@ -569,6 +584,18 @@ describe("options and validation", () => {
     expect(primary(synth(allowed).parsed)[1]).toMatchObject({ allow_major_version_upgrade: true });
     expect(primary(synth(prodEnvironment).parsed)[1]).toMatchObject({
       allow_major_version_upgrade: false,
+    });
+  });
+
+  test("database.tempFileLimitGb of the configuration is the parameter group's temp_file_limit", () => {
+    const configured = environmentFixture({
+      database: { allocatedStorageGb: 200, maxAllocatedStorageGb: 400, tempFileLimitGb: 7 },
+    });
+    const [, group] = only(synth(configured).parsed, DbParameterGroup.tfResourceType);
+    expect(group.parameter).toContainEqual({
+      name: "temp_file_limit",
+      value: String(7 * 1024 * 1024),
+      apply_method: "immediate",
     });
   });
 

@@ -15,6 +15,7 @@ import {
   maintenanceWindowProblem,
   windowsOverlapProblem,
 } from "../rds-windows";
+import { DEFAULT_TEMP_FILE_LIMIT_SHARE, MAX_TEMP_FILE_LIMIT_GB } from "../temp-files";
 
 /** Values CloudWatch Logs accepts for `retention_in_days` (PutRetentionPolicy API reference). */
 export const LOG_RETENTION_DAYS = [
@@ -324,6 +325,15 @@ export const databaseSchema = z
       .describe(
         "Storage autoscaling ceiling in GB; must be greater than allocatedStorageGb. Default 100 (seed 004).",
       ),
+    tempFileLimitGb: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_TEMP_FILE_LIMIT_GB)
+      .optional()
+      .describe(
+        `Most temporary-file space one session may use, in GB (PostgreSQL temp_file_limit, in the parameter group; a session over it has its statement cancelled). Default: ${DEFAULT_TEMP_FILE_LIMIT_SHARE}, so one tenant's runaway sort or hash cannot fill the shared disk that every tenant writes to (RDS User Guide, "Managing temporary files with PostgreSQL": temporary files live on the data volume, and temp_file_limit "prevents any query from running endlessly and consuming disk space"). Tenants cannot raise it for themselves (it needs superuser). Must be less than allocatedStorageGb; at most ${MAX_TEMP_FILE_LIMIT_GB} (the parameter is in kB and at most 2147483647).`,
+      ),
     multiAz: z
       .boolean()
       .describe(
@@ -413,6 +423,19 @@ export const databaseSchema = z
         path: ["maintenanceWindow"],
         message: windows.maintenanceWindow,
         params: { whenUnwritten: unwritten },
+      });
+    }
+    const tempFileLimit = db.tempFileLimitGb;
+    // Only a value the field itself accepts, so a wrong one gets one message.
+    if (
+      tempFileLimit !== undefined &&
+      tempFileLimit <= MAX_TEMP_FILE_LIMIT_GB &&
+      tempFileLimit >= db.allocatedStorageGb
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tempFileLimitGb"],
+        message: `must be less than allocatedStorageGb (${db.allocatedStorageGb}): one session's temporary files would be allowed to fill the disk every tenant shares`,
       });
     }
     if (db.maxAllocatedStorageGb <= db.allocatedStorageGb) {
