@@ -199,6 +199,33 @@ const environmentCases: ConfigCase[] = [
     ),
     expect: ["database.masterUsername", "rds_"],
   },
+  // RDS API, CreateDBInstance MasterUsername: 1 to 16 letters, digits or underscores, a letter
+  // first. Both were accepted as PostgreSQL identifiers and refused by RDS only at apply.
+  {
+    name: "master user starting with an underscore (RDS wants a letter first)",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  masterUsername: _admin",
+    ),
+    expect: [
+      ':26:19 database.masterUsername: must start with a letter: RDS accepts 1 to 16 letters, digits or underscores, a letter first (RDS API, CreateDBInstance MasterUsername) (found "_admin")',
+    ],
+    problems: 1,
+  },
+  {
+    name: "master user of 17 characters (RDS's limit is 16)",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  masterUsername: pgforks_admin_001",
+    ),
+    expect: [
+      ":26:19 database.masterUsername: is 17 characters long: RDS accepts 1 to 16 letters, digits or underscores",
+    ],
+    synth: true,
+    problems: 1,
+  },
   {
     name: "short account id",
     edit: replaceIn(e(ENV), 'account: "333333333333"', 'account: "1234"'),

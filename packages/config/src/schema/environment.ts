@@ -173,8 +173,27 @@ const weeklyWindow = z
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
-const postgresIdentifier = z.string().superRefine((value, ctx) => {
-  const problem = identifierProblem(value);
+/**
+ * Longest master user name RDS accepts. RDS API Reference, CreateDBInstance, MasterUsername: "Must
+ * be 1 to 16 letters, numbers, or underscores. First character must be a letter." RDS refuses
+ * anything else only at apply time, after the network and KMS resources were created.
+ */
+export const MASTER_USERNAME_MAX_LENGTH = 16;
+
+/** Why `name` cannot be the master user name: a PostgreSQL identifier as RDS's rule narrows it. */
+export function masterUsernameProblem(name: string): string | undefined {
+  const rds = `RDS accepts 1 to ${MASTER_USERNAME_MAX_LENGTH} letters, digits or underscores, a letter first (RDS API, CreateDBInstance MasterUsername)`;
+  if (/^[a-z0-9_]+$/.test(name) && !/^[a-z]/.test(name)) return `must start with a letter: ${rds}`;
+  const problem = identifierProblem(name);
+  if (problem) return problem;
+  if (name.length > MASTER_USERNAME_MAX_LENGTH) {
+    return `is ${name.length} characters long: ${rds}`;
+  }
+  return undefined;
+}
+
+const masterUsername = z.string().superRefine((value, ctx) => {
+  const problem = masterUsernameProblem(value);
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
@@ -353,10 +372,10 @@ export const databaseSchema = z
       .describe(
         "Weekly maintenance window, UTC, at least 30 minutes and not overlapping the daily backup window on any day (RDS API, PreferredMaintenanceWindow). Default sun:04:30-sun:05:30: seed 001 asks for Sunday early morning (its 3-4 AM would overlap seed 004's 03:00-04:00 backups).",
       ),
-    masterUsername: postgresIdentifier
+    masterUsername: masterUsername
       .default("forks_admin")
       .describe(
-        "Master user name. Default forks_admin (not the well-known 'postgres', Security Hub RDS.25). Its password is generated and rotated by RDS in Secrets Manager.",
+        "Master user name: 1 to 16 lowercase letters, digits or underscores, a letter first (RDS refuses longer ones, or one starting with a digit or underscore). Default forks_admin (not the well-known 'postgres', Security Hub RDS.25). Its password is generated and rotated by RDS in Secrets Manager.",
       ),
     port: z
       .number()
