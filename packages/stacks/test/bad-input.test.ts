@@ -227,6 +227,18 @@ const environmentCases: ConfigCase[] = [
     problems: 1,
   },
   {
+    name: "storage above the default autoscaling ceiling (named the unwritten maxAllocatedStorageGb, no line)",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  allocatedStorageGb: 200",
+    ),
+    expect: [
+      ":26:23 database.allocatedStorageGb: must be below maxAllocatedStorageGb (default 100) so storage can autoscale: set database.maxAllocatedStorageGb above 200 too (found 200)",
+    ],
+    problems: 1,
+  },
+  {
     name: "short account id",
     edit: replaceIn(e(ENV), 'account: "333333333333"', 'account: "1234"'),
     expect: ["account", "12-digit AWS account id"],

@@ -435,10 +435,17 @@ export const databaseSchema = z
       });
     }
     if (db.maxAllocatedStorageGb <= db.allocatedStorageGb) {
+      // On allocatedStorageGb when maxAllocatedStorageGb is its default (100): the person wrote
+      // the storage, not the ceiling, and "found nothing" on an unwritten field named no line.
+      const unwritten: WhenUnwritten = {
+        key: "allocatedStorageGb",
+        message: `must be below maxAllocatedStorageGb (default ${db.maxAllocatedStorageGb}) so storage can autoscale: set database.maxAllocatedStorageGb above ${db.allocatedStorageGb} too`,
+      };
       ctx.addIssue({
         code: "custom",
         path: ["maxAllocatedStorageGb"],
         message: `must be greater than allocatedStorageGb (${db.allocatedStorageGb}) so storage can autoscale`,
+        params: { whenUnwritten: unwritten },
       });
     }
     const names = new Set<string>();
