@@ -227,6 +227,20 @@ const environmentCases: ConfigCase[] = [
     problems: 1,
   },
   {
+    name: "read replica of a class with less memory than the primary (its max_connections is lower: the standby does not start)",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  readReplicas:\n    - name: reporting\n      instanceClass: db.t4g.micro",
+    ),
+    expect: [
+      ":28:22 database.readReplicas[0].instanceClass: has max_connections 99 (1 GiB), below the primary's 198 (db.t4g.small, 2 GiB)",
+      'Use a class with at least 2 GiB of memory, or leave instanceClass out for the primary\'s (found "db.t4g.micro")',
+    ],
+    synth: true,
+    problems: 1,
+  },
+  {
     name: "storage above the default autoscaling ceiling (named the unwritten maxAllocatedStorageGb, no line)",
     edit: replaceIn(
       e(ENV),

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { WhenUnwritten } from "../errors";
 import { identifierProblem } from "../identifiers";
-import { INSTANCE_CLASS_NAMES } from "../instance-classes";
+import { INSTANCE_CLASS_NAMES, instanceCapacity } from "../instance-classes";
 import { ipv4CidrProblem } from "../ipv4";
 import {
   DB_IDENTIFIER_MAX_LENGTH,
@@ -295,7 +295,9 @@ export const readReplicaSchema = z.strictObject({
   instanceClass: z
     .enum(INSTANCE_CLASS_NAMES)
     .optional()
-    .describe("Instance class of the replica. Default: the primary's class."),
+    .describe(
+      "Instance class of the replica: at least the primary's memory, since a replica with a lower max_connections (derived from memory) does not start. Default: the primary's class.",
+    ),
   availabilityZone: availabilityZoneId
     .optional()
     .describe(
@@ -448,6 +450,19 @@ export const databaseSchema = z
         params: { whenUnwritten: unwritten },
       });
     }
+    // A hot standby refuses to start with a lower max_connections than its primary, and RDS
+    // derives max_connections from the class's memory (instanceCapacity).
+    const primary = instanceCapacity(db.instanceClass);
+    db.readReplicas.forEach((replica, i) => {
+      if (replica.instanceClass === undefined) return;
+      const own = instanceCapacity(replica.instanceClass);
+      if (own.maxConnections >= primary.maxConnections) return;
+      ctx.addIssue({
+        code: "custom",
+        path: ["readReplicas", i, "instanceClass"],
+        message: `has max_connections ${own.maxConnections} (${own.memoryGib} GiB), below the primary's ${primary.maxConnections} (${db.instanceClass}, ${primary.memoryGib} GiB): PostgreSQL refuses to start a read replica whose max_connections is lower than its primary's (PostgreSQL docs, Hot Standby, "Administrator's Overview"). Use a class with at least ${primary.memoryGib} GiB of memory, or leave instanceClass out for the primary's`,
+      });
+    });
     const names = new Set<string>();
     db.readReplicas.forEach((replica, i) => {
       if (names.has(replica.name)) {
