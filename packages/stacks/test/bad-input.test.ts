@@ -838,6 +838,20 @@ const cliCases: CliCase[] = [
     ],
   },
   {
+    name: "--owner with its value forgotten (wrote owner: --read-only-role, and no read-only role)",
+    args: ["add", "--env", "prod", "x", "--owner", "--read-only-role"],
+    expect: [
+      "error: option '--owner <who>' argument '--read-only-role' is invalid. It is the option --read-only-role of this command, not a value: give --owner its value right after it.",
+    ],
+  },
+  {
+    name: "--owner=--env=dev (an option written as the value)",
+    args: ["add", "--env", "prod", "x", "--owner=--env=dev"],
+    expect: [
+      "error: option '--owner <who>' argument '--env=dev' is invalid. It is the option --env of this command, not a value: give --owner its value right after it.",
+    ],
+  },
+  {
     name: "drop with --confirm given twice",
     args: [
       "drop",
