@@ -616,6 +616,21 @@ const tenantsCases: ConfigCase[] = [
     synth: true,
   },
   {
+    // 4,000 entries of 50 unknown keys: push(...problems) passed 200,000 arguments and overflowed
+    // the stack (a RangeError, and synth's stack trace) instead of the summarized report.
+    name: "200,000 problems in one file (report summarized, no RangeError)",
+    edit: append(
+      e(TEN),
+      Array.from(
+        { length: 4_000 },
+        (_, i) =>
+          `  - {name: t${i}, owner: abc, ${Array.from({ length: 50 }, (_, k) => `k${k}: 1`).join(", ")}}\n`,
+      ).join(""),
+    ),
+    expect: ['tenants[3].k0: unknown key "k0"', "... and 199980 more problems"],
+    problems: 21,
+  },
+  {
     name: "500 bad tenants (report summarized)",
     edit: append(e(TEN), junk),
     expect: ["tenants[3].name", "more problems"],
