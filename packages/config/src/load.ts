@@ -255,7 +255,16 @@ function parseYaml(file: string, problems: ConfigProblem[]): ParsedYaml | undefi
     });
     return undefined;
   }
-  if (!doc) return { doc: parseAllDocuments("{}")[0] as Document, lines, value: {} };
+  // Nothing but blanks and comments (a truncated save, `> environment.yaml`): one problem, not
+  // one "is required" per top-level field.
+  if (!doc || (doc.errors.length === 0 && (doc.contents === null || doc.toJS() == null))) {
+    problems.push({
+      file: displayPath(file),
+      path: "",
+      message: `is empty (no YAML value: only blanks, comments or null): write its settings, as ${schemaFileOf(file)} describes`,
+    });
+    return undefined;
+  }
   if (doc.errors.length > 0) {
     for (const report of describeYamlErrors(doc, lines)) {
       problems.push({

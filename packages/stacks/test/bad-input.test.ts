@@ -253,6 +253,15 @@ const environmentCases: ConfigCase[] = [
     problems: 1,
   },
   {
+    name: "an empty file (a truncated save): one problem, not one per required field",
+    edit: replaceFile(e(ENV), (path) => writeFileSync(path, "# yaml-language-server: x\n\n")),
+    expect: [
+      "environment.yaml is empty (no YAML value: only blanks, comments or null): write its settings, as environments/schema/environment.schema.json describes",
+    ],
+    synth: true,
+    problems: 1,
+  },
+  {
     name: "short account id",
     edit: replaceIn(e(ENV), 'account: "333333333333"', 'account: "1234"'),
     expect: ["account", "12-digit AWS account id"],
@@ -629,6 +638,12 @@ const tenantsCases: ConfigCase[] = [
     ),
     expect: ['tenants[3].k0: unknown key "k0"', "... and 199980 more problems"],
     problems: 21,
+  },
+  {
+    name: "a lone document marker (---): one problem saying the file is empty",
+    edit: replaceFile(e(TEN), (path) => writeFileSync(path, "---\n")),
+    expect: ["tenants.yaml is empty (no YAML value: only blanks, comments or null)"],
+    problems: 1,
   },
   {
     name: "500 bad tenants (report summarized)",
