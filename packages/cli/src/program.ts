@@ -9,6 +9,7 @@ import {
 } from "@pgforks/plan-review/src/cli";
 import { describePolicyCommand, POLICY_USAGE_EXIT } from "@pgforks/policy/src/cli";
 import { describeTenantCommand, TENANT_USAGE_EXIT } from "@pgforks/tenant-cli/src/cli";
+import { refuseOptionsAsValues } from "@pgforks/tenant-cli/src/option-values";
 import { describeCredentialsCommand } from "@pgforks/tenants/src/bin/credentials";
 import {
   describePlanCommand,
@@ -77,5 +78,6 @@ export function buildProgram(): Command {
   exitOnUsageError(describeLocalCommand(program.command("local")), 1);
   exitOnUsageError(describeCredentialsCommand(program.command("credentials")), 1);
   exitOnUsageError(describeCiCommand(program.command("ci")), CI_USAGE_EXIT);
-  return refuseRepeatedValues(program);
+  // After refuseRepeatedValues, which leaves options with a parser alone: this one wraps every parser.
+  return refuseOptionsAsValues(refuseRepeatedValues(program));
 }

@@ -149,6 +149,29 @@ describe("bad input: one line, the tool's usage exit code, no stack trace", () =
       2,
       "error: option '--stack <stack=plan.json>' argument 'no-equals-sign' is invalid. Expected <stack>=<plan.json>.",
     ],
+    // A value option followed by another option: commander took the option as the value
+    // (tenant add wrote owner: --read-only-role, bad-input.test.ts). Only cases that write
+    // nothing even without the check: this table runs on the repository's own environments/.
+    [
+      ["tenant", "list", "--env", "--root"],
+      1,
+      "error: option '--env <env>' argument '--root' is invalid. It is the option --root of this command, not a value: give --env its value right after it.",
+    ],
+    [
+      ["audit", "--env", "--json"],
+      2,
+      "error: option '--env <env>' argument '--json' is invalid. It is the option --json of this command, not a value: give --env its value right after it.",
+    ],
+    [
+      ["plan", "--json-out", "--stack", "prod-platform"],
+      2,
+      "error: option '--json-out <file>' argument '--stack' is invalid. It is the option --stack of this command, not a value: give --json-out its value right after it.",
+    ],
+    [
+      ["review", "offline", "--env", "--approve-file", "approvals.txt"],
+      2,
+      "error: option '--env <env>' argument '--approve-file' is invalid. It is the option --approve-file of this command, not a value: give --env its value right after it.",
+    ],
     [["ci", "env"], 2, "error: required option '--env <name>' not specified"],
     [
       ["ci", "plan-targets", "--env", "prod", "--changes", "{nope"],

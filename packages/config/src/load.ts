@@ -255,7 +255,16 @@ function parseYaml(file: string, problems: ConfigProblem[]): ParsedYaml | undefi
     });
     return undefined;
   }
-  if (!doc) return { doc: parseAllDocuments("{}")[0] as Document, lines, value: {} };
+  // Nothing but blanks and comments (a truncated save, `> environment.yaml`): one problem, not
+  // one "is required" per top-level field.
+  if (!doc || (doc.errors.length === 0 && (doc.contents === null || doc.toJS() == null))) {
+    problems.push({
+      file: displayPath(file),
+      path: "",
+      message: `is empty (no YAML value: only blanks, comments or null): write its settings, as ${schemaFileOf(file)} describes`,
+    });
+    return undefined;
+  }
   if (doc.errors.length > 0) {
     for (const report of describeYamlErrors(doc, lines)) {
       problems.push({
@@ -451,9 +460,10 @@ function validate<S extends z.ZodType>(
     ...(result.success ? [] : issuesToProblems(file, parsed, result.error.issues, keysAt)),
     ...extraChecks(parsed),
   ];
-  problems.push(
-    ...found.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0)),
-  );
+  found.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  // One push per problem: push(...found) passes every problem as an argument, and a file with
+  // some 150,000 bad entries overflowed the stack (RangeError instead of the report).
+  for (const problem of found) problems.push(problem);
   return result.success && found.length === 0 ? result.data : undefined;
 }
 
@@ -643,7 +653,8 @@ export function loadEnvironments(
     try {
       loaded.push(loadEnvironment(name, dir));
     } catch (error) {
-      if (error instanceof ConfigError) problems.push(...error.problems);
+      if (error instanceof ConfigError)
+        for (const problem of error.problems) problems.push(problem);
       else throw error;
     }
   }

@@ -71,7 +71,8 @@ describe("estimatePlatformCost", () => {
     const env = loadedEnvironment("dev", "development", [{ name: "shop" }], {
       network: { natGateway: true },
       database: {
-        instanceClass: "db.t4g.small",
+        // A replica has at least its primary's memory (a lower max_connections does not start).
+        instanceClass: "db.t4g.micro",
         performanceInsightsRetentionDays: 31,
         readReplicas: [{ name: "reader", instanceClass: "db.t4g.micro" }],
       },

@@ -199,6 +199,68 @@ const environmentCases: ConfigCase[] = [
     ),
     expect: ["database.masterUsername", "rds_"],
   },
+  // RDS API, CreateDBInstance MasterUsername: 1 to 16 letters, digits or underscores, a letter
+  // first. Both were accepted as PostgreSQL identifiers and refused by RDS only at apply.
+  {
+    name: "master user starting with an underscore (RDS wants a letter first)",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  masterUsername: _admin",
+    ),
+    expect: [
+      ':26:19 database.masterUsername: must start with a letter: RDS accepts 1 to 16 letters, digits or underscores, a letter first (RDS API, CreateDBInstance MasterUsername) (found "_admin")',
+    ],
+    problems: 1,
+  },
+  {
+    name: "master user of 17 characters (RDS's limit is 16)",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  masterUsername: pgforks_admin_001",
+    ),
+    expect: [
+      ":26:19 database.masterUsername: is 17 characters long: RDS accepts 1 to 16 letters, digits or underscores",
+    ],
+    synth: true,
+    problems: 1,
+  },
+  {
+    name: "read replica of a class with less memory than the primary (its max_connections is lower: the standby does not start)",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  readReplicas:\n    - name: reporting\n      instanceClass: db.t4g.micro",
+    ),
+    expect: [
+      ":28:22 database.readReplicas[0].instanceClass: has max_connections 99 (1 GiB), below the primary's 198 (db.t4g.small, 2 GiB)",
+      'Use a class with at least 2 GiB of memory, or leave instanceClass out for the primary\'s (found "db.t4g.micro")',
+    ],
+    synth: true,
+    problems: 1,
+  },
+  {
+    name: "storage above the default autoscaling ceiling (named the unwritten maxAllocatedStorageGb, no line)",
+    edit: replaceIn(
+      e(ENV),
+      "backupRetentionDays: 14",
+      "backupRetentionDays: 14\n  allocatedStorageGb: 200",
+    ),
+    expect: [
+      ":26:23 database.allocatedStorageGb: must be below maxAllocatedStorageGb (default 100) so storage can autoscale: set database.maxAllocatedStorageGb above 200 too (found 200)",
+    ],
+    problems: 1,
+  },
+  {
+    name: "an empty file (a truncated save): one problem, not one per required field",
+    edit: replaceFile(e(ENV), (path) => writeFileSync(path, "# yaml-language-server: x\n\n")),
+    expect: [
+      "environment.yaml is empty (no YAML value: only blanks, comments or null): write its settings, as environments/schema/environment.schema.json describes",
+    ],
+    synth: true,
+    problems: 1,
+  },
   {
     name: "short account id",
     edit: replaceIn(e(ENV), 'account: "333333333333"', 'account: "1234"'),
@@ -563,6 +625,27 @@ const tenantsCases: ConfigCase[] = [
     synth: true,
   },
   {
+    // 4,000 entries of 50 unknown keys: push(...problems) passed 200,000 arguments and overflowed
+    // the stack (a RangeError, and synth's stack trace) instead of the summarized report.
+    name: "200,000 problems in one file (report summarized, no RangeError)",
+    edit: append(
+      e(TEN),
+      Array.from(
+        { length: 4_000 },
+        (_, i) =>
+          `  - {name: t${i}, owner: abc, ${Array.from({ length: 50 }, (_, k) => `k${k}: 1`).join(", ")}}\n`,
+      ).join(""),
+    ),
+    expect: ['tenants[3].k0: unknown key "k0"', "... and 199980 more problems"],
+    problems: 21,
+  },
+  {
+    name: "a lone document marker (---): one problem saying the file is empty",
+    edit: replaceFile(e(TEN), (path) => writeFileSync(path, "---\n")),
+    expect: ["tenants.yaml is empty (no YAML value: only blanks, comments or null)"],
+    problems: 1,
+  },
+  {
     name: "500 bad tenants (report summarized)",
     edit: append(e(TEN), junk),
     expect: ["tenants[3].name", "more problems"],
@@ -782,6 +865,20 @@ const cliCases: CliCase[] = [
     args: ["add", "--env", "dev", "--env", "prod", "x", "--owner", "a@b.cd"],
     expect: [
       `error: option '--env <env>' argument 'prod' is invalid. Give --env once (found "dev", then "prod").`,
+    ],
+  },
+  {
+    name: "--owner with its value forgotten (wrote owner: --read-only-role, and no read-only role)",
+    args: ["add", "--env", "prod", "x", "--owner", "--read-only-role"],
+    expect: [
+      "error: option '--owner <who>' argument '--read-only-role' is invalid. It is the option --read-only-role of this command, not a value: give --owner its value right after it.",
+    ],
+  },
+  {
+    name: "--owner=--env=dev (an option written as the value)",
+    args: ["add", "--env", "prod", "x", "--owner=--env=dev"],
+    expect: [
+      "error: option '--owner <who>' argument '--env=dev' is invalid. It is the option --env of this command, not a value: give --owner its value right after it.",
     ],
   },
   {

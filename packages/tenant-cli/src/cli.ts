@@ -2,6 +2,7 @@
 // command on its own (node --import tsx packages/tenant-cli/src/cli.ts <command>).
 import { isDecimalDigits, repeatedOptionMessage, visibleJson } from "@pgforks/config/src/visible";
 import { Command, InvalidArgumentError } from "commander";
+import { refuseOptionsAsValues } from "./option-values";
 import type { StateCommand, TenantRequest } from "./run";
 
 /** Usage errors exit 1, as every other tenant failure. */
@@ -149,7 +150,7 @@ async function runTenantCommand(request: TenantRequest): Promise<void> {
 }
 
 if (require.main === module) {
-  describeTenantCommand(new Command("tenant"))
+  refuseOptionsAsValues(describeTenantCommand(new Command("tenant")))
     .parseAsync(process.argv)
     .catch((error: unknown) => {
       console.error(`error: ${error instanceof Error ? error.message : String(error)}`);

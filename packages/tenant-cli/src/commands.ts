@@ -439,8 +439,11 @@ export interface ListOptions extends CommandContext {
   readonly env?: string;
 }
 
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0))) ?? [];
+/** Rows as lines of columns padded to their widest cell (list's output). */
+export function table(rows: readonly (readonly string[])[]): string[] {
+  // A fold, not Math.max(...column): a spread of 200,000 tenants' cells overflowed the stack.
+  const widths =
+    rows[0]?.map((_, i) => rows.reduce((width, r) => Math.max(width, r[i]?.length ?? 0), 0)) ?? [];
   return rows.map((r) =>
     r
       .map((c, i) => c.padEnd(widths[i] ?? 0))
@@ -465,7 +468,7 @@ export function listTenants(options: ListOptions = {}): number {
         loaded.push(loadEnvironment(name, ctx.environmentsDir));
       } catch (error) {
         if (!(error instanceof ConfigError)) throw error;
-        problems.push(...error.problems);
+        for (const problem of error.problems) problems.push(problem);
       }
     }
     const rows = [["ENV", "NAME", "DATABASE", "STATE", "LIMIT", "OWNER"]];

@@ -8,6 +8,7 @@ import {
   dropTenant,
   listTenants,
   setTenantState,
+  table,
   writeRegistries,
 } from "../src/commands";
 import { displayPath, tenantsFilePath } from "../src/files";
@@ -367,6 +368,14 @@ describe("list", () => {
         );
       }
     }
+  });
+
+  it("aligns the columns of 300,000 rows (Math.max of a spread column overflowed the stack)", () => {
+    const rows = [["NAME", "OWNER"], ...Array.from({ length: 300_000 }, (_, i) => [`t${i}`, "x"])];
+    const lines = table(rows);
+    expect(lines).toHaveLength(300_001);
+    expect(lines[0]).toBe("NAME     OWNER");
+    expect(lines[300_000]).toBe("t299999  x");
   });
 
   it("shows 0 for tenants that hold no connections, and filters by --env", () => {

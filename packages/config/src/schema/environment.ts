@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { WhenUnwritten } from "../errors";
 import { identifierProblem } from "../identifiers";
-import { INSTANCE_CLASS_NAMES } from "../instance-classes";
+import { INSTANCE_CLASS_NAMES, instanceCapacity } from "../instance-classes";
 import { ipv4CidrProblem } from "../ipv4";
 import {
   DB_IDENTIFIER_MAX_LENGTH,
@@ -174,8 +174,27 @@ const weeklyWindow = z
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
-const postgresIdentifier = z.string().superRefine((value, ctx) => {
-  const problem = identifierProblem(value);
+/**
+ * Longest master user name RDS accepts. RDS API Reference, CreateDBInstance, MasterUsername: "Must
+ * be 1 to 16 letters, numbers, or underscores. First character must be a letter." RDS refuses
+ * anything else only at apply time, after the network and KMS resources were created.
+ */
+export const MASTER_USERNAME_MAX_LENGTH = 16;
+
+/** Why `name` cannot be the master user name: a PostgreSQL identifier as RDS's rule narrows it. */
+export function masterUsernameProblem(name: string): string | undefined {
+  const rds = `RDS accepts 1 to ${MASTER_USERNAME_MAX_LENGTH} letters, digits or underscores, a letter first (RDS API, CreateDBInstance MasterUsername)`;
+  if (/^[a-z0-9_]+$/.test(name) && !/^[a-z]/.test(name)) return `must start with a letter: ${rds}`;
+  const problem = identifierProblem(name);
+  if (problem) return problem;
+  if (name.length > MASTER_USERNAME_MAX_LENGTH) {
+    return `is ${name.length} characters long: ${rds}`;
+  }
+  return undefined;
+}
+
+const masterUsername = z.string().superRefine((value, ctx) => {
+  const problem = masterUsernameProblem(value);
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
@@ -277,7 +296,9 @@ export const readReplicaSchema = z.strictObject({
   instanceClass: z
     .enum(INSTANCE_CLASS_NAMES)
     .optional()
-    .describe("Instance class of the replica. Default: the primary's class."),
+    .describe(
+      "Instance class of the replica: at least the primary's memory, since a replica with a lower max_connections (derived from memory) does not start. Default: the primary's class.",
+    ),
   availabilityZone: availabilityZoneId
     .optional()
     .describe(
@@ -363,10 +384,10 @@ export const databaseSchema = z
       .describe(
         "Weekly maintenance window, UTC, at least 30 minutes and not overlapping the daily backup window on any day (RDS API, PreferredMaintenanceWindow). Default sun:04:30-sun:05:30: seed 001 asks for Sunday early morning (its 3-4 AM would overlap seed 004's 03:00-04:00 backups).",
       ),
-    masterUsername: postgresIdentifier
+    masterUsername: masterUsername
       .default("forks_admin")
       .describe(
-        "Master user name. Default forks_admin (not the well-known 'postgres', Security Hub RDS.25). Its password is generated and rotated by RDS in Secrets Manager.",
+        "Master user name: 1 to 16 lowercase letters, digits or underscores, a letter first (RDS refuses longer ones, or one starting with a digit or underscore). Default forks_admin (not the well-known 'postgres', Security Hub RDS.25). Its password is generated and rotated by RDS in Secrets Manager.",
       ),
     port: z
       .number()
@@ -439,12 +460,32 @@ export const databaseSchema = z
       });
     }
     if (db.maxAllocatedStorageGb <= db.allocatedStorageGb) {
+      // On allocatedStorageGb when maxAllocatedStorageGb is its default (100): the person wrote
+      // the storage, not the ceiling, and "found nothing" on an unwritten field named no line.
+      const unwritten: WhenUnwritten = {
+        key: "allocatedStorageGb",
+        message: `must be below maxAllocatedStorageGb (default ${db.maxAllocatedStorageGb}) so storage can autoscale: set database.maxAllocatedStorageGb above ${db.allocatedStorageGb} too`,
+      };
       ctx.addIssue({
         code: "custom",
         path: ["maxAllocatedStorageGb"],
         message: `must be greater than allocatedStorageGb (${db.allocatedStorageGb}) so storage can autoscale`,
+        params: { whenUnwritten: unwritten },
       });
     }
+    // A hot standby refuses to start with a lower max_connections than its primary, and RDS
+    // derives max_connections from the class's memory (instanceCapacity).
+    const primary = instanceCapacity(db.instanceClass);
+    db.readReplicas.forEach((replica, i) => {
+      if (replica.instanceClass === undefined) return;
+      const own = instanceCapacity(replica.instanceClass);
+      if (own.maxConnections >= primary.maxConnections) return;
+      ctx.addIssue({
+        code: "custom",
+        path: ["readReplicas", i, "instanceClass"],
+        message: `has max_connections ${own.maxConnections} (${own.memoryGib} GiB), below the primary's ${primary.maxConnections} (${db.instanceClass}, ${primary.memoryGib} GiB): PostgreSQL refuses to start a read replica whose max_connections is lower than its primary's (PostgreSQL docs, Hot Standby, "Administrator's Overview"). Use a class with at least ${primary.memoryGib} GiB of memory, or leave instanceClass out for the primary's`,
+      });
+    });
     const names = new Set<string>();
     db.readReplicas.forEach((replica, i) => {
       if (names.has(replica.name)) {
