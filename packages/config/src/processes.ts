@@ -61,8 +61,10 @@ export function underTakeover(lock: string, staleMs: number, judge: () => void):
 
 /**
  * Removes the entries of `dir` that a killed process left behind: those whose name matches
- * `pattern`, whose first capture group is the pid of a process that no longer runs. Returns
- * the removed paths. Entries of running processes (this one included) are kept.
+ * `pattern`, whose first capture group is the pid of a process that no longer runs. A second
+ * capture group, when it matched, is that process's start time (processStartTime): the entry is
+ * then also removed when the pid now names another process (reused), as the locks judge their
+ * owners. Returns the removed paths. Entries of running processes (this one included) are kept.
  */
 export function removeLeftoversOfDeadProcesses(dir: string, pattern: RegExp): string[] {
   let names: string[];
@@ -73,8 +75,9 @@ export function removeLeftoversOfDeadProcesses(dir: string, pattern: RegExp): st
   }
   const removed: string[] = [];
   for (const name of names) {
-    const pid = Number(pattern.exec(name)?.[1]);
-    if (!pid || isProcessAlive(pid)) continue;
+    const match = pattern.exec(name);
+    const pid = Number(match?.[1]);
+    if (!pid || isProcessAlive(pid, match?.[2] || undefined)) continue;
     const path = join(dir, name);
     rmSync(path, { recursive: true, force: true });
     removed.push(path);
