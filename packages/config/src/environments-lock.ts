@@ -16,7 +16,15 @@ import {
 import { dirname, join, relative, resolve } from "node:path";
 import lockfile from "proper-lockfile";
 import { FileSystemError, isErrnoError, onFile } from "./fs-errors";
-import { deferSignals, handlePendingSignals, isProcessAlive, processStartTime } from "./processes";
+import {
+  deferSignals,
+  handlePendingSignals,
+  isProcessAlive,
+  LOCK_OWNER_GRACE_MS,
+  ownerlessLockLeft,
+  processStartTime,
+  removeLeftLock,
+} from "./processes";
 
 /** The lock folder (proper-lockfile's mkdir lock) in environments/, and who holds it. */
 export const LOCK_NAME = ".pgforks.lock";
@@ -117,33 +125,33 @@ function timeoutMs(explicit?: number): number {
 }
 
 /**
- * Removes the lock when the process that holds it is gone (pid no longer runs, or runs
- * another program: its start time differs). Returns whether it did. The owner file must
- * belong to the current lock folder (same mtime), so a fresh lock whose owner is not written
- * yet is never taken for the dead one.
+ * Whether the lock was left by a command that is gone: its owner file, written for this very lock
+ * folder (same mtime), names a process that no longer runs (pid, start time), or there is none for
+ * this folder and the folder is older than a holder takes to record itself (ownerlessLockLeft, as
+ * the synth swap lock and the .local lock judge theirs). False when the lock is gone (lockSync
+ * takes it).
  */
-function breakDeadLock(lockPath: string, ownerPath: string): boolean {
-  const owner = readOwner(ownerPath);
-  if (!owner) return false;
+function lockLeft(lockPath: string, ownerPath: string): boolean {
   let mtimeMs: number;
   try {
     mtimeMs = statSync(lockPath).mtimeMs;
   } catch {
     return false;
   }
-  if (owner.lockMtimeMs !== mtimeMs || isProcessAlive(owner.pid, owner.startTime)) return false;
-  rmSync(lockPath, { recursive: true, force: true });
-  return true;
+  const owner = readOwner(ownerPath);
+  // An owner file of an earlier lock (its holder killed) is no owner of this one.
+  if (owner?.lockMtimeMs !== mtimeMs) return ownerlessLockLeft(lockPath);
+  return !isProcessAlive(owner.pid, owner.startTime);
 }
 
 /** A holder records itself within milliseconds of taking the lock; an older lock without a record was left. */
 const OWNER_RECORD_GRACE_MS = 1_000;
 
 /**
- * The lock is held and has named no owner for over a second: a command was killed between taking
- * it and recording itself. Its pid is unknown, so the lock is only taken over once it is STALE_MS
- * old; the message says when, instead of "try again when it has finished". Undefined for a lock
- * just taken (its holder is recording itself).
+ * The lock is held and has named no owner for over a second, and is not yet taken over (it is
+ * younger than LOCK_OWNER_GRACE_MS, or another command is taking it over): a command was killed
+ * between taking it and recording itself. The message says when it is taken over, instead of
+ * "try again when it has finished". Undefined for a lock just taken (its holder is recording itself).
  */
 function ownerlessLockMessage(lockPath: string, wait: number): string | undefined {
   let ageMs: number;
@@ -153,8 +161,8 @@ function ownerlessLockMessage(lockPath: string, wait: number): string | undefine
     return undefined; // released meanwhile
   }
   if (ageMs < OWNER_RECORD_GRACE_MS) return undefined;
-  const left = Math.max(0, Math.ceil((STALE_MS - ageMs) / 1000));
-  return `${FileSystemError.display(lockPath)} is held with no owner recorded (a command killed while taking it leaves this); waited ${(wait / 1000).toFixed(1)}s: it is taken over automatically ${STALE_MS / 1000}s after it was made, in ${left}s; try again then`;
+  const left = Math.max(0, Math.ceil((LOCK_OWNER_GRACE_MS - ageMs) / 1000));
+  return `${FileSystemError.display(lockPath)} is held with no owner recorded (a command killed while taking it leaves this); waited ${(wait / 1000).toFixed(1)}s: it is taken over automatically ${LOCK_OWNER_GRACE_MS / 1000}s after it was made, in ${left}s; try again then`;
 }
 
 /** Files staged by a command; written together (or not at all) when the command succeeds. */
@@ -288,7 +296,8 @@ export interface LockOptions {
  * nothing yields to the event loop, so ctrl-C waits for the whole window; before it (while
  * waiting for another writer too) ctrl-C ends the command at once (interruptibleUntilLocked).
  * A second writer waits up to the timeout, then gets a LockBusyError; a lock whose holder was
- * killed is taken over at once (pid + start time). Changes left by a killed command are
+ * killed is taken over at once (pid + start time), one with no holder recorded once it is
+ * LOCK_OWNER_GRACE_MS old. Changes left by a killed command are
  * completed or discarded first.
  */
 export async function withEnvironmentsLock<T>(
@@ -320,7 +329,12 @@ export async function withEnvironmentsLock<T>(
         if (isErrnoError(error)) throw new FileSystemError(lockPath, error.code, "take the lock");
         throw error;
       }
-      if (breakDeadLock(lockPath, ownerPath)) continue;
+      // Removed under <lock>.takeover, judged again there: two commands that judged the same
+      // dead lock never both take it (the second finds the first's, alive or too young).
+      if (lockLeft(lockPath, ownerPath)) {
+        if (!removeLeftLock(lockPath, () => lockLeft(lockPath, ownerPath))) await pause(20);
+        continue;
+      }
       if (Date.now() >= deadline) {
         const owner = readOwner(ownerPath);
         const ownerless = owner ? undefined : ownerlessLockMessage(lockPath, wait);

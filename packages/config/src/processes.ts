@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -60,9 +60,88 @@ export function underTakeover(lock: string, staleMs: number, judge: () => void):
 }
 
 /**
+ * How long a process may take from making a lock folder to recording itself as its owner (an
+ * mkdir, then one small write). A lock older than this that records no owner was left by a
+ * process killed in between (or whose record a full disk lost), and is taken over: the synth swap
+ * lock, the .local lock and the environments lock all judge an ownerless lock by it.
+ */
+export const LOCK_OWNER_GRACE_MS = 3_000;
+
+/** A `<lock>.takeover` folder older than this is of a process killed while taking over (ms of work). */
+export const TAKEOVER_STALE_MS = 10_000;
+
+/**
+ * Whether the lock folder `lock`, which records no owner, was left by a process killed before it
+ * recorded itself: it is older (by its mtime) than {@link LOCK_OWNER_GRACE_MS}. A younger one is
+ * a holder recording itself now. True when the folder is gone (released meanwhile: nothing to
+ * wait for).
+ */
+export function ownerlessLockLeft(lock: string): boolean {
+  try {
+    return Date.now() - statSync(lock).mtimeMs > LOCK_OWNER_GRACE_MS;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Removes the lock folder `lock` if `isLeft()` (its holder is gone, or it has recorded none for
+ * longer than {@link ownerlessLockLeft} allows) still holds when judged again under
+ * `<lock>.takeover` ({@link underTakeover}): of two processes that judged the same dead lock, the
+ * second finds the lock the first has taken since, alive (or too young to be ownerless), and keeps
+ * it. Returns false, with nothing done, while another process takes it over.
+ */
+export function removeLeftLock(lock: string, isLeft: () => boolean): boolean {
+  return underTakeover(lock, TAKEOVER_STALE_MS, () => {
+    if (isLeft()) rmSync(lock, { recursive: true, force: true });
+  });
+}
+
+/** Sleeps `ms` without spinning (the locks are taken synchronously). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Takes the lock folder `lock` (an mkdir, atomic on every file system) and records `owner` in its
+ * file `ownerFile`; when the lock exists and `isLeft()` says its holder was killed, removes it
+ * with {@link removeLeftLock} and tries again (waiting a moment while another process takes it
+ * over). `judgedLeft` runs each time a lock is judged left, before it is taken over (test hooks).
+ * Returns false, having taken nothing, while a live holder has the lock.
+ */
+export function takeLockFolder(
+  lock: string,
+  ownerFile: string,
+  owner: string,
+  isLeft: () => boolean,
+  judgedLeft?: () => void,
+): boolean {
+  for (;;) {
+    try {
+      mkdirSync(lock);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if (!isLeft()) return false;
+      judgedLeft?.();
+      if (!removeLeftLock(lock, isLeft)) sleepSync(20);
+      continue;
+    }
+    try {
+      writeFileSync(join(lock, ownerFile), owner);
+    } catch (error) {
+      rmSync(lock, { recursive: true, force: true }); // a full disk: not taken, nothing left
+      throw error;
+    }
+    return true;
+  }
+}
+
+/**
  * Removes the entries of `dir` that a killed process left behind: those whose name matches
- * `pattern`, whose first capture group is the pid of a process that no longer runs. Returns
- * the removed paths. Entries of running processes (this one included) are kept.
+ * `pattern`, whose first capture group is the pid of a process that no longer runs. A second
+ * capture group, when it matched, is that process's start time (processStartTime): the entry is
+ * then also removed when the pid now names another process (reused), as the locks judge their
+ * owners. Returns the removed paths. Entries of running processes (this one included) are kept.
  */
 export function removeLeftoversOfDeadProcesses(dir: string, pattern: RegExp): string[] {
   let names: string[];
@@ -73,8 +152,9 @@ export function removeLeftoversOfDeadProcesses(dir: string, pattern: RegExp): st
   }
   const removed: string[] = [];
   for (const name of names) {
-    const pid = Number(pattern.exec(name)?.[1]);
-    if (!pid || isProcessAlive(pid)) continue;
+    const match = pattern.exec(name);
+    const pid = Number(match?.[1]);
+    if (!pid || isProcessAlive(pid, match?.[2] || undefined)) continue;
     const path = join(dir, name);
     rmSync(path, { recursive: true, force: true });
     removed.push(path);

@@ -65,7 +65,8 @@ function loweredLogRetention(was: unknown, now: unknown): ProtectionLowering | u
   const days = (v: unknown) => (typeof v === "number" && v > 0 ? v : Number.POSITIVE_INFINITY);
   const words = (v: unknown) => {
     const n = days(v);
-    return n === Number.POSITIVE_INFINITY ? "never expire" : `${n} day${n === 1 ? "" : "s"}`;
+    // A value, not a verb: the review says "keeps them 30 days instead of forever".
+    return n === Number.POSITIVE_INFINITY ? "forever" : `${n} day${n === 1 ? "" : "s"}`;
   };
   if (was === undefined || now === undefined || days(now) >= days(was)) return undefined;
   return {

@@ -152,7 +152,7 @@ describe("loweredProtections of a log group", () => {
     expect(group(0, 3653)).toEqual([
       {
         protection: LOG_RETENTION_PROTECTION,
-        before: "never expire",
+        before: "forever",
         after: "3653 days",
         deletes: "log events older than 3653 days",
       },

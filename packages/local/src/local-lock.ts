@@ -1,14 +1,17 @@
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isProcessAlive, processStartTime, underTakeover } from "@pgforks/config";
+import {
+  isProcessAlive,
+  ownerlessLockLeft,
+  processStartTime,
+  takeLockFolder,
+} from "@pgforks/config";
 
 /** The folder in .local/ that npm start, local stop and local reset hold while they run. */
 export const LOCAL_LOCK_NAME = "lock";
 const OWNER_FILE = "owner.json";
 /** The Terraform the holder runs now (recordLockChild): it outlives a holder killed outright. */
 const CHILD_FILE = "terraform.json";
-/** A lock folder whose holder has not recorded itself within this time was left by a killed one. */
-const OWNER_GRACE_MS = 2_000;
 
 /** Another local step holds the lock. One line, no stack. */
 export class LocalBusyError extends Error {
@@ -43,11 +46,7 @@ function orphanTerraform(lock: string): Pick<Owner, "pid" | "startTime"> | undef
  */
 function leftBehind(lock: string, owner: Owner | undefined): boolean {
   if (owner) return !isProcessAlive(owner.pid, owner.startTime) && !orphanTerraform(lock);
-  try {
-    return Date.now() - statSync(lock).mtimeMs > OWNER_GRACE_MS;
-  } catch {
-    return true; // released meanwhile
-  }
+  return ownerlessLockLeft(lock);
 }
 
 /**
@@ -59,18 +58,13 @@ function leftBehind(lock: string, owner: Owner | undefined): boolean {
  */
 export function takeLocalLock(dir: string, command: string): () => void {
   const lock = join(dir, LOCAL_LOCK_NAME);
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
+  const record: Owner = { pid: process.pid, startTime: processStartTime(process.pid), command };
+  // A lock judged left is removed under <lock>.takeover and judged again there: two steps that
+  // both judged it left (two npm starts after a crash) never both take it; the second finds the
+  // first's record, alive, and is refused with its name.
+  const isLeft = () => leftBehind(lock, readRecord<Owner>(lock, OWNER_FILE));
+  if (!takeLockFolder(lock, OWNER_FILE, JSON.stringify(record), isLeft)) {
     const owner = readRecord<Owner>(lock, OWNER_FILE);
-    if (leftBehind(lock, owner)) {
-      removeLeftLock(lock);
-      continue;
-    }
     const orphan = owner && !isProcessAlive(owner.pid, owner.startTime) && orphanTerraform(lock);
     const holder = orphan
       ? `the Terraform (pid ${orphan.pid}) of ${owner.command} (pid ${owner.pid}, killed), which finishes its changes and records them in its state`
@@ -81,40 +75,11 @@ export function takeLocalLock(dir: string, command: string): () => void {
       `${dir} is in use by ${holder}: wait for it to finish, then run ${command} again`,
     );
   }
-  const owner: Owner = {
-    pid: process.pid,
-    startTime: processStartTime(process.pid),
-    command,
-  };
-  writeFileSync(join(lock, OWNER_FILE), JSON.stringify(owner));
   heldLock = lock;
   return () => {
     heldLock = undefined;
     rmSync(lock, { recursive: true, force: true });
   };
-}
-
-/** A step killed while taking a lock over (a moment's work) left this folder: it is removed then. */
-const TAKEOVER_STALE_MS = 5_000;
-
-/** Sleeps `ms` without spinning (takeLocalLock is synchronous). */
-function sleep(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/**
- * Removes a lock judged left behind, one step at a time: under `<lock>.takeover` (mkdir), the lock
- * is judged again before it is removed. Two steps that both judged it left (two npm starts after
- * a crash) each removed it: the second removed the lock the first had just taken, and both went
- * on. Now the second finds the first's record, alive, and is refused with its name.
- */
-function removeLeftLock(lock: string): void {
-  const judged = underTakeover(lock, TAKEOVER_STALE_MS, () => {
-    if (leftBehind(lock, readRecord<Owner>(lock, OWNER_FILE))) {
-      rmSync(lock, { recursive: true, force: true });
-    }
-  });
-  if (!judged) sleep(20); // another step is taking it over: judged again once it has
 }
 
 /** The lock this process holds (takeLocalLock), if any. */

@@ -1,5 +1,13 @@
 // Two steps taking over the lock of a killed one at the same moment (two npm starts after a crash).
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LOCAL_LOCK_NAME, LocalBusyError, takeLocalLock } from "../src/local-lock";
@@ -63,6 +71,25 @@ it("takes over a killed holder's lock, and leaves nothing of the takeover behind
   expect(JSON.parse(readFileSync(join(dir, LOCAL_LOCK_NAME, "owner.json"), "utf8"))).toMatchObject({
     pid: process.pid,
     command: "npm start",
+  });
+  release();
+  expect(readdirSync(dir)).toEqual([]);
+});
+
+it("takes over a lock whose holder never recorded itself once it is a few seconds old, as the synth and environments locks do", () => {
+  const lock = join(dir, LOCAL_LOCK_NAME);
+  mkdirSync(lock);
+  // Just made: its holder is recording itself, so the step is refused.
+  expect(() => takeLocalLock(dir, "npm start")).toThrow(
+    new LocalBusyError(
+      `${dir} is in use by another npm start, stop or reset: wait for it to finish, then run npm start again`,
+    ),
+  );
+  const aMinuteAgo = new Date(Date.now() - 60_000);
+  utimesSync(lock, aMinuteAgo, aMinuteAgo);
+  const release = takeLocalLock(dir, "npm start");
+  expect(JSON.parse(readFileSync(join(lock, "owner.json"), "utf8"))).toMatchObject({
+    pid: process.pid,
   });
   release();
   expect(readdirSync(dir)).toEqual([]);

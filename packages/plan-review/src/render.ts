@@ -354,7 +354,13 @@ function approvalsNeeded(said: string, items: ReadonlyArray<Parameters<typeof ap
   );
 }
 
-function guardBlock(review: Review): Block {
+/**
+ * The guard's verdict: a "Guard: blocked." paragraph for each kind of change blocked (RDS
+ * refuses it, a move, a lowering in production), then the destroy guard's own. `blockedAbove`:
+ * a paragraph before it already blocks the change, so the destroy guard never says "passed"
+ * (the change is blocked all the same): it says it has nothing to approve.
+ */
+function guardBlock(review: Review, blockedAbove = false): Block {
   const irreversible = review.guard.irreversible.filter((c) => c.allowedBy === undefined);
   if (irreversible.length > 0) {
     return [
@@ -362,7 +368,7 @@ function guardBlock(review: Review): Block {
         `${plural(irreversible.length, "change")} ask${irreversible.length === 1 ? "s" : ""} RDS for what it refuses: a lower engine version or storage, or a new major version not allowed.`,
         irreversible,
       ),
-      ...guardBlock({ ...review, guard: { ...review.guard, irreversible: [] } }),
+      ...guardBlock({ ...review, guard: { ...review.guard, irreversible: [] } }, true),
     ];
   }
   const moved = review.guard.moved.filter((m) => m.allowedBy === undefined);
@@ -372,7 +378,7 @@ function guardBlock(review: Review): Block {
         `${plural(moved.length, "change")} of an environment's region, account or state backend.`,
         moved,
       ),
-      ...guardBlock({ ...review, guard: { ...review.guard, moved: [] } }),
+      ...guardBlock({ ...review, guard: { ...review.guard, moved: [] } }, true),
     ];
   }
   const { blocked, allowed } = review.guard;
@@ -392,7 +398,7 @@ function guardBlock(review: Review): Block {
         `${plural(lowered.length, "change")} ${what.replace(/\{s\}/g, lowered.length === 1 ? "s" : "")} of a production environment.`,
         lowered,
       ),
-      ...guardBlock({ ...review, guard: { ...review.guard, lowered: [] } }),
+      ...guardBlock({ ...review, guard: { ...review.guard, lowered: [] } }, true),
     ];
   }
   const stale = staleLine(review);
@@ -416,21 +422,24 @@ function guardBlock(review: Review): Block {
     return stale ? [line, paragraph(...stale)] : [line];
   }
   if (stale) return [paragraph(strong("Destroy guard: failed."), " ", ...stale)];
+  // Under a "Guard: blocked." the change does not pass: the destroy guard only adds nothing to it.
+  const verdict = blockedAbove ? "Destroy guard: nothing to approve" : "Destroy guard: passed";
+  const stillBlocked = blockedAbove ? "; the change stays blocked by the guard above" : "";
   if (allowed.length > 0) {
     return [
       paragraph(
-        strong("Destroy guard: passed"),
+        strong(verdict),
         ` — ${plural(allowed.length, "stateful deletion")} allowed (`,
         ...joined(
           allowed.map((f) => [code(f.address), `: ${f.reason}`]),
           "; ",
         ),
-        ").",
+        `)${stillBlocked}.`,
       ),
     ];
   }
   return [
-    paragraph(strong("Destroy guard: passed"), " — no stateful resource is deleted or replaced."),
+    paragraph(strong(verdict), ` — no stateful resource is deleted or replaced${stillBlocked}.`),
   ];
 }
 
@@ -969,15 +978,19 @@ export function renderReview(review: Review, opts: RenderOptions = {}): string {
   const hint = inlineMarkdown(opts.artifactsHint ?? DEFAULT_ARTIFACTS_HINT);
   const planned = review.stacks.filter((s) => s.status !== "not planned");
   const changed = planned.filter((s) => s.status !== "no changes");
-  const guardState =
-    review.guard.blocked.length > 0 ||
+  // Which guard blocks: the destroy guard only for stateful deletions (guardBlock says the same).
+  const otherGuardBlocks =
     review.guard.lowered.some((l) => l.allowedBy === undefined) ||
     review.guard.moved.some((m) => m.allowedBy === undefined) ||
-    review.guard.irreversible.some((c) => c.allowedBy === undefined)
+    review.guard.irreversible.some((c) => c.allowedBy === undefined);
+  const guardState =
+    review.guard.blocked.length > 0
       ? [", ", strong("destroy guard blocked")]
-      : review.guard.stale.length > 0
-        ? [", ", strong("destroy guard failed")]
-        : [];
+      : otherGuardBlocks
+        ? [", ", strong("guard blocked")]
+        : review.guard.stale.length > 0
+          ? [", ", strong("destroy guard failed")]
+          : [];
   const summaryTop: Block[] = [
     [{ type: "html", value: REVIEW_MARKER }],
     [heading(2, "Plan review")],

@@ -214,7 +214,8 @@ describe("destroy guard", () => {
     ]);
     expect(blocked.stacks.find((s) => s.stack === "dev-platform")?.status).toBe("blocked");
     const markdown = renderReview(blocked);
-    expect(markdown).toContain("destroy guard blocked");
+    expect(markdown).toContain("1 stack planned, 1 with changes, **guard blocked**.");
+    expect(markdown).not.toMatch(/destroy guard blocked|Destroy guard: passed/);
     expect(markdown).toContain("**This change moves 1 environment:");
     expect(markdown).toContain("region of environment dev: us-east-1 → us-east-2.");
     expect(markdown).toContain("**needs an approval: dev-platform:region**");
@@ -265,7 +266,8 @@ describe("destroy guard", () => {
     ]);
     expect(blocked.stacks.find((s) => s.stack === "dev-platform")?.status).toBe("blocked");
     const markdown = renderReview(blocked);
-    expect(markdown).toContain("destroy guard blocked");
+    expect(markdown).toContain("1 stack planned, 1 with changes, **guard blocked**.");
+    expect(markdown).not.toMatch(/destroy guard blocked|Destroy guard: passed/);
     expect(markdown).toContain(
       "**This change asks RDS for what it cannot do: 2 settings of the instance lowered (an engine downgrade or smaller storage), or raised to a new major version without allowing it.**",
     );
@@ -462,6 +464,44 @@ describe("destroy guard", () => {
     expect(logOnly).toContain(
       "1 change deletes older data (a shortened retention) of a production environment.",
     );
+  });
+
+  it("words a blocked retention change without contradicting itself: forever, and no destroy guard 'passed' under 'Guard: blocked'", () => {
+    const logGroup = "aws_cloudwatch_log_group.network_flow-log_1A2B3C4D";
+    const prod = loadedEnvironment("prod", "production", []);
+    const review = (approvals = "") =>
+      buildReview(
+        [
+          {
+            stack: "prod-platform",
+            plan: planJson([
+              resourceChange(logGroup, {
+                actions: ["update"],
+                before: { retention_in_days: 0 },
+                after: { retention_in_days: 30 },
+              }),
+            ]),
+          },
+        ],
+        { after: [prod], before: [prod], approvals: parseApprovals(approvals, "test") },
+      );
+    const blocked = renderReview(review());
+    expect(blocked).toContain(
+      `− **log events older than 30 days DELETED** at the apply: \`${logGroup}\` in \`prod-platform\` keeps them 30 days instead of forever, and the older ones are gone for good`,
+    );
+    expect(blocked).not.toContain("never expire");
+    expect(blocked).toContain("1 stack planned, 1 with changes, **guard blocked**.");
+    expect(blocked).toContain("**Guard: blocked.** 1 change deletes older data");
+    expect(blocked).toContain(
+      "**Destroy guard: nothing to approve** — no stateful resource is deleted or replaced; the change stays blocked by the guard above.",
+    );
+    expect(blocked).not.toMatch(/destroy guard blocked|Destroy guard: passed/);
+    // Approved, nothing blocks: the destroy guard passes and the summary says no guard blocked.
+    const approved = renderReview(review(`prod-platform:${logGroup}`));
+    expect(approved).toContain(
+      "**Destroy guard: passed** — no stateful resource is deleted or replaced.",
+    );
+    expect(approved).not.toMatch(/Guard: blocked|guard blocked|stays blocked/);
   });
 
   it("allows what an approval names as <stack>:<address>", () => {

@@ -17,7 +17,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -26,6 +25,8 @@ import {
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
+// The module alone: the package's index would load the whole configuration schema.
+import { processStartTime, removeLeftoversOfDeadProcesses } from "@pgforks/config/src/processes";
 import { scramSha256Verifier } from "./scram";
 
 /** The PostgreSQL major version RDS runs for this product (seed 001: PostgreSQL 16.x on RDS). */
@@ -315,22 +316,25 @@ export function sqlIdentifier(value: string): string {
   return `"${value.replaceAll('"', '""')}"`;
 }
 
-/** A data folder being made by initdb (see startPostgres), with the pid of its maker. */
-const INITDB_FOLDER = /^data\.initdb-(\d+)$/;
+/**
+ * A data folder being made by initdb (see startPostgres): `data.initdb-<pid>-<start time>` of its
+ * maker (the start time as processStartTime reads it; `data.initdb-<pid>` before it was recorded).
+ */
+const INITDB_FOLDER = /^data\.initdb-(\d+)(?:-(\d+))?$/;
 
-/** Removes the initdb folders of starts whose process no longer runs (see startPostgres). */
+/** The initdb folder of this process (see startPostgres). */
+function initdbFolderName(): string {
+  const startTime = processStartTime(process.pid);
+  return `data.initdb-${process.pid}${startTime === undefined ? "" : `-${startTime}`}`;
+}
+
+/**
+ * Removes the initdb folders of starts whose process no longer runs (see startPostgres): judged by
+ * pid and start time, so a folder whose pid another process now has is removed too, and a live
+ * start's folder is never taken for a dead one.
+ */
 function removeDeadInitdbFolders(baseDir: string): void {
-  for (const name of existsSync(baseDir) ? readdirSync(baseDir) : []) {
-    const pid = Number(INITDB_FOLDER.exec(name)?.[1]);
-    if (!pid) continue;
-    try {
-      process.kill(pid, 0);
-      if (pid !== process.pid) continue; // another start, still running
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EPERM") continue;
-    }
-    rmSync(join(baseDir, name), { recursive: true, force: true });
-  }
+  removeLeftoversOfDeadProcesses(baseDir, INITDB_FOLDER);
 }
 
 /** Whether `role` exists, asked over the superuser's private socket. */
@@ -398,7 +402,7 @@ export async function startPostgres(
     if (persistent) removeDeadInitdbFolders(baseDir);
     const fresh = !existsSync(join(dataDir, "PG_VERSION"));
     if (fresh) {
-      const initDir = persistent ? join(baseDir, `data.initdb-${process.pid}`) : dataDir;
+      const initDir = persistent ? join(baseDir, initdbFolderName()) : dataDir;
       rmSync(initDir, { recursive: true, force: true });
       const init = await run(
         as.wrap([

@@ -12,6 +12,7 @@ import {
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { processStartTime } from "@pgforks/config/src/processes";
 import { Client } from "pg";
 import {
   findPostgresBinDir,
@@ -285,6 +286,33 @@ test("a first start killed while initdb runs: the next start makes a working clu
     await client.end();
     expect(readdirSync(dir).filter((name) => name.startsWith("data"))).toEqual(["data"]);
   } finally {
+    await stopPostgres(dir).catch(() => false);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("initdb folders are judged by pid and start time: a reused pid's folder goes, a live start's stays", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "pgforks-persistent-"));
+  const port = await freePort();
+  // Two real processes: `reused` has the pid of a start that was killed (its folder names another
+  // start time), `live` is a start still making its cluster (its folder names its own).
+  const spawnSleeper = () => spawn("sleep", ["600"], { stdio: "ignore" });
+  const reused = spawnSleeper();
+  const live = spawnSleeper();
+  try {
+    const reusedStart = Number(processStartTime(reused.pid as number));
+    const liveStart = processStartTime(live.pid as number);
+    expect(liveStart).toBeDefined();
+    const dead = `data.initdb-${reused.pid}-${reusedStart - 1}`;
+    const running = `data.initdb-${live.pid}-${liveStart}`;
+    mkdirSync(join(dir, dead));
+    mkdirSync(join(dir, running));
+    await startPostgres({ persistent: { dir, port } });
+    const left = readdirSync(dir).filter((name) => name.startsWith("data"));
+    expect(left.sort()).toEqual(["data", running]);
+  } finally {
+    reused.kill("SIGKILL");
+    live.kill("SIGKILL");
     await stopPostgres(dir).catch(() => false);
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,5 @@
 import {
   existsSync,
-  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -23,10 +22,11 @@ import {
   listWithCount,
   loadEnvironments,
   MAX_LISTED_ITEMS,
+  ownerlessLockLeft,
   processStartTime,
   removeLeftoversOfDeadProcesses,
   TIERS,
-  underTakeover,
+  takeLockFolder,
 } from "@pgforks/config";
 import {
   isTenantManifestSource,
@@ -256,6 +256,9 @@ export function synthEnvironments(options: SynthOptions = {}): SynthResult {
 /** How long a synth waits for another's swap: a swap is two renames, this is for a hung holder. */
 const SWAP_LOCK_TIMEOUT_MS = 30_000;
 
+/** The file in the swap lock naming its holder: "<pid> <start time>". */
+const SWAP_LOCK_OWNER = "owner";
+
 /** The lock folder of `<outdir>`'s swap (`<outdir>.swap-lock`), holding its owner's pid. */
 export function swapLockPath(outdir: string): string {
   return `${outdir}.swap-lock`;
@@ -265,43 +268,49 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** The holder a swap lock's owner file names ("<pid> <start time>"); undefined while it has none. */
+function swapLockHolder(lock: string): { pid: number; startTime?: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(lock, SWAP_LOCK_OWNER), "utf8");
+  } catch {
+    return undefined; // between the holder's mkdir and its owner file
+  }
+  // writeFileSync creates the file empty, then writes: an owner without "<pid> " is one being
+  // written (or never written: its holder was killed), judged by the lock's age, as none.
+  const [, pid = "", startTime = ""] = /^(\d+) (\S*)$/.exec(text) ?? [];
+  return pid ? { pid: Number(pid), ...(startTime ? { startTime } : {}) } : undefined;
+}
+
 /**
- * Takes the swap lock of `outdir` (an mkdir, atomic on every file system), waiting while another
- * synth holds it; a lock whose holder no longer runs (killed mid-swap) is taken over. Returns the
- * release. Throws after {@link SWAP_LOCK_TIMEOUT_MS} with the holder's pid.
+ * Whether the swap lock `lock` was left by a synth that was killed: its holder no longer runs
+ * (pid and start time), or it has recorded no holder for longer than a holder takes to write one
+ * (ownerlessLockLeft, as the .local and environments locks judge theirs).
  */
-function acquireSwapLock(outdir: string): () => void {
+function swapLockLeft(lock: string): boolean {
+  const holder = swapLockHolder(lock);
+  return holder ? !isProcessAlive(holder.pid, holder.startTime) : ownerlessLockLeft(lock);
+}
+
+/**
+ * Takes the swap lock of `outdir` (takeLockFolder: an mkdir, atomic on every file system), waiting
+ * while another synth holds it; a lock left by a killed synth (its holder gone, or none recorded
+ * for LOCK_OWNER_GRACE_MS) is taken over under `<lock>.takeover`, judged again there, so
+ * two synths that judged the same dead lock never both take it. Returns the release. Throws after
+ * {@link SWAP_LOCK_TIMEOUT_MS} with the holder's pid. Exported for tests.
+ */
+export function acquireSwapLock(outdir: string): () => void {
   const lock = swapLockPath(outdir);
-  const owner = join(lock, "owner");
   const deadline = Date.now() + SWAP_LOCK_TIMEOUT_MS;
+  const owner = `${process.pid} ${processStartTime(process.pid) ?? ""}`;
   let announced = false;
   for (;;) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(owner, `${process.pid} ${processStartTime(process.pid) ?? ""}`);
+    if (takeLockFolder(lock, SWAP_LOCK_OWNER, owner, () => swapLockLeft(lock), judgedHook)) {
       return () => rmSync(lock, { recursive: true, force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-    let holder: { pid: number; startTime?: string; text: string } | undefined;
-    try {
-      const text = readFileSync(owner, "utf8");
-      // writeFileSync creates the file empty, then writes: an owner without "<pid> " is one
-      // being written by a live holder, not a dead one (pid 0 would read as not running).
-      const [, pid = "", startTime = ""] = /^(\d+) (\S*)$/.exec(text) ?? [];
-      if (pid) holder = { pid: Number(pid), ...(startTime ? { startTime } : {}), text };
-    } catch {
-      // Between the holder's mkdir and its owner file: it runs.
-    }
-    if (holder && !isProcessAlive(holder.pid, holder.startTime)) {
-      swapTestHook("judged");
-      // Another synth's takeover under way (or killed): waited for, not spun on.
-      if (!takeOverDeadLock(lock, holder.text)) sleepSync(10);
-      continue;
     }
     if (Date.now() > deadline) {
       throw new Error(
-        `another synth (pid ${holder?.pid ?? "unknown"}) has held ${lock} for ${SWAP_LOCK_TIMEOUT_MS / 1000} s; if no synth runs, remove that folder`,
+        `another synth (pid ${swapLockHolder(lock)?.pid ?? "unknown"}) has held ${lock} for ${SWAP_LOCK_TIMEOUT_MS / 1000} s; if no synth runs, remove that folder`,
       );
     }
     if (!announced) {
@@ -312,31 +321,9 @@ function acquireSwapLock(outdir: string): () => void {
   }
 }
 
-/** A takeover folder older than this is of a synth killed while taking over (it takes ms). */
-const TAKEOVER_STALE_MS = 10_000;
-
-/**
- * Removes the swap lock `lock` of a killed synth if its owner file still reads `dead`, under
- * {@link underTakeover}: while the dead lock exists no synth can make a new one, and only the
- * holder of the takeover folder removes it, so what is read is what is removed. Without it a
- * waiter that judged the dead lock could move aside the live lock another synth made after a
- * second waiter removed the dead one (and then fail to put it back). Returns false when another
- * synth's takeover is under way (nothing done).
- */
-function takeOverDeadLock(lock: string, dead: string): boolean {
-  return underTakeover(lock, TAKEOVER_STALE_MS, () => {
-    let owner: string | undefined;
-    try {
-      owner = readFileSync(join(lock, "owner"), "utf8");
-    } catch {
-      owner = undefined;
-    }
-    if (owner !== dead) return;
-    // Moved aside first, so that it vanishes at once rather than file by file.
-    const stale = `${lock}.stale-${process.pid}`;
-    renameSync(lock, stale);
-    rmSync(stale, { recursive: true, force: true });
-  });
+/** A lock's holder judged dead, before the takeover (see swapTestHook). */
+function judgedHook(): void {
+  swapTestHook("judged");
 }
 
 /**
@@ -361,8 +348,8 @@ function escapeRegExp(text: string): string {
 
 /**
  * Removes `<outdir>.staging-<pid>`, `<outdir>.previous-<pid>` and `<outdir>.swap-lock.stale-<pid>`
- * (a dead swap lock being taken over) folders of synths that were killed (their pid no longer
- * runs); those of running synths are kept.
+ * (a dead swap lock being taken over, as earlier versions moved it aside) folders of synths that
+ * were killed (their pid no longer runs); those of running synths are kept.
  */
 export function removeStaleSynthFolders(outdir: string): string[] {
   const pattern = new RegExp(

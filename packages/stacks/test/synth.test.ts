@@ -7,6 +7,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  utimesSync,
   watch,
   writeFileSync,
 } from "node:fs";
@@ -15,6 +16,7 @@ import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError, environmentsDir, type LoadedEnvironment, repoRoot } from "@pgforks/config";
 import {
+  acquireSwapLock,
   countBlocks,
   readSynthesizedStacks,
   readTenantManifests,
@@ -226,6 +228,92 @@ describe("concurrent synths", () => {
     expect(readdirSync(dir)).toEqual(["cdktf.out"]);
   });
 
+  it("takes over a swap lock whose owner was never written (its synth killed between mkdir and write) once it is a few seconds old", () => {
+    for (const owner of [undefined, ""]) {
+      const dir = mkdtempSync(join(scratch, "ownerless-lock-"));
+      const outdir = join(dir, "cdktf.out");
+      const lock = swapLockPath(outdir);
+      mkdirSync(lock);
+      if (owner !== undefined) writeFileSync(join(lock, "owner"), owner);
+      const aMinuteAgo = new Date(Date.now() - 60_000);
+      utimesSync(lock, aMinuteAgo, aMinuteAgo);
+      const started = Date.now();
+      const release = acquireSwapLock(outdir);
+      // At once, not after the 30 s timeout ("remove that folder").
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(readFileSync(join(lock, "owner"), "utf8")).toMatch(new RegExp(`^${process.pid} `));
+      release();
+      expect(readdirSync(dir)).toEqual([]);
+    }
+  });
+
+  it("lets one of several real synths take over the same ownerless lock, the others (one that judged it dead too) wait their turn", async () => {
+    const dir = mkdtempSync(join(scratch, "ownerless-race-"));
+    const outdir = join(dir, "cdktf.out");
+    const lock = swapLockPath(outdir);
+    mkdirSync(lock);
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    utimesSync(lock, aMinuteAgo, aMinuteAgo);
+    const hooks = mkdtempSync(join(scratch, "ownerless-race-hooks-"));
+    const log = join(hooks, "log");
+    const loader = pathToFileURL(join(repoRoot(), "node_modules", "tsx", "dist", "loader.mjs"));
+    // Each process takes the swap lock, holds it 300 ms, and logs when it enters and leaves; all
+    // but the late one first wait for "start", to find the dead lock at the same moment.
+    const script = `
+      const fs = require("node:fs");
+      const { join } = require("node:path");
+      const { acquireSwapLock } = require(${JSON.stringify(join(__dirname, "../src/synth"))});
+      const hooks = ${JSON.stringify(hooks)};
+      const nap = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      fs.writeFileSync(join(hooks, "ready-" + process.pid), "");
+      while (process.env.RACE_AT_START === "1" && !fs.existsSync(join(hooks, "start"))) nap(5);
+      const release = acquireSwapLock(${JSON.stringify(outdir)});
+      fs.appendFileSync(join(hooks, "log"), "in " + process.pid + "\\n");
+      nap(300);
+      fs.appendFileSync(join(hooks, "log"), "out " + process.pid + "\\n");
+      release();
+    `;
+    const run = (pause: boolean) => {
+      const child = spawn(process.execPath, ["--import", loader.href, "-e", script], {
+        stdio: "ignore",
+        env: {
+          ...process.env,
+          PGFORKS_SYNTH_SWAP_TEST_DIR: hooks,
+          PGFORKS_SYNTH_SWAP_TEST_PAUSE: pause ? "1" : "0",
+          RACE_AT_START: pause ? "0" : "1",
+        },
+      });
+      const exit = new Promise<string>((done) =>
+        child.on("exit", (c, signal) => done(String(c ?? signal))),
+      );
+      return { child, exit };
+    };
+    // The late one judges the dead lock first and stops before its takeover ("judged" hook) ...
+    const late = run(true);
+    const others = [run(false), run(false), run(false)];
+    const all = [late, ...others];
+    const readyCount = () => readdirSync(hooks).filter((n) => n.startsWith("ready-")).length;
+    const entered = () => (existsSync(log) ? readFileSync(log, "utf8") : "").includes("in ");
+    try {
+      await until(() => existsSync(join(hooks, `judged-${late.child.pid}`)), "the judgement");
+      await until(() => readyCount() === all.length, "every process to be ready");
+      // ... while the others race for the same dead lock and one of them takes it ...
+      writeFileSync(join(hooks, "start"), "");
+      await until(entered, "a process to take the lock");
+      // ... then goes on: it must find that process's lock, alive, and wait for it.
+      writeFileSync(join(hooks, "go"), "");
+      expect(await Promise.all(all.map((p) => p.exit))).toEqual(all.map(() => "0"));
+    } finally {
+      for (const { child } of all) child.kill("SIGKILL");
+    }
+    // One holder at a time: every "in" is followed by the same process's "out".
+    const lines = readFileSync(log, "utf8").trim().split("\n");
+    const pids = lines.filter((l) => l.startsWith("in ")).map((l) => l.slice(3));
+    expect(lines).toEqual(pids.flatMap((pid) => [`in ${pid}`, `out ${pid}`]));
+    expect(new Set(pids)).toEqual(new Set(all.map(({ child }) => String(child.pid))));
+    expect(readdirSync(dir)).toEqual([]);
+  }, 120_000);
+
   it("waits for a lock whose owner file is still empty (its holder between mkdir and write), instead of taking it over", async () => {
     const cwd = mkdtempSync(join(scratch, "empty-owner-"));
     const hooks = mkdtempSync(join(scratch, "empty-owner-hooks-"));
@@ -233,6 +321,15 @@ describe("concurrent synths", () => {
     mkdirSync(lock);
     // writeFileSync creates the file empty before it writes: a reader can see "" from a live holder.
     writeFileSync(join(lock, "owner"), "");
+    // A holder writes its owner within LOCK_OWNER_GRACE_MS of its mkdir: until the synth waits,
+    // the lock is kept that young (the synth itself takes seconds to get to its swap).
+    const young = setInterval(() => {
+      try {
+        utimesSync(lock, new Date(), new Date());
+      } catch {
+        // removed below
+      }
+    }, 200);
     const loader = pathToFileURL(join(repoRoot(), "node_modules", "tsx", "dist", "loader.mjs"));
     const child = spawn(
       process.execPath,
@@ -253,10 +350,19 @@ describe("concurrent synths", () => {
       () => code !== undefined || existsSync(join(hooks, `waiting-${child.pid}`)),
       "the synth to wait or end",
     );
+    clearInterval(young);
     const waited = code === undefined;
+    // Still young (its holder is writing): it is not taken over while it stays so.
+    utimesSync(lock, new Date(), new Date());
+    await new Promise((wake) => setTimeout(wake, 500));
+    const stillWaiting = code === undefined && existsSync(join(lock, "owner"));
     // The holder finishes: the lock goes, and the waiting synth swaps its output in.
     rmSync(lock, { recursive: true, force: true });
-    expect({ waited, code: await exited }).toEqual({ waited: true, code: "0" });
+    expect({ waited, stillWaiting, code: await exited }).toEqual({
+      waited: true,
+      stillWaiting: true,
+      code: "0",
+    });
     expect(readdirSync(cwd)).toEqual(["cdktf.out"]);
   }, 120_000);
 
@@ -333,6 +439,7 @@ describe("concurrent synths", () => {
           CHECKPOINT_DISABLE: "1",
           PGFORKS_SYNTH_SWAP_TEST_DIR: hooks,
           PGFORKS_SYNTH_SWAP_TEST_PAUSE: pause ? "1" : "0",
+          RACE_AT_START: pause ? "0" : "1",
         },
       });
       let stderr = "";

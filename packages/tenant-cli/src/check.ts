@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   environmentNames,
+  NON_ENVIRONMENT_FOLDERS,
   TENANT_STATES,
   TENANTS_FILE,
   type TenantState,
@@ -83,12 +84,18 @@ export interface CheckFinding {
  * and Terraform simply stops managing them. Everything they created stays in AWS, running and
  * billed, with its data and secrets, and nothing watches it any more.
  */
-export function environmentRemovedMessage(env: string, databases: readonly string[]): string {
+export function environmentRemovedMessage(
+  env: string,
+  databases: readonly string[],
+  /** Why the base names no tenant (its tenants.yaml missing or not YAML there), if so. */
+  noTenantsAtBase?: string,
+): string {
   const instance =
     databases.length === 0
       ? "Its RDS instance"
       : `Its RDS instance, with database${databases.length === 1 ? "" : "s"} ${databases.join(", ")},`;
-  return `the folder environments/${env}/ was deleted: nothing is destroyed, but ${env}-platform and ${env}-tenants are no longer synthesized, so no plan, review or destroy guard covers them and Terraform stops managing them. ${instance} keeps running and billing; the tenants' secrets and the state files under stateBackend stay; the nightly audit and later applies no longer look at any of it (orphaned, not deleted). Instead: keep the folder; to retire the environment, drop its tenants (npm run tenant -- drop), then tear its stacks down on purpose (terraform destroy of ${env}-tenants, then ${env}-platform, after a final backup), and only then remove the folder`;
+  const unnamed = noTenantsAtBase ? ` (${noTenantsAtBase}, so its tenants cannot be compared)` : "";
+  return `the folder environments/${env}/ was deleted${unnamed}: nothing is destroyed, but ${env}-platform and ${env}-tenants are no longer synthesized, so no plan, review or destroy guard covers them and Terraform stops managing them. ${instance} keeps running and billing; the tenants' secrets and the state files under stateBackend stay; the nightly audit and later applies no longer look at any of it (orphaned, not deleted). Instead: keep the folder; to retire the environment, drop its tenants (npm run tenant -- drop), then tear its stacks down on purpose (terraform destroy of ${env}-tenants, then ${env}-platform, after a final backup), and only then remove the folder`;
 }
 
 /** How to remove a tenant without losing data by accident. */
@@ -231,19 +238,34 @@ export function checkAgainstBase(options: CheckOptions): CheckFinding[] {
     .filter((n) => n !== "");
   const workingNames = existsSync(environmentsDir) ? environmentNames(environmentsDir) : [];
   const names = [...new Set([...baseNames, ...workingNames])].sort();
+  // The environment folders at the base (as environmentNames counts them): one deleted since is
+  // orphaned whatever its tenants.yaml was there.
+  const baseFolders = (git(root, ["ls-tree", "-d", "--name-only", `${base}:./environments`]) ?? "")
+    .split("\n")
+    .filter((n) => n !== "" && !n.startsWith(".") && !NON_ENVIRONMENT_FOLDERS.includes(n));
   const findings: CheckFinding[] = [];
   for (const env of names) {
     const baseText = git(root, ["show", `${base}:./environments/${env}/${TENANTS_FILE}`]);
-    if (baseText === undefined) continue; // not at the base: a new environment, nothing to lose
+    const deleted = !existsSync(join(environmentsDir, env));
+    const folderAtBase = baseFolders.includes(env);
+    // Not at the base: a new environment, nothing to lose.
+    if (baseText === undefined && !(deleted && folderAtBase)) continue;
     const workingFile = join(environmentsDir, env, TENANTS_FILE);
     let working: TenantIdentity[] | undefined;
-    let baseTenants: TenantIdentity[];
-    try {
-      baseTenants = readTenantIdentities(baseText);
-    } catch {
-      continue; // unreadable at the base: there was no valid tenant to lose
+    let baseTenants: TenantIdentity[] = [];
+    let noTenantsAtBase: string | undefined;
+    if (baseText === undefined) {
+      noTenantsAtBase = `environments/${env}/${TENANTS_FILE} is missing at ${base}`;
+    } else {
+      try {
+        baseTenants = readTenantIdentities(baseText);
+      } catch {
+        // Unreadable at the base: there was no valid tenant to lose.
+        if (!deleted) continue;
+        noTenantsAtBase = `environments/${env}/${TENANTS_FILE} is not valid YAML at ${base}`;
+      }
     }
-    if (!existsSync(join(environmentsDir, env))) {
+    if (deleted) {
       // The whole folder is gone: no stack is synthesized, so nothing is planned, let alone
       // destroyed; the environment is orphaned, which the per-tenant findings would misstate.
       findings.push({
@@ -254,6 +276,7 @@ export function checkAgainstBase(options: CheckOptions): CheckFinding[] {
         message: environmentRemovedMessage(
           env,
           baseTenants.filter((t) => t.state !== "dropped").map((t) => t.database),
+          noTenantsAtBase,
         ),
       });
       continue;

@@ -212,6 +212,32 @@ describe("check --base in a git repository", () => {
     expect(text).not.toContain("FAIL staging/startupwebapp");
   });
 
+  it("says in one line when a deleted environment had no tenants.yaml at the base", () => {
+    const qa = join(scratch.environmentsDir, "qa");
+    cpSync(join(scratch.environmentsDir, "dev"), qa, { recursive: true });
+    rmSync(join(qa, "tenants.yaml"));
+    commit("qa without tenants");
+    rmSync(qa, { recursive: true });
+    const { code, text } = check();
+    expect(code).toBe(1);
+    const lines = text.split("\n").filter((l) => l.includes("qa"));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^FAIL qa\/\*: the folder environments\/qa\/ was deleted \(environments\/qa\/tenants\.yaml is missing at HEAD, so its tenants cannot be compared\): nothing is destroyed, .* Its RDS instance keeps running and billing;/,
+    );
+  });
+
+  it("says so too when a deleted environment's tenants.yaml was not YAML at the base", () => {
+    writeText(prodFile(), "tenants: [unclosed\n");
+    commit("prod tenants broken");
+    rmSync(join(scratch.environmentsDir, "prod"), { recursive: true });
+    const { code, text } = check();
+    expect(code).toBe(1);
+    expect(text).toContain(
+      "FAIL prod/*: the folder environments/prod/ was deleted (environments/prod/tenants.yaml is not valid YAML at HEAD, so its tenants cannot be compared): nothing is destroyed",
+    );
+  });
+
   it("prints a drop in this change as a loud notice with the backup command", async () => {
     expect(
       await dropTenant({
