@@ -123,7 +123,9 @@ export function connectionSettings(
   }
   const sslmode = flags.sslmode ?? env.PGSSLMODE ?? DEFAULT_SSL_MODE;
   if (!(SSL_MODES as readonly string[]).includes(sslmode)) {
-    throw new UsageError(`--sslmode must be one of ${SSL_MODES.join(", ")} (found "${sslmode}")`);
+    throw new UsageError(
+      `${flags.sslmode !== undefined ? "--sslmode" : "PGSSLMODE"} must be one of ${SSL_MODES.join(", ")} (found "${sslmode}")`,
+    );
   }
   const sslrootcert = flags.sslrootcert ?? env.PGSSLROOTCERT;
   const password = env.PGPASSWORD;

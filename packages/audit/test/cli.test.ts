@@ -463,6 +463,16 @@ test("connection defaults: flag, else libpq variable, else the environment", () 
   expect(connectionSettings({}, empty, loaded)).toEqual(connectionSettings({}, {}, loaded));
 });
 
+test("a bad PGPORT or PGSSLMODE is named as the variable it came from, not as the flag", () => {
+  const loaded = loadEnvironment(ENV, environments);
+  expect(() => connectionSettings({}, { PGPORT: "0x10" }, loaded)).toThrow(
+    'PGPORT must be a port number from 1 to 65535 in decimal digits (found "0x10")',
+  );
+  expect(() => connectionSettings({}, { PGSSLMODE: "maybe" }, loaded)).toThrow(
+    'PGSSLMODE must be one of disable, allow, prefer, require, verify-ca, verify-full (found "maybe")',
+  );
+});
+
 // Last: the helper's stop() must leave nothing behind (afterAll's second stop() is a no-op).
 test("the temporary server's stop() removes its folder", async () => {
   expect(existsSync(server.dataDir)).toBe(true);
