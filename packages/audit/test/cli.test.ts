@@ -373,6 +373,10 @@ test("bad settings: one line naming the problem, exit 2; with --json also the fa
       `unknown environment "nope" (environments: ${ENV})`,
     ],
     [
+      { env: ENV, environmentsDir: join(environments, "missing") },
+      `1 configuration problem:\n  - ${join(environments, "missing")} cannot read the environments folder: does not exist (ENOENT)`,
+    ],
+    [
       { env: "local", environmentsDir: environments },
       `"local" is the local target, not an environment: npm start audits it after every apply (its "Audit:" line) (environments: ${ENV})`,
     ],
