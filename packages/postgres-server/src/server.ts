@@ -190,9 +190,11 @@ function findOnPath(command: string): string | undefined {
 }
 
 /**
- * PostgreSQL runs only as the owner of its data folder: a cluster made as one user and started as
- * another (PGFORKS_PG_USER set in one shell, not in the next) failed in pg_ctl with "could not open
- * PID file ...: Permission denied" and the tail of earlier runs' log. One line with the way out.
+ * PostgreSQL's programs work only as the owner of its data folder: a cluster made as one user and
+ * started as another (PGFORKS_PG_USER set in one shell, not in the next) failed in pg_ctl with
+ * "could not open PID file ...: Permission denied" and the tail of earlier runs' log, and
+ * `pg_ctl status` as the other user said "not running" of a running server (local stop said so,
+ * local reset deleted the folder under it). One line with the way out.
  */
 function refuseDataOfAnotherUser(dataDir: string, user: SystemUser): void {
   let owner: number;
@@ -204,7 +206,7 @@ function refuseDataOfAnotherUser(dataDir: string, user: SystemUser): void {
   if (owner === user.uid) return;
   const ownerName = systemUserName(owner) ?? `uid ${owner}`;
   throw new Error(
-    `the server's data in ${dataDir} belongs to ${ownerName}, not ${user.name}, and PostgreSQL runs only as its data's owner: set ${PG_RUN_AS_ENV}=${ownerName}, or start over (npm run local -- reset deletes npm start's data)`,
+    `the server's data in ${dataDir} belongs to ${ownerName}, not ${user.name}, and PostgreSQL's programs run only as its data's owner: set ${PG_RUN_AS_ENV}=${ownerName}`,
   );
 }
 
@@ -561,6 +563,7 @@ export async function stopPostgres(
   const as = runner(options.runAs);
   const dataDir = join(dir, "data");
   if (!existsSync(join(dataDir, "PG_VERSION"))) return false;
+  if (as.user) refuseDataOfAnotherUser(dataDir, as.user);
   const status = await run(as.wrap([join(binDir, "pg_ctl"), "-D", dataDir, "status"]), dir);
   if (status.code !== 0) return false;
   const stop = await run(

@@ -205,21 +205,24 @@ testWhen(
     ? undefined
     : "runs as root with the system users postgres and nobody",
 )(
-  "a persistent server made as one user is refused, in one line, when started as another",
+  "a persistent server made as one user is refused, in one line, when started or stopped as another",
   async () => {
     const dir = mkdtempSync(join(tmpdir(), "pgforks-persistent-"));
     try {
       const rds = { adminRole: "forks_admin", adminPassword: generatePassword() };
       const port = await freePort();
+      const refusal = new Error(
+        `the server's data in ${join(dir, "data")} belongs to postgres, not nobody, and PostgreSQL's programs run only as its data's owner: set PGFORKS_PG_USER=postgres`,
+      );
       const first = await startPostgres({ persistent: { dir, port }, rds, runAs: "postgres" });
+      // Stopped as another user: refused, not "was not running" (local reset then deleted the
+      // folder under the running server).
+      await expect(stopPostgres(dir, { runAs: "nobody" })).rejects.toThrow(refusal);
+      expect(JSON.parse(await first.superuserSql("SELECT 1 AS up"))).toEqual([{ up: 1 }]);
       await first.stop();
       await expect(
         startPostgres({ persistent: { dir, port }, rds, runAs: "nobody" }),
-      ).rejects.toThrow(
-        new Error(
-          `the server's data in ${join(dir, "data")} belongs to postgres, not nobody, and PostgreSQL runs only as its data's owner: set PGFORKS_PG_USER=postgres, or start over (npm run local -- reset deletes npm start's data)`,
-        ),
-      );
+      ).rejects.toThrow(refusal);
       // Nothing was handed over to the other user.
       expect(statSync(dir).uid).toBe(postgresUid);
     } finally {
