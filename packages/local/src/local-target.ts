@@ -378,9 +378,14 @@ export async function resetLocal(
     log(`Nothing to delete: ${dir} does not exist.`);
     return 0;
   }
-  // The lock folder goes with the rest.
-  takeLocalLock(dir, "npm run local -- reset");
-  await stopPostgres(join(dir, "postgres"));
+  // The lock folder goes with the rest, or is released when the server could not be stopped.
+  const release = takeLocalLock(dir, "npm run local -- reset");
+  try {
+    await stopPostgres(join(dir, "postgres"));
+  } catch (error) {
+    release();
+    throw error;
+  }
   rmSync(dir, { recursive: true, force: true });
   log(`Deleted ${dir} (server data, Terraform state, local passwords).`);
   return 0;

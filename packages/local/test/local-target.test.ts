@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, formatProblem, processStartTime } from "@pgforks/config";
 import { startPostgres, stopPostgres } from "@pgforks/postgres-server";
+import { testWhen } from "@pgforks/testing";
 import { LOCAL_LOCK_NAME } from "../src/local-lock";
 import {
   explainRenamedDatabase,
@@ -33,6 +34,27 @@ describe("resetLocal", () => {
     expect(existsSync(dir)).toBe(false);
     expect(lines).toEqual([`Deleted ${dir} (server data, Terraform state, local passwords).`]);
   });
+
+  // Only root runs the server as another user (PGFORKS_PG_USER).
+  testWhen(process.getuid?.() === 0 ? undefined : "runs as root")(
+    "deletes nothing and leaves no lock when the server cannot be stopped",
+    async () => {
+      const dir = join(root, ".local");
+      // Data of root's, stopped as nobody: refused by stopPostgres (no server needed for that).
+      mkdirSync(join(dir, "postgres", "data"), { recursive: true });
+      writeFileSync(join(dir, "postgres", "data", "PG_VERSION"), "16\n");
+      const saved = process.env.PGFORKS_PG_USER;
+      process.env.PGFORKS_PG_USER = "nobody";
+      try {
+        await expect(resetLocal(() => {}, dir)).rejects.toThrow(/belongs to root, not nobody/);
+      } finally {
+        if (saved === undefined) delete process.env.PGFORKS_PG_USER;
+        else process.env.PGFORKS_PG_USER = saved;
+      }
+      expect(existsSync(join(dir, "postgres", "data", "PG_VERSION"))).toBe(true);
+      expect(existsSync(join(dir, LOCAL_LOCK_NAME))).toBe(false);
+    },
+  );
 
   it("claims no deletion when there is nothing to delete", async () => {
     const dir = join(root, ".local");
