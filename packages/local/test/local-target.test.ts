@@ -5,11 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, formatProblem, processStartTime } from "@pgforks/config";
 import { startPostgres, stopPostgres } from "@pgforks/postgres-server";
-import { testWhen } from "@pgforks/testing";
+import { tenantFixture, testWhen } from "@pgforks/testing";
 import { LOCAL_LOCK_NAME } from "../src/local-lock";
 import {
   explainRenamedDatabase,
   explainStartFailure,
+  forkLine,
   loadLocalTenants,
   localPort,
   refuseUnconfirmedDrops,
@@ -253,6 +254,31 @@ describe("localPort (PGFORKS_LOCAL_PORT)", () => {
     ["65535", 65535],
   ])("takes %j", (raw, port) => {
     expect(localPort({ PGFORKS_LOCAL_PORT: raw })).toBe(port);
+  });
+});
+
+describe("forkLine (npm start's list of forks)", () => {
+  const fork = (state: "active" | "suspended" | "dropped") =>
+    tenantFixture({
+      name: "shop",
+      database: "shop_dev",
+      state,
+      ...(state === "dropped" ? { confirmDrop: "shop_dev" } : {}),
+    });
+
+  it("gives an active fork its URL, a suspended one its URL with the note", () => {
+    expect(forkLine(fork("active"), "pw", 54316)).toBe(
+      "  shop             postgresql://shop:pw@127.0.0.1:54316/shop_dev?sslmode=disable",
+    );
+    expect(forkLine(fork("suspended"), "pw", 54316)).toBe(
+      "  shop             postgresql://shop:pw@127.0.0.1:54316/shop_dev?sslmode=disable  (suspended: logins refused)",
+    );
+  });
+
+  it("says what the apply did to a dropped fork, which has no password", () => {
+    expect(forkLine(fork("dropped"), undefined, 54316)).toBe(
+      "  shop             dropped: database shop_dev and its roles are gone; the entry can be removed now",
+    );
   });
 });
 
