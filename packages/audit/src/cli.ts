@@ -123,7 +123,9 @@ export function connectionSettings(
   }
   const sslmode = flags.sslmode ?? env.PGSSLMODE ?? DEFAULT_SSL_MODE;
   if (!(SSL_MODES as readonly string[]).includes(sslmode)) {
-    throw new UsageError(`--sslmode must be one of ${SSL_MODES.join(", ")} (found "${sslmode}")`);
+    throw new UsageError(
+      `${flags.sslmode !== undefined ? "--sslmode" : "PGSSLMODE"} must be one of ${SSL_MODES.join(", ")} (found "${sslmode}")`,
+    );
   }
   const sslrootcert = flags.sslrootcert ?? env.PGSSLROOTCERT;
   const password = env.PGPASSWORD;
@@ -231,9 +233,22 @@ function connectionProblem(
   return `cannot connect to PostgreSQL at ${where}: ${describeError(error)}${hint}`;
 }
 
+/**
+ * The environments in `dir`. A folder that cannot be read (a wrong --environments-dir or
+ * PGFORKS_ENVIRONMENTS_DIR) is named as such, not as "unknown environment ... (environments: none)".
+ */
+function knownEnvironments(dir: string): string[] {
+  try {
+    return environmentNames(dir);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 function load(name: string, dir: string): LoadedEnvironment {
   if (!existsSync(join(dir, name, ENVIRONMENT_FILE))) {
-    const known = existsSync(dir) ? environmentNames(dir) : [];
+    const known = knownEnvironments(dir);
     if (name === LOCAL_ENVIRONMENT) {
       // environments/local holds only the local target's tenants.yaml: no instance to audit here.
       throw new UsageError(

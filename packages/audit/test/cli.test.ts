@@ -373,6 +373,10 @@ test("bad settings: one line naming the problem, exit 2; with --json also the fa
       `unknown environment "nope" (environments: ${ENV})`,
     ],
     [
+      { env: ENV, environmentsDir: join(environments, "missing") },
+      `1 configuration problem:\n  - ${join(environments, "missing")} cannot read the environments folder: does not exist (ENOENT)`,
+    ],
+    [
       { env: "local", environmentsDir: environments },
       `"local" is the local target, not an environment: npm start audits it after every apply (its "Audit:" line) (environments: ${ENV})`,
     ],
@@ -461,6 +465,16 @@ test("connection defaults: flag, else libpq variable, else the environment", () 
   // Empty is unset, as libpq reads PGHOST, PGPORT, PGUSER and PGDATABASE.
   const empty = { PGHOST: "", PGPORT: "", PGUSER: "", PGDATABASE: "" };
   expect(connectionSettings({}, empty, loaded)).toEqual(connectionSettings({}, {}, loaded));
+});
+
+test("a bad PGPORT or PGSSLMODE is named as the variable it came from, not as the flag", () => {
+  const loaded = loadEnvironment(ENV, environments);
+  expect(() => connectionSettings({}, { PGPORT: "0x10" }, loaded)).toThrow(
+    'PGPORT must be a port number from 1 to 65535 in decimal digits (found "0x10")',
+  );
+  expect(() => connectionSettings({}, { PGSSLMODE: "maybe" }, loaded)).toThrow(
+    'PGSSLMODE must be one of disable, allow, prefer, require, verify-ca, verify-full (found "maybe")',
+  );
 });
 
 // Last: the helper's stop() must leave nothing behind (afterAll's second stop() is a no-op).

@@ -287,6 +287,25 @@ export function explainStartFailure(error: unknown, port: number): unknown {
   );
 }
 
+/**
+ * A fork's line under "Forks (DATABASE_URL):" once the apply went through: its URL, with a note
+ * when logins are refused; for a dropped fork what the apply did instead of no line at all (a
+ * drop said only "Applied: ... 2 to destroy"). Undefined for a fork without a password.
+ */
+export function forkLine(
+  tenant: TenantConfig,
+  password: string | undefined,
+  port: number,
+): string | undefined {
+  const name = tenant.name.padEnd(16);
+  if (tenant.state === "dropped") {
+    return `  ${name} dropped: database ${tenantDatabaseName(tenant)} and its roles are gone; the entry can be removed now`;
+  }
+  if (password === undefined) return undefined;
+  const note = tenant.state === "active" ? "" : `  (${tenant.state}: logins refused)`;
+  return `  ${name} ${localDatabaseUrl(tenant, password, port)}${note}`;
+}
+
 /** `npm start`: server up, tenants applied, URLs and the audit's verdict printed. */
 export async function startLocal(
   log: (line: string) => void = console.log,
@@ -335,12 +354,8 @@ async function startLocked(log: (line: string) => void, dir: string): Promise<nu
   log("");
   log("Forks (DATABASE_URL):");
   for (const tenant of tenants) {
-    const credential = credentials.tenants[tenant.name];
-    if (!credential) continue;
-    const note = tenant.state === "active" ? "" : `  (${tenant.state}: logins refused)`;
-    log(
-      `  ${tenant.name.padEnd(16)} ${localDatabaseUrl(tenant, credential.password, port)}${note}`,
-    );
+    const line = forkLine(tenant, credentials.tenants[tenant.name]?.password, port);
+    if (line !== undefined) log(line);
   }
   log("");
   if (report.findings.length === 0) {
@@ -378,9 +393,14 @@ export async function resetLocal(
     log(`Nothing to delete: ${dir} does not exist.`);
     return 0;
   }
-  // The lock folder goes with the rest.
-  takeLocalLock(dir, "npm run local -- reset");
-  await stopPostgres(join(dir, "postgres"));
+  // The lock folder goes with the rest, or is released when the server could not be stopped.
+  const release = takeLocalLock(dir, "npm run local -- reset");
+  try {
+    await stopPostgres(join(dir, "postgres"));
+  } catch (error) {
+    release();
+    throw error;
+  }
   rmSync(dir, { recursive: true, force: true });
   log(`Deleted ${dir} (server data, Terraform state, local passwords).`);
   return 0;

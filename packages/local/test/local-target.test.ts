@@ -5,10 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, formatProblem, processStartTime } from "@pgforks/config";
 import { startPostgres, stopPostgres } from "@pgforks/postgres-server";
+import { tenantFixture, testWhen } from "@pgforks/testing";
 import { LOCAL_LOCK_NAME } from "../src/local-lock";
 import {
   explainRenamedDatabase,
   explainStartFailure,
+  forkLine,
   loadLocalTenants,
   localPort,
   refuseUnconfirmedDrops,
@@ -33,6 +35,27 @@ describe("resetLocal", () => {
     expect(existsSync(dir)).toBe(false);
     expect(lines).toEqual([`Deleted ${dir} (server data, Terraform state, local passwords).`]);
   });
+
+  // Only root runs the server as another user (PGFORKS_PG_USER).
+  testWhen(process.getuid?.() === 0 ? undefined : "runs as root")(
+    "deletes nothing and leaves no lock when the server cannot be stopped",
+    async () => {
+      const dir = join(root, ".local");
+      // Data of root's, stopped as nobody: refused by stopPostgres (no server needed for that).
+      mkdirSync(join(dir, "postgres", "data"), { recursive: true });
+      writeFileSync(join(dir, "postgres", "data", "PG_VERSION"), "16\n");
+      const saved = process.env.PGFORKS_PG_USER;
+      process.env.PGFORKS_PG_USER = "nobody";
+      try {
+        await expect(resetLocal(() => {}, dir)).rejects.toThrow(/belongs to root, not nobody/);
+      } finally {
+        if (saved === undefined) delete process.env.PGFORKS_PG_USER;
+        else process.env.PGFORKS_PG_USER = saved;
+      }
+      expect(existsSync(join(dir, "postgres", "data", "PG_VERSION"))).toBe(true);
+      expect(existsSync(join(dir, LOCAL_LOCK_NAME))).toBe(false);
+    },
+  );
 
   it("claims no deletion when there is nothing to delete", async () => {
     const dir = join(root, ".local");
@@ -231,6 +254,31 @@ describe("localPort (PGFORKS_LOCAL_PORT)", () => {
     ["65535", 65535],
   ])("takes %j", (raw, port) => {
     expect(localPort({ PGFORKS_LOCAL_PORT: raw })).toBe(port);
+  });
+});
+
+describe("forkLine (npm start's list of forks)", () => {
+  const fork = (state: "active" | "suspended" | "dropped") =>
+    tenantFixture({
+      name: "shop",
+      database: "shop_dev",
+      state,
+      ...(state === "dropped" ? { confirmDrop: "shop_dev" } : {}),
+    });
+
+  it("gives an active fork its URL, a suspended one its URL with the note", () => {
+    expect(forkLine(fork("active"), "pw", 54316)).toBe(
+      "  shop             postgresql://shop:pw@127.0.0.1:54316/shop_dev?sslmode=disable",
+    );
+    expect(forkLine(fork("suspended"), "pw", 54316)).toBe(
+      "  shop             postgresql://shop:pw@127.0.0.1:54316/shop_dev?sslmode=disable  (suspended: logins refused)",
+    );
+  });
+
+  it("says what the apply did to a dropped fork, which has no password", () => {
+    expect(forkLine(fork("dropped"), undefined, 54316)).toBe(
+      "  shop             dropped: database shop_dev and its roles are gone; the entry can be removed now",
+    );
   });
 });
 

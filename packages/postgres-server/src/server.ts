@@ -20,6 +20,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { createServer } from "node:net";
@@ -185,6 +186,36 @@ function findOnPath(command: string): string | undefined {
   const dirs = (process.env.PATH ?? "").split(delimiter).filter(Boolean);
   for (const dir of [...dirs, "/usr/bin", "/usr/sbin", "/bin", "/sbin"]) {
     if (isExecutable(join(dir, command))) return join(dir, command);
+  }
+  return undefined;
+}
+
+/**
+ * PostgreSQL's programs work only as the owner of its data folder: a cluster made as one user and
+ * started as another (PGFORKS_PG_USER set in one shell, not in the next) failed in pg_ctl with
+ * "could not open PID file ...: Permission denied" and the tail of earlier runs' log, and
+ * `pg_ctl status` as the other user said "not running" of a running server (local stop said so,
+ * local reset deleted the folder under it). One line with the way out.
+ */
+function refuseDataOfAnotherUser(dataDir: string, user: SystemUser): void {
+  let owner: number;
+  try {
+    owner = statSync(dataDir).uid;
+  } catch {
+    return; // no cluster yet: initdb makes it as `user`
+  }
+  if (owner === user.uid) return;
+  const ownerName = systemUserName(owner) ?? `uid ${owner}`;
+  throw new Error(
+    `the server's data in ${dataDir} belongs to ${ownerName}, not ${user.name}, and PostgreSQL's programs run only as its data's owner: set ${PG_RUN_AS_ENV}=${ownerName}`,
+  );
+}
+
+function systemUserName(uid: number): string | undefined {
+  const passwd = existsSync("/etc/passwd") ? readFileSync("/etc/passwd", "utf8") : "";
+  for (const line of passwd.split("\n")) {
+    const [user, , id] = line.split(":");
+    if (user && id !== undefined && Number(id) === uid) return user;
   }
   return undefined;
 }
@@ -394,6 +425,7 @@ export async function startPostgres(
   const removeOnFailure = !persistent;
   try {
     mkdirSync(baseDir, { recursive: true, mode: 0o700 });
+    if (as.user) refuseDataOfAnotherUser(dataDir, as.user);
     if (as.user) chownSync(baseDir, as.user.uid, as.user.gid);
     // A persistent cluster is made in a folder of its own and renamed to `data` only once initdb
     // and the configuration below are complete: a command killed meanwhile (its initdb dies with
@@ -549,6 +581,7 @@ export async function stopPostgres(
   const as = runner(options.runAs);
   const dataDir = join(dir, "data");
   if (!existsSync(join(dataDir, "PG_VERSION"))) return false;
+  if (as.user) refuseDataOfAnotherUser(dataDir, as.user);
   const status = await run(as.wrap([join(binDir, "pg_ctl"), "-D", dataDir, "status"]), dir);
   if (status.code !== 0) return false;
   const stop = await run(

@@ -7,12 +7,14 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { processStartTime } from "@pgforks/config/src/processes";
+import { testWhen } from "@pgforks/testing";
 import { Client } from "pg";
 import {
   findPostgresBinDir,
@@ -188,6 +190,49 @@ test("a persistent server keeps its data across stop and start", async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** The uid of each system user named, or undefined when one is missing. */
+function systemUids(...names: string[]): number[] | undefined {
+  const passwd = existsSync("/etc/passwd") ? readFileSync("/etc/passwd", "utf8") : "";
+  const uids = names.map((name) => {
+    const line = passwd.split("\n").find((l) => l.split(":")[0] === name);
+    return line === undefined ? undefined : Number(line.split(":")[2]);
+  });
+  return uids.every((uid) => uid !== undefined) ? (uids as number[]) : undefined;
+}
+
+const [postgresUid] = systemUids("postgres", "nobody") ?? [];
+testWhen(
+  process.getuid?.() === 0 && postgresUid !== undefined
+    ? undefined
+    : "runs as root with the system users postgres and nobody",
+)(
+  "a persistent server made as one user is refused, in one line, when started or stopped as another",
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pgforks-persistent-"));
+    try {
+      const rds = { adminRole: "forks_admin", adminPassword: generatePassword() };
+      const port = await freePort();
+      const refusal = new Error(
+        `the server's data in ${join(dir, "data")} belongs to postgres, not nobody, and PostgreSQL's programs run only as its data's owner: set PGFORKS_PG_USER=postgres`,
+      );
+      const first = await startPostgres({ persistent: { dir, port }, rds, runAs: "postgres" });
+      // Stopped as another user: refused, not "was not running" (local reset then deleted the
+      // folder under the running server).
+      await expect(stopPostgres(dir, { runAs: "nobody" })).rejects.toThrow(refusal);
+      expect(JSON.parse(await first.superuserSql("SELECT 1 AS up"))).toEqual([{ up: 1 }]);
+      await first.stop();
+      await expect(
+        startPostgres({ persistent: { dir, port }, rds, runAs: "nobody" }),
+      ).rejects.toThrow(refusal);
+      // Nothing was handed over to the other user.
+      expect(statSync(dir).uid).toBe(postgresUid);
+    } finally {
+      await stopPostgres(dir, { runAs: "postgres" }).catch(() => false);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 test("a persistent server takes the admin password it is started with (a credentials file drawn again)", async () => {
   const dir = mkdtempSync(join(tmpdir(), "pgforks-persistent-"));

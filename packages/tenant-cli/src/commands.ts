@@ -471,6 +471,8 @@ export function listTenants(options: ListOptions = {}): number {
         for (const problem of error.problems) problems.push(problem);
       }
     }
+    // Nothing loaded: the problems alone, not an empty table's header above them.
+    if (loaded.length === 0) throw new ConfigError(problems);
     const rows = [["ENV", "NAME", "DATABASE", "STATE", "LIMIT", "OWNER"]];
     for (const { name, environment, tenants } of loaded) {
       for (const t of tenants) {

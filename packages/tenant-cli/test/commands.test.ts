@@ -401,6 +401,19 @@ describe("list", () => {
     ]);
   });
 
+  it("prints only the problems, no empty table, when no environment loads", () => {
+    writeText(
+      join(scratch.environmentsDir, "dev", "tenants.yaml"),
+      "tenants:\n  - name: Fin-Tech\n    owner: a@example.com\n",
+    );
+    const io = captureIo();
+    expect(listTenants({ root: scratch.root, io, env: "dev" })).toBe(1);
+    expect(io.out).toEqual([]);
+    expect(io.err.join("\n")).toContain(
+      `${join(scratch.environmentsDir, "dev", "tenants.yaml")}:2:11 tenants[0].name: must start with a lowercase letter`,
+    );
+  });
+
   it("knows a new folder as an environment for --env (the same list synth composes)", () => {
     mkdirSync(join(scratch.environmentsDir, "qa"));
     const io = captureIo();
