@@ -14,6 +14,7 @@ import {
   instanceCapacity,
   loadEnvironment,
   MAX_PROXY_SECRETS,
+  tempFileLimitKb,
 } from "@pgforks/config";
 import { checkMarkdownStructure, GITHUB_COMMENT_LIMIT } from "@pgforks/markdown";
 import { toMatchFile } from "jest-file-snapshot";
@@ -201,17 +202,24 @@ describe("plan review of real offline plans (golden files)", () => {
     expect(markdown).toContain("### Instance changes: what happens and when");
   });
 
-  it("raise the storage: applied now, no outage expected, the storage alarm follows", () => {
+  it("raise the storage: applied now, no outage expected, the storage alarm and the temporary-file cap follow", () => {
     const { run, review, markdown } = get("storage");
     const instance = run.plan.resource_changes?.find((r) => r.type === "aws_db_instance");
     expect(instance?.change.actions).toEqual(["update"]);
     const effects = instanceEffects(review);
+    const kb = (allocatedStorageGb: number) => tempFileLimitKb({ allocatedStorageGb });
     expect(effects.map((e) => [e.change, e.takesEffect])).toEqual([
       [
         `allocated storage: ${base.environment.database.allocatedStorageGb} → ${NEW_ALLOCATED_STORAGE_GB}`,
         "this apply",
       ],
+      // temp_file_limit defaults to a tenth of the allocated storage; dynamic, so no reboot.
+      [
+        `parameter temp_file_limit (dynamic): ${kb(base.environment.database.allocatedStorageGb)} → ${kb(NEW_ALLOCATED_STORAGE_GB)}`,
+        "this apply",
+      ],
     ]);
+    expect(effects[1]?.downtime).toBe("none");
     expect(effects[0]?.dependents).toEqual([
       expect.stringMatching(/^alarm thresholds: free-storage-space \d+ → \d+$/),
     ]);
