@@ -7,6 +7,9 @@
 #
 # Without Python or PyPI this says so and exits 1; the checkov tests then report NOT RUN.
 set -euo pipefail
+# shellcheck source=../script-usage.sh
+source "$(dirname "$0")/../script-usage.sh"
+script_usage "$0" "$@"
 readonly CHECKOV_VERSION=3.3.30
 
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -8,6 +8,9 @@
 #
 # Without pip or PyPI this says so and exits 1; the backup test then reports NOT RUN.
 set -euo pipefail
+# shellcheck source=../script-usage.sh
+source "$(dirname "$0")/../script-usage.sh"
+script_usage "$0" "$@"
 readonly PG_CLIENT_VERSION=16.2
 
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -12,6 +12,9 @@
 # When the postgresql provider cannot be had, this says so loudly and exits 0 (or 1 with
 # PGFORKS_REQUIRE_PROVIDERS=1): the tests that need it then report NOT RUN, never passed.
 set -euo pipefail
+# shellcheck source=../script-usage.sh
+source "$(dirname "$0")/../script-usage.sh"
+script_usage "$0" "$@"
 cd "$(dirname "$0")"
 
 readonly AWS_VERSION=5.100.0

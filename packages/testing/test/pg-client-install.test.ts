@@ -19,6 +19,7 @@ it("names the folder of psql, pg_dump and pg_restore when the client is already 
     join(root, "tools", "pg-client", "install.sh"),
     join(scratch, "tools", "pg-client", "install.sh"),
   );
+  copyFileSync(join(root, "tools", "script-usage.sh"), join(scratch, "tools", "script-usage.sh"));
   const bin = join(scratch, ".tools", "pg-client", "pgserver", "pginstall", "bin");
   mkdirSync(bin, { recursive: true });
   writeFileSync(join(bin, "pg_dump"), "#!/bin/sh\necho 'pg_dump (PostgreSQL) 16.2'\n");
