@@ -80,7 +80,7 @@ const ACTION_SYMBOL: Readonly<Record<string, string>> = {
 /** Longest value in the raw rendering before it is shortened. */
 const RAW_VALUE_MAX = 500;
 
-function plural(n: number, one: string, many = `${one}s`): string {
+export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
@@ -384,18 +384,9 @@ function guardBlock(review: Review, blockedAbove = false): Block {
   const { blocked, allowed } = review.guard;
   const lowered = review.guard.lowered.filter((l) => l.allowedBy === undefined);
   if (blocked.length === 0 && lowered.length > 0) {
-    const all = lowered.flatMap((l) => l.lowerings);
-    const deletes = all.some((x) => x.deletes !== undefined);
-    const protects = all.some((x) => x.deletes === undefined);
-    const what =
-      deletes && protects
-        ? "lower{s} a protection or delete{s} older data"
-        : deletes
-          ? "delete{s} older data (a shortened retention)"
-          : "lower{s} a protection";
     return [
       approvalsNeeded(
-        `${plural(lowered.length, "change")} ${what.replace(/\{s\}/g, lowered.length === 1 ? "s" : "")} of a production environment.`,
+        `${plural(lowered.length, "change")} ${loweringsDo(lowered)} of a production environment.`,
         lowered,
       ),
       ...guardBlock({ ...review, guard: { ...review.guard, lowered: [] } }, true),
@@ -1088,3 +1079,23 @@ export function renderReview(review: Review, opts: RenderOptions = {}): string {
 }
 
 export { KNOWN_AFTER_APPLY, maskSensitive, renderValue };
+
+/**
+ * What unapproved lowerings do, as the verb phrase after "N change(s)": lower a protection,
+ * delete older data (a shortened retention), or both. The review and the guard's terminal lines
+ * say the same.
+ */
+export function loweringsDo(
+  lowered: readonly { readonly lowerings: readonly { readonly deletes?: unknown }[] }[],
+): string {
+  const all = lowered.flatMap((l) => l.lowerings);
+  const deletes = all.some((x) => x.deletes !== undefined);
+  const protects = all.some((x) => x.deletes === undefined);
+  const what =
+    deletes && protects
+      ? "lower{s} a protection or delete{s} older data"
+      : deletes
+        ? "delete{s} older data (a shortened retention)"
+        : "lower{s} a protection";
+  return what.replace(/\{s\}/g, lowered.length === 1 ? "s" : "");
+}

@@ -27,7 +27,7 @@ import {
   refuseRenamedApprovals,
 } from "@pgforks/guard";
 import { isPlanJson, type ReviewPlanJson, reviewActionOf } from "./plan-json";
-import { renderReview } from "./render";
+import { loweringsDo, plural, renderReview } from "./render";
 import { buildReview, destroyGuard, type Review, type StackPlan } from "./review";
 import { loadSynthOutput, type SynthOutput } from "./synth-output";
 import { synthesizeForReview } from "./synthesize";
@@ -346,7 +346,7 @@ export function reportGuard(review: Review, err: (text: string) => void): boolea
   }
   if (lowered.length > 0) {
     err(
-      `Guard: ${lowered.length} change(s) in production without approval that lower a protection or delete older data:`,
+      `Guard: ${plural(lowered.length, "change")} without approval ${loweringsDo(lowered)} of a production environment:`,
     );
     for (const l of lowered)
       err(

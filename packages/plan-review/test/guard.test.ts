@@ -496,6 +496,15 @@ describe("destroy guard", () => {
       "**Destroy guard: nothing to approve** — no stateful resource is deleted or replaced; the change stays blocked by the guard above.",
     );
     expect(blocked).not.toMatch(/destroy guard blocked|Destroy guard: passed/);
+    // The terminal says the same as the review: a deletion of older data, no lowered protection.
+    const err: string[] = [];
+    expect(reportGuard(review(), (line) => err.push(line))).toBe(true);
+    expect(err[0]).toBe(
+      "Guard: 1 change without approval deletes older data (a shortened retention) of a production environment:",
+    );
+    expect(err[1]).toBe(
+      `  prod-platform:${logGroup} (log events older than 30 days DELETED: log retention (older log events are deleted) forever → 30 days)`,
+    );
     // Approved, nothing blocks: the destroy guard passes and the summary says no guard blocked.
     const approved = renderReview(review(`prod-platform:${logGroup}`));
     expect(approved).toContain(
