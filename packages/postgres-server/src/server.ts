@@ -294,6 +294,11 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** `value` as one word for /bin/sh, which pg_ctl runs the server's command line through. */
+function shellWord(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
+}
+
 /** A postgresql.conf string literal. */
 function confString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
@@ -491,7 +496,19 @@ export async function startPostgres(
         if (!persistent) port = await freePort();
         const timeout = String(options.startTimeoutSeconds ?? 60);
         const start = await run(
-          pgCtl("-l", logFile, "-w", "-t", timeout, "-o", `-p ${port}`, "start"),
+          // The socket folder on the command line, not only in postgresql.conf: a persistent
+          // cluster whose folder moved (the repository renamed or cloned elsewhere, .local
+          // copied) would otherwise fail on "could not create lock file" in the old folder.
+          pgCtl(
+            "-l",
+            logFile,
+            "-w",
+            "-t",
+            timeout,
+            "-o",
+            `-p ${port} -k ${shellWord(baseDir)}`,
+            "start",
+          ),
           baseDir,
         );
         if (start.code === 0) break;

@@ -6,6 +6,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -188,6 +189,29 @@ test("a persistent server keeps its data across stop and start", async () => {
   } finally {
     await stopPostgres(dir).catch(() => false);
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a persistent server starts again after its folder moved (the repository renamed), its data kept", async () => {
+  const parent = mkdtempSync(join(tmpdir(), "pgforks-persistent-"));
+  // Run as an unprivileged user when this is root: it must be able to enter the parent.
+  chmodSync(parent, 0o755);
+  const before = join(parent, "before");
+  const after = join(parent, "after it's moved");
+  try {
+    const rds = { adminRole: "forks_admin", adminPassword: generatePassword() };
+    const port = await freePort();
+    const first = await startPostgres({ persistent: { dir: before, port }, rds });
+    await first.superuserSql("CREATE TABLE kept (x int); INSERT INTO kept VALUES (7)");
+    expect(await stopPostgres(before)).toBe(true);
+    renameSync(before, after);
+    const second = await startPostgres({ persistent: { dir: after, port }, rds });
+    expect(JSON.parse(await second.superuserSql("SELECT x FROM kept"))).toEqual([{ x: 7 }]);
+    await second.stop();
+  } finally {
+    await stopPostgres(after).catch(() => false);
+    await stopPostgres(before).catch(() => false);
+    rmSync(parent, { recursive: true, force: true });
   }
 });
 
