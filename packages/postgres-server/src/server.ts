@@ -171,15 +171,20 @@ interface SystemUser {
   readonly gid: number;
 }
 
-function systemUser(name: string): SystemUser | undefined {
+/** The users of /etc/passwd (none where it is missing). */
+function systemUsers(): SystemUser[] {
   const passwd = existsSync("/etc/passwd") ? readFileSync("/etc/passwd", "utf8") : "";
+  const users: SystemUser[] = [];
   for (const line of passwd.split("\n")) {
-    const [user, , uid, gid] = line.split(":");
-    if (user === name && uid !== undefined && gid !== undefined) {
-      return { name, uid: Number(uid), gid: Number(gid) };
-    }
+    const [name, , uid, gid] = line.split(":");
+    if (name && uid !== undefined && gid !== undefined)
+      users.push({ name, uid: Number(uid), gid: Number(gid) });
   }
-  return undefined;
+  return users;
+}
+
+function systemUser(name: string): SystemUser | undefined {
+  return systemUsers().find((u) => u.name === name);
 }
 
 function findOnPath(command: string): string | undefined {
@@ -212,12 +217,7 @@ function refuseDataOfAnotherUser(dataDir: string, user: SystemUser): void {
 }
 
 function systemUserName(uid: number): string | undefined {
-  const passwd = existsSync("/etc/passwd") ? readFileSync("/etc/passwd", "utf8") : "";
-  for (const line of passwd.split("\n")) {
-    const [user, , id] = line.split(":");
-    if (user && id !== undefined && Number(id) === uid) return user;
-  }
-  return undefined;
+  return systemUsers().find((u) => u.uid === uid)?.name;
 }
 
 /** How to run a binary: directly, or through setpriv/runuser as an unprivileged user. */
@@ -227,7 +227,14 @@ function runner(runAs: string | undefined): Runner {
   if (process.getuid?.() !== 0) return { wrap: (argv) => argv };
   const names = runAs ? [runAs] : (process.env[PG_RUN_AS_ENV] ?? "").split(",").filter(Boolean);
   const candidates = names.length > 0 ? names : [...UNPRIVILEGED_USERS];
-  const user = candidates.map(systemUser).find((u) => u !== undefined);
+  const users = candidates.map(systemUser);
+  const privileged = users.find((u) => u?.uid === 0);
+  if (privileged) {
+    throw new Error(
+      `"${privileged.name}" is root (uid 0), and PostgreSQL refuses to run as root: set ${PG_RUN_AS_ENV} to an unprivileged user (${UNPRIVILEGED_USERS.join(" or ")}), or unset it`,
+    );
+  }
+  const user = users.find((u) => u !== undefined);
   if (!user) {
     throw new Error(
       `running as root, and initdb refuses root: none of the users ${candidates.join(", ")} exists to run PostgreSQL as (set ${PG_RUN_AS_ENV})`,

@@ -215,6 +215,23 @@ test("a persistent server starts again after its folder moved (the repository re
   }
 });
 
+testWhen(process.getuid?.() === 0 ? undefined : "runs as root")(
+  "PGFORKS_PG_USER=root is refused in one line before any PostgreSQL program runs",
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pgforks-persistent-"));
+    try {
+      await expect(
+        startPostgres({ persistent: { dir, port: await freePort() }, runAs: "root" }),
+      ).rejects.toThrow(
+        '"root" is root (uid 0), and PostgreSQL refuses to run as root: set PGFORKS_PG_USER to an unprivileged user (postgres or nobody), or unset it',
+      );
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
 /** The uid of each system user named, or undefined when one is missing. */
 function systemUids(...names: string[]): number[] | undefined {
   const passwd = existsSync("/etc/passwd") ? readFileSync("/etc/passwd", "utf8") : "";
