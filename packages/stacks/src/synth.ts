@@ -240,7 +240,14 @@ export function synthEnvironments(options: SynthOptions = {}): SynthResult {
     const previous = `${outdir}.previous-${process.pid}`;
     // Two renames: another synth's between them would find outdir gone (ENOENT) or already
     // back (ENOTEMPTY). One swap at a time; the last synth's output wins.
-    const release = acquireSwapLock(outdir);
+    let release: () => void;
+    try {
+      release = acquireSwapLock(outdir);
+    } catch (error) {
+      // Refused (a hung holder): this synth's output goes with it, not left for the next run.
+      rmSync(target, { recursive: true, force: true });
+      throw error;
+    }
     try {
       if (existsSync(outdir)) renameSync(outdir, previous);
       swapTestHook("swapping");

@@ -14,7 +14,13 @@ import {
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ConfigError, environmentsDir, type LoadedEnvironment, repoRoot } from "@pgforks/config";
+import {
+  ConfigError,
+  environmentsDir,
+  type LoadedEnvironment,
+  processStartTime,
+  repoRoot,
+} from "@pgforks/config";
 import {
   acquireSwapLock,
   countBlocks,
@@ -227,6 +233,19 @@ describe("concurrent synths", () => {
     synthEnvironments({ outdir, environments: ["dev"] });
     expect(readdirSync(dir)).toEqual(["cdktf.out"]);
   });
+
+  it("leaves no staging folder when it gives up on a swap lock a live synth holds", () => {
+    const dir = mkdtempSync(join(scratch, "held-lock-"));
+    const outdir = join(dir, "cdktf.out");
+    const lock = swapLockPath(outdir);
+    // Held by a process that runs (this one) for longer than the synth waits.
+    mkdirSync(lock);
+    writeFileSync(join(lock, "owner"), `${process.pid} ${processStartTime(process.pid) ?? ""}`);
+    expect(() => synthEnvironments({ outdir, environments: ["dev"] })).toThrow(
+      `has held ${lock} for 30 s; if no synth runs, remove that folder`,
+    );
+    expect(readdirSync(dir)).toEqual(["cdktf.out.swap-lock"]);
+  }, 120_000);
 
   it("takes over a swap lock whose owner was never written (its synth killed between mkdir and write) once it is a few seconds old", () => {
     for (const owner of [undefined, ""]) {
