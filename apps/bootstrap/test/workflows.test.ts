@@ -551,6 +551,21 @@ describe("hygiene", () => {
     expect(pinned.size).toBeGreaterThanOrEqual(9);
   });
 
+  // actions/checkout leaves the job's GITHUB_TOKEN in .git/config unless told not to; every job then
+  // runs the checked-out code (npm ci's install scripts, the tests, the review), and the comment
+  // job's token may write to pull requests. No step fetches or pushes after the checkout.
+  it("keeps the job's token out of every checkout (persist-credentials: false)", () => {
+    const checkouts = allJobs.flatMap(({ file, id, steps }) =>
+      steps
+        .filter((s) => s.uses?.startsWith("actions/checkout@"))
+        .map((s) => [file, id, s.with?.["persist-credentials"]]),
+    );
+    expect(checkouts.length).toBeGreaterThanOrEqual(8);
+    expect(checkouts.filter(([, , persist]) => persist !== false)).toEqual([]);
+    const scripts = allJobs.flatMap((j) => j.steps).map((s) => s.run ?? "");
+    expect(scripts.filter((run) => /\bgit\s+(fetch|pull|push)\b/.test(run))).toEqual([]);
+  });
+
   it("uses Terraform 1.11.4 without the wrapper everywhere, and mirrors the provider the stacks pin", () => {
     const setups = allJobs
       .flatMap((j) => j.steps)
