@@ -9,10 +9,15 @@
 #   alarm-subscriptions.sh <topic-arn>
 #
 # Needs sns:ListSubscriptionsByTopic on the topic (ReadOnlyAccess of the tenants plan role). The
-# AWS CLI follows NextToken itself, so every subscription is seen. Exit 0 all confirmed, 1 not.
+# AWS CLI follows NextToken itself, so every subscription is seen. Exit 0 all confirmed, 1 not,
+# 2 usage.
 set -euo pipefail
 
-topic="${1:?usage: alarm-subscriptions.sh <topic-arn>}"
+if [ $# -ne 1 ] || [ -z "$1" ]; then
+  echo "usage: alarm-subscriptions.sh <topic-arn>" >&2
+  exit 2
+fi
+topic="$1"
 listing=$(aws sns list-subscriptions-by-topic --topic-arn "$topic" --output json)
 total=$(jq '.Subscriptions | length' <<<"$listing")
 pending=$(jq -r '.Subscriptions[] | select(.SubscriptionArn == "PendingConfirmation")

@@ -21,7 +21,8 @@
 # reboot-if-pending (the apply role).
 #
 # Environment: SETTLE_TIMEOUT_SECONDS (default 3600: the provider itself waits up to 80 minutes for
-# an instance update), SETTLE_POLL_SECONDS (default 30, as `aws rds wait`).
+# an instance update; deploy.yml's tenants jobs pass 1800, to fail inside their job timeout and
+# role session), SETTLE_POLL_SECONDS (default 30, as `aws rds wait`).
 # Exit 0 settled, 1 not settled in time or the reboot did not bring the parameters in sync, 2 usage.
 set -euo pipefail
 

@@ -62,6 +62,24 @@ describe("alarm-subscriptions.sh (nightly audit)", () => {
     expect(result.stdout).toContain("1 of 2 alarm subscription(s)");
   });
 
+  // Exit 1 means "not confirmed"; a call without its one topic ARN is a usage error (2), in one
+  // line that names the script, never bash's "line 15: 1: ..." of ${1:?}.
+  it.each([
+    ["no argument", []],
+    ["an empty topic", [""]],
+    ["two topics", [TOPIC, TOPIC]],
+  ])("refuses %s in one usage line, exit 2", (_what, args) => {
+    const result = spawnSync("bash", [SCRIPT, ...args], {
+      encoding: "utf8",
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+    expect([result.status, result.stdout, result.stderr]).toEqual([
+      2,
+      "",
+      "usage: alarm-subscriptions.sh <topic-arn>\n",
+    ]);
+  });
+
   it("fails when the topic has no subscription at all", () => {
     const result = run([]);
     expect(result.status).toBe(1);

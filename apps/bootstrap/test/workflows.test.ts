@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { environmentNames, loadEnvironments, repoRoot, TIERS } from "@pgforks/config";
 import { parse } from "yaml";
-import { APPLY_ROLE_MAX_SESSION_SECONDS } from "../src/ci-roles";
+import { APPLY_ROLE_MAX_SESSION_SECONDS, PLAN_ROLE_MAX_SESSION_SECONDS } from "../src/ci-roles";
 import {
   formatWorkflowProblems,
   lintWorkflowFiles,
@@ -307,6 +307,39 @@ describe("apply only from saved, reviewed plans", () => {
     );
   });
 
+  // instance-settle.sh wait-settled ends with one line naming the pending values; a job timeout or
+  // expired credentials reached first would end it with GitHub's "exceeded the maximum execution
+  // time" or an ExpiredToken instead. What the rest of a tenants job may take: npm ci, synth, the
+  // bastion's start (ssm-tunnel.sh waits up to 300 s for its agent), then the plan or the apply.
+  it("ends a settle wait with its own message, inside the job's timeout and the role's session", () => {
+    const restOfJobSeconds = 15 * 60;
+    const script = readFileSync(join(repoRoot(), ".github/scripts/instance-settle.sh"), "utf8");
+    const scriptDefault = Number(/SETTLE_TIMEOUT_SECONDS:-(\d+)/.exec(script)?.[1]);
+    expect(scriptDefault).toBeGreaterThan(0);
+    const deploy = workflow("deploy.yml");
+    const waiting = Object.entries(deploy.jobs).filter(([, job]) =>
+      (job.steps ?? []).some((s) => /instance-settle\.sh wait-settled/.test(s.run ?? "")),
+    );
+    expect(waiting.map(([id]) => id).sort()).toEqual(["apply-tenants", "plan-tenants"]);
+    for (const [id, job] of waiting) {
+      const steps = job.steps ?? [];
+      const wait = steps.find((s) => /instance-settle\.sh wait-settled/.test(s.run ?? ""));
+      const settle = Number(wait?.env?.SETTLE_TIMEOUT_SECONDS ?? scriptDefault);
+      const creds = steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+      // configure-aws-credentials asks for one hour unless role-duration-seconds says otherwise.
+      const session = Number(creds?.with?.["role-duration-seconds"] ?? 3600);
+      const roleMax = /tenants_plan_role_arn/.test(String(creds?.with?.["role-to-assume"]))
+        ? PLAN_ROLE_MAX_SESSION_SECONDS
+        : APPLY_ROLE_MAX_SESSION_SECONDS;
+      expect([id, session <= roleMax]).toEqual([id, true]);
+      expect([id, settle + restOfJobSeconds <= (job["timeout-minutes"] ?? 0) * 60]).toEqual([
+        id,
+        true,
+      ]);
+      expect([id, settle + restOfJobSeconds <= session]).toEqual([id, true]);
+    }
+  });
+
   it("checks the zones' offerings before every platform plan (pull request and deploy)", () => {
     for (const [file, job] of [
       ["pull-request.yml", "plan"],
@@ -516,6 +549,21 @@ describe("hygiene", () => {
       });
     }
     expect(pinned.size).toBeGreaterThanOrEqual(9);
+  });
+
+  // actions/checkout leaves the job's GITHUB_TOKEN in .git/config unless told not to; every job then
+  // runs the checked-out code (npm ci's install scripts, the tests, the review), and the comment
+  // job's token may write to pull requests. No step fetches or pushes after the checkout.
+  it("keeps the job's token out of every checkout (persist-credentials: false)", () => {
+    const checkouts = allJobs.flatMap(({ file, id, steps }) =>
+      steps
+        .filter((s) => s.uses?.startsWith("actions/checkout@"))
+        .map((s) => [file, id, s.with?.["persist-credentials"]]),
+    );
+    expect(checkouts.length).toBeGreaterThanOrEqual(8);
+    expect(checkouts.filter(([, , persist]) => persist !== false)).toEqual([]);
+    const scripts = allJobs.flatMap((j) => j.steps).map((s) => s.run ?? "");
+    expect(scripts.filter((run) => /\bgit\s+(fetch|pull|push)\b/.test(run))).toEqual([]);
   });
 
   it("uses Terraform 1.11.4 without the wrapper everywhere, and mirrors the provider the stacks pin", () => {
