@@ -23,6 +23,7 @@ import {
 import { discoverProviderMirror, type ProviderMirror } from "./mirror";
 import {
   assertOfflineAllowed,
+  CLOSED_PROXY_URL,
   OfflineModeRefusedError,
   offlineEnvironment,
   rewriteForOffline,
@@ -237,8 +238,27 @@ export function constructPathOf(config: TerraformJson, diagnostic: Diagnostic): 
 }
 
 /**
+ * Why a diagnostic is a limit of planning offline rather than a fault of the configuration, in
+ * one line, or undefined: a provider that tried to reach AWS while planning (every request goes
+ * to the closed proxy {@link CLOSED_PROXY_URL}). The aws provider does so for an existing
+ * aws_instance whose launch_template version changes (a changed launch template, e.g. the
+ * bastion's tags or user data): it compares the version with the running instance's, and a
+ * different version replaces the instance.
+ */
+export function offlineLimitHint(diagnostic: Diagnostic): string | undefined {
+  const text = `${diagnostic.summary}\n${diagnostic.detail ?? ""}`;
+  if (!text.includes(new URL(CLOSED_PROXY_URL).host)) return undefined;
+  const address = diagnostic.address ?? diagnostic.snippet?.context ?? "";
+  const launchTemplate = /(^|\.)aws_instance\./.test(address) && /launch template/i.test(text);
+  return launchTemplate
+    ? "offline: not a configuration error. The instance's launch template gets a new version, which the aws provider checks against the running instance on AWS (a different version replaces the instance); this cannot be planned offline, only against AWS (the pull request's plan)."
+    : "offline: not a configuration error. The provider asked AWS for something while planning this resource, which the offline harness blocks; this change can only be planned against AWS (the pull request's plan).";
+}
+
+/**
  * A diagnostic for people: "error: <summary>", then where (construct path, address, file:line:col
- * of the offline copy), then Terraform's detail.
+ * of the offline copy), then Terraform's detail, then why it is a limit of planning offline when
+ * it is one ({@link offlineLimitHint}).
  */
 export function formatDiagnostic(diagnostic: LocatedDiagnostic): string {
   const address = diagnostic.address ?? diagnostic.snippet?.context ?? undefined;
@@ -250,6 +270,8 @@ export function formatDiagnostic(diagnostic: LocatedDiagnostic): string {
   const lines = [`${diagnostic.severity}: ${diagnostic.summary}`];
   if (where.length > 0) lines.push(`  ${where.join(" ")}`);
   if (diagnostic.detail) lines.push(...diagnostic.detail.split("\n").map((line) => `  ${line}`));
+  const hint = offlineLimitHint(diagnostic);
+  if (hint) lines.push(`  ${hint}`);
   return lines.join("\n");
 }
 

@@ -1,4 +1,9 @@
-import { constructPathOf, formatDiagnostic, type StackReport } from "../src/harness";
+import {
+  constructPathOf,
+  formatDiagnostic,
+  offlineLimitHint,
+  type StackReport,
+} from "../src/harness";
 import { addressesWithActions, type PlanJson, summarizePlan } from "../src/json-output";
 import { exitCodeOf, formatReport, formatSummary } from "../src/report";
 
@@ -113,5 +118,50 @@ describe("diagnostics", () => {
       "error: expected deletion_window_in_days to be in the range (7 - 30), got 2\n" +
         "  construct prod-platform/kms/key (resource.aws_kms_key.key) at cdk.tf.json:3:5",
     );
+  });
+
+  // What Terraform 1.11.4 and hashicorp/aws 5.100.0 printed planning main's dev-platform against
+  // a state of a configuration whose bastion launch template had other tags (a changed
+  // environment.yaml `tags`, or a release before 1fc1071 upgraded to main).
+  const launchTemplateCall = {
+    severity: "error" as const,
+    summary:
+      'reading EC2 Instance (i-placeholderc1eb5324) launch template ID tag: operation error EC2: DescribeTags, exceeded maximum number of attempts, 9, https response error StatusCode: 0, RequestID: , request send failed, Post "https://ec2.us-east-1.amazonaws.com/": proxyconnect tcp: dial tcp 127.0.0.1:9: connect: connection refused',
+    detail: "",
+    address: "aws_instance.network_bastion_instance_838F6706",
+    snippet: {
+      context: "resource.aws_instance.network_bastion_instance_838F6706",
+      code: "",
+      start_line: 791,
+    },
+  };
+
+  it("says a launch template version check on AWS is a limit of planning offline, not a configuration error", () => {
+    const text = formatDiagnostic({
+      ...launchTemplateCall,
+      constructPath: "dev-platform/network/bastion/instance",
+    });
+    const lines = text.split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe(`error: ${launchTemplateCall.summary}`);
+    expect(lines[2]).toMatch(/^ {2}offline: not a configuration error\. /);
+    expect(lines[2]).toContain("launch template gets a new version");
+    expect(lines[2]).toContain("a different version replaces the instance");
+    expect(lines[2]).toContain("only against AWS (the pull request's plan)");
+  });
+
+  it("says any other AWS call a provider makes while planning is a limit of planning offline", () => {
+    const hint = offlineLimitHint({
+      ...launchTemplateCall,
+      summary:
+        "reading something: https response error StatusCode: 0, request send failed: proxyconnect tcp: dial tcp 127.0.0.1:9: connect: connection refused",
+      address: "aws_db_instance.database_instance_1F2E3D4C",
+    });
+    expect(hint).toMatch(/^offline: not a configuration error\. The provider asked AWS/);
+    expect(hint).not.toContain("launch template");
+  });
+
+  it("gives no offline hint for a configuration error", () => {
+    expect(offlineLimitHint(diagnostic)).toBeUndefined();
   });
 });
