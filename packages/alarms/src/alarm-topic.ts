@@ -50,7 +50,13 @@ export class AlarmTopic extends Construct {
 
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
-    const emails = [...new Set(props.emails)].sort();
+    // Once per mailbox: addresses are compared without case (Oncall@Example.com and
+    // oncall@example.com reach one inbox; two subscriptions would send every alarm twice).
+    const byAddress = new Map<string, string>();
+    for (const email of props.emails) {
+      if (!byAddress.has(email.toLowerCase())) byAddress.set(email.toLowerCase(), email);
+    }
+    const emails = [...byAddress.values()].sort();
     if (emails.length === 0) {
       throw new Error(
         `AlarmTopic ${props.name}: no recipients; set alarms.emails in environment.yaml (nobody would hear the alarms)`,

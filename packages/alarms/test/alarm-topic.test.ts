@@ -49,6 +49,17 @@ describe("AlarmTopic", () => {
     ]);
   });
 
+  it("subscribes an address written twice in different case once, as first written", () => {
+    const s = synth({
+      ...props,
+      emails: ["Oncall@Example.com", "a@example.com", "oncall@example.com"],
+    });
+    expect(s.subscriptions.map((sub) => sub.endpoint)).toEqual([
+      "Oncall@Example.com",
+      "a@example.com",
+    ]);
+  });
+
   it("lets only CloudWatch alarms and RDS events of the topic's own account publish", () => {
     const s = synth();
     expect(s.policy.arn).toBe(s.topicRef("arn"));
