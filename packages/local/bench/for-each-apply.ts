@@ -151,13 +151,16 @@ async function main(): Promise<void> {
           cwd: dir,
           env,
           encoding: "utf8",
+          // A round that destroys and creates 1200 resources writes more than spawnSync's default
+          // 1 MiB, which would kill Terraform mid-apply (status null).
+          maxBuffer: 256 * 1024 * 1024,
         },
       );
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       const errors = apply.stderr.match(/Error: .*/g) ?? [];
       const summary = apply.stdout.match(/Apply complete!.*/)?.[0] ?? "no apply summary";
       console.log(
-        `round ${round}: ${count} tenants, exit ${apply.status}, ${seconds} s, ${errors.length} errors; ${summary}`,
+        `round ${round}: ${count} tenants, exit ${apply.status ?? apply.signal}, ${seconds} s, ${errors.length} errors; ${summary}`,
       );
       const kinds = new Map<string, number>();
       for (const error of errors) kinds.set(error, (kinds.get(error) ?? 0) + 1);
