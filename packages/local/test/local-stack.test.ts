@@ -145,11 +145,22 @@ describe("LocalTerraform under the lock of .local", () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it("records its running Terraform in the lock (which outlives a killed npm start), and forgets it when it ends", async () => {
-    // A stand-in Terraform that prints its pid and what the lock says runs.
+    // A stand-in Terraform that prints its pid and what the lock says runs. The record is written
+    // just after the spawn, so a child this quick may look before it is there: it waits (up to
+    // 5 s; without a record it prints nothing and the test fails).
     const fake = join(dir, "terraform");
-    writeFileSync(fake, '#!/bin/sh\necho "$$"\ncat "$PGFORKS_TEST_LOCK/terraform.json"\n', {
-      mode: 0o755,
-    });
+    writeFileSync(
+      fake,
+      [
+        "#!/bin/sh",
+        'echo "$$"',
+        'record="$PGFORKS_TEST_LOCK/terraform.json"',
+        'for i in $(seq 50); do [ -s "$record" ] && break; sleep 0.1; done',
+        'cat "$record" 2>/dev/null',
+        "",
+      ].join("\n"),
+      { mode: 0o755 },
+    );
     const release = takeLocalLock(dir, "npm start");
     try {
       const terraform = new LocalTerraform(
