@@ -12,7 +12,10 @@
  *   the six resources an active tenant has, from literal values through the provider bindings;
  * - the same six resources as one block per kind with `for_each` over a map of the tenants
  *   (`src/bench/cdktf-for-each-floor.ts`): what cdktf would cost if the tenants stack were written
- *   that way (docs/decisions/0001-tenant-resources-and-synth-time.md).
+ *   that way (docs/decisions/0001-tenant-resources-and-synth-time.md);
+ * - the same six resources as Terraform JSON merged into the stack's JSON after cdktf's resolve
+ *   (`src/bench/cdktf-merged-floor.ts`, option B2 of that record): the same cdk.tf.json as
+ *   cdktf-floor.ts (test/floors.test.ts), with no construct per resource.
  *
  * and the two ratios the project holds itself to: six stacks at most 1.5x bare tsx, 200
  * tenants at most 1.5x 5 tenants, with what the 195 extra tenants cost the app, what they cost
@@ -157,6 +160,7 @@ const floor = (tenants: number, program = "cdktf-floor.ts") => [
   join(scratch, `${program}-${tenants}`),
 ];
 const forEachFloor = (tenants: number) => floor(tenants, "cdktf-for-each-floor.ts");
+const mergedFloor = (tenants: number) => floor(tenants, "cdktf-merged-floor.ts");
 
 const cases: Case[] = [
   { label: "bare tsx start-up (tsx -e '')", args: ["-e", ""] },
@@ -178,6 +182,8 @@ const cases: Case[] = [
   { label: "cdktf floor, 200 tenants", command: process.execPath, args: floor(200) },
   { label: "for_each floor, 5 tenants", command: process.execPath, args: forEachFloor(5) },
   { label: "for_each floor, 200 tenants", command: process.execPath, args: forEachFloor(200) },
+  { label: "merged-JSON floor, 5 tenants", command: process.execPath, args: mergedFloor(5) },
+  { label: "merged-JSON floor, 200 tenants", command: process.execPath, args: mergedFloor(200) },
 ];
 
 /** `plan:offline --base HEAD` of prod: the first run cold, the others with the work dir kept. */
@@ -220,13 +226,9 @@ try {
   console.log(
     `first npm run synth after a change (builds the bundle): ${seconds(built as number)}`,
   );
-  // The floor's own bundle, built before its timed runs.
-  measure({ label: "floor bundle build", command: process.execPath, args: floor(0) }, undefined, 1);
-  measure(
-    { label: "for_each floor bundle build", command: process.execPath, args: forEachFloor(0) },
-    undefined,
-    1,
-  );
+  // The floors' own bundles, built before their timed runs.
+  for (const args of [floor(0), forEachFloor(0), mergedFloor(0)])
+    measure({ label: "floor bundle build", command: process.execPath, args }, undefined, 1);
   console.log(`median of ${runs} runs each (min-max), fresh process per run`);
   const medians: number[] = [];
   for (const c of cases) {
@@ -246,7 +248,21 @@ try {
     floorTwoHundred,
     forEachFive,
     forEachTwoHundred,
-  ] = medians as [number, number, number, number, number, number, number, number, number];
+    mergedFive,
+    mergedTwoHundred,
+  ] = medians as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
   console.log(`six stacks / bare tsx:        ${ratio(six, bare)} (target at most 1.5x)`);
   console.log(`200 tenants / 5 tenants:      ${ratio(twoHundred, five)} (target at most 1.5x)`);
@@ -257,6 +273,9 @@ try {
   );
   console.log(
     `  cost cdktf with for_each    ${signedSeconds(forEachTwoHundred - forEachFive)} (195 map entries)`,
+  );
+  console.log(
+    `  cost merged JSON blocks     ${signedSeconds(mergedTwoHundred - mergedFive)} (1170 blocks, not walked by cdktf)`,
   );
   console.log(`  the 1.5x target allows      ${signedSeconds(five / 2)}`);
   const budget = PROPOSED_BUDGET.baseMs + PROPOSED_BUDGET.perTenantMs * 200;
