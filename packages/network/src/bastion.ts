@@ -1,3 +1,4 @@
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { Ec2InstanceState } from "@cdktf/provider-aws/lib/ec2-instance-state";
 import { IamInstanceProfile } from "@cdktf/provider-aws/lib/iam-instance-profile";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -33,6 +34,30 @@ export const BASTION_ROOT_VOLUME_GIB = 8;
 
 /** When the bastion runs: only while a CI job needs it, or all the time. */
 export type BastionSchedule = "on-demand" | "always-on";
+
+/**
+ * Tag on the bastion instance holding its {@link BastionSchedule}: the one place
+ * .github/scripts/ssm-tunnel.sh reads whether it may stop the bastion (it reads the tag with the
+ * instance state, in the same describe-instances call). What is applied, not what is configured.
+ */
+export const BASTION_SCHEDULE_TAG = "bastion-schedule";
+
+/**
+ * The on-demand bastion's safety net, for what ssm-tunnel.sh cannot cover (a runner killed before
+ * `close`, two jobs closing at the same moment, a tunnel opened by hand and forgotten): a
+ * CloudWatch alarm whose action stops the instance once it has run this long without a break. It
+ * counts the samples of the instance's basic-monitoring CPUUtilization (AWS/EC2, on by default:
+ * five samples per 5-minute data point while the instance runs, nothing while it is stopped;
+ * CloudWatch User Guide, "Amazon EC2 metrics and dimensions"; EC2 sends it for free, CloudWatch
+ * pricing page; the alarm is priced in packages/plan-review like every alarm, $0.10 a month):
+ * 36 periods of 300 s in a row, 3 h
+ * (an alarm with a period under an hour may look back one day at most: PutMetricAlarm, Period).
+ * A CI job holds the tunnel for minutes (the longest job's timeout is 60 minutes), so 3 h of
+ * continuous running means a tunnel nobody closed, or overlapping jobs for 3 h on end. Not a
+ * traffic threshold: the SSM agent talks to Session Manager all the time, so "idle" has no known
+ * floor without measuring it, and a wrong one either never fires or cuts a running job.
+ */
+export const BASTION_MAX_RUN = { periodSeconds: 300, periods: 36 } as const;
 
 /** IMDSv2 only (Security Hub EC2.8); a hop limit of 1 keeps tokens on the host itself. */
 const METADATA_OPTIONS = {
@@ -111,11 +136,17 @@ export class SsmBastion extends Construct {
   readonly role: IamRole;
   /** Stops the instance after creation, when the schedule is on-demand. */
   readonly state?: Ec2InstanceState;
+  /**
+   * On-demand only: stops the instance after {@link BASTION_MAX_RUN} of continuous running
+   * (CloudWatch alarm with the EC2 stop action).
+   */
+  readonly maxRunAlarm?: CloudwatchMetricAlarm;
 
   constructor(scope: Construct, id: string, props: SsmBastionProps) {
     super(scope, id);
     const instanceType = props.instanceType ?? DEFAULT_BASTION_INSTANCE_TYPE;
     const partition = partitionOf(props.region).name;
+    const schedule = props.schedule ?? "always-on";
 
     this.role = new IamRole(this, "role", {
       name: `${props.name}-bastion`,
@@ -178,16 +209,35 @@ export class SsmBastion extends Construct {
       associatePublicIpAddress: props.publicIp ?? false,
       // Repeated from the template so Terraform reports drift on the instance itself.
       metadataOptions: METADATA_OPTIONS,
-      tags: { Name: `${props.name}-bastion` },
+      tags: { Name: `${props.name}-bastion`, [BASTION_SCHEDULE_TAG]: schedule },
       dependsOn: props.dependsOn,
     });
 
-    if ((props.schedule ?? "always-on") === "on-demand") {
+    if (schedule === "on-demand") {
       this.state = new Ec2InstanceState(this, "stopped", {
         instanceId: this.instance.id,
         state: "stopped",
         // CI starts and stops it; a plan must not fight that.
         lifecycle: { ignoreChanges: ["state"] },
+      });
+      const hours = (BASTION_MAX_RUN.periodSeconds * BASTION_MAX_RUN.periods) / 3600;
+      this.maxRunAlarm = new CloudwatchMetricAlarm(this, "max-run", {
+        alarmName: `${props.name}-bastion-max-run`,
+        alarmDescription: `Stops the on-demand bastion after ${hours} h of running without a break: CI stops it after each job (.github/scripts/ssm-tunnel.sh close), so this means a job that never closed its tunnel (runner lost) or jobs that overlapped for ${hours} h. Start it again with ssm-tunnel.sh open.`,
+        namespace: "AWS/EC2",
+        metricName: "CPUUtilization",
+        dimensions: { InstanceId: this.instance.id },
+        // Any data point at all means the instance ran in that period.
+        statistic: "SampleCount",
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        threshold: 1,
+        period: BASTION_MAX_RUN.periodSeconds,
+        evaluationPeriods: BASTION_MAX_RUN.periods,
+        datapointsToAlarm: BASTION_MAX_RUN.periods,
+        // A stopped instance sends nothing: OK, so every later run starts the count again.
+        treatMissingData: "notBreaching",
+        alarmActions: [`arn:${partition}:automate:${props.region}:ec2:stop`],
+        tags: { Name: `${props.name}-bastion-max-run` },
       });
     }
   }

@@ -4,7 +4,12 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { RDS_PROXY_POSTGRESQL_PORT } from "@pgforks/config";
 import { environmentFixture, synthScope } from "@pgforks/testing";
 import { Testing } from "cdktf";
-import { AL2023_AMI_PARAMETERS, instanceArchitecture } from "../src/bastion";
+import {
+  AL2023_AMI_PARAMETERS,
+  BASTION_MAX_RUN,
+  BASTION_SCHEDULE_TAG,
+  instanceArchitecture,
+} from "../src/bastion";
 import { INTERFACE_ENDPOINT_SERVICES } from "../src/interface-endpoints";
 import { Network, type NetworkProps } from "../src/network";
 import { subnetLayout } from "../src/subnet-layout";
@@ -438,6 +443,63 @@ describe("Network: bastion", () => {
     expect(synth({ bastion: true, bastionPublicIp: true }).all("aws_ec2_instance_state")).toEqual(
       [],
     );
+  });
+
+  it("tags the instance with its schedule, the one source ssm-tunnel.sh reads", () => {
+    const tags = (patch: Partial<NetworkProps>) =>
+      synth({ bastion: true, bastionPublicIp: true, ...patch }).all("aws_instance")[0]?.tags;
+    expect(tags({ bastionSchedule: "on-demand" })).toEqual({
+      Name: "pgforks-test-bastion",
+      [BASTION_SCHEDULE_TAG]: "on-demand",
+    });
+    expect(tags({ bastionSchedule: "always-on" })).toEqual({
+      Name: "pgforks-test-bastion",
+      [BASTION_SCHEDULE_TAG]: "always-on",
+    });
+    // The default of the construct (environment.yaml's default is on-demand, in config).
+    expect(tags({})).toMatchObject({ [BASTION_SCHEDULE_TAG]: "always-on" });
+  });
+
+  it("on demand: an alarm stops the instance after 3 h of running without a break", () => {
+    const { all } = synth({ bastion: true, bastionPublicIp: true, bastionSchedule: "on-demand" });
+    const alarms = all("aws_cloudwatch_metric_alarm");
+    expect(alarms).toEqual([
+      expect.objectContaining({
+        alarm_name: "pgforks-test-bastion-max-run",
+        namespace: "AWS/EC2",
+        metric_name: "CPUUtilization",
+        dimensions: { InstanceId: expect.stringMatching(/^\$\{aws_instance\.[^}]+\.id\}$/) },
+        // A data point of any value means the instance ran during that period.
+        statistic: "SampleCount",
+        comparison_operator: "GreaterThanOrEqualToThreshold",
+        threshold: 1,
+        period: 300,
+        evaluation_periods: 36,
+        datapoints_to_alarm: 36,
+        // Stopped, the instance sends nothing: OK, and every run starts the count again.
+        treat_missing_data: "notBreaching",
+        alarm_actions: [`arn:aws:automate:${env.region}:ec2:stop`],
+      }),
+    ]);
+    expect(alarms[0]).not.toHaveProperty("ok_actions");
+    const alarm = alarms[0] as { period: number; evaluation_periods: number };
+    expect((alarm.period * alarm.evaluation_periods) / 3600).toBe(3);
+    expect(BASTION_MAX_RUN.periodSeconds * BASTION_MAX_RUN.periods).toBe(3 * 3600);
+    // CloudWatch: an alarm with a period under an hour looks back one day at most.
+    expect(alarm.period * alarm.evaluation_periods).toBeLessThanOrEqual(86_400);
+    expect(
+      String((alarms[0] as { alarm_description: string }).alarm_description).length,
+    ).toBeLessThanOrEqual(1024);
+  });
+
+  it("always on: no stop alarm (it is meant to keep running)", () => {
+    for (const patch of [{ bastionSchedule: "always-on" as const }, {}]) {
+      expect(
+        synth({ bastion: true, bastionPublicIp: true, ...patch }).all(
+          "aws_cloudwatch_metric_alarm",
+        ),
+      ).toEqual([]);
+    }
   });
 
   it("has a role with AmazonSSMManagedInstanceCore only", () => {

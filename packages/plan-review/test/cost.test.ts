@@ -92,6 +92,30 @@ describe("estimatePlatformCost", () => {
     expect(unpriced.join("\n")).toContain("Performance Insights retention of 31 days");
   });
 
+  it("prices the on-demand bastion's max-run alarm (its safety net) like every alarm: +$0.10 a month", () => {
+    const estimateFor = (bastionSchedule: "on-demand" | "always-on") => {
+      const env = loadedEnvironment("dev", "development", [{ name: "shop" }], {
+        network: { bastion: true, bastionPublicIp: true, bastionSchedule },
+      });
+      const json = synthesizeForReview([env]).stacks["dev-platform"]?.json ?? {};
+      const names = resourcesOfType(json, "aws_cloudwatch_metric_alarm").map((a) => a.alarm_name);
+      const alarms = estimatePlatformCost(json).lines.find((l) =>
+        l.item.startsWith("CloudWatch alarms, standard"),
+      );
+      return { names, alarms };
+    };
+    const onDemand = estimateFor("on-demand");
+    const alwaysOn = estimateFor("always-on");
+    expect(onDemand.names).toContain("pgforks-dev-bastion-max-run");
+    expect(alwaysOn.names).not.toContain("pgforks-dev-bastion-max-run");
+    expect(onDemand.alarms?.quantity).toBe((alwaysOn.alarms?.quantity ?? 0) + 1);
+    expect(onDemand.alarms?.monthly).toBeCloseTo(
+      (alwaysOn.alarms?.monthly ?? 0) + PRICES.alarmStandard.usd,
+      2,
+    );
+    expect(PRICES.alarmStandard.usd).toBe(0.1);
+  });
+
   it("says what a burstable class and a rotating KMS key may add beyond the table", () => {
     const cpuCredits = (u: readonly string[]) =>
       u.filter((x) => x.startsWith("CPU credits beyond the baseline"));

@@ -251,7 +251,7 @@ export const networkSchema = z
       .enum(["on-demand", "always-on"])
       .default("on-demand")
       .describe(
-        "on-demand (default): the bastion is created stopped and CI starts it for a tenants plan/apply or the audit and stops it afterwards: about $0.0092/hour while running (t4g.nano + public IPv4) plus its 8 GB root volume ($0.64/month). always-on: $3.07/month (t4g.nano) plus $3.65 for a public IPv4 address.",
+        "on-demand (default): the bastion is created stopped and CI starts it for a tenants plan/apply or the audit; the last job to close its tunnel stops it (.github/scripts/ssm-tunnel.sh), and a CloudWatch alarm stops it after 3 h of running without a break (a runner lost before closing): about $0.0092/hour while running (t4g.nano + public IPv4) plus its 8 GB root volume ($0.64/month) and the alarm ($0.10/month). always-on: never stopped; $3.07/month (t4g.nano) plus $3.65 for a public IPv4 address. The instance carries the schedule as its bastion-schedule tag.",
       ),
     bastionPublicIp: z
       .boolean()
