@@ -5,6 +5,7 @@ export * from "./ci-roles";
 export * from "./github-oidc";
 export * from "./iam-policy";
 export * from "./names";
+export * from "./pinned-actions";
 export * from "./state-bucket";
 export * from "./state-key";
 export * from "./workflow-lint";

