@@ -7,12 +7,13 @@
  * Turborepo runs at most TEST_CONCURRENCY tasks at once: several suites start real Terraform and
  * PostgreSQL servers, and a 2-core machine shared with other work must not starve them.
  * Each package's Jest writes .jest-results.json (a declared Turborepo output), so the total is
- * right on cache hits too.
+ * right on cache hits too. Cached results are of the same Node major only (turbo-env.ts).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { NOT_RUN_PREFIX } from "../requirements";
+import { turboEnvironment } from "../turbo-env";
 
 const root = resolve(__dirname, "../../../..");
 const RESULTS = ".jest-results.json";
@@ -45,6 +46,7 @@ const turbo = spawnSync(
   {
     cwd: root,
     stdio: "inherit",
+    env: turboEnvironment(),
   },
 );
 
