@@ -1,7 +1,12 @@
 import { PostgresqlProvider } from "@cdktf/provider-postgresql/lib/provider";
 import type { TenantConfig } from "@pgforks/config";
-import { ADMIN_DATABASE, EphemeralVariableCredentials, TenantDatabases } from "@pgforks/tenants";
-import { LocalBackend, TerraformStack, TerraformVariable } from "cdktf";
+import {
+  ADMIN_DATABASE,
+  EphemeralVariableCredentials,
+  RenderedBlocksStack,
+  TenantDatabases,
+} from "@pgforks/tenants";
+import { LocalBackend, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 
 /** Name of the ephemeral input variable that carries the admin's password. */
@@ -27,7 +32,7 @@ export interface LocalTenantsStackProps {
  * tenants' passwords come from the caller as SCRAM verifiers instead of going to Secrets Manager.
  * Neither password is ever in state.
  */
-export class LocalTenantsStack extends TerraformStack {
+export class LocalTenantsStack extends RenderedBlocksStack {
   public readonly postgresql: PostgresqlProvider;
   public readonly databases: TenantDatabases;
 

@@ -10,8 +10,8 @@ import { PlatformKey } from "@pgforks/kms";
 import { Network } from "@pgforks/network";
 import { DatabaseProxy } from "@pgforks/proxy";
 import { PostgresInstance } from "@pgforks/rds";
-import { TenantSecrets } from "@pgforks/tenants";
-import { Aspects, TerraformOutput, TerraformStack } from "cdktf";
+import { RenderedBlocksStack, TenantSecrets, terraformExpression } from "@pgforks/tenants";
+import { Aspects, TerraformOutput } from "cdktf";
 import type { Construct, IConstruct } from "constructs";
 import { awsProvider, configureBackend, defaultTags } from "./backend";
 import type { PlatformOutputs } from "./tenants-stack";
@@ -54,7 +54,7 @@ export interface PlatformStackProps {
  * `<env>-platform`: everything AWS for one environment. The KMS key, the network, the one
  * shared PostgreSQL instance, the tenants' secrets, the proxy in front of it and the alarms.
  */
-export class PlatformStack extends TerraformStack {
+export class PlatformStack extends RenderedBlocksStack {
   readonly key: PlatformKey;
   readonly network: Network;
   readonly database: PostgresInstance;
@@ -119,7 +119,8 @@ export class PlatformStack extends TerraformStack {
     this.tenantSecrets = new TenantSecrets(this, "tenant-secrets", {
       environment,
       tenants,
-      kmsKeyArn: this.key.arn,
+      // The secrets are rendered blocks (no construct): the key's ARN as cdktf writes it here.
+      kmsKeyArn: terraformExpression(this, this.key.key, "arn"),
     });
 
     if (environment.proxy.enabled) {

@@ -8,11 +8,12 @@ import {
 import {
   ADMIN_DATABASE,
   EphemeralResource,
+  RenderedBlocksStack,
   resolvedOnce,
   SecretsManagerCredentials,
   TenantDatabases,
 } from "@pgforks/tenants";
-import { Fn, TerraformStack } from "cdktf";
+import { Fn } from "cdktf";
 import type { Construct } from "constructs";
 import { awsProvider, configureBackend } from "./backend";
 
@@ -26,7 +27,7 @@ export interface PlatformOutputs {
   readonly masterUserSecretArn: string;
   /** The proxy's default endpoint; present exactly when the proxy is enabled. */
   readonly proxyEndpoint?: string;
-  /** ARNs of the tenants' secrets by tenant name (TenantSecrets.secretArns). */
+  /** ARNs of the tenants' secrets by tenant name (TenantSecrets.secretArns: cdktf references). */
   readonly tenantSecretArns: Readonly<Record<string, string>>;
 }
 
@@ -58,7 +59,7 @@ export const ADMIN_CONNECT_TIMEOUT_SECONDS = 15;
  * limits, grants, schemas and extensions, the credentials versions
  * and the secret ARNs, no credential.
  */
-export class TenantsStack extends TerraformStack {
+export class TenantsStack extends RenderedBlocksStack {
   /** The postgresql provider of the stack. */
   public readonly postgresql: PostgresqlProvider;
   /** The tenants' databases and roles. */

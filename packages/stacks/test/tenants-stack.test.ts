@@ -4,9 +4,9 @@ import {
   loadEnvironment,
   type TenantConfig,
 } from "@pgforks/config";
-import { TenantSecrets } from "@pgforks/tenants";
+import { RenderedBlocksStack, TenantSecrets } from "@pgforks/tenants";
 import { environmentFixture, tenantFixture, withProxyEnabled } from "@pgforks/testing";
-import { TerraformStack, Testing } from "cdktf";
+import { Testing } from "cdktf";
 import { synthesizeInMemory } from "../src/synth";
 import {
   ADMIN_CONNECT_TIMEOUT_SECONDS,
@@ -264,7 +264,7 @@ describe("TenantsStack: adding one tenant", () => {
   it("changes the platform's tenant secrets only by that tenant's secret", () => {
     const secretsOnly = (tenants: TenantConfig[]) => {
       const app = Testing.app();
-      const stack = new TerraformStack(app, "secrets");
+      const stack = new RenderedBlocksStack(app, "secrets");
       new TenantSecrets(stack, "tenant-secrets", {
         environment: environmentFixture({ project: "pgforks", name: "test" }),
         tenants,

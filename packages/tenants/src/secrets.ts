@@ -1,4 +1,3 @@
-import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import type { TenantConfig } from "@pgforks/config";
 import { Construct } from "constructs";
 import {
@@ -8,11 +7,13 @@ import {
   type ManifestEntry,
   manifestEntries,
   type ProxyAuthIntent,
+  type SecretIntent,
   type TenantIntent,
   type TenantManifestSource,
   tenantFootprint,
 } from "./footprint";
-import { checkAddress, pathBelowStack } from "./logical-ids";
+import { pathBelowStack } from "./logical-ids";
+import { type RenderedBody, renderedAttribute, renderedBlocksStackOf } from "./rendered-blocks";
 
 /**
  * Bounds of `RecoveryWindowInDays` for a scheduled deletion (Secrets Manager API reference,
@@ -31,7 +32,11 @@ export interface TenantSecretsProps {
   readonly environment: FootprintAwsEnvironment;
   /** The environment's tenants (validated config). Required; dropped tenants get no secret. */
   readonly tenants: readonly TenantConfig[];
-  /** ARN of the KMS key encrypting the secrets (the proxy's role needs kms:Decrypt on it). Required. */
+  /**
+   * ARN of the KMS key encrypting the secrets (the proxy's role needs kms:Decrypt on it), as
+   * written into each secret's block: a literal ARN, or the key's expression in this stack
+   * (`terraformExpression(this, key, "arn")`); not a cdktf token (refused). Required.
+   */
   readonly kmsKeyArn: string;
   /**
    * Days Secrets Manager keeps a deleted secret recoverable, 7 to 30. Default 30 (the maximum,
@@ -45,6 +50,12 @@ export interface TenantSecretsProps {
  * and the applications read them. This construct writes no value: the tenants stack generates the
  * password, sets it on the role and writes the secret value, all write-only (never in state).
  *
+ * The secrets are rendered from the footprint as Terraform JSON blocks that the stack (a
+ * RenderedBlocksStack) merges after cdktf's resolve: no secret is a construct, and the blocks are
+ * exactly what one `SecretsmanagerSecret` construct per tenant at `<this>/<tenant>` would write
+ * (address, arguments, lifecycle and `//` metadata; test/secrets.test.ts compares them). Their
+ * ARNs are cdktf references, so other stacks get cdktf's own cross-stack outputs for them.
+ *
  * Lifecycle: secrets of tenants in any state but "dropped" carry prevent_destroy. A dropped
  * tenant's secret is no longer in the configuration, so Terraform deletes it (prevent_destroy is
  * only checked for resources still in the configuration) and Secrets Manager keeps it recoverable
@@ -54,10 +65,10 @@ export interface TenantSecretsProps {
  * deletion as not found), so the drop goes through without touching the deleted secret.
  */
 export class TenantSecrets extends Construct implements TenantManifestSource {
-  /** ARN of every tenant that has a secret (all but dropped ones), by tenant name. */
-  public readonly secretArns: Record<string, string>;
-  /** The secret resources, by tenant name. */
-  public readonly secrets: Readonly<Record<string, SecretsmanagerSecret>>;
+  /** ARN of every tenant that has a secret (all but dropped ones), by tenant name: cdktf references. */
+  public readonly secretArns: Readonly<Record<string, string>>;
+  /** Terraform address (`aws_secretsmanager_secret.<name>`) of every tenant's secret, by tenant name. */
+  public readonly secretAddresses: Readonly<Record<string, string>>;
   /** The footprint's proxy auth entries that are present (active and suspended tenants). */
   private readonly proxyEntries: readonly ProxyAuthIntent[];
   /** The platform-stack intents of every tenant (dropped ones too). */
@@ -65,6 +76,7 @@ export class TenantSecrets extends Construct implements TenantManifestSource {
 
   constructor(scope: Construct, id: string, props: TenantSecretsProps) {
     super(scope, id);
+    const stack = renderedBlocksStackOf(this);
     const recoveryWindowInDays = props.recoveryWindowInDays ?? DEFAULT_SECRET_RECOVERY_WINDOW_DAYS;
     const { min, max } = SECRET_RECOVERY_WINDOW_DAYS;
     if (
@@ -77,8 +89,8 @@ export class TenantSecrets extends Construct implements TenantManifestSource {
       );
     }
     const scopes = { ...DEFAULT_FOOTPRINT_SCOPES, secrets: pathBelowStack(this) };
-    const secrets: Record<string, SecretsmanagerSecret> = {};
     const arns: Record<string, string> = {};
+    const addresses: Record<string, string> = {};
     const proxyEntries: ProxyAuthIntent[] = [];
     const platformIntents: TenantIntent[] = [];
     const environment = {
@@ -92,21 +104,20 @@ export class TenantSecrets extends Construct implements TenantManifestSource {
       if (proxyAuth?.state === "present") proxyEntries.push(proxyAuth);
       const intent = intentOf(intents, "secret");
       if (intent?.state !== "present") continue;
-      // The construct id is the tenant name: adding a tenant adds exactly one address.
-      const secret = new SecretsmanagerSecret(this, intent.address.constructPath.at(-1) as string, {
-        ...intent.args,
-        kmsKeyId: props.kmsKeyArn,
-        recoveryWindowInDays,
-        lifecycle: { preventDestroy: true },
-      });
-      checkAddress(intent, secret);
-      secrets[tenant.name] = secret;
-      arns[tenant.name] = secret.arn;
+      const [type, name] = intent.address.terraformAddress.split(".") as [string, string];
+      stack.addRenderedResource(
+        this,
+        type,
+        name,
+        secretBlock(this, intent, name, props.kmsKeyArn, recoveryWindowInDays),
+      );
+      addresses[tenant.name] = intent.address.terraformAddress;
+      arns[tenant.name] = renderedAttribute(stack, intent.address.terraformAddress, "arn");
     }
     this.proxyEntries = proxyEntries;
     this.intents = platformIntents;
-    this.secrets = secrets;
     this.secretArns = arns;
+    this.secretAddresses = addresses;
   }
 
   /** The addresses of every tenant's secret and proxy auth entry, for pgforks-manifest.json. */
@@ -138,4 +149,34 @@ export class TenantSecrets extends Construct implements TenantManifestSource {
       description: i.args.description,
     }));
   }
+}
+
+/**
+ * The `aws_secretsmanager_secret` block of a tenant's secret, as cdktf writes it for
+ * `new SecretsmanagerSecret(secrets, <tenant>, { ...intent.args, kmsKeyId, recoveryWindowInDays,
+ * lifecycle: { preventDestroy: true } })`: the construct id is the tenant name, so adding a tenant
+ * adds exactly one address.
+ */
+function secretBlock(
+  secrets: Construct,
+  intent: SecretIntent,
+  name: string,
+  kmsKeyArn: string,
+  recoveryWindowInDays: number,
+): RenderedBody {
+  const { description, tags } = intent.args;
+  return {
+    "//": {
+      metadata: {
+        path: `${secrets.node.path}/${intent.address.constructPath.at(-1)}`,
+        uniqueId: name,
+      },
+    },
+    ...(description === undefined ? {} : { description }),
+    kms_key_id: kmsKeyArn,
+    lifecycle: { prevent_destroy: true },
+    name: intent.args.name,
+    recovery_window_in_days: recoveryWindowInDays,
+    ...(tags === undefined ? {} : { tags }),
+  };
 }

@@ -1,5 +1,12 @@
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import type { TenantConfig } from "@pgforks/config";
-import { environmentFixture, synthScope, tenantFixture } from "@pgforks/testing";
+import { environmentFixture, synthApp, synthScope, tenantFixture } from "@pgforks/testing";
+import { type App, TerraformOutput, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { DEFAULT_FOOTPRINT_SCOPES, intentOf, tenantFootprint } from "../src/footprint";
+import { RenderedBlocksStack, terraformExpression } from "../src/rendered-blocks";
 import {
   DEFAULT_SECRET_RECOVERY_WINDOW_DAYS,
   SECRET_RECOVERY_WINDOW_DAYS,
@@ -8,6 +15,11 @@ import {
 } from "../src/secrets";
 
 const KMS = "arn:aws:kms:us-east-1:123456789012:key/abcd";
+const ENVIRONMENT = environmentFixture({
+  project: "pgforks",
+  name: "test",
+  proxy: { enabled: true },
+});
 
 const allStates: TenantConfig[] = [
   tenantFixture({ name: "alpha" }),
@@ -24,18 +36,17 @@ interface Synth {
 
 function synth(tenants: readonly TenantConfig[], extra: Partial<TenantSecretsProps> = {}): Synth {
   let construct: TenantSecrets | undefined;
-  const { json, resource } = synthScope((scope) => {
-    construct = new TenantSecrets(scope, "tenant-secrets", {
-      environment: environmentFixture({
-        project: "pgforks",
-        name: "test",
-        proxy: { enabled: true },
-      }),
-      tenants,
-      kmsKeyArn: KMS,
-      ...extra,
-    });
-  });
+  const { json, resource } = synthScope(
+    (scope) => {
+      construct = new TenantSecrets(scope, "tenant-secrets", {
+        environment: ENVIRONMENT,
+        tenants,
+        kmsKeyArn: KMS,
+        ...extra,
+      });
+    },
+    (app) => new RenderedBlocksStack(app, "stack"),
+  );
   if (!construct) throw new Error("not constructed");
   const secrets = (resource.aws_secretsmanager_secret ?? {}) as Record<
     string,
@@ -50,7 +61,87 @@ function secretNames(s: Synth): string[] {
     .sort();
 }
 
+/**
+ * What TenantSecrets synthesized while each secret was a construct: one SecretsmanagerSecret per
+ * tenant with a secret, at `tenant-secrets/<tenant>`, from the footprint's arguments. Returns the
+ * ARNs by tenant.
+ */
+function secretConstructs(
+  scope: Construct,
+  tenants: readonly TenantConfig[],
+  kmsKeyId: string,
+  recoveryWindowInDays: number,
+): Record<string, string> {
+  const secrets = new Construct(scope, "tenant-secrets");
+  const environment = { adminRole: ENVIRONMENT.database.masterUsername, aws: ENVIRONMENT };
+  const scopes = { ...DEFAULT_FOOTPRINT_SCOPES, secrets: ["tenant-secrets"] };
+  const arns: Record<string, string> = {};
+  for (const tenant of tenants) {
+    const intent = intentOf(tenantFootprint(tenant, environment, scopes, "platform"), "secret");
+    if (intent?.state !== "present") continue;
+    arns[tenant.name] = new SecretsmanagerSecret(secrets, tenant.name, {
+      ...intent.args,
+      kmsKeyId,
+      recoveryWindowInDays,
+      lifecycle: { preventDestroy: true },
+    }).arn;
+  }
+  return arns;
+}
+
+/**
+ * An app of a platform stack (a KMS key and the tenants' secrets, their ARNs as an output) and a
+ * consumer stack that reads every ARN (cdktf's cross-stack references), secrets from `secrets`.
+ */
+function appWithSecrets(
+  platformStack: (app: App) => TerraformStack,
+  secrets: (platform: TerraformStack, key: KmsKey) => Record<string, string>,
+) {
+  return synthApp((app) => {
+    const platform = platformStack(app);
+    new AwsProvider(platform, "aws", { region: "us-east-1" });
+    const key = new KmsKey(platform, "key", { description: "secrets" });
+    const arns = secrets(platform, key);
+    new TerraformOutput(platform, "tenant_secret_arns", { value: arns });
+    const consumer = new TerraformStack(app, "consumer");
+    new AwsProvider(consumer, "aws", { region: "us-east-1" });
+    for (const [tenant, arn] of Object.entries(arns)) {
+      new TerraformOutput(consumer, `arn_${tenant}`, { value: arn });
+    }
+  });
+}
+
 describe("TenantSecrets", () => {
+  it("renders exactly what one SecretsmanagerSecret construct per tenant synthesizes, cross-stack references included", () => {
+    const tenants = [
+      ...allStates,
+      tenantFixture({ name: "echo", owner: 'team "quoted" \\ example' }),
+    ];
+    const rendered = appWithSecrets(
+      (app) => new RenderedBlocksStack(app, "platform"),
+      (platform, key) =>
+        new TenantSecrets(platform, "tenant-secrets", {
+          environment: ENVIRONMENT,
+          tenants,
+          kmsKeyArn: terraformExpression(platform, key, "arn"),
+          recoveryWindowInDays: 14,
+        }).secretArns,
+    );
+    const constructs = appWithSecrets(
+      (app) => new TerraformStack(app, "platform"),
+      (platform, key) => secretConstructs(platform, tenants, key.arn, 14),
+    );
+    const platform = constructs.platform as {
+      resource: Record<string, object>;
+      output: Record<string, object>;
+    };
+    expect(Object.keys(platform.resource.aws_secretsmanager_secret ?? {})).toHaveLength(4);
+    expect(
+      Object.keys(platform.output).filter((o) => o.startsWith("cross-stack-output-")),
+    ).toHaveLength(4);
+    expect(rendered).toEqual(constructs);
+  });
+
   it("creates one secret per tenant that is not dropped, named <name>/tenants/<tenant>", () => {
     const s = synth(allStates);
     expect(secretNames(s)).toEqual([

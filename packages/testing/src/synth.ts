@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App, type IResolvable, Testing, Token } from "cdktf";
+import { App, type IResolvable, type TerraformStack, Testing, Token } from "cdktf";
 import type { Construct } from "constructs";
 
 /** One synthesized block (resource, data source, provider), as cdktf writes it. */
@@ -25,10 +25,21 @@ export interface SynthesizedScope {
 
 /**
  * The one synth helper of the construct tests: synthesizes what `build` adds to a fresh cdktf
- * test stack (`Testing.synthScope`) and parses it.
+ * test stack (`Testing.synthScope`) and parses it. `stack`: makes the test stack in the test app
+ * instead (a stack class of the project, e.g. one that merges rendered blocks).
  */
-export function synthScope(build: (scope: Construct) => void): SynthesizedScope {
-  const json = Testing.synthScope(build);
+export function synthScope(
+  build: (scope: Construct) => void,
+  stack?: (app: App) => TerraformStack,
+): SynthesizedScope {
+  let json: string;
+  if (stack) {
+    const scope = stack(Testing.app());
+    build(scope);
+    json = Testing.synth(scope);
+  } else {
+    json = Testing.synthScope(build);
+  }
   const parsed = JSON.parse(json) as SynthesizedScope["parsed"];
   const resource = parsed.resource ?? {};
   const all = <T>(type: string) => Object.values(resource[type] ?? {}) as T[];

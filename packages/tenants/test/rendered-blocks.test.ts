@@ -1,0 +1,132 @@
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { environmentFixture, synthScope, tenantFixture } from "@pgforks/testing";
+import { App, TerraformOutput, TerraformStack, Testing } from "cdktf";
+import { Construct } from "constructs";
+import {
+  RenderedBlocksStack,
+  renderedAttribute,
+  renderedBlocksStackOf,
+  terraformExpression,
+} from "../src/rendered-blocks";
+import { TenantSecrets } from "../src/secrets";
+
+const body = { name: "a", "//": { metadata: { path: "stack/owner/a", uniqueId: "a" } } };
+
+function renderedStack(): { stack: RenderedBlocksStack; owner: Construct } {
+  const stack = new RenderedBlocksStack(Testing.app(), "stack");
+  return { stack, owner: new Construct(stack, "owner") };
+}
+
+describe("RenderedBlocksStack", () => {
+  it("merges a rendered block after cdktf's resolve, beside the constructs' blocks", () => {
+    const { resource } = synthScope(
+      (scope) => {
+        new SecretsmanagerSecret(scope, "real", { name: "real" });
+        const stack = renderedBlocksStackOf(scope);
+        stack.addRenderedResource(scope, "aws_secretsmanager_secret", "rendered", { name: "r" });
+        stack.addRenderedResource(scope, "aws_kms_key", "k", { description: "k" });
+      },
+      (app) => new RenderedBlocksStack(app, "stack"),
+    );
+    expect(resource.aws_secretsmanager_secret).toEqual({
+      real: { name: "real" },
+      rendered: { name: "r" },
+    });
+    expect(resource.aws_kms_key).toEqual({ k: { description: "k" } });
+  });
+
+  it("writes exactly a plain stack's JSON when nothing is rendered", () => {
+    const build = (stack: TerraformStack) => new KmsKey(stack, "key", { description: "k" });
+    const plain = new TerraformStack(Testing.app(), "stack");
+    build(plain);
+    const rendered = new RenderedBlocksStack(Testing.app(), "stack");
+    build(rendered);
+    expect(rendered.toTerraform()).toEqual(plain.toTerraform());
+    expect(Object.keys(new RenderedBlocksStack(Testing.app(), "s").toTerraform())).not.toContain(
+      "resource",
+    );
+  });
+
+  it("refuses a cdktf token in a block, naming the construct and the field", () => {
+    const { stack, owner } = renderedStack();
+    const key = new KmsKey(stack, "key", {});
+    expect(() =>
+      stack.addRenderedResource(owner, "aws_secretsmanager_secret", "a", {
+        ...body,
+        kms_key_id: key.arn,
+      }),
+    ).toThrow(
+      /^stack\/owner: rendered block resource\.aws_secretsmanager_secret\.a\.kms_key_id holds a cdktf token/,
+    );
+    expect(() =>
+      stack.addRenderedResource(owner, "t", "n", { tags: { list: ["x", key.keyId] } }),
+    ).toThrow(/resource\.t\.n\.tags\.list\[1\] holds a cdktf token/);
+    expect(() =>
+      stack.addRenderedResource(owner, "t", "n", { port: key.deletionWindowInDays }),
+    ).toThrow(/resource\.t\.n\.port holds a cdktf token/);
+    expect(() => stack.addRenderedResource(owner, "t", "n", { policy: key })).toThrow(
+      /resource\.t\.n\.policy holds a KmsKey object/,
+    );
+    expect(() => stack.addRenderedResource(owner, "t", "n", { tags: undefined })).toThrow(
+      /resource\.t\.n\.tags holds undefined, not JSON data/,
+    );
+    expect(stack.toTerraform()).not.toHaveProperty("resource.t");
+  });
+
+  it("refuses an address rendered twice, or rendered and written by a construct", () => {
+    const { stack, owner } = renderedStack();
+    stack.addRenderedResource(owner, "aws_kms_key", "key", { description: "rendered" });
+    const other = new Construct(stack, "other");
+    expect(() => stack.addRenderedResource(other, "aws_kms_key", "key", {})).toThrow(
+      "stack/other: resource.aws_kms_key.key is already rendered by stack/owner",
+    );
+    new KmsKey(stack, "key", {});
+    expect(() => stack.toTerraform()).toThrow(
+      "stack/owner: resource.aws_kms_key.key is rendered and also written by a construct of stack",
+    );
+  });
+
+  it("is required of the stack of a construct that renders blocks", () => {
+    const stack = new TerraformStack(Testing.app(), "plain");
+    const tenantSecrets = () =>
+      new TenantSecrets(stack, "tenant-secrets", {
+        environment: environmentFixture(),
+        tenants: [tenantFixture({ name: "alpha" })],
+        kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/abcd",
+      });
+    expect(tenantSecrets).toThrow(
+      "plain/tenant-secrets: renders Terraform JSON blocks, but its stack plain (TerraformStack) does not merge them; make the stack a RenderedBlocksStack",
+    );
+  });
+
+  it("refuses HCL output when it holds rendered blocks", () => {
+    const { stack, owner } = renderedStack();
+    expect(() => stack.toHclTerraform()).not.toThrow();
+    stack.addRenderedResource(owner, "aws_kms_key", "key", {});
+    expect(() => stack.toHclTerraform()).toThrow(/have no HCL form/);
+  });
+});
+
+describe("terraformExpression and renderedAttribute", () => {
+  it("write what cdktf writes for a construct's attribute in its own stack", () => {
+    const { stack, owner } = renderedStack();
+    const key = new KmsKey(new Construct(stack, "nested"), "key", {});
+    const expression = terraformExpression(owner, key, "arn");
+    expect(expression).toBe(`\${aws_kms_key.${key.friendlyUniqueId}.arn}`);
+    new TerraformOutput(stack, "cdktf", { value: key.arn });
+    new TerraformOutput(stack, "rendered", { value: renderedAttribute(stack, "aws_x.y", "arn") });
+    const { output } = stack.toTerraform() as { output: Record<string, { value: string }> };
+    expect(output.cdktf?.value).toBe(expression);
+    expect(output.rendered?.value).toBe(`\${aws_x.y.arn}`);
+  });
+
+  it("refuses a resource of another stack", () => {
+    const app = new App({ outdir: Testing.app().outdir });
+    const here = new RenderedBlocksStack(app, "here");
+    const key = new KmsKey(new TerraformStack(app, "there"), "key", {});
+    expect(() => terraformExpression(here, key, "arn")).toThrow(
+      "here: there/key is in another stack; a rendered block can only name resources of its own stack",
+    );
+  });
+});
