@@ -1,5 +1,4 @@
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
-import type { Database } from "@cdktf/provider-postgresql/lib/database";
 import type { Role } from "@cdktf/provider-postgresql/lib/role";
 import { type TenantConfig, tenantDatabaseName } from "@pgforks/config";
 import { Fn, type TerraformResource, TerraformVariable, Token } from "cdktf";
@@ -42,7 +41,8 @@ export interface TenantCredentialSource {
 /** What a credential source may reference when it publishes a tenant's credentials. */
 export interface PublishedTenant {
   readonly role: Role;
-  readonly database: Database;
+  /** The database's name as a cdktf reference (TenantDatabaseResources.databaseName). */
+  readonly databaseName: string;
   /** Construct id of what is published (tenantConstructIds().secretValue). */
   readonly id: string;
 }
@@ -241,7 +241,7 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
       secretStringWo: this.secretValue.fill({
         username: resources.role.name,
         password: entryOf(this.passwords, tenant),
-        dbname: resources.database.name,
+        dbname: resources.databaseName,
       }),
       secretStringWoVersion: this.credentialsVersion(tenant, tenantDatabaseName(tenant)),
     });

@@ -1,9 +1,4 @@
-import { Database } from "@cdktf/provider-postgresql/lib/database";
-import { DefaultPrivileges } from "@cdktf/provider-postgresql/lib/default-privileges";
-import { Extension } from "@cdktf/provider-postgresql/lib/extension";
-import { Grant } from "@cdktf/provider-postgresql/lib/grant";
 import { Role } from "@cdktf/provider-postgresql/lib/role";
-import { Schema } from "@cdktf/provider-postgresql/lib/schema";
 import {
   ADMIN_DATABASE,
   readOnlyRoleNameProblem,
@@ -11,7 +6,7 @@ import {
   TENANT_DATABASE_PRIVILEGES,
   type TenantConfig,
 } from "@pgforks/config";
-import { type TerraformProvider, type TerraformResource, TerraformStack } from "cdktf";
+import { type TerraformProvider, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import type { TenantCredentialSource } from "./credential-sources";
 import {
@@ -26,7 +21,9 @@ import {
   tenantConstructIds,
   tenantFootprint,
 } from "./footprint";
-import { checkAddress, pathBelowStack, terraformAddress } from "./logical-ids";
+import { checkAddress, logicalIdOf, pathBelowStack, terraformAddress } from "./logical-ids";
+import { type PostgresqlBlockMeta, postgresqlBlock } from "./postgresql-blocks";
+import { renderedAttribute, renderedBlocksStackOf } from "./rendered-blocks";
 
 export { ADMIN_DATABASE, TEMPLATE_DATABASE, TENANT_DATABASE_PRIVILEGES };
 
@@ -49,16 +46,24 @@ export interface TenantDatabasesProps {
   readonly aws?: FootprintEnvironment["aws"];
 }
 
-/** The resources of one tenant. */
+/**
+ * The resources of one tenant. The role is a construct (its password arguments come from the
+ * credential source as cdktf tokens); the others are rendered blocks, given by their Terraform
+ * address (`type.name`).
+ */
 export interface TenantDatabaseResources {
   readonly tenant: TenantConfig;
   readonly role: Role;
-  readonly database: Database;
-  /** The tenant's own schema, named like its role: first on its search path ("$user", public). */
-  readonly schema: Schema;
-  readonly readOnlyRole?: Role;
-  /** Resources inside the tenant database (they go with it when the tenant is dropped). */
-  readonly inDatabase: readonly TerraformResource[];
+  /** Address of the database (`postgresql_database.<name>`). */
+  readonly database: string;
+  /** The database's name as a cdktf reference (`${postgresql_database.<name>.name}` in this stack). */
+  readonly databaseName: string;
+  /** Address of the tenant's own schema, named like its role: first on its search path ("$user", public). */
+  readonly schema: string;
+  /** Address of the read-only group, if any. */
+  readonly readOnlyRole?: string;
+  /** Addresses of the resources inside the tenant database (they go with it when the tenant is dropped). */
+  readonly inDatabase: readonly string[];
 }
 
 /**
@@ -114,23 +119,47 @@ export interface TenantDatabaseResources {
 export class TenantDatabases extends Construct implements TenantManifestSource {
   /** Per tenant that is not dropped, by tenant name. */
   public readonly tenants: Readonly<Record<string, TenantDatabaseResources>>;
-  /** Every grant, default privilege and extension, in the order they are serialized. */
-  public readonly chain: readonly TerraformResource[];
+  /** Address of every grant, default privilege and extension, in the order they are serialized. */
+  public readonly chain: readonly string[];
   /** The footprint of every tenant (dropped ones too), by tenant name: this stack's intents. */
   public readonly footprints: Readonly<Record<string, readonly TenantIntent[]>>;
 
   constructor(scope: Construct, id: string, props: TenantDatabasesProps) {
     super(scope, id);
+    const stack = renderedBlocksStackOf(this);
     const provider = props.postgresqlProvider;
     const admin = props.adminRole;
-    const chain: TerraformResource[] = [];
+    const chain: string[] = [];
+    const render = (
+      address: string,
+      constructId: string,
+      args: Readonly<Record<string, unknown>>,
+      meta: Pick<PostgresqlBlockMeta, "dependsOn" | "lifecycle"> = {},
+    ): string => {
+      const [type, name] = address.split(".") as [string, string];
+      stack.addRenderedResource(
+        this,
+        type,
+        name,
+        postgresqlBlock(args as Parameters<typeof postgresqlBlock>[0], {
+          path: `${this.node.path}/${constructId}`,
+          name,
+          provider,
+          ...meta,
+        }),
+      );
+      return address;
+    };
     // Each new link waits for the previous one (across tenants too).
-    const link = <T extends TerraformResource>(resource: T): T => {
+    const link = (
+      address: string,
+      constructId: string,
+      args: Readonly<Record<string, unknown>>,
+    ) => {
       const previous = chain[chain.length - 1];
-      if (previous)
-        resource.dependsOn = [...(resource.dependsOn ?? []), terraformAddress(previous)];
-      chain.push(resource);
-      return resource;
+      render(address, constructId, args, previous ? { dependsOn: [previous] } : {});
+      chain.push(address);
+      return address;
     };
 
     const byName = (a: TenantConfig, b: TenantConfig) =>
@@ -153,78 +182,71 @@ export class TenantDatabases extends Construct implements TenantManifestSource {
       ["revoke-public-admin-database", ADMIN_DATABASE],
       ["revoke-public-template-database", TEMPLATE_DATABASE],
     ] as const) {
-      link(
-        new Grant(this, id, {
-          provider,
-          database: shared,
-          role: PUBLIC_ROLE,
-          objectType: "database",
-          privileges: [],
-        }),
-      );
+      link(`postgresql_grant.${logicalIdOf(this, id)}`, id, {
+        database: shared,
+        objectType: "database",
+        privileges: [],
+        role: PUBLIC_ROLE,
+      });
     }
 
+    /** `${type.name.attribute}`: what cdktf writes for a reference to a resource of this stack. */
+    const expression = (address: string, attribute: string) => `\${${address}.${attribute}}`;
     const tenants: Record<string, TenantDatabaseResources> = {};
     for (const tenant of kept) {
       const intents = footprintOf(tenant);
       footprints[tenant.name] = intents;
       const start = chain.length;
       const idOf = (intent: TenantIntent) => intent.address.constructPath.at(-1) as string;
-      const built = <R extends TerraformResource>(intent: TenantIntent, resource: R): R => {
-        checkAddress(intent, resource);
-        return resource;
-      };
+      const addressOf = (intent: TenantIntent) => intent.address.terraformAddress;
 
       const roleIntent = intentOf(intents, "role");
       if (!roleIntent)
         throw new Error(`TenantDatabases: no role in the footprint of ${tenant.name}`);
-      const role = built(
-        roleIntent,
-        new Role(this, idOf(roleIntent), {
-          provider,
-          ...roleIntent.args,
-          passwordWo: props.credentials.rolePassword(this, tenant),
-          passwordWoVersion: props.credentials.rolePasswordVersion(tenant),
-        }),
-      );
+      const role = new Role(this, idOf(roleIntent), {
+        provider,
+        ...roleIntent.args,
+        passwordWo: props.credentials.rolePassword(this, tenant),
+        passwordWoVersion: props.credentials.rolePasswordVersion(tenant),
+      });
+      checkAddress(roleIntent, role);
+      const roleAddress = terraformAddress(role);
       const readOnlyIntent = intentOf(intents, "read-only role");
       const readOnlyRole = readOnlyIntent
-        ? built(
-            readOnlyIntent,
-            new Role(this, idOf(readOnlyIntent), { provider, ...readOnlyIntent.args }),
-          )
+        ? render(addressOf(readOnlyIntent), idOf(readOnlyIntent), readOnlyIntent.args)
         : undefined;
 
       const databaseIntent = intentOf(intents, "database");
       if (!databaseIntent)
         throw new Error(`TenantDatabases: no database in the footprint of ${tenant.name}`);
       const dbName = databaseIntent.args.name;
-      const database = built(
-        databaseIntent,
-        new Database(this, idOf(databaseIntent), {
-          provider,
-          ...databaseIntent.args,
+      const database = render(
+        addressOf(databaseIntent),
+        idOf(databaseIntent),
+        databaseIntent.args,
+        {
           lifecycle: {
-            preventDestroy: true,
             // A rename is refused at plan time, before anything changes: with `name` ignored the
             // planned name stays the one in the state, and this postcondition fails the plan.
-            ignoreChanges: ["name"],
+            ignore_changes: ["name"],
             postcondition: [
               {
                 condition: `\${self.name == ${JSON.stringify(dbName)}}`,
-                errorMessage: `Tenant "${tenant.name}" is configured with database "${dbName}", but its database has another name. Renaming a tenant database is refused: it needs every session gone and moves every grant (docs/operations.md, "Renaming a database").`,
+                error_message: `Tenant "${tenant.name}" is configured with database "${dbName}", but its database has another name. Renaming a tenant database is refused: it needs every session gone and moves every grant (docs/operations.md, "Renaming a database").`,
               },
             ],
+            prevent_destroy: true,
           },
           // Destroyed before the roles (a dropped tenant's objects go with the database).
-          dependsOn: readOnlyRole ? [role, readOnlyRole] : [role],
-        }),
+          dependsOn: readOnlyRole ? [roleAddress, readOnlyRole] : [roleAddress],
+        },
       );
 
       // Names in the footprint become references, so Terraform orders each resource after the
       // role, database or schema it names.
-      const roles = new Map<string, string>([[tenant.name, role.name]]);
-      if (readOnlyRole && readOnlyIntent) roles.set(readOnlyIntent.args.name, readOnlyRole.name);
+      const roles = new Map<string, string>([[tenant.name, expression(roleAddress, "name")]]);
+      if (readOnlyRole && readOnlyIntent)
+        roles.set(readOnlyIntent.args.name, expression(readOnlyRole, "name"));
       const schemas = new Map<string, string>();
       const named = (names: ReadonlyMap<string, string>, value: string) =>
         names.get(value) ?? value;
@@ -234,53 +256,37 @@ export class TenantDatabases extends Construct implements TenantManifestSource {
         args: A,
       ): A => ({
         ...args,
-        ...(args.database === dbName ? { database: database.name } : {}),
+        ...(args.database === dbName ? { database: expression(database, "name") } : {}),
         ...(args.role !== undefined ? { role: named(roles, args.role) } : {}),
         ...(args.owner !== undefined ? { owner: named(roles, args.owner) } : {}),
         ...(args.schema !== undefined ? { schema: named(schemas, args.schema) } : {}),
       });
 
-      let schema: Schema | undefined;
+      let schema: string | undefined;
       for (const intent of intents) {
         switch (intent.kind) {
           case "grant":
-            link(built(intent, new Grant(this, idOf(intent), { provider, ...wire(intent.args) })));
+          case "extension":
+          case "default privileges":
+            link(addressOf(intent), idOf(intent), wire(intent.args));
             break;
           case "schema":
-            schema = link(
-              built(
-                intent,
-                new Schema(this, idOf(intent), {
-                  provider,
-                  ...wire(intent.args),
-                  name: named(roles, intent.args.name),
-                }),
-              ),
-            );
-            schemas.set(intent.args.name, schema.name);
-            break;
-          case "extension":
-            link(
-              built(intent, new Extension(this, idOf(intent), { provider, ...wire(intent.args) })),
-            );
-            break;
-          case "default privileges":
-            link(
-              built(
-                intent,
-                new DefaultPrivileges(this, idOf(intent), { provider, ...wire(intent.args) }),
-              ),
-            );
+            schema = link(addressOf(intent), idOf(intent), {
+              ...wire(intent.args),
+              name: named(roles, intent.args.name),
+            });
+            schemas.set(intent.args.name, expression(schema, "name"));
             break;
           default:
             break;
         }
       }
 
+      const databaseName = renderedAttribute(stack, database, "name");
       const secretValue = intentOf(intents, "secret value");
       const published = props.credentials.publish?.(this, tenant, {
         role,
-        database,
+        databaseName,
         id: tenantConstructIds(tenant.name).secretValue,
       });
       if (published && secretValue) checkAddress(secretValue, published);
@@ -290,6 +296,7 @@ export class TenantDatabases extends Construct implements TenantManifestSource {
         tenant,
         role,
         database,
+        databaseName,
         schema,
         readOnlyRole,
         inDatabase: chain.slice(start),

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { ADMIN_CONNECTION_HEADROOM, ALLOWED_EXTENSIONS, type TenantConfig } from "@pgforks/config";
 import { synthScope, tenantFixture } from "@pgforks/testing";
+import type { App } from "cdktf";
 import {
   EphemeralVariableCredentials,
   SecretsManagerCredentials,
@@ -20,7 +21,11 @@ import {
   intentsOf,
   tenantFootprint,
 } from "../src/footprint";
+import { RenderedBlocksStack } from "../src/rendered-blocks";
 import { DATABASE_URL_QUERY } from "../src/secret-value";
+
+/** TenantDatabases renders its blocks: its stack merges them. */
+const renderedStack = (app: App) => new RenderedBlocksStack(app, "stack");
 
 type Block = Record<string, unknown>;
 interface Tf {
@@ -54,7 +59,7 @@ function synth(tenants: readonly TenantConfig[], credentials: "local" | "aws" = 
               connectionTarget: { proxy: true, port: 5432 },
             }),
     });
-  });
+  }, renderedStack);
   const tf = parsed as Tf;
   tf.resource ??= {};
   return tf;

@@ -2,7 +2,8 @@
  * `tsx packages/testing/src/bin/synth-configurations.ts <checkout> <outdir>`: synthesizes, with
  * the code of the checkout at <checkout>, every committed environment (as committed, proxy on,
  * proxy off), prod with tenants in every state, with no tenant, with only a dropped one and with
- * 200 tenants (each with the proxy on and off), and all environments in one app; writes each
+ * 200 tenants (each with the proxy on and off), all environments in one app, and the local stack
+ * (local-tenants) with tenants in every state, none, only a dropped one and 200; writes each
  * stack's cdk.tf.json with its keys sorted to <outdir>/<configuration>/<stack>.json, or the
  * refusal to <outdir>/<configuration>/error.txt.
  *
@@ -27,6 +28,14 @@ const config = fromCheckout("@pgforks/config") as {
 };
 const { synthesizeInMemory } = fromCheckout("@pgforks/stacks/src/synth") as {
   synthesizeInMemory: (loaded: LoadedEnvironment[]) => Record<string, unknown>;
+};
+const { synthesizeLocalStack } = fromCheckout("@pgforks/local/src/local-stack") as {
+  synthesizeLocalStack: (input: {
+    tenants: readonly TenantConfig[];
+    port: number;
+    adminRole: string;
+    passwordVersions: Readonly<Record<string, string>>;
+  }) => Record<string, unknown>;
 };
 const { tenantFixture } = fromCheckout("@pgforks/testing") as {
   tenantFixture: (patch: Partial<TenantInput> & { name: string }) => TenantConfig;
@@ -89,6 +98,28 @@ for (const proxy of [true, false]) {
   write(`prod-only-dropped-${label}`, [{ ...base, tenants: onlyDropped }]);
   write(`prod-200-${label}`, [{ ...base, tenants: many }]);
 }
+function writeLocal(name: string, tenants: readonly TenantConfig[]): void {
+  const dir = join(outdir as string, name);
+  mkdirSync(dir, { recursive: true });
+  const passwordVersions = Object.fromEntries(
+    tenants.filter((t) => t.state !== "dropped").map((t, i) => [t.name, `version-${i}`]),
+  );
+  try {
+    const json = synthesizeLocalStack({
+      tenants,
+      port: 54329,
+      adminRole: "forks_admin",
+      passwordVersions,
+    });
+    writeFileSync(join(dir, "local-tenants.json"), `${JSON.stringify(sorted(json), null, 1)}\n`);
+  } catch (error) {
+    writeFileSync(join(dir, "error.txt"), `${(error as Error).message}\n`);
+  }
+}
+writeLocal("local-states", allStates);
+writeLocal("local-zero", []);
+writeLocal("local-only-dropped", onlyDropped);
+writeLocal("local-200", many);
 write(
   "all-environments",
   names.map((name) => config.loadEnvironment(name)),

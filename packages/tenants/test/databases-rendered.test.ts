@@ -1,0 +1,256 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { Database } from "@cdktf/provider-postgresql/lib/database";
+import { DefaultPrivileges } from "@cdktf/provider-postgresql/lib/default-privileges";
+import { Extension } from "@cdktf/provider-postgresql/lib/extension";
+import { Grant } from "@cdktf/provider-postgresql/lib/grant";
+import { PostgresqlProvider } from "@cdktf/provider-postgresql/lib/provider";
+import { Role } from "@cdktf/provider-postgresql/lib/role";
+import { Schema } from "@cdktf/provider-postgresql/lib/schema";
+import type { TenantConfig } from "@pgforks/config";
+import { synthApp, tenantFixture } from "@pgforks/testing";
+import { type TerraformProvider, type TerraformResource, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import {
+  EphemeralVariableCredentials,
+  SecretsManagerCredentials,
+  type TenantCredentialSource,
+} from "../src/credential-sources";
+import { ADMIN_DATABASE, TEMPLATE_DATABASE, TenantDatabases } from "../src/databases";
+import {
+  DEFAULT_FOOTPRINT_SCOPES,
+  type FootprintEnvironment,
+  intentOf,
+  PUBLIC_ROLE,
+  type TenantIntent,
+  tenantConstructIds,
+  tenantFootprint,
+} from "../src/footprint";
+import { checkAddress, terraformAddress } from "../src/logical-ids";
+import { RenderedBlocksStack } from "../src/rendered-blocks";
+
+const ADMIN = "forks_admin";
+const HOST = "pgforks-test.proxy-abc.us-east-1.rds.amazonaws.com";
+const arnOf = (name: string) => `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}`;
+
+/** Every state and every optional kind: extensions, read-only groups, suspended, retired, dropped. */
+const tenants: TenantConfig[] = [
+  tenantFixture({ name: "alpha", readOnlyRole: true, extensions: ["citext", "pg_trgm"] }),
+  tenantFixture({ name: "bravo", state: "suspended", readOnlyRole: true }),
+  tenantFixture({ name: "charlie", state: "retired", extensions: ["pg_trgm"] }),
+  tenantFixture({ name: "delta", state: "dropped", confirmDrop: "delta" }),
+  tenantFixture({ name: "echo", database: "echo_main", connectionLimit: 3 }),
+];
+
+type Credentials = "local" | "aws";
+
+function credentialsOf(scope: Construct, kind: Credentials): TenantCredentialSource {
+  const kept = tenants.filter((t) => t.state !== "dropped");
+  return kind === "local"
+    ? new EphemeralVariableCredentials(scope, "credentials", {
+        versions: Object.fromEntries(kept.map((t) => [t.name, `${t.passwordVersion}-abc`])),
+      })
+    : new SecretsManagerCredentials(scope, "credentials", {
+        secretArns: Object.fromEntries(kept.map((t) => [t.name, arnOf(t.name)])),
+        applicationHost: HOST,
+        applicationPort: 5432,
+        connectionTarget: { proxy: true, port: 5432 },
+      });
+}
+
+/**
+ * What TenantDatabases synthesized while every tenant resource was a construct of the postgresql
+ * binding (Role, Database, Grant, Schema, Extension, DefaultPrivileges at `tenants/<id>`, from the
+ * footprint's arguments, wired by reference and chained by depends_on), for the comparison below.
+ */
+function constructsReference(
+  scope: Construct,
+  credentials: TenantCredentialSource,
+  provider: TerraformProvider | undefined,
+): void {
+  const databases = new Construct(scope, "tenants");
+  const environment: FootprintEnvironment = { adminRole: ADMIN };
+  const scopes = { ...DEFAULT_FOOTPRINT_SCOPES, databases: ["tenants"] };
+  const chain: TerraformResource[] = [];
+  const link = <T extends TerraformResource>(resource: T): T => {
+    const previous = chain[chain.length - 1];
+    if (previous) resource.dependsOn = [terraformAddress(previous)];
+    chain.push(resource);
+    return resource;
+  };
+  for (const [id, database] of [
+    ["revoke-public-admin-database", ADMIN_DATABASE],
+    ["revoke-public-template-database", TEMPLATE_DATABASE],
+  ] as const) {
+    link(
+      new Grant(databases, id, {
+        provider,
+        database,
+        role: PUBLIC_ROLE,
+        objectType: "database",
+        privileges: [],
+      }),
+    );
+  }
+  const built = <R extends TerraformResource>(intent: TenantIntent, resource: R): R => {
+    checkAddress(intent, resource);
+    return resource;
+  };
+  const idOf = (intent: TenantIntent) => intent.address.constructPath.at(-1) as string;
+  const kept = tenants.filter((t) => t.state !== "dropped");
+  for (const tenant of [...kept].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const intents = tenantFootprint(tenant, environment, scopes, "tenants");
+    const roleIntent = intentOf(intents, "role");
+    const databaseIntent = intentOf(intents, "database");
+    if (!roleIntent || !databaseIntent) throw new Error(`incomplete footprint of ${tenant.name}`);
+    const role = built(
+      roleIntent,
+      new Role(databases, idOf(roleIntent), {
+        provider,
+        ...roleIntent.args,
+        passwordWo: credentials.rolePassword(databases, tenant),
+        passwordWoVersion: credentials.rolePasswordVersion(tenant),
+      }),
+    );
+    const readOnlyIntent = intentOf(intents, "read-only role");
+    const readOnlyRole = readOnlyIntent
+      ? built(
+          readOnlyIntent,
+          new Role(databases, idOf(readOnlyIntent), { provider, ...readOnlyIntent.args }),
+        )
+      : undefined;
+    const dbName = databaseIntent.args.name;
+    const database = built(
+      databaseIntent,
+      new Database(databases, idOf(databaseIntent), {
+        provider,
+        ...databaseIntent.args,
+        lifecycle: {
+          preventDestroy: true,
+          ignoreChanges: ["name"],
+          postcondition: [
+            {
+              condition: `\${self.name == ${JSON.stringify(dbName)}}`,
+              errorMessage: `Tenant "${tenant.name}" is configured with database "${dbName}", but its database has another name. Renaming a tenant database is refused: it needs every session gone and moves every grant (docs/operations.md, "Renaming a database").`,
+            },
+          ],
+        },
+        dependsOn: readOnlyRole ? [role, readOnlyRole] : [role],
+      }),
+    );
+    const roles = new Map<string, string>([[tenant.name, role.name]]);
+    if (readOnlyRole && readOnlyIntent) roles.set(readOnlyIntent.args.name, readOnlyRole.name);
+    const schemas = new Map<string, string>();
+    const named = (names: ReadonlyMap<string, string>, value: string) => names.get(value) ?? value;
+    const wire = <A extends { database?: string; role?: string; owner?: string; schema?: string }>(
+      args: A,
+    ): A => ({
+      ...args,
+      ...(args.database === dbName ? { database: database.name } : {}),
+      ...(args.role !== undefined ? { role: named(roles, args.role) } : {}),
+      ...(args.owner !== undefined ? { owner: named(roles, args.owner) } : {}),
+      ...(args.schema !== undefined ? { schema: named(schemas, args.schema) } : {}),
+    });
+    for (const intent of intents) {
+      const id = idOf(intent);
+      switch (intent.kind) {
+        case "grant":
+          link(built(intent, new Grant(databases, id, { provider, ...wire(intent.args) })));
+          break;
+        case "schema": {
+          const schema = link(
+            built(
+              intent,
+              new Schema(databases, id, {
+                provider,
+                ...wire(intent.args),
+                name: named(roles, intent.args.name),
+              }),
+            ),
+          );
+          schemas.set(intent.args.name, schema.name);
+          break;
+        }
+        case "extension":
+          link(built(intent, new Extension(databases, id, { provider, ...wire(intent.args) })));
+          break;
+        case "default privileges":
+          link(
+            built(intent, new DefaultPrivileges(databases, id, { provider, ...wire(intent.args) })),
+          );
+          break;
+        default:
+          break;
+      }
+    }
+    credentials.publish?.(databases, tenant, {
+      role,
+      databaseName: database.name,
+      id: tenantConstructIds(tenant.name).secretValue,
+    });
+  }
+  const removed = tenants
+    .filter((t) => t.state === "dropped")
+    .flatMap((t) => tenantFootprint(t, environment, scopes, "tenants"))
+    .filter((i) => i.state === "forgotten")
+    .map((i) => ({ from: i.address.terraformAddress, lifecycle: { destroy: false } }));
+  if (removed.length > 0) TerraformStack.of(scope).addOverride("removed", removed);
+}
+
+/** Which postgresql provider TenantDatabases gets: none (the stack's default), the unaliased one, an aliased one. */
+type ProviderCase = "none" | "unaliased" | "aliased";
+
+/** The app with TenantDatabases (rendered) or the reference constructs, in stack "tenants-stack". */
+function appWith(kind: "rendered" | "constructs", credentials: Credentials, which: ProviderCase) {
+  return synthApp((app) => {
+    const stack = new RenderedBlocksStack(app, "tenants-stack");
+    new AwsProvider(stack, "aws", { region: "us-east-1" });
+    const unaliased = new PostgresqlProvider(stack, "postgresql", { host: "db.example.com" });
+    const provider =
+      which === "none"
+        ? undefined
+        : which === "unaliased"
+          ? unaliased
+          : new PostgresqlProvider(stack, "postgresql-aliased", {
+              alias: "tenants",
+              host: "db.example.com",
+            });
+    const source = credentialsOf(stack, credentials);
+    if (kind === "rendered") {
+      new TenantDatabases(stack, "tenants", {
+        tenants,
+        adminRole: ADMIN,
+        credentials: source,
+        postgresqlProvider: provider,
+      });
+    } else {
+      constructsReference(stack, source, provider);
+    }
+  });
+}
+
+describe("TenantDatabases renders what the postgresql binding's constructs synthesize", () => {
+  for (const credentials of ["local", "aws"] as const) {
+    for (const which of ["none", "unaliased", "aliased"] as const) {
+      it(`with ${credentials} credentials and provider: ${which}`, () => {
+        const rendered = appWith("rendered", credentials, which);
+        const constructs = appWith("constructs", credentials, which);
+        const resourcesOf = (app: typeof rendered) =>
+          (app["tenants-stack"] as { resource: Record<string, object> }).resource;
+        const resource = resourcesOf(constructs);
+        // Every kind, each more than once, compared kind by kind, then the whole app.
+        for (const type of [
+          "postgresql_role",
+          "postgresql_database",
+          "postgresql_grant",
+          "postgresql_schema",
+          "postgresql_extension",
+          "postgresql_default_privileges",
+        ]) {
+          expect(Object.keys(resource[type] ?? {}).length).toBeGreaterThan(1);
+          expect(resourcesOf(rendered)[type]).toEqual(resource[type]);
+        }
+        expect(rendered).toEqual(constructs);
+      });
+    }
+  }
+});
