@@ -28,7 +28,7 @@ function snakeCase(key: string): string {
  * the binding takes them) and meta-arguments: `//` metadata, each argument in snake_case, undefined
  * ones left out, then depends_on, lifecycle and provider. Arguments are only scalars and lists of
  * strings (the footprint's); anything else is refused, so a nested binding structure cannot be
- * written in a form the binding would not write. test/databases.test.ts checks every kind against
+ * written in a form the binding would not write. test/databases-rendered.test.ts checks every kind against
  * the binding's own construct.
  */
 export function postgresqlBlock(
