@@ -1,5 +1,4 @@
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
-import type { Role } from "@cdktf/provider-postgresql/lib/role";
 import { type TenantConfig, tenantDatabaseName } from "@pgforks/config";
 import { Fn, type TerraformResource, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
@@ -40,7 +39,8 @@ export interface TenantCredentialSource {
 
 /** What a credential source may reference when it publishes a tenant's credentials. */
 export interface PublishedTenant {
-  readonly role: Role;
+  /** The login role's name as a cdktf reference (`${postgresql_role.<name>.name}` in this stack). */
+  readonly roleName: string;
   /** The database's name as a cdktf reference (TenantDatabaseResources.databaseName). */
   readonly databaseName: string;
   /** Construct id of what is published (tenantConstructIds().secretValue). */
@@ -239,7 +239,7 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
     return new SecretsmanagerSecretVersion(scope, resources.id, {
       secretId: this.secretArn(tenant),
       secretStringWo: this.secretValue.fill({
-        username: resources.role.name,
+        username: resources.roleName,
         password: entryOf(this.passwords, tenant),
         dbname: resources.databaseName,
       }),

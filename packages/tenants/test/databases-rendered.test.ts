@@ -1,4 +1,5 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { Database } from "@cdktf/provider-postgresql/lib/database";
 import { DefaultPrivileges } from "@cdktf/provider-postgresql/lib/default-privileges";
 import { Extension } from "@cdktf/provider-postgresql/lib/extension";
@@ -8,7 +9,7 @@ import { Role } from "@cdktf/provider-postgresql/lib/role";
 import { Schema } from "@cdktf/provider-postgresql/lib/schema";
 import type { TenantConfig } from "@pgforks/config";
 import { synthApp, tenantFixture } from "@pgforks/testing";
-import { type TerraformProvider, type TerraformResource, TerraformStack } from "cdktf";
+import { ref, type TerraformProvider, type TerraformResource, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import {
   EphemeralVariableCredentials,
@@ -183,7 +184,7 @@ function constructsReference(
       }
     }
     credentials.publish?.(databases, tenant, {
-      role,
+      roleName: role.name,
       databaseName: database.name,
       id: tenantConstructIds(tenant.name).secretValue,
     });
@@ -253,4 +254,66 @@ describe("TenantDatabases renders what the postgresql binding's constructs synth
       });
     }
   }
+});
+
+/**
+ * Two stacks as the environments have them: the tenants' secrets and the instance in "platform",
+ * TenantDatabases with AWS credentials in "tenants", whose role versions and secret values
+ * reference the platform across stacks (ARNs, address, port).
+ */
+function crossStackAppWith(kind: "rendered" | "constructs") {
+  return synthApp((app) => {
+    const platform = new RenderedBlocksStack(app, "platform");
+    new AwsProvider(platform, "aws", { region: "us-east-1" });
+    const kept = tenants.filter((t) => t.state !== "dropped");
+    const secretArns = Object.fromEntries(
+      kept.map((t) => [
+        t.name,
+        new SecretsmanagerSecret(platform, `secret-${t.name}`, { name: t.name }).arn,
+      ]),
+    );
+    const address = Token.asString(ref("aws_db_instance.database.address", platform));
+    const port = Token.asNumber(ref("aws_db_instance.database.port", platform));
+    const stack = new RenderedBlocksStack(app, "tenants-stack");
+    new AwsProvider(stack, "aws", { region: "us-east-1" });
+    new PostgresqlProvider(stack, "postgresql", { host: address, port });
+    const source = new SecretsManagerCredentials(stack, "credentials", {
+      secretArns,
+      applicationHost: address,
+      applicationPort: port,
+      connectionTarget: { proxy: false, port: 5432 },
+    });
+    if (kind === "rendered") {
+      new TenantDatabases(stack, "tenants", { tenants, adminRole: ADMIN, credentials: source });
+    } else {
+      constructsReference(stack, source, undefined);
+    }
+  });
+}
+
+describe("TenantDatabases with references across stacks", () => {
+  it("writes the same outputs, remote state, roles and secret values as the constructs", () => {
+    const rendered = crossStackAppWith("rendered");
+    const constructs = crossStackAppWith("constructs");
+    const platform = constructs.platform as { output: Record<string, object> };
+    const tenantsStack = constructs["tenants-stack"] as {
+      data: Record<string, object>;
+      resource: Record<string, Record<string, Record<string, unknown>>>;
+    };
+    // The reference app does cross stacks: an output per ARN, the address and the port.
+    expect(
+      Object.keys(platform.output).filter((k) => k.startsWith("cross-stack-output-")),
+    ).toHaveLength(6);
+    expect(Object.keys(tenantsStack.data.terraform_remote_state ?? {})).toEqual([
+      "cross-stack-reference-input-platform",
+    ]);
+    const roles = Object.values(tenantsStack.resource.postgresql_role ?? {});
+    expect(
+      roles.some((r) => String(r.password_wo_version).includes("terraform_remote_state")),
+    ).toBe(true);
+    expect((rendered["tenants-stack"] as typeof tenantsStack).resource.postgresql_role).toEqual(
+      tenantsStack.resource.postgresql_role,
+    );
+    expect(rendered).toEqual(constructs);
+  });
 });
