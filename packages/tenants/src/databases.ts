@@ -20,7 +20,7 @@ import {
   tenantConstructIds,
   tenantFootprint,
 } from "./footprint";
-import { checkAddress, logicalIdOf, pathBelowStack } from "./logical-ids";
+import { logicalIdOf, pathBelowStack } from "./logical-ids";
 import { type PostgresqlBlockMeta, postgresqlBlock } from "./postgresql-blocks";
 import { renderedAttribute, renderedBlocksStackOf } from "./rendered-blocks";
 
@@ -298,7 +298,11 @@ export class TenantDatabases extends Construct implements TenantManifestSource {
         databaseName,
         id: tenantConstructIds(tenant.name).secretValue,
       });
-      if (published && secretValue) checkAddress(secretValue, published);
+      if (published && secretValue && published !== secretValue.address.terraformAddress) {
+        throw new Error(
+          `${this.node.path}: the tenant footprint says ${secretValue.address.terraformAddress}, the credential source published ${published}`,
+        );
+      }
 
       if (!schema) throw new Error(`TenantDatabases: no schema in the footprint of ${tenant.name}`);
       tenants[tenant.name] = {
