@@ -152,8 +152,7 @@ describe("RenderedBlocksStack.addResolvedResource", () => {
     };
     expect(tf.resource.aws_secretsmanager_secret?.a).toEqual({
       ...body,
-      kms_key_id:
-        `\${data.terraform_remote_state.cross-stack-reference-input-origin.outputs.cross-stack-output-aws_kms_keykeyarn}`,
+      kms_key_id: `\${data.terraform_remote_state.cross-stack-reference-input-origin.outputs.cross-stack-output-aws_kms_keykeyarn}`,
       description: `\${aws_kms_key.local.arn}`,
     });
     expect(Object.keys(tf.data.terraform_remote_state ?? {})).toEqual([
