@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Role } from "@cdktf/provider-postgresql/lib/role";
 import { connectionTarget, loadEnvironment } from "@pgforks/config";
 import { credentialsVersion } from "@pgforks/tenants";
 import {
@@ -158,9 +159,12 @@ describe("every tenants stack, as synthesized, under real terraform validate wit
       const loaded = loadEnvironment("staging");
       const app = new App({ outdir, stackTraces: false });
       const stacks = composeEnvironment(app, loaded);
-      // A construct-level mistake: a value the provider's schema refuses.
-      const role = Object.values(stacks.tenants.databases.tenants)[0]?.role;
-      role?.addOverride("connection_limit", "many");
+      // A construct-level mistake: a value the provider's schema refuses (the tenants' own roles
+      // are rendered blocks, so a construct of the binding added to the stack carries it).
+      new Role(stacks.tenants, "broken-role", { name: "broken" }).addOverride(
+        "connection_limit",
+        "many",
+      );
       app.synth();
       const harness = new TerraformHarness({ outdir, workDir: join(dir, "broken-harness") });
       const report = await harness.check("staging-tenants");

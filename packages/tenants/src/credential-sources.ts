@@ -1,7 +1,5 @@
-import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
-import type { Role } from "@cdktf/provider-postgresql/lib/role";
 import { type TenantConfig, tenantDatabaseName } from "@pgforks/config";
-import { Fn, type TerraformResource, TerraformVariable, Token } from "cdktf";
+import { Fn, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import {
   type ConnectionTarget,
@@ -11,6 +9,8 @@ import {
   scaledPasswordVersion,
 } from "./credentials";
 import { ExpressionTemplate, type SlotValues } from "./expression-template";
+import { logicalIdOf } from "./logical-ids";
+import { renderedBlocksStackOf } from "./rendered-blocks";
 import { tenantSecretValue } from "./secret-value";
 
 /**
@@ -29,18 +29,16 @@ export interface TenantCredentialSource {
   rolePasswordVersion(tenant: TenantConfig): string;
   /**
    * Publishes the credentials once the role and database exist (e.g. the tenant's secret value,
-   * under the construct id `resources.id`). Returns the resource it created, if any.
+   * under the construct id `resources.id`). Returns the address (`type.name`) of the resource it
+   * created, if any.
    */
-  publish?(
-    scope: Construct,
-    tenant: TenantConfig,
-    resources: PublishedTenant,
-  ): TerraformResource | undefined;
+  publish?(scope: Construct, tenant: TenantConfig, resources: PublishedTenant): string | undefined;
 }
 
 /** What a credential source may reference when it publishes a tenant's credentials. */
 export interface PublishedTenant {
-  readonly role: Role;
+  /** The login role's name as a cdktf reference (`${postgresql_role.<name>.name}` in this stack). */
+  readonly roleName: string;
   /** The database's name as a cdktf reference (TenantDatabaseResources.databaseName). */
   readonly databaseName: string;
   /** Construct id of what is published (tenantConstructIds().secretValue). */
@@ -235,15 +233,25 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
     return this.roleVersion.fill(this.versionSlots(tenant, tenantDatabaseName(tenant)));
   }
 
-  publish(scope: Construct, tenant: TenantConfig, resources: PublishedTenant): TerraformResource {
-    return new SecretsmanagerSecretVersion(scope, resources.id, {
-      secretId: this.secretArn(tenant),
-      secretStringWo: this.secretValue.fill({
-        username: resources.role.name,
+  /**
+   * The tenant's secret value: the block the binding's SecretsmanagerSecretVersion writes
+   * (`//` metadata, secret_id, secret_string_wo, secret_string_wo_version), rendered; its values
+   * are cdktf tokens (cross-stack references, the templates' copies), so cdktf resolves it
+   * (RenderedBlocksStack.addResolvedResource).
+   */
+  publish(scope: Construct, tenant: TenantConfig, resources: PublishedTenant): string {
+    const type = "aws_secretsmanager_secret_version";
+    const name = logicalIdOf(scope, resources.id);
+    renderedBlocksStackOf(scope).addResolvedResource(scope, type, name, {
+      "//": { metadata: { path: `${scope.node.path}/${resources.id}`, uniqueId: name } },
+      secret_id: this.secretArn(tenant),
+      secret_string_wo: this.secretValue.fill({
+        username: resources.roleName,
         password: entryOf(this.passwords, tenant),
         dbname: resources.databaseName,
       }),
-      secretStringWoVersion: this.credentialsVersion(tenant, tenantDatabaseName(tenant)),
+      secret_string_wo_version: this.credentialsVersion(tenant, tenantDatabaseName(tenant)),
     });
+    return `${type}.${name}`;
   }
 }

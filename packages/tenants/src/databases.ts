@@ -1,4 +1,3 @@
-import { Role } from "@cdktf/provider-postgresql/lib/role";
 import {
   ADMIN_DATABASE,
   readOnlyRoleNameProblem,
@@ -21,7 +20,7 @@ import {
   tenantConstructIds,
   tenantFootprint,
 } from "./footprint";
-import { checkAddress, logicalIdOf, pathBelowStack, terraformAddress } from "./logical-ids";
+import { logicalIdOf, pathBelowStack } from "./logical-ids";
 import { type PostgresqlBlockMeta, postgresqlBlock } from "./postgresql-blocks";
 import { renderedAttribute, renderedBlocksStackOf } from "./rendered-blocks";
 
@@ -47,13 +46,14 @@ export interface TenantDatabasesProps {
 }
 
 /**
- * The resources of one tenant. The role is a construct (its password arguments come from the
- * credential source as cdktf tokens); the others are rendered blocks, given by their Terraform
- * address (`type.name`).
+ * The resources of one tenant: rendered blocks, given by their Terraform address (`type.name`).
+ * The login role's password arguments come from the credential source as cdktf tokens, so its
+ * block is resolved by cdktf (RenderedBlocksStack.addResolvedResource).
  */
 export interface TenantDatabaseResources {
   readonly tenant: TenantConfig;
-  readonly role: Role;
+  /** Address of the login role (`postgresql_role.<name>`). */
+  readonly role: string;
   /** Address of the database (`postgresql_database.<name>`). */
   readonly database: string;
   /** The database's name as a cdktf reference (`${postgresql_database.<name>.name}` in this stack). */
@@ -203,14 +203,23 @@ export class TenantDatabases extends Construct implements TenantManifestSource {
       const roleIntent = intentOf(intents, "role");
       if (!roleIntent)
         throw new Error(`TenantDatabases: no role in the footprint of ${tenant.name}`);
-      const role = new Role(this, idOf(roleIntent), {
-        provider,
-        ...roleIntent.args,
-        passwordWo: props.credentials.rolePassword(this, tenant),
-        passwordWoVersion: props.credentials.rolePasswordVersion(tenant),
-      });
-      checkAddress(roleIntent, role);
-      const roleAddress = terraformAddress(role);
+      // The password arguments are cdktf tokens (a variable's entry, on AWS an expression over
+      // the platform stack's outputs): a block that cdktf resolves, not a construct.
+      const roleAddress = addressOf(roleIntent);
+      const [roleType, roleName] = roleAddress.split(".") as [string, string];
+      stack.addResolvedResource(
+        this,
+        roleType,
+        roleName,
+        postgresqlBlock(
+          {
+            ...(roleIntent.args as Parameters<typeof postgresqlBlock>[0]),
+            passwordWo: props.credentials.rolePassword(this, tenant),
+            passwordWoVersion: props.credentials.rolePasswordVersion(tenant),
+          },
+          { path: `${this.node.path}/${idOf(roleIntent)}`, name: roleName, provider },
+        ),
+      );
       const readOnlyIntent = intentOf(intents, "read-only role");
       const readOnlyRole = readOnlyIntent
         ? render(addressOf(readOnlyIntent), idOf(readOnlyIntent), readOnlyIntent.args)
@@ -285,16 +294,20 @@ export class TenantDatabases extends Construct implements TenantManifestSource {
       const databaseName = renderedAttribute(stack, database, "name");
       const secretValue = intentOf(intents, "secret value");
       const published = props.credentials.publish?.(this, tenant, {
-        role,
+        roleName: renderedAttribute(stack, roleAddress, "name"),
         databaseName,
         id: tenantConstructIds(tenant.name).secretValue,
       });
-      if (published && secretValue) checkAddress(secretValue, published);
+      if (published && secretValue && published !== secretValue.address.terraformAddress) {
+        throw new Error(
+          `${this.node.path}: the tenant footprint says ${secretValue.address.terraformAddress}, the credential source published ${published}`,
+        );
+      }
 
       if (!schema) throw new Error(`TenantDatabases: no schema in the footprint of ${tenant.name}`);
       tenants[tenant.name] = {
         tenant,
-        role,
+        role: roleAddress,
         database,
         databaseName,
         schema,

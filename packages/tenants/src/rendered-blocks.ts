@@ -1,4 +1,11 @@
-import { type IResolvable, ref, type TerraformResource, TerraformStack, Token } from "cdktf";
+import {
+  type IResolvable,
+  ref,
+  TerraformElement,
+  type TerraformResource,
+  TerraformStack,
+  Token,
+} from "cdktf";
 import type { Construct } from "constructs";
 
 /**
@@ -29,6 +36,8 @@ interface Registered {
  */
 export class RenderedBlocksStack extends TerraformStack {
   private readonly rendered = new Map<string, Map<string, Registered>>();
+  /** Blocks holding cdktf tokens, resolved by cdktf through one element (addResolvedResource). */
+  private resolved?: ResolvedBlocks;
 
   /**
    * Registers `resource.<type>.<name>` for `owner` (a construct of this stack). Throws when the
@@ -47,18 +56,36 @@ export class RenderedBlocksStack extends TerraformStack {
       byName = new Map();
       this.rendered.set(type, byName);
     }
-    const other = byName.get(name);
+    const other = byName.get(name) ?? this.resolved?.ownerOf(type, name);
     if (other) {
       throw new Error(
-        `${owner.node.path}: resource.${type}.${name} is already rendered by ${other.owner}`,
+        `${owner.node.path}: resource.${type}.${name} is already rendered by ${typeof other === "string" ? other : other.owner}`,
       );
     }
     byName.set(name, { body, owner: owner.node.path });
   }
 
+  /**
+   * Registers `resource.<type>.<name>` for `owner`: a block that may hold cdktf tokens (a
+   * cross-stack reference, a function call). It is not a construct: one element of the stack
+   * hands every such block to cdktf under a key of its own, so cdktf resolves them like any
+   * element's JSON (its preparing pass registers their cross-stack outputs and remote-state
+   * reads, its synthesis writes the same text), and toTerraform() moves them into `resource`.
+   * Throws when another construct registered the same address.
+   */
+  public addResolvedResource(owner: Construct, type: string, name: string, body: RenderedBody) {
+    if (this.rendered.get(type)?.has(name)) {
+      throw new Error(
+        `${owner.node.path}: resource.${type}.${name} is already rendered by ${this.rendered.get(type)?.get(name)?.owner}`,
+      );
+    }
+    this.resolved ??= new ResolvedBlocks(this, RESOLVED_BLOCKS_ID);
+    this.resolved.add(owner, type, name, body);
+  }
+
   /** cdktf's HCL output has no place for rendered blocks: refused when there are any. */
   public override toHclTerraform(): Record<string, unknown> {
-    if (this.rendered.size > 0) {
+    if (this.rendered.size > 0 || this.resolved) {
       throw new Error(
         `${this.node.path}: holds rendered Terraform JSON blocks, which have no HCL form; synthesize JSON (SYNTH_HCL_OUTPUT unset)`,
       );
@@ -69,9 +96,23 @@ export class RenderedBlocksStack extends TerraformStack {
   /** cdktf's JSON of the stack, with the rendered blocks merged in. */
   public override toTerraform(): Record<string, unknown> {
     const tf = super.toTerraform() as Record<string, unknown>;
-    if (this.rendered.size === 0) return tf;
+    const resolved = tf[RESOLVED_BLOCKS_KEY] as Record<string, Record<string, unknown>> | undefined;
+    delete tf[RESOLVED_BLOCKS_KEY];
+    if (this.rendered.size === 0 && !resolved) return tf;
     tf.resource ??= {};
     const resource = tf.resource as Record<string, Record<string, unknown>>;
+    for (const [type, byName] of Object.entries(resolved ?? {})) {
+      resource[type] ??= {};
+      const blocks = resource[type];
+      for (const [name, body] of Object.entries(byName)) {
+        if (name in blocks) {
+          throw new Error(
+            `${this.resolved?.ownerOf(type, name)}: resource.${type}.${name} is rendered and also written by a construct of ${this.node.path}`,
+          );
+        }
+        blocks[name] = body;
+      }
+    }
     for (const [type, byName] of this.rendered) {
       resource[type] ??= {};
       const blocks = resource[type];
@@ -85,6 +126,48 @@ export class RenderedBlocksStack extends TerraformStack {
       }
     }
     return tf;
+  }
+}
+
+/** The key under which ResolvedBlocks hands its blocks to cdktf; never written to cdk.tf.json. */
+const RESOLVED_BLOCKS_KEY = "//pgforks-resolved-blocks";
+const RESOLVED_BLOCKS_ID = "pgforks-resolved-blocks";
+
+/**
+ * The element that carries a stack's token-holding rendered blocks (addResolvedResource) through
+ * cdktf's resolve: its JSON is `{ [RESOLVED_BLOCKS_KEY]: { <type>: { <name>: body } } }`, which
+ * cdktf resolves in its preparing pass and in the stack's synthesis like any element's, and
+ * which RenderedBlocksStack.toTerraform() moves into `resource`.
+ */
+class ResolvedBlocks extends TerraformElement {
+  private readonly blocks = new Map<string, Map<string, { body: RenderedBody; owner: string }>>();
+
+  public add(owner: Construct, type: string, name: string, body: RenderedBody) {
+    let byName = this.blocks.get(type);
+    if (!byName) {
+      byName = new Map();
+      this.blocks.set(type, byName);
+    }
+    const other = byName.get(name);
+    if (other) {
+      throw new Error(
+        `${owner.node.path}: resource.${type}.${name} is already rendered by ${other.owner}`,
+      );
+    }
+    byName.set(name, { body, owner: owner.node.path });
+  }
+
+  public ownerOf(type: string, name: string): string | undefined {
+    return this.blocks.get(type)?.get(name)?.owner;
+  }
+
+  public override toTerraform(): Record<string, unknown> {
+    const out: Record<string, Record<string, RenderedBody>> = {};
+    for (const [type, byName] of this.blocks) {
+      out[type] = {};
+      for (const [name, { body }] of byName) out[type][name] = body;
+    }
+    return { [RESOLVED_BLOCKS_KEY]: out };
   }
 }
 

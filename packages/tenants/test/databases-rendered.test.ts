@@ -1,4 +1,6 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
+import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Database } from "@cdktf/provider-postgresql/lib/database";
 import { DefaultPrivileges } from "@cdktf/provider-postgresql/lib/default-privileges";
 import { Extension } from "@cdktf/provider-postgresql/lib/extension";
@@ -8,11 +10,20 @@ import { Role } from "@cdktf/provider-postgresql/lib/role";
 import { Schema } from "@cdktf/provider-postgresql/lib/schema";
 import type { TenantConfig } from "@pgforks/config";
 import { synthApp, tenantFixture } from "@pgforks/testing";
-import { type TerraformProvider, type TerraformResource, TerraformStack } from "cdktf";
+import {
+  Fn,
+  ref,
+  type TerraformProvider,
+  type TerraformResource,
+  TerraformStack,
+  type TerraformVariable,
+  Token,
+} from "cdktf";
 import { Construct } from "constructs";
 import {
   EphemeralVariableCredentials,
   SecretsManagerCredentials,
+  TENANT_PASSWORDS_VARIABLE,
   type TenantCredentialSource,
 } from "../src/credential-sources";
 import { ADMIN_DATABASE, TEMPLATE_DATABASE, TenantDatabases } from "../src/databases";
@@ -27,6 +38,7 @@ import {
 } from "../src/footprint";
 import { checkAddress, terraformAddress } from "../src/logical-ids";
 import { RenderedBlocksStack } from "../src/rendered-blocks";
+import { tenantSecretValue } from "../src/secret-value";
 
 const ADMIN = "forks_admin";
 const HOST = "pgforks-test.proxy-abc.us-east-1.rds.amazonaws.com";
@@ -57,6 +69,13 @@ function credentialsOf(scope: Construct, kind: Credentials): TenantCredentialSou
       });
 }
 
+/** What the secret values are made of (AWS credentials): the props SecretsManagerCredentials got. */
+interface SecretValueInputs {
+  readonly arns: Readonly<Record<string, string>>;
+  readonly host: string;
+  readonly port: number;
+}
+
 /**
  * What TenantDatabases synthesized while every tenant resource was a construct of the postgresql
  * binding (Role, Database, Grant, Schema, Extension, DefaultPrivileges at `tenants/<id>`, from the
@@ -66,6 +85,7 @@ function constructsReference(
   scope: Construct,
   credentials: TenantCredentialSource,
   provider: TerraformProvider | undefined,
+  secretValue?: SecretValueInputs,
 ): void {
   const databases = new Construct(scope, "tenants");
   const environment: FootprintEnvironment = { adminRole: ADMIN };
@@ -182,11 +202,33 @@ function constructsReference(
           break;
       }
     }
-    credentials.publish?.(databases, tenant, {
-      role,
-      databaseName: database.name,
-      id: tenantConstructIds(tenant.name).secretValue,
-    });
+    if (secretValue) {
+      // The binding's construct with the plain expressions (no ExpressionTemplate, no
+      // resolvedOnce): what SecretsManagerCredentials.publish wrote as a construct.
+      const passwords = (credentials as SecretsManagerCredentials).node.findChild(
+        TENANT_PASSWORDS_VARIABLE,
+      ) as TerraformVariable;
+      const portInUrl = Token.isUnresolved(secretValue.port)
+        ? Token.asString(secretValue.port)
+        : String(secretValue.port);
+      new SecretsmanagerSecretVersion(databases, tenantConstructIds(tenant.name).secretValue, {
+        secretId: secretValue.arns[tenant.name] as string,
+        secretStringWo: Fn.jsonencode(
+          tenantSecretValue({
+            host: secretValue.host,
+            port: secretValue.port,
+            portInUrl,
+            username: role.name,
+            password: Token.asString(Fn.lookup(passwords.value, tenant.name)),
+            dbname: database.name,
+          }),
+        ),
+        secretStringWoVersion: (credentials as SecretsManagerCredentials).credentialsVersion(
+          tenant,
+          dbName,
+        ),
+      });
+    }
   }
   const removed = tenants
     .filter((t) => t.state === "dropped")
@@ -223,7 +265,19 @@ function appWith(kind: "rendered" | "constructs", credentials: Credentials, whic
         postgresqlProvider: provider,
       });
     } else {
-      constructsReference(stack, source, provider);
+      const kept = tenants.filter((t) => t.state !== "dropped");
+      constructsReference(
+        stack,
+        source,
+        provider,
+        credentials === "aws"
+          ? {
+              arns: Object.fromEntries(kept.map((t) => [t.name, arnOf(t.name)])),
+              host: HOST,
+              port: 5432,
+            }
+          : undefined,
+      );
     }
   });
 }
@@ -253,4 +307,71 @@ describe("TenantDatabases renders what the postgresql binding's constructs synth
       });
     }
   }
+});
+
+/**
+ * Two stacks as the environments have them: the tenants' secrets and the instance in "platform",
+ * TenantDatabases with AWS credentials in "tenants", whose role versions and secret values
+ * reference the platform across stacks (ARNs, address, port).
+ */
+function crossStackAppWith(kind: "rendered" | "constructs") {
+  return synthApp((app) => {
+    const platform = new RenderedBlocksStack(app, "platform");
+    new AwsProvider(platform, "aws", { region: "us-east-1" });
+    const kept = tenants.filter((t) => t.state !== "dropped");
+    const secretArns = Object.fromEntries(
+      kept.map((t) => [
+        t.name,
+        new SecretsmanagerSecret(platform, `secret-${t.name}`, { name: t.name }).arn,
+      ]),
+    );
+    const address = Token.asString(ref("aws_db_instance.database.address", platform));
+    const port = Token.asNumber(ref("aws_db_instance.database.port", platform));
+    const stack = new RenderedBlocksStack(app, "tenants-stack");
+    new AwsProvider(stack, "aws", { region: "us-east-1" });
+    new PostgresqlProvider(stack, "postgresql", { host: address, port });
+    const source = new SecretsManagerCredentials(stack, "credentials", {
+      secretArns,
+      applicationHost: address,
+      applicationPort: port,
+      connectionTarget: { proxy: false, port: 5432 },
+    });
+    if (kind === "rendered") {
+      new TenantDatabases(stack, "tenants", { tenants, adminRole: ADMIN, credentials: source });
+    } else {
+      constructsReference(stack, source, undefined, { arns: secretArns, host: address, port });
+    }
+  });
+}
+
+describe("TenantDatabases with references across stacks", () => {
+  it("writes the same outputs, remote state, roles and secret values as the constructs", () => {
+    const rendered = crossStackAppWith("rendered");
+    const constructs = crossStackAppWith("constructs");
+    const platform = constructs.platform as { output: Record<string, object> };
+    const tenantsStack = constructs["tenants-stack"] as {
+      data: Record<string, object>;
+      resource: Record<string, Record<string, Record<string, unknown>>>;
+    };
+    // The reference app does cross stacks: an output per ARN, the address and the port.
+    expect(
+      Object.keys(platform.output).filter((k) => k.startsWith("cross-stack-output-")),
+    ).toHaveLength(6);
+    expect(Object.keys(tenantsStack.data.terraform_remote_state ?? {})).toEqual([
+      "cross-stack-reference-input-platform",
+    ]);
+    const roles = Object.values(tenantsStack.resource.postgresql_role ?? {});
+    expect(
+      roles.some((r) => String(r.password_wo_version).includes("terraform_remote_state")),
+    ).toBe(true);
+    expect((rendered["tenants-stack"] as typeof tenantsStack).resource.postgresql_role).toEqual(
+      tenantsStack.resource.postgresql_role,
+    );
+    const versions = tenantsStack.resource.aws_secretsmanager_secret_version ?? {};
+    expect(Object.keys(versions)).toHaveLength(4);
+    expect(
+      (rendered["tenants-stack"] as typeof tenantsStack).resource.aws_secretsmanager_secret_version,
+    ).toEqual(versions);
+    expect(rendered).toEqual(constructs);
+  });
 });

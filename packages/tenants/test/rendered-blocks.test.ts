@@ -130,3 +130,58 @@ describe("terraformExpression and renderedAttribute", () => {
     );
   });
 });
+
+describe("RenderedBlocksStack.addResolvedResource", () => {
+  it("writes a block with tokens as cdktf resolves them, across stacks too, and nothing else", () => {
+    const app = Testing.app();
+    const origin = new RenderedBlocksStack(app, "origin");
+    const key = new KmsKey(origin, "key", {});
+    const stack = new RenderedBlocksStack(app, "stack");
+    const owner = new Construct(stack, "owner");
+    const local = new KmsKey(stack, "local", {});
+    stack.addResolvedResource(owner, "aws_secretsmanager_secret", "a", {
+      ...body,
+      kms_key_id: key.arn,
+      description: local.arn,
+    });
+    // What app.synth() runs first: cdktf's preparing pass over each stack.
+    for (const s of [origin, stack]) s.prepareStack();
+    const tf = stack.toTerraform() as {
+      resource: Record<string, Record<string, Record<string, unknown>>>;
+      data: Record<string, Record<string, unknown>>;
+    };
+    expect(tf.resource.aws_secretsmanager_secret?.a).toEqual({
+      ...body,
+      kms_key_id: `\${data.terraform_remote_state.cross-stack-reference-input-origin.outputs.cross-stack-output-aws_kms_keykeyarn}`,
+      description: `\${aws_kms_key.local.arn}`,
+    });
+    expect(Object.keys(tf.data.terraform_remote_state ?? {})).toEqual([
+      "cross-stack-reference-input-origin",
+    ]);
+    expect(Object.keys((origin.toTerraform() as { output: object }).output)).toEqual([
+      "cross-stack-output-aws_kms_keykeyarn",
+    ]);
+    expect(Object.keys(tf).filter((k) => k.includes("pgforks"))).toEqual([]);
+    expect(() => stack.toHclTerraform()).toThrow(/have no HCL form/);
+  });
+
+  it("refuses an address rendered twice or also written by a construct", () => {
+    const { stack, owner } = renderedStack();
+    const other = new Construct(stack, "other");
+    stack.addResolvedResource(owner, "aws_kms_key", "r", { description: "r" });
+    expect(() => stack.addResolvedResource(other, "aws_kms_key", "r", {})).toThrow(
+      "stack/other: resource.aws_kms_key.r is already rendered by stack/owner",
+    );
+    expect(() => stack.addRenderedResource(other, "aws_kms_key", "r", {})).toThrow(
+      "stack/other: resource.aws_kms_key.r is already rendered by stack/owner",
+    );
+    stack.addRenderedResource(owner, "aws_kms_key", "p", {});
+    expect(() => stack.addResolvedResource(other, "aws_kms_key", "p", {})).toThrow(
+      "stack/other: resource.aws_kms_key.p is already rendered by stack/owner",
+    );
+    new KmsKey(stack, "r", {}).overrideLogicalId("r");
+    expect(() => stack.toTerraform()).toThrow(
+      "stack/owner: resource.aws_kms_key.r is rendered and also written by a construct of stack",
+    );
+  });
+});
