@@ -257,7 +257,8 @@ function parseYaml(file: string, problems: ConfigProblem[]): ParsedYaml | undefi
   }
   // Nothing but blanks and comments (a truncated save, `> environment.yaml`): one problem, not
   // one "is required" per top-level field.
-  if (!doc || (doc.errors.length === 0 && (doc.contents === null || doc.toJS() == null))) {
+  const value = doc && doc.errors.length === 0 && doc.contents !== null ? doc.toJS() : undefined;
+  if (!doc || (doc.errors.length === 0 && value == null)) {
     problems.push({
       file: displayPath(file),
       path: "",
@@ -276,17 +277,19 @@ function parseYaml(file: string, problems: ConfigProblem[]): ParsedYaml | undefi
     return undefined;
   }
   let reuse: { offset?: number } | undefined;
-  visit(doc, {
-    Alias(_key, node) {
-      reuse = { offset: node.range?.[0] };
-      return visit.BREAK;
-    },
-    Node(_key, node) {
-      if (!node.anchor) return undefined;
-      reuse = { offset: node.range?.[0] };
-      return visit.BREAK;
-    },
-  });
+  // An anchor starts with "&" and an alias with "*": a text with neither has none to find.
+  if (text.includes("&") || text.includes("*"))
+    visit(doc, {
+      Alias(_key, node) {
+        reuse = { offset: node.range?.[0] };
+        return visit.BREAK;
+      },
+      Node(_key, node) {
+        if (!node.anchor) return undefined;
+        reuse = { offset: node.range?.[0] };
+        return visit.BREAK;
+      },
+    });
   if (reuse) {
     const pos = reuse.offset === undefined ? undefined : lines.linePos(reuse.offset);
     problems.push({
@@ -299,7 +302,7 @@ function parseYaml(file: string, problems: ConfigProblem[]): ParsedYaml | undefi
     });
     return undefined;
   }
-  return { doc, lines, value: doc.toJS() };
+  return { doc, lines, value };
 }
 
 /** Where a path points in the document: the value node, or the key for an unknown key. */

@@ -9,7 +9,6 @@ import {
   ADMIN_DATABASE,
   EphemeralResource,
   RenderedBlocksStack,
-  resolvedOnce,
   SecretsManagerCredentials,
   TenantDatabases,
 } from "@pgforks/tenants";
@@ -105,17 +104,10 @@ export class TenantsStack extends RenderedBlocksStack {
     // the secret's ARN and this host (remote state of the platform, applied first, so known at
     // plan time): a proxy toggle, a new endpoint or a recreated secret rotates the password and
     // rewrites the secret in the same apply.
-    // resolvedOnce: these recur in every tenant's expressions, each a remote-state lookup that
-    // cdktf would resolve again at every use (resolve-once.ts).
-    const secretArns = Object.fromEntries(
-      Object.entries(platform.tenantSecretArns).map(([name, arn]) => [name, resolvedOnce(arn)]),
-    );
     const credentials = new SecretsManagerCredentials(this, "credentials", {
-      secretArns,
-      applicationHost: resolvedOnce(proxyEndpoint ?? platform.databaseAddress),
-      applicationPort: resolvedOnce(
-        proxyEndpoint ? RDS_PROXY_POSTGRESQL_PORT : platform.databasePort,
-      ),
+      secretArns: platform.tenantSecretArns,
+      applicationHost: proxyEndpoint ?? platform.databaseAddress,
+      applicationPort: proxyEndpoint ? RDS_PROXY_POSTGRESQL_PORT : platform.databasePort,
       connectionTarget: environmentConnectionTarget(environment),
     });
     this.databases = new TenantDatabases(this, "tenants", {

@@ -8,10 +8,22 @@ import {
   describeConnectionTarget,
   scaledPasswordVersion,
 } from "./credentials";
-import { ExpressionTemplate, type SlotValues } from "./expression-template";
+import { ExpressionTemplate, PLAIN_TEXT, type SlotValues } from "./expression-template";
 import { logicalIdOf } from "./logical-ids";
-import { renderedBlocksStackOf } from "./rendered-blocks";
+import {
+  type RenderedBlocksStack,
+  type ResolvedTexts,
+  type ResolvedValue,
+  renderedBlocksStackOf,
+} from "./rendered-blocks";
 import { tenantSecretValue } from "./secret-value";
+
+/**
+ * A value of a rendered block: its text as it goes into cdk.tf.json, or, when it holds texts
+ * that only cdktf's resolve gives (RenderedBlocksStack.resolveOnce), the function that writes it
+ * then.
+ */
+export type RenderedValue = string | ((texts: ResolvedTexts) => string);
 
 /**
  * Where a tenant's password comes from and where it goes. The role's `password_wo` and its
@@ -20,13 +32,13 @@ import { tenantSecretValue } from "./secret-value";
  */
 export interface TenantCredentialSource {
   /**
-   * The ephemeral value written to the role's `password_wo`: a SCRAM-SHA-256 verifier where the
-   * source can compute one (PostgreSQL stores it as is, so the statement the server may log
-   * carries no password), else the password itself.
+   * The ephemeral value written to the role's `password_wo`, as rendered text: a SCRAM-SHA-256
+   * verifier where the source can compute one (PostgreSQL stores it as is, so the statement the
+   * server may log carries no password), else the password itself.
    */
-  rolePassword(scope: Construct, tenant: TenantConfig): string;
+  rolePassword(scope: Construct, tenant: TenantConfig): RenderedValue;
   /** `password_wo_version`: changes exactly when a new password must be written. */
-  rolePasswordVersion(tenant: TenantConfig): string;
+  rolePasswordVersion(tenant: TenantConfig): RenderedValue;
   /**
    * Publishes the credentials once the role and database exist (e.g. the tenant's secret value,
    * under the construct id `resources.id`). Returns the address (`type.name`) of the resource it
@@ -37,9 +49,9 @@ export interface TenantCredentialSource {
 
 /** What a credential source may reference when it publishes a tenant's credentials. */
 export interface PublishedTenant {
-  /** The login role's name as a cdktf reference (`${postgresql_role.<name>.name}` in this stack). */
+  /** The login role's name as an expression of this stack (`postgresql_role.<name>.name`). */
   readonly roleName: string;
-  /** The database's name as a cdktf reference (TenantDatabaseResources.databaseName). */
+  /** The database's name as an expression of this stack (`postgresql_database.<name>.name`). */
   readonly databaseName: string;
   /** Construct id of what is published (tenantConstructIds().secretValue). */
   readonly id: string;
@@ -70,9 +82,18 @@ function ephemeralMapVariable(
   return variable;
 }
 
-/** `var.<map>.<tenant>`: tenant names are identifiers (schema pattern), safe as attribute names. */
-function entryOf(variable: TerraformVariable, tenant: TenantConfig): string {
-  return Token.asString(Fn.lookup(variable.value, tenant.name));
+/** Terraform identifiers: what cdktf writes as `.name` in a property access (Fn.lookup). */
+const TERRAFORM_IDENTIFIER = /^[_a-zA-Z][_a-zA-Z0-9]*$/;
+
+/**
+ * `var.<map>.<tenant>`, the expression cdktf writes for `Fn.lookup(variable.value, tenant.name)`:
+ * tenant names are identifiers (schema pattern), written as attribute names.
+ */
+function entryOf(name: string, tenant: TenantConfig): string {
+  if (!TERRAFORM_IDENTIFIER.test(tenant.name)) {
+    throw new Error(`tenant name "${tenant.name}" is not a Terraform identifier`);
+  }
+  return `var.${name}.${tenant.name}`;
 }
 
 const VERIFIERS_DESCRIPTION =
@@ -94,17 +115,16 @@ export interface EphemeralVariableCredentialsProps {
  * never in state, plan files, or a server log.
  */
 export class EphemeralVariableCredentials extends Construct implements TenantCredentialSource {
-  private readonly variable: TerraformVariable;
   private readonly versions: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: EphemeralVariableCredentialsProps) {
     super(scope, id);
     this.versions = props.versions;
-    this.variable = ephemeralMapVariable(this, TENANT_VERIFIERS_VARIABLE, VERIFIERS_DESCRIPTION);
+    ephemeralMapVariable(this, TENANT_VERIFIERS_VARIABLE, VERIFIERS_DESCRIPTION);
   }
 
   rolePassword(_scope: Construct, tenant: TenantConfig): string {
-    return entryOf(this.variable, tenant);
+    return `\${${entryOf(TENANT_VERIFIERS_VARIABLE, tenant)}}`;
   }
 
   rolePasswordVersion(tenant: TenantConfig): string {
@@ -145,21 +165,22 @@ export interface SecretsManagerCredentialsProps {
  */
 export class SecretsManagerCredentials extends Construct implements TenantCredentialSource {
   private readonly props: SecretsManagerCredentialsProps;
-  private readonly passwords: TerraformVariable;
-  private readonly verifiers: TerraformVariable;
+  private readonly stack: RenderedBlocksStack;
   /** The secret value's JSON (jsonencode), filled per tenant with its role, password and database. */
   private readonly secretValue: ExpressionTemplate<
-    Record<"username" | "password" | "dbname", "reference">,
-    string
+    Record<"username" | "password" | "dbname", "reference">
   >;
   /** The secret's credentials version (credentialsVersionExpression). */
-  private readonly version: ExpressionTemplate<VersionSlots, number>;
+  private readonly version: ExpressionTemplate<VersionSlots>;
   /** The role's: the same version through tostring. */
-  private readonly roleVersion: ExpressionTemplate<VersionSlots, string>;
+  private readonly roleVersion: ExpressionTemplate<VersionSlots>;
+  /** Each tenant's secret ARN, a token resolved once (RenderedBlocksStack.resolveOnce), by tenant name. */
+  private readonly arns = new Map<string, ResolvedValue>();
 
   constructor(scope: Construct, id: string, props: SecretsManagerCredentialsProps) {
     super(scope, id);
     this.props = props;
+    this.stack = renderedBlocksStackOf(this);
     const port = props.applicationPort;
     if (
       typeof port === "number" &&
@@ -170,15 +191,16 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
         `SecretsManagerCredentials: applicationPort ${port} differs from connectionTarget.port ${props.connectionTarget.port}`,
       );
     }
-    this.passwords = ephemeralMapVariable(
+    ephemeralMapVariable(
       this,
       TENANT_PASSWORDS_VARIABLE,
       "The tenants' new passwords, by tenant name, for their secrets only (never stored: ephemeral).",
     );
-    this.verifiers = ephemeralMapVariable(this, TENANT_VERIFIERS_VARIABLE, VERIFIERS_DESCRIPTION);
+    ephemeralMapVariable(this, TENANT_VERIFIERS_VARIABLE, VERIFIERS_DESCRIPTION);
     // Templates (ExpressionTemplate): cdktf renders each of these once per stack, and a
     // tenant's copy only puts in its own values. Host and port are the same for every tenant.
     this.secretValue = new ExpressionTemplate(
+      this,
       { username: "reference", password: "reference", dbname: "reference" },
       (tenant) =>
         Fn.jsonencode(
@@ -197,61 +219,98 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
         tenant.scaledVersion,
         credentialsHashParts({ ...tenant, host: props.applicationHost }),
       );
-    this.version = new ExpressionTemplate(VERSION_SLOTS, versionOf);
+    this.version = new ExpressionTemplate(this, VERSION_SLOTS, versionOf);
     // A string token inside tostring: cdktf resolves a number argument of a function twice.
-    this.roleVersion = new ExpressionTemplate(VERSION_SLOTS, (tenant) =>
+    this.roleVersion = new ExpressionTemplate(this, VERSION_SLOTS, (tenant) =>
       Fn.tostring(Token.asString(versionOf(tenant))),
     );
   }
 
-  private secretArn(tenant: TenantConfig): string {
+  /**
+   * The tenant's secret ARN as cdktf writes it for a whole argument (`${data.terraform_remote_state...}`),
+   * or, with `inExpression`, inside an expression; a literal ARN is written as itself (in quotes
+   * inside an expression).
+   */
+  private secretArn(texts: ResolvedTexts, tenant: TenantConfig, inExpression: boolean): string {
     const arn = this.props.secretArns[tenant.name];
     if (arn === undefined)
       throw new Error(`tenant "${tenant.name}" has no secret ARN in secretArns`);
-    return arn;
+    if (!Token.isUnresolved(arn)) return inExpression ? `"${arn}"` : arn;
+    const resolved = this.arns.get(tenant.name);
+    if (!resolved) throw new Error(`tenant "${tenant.name}": secret ARN not registered`);
+    return inExpression ? texts.expression(resolved) : texts.text(resolved);
+  }
+
+  /**
+   * Registers the tenant's secret ARN with the stack: a token is resolved once by cdktf (its
+   * cross-stack output and remote state), a literal must be plain text.
+   */
+  private registerSecretArn(tenant: TenantConfig): void {
+    const arn = this.props.secretArns[tenant.name];
+    if (arn === undefined)
+      throw new Error(`tenant "${tenant.name}" has no secret ARN in secretArns`);
+    if (this.arns.has(tenant.name)) return;
+    if (!Token.isUnresolved(arn)) {
+      if (!PLAIN_TEXT.test(arn)) {
+        throw new Error(
+          `tenant "${tenant.name}": secret ARN ${JSON.stringify(arn)} is not plain text`,
+        );
+      }
+      return;
+    }
+    this.arns.set(tenant.name, this.stack.resolveOnce(this, arn));
   }
 
   /** What a tenant's credentials version is made of: the values of VERSION_SLOTS. */
-  private versionSlots(tenant: TenantConfig, database: string): SlotValues<VersionSlots> {
+  private versionSlots(
+    texts: ResolvedTexts,
+    tenant: TenantConfig,
+    database: string,
+  ): SlotValues<VersionSlots> {
     return {
       scaledVersion: scaledPasswordVersion(tenant.passwordVersion),
       target: describeConnectionTarget({ ...this.props.connectionTarget, database }),
-      secretArn: this.secretArn(tenant),
+      secretArn: this.secretArn(texts, tenant, true),
     };
   }
 
-  /** The credentials version of one tenant (a Terraform expression; see credentialsVersionExpression). */
-  credentialsVersion(tenant: TenantConfig, database: string): number {
-    return this.version.fill(this.versionSlots(tenant, database));
-  }
-
   rolePassword(_scope: Construct, tenant: TenantConfig): string {
-    return entryOf(this.verifiers, tenant);
+    return `\${${entryOf(TENANT_VERIFIERS_VARIABLE, tenant)}}`;
   }
 
-  rolePasswordVersion(tenant: TenantConfig): string {
-    return this.roleVersion.fill(this.versionSlots(tenant, tenantDatabaseName(tenant)));
+  rolePasswordVersion(tenant: TenantConfig): RenderedValue {
+    this.registerSecretArn(tenant);
+    this.roleVersion.use();
+    const database = tenantDatabaseName(tenant);
+    return (texts) => this.roleVersion.fill(texts, this.versionSlots(texts, tenant, database));
   }
 
   /**
    * The tenant's secret value: the block the binding's SecretsmanagerSecretVersion writes
-   * (`//` metadata, secret_id, secret_string_wo, secret_string_wo_version), rendered; its values
-   * are cdktf tokens (cross-stack references, the templates' copies), so cdktf resolves it
-   * (RenderedBlocksStack.addResolvedResource).
+   * (`//` metadata, secret_id, secret_string_wo, secret_string_wo_version), rendered once cdktf
+   * has resolved the secret's ARN and the templates (RenderedBlocksStack.addLateRenderedResource).
    */
   publish(scope: Construct, tenant: TenantConfig, resources: PublishedTenant): string {
     const type = "aws_secretsmanager_secret_version";
     const name = logicalIdOf(scope, resources.id);
-    renderedBlocksStackOf(scope).addResolvedResource(scope, type, name, {
-      "//": { metadata: { path: `${scope.node.path}/${resources.id}`, uniqueId: name } },
-      secret_id: this.secretArn(tenant),
-      secret_string_wo: this.secretValue.fill({
+    const path = `${scope.node.path}/${resources.id}`;
+    const database = tenantDatabaseName(tenant);
+    this.registerSecretArn(tenant);
+    this.secretValue.use();
+    this.version.use();
+    renderedBlocksStackOf(scope).addLateRenderedResource(scope, type, name, (texts) => ({
+      "//": { metadata: { path, uniqueId: name } },
+      secret_id: this.secretArn(texts, tenant, false),
+      secret_string_wo: this.secretValue.fill(texts, {
         username: resources.roleName,
-        password: entryOf(this.passwords, tenant),
+        password: entryOf(TENANT_PASSWORDS_VARIABLE, tenant),
         dbname: resources.databaseName,
       }),
-      secret_string_wo_version: this.credentialsVersion(tenant, tenantDatabaseName(tenant)),
-    });
+      secret_string_wo_version: this.version.fill(
+        texts,
+        this.versionSlots(texts, tenant, database),
+      ),
+    }));
     return `${type}.${name}`;
   }
 }

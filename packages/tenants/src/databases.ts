@@ -7,7 +7,7 @@ import {
 } from "@pgforks/config";
 import { type TerraformProvider, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import type { TenantCredentialSource } from "./credential-sources";
+import type { RenderedValue, TenantCredentialSource } from "./credential-sources";
 import {
   DEFAULT_FOOTPRINT_SCOPES,
   type FootprintEnvironment,
@@ -22,7 +22,7 @@ import {
 } from "./footprint";
 import { logicalIdOf, pathBelowStack } from "./logical-ids";
 import { type PostgresqlBlockMeta, postgresqlBlock } from "./postgresql-blocks";
-import { renderedAttribute, renderedBlocksStackOf } from "./rendered-blocks";
+import { type ResolvedTexts, renderedBlocksStackOf } from "./rendered-blocks";
 
 export { ADMIN_DATABASE, TEMPLATE_DATABASE, TENANT_DATABASE_PRIVILEGES };
 
@@ -47,8 +47,8 @@ export interface TenantDatabasesProps {
 
 /**
  * The resources of one tenant: rendered blocks, given by their Terraform address (`type.name`).
- * The login role's password arguments come from the credential source as cdktf tokens, so its
- * block is resolved by cdktf (RenderedBlocksStack.addResolvedResource).
+ * The login role's password arguments come from the credential source; on AWS their text is
+ * known once cdktf has resolved the stack (RenderedBlocksStack.addLateRenderedResource).
  */
 export interface TenantDatabaseResources {
   readonly tenant: TenantConfig;
@@ -56,8 +56,6 @@ export interface TenantDatabaseResources {
   readonly role: string;
   /** Address of the database (`postgresql_database.<name>`). */
   readonly database: string;
-  /** The database's name as a cdktf reference (`${postgresql_database.<name>.name}` in this stack). */
-  readonly databaseName: string;
   /** Address of the tenant's own schema, named like its role: first on its search path ("$user", public). */
   readonly schema: string;
   /** Address of the read-only group, if any. */
@@ -203,23 +201,27 @@ export class TenantDatabases extends Construct implements TenantManifestSource {
       const roleIntent = intentOf(intents, "role");
       if (!roleIntent)
         throw new Error(`TenantDatabases: no role in the footprint of ${tenant.name}`);
-      // The password arguments are cdktf tokens (a variable's entry, on AWS an expression over
-      // the platform stack's outputs): a block that cdktf resolves, not a construct.
+      // The password arguments come from the credential source: texts, or (on AWS, an
+      // expression over the platform stack's outputs) texts known once cdktf has resolved them.
       const roleAddress = addressOf(roleIntent);
       const [roleType, roleName] = roleAddress.split(".") as [string, string];
-      stack.addResolvedResource(
-        this,
-        roleType,
-        roleName,
+      const passwordWo = props.credentials.rolePassword(this, tenant);
+      const passwordWoVersion = props.credentials.rolePasswordVersion(tenant);
+      const roleMeta = { path: `${this.node.path}/${idOf(roleIntent)}`, name: roleName, provider };
+      const roleBlock = (texts?: ResolvedTexts) =>
         postgresqlBlock(
           {
             ...(roleIntent.args as Parameters<typeof postgresqlBlock>[0]),
-            passwordWo: props.credentials.rolePassword(this, tenant),
-            passwordWoVersion: props.credentials.rolePasswordVersion(tenant),
+            passwordWo: renderedValue(passwordWo, texts),
+            passwordWoVersion: renderedValue(passwordWoVersion, texts),
           },
-          { path: `${this.node.path}/${idOf(roleIntent)}`, name: roleName, provider },
-        ),
-      );
+          roleMeta,
+        );
+      if (typeof passwordWo === "string" && typeof passwordWoVersion === "string") {
+        stack.addRenderedResource(this, roleType, roleName, roleBlock());
+      } else {
+        stack.addLateRenderedResource(this, roleType, roleName, roleBlock);
+      }
       const readOnlyIntent = intentOf(intents, "read-only role");
       const readOnlyRole = readOnlyIntent
         ? render(addressOf(readOnlyIntent), idOf(readOnlyIntent), readOnlyIntent.args)
@@ -291,11 +293,10 @@ export class TenantDatabases extends Construct implements TenantManifestSource {
         }
       }
 
-      const databaseName = renderedAttribute(stack, database, "name");
       const secretValue = intentOf(intents, "secret value");
       const published = props.credentials.publish?.(this, tenant, {
-        roleName: renderedAttribute(stack, roleAddress, "name"),
-        databaseName,
+        roleName: `${roleAddress}.name`,
+        databaseName: `${database}.name`,
         id: tenantConstructIds(tenant.name).secretValue,
       });
       if (published && secretValue && published !== secretValue.address.terraformAddress) {
@@ -309,7 +310,6 @@ export class TenantDatabases extends Construct implements TenantManifestSource {
         tenant,
         role: roleAddress,
         database,
-        databaseName,
         schema,
         readOnlyRole,
         inDatabase: chain.slice(start),
@@ -340,4 +340,11 @@ export class TenantDatabases extends Construct implements TenantManifestSource {
     if (removed.length === 0) return;
     TerraformStack.of(this).addOverride("removed", removed);
   }
+}
+
+/** A credential source's value as text: a late value is written from the stack's resolved texts. */
+function renderedValue(value: RenderedValue, texts: ResolvedTexts | undefined): string {
+  if (typeof value === "string") return value;
+  if (!texts) throw new Error("a late value is rendered only once cdktf has resolved the stack");
+  return value(texts);
 }

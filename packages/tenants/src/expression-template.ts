@@ -1,55 +1,70 @@
-import { type IResolvable, type IResolveContext, Token, Tokenization } from "cdktf";
-import { resolvedOnce } from "./resolve-once";
+import { type IResolvable, Token } from "cdktf";
+import type { Construct } from "constructs";
+import { type ResolvedTexts, type ResolvedValue, renderedBlocksStackOf } from "./rendered-blocks";
 
 /**
  * What a slot of an {@link ExpressionTemplate} takes:
- * - reference: one whole token (a reference, a function call), written as its text;
+ * - reference: a Terraform expression, as text without `${}` (`postgresql_role.x.name`);
  * - text: a literal string of letters, digits and `_ . : / @ -`, written in quotes;
  * - integer: a literal safe integer, written in decimal.
  */
 export type SlotKind = "reference" | "text" | "integer";
 
-/** The values of a template's slots, by slot name. */
+/** The values of a template's slots, by slot name, as `build` takes them (cdktf tokens for references). */
 export type SlotValues<S extends Record<string, SlotKind>> = {
   readonly [P in keyof S]: S[P] extends "integer" ? number : string;
 };
 
 /**
  * A Terraform expression that is the same for every tenant but for a few places (the tenant's
- * references, its database name, its password version): cdktf renders it once per stack, with a
- * marker in each such place, and every tenant's copy is that text with the markers replaced by
- * the tenant's values.
+ * references, its database name, its password version), for rendered blocks: cdktf renders it
+ * once per stack, with a marker in each such place (RenderedBlocksStack.resolveOnce), and every
+ * tenant's copy is that text with the markers replaced by the tenant's values, as text.
  *
  * Why: cdktf renders a function's arguments by resolving them up to three times over and
- * re-tokenizing their strings piece by piece (TFExpression.resolveArg), and every Fn call and
- * operator creates and validates tokens. In the preparing pass of prod with 1000 tenants, the
- * secret value's `jsonencode` took about 1.1 ms a tenant and the role's credentials version
- * 0.3 ms, where a grant, schema or database took 0.3 to 0.5 ms. A copy is one token that resolves
- * only the tenant's references, once each.
+ * re-tokenizing their strings piece by piece (TFExpression.resolveArg), in both of its passes
+ * over a stack; a tenant's secret value (`jsonencode` of eight entries) and credentials version
+ * written as cdktf expressions cost more than all its other resources together. A copy costs one
+ * text replacement.
  *
  * Sound because of how cdktf writes what a slot takes, wherever it stands in an expression: a
- * whole token as its text resolved without braces (bare as an argument, operand or map value,
- * inside `${...}` in a string), a plain literal string as itself in quotes, an integer in decimal;
- * and a marker stands exactly where the value would. A value a slot cannot stand for (a literal
- * in a reference slot, a string needing escapes) gets its own full expression, and so does every
- * copy of an expression that is not one token (text and tokens mixed). Inside an iterator
- * (for-expression, dynamic block) the rendered text is resolved anew (ResolvedOnce).
+ * whole token as its text without braces (bare as an argument, operand or map value, inside
+ * `${...}` in a string), a plain literal string as itself in quotes, an integer in decimal; and a
+ * marker stands exactly where the value would. A value a slot cannot stand for (a string needing
+ * escapes, a number that is no safe integer) is refused.
  */
-export class ExpressionTemplate<S extends Record<string, SlotKind>, T extends string | number> {
-  /** The expression with a marker in each slot, resolved once per stack and rendering. */
-  private readonly rendered: T;
+export class ExpressionTemplate<S extends Record<string, SlotKind>> {
+  /** The expression with a marker in each slot, resolved once by cdktf (once used). */
+  private rendered?: ResolvedValue;
+  /** The last rendered text split at its markers (partsOf). */
+  private split?: { readonly text: string; readonly parts: readonly string[] };
 
   /**
+   * @param owner the construct whose stack (a RenderedBlocksStack) the copies are written in.
    * @param slots the kind of each place that differs per copy, by name (letters only).
-   * @param build the expression from a value for each slot.
+   * @param build the expression from a value for each slot; one whole cdktf token.
    */
   constructor(
+    private readonly owner: Construct,
     private readonly slots: S,
-    private readonly build: (values: SlotValues<S>) => T,
+    private readonly build: (values: SlotValues<S>) => string | number,
   ) {
-    const markers: Record<string, string | number> = {};
-    for (const [slot, kind] of Object.entries(slots)) {
+    renderedBlocksStackOf(owner);
+    for (const slot of Object.keys(slots)) {
       if (!/^[A-Za-z]+$/.test(slot)) throw new Error(`ExpressionTemplate: bad slot name "${slot}"`);
+    }
+  }
+
+  /**
+   * Hands the expression to cdktf (once; later calls do nothing), so that copies can be filled
+   * once the stack is resolved. Called while the app is built, by what will write a copy: an
+   * unused template adds nothing to the stack (not even the cross-stack outputs its expression
+   * references).
+   */
+  public use(): this {
+    if (this.rendered) return this;
+    const markers: Record<string, string | number> = {};
+    for (const [slot, kind] of Object.entries(this.slots)) {
       markers[slot] =
         kind === "text"
           ? marker(slot)
@@ -57,55 +72,66 @@ export class ExpressionTemplate<S extends Record<string, SlotKind>, T extends st
             ? Token.asNumber(markerToken(slot))
             : Token.asString(markerToken(slot));
     }
-    this.rendered = resolvedOnce(build(markers as SlotValues<S>));
+    this.rendered = renderedBlocksStackOf(this.owner).resolveOnce(
+      this.owner,
+      this.build(markers as SlotValues<S>),
+    );
+    return this;
   }
 
-  /** The expression `build(values)` stands for, as a token of the same kind. */
-  public fill(values: SlotValues<S>): T {
-    // One token can only stand for an expression that is one token itself: cdktf writes a string
-    // mixing text and tokens from its pieces (quotes and `${...}` where it stands).
-    if (!isWholeToken(this.rendered)) return this.build(values);
-    const fits = Object.entries(this.slots).every(([slot, kind]) =>
-      slotTakes(kind, values[slot] as string | number),
-    );
-    if (!fits) return this.build(values);
-    const copy = new TemplateCopy(this, values);
-    // resolvedOnce: the synthesis reuses the text the preparing pass wrote.
-    return resolvedOnce(
-      (typeof this.rendered === "number" ? Token.asNumber(copy) : Token.asString(copy)) as T,
-    );
-  }
-
-  /** @internal The text of one copy in `context`. */
-  public resolveCopy(context: IResolveContext, values: SlotValues<S>): unknown {
-    const text = context.resolve(this.rendered);
-    if (typeof text !== "string") {
-      throw new Error(`ExpressionTemplate: the expression resolved to a ${typeof text}`);
+  /**
+   * The copy for `values`, as cdktf writes the expression for a whole argument (`${...}`).
+   * Reference slots take expression texts (ResolvedTexts.expression, or an address's attribute
+   * written out), text slots a plain literal, integer slots a safe integer. Throws on a value
+   * its slot cannot stand for, and when the template was not used (use()) before cdktf resolved.
+   */
+  public fill(texts: ResolvedTexts, values: SlotValues<S>): string {
+    if (!this.rendered) {
+      throw new Error("ExpressionTemplate: filled, but not used (use()) while the app was built");
     }
-    // One pass over the rendered text: a value put in place is never read again as a marker.
-    const filled = new Map<string, string>();
-    const result = text.replace(MARKER, (found, slot: string) => {
-      const kind = this.slots[slot];
-      if (kind === undefined) return found;
-      let value = filled.get(slot);
-      if (value === undefined) {
-        value = slotText(context, kind, values[slot] as string | number);
-        filled.set(slot, value);
+    const rendered = this.rendered;
+    for (const [slot, kind] of Object.entries(this.slots)) {
+      const value = values[slot] as string | number;
+      if (!slotTakes(kind, value)) {
+        throw new Error(
+          `ExpressionTemplate: slot "${slot}" (${kind}) cannot take ${JSON.stringify(value)}`,
+        );
       }
-      return value;
-    });
-    for (const slot of Object.keys(this.slots)) {
-      if (!filled.has(slot)) throw new Error(`ExpressionTemplate: slot "${slot}" is not used`);
+    }
+    // The text between markers, then each slot in turn: a value put in place is never read
+    // again as a marker.
+    const parts = this.partsOf(texts.text(rendered));
+    let result = parts[0] as string;
+    for (let i = 1; i < parts.length; i += 2) {
+      result += String(values[parts[i] as string]) + parts[i + 1];
     }
     return result;
   }
-}
 
-/** Whether `value` is one whole token (a reference, a function call, an operator), nothing else. */
-function isWholeToken(value: string | number): boolean {
-  if (typeof value === "number") return Token.isUnresolved(value);
-  const fragments = Tokenization.reverseString(value);
-  return fragments.length === 1 && fragments.firstToken !== undefined;
+  /** The rendered text split at its markers: text, slot, text, ... (split once per text). */
+  private partsOf(text: string): readonly string[] {
+    if (this.split?.text === text) return this.split.parts;
+    const parts: string[] = [""];
+    const used = new Set<string>();
+    let last = 0;
+    for (const found of text.matchAll(MARKER)) {
+      const slot = found[1] as string;
+      // A marker-like text that is no slot of this template stays as written.
+      if (this.slots[slot] === undefined) continue;
+      parts[parts.length - 1] += text.slice(last, found.index);
+      parts.push(slot, "");
+      used.add(slot);
+      last = (found.index as number) + found[0].length;
+    }
+    parts[parts.length - 1] += text.slice(last);
+    for (const slot of Object.keys(this.slots)) {
+      if (!used.has(slot)) {
+        throw new Error(`ExpressionTemplate: slot "${slot}" is not used`);
+      }
+    }
+    this.split = { text, parts };
+    return parts;
+  }
 }
 
 /** What stands in a slot of the rendered text: letters and underscores, nothing cdktf parses. */
@@ -126,48 +152,23 @@ function markerToken(slot: string): IResolvable {
 }
 
 /** Literal strings cdktf writes as they are, in quotes (no escapes, no token, no number token). */
-const PLAIN_TEXT = /^[A-Za-z0-9_.:/@-]*$/;
+export const PLAIN_TEXT = /^[A-Za-z0-9_.:/@-]*$/;
+
+/** A Terraform expression's text as a reference slot takes it: no `${`, no quotes, no token. */
+const EXPRESSION_TEXT = /^[^"${}\s]+$/;
 
 function slotTakes(kind: SlotKind, value: string | number): boolean {
   switch (kind) {
     case "reference":
-      return typeof value === "string" && isWholeToken(value);
+      // An attribute path or a quoted plain literal (a literal ARN: `"arn:aws:..."`).
+      return (
+        typeof value === "string" &&
+        (EXPRESSION_TEXT.test(value) ||
+          (value.startsWith('"') && value.endsWith('"') && PLAIN_TEXT.test(value.slice(1, -1))))
+      );
     case "text":
-      return typeof value === "string" && !Token.isUnresolved(value) && PLAIN_TEXT.test(value);
+      return typeof value === "string" && PLAIN_TEXT.test(value);
     case "integer":
       return typeof value === "number" && Number.isSafeInteger(value) && !Token.isUnresolved(value);
-  }
-}
-
-/** What cdktf writes for a slot's value inside an expression (see ExpressionTemplate). */
-function slotText(context: IResolveContext, kind: SlotKind, value: string | number): string {
-  if (kind === "integer") return String(value);
-  if (kind === "text") return value as string;
-  const braces = context.suppressBraces;
-  context.suppressBraces = true;
-  try {
-    return String(context.resolve(value));
-  } finally {
-    context.suppressBraces = braces;
-  }
-}
-
-/** One copy of a template (ExpressionTemplate.fill). */
-class TemplateCopy<S extends Record<string, SlotKind>, T extends string | number>
-  implements IResolvable
-{
-  public readonly creationStack: string[] = [];
-
-  constructor(
-    private readonly template: ExpressionTemplate<S, T>,
-    private readonly values: SlotValues<S>,
-  ) {}
-
-  public resolve(context: IResolveContext): unknown {
-    return this.template.resolveCopy(context, this.values);
-  }
-
-  public toString(): string {
-    return Token.asString(this);
   }
 }

@@ -8,6 +8,5 @@ export * from "./expression-template";
 export * from "./footprint";
 export * from "./readd";
 export * from "./rendered-blocks";
-export * from "./resolve-once";
 export * from "./secret-value";
 export * from "./secrets";

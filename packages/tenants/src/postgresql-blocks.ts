@@ -20,8 +20,16 @@ type ArgumentValue = string | number | boolean | readonly string[] | undefined;
 
 /** cdktf's snake_case of a binding's camelCase argument name (`passwordWoVersion` -> `password_wo_version`). */
 function snakeCase(key: string): string {
-  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  let snake = SNAKE_CASE.get(key);
+  if (snake === undefined) {
+    snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    SNAKE_CASE.set(key, snake);
+  }
+  return snake;
 }
+
+/** snakeCase's results: a few dozen argument names, each written for every tenant. */
+const SNAKE_CASE = new Map<string, string>();
 
 /**
  * The block cdktf writes for a postgresql provider construct with these arguments (camelCase, as

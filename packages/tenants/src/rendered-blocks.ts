@@ -5,6 +5,7 @@ import {
   type TerraformResource,
   TerraformStack,
   Token,
+  Tokenization,
 } from "cdktf";
 import type { Construct } from "constructs";
 
@@ -24,10 +25,38 @@ import type { Construct } from "constructs";
 /** The body of one `resource.<type>.<name>` block, exactly as it goes into cdk.tf.json. */
 export type RenderedBody = Readonly<Record<string, unknown>>;
 
+/**
+ * A cdktf token of a stack, resolved once by cdktf for rendered blocks
+ * (RenderedBlocksStack.resolveOnce): its text is known only after cdktf's resolve, by
+ * ResolvedTexts.
+ */
+export class ResolvedValue {
+  /** @internal */
+  constructor(
+    /** @internal */ public readonly stack: RenderedBlocksStack,
+    /** @internal */ public readonly index: number,
+  ) {}
+}
+
+/** The texts cdktf wrote for a stack's resolved values, handed to late bodies. */
+export interface ResolvedTexts {
+  /** The value as cdktf writes it for a whole argument: `${data.terraform_remote_state.x.outputs.y}`. */
+  text(value: ResolvedValue): string;
+  /** The value inside an expression, without `${}`: `data.terraform_remote_state.x.outputs.y`. */
+  expression(value: ResolvedValue): string;
+}
+
+/**
+ * A block some of whose values are the texts of resolved values (a cross-stack reference, an
+ * expression rendered once per stack): RenderedBlocksStack calls it after cdktf's resolve.
+ */
+export type LateBody = (texts: ResolvedTexts) => RenderedBody;
+
 interface Registered {
-  readonly body: RenderedBody;
-  /** Construct path of the construct that registered it (named in errors). */
-  readonly owner: string;
+  /** The body, or the function that renders it once the resolved values' texts are known. */
+  readonly body: RenderedBody | LateBody;
+  /** The construct that registered it (its path is named in errors). */
+  readonly owner: Construct;
 }
 
 /**
@@ -36,8 +65,8 @@ interface Registered {
  */
 export class RenderedBlocksStack extends TerraformStack {
   private readonly rendered = new Map<string, Map<string, Registered>>();
-  /** Blocks holding cdktf tokens, resolved by cdktf through one element (addResolvedResource). */
-  private resolved?: ResolvedBlocks;
+  /** Tokens resolved by cdktf for rendered blocks (resolveOnce), through one element. */
+  private resolved?: ResolvedValues;
 
   /**
    * Registers `resource.<type>.<name>` for `owner` (a construct of this stack). Throws when the
@@ -46,41 +75,49 @@ export class RenderedBlocksStack extends TerraformStack {
    */
   public addRenderedResource(owner: Construct, type: string, name: string, body: RenderedBody) {
     const found = notPlainJson(body, `resource.${type}.${name}`);
-    if (found) {
+    if (found) throw new Error(notPlainMessage(owner.node.path, found));
+    this.register(owner, type, name, body);
+  }
+
+  /**
+   * Registers `resource.<type>.<name>` for `owner`, rendered by `render` once cdktf has resolved
+   * the stack: for a block that holds texts of resolved values (resolveOnce). The body it returns
+   * must hold plain JSON, like addRenderedResource's.
+   */
+  public addLateRenderedResource(owner: Construct, type: string, name: string, render: LateBody) {
+    this.register(owner, type, name, render);
+  }
+
+  /**
+   * Hands `value` (one whole cdktf token: a reference, also to another stack, or a function
+   * call) to cdktf, which resolves it once, through one element of this stack, like any
+   * element's JSON: its preparing pass registers the cross-stack output and remote state a
+   * reference needs, its synthesis writes the text. A late body gets that text by the returned
+   * handle. Throws when `value` is not one whole token.
+   */
+  public resolveOnce(owner: Construct, value: string | number): ResolvedValue {
+    if (!isWholeToken(value)) {
       throw new Error(
-        `${owner.node.path}: rendered block ${found}; a rendered block is merged after cdktf's resolve, so it must hold plain JSON (values of this stack's constructs as terraformExpression(resource, attribute))`,
+        `${owner.node.path}: resolveOnce takes one whole cdktf token (a reference or a function call), found ${JSON.stringify(value)}`,
       );
     }
+    this.resolved ??= new ResolvedValues(this, RESOLVED_VALUES_ID);
+    return new ResolvedValue(this, this.resolved.add(value));
+  }
+
+  private register(owner: Construct, type: string, name: string, body: RenderedBody | LateBody) {
     let byName = this.rendered.get(type);
     if (!byName) {
       byName = new Map();
       this.rendered.set(type, byName);
     }
-    const other = byName.get(name) ?? this.resolved?.ownerOf(type, name);
+    const other = byName.get(name);
     if (other) {
       throw new Error(
-        `${owner.node.path}: resource.${type}.${name} is already rendered by ${typeof other === "string" ? other : other.owner}`,
+        `${owner.node.path}: resource.${type}.${name} is already rendered by ${other.owner.node.path}`,
       );
     }
-    byName.set(name, { body, owner: owner.node.path });
-  }
-
-  /**
-   * Registers `resource.<type>.<name>` for `owner`: a block that may hold cdktf tokens (a
-   * cross-stack reference, a function call). It is not a construct: one element of the stack
-   * hands every such block to cdktf under a key of its own, so cdktf resolves them like any
-   * element's JSON (its preparing pass registers their cross-stack outputs and remote-state
-   * reads, its synthesis writes the same text), and toTerraform() moves them into `resource`.
-   * Throws when another construct registered the same address.
-   */
-  public addResolvedResource(owner: Construct, type: string, name: string, body: RenderedBody) {
-    if (this.rendered.get(type)?.has(name)) {
-      throw new Error(
-        `${owner.node.path}: resource.${type}.${name} is already rendered by ${this.rendered.get(type)?.get(name)?.owner}`,
-      );
-    }
-    this.resolved ??= new ResolvedBlocks(this, RESOLVED_BLOCKS_ID);
-    this.resolved.add(owner, type, name, body);
+    byName.set(name, { body, owner });
   }
 
   /** cdktf's HCL output has no place for rendered blocks: refused when there are any. */
@@ -96,79 +133,87 @@ export class RenderedBlocksStack extends TerraformStack {
   /** cdktf's JSON of the stack, with the rendered blocks merged in. */
   public override toTerraform(): Record<string, unknown> {
     const tf = super.toTerraform() as Record<string, unknown>;
-    const resolved = tf[RESOLVED_BLOCKS_KEY] as Record<string, Record<string, unknown>> | undefined;
-    delete tf[RESOLVED_BLOCKS_KEY];
-    if (this.rendered.size === 0 && !resolved) return tf;
+    const texts = resolvedTexts(this, tf[RESOLVED_VALUES_KEY]);
+    delete tf[RESOLVED_VALUES_KEY];
+    if (this.rendered.size === 0) return tf;
     tf.resource ??= {};
     const resource = tf.resource as Record<string, Record<string, unknown>>;
-    for (const [type, byName] of Object.entries(resolved ?? {})) {
-      resource[type] ??= {};
-      const blocks = resource[type];
-      for (const [name, body] of Object.entries(byName)) {
-        if (name in blocks) {
-          throw new Error(
-            `${this.resolved?.ownerOf(type, name)}: resource.${type}.${name} is rendered and also written by a construct of ${this.node.path}`,
-          );
-        }
-        blocks[name] = body;
-      }
-    }
     for (const [type, byName] of this.rendered) {
       resource[type] ??= {};
       const blocks = resource[type];
       for (const [name, { body, owner }] of byName) {
         if (name in blocks) {
           throw new Error(
-            `${owner}: resource.${type}.${name} is rendered and also written by a construct of ${this.node.path}`,
+            `${owner.node.path}: resource.${type}.${name} is rendered and also written by a construct of ${this.node.path}`,
           );
         }
-        blocks[name] = body;
+        if (typeof body === "function") {
+          const late = body(texts);
+          const found = notPlainJson(late, `resource.${type}.${name}`);
+          if (found) throw new Error(notPlainMessage(owner.node.path, found));
+          blocks[name] = late;
+        } else {
+          blocks[name] = body;
+        }
       }
     }
     return tf;
   }
 }
 
-/** The key under which ResolvedBlocks hands its blocks to cdktf; never written to cdk.tf.json. */
-const RESOLVED_BLOCKS_KEY = "//pgforks-resolved-blocks";
-const RESOLVED_BLOCKS_ID = "pgforks-resolved-blocks";
+function notPlainMessage(owner: string, found: string): string {
+  return `${owner}: rendered block ${found}; a rendered block is merged after cdktf's resolve, so it must hold plain JSON (values of this stack's constructs as terraformExpression(resource, attribute), other tokens through resolveOnce)`;
+}
+
+/** The key under which ResolvedValues hands its tokens to cdktf; never written to cdk.tf.json. */
+const RESOLVED_VALUES_KEY = "//pgforks-resolved-values";
+const RESOLVED_VALUES_ID = "pgforks-resolved-values";
 
 /**
- * The element that carries a stack's token-holding rendered blocks (addResolvedResource) through
- * cdktf's resolve: its JSON is `{ [RESOLVED_BLOCKS_KEY]: { <type>: { <name>: body } } }`, which
- * cdktf resolves in its preparing pass and in the stack's synthesis like any element's, and
- * which RenderedBlocksStack.toTerraform() moves into `resource`.
+ * The element that carries a stack's resolveOnce tokens through cdktf's resolve: its JSON is
+ * `{ [RESOLVED_VALUES_KEY]: [token, ...] }`, which cdktf resolves in its preparing pass and in the
+ * stack's synthesis like any element's, and which RenderedBlocksStack.toTerraform() removes.
  */
-class ResolvedBlocks extends TerraformElement {
-  private readonly blocks = new Map<string, Map<string, { body: RenderedBody; owner: string }>>();
+class ResolvedValues extends TerraformElement {
+  private readonly values: Array<string | number> = [];
 
-  public add(owner: Construct, type: string, name: string, body: RenderedBody) {
-    let byName = this.blocks.get(type);
-    if (!byName) {
-      byName = new Map();
-      this.blocks.set(type, byName);
-    }
-    const other = byName.get(name);
-    if (other) {
-      throw new Error(
-        `${owner.node.path}: resource.${type}.${name} is already rendered by ${other.owner}`,
-      );
-    }
-    byName.set(name, { body, owner: owner.node.path });
-  }
-
-  public ownerOf(type: string, name: string): string | undefined {
-    return this.blocks.get(type)?.get(name)?.owner;
+  /** Adds `value`; returns its index. */
+  public add(value: string | number): number {
+    this.values.push(value);
+    return this.values.length - 1;
   }
 
   public override toTerraform(): Record<string, unknown> {
-    const out: Record<string, Record<string, RenderedBody>> = {};
-    for (const [type, byName] of this.blocks) {
-      out[type] = {};
-      for (const [name, { body }] of byName) out[type][name] = body;
-    }
-    return { [RESOLVED_BLOCKS_KEY]: out };
+    return { [RESOLVED_VALUES_KEY]: [...this.values] };
   }
+}
+
+/** The texts of `stack`'s resolved values, from what cdktf wrote for them. */
+function resolvedTexts(stack: RenderedBlocksStack, written: unknown): ResolvedTexts {
+  const texts = (written ?? []) as readonly unknown[];
+  const text = (value: ResolvedValue): string => {
+    if (value.stack !== stack) {
+      throw new Error(
+        `${stack.node.path}: a resolved value of ${value.stack.node.path} is used in a rendered block of ${stack.node.path}`,
+      );
+    }
+    const found = texts[value.index];
+    // One whole token: cdktf writes it as one interpolation.
+    if (typeof found !== "string" || !found.startsWith("${") || !found.endsWith("}")) {
+      throw new Error(
+        `${stack.node.path}: resolved value ${value.index} was written as ${JSON.stringify(found)}, not as one \${...} expression`,
+      );
+    }
+    return found;
+  };
+  return { text, expression: (value) => text(value).slice(2, -1) };
+}
+
+/** Whether `value` is one whole token (a reference, a function call, an operator), nothing else. */
+export function isWholeToken(value: string | number): boolean {
+  if (typeof value === "number") return Token.isUnresolved(value);
+  const fragments = Tokenization.reverseString(value);
+  return fragments.length === 1 && fragments.firstToken !== undefined;
 }
 
 /** The stack of `construct`, which must merge rendered blocks (RenderedBlocksStack). */
@@ -212,39 +257,66 @@ export function renderedAttribute(stack: TerraformStack, address: string, attrib
 }
 
 /**
- * Where `value` is not plain JSON data: undefined when it is, else the path and what was found.
- * One pass over the block; a string is checked for cdktf's token markers.
+ * Where `value` is not plain JSON data: undefined when it is, else the path (below `path`) and
+ * what was found. One pass over the block, building no path unless something is found; a string
+ * is checked for cdktf's token markers.
  */
 function notPlainJson(value: unknown, path: string): string | undefined {
+  const found = problemOf(value);
+  return found && `${path}${found.at}${found.what}`;
+}
+
+/** What problemOf found, and where below the value it was checked from (`.key[1]`). */
+interface Problem {
+  at: string;
+  readonly what: string;
+}
+
+function problemOf(value: unknown): Problem | undefined {
   switch (typeof value) {
     case "boolean":
       return undefined;
     case "string":
-      return Token.isUnresolved(value) ? `${path} holds a cdktf token (${value})` : undefined;
+      // cdktf's string, list and map token markers all contain "{TfToken[" (Token.isUnresolved).
+      return value.includes("{TfToken[")
+        ? { at: "", what: ` holds a cdktf token (${value})` }
+        : undefined;
     case "number":
       return Number.isFinite(value) && !Token.isUnresolved(value)
         ? undefined
-        : `${path} holds a cdktf token or a non-finite number (${value})`;
+        : { at: "", what: ` holds a cdktf token or a non-finite number (${value})` };
     case "object": {
       if (value === null) return undefined;
       if (Array.isArray(value)) {
-        for (const [i, item] of value.entries()) {
-          const found = notPlainJson(item, `${path}[${i}]`);
-          if (found) return found;
+        for (let i = 0; i < value.length; i++) {
+          const found = problemOf(value[i]);
+          if (found) {
+            found.at = `[${i}]${found.at}`;
+            return found;
+          }
         }
         return undefined;
       }
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
-        return `${path} holds a ${value.constructor?.name ?? "non-plain"} object (a cdktf token or construct?), not JSON data`;
+        return {
+          at: "",
+          what: ` holds a ${value.constructor?.name ?? "non-plain"} object (a cdktf token or construct?), not JSON data`,
+        };
       }
-      for (const [key, item] of Object.entries(value)) {
-        const found = notPlainJson(item, `${path}.${key}`);
-        if (found) return found;
+      for (const key in value) {
+        const found = problemOf((value as Record<string, unknown>)[key]);
+        if (found) {
+          found.at = `.${key}${found.at}`;
+          return found;
+        }
       }
       return undefined;
     }
     default:
-      return `${path} holds ${typeof value === "undefined" ? "undefined" : `a ${typeof value}`}, not JSON data`;
+      return {
+        at: "",
+        what: ` holds ${typeof value === "undefined" ? "undefined" : `a ${typeof value}`}, not JSON data`,
+      };
   }
 }

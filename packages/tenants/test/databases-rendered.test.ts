@@ -8,7 +8,7 @@ import { Grant } from "@cdktf/provider-postgresql/lib/grant";
 import { PostgresqlProvider } from "@cdktf/provider-postgresql/lib/provider";
 import { Role } from "@cdktf/provider-postgresql/lib/role";
 import { Schema } from "@cdktf/provider-postgresql/lib/schema";
-import type { TenantConfig } from "@pgforks/config";
+import { type TenantConfig, tenantDatabaseName } from "@pgforks/config";
 import { synthApp, tenantFixture } from "@pgforks/testing";
 import {
   Fn,
@@ -24,8 +24,16 @@ import {
   EphemeralVariableCredentials,
   SecretsManagerCredentials,
   TENANT_PASSWORDS_VARIABLE,
+  TENANT_VERIFIERS_VARIABLE,
   type TenantCredentialSource,
 } from "../src/credential-sources";
+import {
+  type ConnectionTarget,
+  credentialsHashParts,
+  credentialsVersionOf,
+  describeConnectionTarget,
+  scaledPasswordVersion,
+} from "../src/credentials";
 import { ADMIN_DATABASE, TEMPLATE_DATABASE, TenantDatabases } from "../src/databases";
 import {
   DEFAULT_FOOTPRINT_SCOPES,
@@ -74,6 +82,27 @@ interface SecretValueInputs {
   readonly arns: Readonly<Record<string, string>>;
   readonly host: string;
   readonly port: number;
+  readonly target: Pick<ConnectionTarget, "proxy" | "port">;
+}
+
+/** A variable of the credential source (`tenant_passwords`, `tenant_password_verifiers`). */
+function variableOf(credentials: TenantCredentialSource, name: string): TerraformVariable {
+  return (credentials as unknown as Construct).node.findChild(name) as TerraformVariable;
+}
+
+/**
+ * A tenant's credentials version as the cdktf expression credentialsVersionExpression writes,
+ * over its secret's ARN and the host (tokens or literals).
+ */
+function versionExpression(tenant: TenantConfig, inputs: SecretValueInputs): number {
+  return credentialsVersionOf(
+    scaledPasswordVersion(tenant.passwordVersion),
+    credentialsHashParts({
+      target: describeConnectionTarget({ ...inputs.target, database: tenantDatabaseName(tenant) }),
+      secretArn: inputs.arns[tenant.name] as string,
+      host: inputs.host,
+    }),
+  );
 }
 
 /**
@@ -127,8 +156,13 @@ function constructsReference(
       new Role(databases, idOf(roleIntent), {
         provider,
         ...roleIntent.args,
-        passwordWo: credentials.rolePassword(databases, tenant),
-        passwordWoVersion: credentials.rolePasswordVersion(tenant),
+        // The binding's arguments as cdktf expressions, not the source's rendered texts.
+        passwordWo: Token.asString(
+          Fn.lookup(variableOf(credentials, TENANT_VERIFIERS_VARIABLE).value, tenant.name),
+        ),
+        passwordWoVersion: secretValue
+          ? Fn.tostring(Token.asString(versionExpression(tenant, secretValue)))
+          : (credentials.rolePasswordVersion(tenant) as string),
       }),
     );
     const readOnlyIntent = intentOf(intents, "read-only role");
@@ -203,11 +237,9 @@ function constructsReference(
       }
     }
     if (secretValue) {
-      // The binding's construct with the plain expressions (no ExpressionTemplate, no
-      // resolvedOnce): what SecretsManagerCredentials.publish wrote as a construct.
-      const passwords = (credentials as SecretsManagerCredentials).node.findChild(
-        TENANT_PASSWORDS_VARIABLE,
-      ) as TerraformVariable;
+      // The binding's construct with the plain expressions (no ExpressionTemplate): what
+      // SecretsManagerCredentials.publish wrote as a construct.
+      const passwords = variableOf(credentials, TENANT_PASSWORDS_VARIABLE);
       const portInUrl = Token.isUnresolved(secretValue.port)
         ? Token.asString(secretValue.port)
         : String(secretValue.port);
@@ -223,10 +255,7 @@ function constructsReference(
             dbname: database.name,
           }),
         ),
-        secretStringWoVersion: (credentials as SecretsManagerCredentials).credentialsVersion(
-          tenant,
-          dbName,
-        ),
+        secretStringWoVersion: versionExpression(tenant, secretValue),
       });
     }
   }
@@ -275,6 +304,7 @@ function appWith(kind: "rendered" | "constructs", credentials: Credentials, whic
               arns: Object.fromEntries(kept.map((t) => [t.name, arnOf(t.name)])),
               host: HOST,
               port: 5432,
+              target: { proxy: true, port: 5432 },
             }
           : undefined,
       );
@@ -339,7 +369,12 @@ function crossStackAppWith(kind: "rendered" | "constructs") {
     if (kind === "rendered") {
       new TenantDatabases(stack, "tenants", { tenants, adminRole: ADMIN, credentials: source });
     } else {
-      constructsReference(stack, source, undefined, { arns: secretArns, host: address, port });
+      constructsReference(stack, source, undefined, {
+        arns: secretArns,
+        host: address,
+        port,
+        target: { proxy: false, port: 5432 },
+      });
     }
   });
 }

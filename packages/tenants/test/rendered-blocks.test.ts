@@ -131,19 +131,21 @@ describe("terraformExpression and renderedAttribute", () => {
   });
 });
 
-describe("RenderedBlocksStack.addResolvedResource", () => {
-  it("writes a block with tokens as cdktf resolves them, across stacks too, and nothing else", () => {
+describe("RenderedBlocksStack.resolveOnce and addLateRenderedResource", () => {
+  it("writes a late block with the texts cdktf wrote for its tokens, across stacks too, and nothing else", () => {
     const app = Testing.app();
     const origin = new RenderedBlocksStack(app, "origin");
     const key = new KmsKey(origin, "key", {});
     const stack = new RenderedBlocksStack(app, "stack");
     const owner = new Construct(stack, "owner");
     const local = new KmsKey(stack, "local", {});
-    stack.addResolvedResource(owner, "aws_secretsmanager_secret", "a", {
+    const remoteArn = stack.resolveOnce(owner, key.arn);
+    const localArn = stack.resolveOnce(owner, local.arn);
+    stack.addLateRenderedResource(owner, "aws_secretsmanager_secret", "a", (texts) => ({
       ...body,
-      kms_key_id: key.arn,
-      description: local.arn,
-    });
+      kms_key_id: texts.text(remoteArn),
+      description: `arn ${texts.expression(localArn)}`,
+    }));
     // What app.synth() runs first: cdktf's preparing pass over each stack.
     for (const s of [origin, stack]) s.prepareStack();
     const tf = stack.toTerraform() as {
@@ -153,7 +155,7 @@ describe("RenderedBlocksStack.addResolvedResource", () => {
     expect(tf.resource.aws_secretsmanager_secret?.a).toEqual({
       ...body,
       kms_key_id: `\${data.terraform_remote_state.cross-stack-reference-input-origin.outputs.cross-stack-output-aws_kms_keykeyarn}`,
-      description: `\${aws_kms_key.local.arn}`,
+      description: "arn aws_kms_key.local.arn",
     });
     expect(Object.keys(tf.data.terraform_remote_state ?? {})).toEqual([
       "cross-stack-reference-input-origin",
@@ -165,18 +167,41 @@ describe("RenderedBlocksStack.addResolvedResource", () => {
     expect(() => stack.toHclTerraform()).toThrow(/have no HCL form/);
   });
 
-  it("refuses an address rendered twice or also written by a construct", () => {
+  it("refuses what is not one whole token, a value of another stack, and a late block that is not plain JSON", () => {
+    const { stack, owner } = renderedStack();
+    const key = new KmsKey(stack, "key", {});
+    expect(() => stack.resolveOnce(owner, "arn:aws:kms:x")).toThrow(
+      'stack/owner: resolveOnce takes one whole cdktf token (a reference or a function call), found "arn:aws:kms:x"',
+    );
+    expect(() => stack.resolveOnce(owner, `arn/${key.arn}`)).toThrow(/one whole cdktf token/);
+    const other = new RenderedBlocksStack(Testing.app(), "other");
+    const elsewhere = other.resolveOnce(new Construct(other, "o"), key.keyId);
+    stack.addLateRenderedResource(owner, "t", "n", (texts) => ({ id: texts.text(elsewhere) }));
+    expect(() => stack.toTerraform()).toThrow(
+      "stack: a resolved value of other is used in a rendered block of stack",
+    );
+    const { stack: second, owner: secondOwner } = renderedStack();
+    const token = new KmsKey(second, "key", {});
+    second.addLateRenderedResource(secondOwner, "t", "n", () => ({
+      tags: { list: [token.keyId] },
+    }));
+    expect(() => second.toTerraform()).toThrow(
+      /^stack\/owner: rendered block resource\.t\.n\.tags\.list\[0\] holds a cdktf token/,
+    );
+  });
+
+  it("refuses an address rendered twice, late or not, or also written by a construct", () => {
     const { stack, owner } = renderedStack();
     const other = new Construct(stack, "other");
-    stack.addResolvedResource(owner, "aws_kms_key", "r", { description: "r" });
-    expect(() => stack.addResolvedResource(other, "aws_kms_key", "r", {})).toThrow(
+    stack.addLateRenderedResource(owner, "aws_kms_key", "r", () => ({ description: "r" }));
+    expect(() => stack.addLateRenderedResource(other, "aws_kms_key", "r", () => ({}))).toThrow(
       "stack/other: resource.aws_kms_key.r is already rendered by stack/owner",
     );
     expect(() => stack.addRenderedResource(other, "aws_kms_key", "r", {})).toThrow(
       "stack/other: resource.aws_kms_key.r is already rendered by stack/owner",
     );
     stack.addRenderedResource(owner, "aws_kms_key", "p", {});
-    expect(() => stack.addResolvedResource(other, "aws_kms_key", "p", {})).toThrow(
+    expect(() => stack.addLateRenderedResource(other, "aws_kms_key", "p", () => ({}))).toThrow(
       "stack/other: resource.aws_kms_key.p is already rendered by stack/owner",
     );
     new KmsKey(stack, "r", {}).overrideLogicalId("r");

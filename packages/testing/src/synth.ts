@@ -48,7 +48,7 @@ export function synthScope(
 
 /**
  * A string token that resolves to `text` and counts how often cdktf resolves it (tests of what is
- * resolved once: resolvedOnce, ExpressionTemplate).
+ * resolved once: ExpressionTemplate, RenderedBlocksStack.resolveOnce).
  */
 export function countedToken(text: string): { token: string; count: () => number } {
   let n = 0;
