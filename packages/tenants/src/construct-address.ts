@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 
 /**
  * The Terraform name (logical id) cdktf 0.21 gives an element whose construct path below its
@@ -14,11 +14,7 @@ export function logicalIdOfPath(path: readonly string[]): string {
     const only = clean(components[0] as string);
     if (only.length <= 255) return only;
   }
-  const hash = createHash("md5")
-    .update(components.join("/"))
-    .digest("hex")
-    .slice(0, 8)
-    .toUpperCase();
+  const hash = md5Hex(components.join("/")).slice(0, 8).toUpperCase();
   const human: string[] = [];
   for (const c of components) {
     const last = human[human.length - 1];
@@ -30,3 +26,12 @@ export function logicalIdOfPath(path: readonly string[]): string {
     .join("_")
     .slice(0, 240)}_${hash}`;
 }
+
+/**
+ * The MD5 of `text` in hex: crypto.hash, one call, where Node has it (>= 20.12; a few times
+ * faster than createHash for the many short paths a synth hashes), else createHash.
+ */
+const md5Hex: (text: string) => string =
+  typeof crypto.hash === "function"
+    ? (text) => crypto.hash("md5", text)
+    : (text) => crypto.createHash("md5").update(text).digest("hex");
