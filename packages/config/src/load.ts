@@ -15,11 +15,13 @@ import {
   isScalar,
   LineCounter,
   parseAllDocuments,
+  parseDocument,
   visit,
 } from "yaml";
 import type { z } from "zod";
 import { budgetProblem, connectionBudget } from "./capacity";
 import { ConfigError, type ConfigProblem, formatPath, type WhenUnwritten } from "./errors";
+import { FAST_YAML_DECLINED, fastYamlValue } from "./fast-yaml";
 import { fileSystemReason, isErrnoError } from "./fs-errors";
 import { INSTANCE_CLASS_NAMES, type InstanceClass, instanceCapacity } from "./instance-classes";
 import { allowedKeysAt } from "./json-schema";
@@ -170,7 +172,7 @@ function renderAsWritten(parsed: ParsedYaml, path: readonly PropertyKey[], value
   return typeof source === "string" && source !== String(value) ? source : render(value);
 }
 
-interface ParsedYaml {
+export interface ParsedYaml {
   readonly doc: Document;
   readonly lines: LineCounter;
   readonly value: unknown;
@@ -237,9 +239,16 @@ function readConfigText(file: string, problems: ConfigProblem[]): string | undef
   }
 }
 
-function parseYaml(file: string, problems: ConfigProblem[]): ParsedYaml | undefined {
-  const text = readConfigText(file, problems);
-  if (text === undefined) return undefined;
+/**
+ * The precise reading of a configuration file's `text`: the `yaml` library's Document, which
+ * knows where every node is, for the messages. Exactly one document, not empty, no syntax error,
+ * no duplicate key, no anchor or alias; else it adds the problems and gives undefined.
+ */
+export function parseYaml(
+  file: string,
+  text: string,
+  problems: ConfigProblem[],
+): ParsedYaml | undefined {
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true });
   const all = Array.isArray(docs) ? docs : [];
@@ -449,6 +458,50 @@ function describeIssue(issue: z.core.$ZodIssue, found: unknown, schemaFile: stri
   return issue.message;
 }
 
+/**
+ * Set to 1, every configuration file is read the precise way only, as before the quick path
+ * existed: for `npm run bench:config` (before and after in one tree), or to rule the quick path
+ * out. The results and messages are the same either way; only the time differs.
+ */
+export const PRECISE_YAML_VARIABLE = "PGFORKS_PRECISE_YAML";
+
+/**
+ * A valid file read the quick way (fast-yaml.ts), or undefined for the precise path: when the
+ * quick one declines the text, or the file has any problem at all, so that every message (and
+ * its line and column) is the precise path's. The extra checks see the value through a
+ * ParsedYaml whose Document is made only if one of them asks where a node is, that is, only
+ * when it finds a problem, which this result then leaves to the precise path anyway.
+ */
+function quickValidate<S extends z.ZodType>(
+  schema: S,
+  text: string,
+  extraChecks: (parsed: ParsedYaml) => ConfigProblem[],
+): { data: z.output<S> } | undefined {
+  if (process.env[PRECISE_YAML_VARIABLE] === "1") return undefined;
+  const value = fastYamlValue(text);
+  if (value === FAST_YAML_DECLINED) return undefined;
+  const result = schema.safeParse(value);
+  if (!result.success) return undefined;
+  let precise: { doc: Document; lines: LineCounter } | undefined;
+  const parsedLater = () => {
+    if (!precise) {
+      const lines = new LineCounter();
+      precise = { doc: parseDocument(text, { lineCounter: lines }), lines };
+    }
+    return precise;
+  };
+  const parsed: ParsedYaml = {
+    value,
+    get doc() {
+      return parsedLater().doc;
+    },
+    get lines() {
+      return parsedLater().lines;
+    },
+  };
+  return extraChecks(parsed).length === 0 ? { data: result.data } : undefined;
+}
+
 function validate<S extends z.ZodType>(
   schema: S,
   file: string,
@@ -456,7 +509,11 @@ function validate<S extends z.ZodType>(
   keysAt: (path: readonly PropertyKey[]) => readonly string[],
   extraChecks: (parsed: ParsedYaml) => ConfigProblem[] = () => [],
 ): z.output<S> | undefined {
-  const parsed = parseYaml(file, problems);
+  const text = readConfigText(file, problems);
+  if (text === undefined) return undefined;
+  const quick = quickValidate(schema, text, extraChecks);
+  if (quick) return quick.data;
+  const parsed = parseYaml(file, text, problems);
   if (!parsed) return undefined;
   const result = schema.safeParse(parsed.value ?? {});
   const found = [
