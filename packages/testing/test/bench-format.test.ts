@@ -1,4 +1,4 @@
-import { signedSeconds } from "../src/bench/format";
+import { median, signedSeconds } from "../src/bench/format";
 
 describe("signedSeconds (npm run bench's cost lines)", () => {
   it.each([
@@ -9,5 +9,16 @@ describe("signedSeconds (npm run bench's cost lines)", () => {
     [-1250, "-1.25 s"],
   ])("%d ms -> %s", (ms, text) => {
     expect(signedSeconds(ms)).toBe(text);
+  });
+});
+
+describe("median (the benchmarks' medians)", () => {
+  it.each([
+    [[5], 5],
+    [[3, 1, 2], 2],
+    [[40, 10, 30, 20], 25],
+    [[7, 7, 1, 100, 7], 7],
+  ])("%j -> %d", (values, expected) => {
+    expect(median(values)).toBe(expected);
   });
 });

@@ -30,11 +30,12 @@
  * Every run writes into a temporary folder, removed at the end (also on ctrl-C).
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { signedSeconds } from "../bench/format";
+import { median, signedSeconds } from "../bench/format";
+import { prodWithTenants as generatedProd } from "../bench/generated-environments";
+import { benchScratch } from "../bench/scratch";
 
 const root = resolve(__dirname, "../../../..");
 const tsx = join(root, "node_modules", ".bin", "tsx");
@@ -71,14 +72,7 @@ if (!Number.isInteger(runs) || runs < 1) {
   process.exit(2);
 }
 
-const scratch = mkdtempSync(join(tmpdir(), "pgforks-bench-"));
-const cleanup = () => rmSync(scratch, { recursive: true, force: true });
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    cleanup();
-    process.exit(130);
-  });
-}
+const { scratch, cleanup } = benchScratch("pgforks-bench-");
 
 /**
  * The synth budget docs/decisions/0001 proposes instead of the 200/5 ratio, for prod on the
@@ -92,25 +86,9 @@ const PROPOSED_BUDGET = { baseMs: 500, perTenantMs: 5 } as const;
  */
 const BENCH_INSTANCE_CLASS = "db.t4g.medium";
 
-/**
- * environments/prod with `count` generated active tenants (connection limit 1 each) on
- * BENCH_INSTANCE_CLASS, so 5 and 200 tenants differ in nothing but the tenants.
- */
-function prodWithTenants(count: number): string {
-  const dir = join(scratch, `envs-${count}`);
-  mkdirSync(join(dir, "prod"), { recursive: true });
-  const environment = readFileSync(join(root, "environments", "prod", "environment.yaml"), "utf8");
-  writeFileSync(
-    join(dir, "prod", "environment.yaml"),
-    environment.replace(/^(\s*instanceClass:\s*)\S+/m, `$1${BENCH_INSTANCE_CLASS}`),
-  );
-  const entries = Array.from(
-    { length: count },
-    (_, i) => `  - name: tenant_${i}\n    owner: team-${i}@example.com\n    connectionLimit: 1\n`,
-  );
-  writeFileSync(join(dir, "prod", "tenants.yaml"), `tenants:\n${entries.join("")}`);
-  return dir;
-}
+/** environments/prod with `count` generated tenants on BENCH_INSTANCE_CLASS. */
+const prodWithTenants = (count: number) =>
+  generatedProd(root, scratch, count, BENCH_INSTANCE_CLASS);
 
 interface Case {
   readonly label: string;
@@ -141,14 +119,6 @@ function measure(c: Case, cwd = mkdtempSync(join(scratch, "run-")), count = runs
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 /** The launcher's bundle cache of this benchmark (empty at the start: the first run builds). */
 const launchCache = join(scratch, "launch-cache");
