@@ -1,5 +1,9 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   type IResolvable,
+  type IStackSynthesizer,
+  type ISynthesisSession,
   ref,
   TerraformElement,
   type TerraformResource,
@@ -8,6 +12,7 @@ import {
   Tokenization,
 } from "cdktf";
 import type { Construct } from "constructs";
+import { stackJson } from "./stack-json";
 
 /**
  * Pre-rendered Terraform JSON (option B2 of docs/decisions/0001-tenant-resources-and-synth-time.md):
@@ -67,6 +72,30 @@ export class RenderedBlocksStack extends TerraformStack {
   private readonly rendered = new Map<string, Map<string, Registered>>();
   /** Tokens resolved by cdktf for rendered blocks (resolveOnce), through one element. */
   private resolved?: ResolvedValues;
+  /** Set while cdktf's synthesizer runs: its JSON of the stack is replaced (see the constructor). */
+  private synthesizing = false;
+
+  /**
+   * The stack's synthesizer is cdktf's, run as always (aspects, validations, annotations, the
+   * manifest), except for writing cdk.tf.json: while it runs, toTerraform() gives it an empty
+   * document, and the stack then writes its JSON itself with stackJson, the same text at the
+   * native JSON.stringify's speed. In HCL output (refused anyway) cdktf's synthesizer is left alone.
+   */
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const cdktf = this.synthesizer;
+    this.synthesizer = new StackJsonSynthesizer(this, cdktf);
+  }
+
+  /** @internal Runs cdktf's synthesizer with toTerraform() giving it an empty document. */
+  public synthesizeWithoutJson(cdktf: IStackSynthesizer, session: ISynthesisSession): void {
+    this.synthesizing = true;
+    try {
+      cdktf.synthesize(session);
+    } finally {
+      this.synthesizing = false;
+    }
+  }
 
   /**
    * Registers `resource.<type>.<name>` for `owner` (a construct of this stack). Throws when the
@@ -132,6 +161,7 @@ export class RenderedBlocksStack extends TerraformStack {
 
   /** cdktf's JSON of the stack, with the rendered blocks merged in. */
   public override toTerraform(): Record<string, unknown> {
+    if (this.synthesizing) return {};
     const tf = super.toTerraform() as Record<string, unknown>;
     const texts = resolvedTexts(this, tf[RESOLVED_VALUES_KEY]);
     delete tf[RESOLVED_VALUES_KEY];
@@ -158,6 +188,24 @@ export class RenderedBlocksStack extends TerraformStack {
       }
     }
     return tf;
+  }
+}
+
+/** cdktf's synthesizer, with the stack's cdk.tf.json written by stackJson (see RenderedBlocksStack). */
+class StackJsonSynthesizer implements IStackSynthesizer {
+  constructor(
+    private readonly stack: RenderedBlocksStack,
+    private readonly cdktf: IStackSynthesizer,
+  ) {}
+
+  public synthesize(session: ISynthesisSession): void {
+    if (session.manifest.hclOutput) {
+      this.cdktf.synthesize(session);
+      return;
+    }
+    this.stack.synthesizeWithoutJson(this.cdktf, session);
+    const file = join(session.outdir, session.manifest.forStack(this.stack).synthesizedStackPath);
+    writeFileSync(file, stackJson(this.stack.toTerraform()));
   }
 }
 
