@@ -9,7 +9,7 @@ import * as crypto from "node:crypto";
  */
 export function logicalIdOfPath(path: readonly string[]): string {
   const components = path.filter((c) => c !== "Default");
-  const clean = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, "");
+  const clean = (s: string) => (UNCLEAN.test(s) ? s.replace(UNCLEAN_ALL, "") : s);
   if (components.length === 1) {
     const only = clean(components[0] as string);
     if (only.length <= 255) return only;
@@ -26,6 +26,10 @@ export function logicalIdOfPath(path: readonly string[]): string {
     .join("_")
     .slice(0, 240)}_${hash}`;
 }
+
+/** Characters cdktf removes from a logical id's components. */
+const UNCLEAN = /[^A-Za-z0-9_-]/;
+const UNCLEAN_ALL = /[^A-Za-z0-9_-]/g;
 
 /**
  * The MD5 of `text` in hex: crypto.hash, one call, where Node has it (>= 20.12; a few times

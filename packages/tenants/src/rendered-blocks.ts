@@ -330,7 +330,8 @@ function problemOf(value: unknown): Problem | undefined {
         ? { at: "", what: ` holds a cdktf token (${value})` }
         : undefined;
     case "number":
-      return Number.isFinite(value) && !Token.isUnresolved(value)
+      // cdktf encodes a number token as a negative double of magnitude 2^960 (about 1e289) or more.
+      return Number.isFinite(value) && (Math.abs(value) < 1e200 || !Token.isUnresolved(value))
         ? undefined
         : { at: "", what: ` holds a cdktf token or a non-finite number (${value})` };
     case "object": {

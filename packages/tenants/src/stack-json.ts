@@ -76,7 +76,9 @@ function sortedCopy(value: unknown, depth: number, markers: { count: number }): 
   for (const key of keys) {
     const item = sortedCopy((node as Record<string, unknown>)[key], depth + 1, markers);
     if (item === undefined || typeof item === "function" || typeof item === "symbol") continue;
-    if (ARRAY_INDEX.test(key)) throw INDEX_KEY;
+    // An array index starts with a digit (0-9: char codes 48-57).
+    const first = key.charCodeAt(0);
+    if (first >= 48 && first <= 57 && ARRAY_INDEX.test(key)) throw INDEX_KEY;
     copy[key] = item;
     written++;
   }
