@@ -15,6 +15,7 @@ import {
   type ResolvedTexts,
   type ResolvedValue,
   renderedBlocksStackOf,
+  renderedReferenceText,
 } from "./rendered-blocks";
 import { tenantSecretValue } from "./secret-value";
 
@@ -174,8 +175,11 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
   private readonly version: ExpressionTemplate<VersionSlots>;
   /** The role's: the same version through tostring. */
   private readonly roleVersion: ExpressionTemplate<VersionSlots>;
-  /** Each tenant's secret ARN, a token resolved once (RenderedBlocksStack.resolveOnce), by tenant name. */
-  private readonly arns = new Map<string, ResolvedValue>();
+  /**
+   * Each tenant's secret ARN, by tenant name: its expression text when it is a rendered
+   * resource's attribute (renderedReferenceText), else a token resolved once (resolveOnce).
+   */
+  private readonly arns = new Map<string, ResolvedValue | string>();
 
   constructor(scope: Construct, id: string, props: SecretsManagerCredentialsProps) {
     super(scope, id);
@@ -238,12 +242,14 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
     if (!Token.isUnresolved(arn)) return inExpression ? `"${arn}"` : arn;
     const resolved = this.arns.get(tenant.name);
     if (!resolved) throw new Error(`tenant "${tenant.name}": secret ARN not registered`);
+    if (typeof resolved === "string") return inExpression ? resolved : `\${${resolved}}`;
     return inExpression ? texts.expression(resolved) : texts.text(resolved);
   }
 
   /**
-   * Registers the tenant's secret ARN with the stack: a token is resolved once by cdktf (its
-   * cross-stack output and remote state), a literal must be plain text.
+   * Registers the tenant's secret ARN with the stack: a rendered secret's ARN is written as text
+   * (with a rendered cross-stack output), another token is resolved once by cdktf (its cross-stack
+   * output and remote state), a literal must be plain text.
    */
   private registerSecretArn(tenant: TenantConfig): void {
     const arn = this.props.secretArns[tenant.name];
@@ -258,7 +264,10 @@ export class SecretsManagerCredentials extends Construct implements TenantCreden
       }
       return;
     }
-    this.arns.set(tenant.name, this.stack.resolveOnce(this, arn));
+    this.arns.set(
+      tenant.name,
+      renderedReferenceText(this.stack, arn) ?? this.stack.resolveOnce(this, arn),
+    );
   }
 
   /** What a tenant's credentials version is made of: the values of VERSION_SLOTS. */

@@ -12,6 +12,7 @@ import {
   Tokenization,
 } from "cdktf";
 import type { Construct } from "constructs";
+import { logicalIdOfPath } from "./construct-address";
 import { stackJson } from "./stack-json";
 
 /**
@@ -74,6 +75,11 @@ export class RenderedBlocksStack extends TerraformStack {
   private resolved?: ResolvedValues;
   /** Set while cdktf's synthesizer runs: its JSON of the stack is replaced (see the constructor). */
   private synthesizing = false;
+  /** Rendered outputs (crossStackOutput), by output name: the construct id cdktf would give and the body. */
+  private readonly renderedOutputs = new Map<
+    string,
+    { readonly id: string; readonly body: RenderedBody }
+  >();
 
   /**
    * The stack's synthesizer is cdktf's, run as always (aspects, validations, annotations, the
@@ -134,6 +140,23 @@ export class RenderedBlocksStack extends TerraformStack {
     return new ResolvedValue(this, this.resolved.add(value));
   }
 
+  /**
+   * The output by which another stack reads `identifier` (`type.name.attribute` of this stack),
+   * as cdktf writes it for a cross-stack reference (TerraformStack.registerOutgoingCrossStackReference):
+   * `cross-stack-output-<identifier>`, sensitive, named by its logical id; rendered, and once per
+   * identifier. Returns the output's name.
+   */
+  public crossStackOutput(identifier: string): string {
+    const id = `cross-stack-output-${identifier}`;
+    const name = logicalIdOfPath([id]);
+    const known = this.renderedOutputs.get(name);
+    if (known && known.id !== id) {
+      throw new Error(`${this.node.path}: outputs ${known.id} and ${id} are both named ${name}`);
+    }
+    this.renderedOutputs.set(name, { id, body: { sensitive: true, value: `\${${identifier}}` } });
+    return name;
+  }
+
   private register(owner: Construct, type: string, name: string, body: RenderedBody | LateBody) {
     let byName = this.rendered.get(type);
     if (!byName) {
@@ -165,6 +188,7 @@ export class RenderedBlocksStack extends TerraformStack {
     const tf = super.toTerraform() as Record<string, unknown>;
     const texts = resolvedTexts(this, tf[RESOLVED_VALUES_KEY]);
     delete tf[RESOLVED_VALUES_KEY];
+    this.mergeOutputs(tf);
     if (this.rendered.size === 0) return tf;
     tf.resource ??= {};
     const resource = tf.resource as Record<string, Record<string, unknown>>;
@@ -189,6 +213,31 @@ export class RenderedBlocksStack extends TerraformStack {
     }
     return tf;
   }
+
+  /** Merges the rendered outputs into `tf` (`output` and the `//` outputs map, as cdktf writes them). */
+  private mergeOutputs(tf: Record<string, unknown>): void {
+    if (this.renderedOutputs.size === 0) return;
+    tf.output ??= {};
+    const output = tf.output as Record<string, unknown>;
+    tf["//"] ??= {};
+    const meta = tf["//"] as Record<string, unknown>;
+    meta.outputs ??= {};
+    // cdktf nests each output's friendly id under its construct path's parts.
+    let paths = meta.outputs as Record<string, unknown>;
+    for (const part of this.node.path.split("/")) {
+      paths[part] ??= {};
+      paths = paths[part] as Record<string, unknown>;
+    }
+    for (const [name, { id, body }] of this.renderedOutputs) {
+      if (name in output) {
+        throw new Error(
+          `${this.node.path}: output ${name} is rendered and also written by a construct`,
+        );
+      }
+      output[name] = body;
+      paths[id] = name;
+    }
+  }
 }
 
 /** cdktf's synthesizer, with the stack's cdk.tf.json written by stackJson (see RenderedBlocksStack). */
@@ -208,6 +257,33 @@ class StackJsonSynthesizer implements IStackSynthesizer {
     writeFileSync(file, stackJson(this.stack.toTerraform()));
   }
 }
+
+/**
+ * The expression text (without `${}`) by which a rendered block of `consumer` reads `value`, when
+ * `value` is an attribute of a rendered resource (renderedAttribute): `type.name.attribute` in its
+ * own stack; from another RenderedBlocksStack, wired as cdktf wires a cross-stack reference (a
+ * rendered output in that stack, crossStackOutput; the remote state of that stack in `consumer`,
+ * cdktf's own data source; `consumer` depending on it), with nothing for cdktf to resolve.
+ * Undefined for any other value.
+ */
+export function renderedReferenceText(consumer: TerraformStack, value: string): string | undefined {
+  const reference = RENDERED_ATTRIBUTES.get(value);
+  if (!reference) return undefined;
+  const identifier = `${reference.address}.${reference.attribute}`;
+  const producer = reference.stack;
+  if (producer === consumer) return identifier;
+  if (!(producer instanceof RenderedBlocksStack)) return undefined;
+  const output = producer.crossStackOutput(identifier);
+  consumer.addDependency(producer);
+  const remoteState = consumer.registerIncomingCrossStackReference(producer);
+  return `data.terraform_remote_state.${remoteState.friendlyUniqueId}.outputs.${output}`;
+}
+
+/** What renderedAttribute's tokens stand for, by token. */
+const RENDERED_ATTRIBUTES = new Map<
+  string,
+  { readonly stack: TerraformStack; readonly address: string; readonly attribute: string }
+>();
 
 function notPlainMessage(owner: string, found: string): string {
   return `${owner}: rendered block ${found}; a rendered block is merged after cdktf's resolve, so it must hold plain JSON (values of this stack's constructs as terraformExpression(resource, attribute), other tokens through resolveOnce)`;
@@ -301,7 +377,9 @@ export function terraformExpression(
  */
 export function renderedAttribute(stack: TerraformStack, address: string, attribute: string) {
   const reference: IResolvable = ref(`${address}.${attribute}`, stack);
-  return Token.asString(reference);
+  const token = Token.asString(reference);
+  RENDERED_ATTRIBUTES.set(token, { stack, address, attribute });
+  return token;
 }
 
 /**

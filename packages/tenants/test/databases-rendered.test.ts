@@ -9,7 +9,7 @@ import { PostgresqlProvider } from "@cdktf/provider-postgresql/lib/provider";
 import { Role } from "@cdktf/provider-postgresql/lib/role";
 import { Schema } from "@cdktf/provider-postgresql/lib/schema";
 import { type TenantConfig, tenantDatabaseName } from "@pgforks/config";
-import { synthApp, tenantFixture } from "@pgforks/testing";
+import { environmentFixture, synthApp, tenantFixture } from "@pgforks/testing";
 import {
   Fn,
   ref,
@@ -47,6 +47,7 @@ import {
 import { checkAddress, terraformAddress } from "../src/logical-ids";
 import { RenderedBlocksStack } from "../src/rendered-blocks";
 import { tenantSecretValue } from "../src/secret-value";
+import { TenantSecrets } from "../src/secrets";
 
 const ADMIN = "forks_admin";
 const HOST = "pgforks-test.proxy-abc.us-east-1.rds.amazonaws.com";
@@ -344,17 +345,30 @@ describe("TenantDatabases renders what the postgresql binding's constructs synth
  * TenantDatabases with AWS credentials in "tenants", whose role versions and secret values
  * reference the platform across stacks (ARNs, address, port).
  */
-function crossStackAppWith(kind: "rendered" | "constructs") {
+function crossStackAppWith(
+  kind: "rendered" | "constructs",
+  secrets: "constructs" | "rendered" = "constructs",
+) {
   return synthApp((app) => {
     const platform = new RenderedBlocksStack(app, "platform");
     new AwsProvider(platform, "aws", { region: "us-east-1" });
     const kept = tenants.filter((t) => t.state !== "dropped");
-    const secretArns = Object.fromEntries(
-      kept.map((t) => [
-        t.name,
-        new SecretsmanagerSecret(platform, `secret-${t.name}`, { name: t.name }).arn,
-      ]),
-    );
+    // The secrets as constructs of the binding, or rendered by TenantSecrets (as the platform
+    // stack has them): their ARNs reach the tenants stack through cdktf's cross-stack wiring,
+    // or through rendered outputs (renderedReferenceText).
+    const secretArns =
+      secrets === "rendered"
+        ? new TenantSecrets(platform, "tenant-secrets", {
+            environment: environmentFixture(),
+            tenants,
+            kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/abcd",
+          }).secretArns
+        : Object.fromEntries(
+            kept.map((t) => [
+              t.name,
+              new SecretsmanagerSecret(platform, `secret-${t.name}`, { name: t.name }).arn,
+            ]),
+          );
     const address = Token.asString(ref("aws_db_instance.database.address", platform));
     const port = Token.asNumber(ref("aws_db_instance.database.port", platform));
     const stack = new RenderedBlocksStack(app, "tenants-stack");
@@ -380,6 +394,23 @@ function crossStackAppWith(kind: "rendered" | "constructs") {
 }
 
 describe("TenantDatabases with references across stacks", () => {
+  it("reads rendered secrets' ARNs through rendered outputs, as cdktf wires the same references", () => {
+    const rendered = crossStackAppWith("rendered", "rendered");
+    const constructs = crossStackAppWith("constructs", "rendered");
+    const platform = constructs.platform as {
+      output: Record<string, object>;
+      "//": { outputs: Record<string, Record<string, string>> };
+    };
+    // cdktf made an output per ARN for the constructs; the rendered app has the same ones.
+    const arnOutputs = Object.keys(platform.output).filter((k) =>
+      k.startsWith("cross-stack-output-aws_secretsmanager_secret"),
+    );
+    expect(arnOutputs).toHaveLength(4);
+    expect((rendered.platform as typeof platform).output).toEqual(platform.output);
+    expect((rendered.platform as typeof platform)["//"].outputs).toEqual(platform["//"].outputs);
+    expect(rendered).toEqual(constructs);
+  });
+
   it("writes the same outputs, remote state, roles and secret values as the constructs", () => {
     const rendered = crossStackAppWith("rendered");
     const constructs = crossStackAppWith("constructs");

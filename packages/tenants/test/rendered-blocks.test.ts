@@ -7,6 +7,7 @@ import {
   RenderedBlocksStack,
   renderedAttribute,
   renderedBlocksStackOf,
+  renderedReferenceText,
   terraformExpression,
 } from "../src/rendered-blocks";
 import { TenantSecrets } from "../src/secrets";
@@ -207,6 +208,28 @@ describe("RenderedBlocksStack.resolveOnce and addLateRenderedResource", () => {
     new KmsKey(stack, "r", {}).overrideLogicalId("r");
     expect(() => stack.toTerraform()).toThrow(
       "stack/owner: resource.aws_kms_key.r is rendered and also written by a construct of stack",
+    );
+  });
+});
+
+describe("renderedReferenceText", () => {
+  it("names a rendered attribute in its own stack, and refuses an output cdktf also writes", () => {
+    const app = Testing.app();
+    const platform = new RenderedBlocksStack(app, "platform");
+    const owner = new Construct(platform, "owner");
+    platform.addRenderedResource(owner, "aws_secretsmanager_secret", "a", { name: "a" });
+    const arn = renderedAttribute(platform, "aws_secretsmanager_secret.a", "arn");
+    expect(renderedReferenceText(platform, arn)).toBe("aws_secretsmanager_secret.a.arn");
+    expect(renderedReferenceText(platform, "arn:aws:x")).toBeUndefined();
+    const tenants = new RenderedBlocksStack(app, "tenants");
+    expect(renderedReferenceText(tenants, arn)).toBe(
+      "data.terraform_remote_state.cross-stack-reference-input-platform.outputs.cross-stack-output-aws_secretsmanager_secretaarn",
+    );
+    expect(tenants.dependencies).toEqual([platform]);
+    // A third stack reading the same ARN through cdktf: cdktf writes the same output.
+    new TerraformOutput(new TerraformStack(app, "other"), "arn", { value: arn });
+    expect(() => app.synth()).toThrow(
+      "platform: output cross-stack-output-aws_secretsmanager_secretaarn is rendered and also written by a construct",
     );
   });
 });
