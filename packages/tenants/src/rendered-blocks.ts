@@ -25,7 +25,10 @@ import { stackJson } from "./stack-json";
  *
  * What a block may contain: plain JSON data (strings, numbers, booleans, null, arrays, plain
  * objects) and no cdktf token, since nothing resolves it. Values from constructs of the same
- * stack are written as the expression text cdktf writes for them (`terraformExpression`).
+ * stack are written as the expression text cdktf writes for them (`terraformExpression`); an
+ * attribute of a rendered resource of another stack through a rendered cross-stack output
+ * (`renderedReferenceText`); any other token is handed to cdktf once (`resolveOnce`) and its
+ * text put in by a late body (`addLateRenderedResource`).
  */
 
 /** The body of one `resource.<type>.<name>` block, exactly as it goes into cdk.tf.json. */
