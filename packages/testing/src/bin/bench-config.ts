@@ -14,10 +14,10 @@
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { PRECISE_YAML_VARIABLE } from "@pgforks/config";
 import { median } from "../bench/format";
 import { prodWithTenants } from "../bench/generated-environments";
+import { benchOptions, positiveInteger } from "../bench/options";
 import { benchScratch } from "../bench/scratch";
 
 const root = resolve(__dirname, "../../../..");
@@ -31,34 +31,19 @@ const USAGE = "usage: npm run bench:config [-- --runs N] [-- --counts 5,200,2000
  */
 const INSTANCE_CLASS = "db.r6g.2xlarge";
 
-function options() {
-  try {
-    return parseArgs({
-      options: {
-        runs: { type: "string", default: "9" },
-        counts: { type: "string", default: "5,200,2000" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }).values;
-  } catch (error) {
-    console.error(`error: ${(error as Error).message}; ${USAGE}`);
-    process.exit(2);
-  }
-}
-
-const values = options();
-if (values.help) {
-  console.log(
-    `${USAGE}\n  --runs N      medians of N runs (default 9)\n  --counts L    tenant counts`,
-  );
-  process.exit(0);
-}
-const runs = Number(values.runs);
+const values = benchOptions(
+  {
+    options: {
+      runs: { type: "string", default: "9" },
+      counts: { type: "string", default: "5,200,2000" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  },
+  USAGE,
+  "  --runs N      medians of N runs (default 9)\n  --counts L    tenant counts",
+);
+const runs = positiveInteger("runs", values.runs);
 const counts = values.counts.split(",").map(Number);
-if (!Number.isInteger(runs) || runs < 1) {
-  console.error(`error: --runs must be a positive integer (found "${values.runs}")`);
-  process.exit(2);
-}
 if (counts.some((n) => !Number.isInteger(n) || n < 1)) {
   console.error(`error: --counts must list positive integers (found "${values.counts}")`);
   process.exit(2);

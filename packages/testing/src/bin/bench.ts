@@ -32,9 +32,9 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { median, signedSeconds } from "../bench/format";
 import { prodWithTenants as generatedProd } from "../bench/generated-environments";
+import { benchOptions, positiveInteger } from "../bench/options";
 import { benchScratch } from "../bench/scratch";
 
 const root = resolve(__dirname, "../../../..");
@@ -43,34 +43,18 @@ const launcher = join(root, "packages", "launcher", "src", "launch.cjs");
 
 const USAGE = "usage: npm run bench [-- --runs N] [-- --plan-offline]";
 
-/** The options, or one line and exit 2 on anything else (never parseArgs's stack trace). */
-function benchOptions() {
-  try {
-    return parseArgs({
-      options: {
-        runs: { type: "string", default: "5" },
-        "plan-offline": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }).values;
-  } catch (error) {
-    console.error(`error: ${(error as Error).message}; ${USAGE}`);
-    process.exit(2);
-  }
-}
-
-const values = benchOptions();
-if (values.help) {
-  console.log(
-    `${USAGE}\n  --runs N        medians of N runs (default 5)\n  --plan-offline  time \`npm run plan:offline -- --env prod --base HEAD\` instead of the synth`,
-  );
-  process.exit(0);
-}
-const runs = Number(values.runs);
-if (!Number.isInteger(runs) || runs < 1) {
-  console.error(`error: --runs must be a positive integer (found "${values.runs}")`);
-  process.exit(2);
-}
+const values = benchOptions(
+  {
+    options: {
+      runs: { type: "string", default: "5" },
+      "plan-offline": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  },
+  USAGE,
+  "  --runs N        medians of N runs (default 5)\n  --plan-offline  time `npm run plan:offline -- --env prod --base HEAD` instead of the synth",
+);
+const runs = positiveInteger("runs", values.runs);
 
 const { scratch, cleanup } = benchScratch("pgforks-bench-");
 
